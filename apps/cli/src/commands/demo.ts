@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import type { CommandContext } from '../program.js';
+
+/** The stages of the end-to-end demo that exist so far; each issue adds its stage here. */
+const stages: { name: string; run: (context: CommandContext) => Promise<void> }[] = [];
+
+export function registerDemoCommand(program: Command, context: CommandContext): void {
+  program
+    .command('demo')
+    .description('run every pipeline stage that exists on embedded defaults')
+    .action(async () => {
+      context.stdout.write(`Aquila-TS demo: ${stages.length} stage(s)\n`);
+      if (stages.length === 0) context.stdout.write('No pipeline stage has landed yet; nothing to run.\n');
+      for (const stage of stages) {
+        context.stdout.write(`\n== ${stage.name} ==\n`);
+        await stage.run(context);
+      }
+    });
+}

@@ -1,0 +1,29 @@
+import { Command } from 'commander';
+import { registerDemoCommand } from './commands/demo.js';
+import { version } from './version.js';
+
+export interface ProgramOptions {
+  /** Where normal output goes; defaults to process.stdout. */
+  stdout?: NodeJS.WritableStream;
+  /** Where diagnostics go; defaults to process.stderr. */
+  stderr?: NodeJS.WritableStream;
+}
+
+/** Builds the `aquila` command tree. Each command only parses flags and calls package APIs. */
+export function createProgram(options: ProgramOptions = {}): Command {
+  const stdout = options.stdout ?? process.stdout;
+  const stderr = options.stderr ?? process.stderr;
+  const program = new Command('aquila')
+    .description('Aquila-TS: data, training, runtime and evaluation for text-to-SQL language models')
+    .version(version, '-v, --version')
+    .showHelpAfterError()
+    .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
+  const context = { stdout, stderr };
+  registerDemoCommand(program, context);
+  return program;
+}
+
+export interface CommandContext {
+  stdout: NodeJS.WritableStream;
+  stderr: NodeJS.WritableStream;
+}

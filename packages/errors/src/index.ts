@@ -1,0 +1,2 @@
+export { AquilaError } from './aquila-error.js';
+export type { AquilaErrorOptions } from './aquila-error.js';

@@ -1,0 +1,46 @@
+// Entry point of the README's quick start: `npm run demo` and `npm test` work on a machine with only
+// Node 20 and npm. Installs the workspace with the pinned pnpm and builds it when needed, then runs the task.
+import { spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).packageManager.split('@')[1];
+const task = process.argv[2];
+const taskArguments = process.argv.slice(3);
+
+function run(command, args) {
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (result.error) throw result.error;
+  if (result.status !== 0) process.exit(result.status ?? 1);
+}
+
+function pnpm(args) {
+  const userAgent = process.env.npm_config_user_agent ?? '';
+  if (userAgent.startsWith(`pnpm/${pnpmVersion}`) && process.env.npm_execpath) run(process.execPath, [process.env.npm_execpath, ...args]);
+  else run('npx', ['--yes', `pnpm@${pnpmVersion}`, ...args]);
+}
+
+function workspaceDirectories() {
+  return ['packages', 'apps'].flatMap((group) =>
+    readdirSync(join(root, group), { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')))
+      .map((entry) => join(root, group, entry.name)),
+  );
+}
+
+if (!existsSync(join(root, 'node_modules', '.modules.yaml'))) pnpm(['install', '--frozen-lockfile']);
+if (workspaceDirectories().some((directory) => !existsSync(join(directory, 'dist')))) pnpm(['build']);
+
+switch (task) {
+  case 'test':
+    pnpm(['exec', 'vitest', 'run', ...taskArguments]);
+    break;
+  case 'demo':
+    run(process.execPath, [join(root, 'apps/cli/dist/bin.js'), 'demo', ...taskArguments]);
+    break;
+  default:
+    console.error(`scripts/run.mjs: unknown task '${task}'; use 'test' or 'demo'.`);
+    process.exit(2);
+}

@@ -1,0 +1,8 @@
+// The test projects. Vitest 4+ reads no workspace file by itself: vitest.config.ts feeds this list to `test.projects`.
+const packageNames = ['errors', 'tokenizer', 'data', 'train', 'runtime', 'sql-metrics'];
+const appNames = ['cli', 'server'];
+
+export const testProjects = [
+  ...packageNames.map((name) => ({ name, root: `packages/${name}` })),
+  ...appNames.map((name) => ({ name, root: `apps/${name}` })),
+];
