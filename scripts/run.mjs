@@ -10,8 +10,13 @@ const pnpmVersion = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'))
 const task = process.argv[2];
 const taskArguments = process.argv.slice(3);
 
+// Native addons build from source when no prebuilt binary can be downloaded: use the installed Node
+// headers where there are some; onnxruntime-node's installer would otherwise try to download CUDA files.
+const environment = { ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env };
+if (!environment.npm_config_nodedir && existsSync('/usr/include/node/node.h')) environment.npm_config_nodedir = '/usr';
+
 function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: environment, shell: process.platform === 'win32' });
   if (result.error) throw result.error;
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
