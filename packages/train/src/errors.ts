@@ -1,0 +1,47 @@
+import { AquilaError } from '@aquila/errors';
+
+/** An `.npy` file that is not a numpy v1/v2/v3 array this package can read. */
+export class NpyFormatError extends AquilaError {
+  static override readonly code: string = 'AQUILA_NPY_FORMAT';
+}
+
+/** Index-map parameters that Megatron would reject (no documents, too few tokens, bad split string…). */
+export class IndexMapError extends AquilaError {
+  static override readonly code: string = 'AQUILA_INDEX_MAP';
+}
+
+/** A cached index-map `.npy` file whose contents disagree with the dataset it claims to index. */
+export class IndexMapCacheError extends AquilaError {
+  static override readonly code: string = 'AQUILA_INDEX_MAP_CACHE';
+}
+
+/** A run config with unknown, conflicting, missing or mistyped keys; `path` names the key. */
+export class RunConfigError extends AquilaError {
+  static override readonly code: string = 'AQUILA_RUN_CONFIG';
+  /** Dotted path of the offending key, e.g. `optimizer.lr`; empty for the whole document. */
+  readonly path: string;
+  constructor(message: string, options: { path: string; file?: string; cause?: unknown }) {
+    super(`${options.file === undefined ? '' : `${options.file}: `}${options.path === '' ? '' : `${options.path}: `}${message}`, { cause: options.cause });
+    this.path = options.path;
+  }
+}
+
+/** An SFT record that is not FlagAI's `{conversations: [{from, value}], instruction?}` shape. */
+export class SftRecordError extends AquilaError {
+  static override readonly code: string = 'AQUILA_SFT_RECORD';
+}
+
+/** A run directory that is missing, unreadable or not made by this package. */
+export class RunDirectoryError extends AquilaError {
+  static override readonly code: string = 'AQUILA_RUN_DIRECTORY';
+}
+
+/** The FlagScale runner could not be started or stopped. */
+export class LaunchError extends AquilaError {
+  static override readonly code: string = 'AQUILA_LAUNCH';
+}
+
+/** An engine that exists in the config vocabulary but is not available in this build. */
+export class EngineUnavailableError extends AquilaError {
+  static override readonly code: string = 'AQUILA_ENGINE_UNAVAILABLE';
+}
