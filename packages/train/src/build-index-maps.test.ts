@@ -3,6 +3,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { decodeIndexedDatasetIndex } from '@aquila/data';
 import { describe, expect, it } from 'vitest';
 import { buildIndexMaps } from './build-index-maps.js';
 import { IndexMapCacheError, IndexMapError } from './errors.js';
@@ -13,11 +14,8 @@ import { splitDocuments } from './split-documents.js';
 const fixtures = fileURLToPath(new URL('../../../../shared/fixtures/flagai/indexed_dataset/', import.meta.url));
 const prefix = join(fixtures, 'demo_text_document');
 
-// The sizes field of a Megatron .idx (offset 34, int32 × count), read directly so this test stands alone.
 async function readIndexSizes(path: string): Promise<Int32Array> {
-  const bytes = await readFile(path);
-  const count = Number(bytes.readBigUInt64LE(18));
-  return new Int32Array(bytes.buffer.slice(bytes.byteOffset + 34, bytes.byteOffset + 34 + 4 * count));
+  return decodeIndexedDatasetIndex(await readFile(path), path).sequenceLengths;
 }
 
 const python = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
