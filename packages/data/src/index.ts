@@ -23,3 +23,30 @@ export { openIndexedDataset } from './indexed/open-indexed-dataset.js';
 export type { IndexedDataset, OpenIndexedDatasetOptions } from './indexed/open-indexed-dataset.js';
 export { createSftIndexedDatasetWriter } from './indexed/sft-indexed-dataset-writer.js';
 export type { SftDocument, SftIndexedDatasetWriter, SftIndexedDatasetWriterOptions } from './indexed/sft-indexed-dataset-writer.js';
+
+// Sources: one adapter per dataset, and the readers under them
+export type { DatasetRecord, DropReason, DroppedRecord, SourceEvent, SqlDialect } from './sources/dataset-record.js';
+export type { ReadSourceOptions, SourceAdapter } from './sources/source-adapter.js';
+export { sourceAdapters } from './sources/source-adapters.js';
+export { autotrainNlToSqlSource } from './sources/adapters/autotrain-nl-to-sql.js';
+export { pgGpt4SqlSource, pgWikiSqlSource } from './sources/adapters/pg-sql-instructions.js';
+export { textToSqlV1Source } from './sources/adapters/text-to-sql-v1.js';
+export { sqlCreateContextSource } from './sources/adapters/sql-create-context.js';
+export { llama2SqlDatasetSource } from './sources/adapters/llama-2-sql-dataset.js';
+export { sqlContextInstructionsSource, wikiSqlSchema, wikiSqlToSql } from './sources/adapters/sql-context-instructions.js';
+export type { WikiSqlQuery, WikiSqlTable } from './sources/adapters/sql-context-instructions.js';
+export { symbolicInstructionTuningSqlSource } from './sources/adapters/symbolic-instruction-tuning-sql.js';
+export { parseCsv } from './sources/parse-csv.js';
+export type { CsvRow, ParseCsvOptions } from './sources/parse-csv.js';
+export { readTextChunks } from './sources/read-text-chunks.js';
+export type { ReadTextChunksOptions } from './sources/read-text-chunks.js';
+export { samplesDirectory } from './internal/samples-directory.js';
+export { parseCreateTables } from './schema/parse-create-tables.js';
+export type { SchemaTable } from './schema/parse-create-tables.js';
+
+// Cleaning, deduplication, validation
+export { cleanQuestion, cleanRecord, cleanSql, isNonCommercialLicence } from './clean/clean-record.js';
+export { createDeduplicator } from './clean/create-deduplicator.js';
+export type { Deduplicator } from './clean/create-deduplicator.js';
+export { createSqlValidator } from './clean/create-sql-validator.js';
+export type { CreateSqlValidatorOptions, SqlValidation, SqlValidator } from './clean/create-sql-validator.js';

@@ -1,0 +1,197 @@
+import Database from 'better-sqlite3';
+import type { PGlite } from '@electric-sql/pglite';
+import { parseCreateTables } from '../schema/parse-create-tables.js';
+import type { DatasetRecord, DropReason } from '../sources/dataset-record.js';
+
+export type SqlValidation =
+  | { ok: true; sql: string; validated: boolean }
+  | { ok: false; reason: Extract<DropReason, 'invalid-schema' | 'invalid-sql' | 'multiple-statements'>; detail: string };
+
+export interface SqlValidator {
+  /** Checks the record's SQL against its own schema; SQLite-dialect SQL comes back with double-quoted strings made single-quoted. */
+  validate(record: DatasetRecord): Promise<SqlValidation>;
+  close(): Promise<void>;
+}
+
+export interface CreateSqlValidatorOptions {
+  /** PostgreSQL schemas kept at once (least recently used dropped first). 64 by default. */
+  cacheSize?: number;
+}
+
+type PostgresEntry = { schema: string } | { error: string };
+
+function message(error: unknown): string {
+  return (error instanceof Error ? error.message : String(error)).split('\n')[0]!;
+}
+
+function schemaStatements(schema: string): string[] {
+  const statements = parseCreateTables(schema).map((table) => table.statement);
+  return statements.length > 0 ? statements : [schema];
+}
+
+/**
+ * Rewrites double-quoted tokens that name no table or column into single-quoted string literals.
+ * Our better-sqlite3 is built with SQLITE_DQS=0, so `WHERE name = "John"` (common in sql-create-context and
+ * Text-to-sql-v1) is "no such column" rather than SQLite's legacy string fallback. Rewriting keeps those
+ * records, and leaves standard SQL in the output that PostgreSQL and every other engine also read.
+ */
+export function rewriteDoubleQuotedStrings(sql: string, identifiers: ReadonlySet<string>): string {
+  let result = '';
+  let index = 0;
+  while (index < sql.length) {
+    const character = sql[index]!;
+    if (character === "'" || character === '`' || character === '[') {
+      const close = character === '[' ? ']' : character;
+      let end = index + 1;
+      for (;;) {
+        end = sql.indexOf(close, end);
+        if (end === -1 || close !== "'" || sql[end + 1] !== "'") break;
+        end += 2;
+      }
+      end = end === -1 ? sql.length : end + 1;
+      result += sql.slice(index, end);
+      index = end;
+    } else if (character === '"') {
+      let end = index + 1;
+      let content = '';
+      for (;;) {
+        const next = sql.indexOf('"', end);
+        if (next === -1) return result + sql.slice(index);
+        content += sql.slice(end, next);
+        if (sql[next + 1] === '"') {
+          content += '"';
+          end = next + 2;
+        } else {
+          end = next + 1;
+          break;
+        }
+      }
+      result += identifiers.has(content.toLowerCase()) ? sql.slice(index, end) : `'${content.replaceAll("'", "''")}'`;
+      index = end;
+    } else {
+      result += character;
+      index++;
+    }
+  }
+  return result;
+}
+
+/**
+ * Validates each SQL against its own schema in a real database: an in-memory SQLite (better-sqlite3,
+ * `prepare` compiles without running) for SQLite-style sources, an embedded PostgreSQL (PGlite, `describeQuery`
+ * parses and plans without running) for the PostgreSQL-dialect ones. Each distinct schema is created once.
+ */
+export function createSqlValidator(options: CreateSqlValidatorOptions = {}): SqlValidator {
+  const cacheSize = options.cacheSize ?? 64;
+  const postgres = new Map<string, PostgresEntry>();
+  let postgresDatabase: Promise<PGlite> | undefined;
+  let searchPath = '';
+  let schemaCounter = 0;
+
+  function touch<T>(cache: Map<string, T>, key: string, value: T): void {
+    cache.delete(key);
+    cache.set(key, value);
+  }
+
+  // One in-memory database; a schema lives in an open transaction until a record with another schema comes.
+  // Creating tables in a transaction and rolling back is cheaper than a database per schema, and needs no cache.
+  let sqliteDatabase: Database.Database | undefined;
+  let sqliteSchema: { schema: string; error?: string; identifiers?: Set<string> } | undefined;
+
+  function useSqliteSchema(schema: string): NonNullable<typeof sqliteSchema> {
+    if (sqliteSchema?.schema === schema) return sqliteSchema;
+    sqliteDatabase ??= new Database(':memory:');
+    if (sqliteDatabase.inTransaction) sqliteDatabase.exec('ROLLBACK');
+    sqliteDatabase.exec('BEGIN');
+    sqliteSchema = { schema };
+    try {
+      for (const statement of schemaStatements(schema)) sqliteDatabase.exec(statement);
+    } catch (error) {
+      sqliteSchema.error = message(error);
+    }
+    return sqliteSchema;
+  }
+
+  function sqliteIdentifiers(entry: NonNullable<typeof sqliteSchema>): Set<string> {
+    if (entry.identifiers !== undefined) return entry.identifiers;
+    const identifiers = new Set<string>();
+    for (const table of parseCreateTables(entry.schema)) {
+      identifiers.add(table.name.toLowerCase());
+      for (const column of table.columns) identifiers.add(column.name.toLowerCase());
+    }
+    entry.identifiers = identifiers;
+    return identifiers;
+  }
+
+  function validateSqlite(record: DatasetRecord): SqlValidation {
+    const entry = useSqliteSchema(record.schema);
+    if (entry.error !== undefined) return { ok: false, reason: 'invalid-schema', detail: entry.error };
+    const sql = record.sql.includes('"') ? rewriteDoubleQuotedStrings(record.sql, sqliteIdentifiers(entry)) : record.sql;
+    try {
+      sqliteDatabase!.prepare(sql);
+      return { ok: true, sql, validated: true };
+    } catch (error) {
+      const text = message(error);
+      return { ok: false, reason: /more than one statement/.test(text) ? 'multiple-statements' : 'invalid-sql', detail: text };
+    }
+  }
+
+  async function postgresEntry(pg: PGlite, schema: string): Promise<PostgresEntry> {
+    const cached = postgres.get(schema);
+    if (cached !== undefined) {
+      touch(postgres, schema, cached);
+      return cached;
+    }
+    const name = `aquila_schema_${schemaCounter++}`;
+    let entry: PostgresEntry;
+    try {
+      await pg.exec(`CREATE SCHEMA ${name}; SET search_path TO ${name};`);
+      searchPath = name;
+      await pg.exec(schema);
+      entry = { schema: name };
+    } catch (error) {
+      await pg.exec(`DROP SCHEMA IF EXISTS ${name} CASCADE`);
+      entry = { error: message(error) };
+    }
+    postgres.set(schema, entry);
+    if (postgres.size > cacheSize) {
+      const [oldestKey, oldest] = postgres.entries().next().value as [string, PostgresEntry];
+      if ('schema' in oldest) await pg.exec(`DROP SCHEMA ${oldest.schema} CASCADE`);
+      postgres.delete(oldestKey);
+    }
+    return entry;
+  }
+
+  async function validatePostgres(record: DatasetRecord): Promise<SqlValidation> {
+    postgresDatabase ??= import('@electric-sql/pglite').then(({ PGlite }) => PGlite.create());
+    const pg = await postgresDatabase;
+    const entry = await postgresEntry(pg, record.schema);
+    if ('error' in entry) return { ok: false, reason: 'invalid-schema', detail: entry.error };
+    if (searchPath !== entry.schema) {
+      await pg.exec(`SET search_path TO ${entry.schema}`);
+      searchPath = entry.schema;
+    }
+    try {
+      await pg.describeQuery(record.sql);
+      return { ok: true, sql: record.sql, validated: true };
+    } catch (error) {
+      const text = message(error);
+      return { ok: false, reason: /multiple commands/.test(text) ? 'multiple-statements' : 'invalid-sql', detail: text };
+    }
+  }
+
+  return {
+    async validate(record) {
+      if (record.task !== 'text-to-sql' || record.schema === '') return { ok: true, sql: record.sql, validated: false };
+      return record.dialect === 'postgres' ? validatePostgres(record) : validateSqlite(record);
+    },
+    async close() {
+      sqliteDatabase?.close();
+      sqliteDatabase = undefined;
+      sqliteSchema = undefined;
+      postgres.clear();
+      if (postgresDatabase !== undefined) await (await postgresDatabase).close();
+      postgresDatabase = undefined;
+    },
+  };
+}

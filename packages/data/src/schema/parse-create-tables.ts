@@ -1,0 +1,104 @@
+/** One table read from CREATE TABLE statements. */
+export interface SchemaTable {
+  name: string;
+  columns: { name: string; type: string }[];
+  /** `FOREIGN KEY (column) REFERENCES table (column)` and inline `REFERENCES` clauses. */
+  foreignKeys: { column: string; table: string; referencedColumn: string }[];
+  /** The statement's text, as found. */
+  statement: string;
+}
+
+const constraintStart = /^(constraint|primary\s+key|foreign\s+key|unique|check|key|index)\b/i;
+
+function unquote(identifier: string): string {
+  const trimmed = identifier.trim();
+  const first = trimmed[0];
+  if ((first === '"' || first === '`' || first === '[') && trimmed.length >= 2) {
+    const inner = trimmed.slice(1, -1);
+    return first === '"' ? inner.replaceAll('""', '"') : first === '`' ? inner.replaceAll('``', '`') : inner;
+  }
+  return trimmed;
+}
+
+/** Reads one identifier (bare or quoted) at the start of `text`; returns it and the rest. */
+function readIdentifier(text: string): [string, string] {
+  const trimmed = text.trimStart();
+  const close = { '"': '"', '`': '`', '[': ']' }[trimmed[0] ?? ''];
+  if (close !== undefined) {
+    let end = 1;
+    for (;;) {
+      end = trimmed.indexOf(close, end);
+      if (end === -1) return [unquote(trimmed), ''];
+      if (close !== ']' && trimmed[end + 1] === close) end += 2;
+      else break;
+    }
+    return [unquote(trimmed.slice(0, end + 1)), trimmed.slice(end + 1)];
+  }
+  const match = /^[^\s(),;]+/.exec(trimmed);
+  return match ? [match[0], trimmed.slice(match[0].length)] : ['', trimmed];
+}
+
+/** Splits `text` on top-level commas (outside parentheses and quotes). */
+function splitTopLevel(text: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let quote = '';
+  let start = 0;
+  for (let index = 0; index < text.length; index++) {
+    const character = text[index]!;
+    if (quote !== '') {
+      if (character === quote) quote = '';
+    } else if (character === '"' || character === "'" || character === '`') quote = character;
+    else if (character === '(') depth++;
+    else if (character === ')') depth--;
+    else if (character === ',' && depth === 0) {
+      parts.push(text.slice(start, index));
+      start = index + 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts.map((part) => part.trim()).filter((part) => part !== '');
+}
+
+/** Reads every `CREATE TABLE … ( … )` statement in `text` (SQLite, PostgreSQL or MySQL flavoured), with balanced parentheses. */
+export function parseCreateTables(text: string): SchemaTable[] {
+  const tables: SchemaTable[] = [];
+  const start = /CREATE\s+(?:TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?/gi;
+  for (let match = start.exec(text); match !== null; match = start.exec(text)) {
+    const [name, afterName] = readIdentifier(text.slice(match.index + match[0].length));
+    const open = afterName.indexOf('(');
+    if (name === '' || open === -1 || afterName.slice(0, open).trim().replace(/^\.\s*\S+/, '') !== '') continue;
+    const bodyStart = text.length - afterName.length + open + 1;
+    let depth = 1;
+    let quote = '';
+    let index = bodyStart;
+    for (; index < text.length && depth > 0; index++) {
+      const character = text[index]!;
+      if (quote !== '') {
+        if (character === quote) quote = '';
+      } else if (character === '"' || character === "'" || character === '`') quote = character;
+      else if (character === '(') depth++;
+      else if (character === ')') depth--;
+    }
+    if (depth !== 0) continue;
+    const body = text.slice(bodyStart, index - 1);
+    const table: SchemaTable = { name, columns: [], foreignKeys: [], statement: text.slice(match.index, index) };
+    for (const part of splitTopLevel(body)) {
+      const foreignKey = /^(?:constraint\s+\S+\s+)?foreign\s+key\s*\(([^)]*)\)\s*references\s+([^\s(]+)\s*\(([^)]*)\)/i.exec(part);
+      if (foreignKey) {
+        table.foreignKeys.push({ column: unquote(foreignKey[1]!), table: unquote(foreignKey[2]!), referencedColumn: unquote(foreignKey[3]!) });
+        continue;
+      }
+      if (constraintStart.test(part)) continue;
+      const [column, rest] = readIdentifier(part);
+      if (column === '') continue;
+      const inline = /references\s+([^\s(]+)\s*\(([^)]*)\)/i.exec(rest);
+      if (inline) table.foreignKeys.push({ column, table: unquote(inline[1]!), referencedColumn: unquote(inline[2]!) });
+      const type = /^\s*([A-Za-z][\w ]*?(?:\([^)]*\))?)(?=\s+(?:not|null|primary|references|default|unique|check|constraint|collate)\b|\s*$)/i.exec(rest);
+      table.columns.push({ name: column, type: type ? type[1]!.trim() : rest.trim() });
+    }
+    tables.push(table);
+    start.lastIndex = index;
+  }
+  return tables;
+}

@@ -1,0 +1,54 @@
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
+import { compressors } from 'hyparquet-compressors';
+import { SourceColumnsError, SourceFormatError } from '../errors.js';
+
+export interface ReadParquetRowsOptions {
+  path: string;
+  /** Top-level columns to read; all must exist. */
+  columns: readonly string[];
+  /** Rows decoded at a time; bounds memory. 4,096 by default. */
+  batchRows?: number;
+  signal?: AbortSignal;
+}
+
+/** Streams parquet rows as objects (nested structs and lists assembled), batch by batch. Corrupt files raise `SourceFormatError`. */
+export async function* readParquetRows(options: ReadParquetRowsOptions): AsyncGenerator<{ row: number; value: Record<string, unknown> }> {
+  const corrupt = (error: unknown): never => {
+    throw new SourceFormatError(`${options.path}: not a readable parquet file (${error instanceof Error ? error.message : String(error)}). It is corrupt or truncated; download it again.`, { cause: error });
+  };
+  const file = await asyncBufferFromFile(options.path);
+  if (file.byteLength === 0) throw new SourceFormatError(`${options.path}: the file is empty. Download it again.`);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(file);
+  } catch (error) {
+    corrupt(error);
+  }
+  const topLevel = new Set<string>();
+  let childrenLeft = metadata!.schema[0]?.num_children ?? 0;
+  // Top-level names are the root's direct children; skip over each child's own subtree.
+  for (let index = 1, pending = 0; index < metadata!.schema.length && childrenLeft > 0; index++) {
+    const element = metadata!.schema[index]!;
+    if (pending === 0) {
+      topLevel.add(element.name);
+      childrenLeft--;
+    } else pending--;
+    pending += element.num_children ?? 0;
+  }
+  const missing = options.columns.filter((name) => !topLevel.has(name));
+  if (missing.length > 0) {
+    throw new SourceColumnsError(`${options.path}: the parquet schema has columns ${JSON.stringify([...topLevel])} but lacks ${JSON.stringify(missing)}. Is this the right file for this source?`);
+  }
+  const rows = Number(metadata!.num_rows);
+  const batchRows = options.batchRows ?? 4096;
+  for (let rowStart = 0; rowStart < rows; rowStart += batchRows) {
+    options.signal?.throwIfAborted();
+    let batch: Record<string, unknown>[] = [];
+    try {
+      batch = await parquetReadObjects({ file, metadata: metadata!, compressors, columns: [...options.columns], rowStart, rowEnd: Math.min(rows, rowStart + batchRows) });
+    } catch (error) {
+      corrupt(error);
+    }
+    for (let index = 0; index < batch.length; index++) yield { row: rowStart + index, value: batch[index]! };
+  }
+}
