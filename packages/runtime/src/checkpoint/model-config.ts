@@ -1,0 +1,132 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelConfigError } from '../errors.js';
+
+/** The shapes of a LLaMA-family decoder (Aquila-7B: 4096 hidden, 11008 FFN, 32 layers, 32 heads, vocab 100008). */
+export interface ModelShape {
+  vocabSize: number;
+  hiddenSize: number;
+  intermediateSize: number;
+  layerCount: number;
+  headCount: number;
+  /** Equal to `headCount` for multi-head attention, fewer for grouped-query attention. */
+  keyValueHeadCount: number;
+  headSize: number;
+  rmsNormEpsilon: number;
+  ropeTheta: number;
+  /** The context length: the most positions a sequence may hold. */
+  maxPositions: number;
+  /** Whether the output projection reuses the token embedding. */
+  tiedEmbeddings: boolean;
+}
+
+/** A model's shapes and the token ids its config names. */
+export interface ModelConfig {
+  shape: ModelShape;
+  bosTokenId?: number;
+  eosTokenId?: number;
+  padTokenId?: number;
+  /** The config file read. */
+  source: string;
+}
+
+export interface ReadModelConfigOptions {
+  /** A checkpoint folder holding `config.json` (HF or FlagAI keys) or `params.json` (Meta/FlagAI keys). */
+  directory: string;
+}
+
+function positiveInteger(config: Record<string, unknown>, key: string, file: string, fallback?: number): number {
+  const value = config[key] ?? fallback;
+  if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ModelConfigError(`${file}: "${key}" must be a positive integer, got ${JSON.stringify(config[key])}.`);
+  }
+  return value;
+}
+
+function positiveNumber(config: Record<string, unknown>, key: string, file: string, fallback: number): number {
+  const value = config[key] ?? fallback;
+  if (typeof value !== 'number' || !(value > 0)) throw new ModelConfigError(`${file}: "${key}" must be a positive number, got ${JSON.stringify(config[key])}.`);
+  return value;
+}
+
+function optionalTokenId(value: unknown): number | undefined {
+  if (Array.isArray(value)) return optionalTokenId(value[0]);
+  return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
+}
+
+/** Reads a model shape from HF keys (`hidden_size`, …) or Meta/FlagAI keys (`dim`, `n_heads`, `multiple_of`, …). */
+export function parseModelConfig(config: Record<string, unknown>, file: string): ModelConfig {
+  let shape: ModelShape;
+  if ('dim' in config) {
+    const hiddenSize = positiveInteger(config, 'dim', file);
+    const headCount = positiveInteger(config, 'n_heads', file);
+    const multipleOf = positiveInteger(config, 'multiple_of', file, 256);
+    const multiplier = typeof config.ffn_dim_multiplier === 'number' ? config.ffn_dim_multiplier : 1;
+    // Meta/FlagAI: hidden = multiple_of · ceil(int(multiplier · int(2 · 4 · dim / 3)) / multiple_of).
+    const base = Math.floor(multiplier * Math.floor((2 * 4 * hiddenSize) / 3));
+    shape = {
+      vocabSize: positiveInteger(config, 'vocab_size', file),
+      hiddenSize,
+      intermediateSize: multipleOf * Math.ceil(base / multipleOf),
+      layerCount: positiveInteger(config, 'n_layers', file),
+      headCount,
+      keyValueHeadCount: positiveInteger(config, 'n_kv_heads', file, headCount),
+      headSize: hiddenSize / headCount,
+      rmsNormEpsilon: positiveNumber(config, 'norm_eps', file, 1e-5),
+      ropeTheta: positiveNumber(config, 'rope_theta', file, 10000),
+      maxPositions: positiveInteger(config, 'max_seq_len', file, 2048),
+      tiedEmbeddings: false,
+    };
+  } else {
+    const hiddenSize = positiveInteger(config, 'hidden_size', file);
+    const headCount = positiveInteger(config, 'num_attention_heads', file);
+    shape = {
+      vocabSize: positiveInteger(config, 'vocab_size', file),
+      hiddenSize,
+      intermediateSize: positiveInteger(config, 'intermediate_size', file),
+      layerCount: positiveInteger(config, 'num_hidden_layers', file),
+      headCount,
+      keyValueHeadCount: positiveInteger(config, 'num_key_value_heads', file, headCount),
+      headSize: positiveInteger(config, 'head_dim', file, hiddenSize / headCount),
+      rmsNormEpsilon: positiveNumber(config, 'rms_norm_eps', file, 1e-6),
+      ropeTheta: positiveNumber(config, 'rope_theta', file, 10000),
+      maxPositions: positiveInteger(config, 'max_position_embeddings', file, 2048),
+      tiedEmbeddings: config.tie_word_embeddings === true,
+    };
+  }
+  if (!Number.isSafeInteger(shape.headSize) || shape.headSize % 2 !== 0) {
+    throw new ModelConfigError(`${file}: head size ${shape.headSize} (hidden ${shape.hiddenSize} / ${shape.headCount} heads) must be an even integer.`);
+  }
+  if (shape.headCount % shape.keyValueHeadCount !== 0) {
+    throw new ModelConfigError(`${file}: ${shape.headCount} attention heads are not a multiple of ${shape.keyValueHeadCount} key/value heads.`);
+  }
+  return {
+    shape,
+    bosTokenId: optionalTokenId(config.bos_token_id),
+    eosTokenId: optionalTokenId(config.eos_token_id),
+    padTokenId: optionalTokenId(config.pad_token_id),
+    source: file,
+  };
+}
+
+/** Reads `config.json`, else `params.json`, from a checkpoint folder. */
+export async function readModelConfig(options: ReadModelConfigOptions): Promise<ModelConfig> {
+  for (const name of ['config.json', 'params.json']) {
+    const file = join(options.directory, name);
+    let text: string;
+    try {
+      text = await readFile(file, 'utf8');
+    } catch {
+      continue;
+    }
+    let config: unknown;
+    try {
+      config = JSON.parse(text);
+    } catch (error) {
+      throw new ModelConfigError(`${file}: not valid JSON (${(error as Error).message}).`, { cause: error });
+    }
+    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ModelConfigError(`${file}: not a JSON object.`);
+    return parseModelConfig(config as Record<string, unknown>, file);
+  }
+  throw new ModelConfigError(`${options.directory}: no config.json or params.json; the model's shapes cannot be known without one.`);
+}

@@ -1,0 +1,105 @@
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CheckpointFormatError } from '../errors.js';
+import { temporaryDirectory } from '../test-support/tiny-models.js';
+import { openCheckpoint } from './open-checkpoint.js';
+import { openSafetensors } from './safetensors-reader.js';
+import { writeSafetensors } from './safetensors-writer.js';
+
+let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
+beforeAll(async () => {
+  workspace = await temporaryDirectory('safetensors');
+});
+afterAll(async () => {
+  await workspace.remove();
+});
+
+function fileWithHeader(header: unknown, dataLength: number, headerLengthOverride?: bigint): Buffer {
+  const json = Buffer.from(typeof header === 'string' ? header : JSON.stringify(header));
+  const length = Buffer.alloc(8);
+  length.writeBigUInt64LE(headerLengthOverride ?? BigInt(json.length));
+  return Buffer.concat([length, json, Buffer.alloc(dataLength)]);
+}
+
+async function openBytes(name: string, bytes: Uint8Array) {
+  const path = join(workspace.path, name);
+  await writeFile(path, bytes);
+  return openSafetensors({ path });
+}
+
+describe('openSafetensors', () => {
+  it('reads F32, F16 and BF16 tensors back as float32', async () => {
+    const values = Float32Array.of(1, -2.5, 0.333251953125, 65504, 1e-3, 0);
+    const path = join(workspace.path, 'dtypes.safetensors');
+    await writeSafetensors({
+      path,
+      tensors: [
+        { name: 'a.f32', dtype: 'F32', shape: [2, 3], values },
+        { name: 'b.f16', dtype: 'F16', shape: [6], values },
+        { name: 'c.bf16', dtype: 'BF16', shape: [3, 2], values },
+      ],
+    });
+    const checkpoint = await openSafetensors({ path });
+    expect(checkpoint.tensors.map(({ name, dtype, shape }) => `${name} ${dtype} [${shape.join(',')}]`)).toEqual(['a.f32 F32 [2,3]', 'b.f16 F16 [6]', 'c.bf16 BF16 [3,2]']);
+    expect([...(await checkpoint.read('a.f32'))]).toEqual([...values]);
+    expect([...(await checkpoint.read('b.f16'))]).toEqual([1, -2.5, 0.333251953125, 65504, 0.0010004043579101562, 0]);
+    expect([...(await checkpoint.read('c.bf16'))]).toEqual([1, -2.5, 0.333984375, 65536, 0.00099945068359375, 0]);
+    await expect(checkpoint.read('missing')).rejects.toThrow(/no tensor named "missing"/);
+    await checkpoint.close();
+  });
+
+  it('opens a sharded folder through its index', async () => {
+    const folder = join(workspace.path, 'sharded');
+    await import('node:fs/promises').then(({ mkdir }) => mkdir(folder));
+    await writeSafetensors({ path: join(folder, 'one.safetensors'), tensors: [{ name: 'x', dtype: 'F32', shape: [2], values: Float32Array.of(1, 2) }] });
+    await writeSafetensors({ path: join(folder, 'two.safetensors'), tensors: [{ name: 'y', dtype: 'F32', shape: [1], values: Float32Array.of(3) }] });
+    await writeFile(join(folder, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { x: 'one.safetensors', y: 'two.safetensors' } }));
+    const checkpoint = await openCheckpoint({ path: folder });
+    expect(checkpoint.tensors.map((tensor) => tensor.name)).toEqual(['x', 'y']);
+    expect([...(await checkpoint.read('y'))]).toEqual([3]);
+    await checkpoint.close();
+    await writeFile(join(folder, 'model.safetensors.index.json'), JSON.stringify({ weight_map: { x: '../escape.safetensors' } }));
+    await expect(openCheckpoint({ path: folder })).rejects.toThrow(/not a file in the same folder/);
+  });
+
+  const lying: [string, Uint8Array, RegExp][] = [
+    ['a file shorter than the length field', Uint8Array.of(1, 2, 3), /too short/],
+    ['a header length past the end of the file', fileWithHeader({}, 0, 1n << 40n), /header length field says 1099511627776 bytes/],
+    ['a header length of 2^64 − 1', fileWithHeader({}, 0, (1n << 64n) - 1n), /header length field/],
+    ['a header that is not JSON', fileWithHeader('{"a": [', 0), /not valid JSON/],
+    ['offsets past the data buffer', fileWithHeader({ w: { dtype: 'F32', shape: [4], data_offsets: [0, 16] } }, 8), /outside the data buffer of 8 bytes/],
+    ['a length that disagrees with the shape', fileWithHeader({ w: { dtype: 'F32', shape: [1e15], data_offsets: [0, 8] } }, 8), /needs 4000000000000000/],
+    ['overlapping tensors', fileWithHeader({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [2], data_offsets: [4, 12] } }, 12), /overlap/],
+    ['begin after end', fileWithHeader({ a: { dtype: 'F32', shape: [0], data_offsets: [8, 4] } }, 12), /outside the data buffer/],
+    ['a non-weight dtype', fileWithHeader({ a: { dtype: 'I64', shape: [1], data_offsets: [0, 8] } }, 8), /dtype "I64"/],
+    ['a negative dimension', fileWithHeader({ a: { dtype: 'F32', shape: [-1], data_offsets: [0, 4] } }, 4), /invalid shape/],
+  ];
+  it.each(lying)('rejects %s with a typed error naming the file', async (label, bytes, message) => {
+    const error = await openBytes(`${label.replace(/\W+/g, '-')}.safetensors`, bytes).catch((caught: unknown) => caught);
+    expect(CheckpointFormatError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(message);
+    expect((error as Error).message).toContain('.safetensors');
+  });
+
+  it('never fails with anything but CheckpointFormatError on corrupted files', async () => {
+    const path = join(workspace.path, 'good.safetensors');
+    await writeSafetensors({ path, tensors: [{ name: 'w', dtype: 'F16', shape: [3, 2], values: Float32Array.of(1, 2, 3, 4, 5, 6) }, { name: 'v', dtype: 'F32', shape: [2], values: Float32Array.of(7, 8) }] });
+    const good = new Uint8Array(await import('node:fs/promises').then(({ readFile }) => readFile(path)));
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(good.length), async (edits, keep) => {
+        const bytes = good.slice(0, Math.max(keep, 1));
+        for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
+        try {
+          const checkpoint = await openBytes('fuzz.safetensors', bytes);
+          for (const tensor of checkpoint.tensors) await checkpoint.read(tensor.name);
+          await checkpoint.close();
+        } catch (error) {
+          expect(CheckpointFormatError.isInstance(error)).toBe(true);
+        }
+      }),
+      { numRuns: 150 },
+    );
+  });
+});

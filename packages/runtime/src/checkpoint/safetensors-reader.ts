@@ -1,0 +1,122 @@
+import { open, type FileHandle } from 'node:fs/promises';
+import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
+import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
+import { decodeWeights, isWeightDtype, weightDtypeSizes } from './tensor-dtype.js';
+
+/** The largest JSON header read; real headers are a few hundred KiB, and the length field is attacker-chosen. */
+const maximumHeaderLength = 100 * 1024 * 1024;
+
+interface SafetensorsEntry extends CheckpointTensorInfo {
+  begin: number;
+  end: number;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Reads `length` bytes at `position`, failing on a short read (a file truncated after opening). */
+export async function readExactly(handle: FileHandle, file: string, position: number, length: number): Promise<Uint8Array> {
+  const bytes = new Uint8Array(length);
+  let done = 0;
+  while (done < length) {
+    const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
+    if (bytesRead === 0) throw new CheckpointFormatError(`${file}: unexpected end of file at byte ${position + done} (wanted ${length} bytes from ${position}); the file is truncated.`);
+    done += bytesRead;
+  }
+  return bytes;
+}
+
+function parseHeader(file: string, text: string, bufferLength: number): SafetensorsEntry[] {
+  let header: unknown;
+  try {
+    header = JSON.parse(text);
+  } catch (error) {
+    throw new CheckpointFormatError(`${file}: the safetensors header is not valid JSON (${(error as Error).message}).`, { cause: error });
+  }
+  if (!isRecord(header)) throw new CheckpointFormatError(`${file}: the safetensors header is not a JSON object.`);
+  const entries: SafetensorsEntry[] = [];
+  for (const [name, value] of Object.entries(header)) {
+    if (name === '__metadata__') continue;
+    const where = `${file}: tensor "${name}"`;
+    if (!isRecord(value)) throw new CheckpointFormatError(`${where} is not an object in the header.`);
+    const { dtype, shape, data_offsets: offsets } = value;
+    if (typeof dtype !== 'string' || !isWeightDtype(dtype)) throw new CheckpointFormatError(`${where} has dtype ${JSON.stringify(dtype)}; weights must be F32, F16, BF16 or F64.`);
+    if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
+      throw new CheckpointFormatError(`${where} has an invalid shape ${JSON.stringify(shape)}.`);
+    }
+    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0)) {
+      throw new CheckpointFormatError(`${where} has invalid data_offsets ${JSON.stringify(offsets)}.`);
+    }
+    const [begin, end] = offsets as [number, number];
+    if (begin > end || end > bufferLength) {
+      throw new CheckpointFormatError(`${where} has data_offsets [${begin}, ${end}] outside the data buffer of ${bufferLength} bytes; the file is truncated or the header lies.`);
+    }
+    let elements = 1;
+    for (const size of shape as number[]) elements *= size;
+    const expected = elements * weightDtypeSizes[dtype];
+    if (!Number.isSafeInteger(expected) || expected !== end - begin) {
+      throw new CheckpointFormatError(`${where} spans ${end - begin} bytes but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected}.`);
+    }
+    entries.push({ name, dtype, shape: shape as number[], file, begin, end });
+  }
+  const sorted = [...entries].sort((left, right) => left.begin - right.begin);
+  for (let index = 1; index < sorted.length; index++) {
+    const previous = sorted[index - 1] as SafetensorsEntry;
+    const current = sorted[index] as SafetensorsEntry;
+    if (current.begin < previous.end) {
+      throw new CheckpointFormatError(`${file}: tensors "${previous.name}" [${previous.begin}, ${previous.end}) and "${current.name}" [${current.begin}, ${current.end}) overlap.`);
+    }
+  }
+  return sorted;
+}
+
+export interface OpenSafetensorsOptions {
+  /** The `.safetensors` file. */
+  path: string;
+  signal?: AbortSignal;
+}
+
+/** Opens one safetensors file, validating its header against the file size before any tensor is read. */
+export async function openSafetensors(options: OpenSafetensorsOptions): Promise<Checkpoint> {
+  const file = options.path;
+  options.signal?.throwIfAborted();
+  let handle: FileHandle;
+  try {
+    handle = await open(file, 'r');
+  } catch (error) {
+    throw new CheckpointFormatError(`${file}: cannot open the safetensors file (${(error as Error).message}).`, { cause: error });
+  }
+  try {
+    const { size } = await handle.stat();
+    if (size < 8) throw new CheckpointFormatError(`${file}: ${size} bytes is too short for a safetensors file (it starts with an 8-byte header length).`);
+    const lengthBytes = await readExactly(handle, file, 0, 8);
+    const headerLength = new DataView(lengthBytes.buffer).getBigUint64(0, true);
+    if (headerLength > BigInt(Math.min(maximumHeaderLength, size - 8))) {
+      throw new CheckpointFormatError(`${file}: the header length field says ${headerLength} bytes, but the file has ${size - 8} after it (limit ${maximumHeaderLength}); the file is truncated or not safetensors.`);
+    }
+    const length = Number(headerLength);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(await readExactly(handle, file, 8, length));
+    const dataStart = 8 + length;
+    const entries = parseHeader(file, text, size - dataStart);
+    const byName = new Map(entries.map((entry) => [entry.name, entry]));
+    return {
+      tensors: entries.map(({ name, dtype, shape }) => ({ name, dtype, shape, file })),
+      get(name) {
+        const entry = byName.get(name);
+        return entry && { name: entry.name, dtype: entry.dtype, shape: entry.shape, file };
+      },
+      async read(name: string, readOptions: ReadTensorOptions = {}) {
+        readOptions.signal?.throwIfAborted();
+        const entry = byName.get(name);
+        if (!entry) throw new CheckpointTensorError(`${file}: no tensor named "${name}".`);
+        const bytes = await readExactly(handle, file, dataStart + entry.begin, entry.end - entry.begin);
+        return decodeWeights(bytes, entry.dtype);
+      },
+      close: () => handle.close(),
+    };
+  } catch (error) {
+    await handle.close();
+    throw error;
+  }
+}

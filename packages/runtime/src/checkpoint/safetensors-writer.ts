@@ -1,0 +1,39 @@
+import { open } from 'node:fs/promises';
+import { encodeWeights, weightDtypeSizes, type WeightDtype } from './tensor-dtype.js';
+
+/** A tensor to write: float32 values stored as `dtype`. */
+export interface TensorToWrite {
+  name: string;
+  dtype: WeightDtype;
+  shape: readonly number[];
+  values: Float32Array;
+}
+
+export interface WriteSafetensorsOptions {
+  path: string;
+  tensors: readonly TensorToWrite[];
+  metadata?: Record<string, string>;
+}
+
+/** Writes a safetensors file (header padded to 8 bytes, tensors in the given order). */
+export async function writeSafetensors(options: WriteSafetensorsOptions): Promise<void> {
+  const header: Record<string, unknown> = options.metadata ? { __metadata__: options.metadata } : {};
+  let offset = 0;
+  for (const tensor of options.tensors) {
+    const length = tensor.values.length * weightDtypeSizes[tensor.dtype];
+    header[tensor.name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + length] };
+    offset += length;
+  }
+  let json = JSON.stringify(header);
+  json += ' '.repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8);
+  const handle = await open(options.path, 'w');
+  try {
+    const length = Buffer.alloc(8);
+    length.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
+    await handle.write(length);
+    await handle.write(json);
+    for (const tensor of options.tensors) await handle.write(encodeWeights(tensor.values, tensor.dtype));
+  } finally {
+    await handle.close();
+  }
+}

@@ -1,0 +1,112 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { ModelConfigError } from '../errors.js';
+import { createRandom } from '../internal/random.js';
+import type { ModelShape } from './model-config.js';
+import { writeSafetensors, type TensorToWrite } from './safetensors-writer.js';
+import { decodeWeights, encodeWeights, type WeightDtype } from './tensor-dtype.js';
+import { writeTorchCheckpoint } from './torch-checkpoint-writer.js';
+import { layerWeightName, modelWeightName, type WeightNaming } from './weight-names.js';
+
+export interface WriteRandomCheckpointOptions {
+  /** The folder to create the checkpoint in. */
+  directory: string;
+  shape: ModelShape;
+  /** HF names with `config.json`, or FlagAI/Meta names (interleaved RoPE) with `params.json`. */
+  naming: WeightNaming;
+  /** `safetensors` (one file), `sharded-safetensors` (one shard per layer plus an index), or `bin` (a torch zip). */
+  format: 'safetensors' | 'sharded-safetensors' | 'bin';
+  /** The stored element type; the returned values are what that type holds. Default F32. */
+  dtype?: WeightDtype;
+  seed?: number;
+}
+
+/**
+ * Writes a checkpoint with random weights (unit-variance activations, so logits are well separated)
+ * for tests and benchmarks, with its config file. Returns the stored values by checkpoint name.
+ */
+export async function writeRandomCheckpoint(options: WriteRandomCheckpointOptions): Promise<Map<string, Float32Array>> {
+  const { shape, naming, directory } = options;
+  const dtype = options.dtype ?? 'F32';
+  const random = createRandom(options.seed ?? 1);
+  const tensors: TensorToWrite[] = [];
+  const shards: string[][] = [[]];
+  const add = (name: string, tensorShape: number[], scale: number, center = 0): void => {
+    const values = new Float32Array(tensorShape.reduce((product, size) => product * size, 1));
+    for (let index = 0; index < values.length; index++) values[index] = center + (random() * 2 - 1) * scale;
+    tensors.push({ name, dtype, shape: tensorShape, values: decodeWeights(encodeWeights(values, dtype), dtype) });
+    shards.at(-1)?.push(name);
+  };
+  const { hiddenSize: hidden, intermediateSize: intermediate, headSize, vocabSize } = shape;
+  const unit = (fanIn: number): number => Math.sqrt(3 / fanIn);
+  add(modelWeightName(naming, 'embedding'), [vocabSize, hidden], Math.sqrt(3));
+  for (let layer = 0; layer < shape.layerCount; layer++) {
+    shards.push([]);
+    const name = (weight: Parameters<typeof layerWeightName>[2]): string => layerWeightName(naming, layer, weight);
+    add(name('attentionNorm'), [hidden], 0.2, 1);
+    add(name('query'), [shape.headCount * headSize, hidden], unit(hidden));
+    add(name('key'), [shape.keyValueHeadCount * headSize, hidden], unit(hidden));
+    add(name('value'), [shape.keyValueHeadCount * headSize, hidden], unit(hidden));
+    add(name('attentionOutput'), [hidden, shape.headCount * headSize], unit(shape.headCount * headSize));
+    add(name('feedForwardNorm'), [hidden], 0.2, 1);
+    add(name('gate'), [intermediate, hidden], unit(hidden));
+    add(name('up'), [intermediate, hidden], unit(hidden));
+    add(name('down'), [hidden, intermediate], unit(intermediate));
+  }
+  add(modelWeightName(naming, 'finalNorm'), [hidden], 0.2, 1);
+  if (!shape.tiedEmbeddings) add(modelWeightName(naming, 'languageModelHead'), [vocabSize, hidden], unit(hidden));
+
+  await mkdir(directory, { recursive: true });
+  if (naming === 'hf') {
+    const config = {
+      architectures: ['LlamaForCausalLM'],
+      model_type: 'llama',
+      hidden_size: hidden,
+      intermediate_size: intermediate,
+      num_hidden_layers: shape.layerCount,
+      num_attention_heads: shape.headCount,
+      num_key_value_heads: shape.keyValueHeadCount,
+      rms_norm_eps: shape.rmsNormEpsilon,
+      rope_theta: shape.ropeTheta,
+      max_position_embeddings: shape.maxPositions,
+      vocab_size: vocabSize,
+      tie_word_embeddings: shape.tiedEmbeddings,
+      bos_token_id: 1,
+      eos_token_id: 2,
+      pad_token_id: 0,
+    };
+    await writeFile(join(directory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  } else {
+    if (shape.tiedEmbeddings || headSize * shape.headCount !== hidden || intermediate < Math.floor((8 * hidden) / 3)) {
+      throw new ModelConfigError(`params.json cannot describe this shape: FlagAI models are untied, head size × heads = dim, and FFN ≥ 8·dim/3.`);
+    }
+    const params = {
+      dim: hidden,
+      multiple_of: intermediate,
+      n_heads: shape.headCount,
+      n_kv_heads: shape.keyValueHeadCount,
+      n_layers: shape.layerCount,
+      norm_eps: shape.rmsNormEpsilon,
+      rope_theta: shape.ropeTheta,
+      vocab_size: vocabSize,
+      max_seq_len: shape.maxPositions,
+    };
+    await writeFile(join(directory, 'params.json'), `${JSON.stringify(params, null, 2)}\n`);
+  }
+
+  if (options.format === 'bin') {
+    await writeTorchCheckpoint({ path: join(directory, 'pytorch_model.bin'), tensors, wrapInModule: naming === 'flagai' });
+  } else if (options.format === 'safetensors') {
+    await writeSafetensors({ path: join(directory, 'model.safetensors'), tensors, metadata: { format: 'pt' } });
+  } else {
+    const byName = new Map(tensors.map((tensor) => [tensor.name, tensor]));
+    const weightMap: Record<string, string> = {};
+    for (const [index, names] of shards.entries()) {
+      const file = `model-${String(index + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`;
+      for (const name of names) weightMap[name] = file;
+      await writeSafetensors({ path: join(directory, file), tensors: names.map((name) => byName.get(name) as TensorToWrite) });
+    }
+    await writeFile(join(directory, 'model.safetensors.index.json'), `${JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2)}\n`);
+  }
+  return new Map(tensors.map((tensor) => [tensor.name, tensor.values]));
+}

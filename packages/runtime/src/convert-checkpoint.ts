@@ -1,0 +1,231 @@
+import { copyFile, mkdir, open, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { Checkpoint } from './checkpoint/checkpoint.js';
+import { readModelConfig, type ModelShape } from './checkpoint/model-config.js';
+import { openCheckpoint } from './checkpoint/open-checkpoint.js';
+import { interleavedToHalfRotation, layerWeightName, modelWeightName, type LayerWeight, type WeightNaming } from './checkpoint/weight-names.js';
+import type { ConvertedModelConfig, GenerationDefaults, WeightPrecision } from './converted-model-config.js';
+import { CheckpointTensorError, GenerationOptionsError } from './errors.js';
+import { buildDecoderGraph, type DecoderWeights, type ProjectionWeights } from './onnx/decoder-graph.js';
+import { encodeOnnxModel, type OnnxTensorData } from './onnx/onnx-model.js';
+import { quantizeBlockwise } from './onnx/quantize-blockwise.js';
+
+/** Tokenizer files copied into the converted folder when the checkpoint has them. */
+const tokenizerFileNames = ['tokenizer.json', 'tokenizer_config.json', 'vocab.json', 'merges.txt', 'special_tokens_map.json', 'added_tokens.json'];
+
+export interface ConvertProgress {
+  /** Tensors of the converted model written so far. */
+  done: number;
+  total: number;
+}
+
+export interface ConvertCheckpointOptions {
+  /** The checkpoint folder (config.json or params.json, safetensors or .bin, tokenizer files). */
+  checkpoint: string;
+  /** The folder to write (created): model.onnx, model.onnx.data, aquila-config.json, tokenizer files. */
+  output: string;
+  /** Weight precision; default fp32. */
+  precision?: WeightPrecision;
+  /** MatMulNBits block size for int8/int4 (a power of two ≥ 16); default 32. */
+  blockSize?: number;
+  /** MatMulNBits accuracy level: 4 (default) computes with int8 activations, 0 in float32 (exact to the dequantised weights). */
+  accuracyLevel?: number;
+  /** Overrides of the generation defaults written to aquila-config.json. */
+  generation?: Partial<GenerationDefaults>;
+  onProgress?: (progress: ConvertProgress) => void;
+  signal?: AbortSignal;
+}
+
+/** Appends tensors to the external data file, 64-byte aligned; memory holds one tensor at a time. */
+class ExternalDataWriter {
+  private offset = 0;
+  constructor(
+    private readonly handle: FileHandle,
+    private readonly location: string,
+  ) {}
+
+  async append(bytes: Uint8Array): Promise<OnnxTensorData> {
+    const padding = (64 - (this.offset % 64)) % 64;
+    if (padding > 0) await this.handle.write(new Uint8Array(padding), 0, padding, this.offset);
+    this.offset += padding;
+    const data = { location: this.location, offset: this.offset, length: bytes.length };
+    await this.handle.write(bytes, 0, bytes.length, this.offset);
+    this.offset += bytes.length;
+    return data;
+  }
+
+  appendFloats(values: Float32Array): Promise<OnnxTensorData> {
+    return this.append(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
+  }
+}
+
+function detectNaming(checkpoint: Checkpoint, path: string): WeightNaming {
+  if (checkpoint.get(modelWeightName('hf', 'embedding'))) return 'hf';
+  if (checkpoint.get(modelWeightName('flagai', 'embedding'))) return 'flagai';
+  const sample = checkpoint.tensors.slice(0, 5).map((tensor) => tensor.name).join(', ');
+  throw new CheckpointTensorError(`${path}: neither "model.embed_tokens.weight" (HF) nor "tok_embeddings.weight" (FlagAI) is in the checkpoint (it has ${sample}…).`);
+}
+
+function transpose(values: Float32Array, rows: number, columns: number): Float32Array {
+  const out = new Float32Array(values.length);
+  for (let row = 0; row < rows; row++) {
+    for (let column = 0; column < columns; column++) out[column * rows + row] = values[row * columns + column] as number;
+  }
+  return out;
+}
+
+function concatenate(parts: Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  return out;
+}
+
+export function rotaryTables(shape: ModelShape): { cos: Float32Array; sin: Float32Array } {
+  const half = shape.headSize / 2;
+  const cos = new Float32Array(shape.maxPositions * half);
+  const sin = new Float32Array(shape.maxPositions * half);
+  for (let position = 0; position < shape.maxPositions; position++) {
+    for (let index = 0; index < half; index++) {
+      const angle = position * shape.ropeTheta ** ((-2 * index) / shape.headSize);
+      cos[position * half + index] = Math.cos(angle);
+      sin[position * half + index] = Math.sin(angle);
+    }
+  }
+  return { cos, sin };
+}
+
+/**
+ * Converts a LLaMA-family checkpoint (HF or FlagAI names; safetensors or PyTorch zip) to a
+ * self-contained ONNX folder, tensor by tensor (peak memory ≈ the largest packed projection), with
+ * the weights in an external data file so that models over 2 GB load.
+ */
+export async function convertCheckpoint(options: ConvertCheckpointOptions): Promise<ConvertedModelConfig> {
+  const { signal } = options;
+  const precision = options.precision ?? 'fp32';
+  const blockSize = options.blockSize ?? 32;
+  if (!['fp32', 'int8', 'int4'].includes(precision)) throw new GenerationOptionsError(`precision must be fp32, int8 or int4, got ${JSON.stringify(precision)}.`);
+  if (!Number.isInteger(blockSize) || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0) throw new GenerationOptionsError(`blockSize must be a power of two ≥ 16, got ${blockSize}.`);
+  const config = await readModelConfig({ directory: options.checkpoint });
+  const { shape } = config;
+  const checkpoint = await openCheckpoint({ path: options.checkpoint, signal });
+  try {
+    const naming = detectNaming(checkpoint, options.checkpoint);
+    const headName = modelWeightName(naming, 'languageModelHead');
+    const tied = shape.tiedEmbeddings || !checkpoint.get(headName);
+    if (!shape.tiedEmbeddings && tied) throw new CheckpointTensorError(`${options.checkpoint}: tensor "${headName}" is missing and ${config.source} does not tie the embeddings.`);
+    const finalShape: ModelShape = { ...shape, tiedEmbeddings: tied };
+    const { hiddenSize: hidden, headSize } = shape;
+
+    const read = async (name: string, expected: number[]): Promise<Float32Array> => {
+      const info = checkpoint.get(name);
+      if (!info) throw new CheckpointTensorError(`${options.checkpoint}: tensor "${name}" is missing from the checkpoint.`);
+      if (info.shape.length !== expected.length || info.shape.some((size, axis) => size !== expected[axis])) {
+        throw new CheckpointTensorError(`${info.file}: tensor "${name}" has shape [${info.shape.join(', ')}], but ${config.source} implies [${expected.join(', ')}].`);
+      }
+      return checkpoint.read(name, { signal });
+    };
+
+    await mkdir(options.output, { recursive: true });
+    const temporaryData = join(options.output, 'model.onnx.data.partial');
+    const handle = await open(temporaryData, 'w');
+    const total = 4 + shape.layerCount * 6 + 1;
+    let done = 0;
+    const step = (): void => {
+      done += 1;
+      options.onProgress?.({ done, total });
+    };
+    let weights: DecoderWeights;
+    try {
+      const data = new ExternalDataWriter(handle, 'model.onnx.data');
+      const projection = async (rowsMajor: Float32Array, rows: number, columns: number): Promise<ProjectionWeights> => {
+        signal?.throwIfAborted();
+        if (precision === 'fp32') return { kind: 'float', data: await data.appendFloats(transpose(rowsMajor, rows, columns)) };
+        const bits = precision === 'int8' ? 8 : 4;
+        const quantized = quantizeBlockwise({ weights: rowsMajor, rows, columns, bits, blockSize });
+        return { kind: 'quantized', bits, packed: await data.append(quantized.packed), scales: await data.appendFloats(quantized.scales) };
+      };
+      const embeddingValues = await read(modelWeightName(naming, 'embedding'), [shape.vocabSize, hidden]);
+      const embedding = await data.appendFloats(embeddingValues);
+      step();
+      const tables = rotaryTables(shape);
+      const rotaryCos = await data.appendFloats(tables.cos);
+      const rotarySin = await data.appendFloats(tables.sin);
+      step();
+      const layers: DecoderWeights['layers'] = [];
+      for (let layer = 0; layer < shape.layerCount; layer++) {
+        const name = (weight: LayerWeight): string => layerWeightName(naming, layer, weight);
+        const queryWidth = shape.headCount * headSize;
+        const keyWidth = shape.keyValueHeadCount * headSize;
+        let query = await read(name('query'), [queryWidth, hidden]);
+        let key = await read(name('key'), [keyWidth, hidden]);
+        if (naming === 'flagai') {
+          query = interleavedToHalfRotation(query, shape.headCount, headSize);
+          key = interleavedToHalfRotation(key, shape.keyValueHeadCount, headSize);
+        }
+        const value = await read(name('value'), [keyWidth, hidden]);
+        const attentionNorm = await data.appendFloats(await read(name('attentionNorm'), [hidden]));
+        step();
+        const queryKeyValue = await projection(concatenate([query, key, value]), queryWidth + 2 * keyWidth, hidden);
+        step();
+        const attentionOutput = await projection(await read(name('attentionOutput'), [hidden, queryWidth]), hidden, queryWidth);
+        step();
+        const feedForwardNorm = await data.appendFloats(await read(name('feedForwardNorm'), [hidden]));
+        step();
+        const gateUp = await projection(concatenate([await read(name('gate'), [shape.intermediateSize, hidden]), await read(name('up'), [shape.intermediateSize, hidden])]), 2 * shape.intermediateSize, hidden);
+        step();
+        const down = await projection(await read(name('down'), [hidden, shape.intermediateSize]), hidden, shape.intermediateSize);
+        step();
+        layers.push({ attentionNorm, queryKeyValue, attentionOutput, feedForwardNorm, gateUp, down });
+      }
+      const finalNorm = await data.appendFloats(await read(modelWeightName(naming, 'finalNorm'), [hidden]));
+      step();
+      const languageModelHead = await projection(tied ? embeddingValues : await read(headName, [shape.vocabSize, hidden]), shape.vocabSize, hidden);
+      step();
+      weights = { embedding, rotaryCos, rotarySin, layers, finalNorm, languageModelHead };
+    } finally {
+      await handle.close();
+    }
+    const accuracyLevel = options.accuracyLevel ?? 4;
+    const graph = buildDecoderGraph({ shape: finalShape, precision, blockSize, accuracyLevel, weights });
+    await writeFile(join(options.output, 'model.onnx'), encodeOnnxModel(graph));
+    await rename(temporaryData, join(options.output, 'model.onnx.data'));
+    step();
+
+    const present = new Set(await readdir(options.checkpoint));
+    const tokenizerFiles = tokenizerFileNames.filter((name) => present.has(name));
+    for (const name of tokenizerFiles) await copyFile(join(options.checkpoint, name), join(options.output, name));
+    const eosTokenId = config.eosTokenId;
+    const converted: ConvertedModelConfig = {
+      format: 'aquila-onnx-decoder',
+      version: 1,
+      shape: finalShape,
+      precision,
+      ...(precision === 'fp32' ? {} : { blockSize }),
+      model: 'model.onnx',
+      weights: 'model.onnx.data',
+      tokenizerFiles,
+      bosTokenId: config.bosTokenId,
+      eosTokenId,
+      padTokenId: config.padTokenId,
+      generation: {
+        maxNewTokens: 256,
+        temperature: 0,
+        topK: 0,
+        topP: 1,
+        repetitionPenalty: 1,
+        stopTokenIds: eosTokenId === undefined ? [] : [eosTokenId],
+        stopStrings: [],
+        ...options.generation,
+      },
+      source: { checkpoint: resolve(options.checkpoint), naming },
+    };
+    await writeFile(join(options.output, 'aquila-config.json'), `${JSON.stringify(converted, null, 2)}\n`);
+    return converted;
+  } finally {
+    await checkpoint.close();
+  }
+}

@@ -1,0 +1,37 @@
+import type { ModelShape } from './checkpoint/model-config.js';
+
+/** How the weights of a converted model are stored: float32, or int8/int4 block-wise (MatMulNBits). */
+export type WeightPrecision = 'fp32' | 'int8' | 'int4';
+
+/** The generation defaults a converted model carries; request options override them. */
+export interface GenerationDefaults {
+  maxNewTokens: number;
+  temperature: number;
+  topK: number;
+  topP: number;
+  repetitionPenalty: number;
+  stopTokenIds: number[];
+  stopStrings: string[];
+}
+
+/** `aquila-config.json`: everything `generate` and `serve` need besides the graph and weights. */
+export interface ConvertedModelConfig {
+  format: 'aquila-onnx-decoder';
+  version: 1;
+  shape: ModelShape;
+  precision: WeightPrecision;
+  /** MatMulNBits block size (int8/int4). */
+  blockSize?: number;
+  /** The graph file, relative to the folder. */
+  model: string;
+  /** The external weights file, relative to the folder. */
+  weights: string;
+  /** The tokenizer files copied from the checkpoint. */
+  tokenizerFiles: string[];
+  bosTokenId?: number;
+  eosTokenId?: number;
+  padTokenId?: number;
+  generation: GenerationDefaults;
+  /** Where the model came from (checkpoint folder, naming), for humans. */
+  source: { checkpoint: string; naming: string };
+}

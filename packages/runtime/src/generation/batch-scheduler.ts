@@ -1,0 +1,174 @@
+import type { ModelShape } from '../checkpoint/model-config.js';
+import { createRandom } from '../internal/random.js';
+import { AsyncChannel } from './async-channel.js';
+import type { FinishReason, GenerationEvent, GenerationOptions, GenerationTokenizer } from './generation-types.js';
+import { KeyValueCache } from './key-value-cache.js';
+import type { OnnxDecoder } from './onnx-decoder.js';
+import { sampleToken } from './sample-token.js';
+import { StopStringMatcher } from './stop-string-matcher.js';
+
+/** A validated request, as the scheduler runs it. */
+export interface ScheduledRequest {
+  promptIds: readonly number[];
+  maxNewTokens: number;
+  options: GenerationOptions;
+  stopTokenIds: ReadonlySet<number>;
+  stopStrings: readonly string[];
+}
+
+interface Sequence {
+  request: ScheduledRequest;
+  tokenIds: number[];
+  generated: number;
+  pastLength: number;
+  random: () => number;
+  channel: AsyncChannel<GenerationEvent>;
+  textDecoder: { push(id: number): string; flush(): string } | undefined;
+  matcher: StopStringMatcher;
+  cancelled: boolean;
+}
+
+export interface BatchSchedulerOptions {
+  decoder: OnnxDecoder;
+  shape: ModelShape;
+  /** The most sequences in one decode step; more requests wait. */
+  maxBatchSize: number;
+  tokenizer?: GenerationTokenizer;
+}
+
+/**
+ * Continuous batching on one decoder: each new request is prefilled alone (GQA accepts several new
+ * tokens with past context only at batch 1), then all running sequences share one single-token decode
+ * step. Requests join and leave between steps; each sequence has its own seeded PRNG, so its tokens do
+ * not depend on what it was batched with.
+ */
+export class BatchScheduler {
+  private readonly waiting: Sequence[] = [];
+  private readonly active: Sequence[] = [];
+  private readonly cache: KeyValueCache;
+  private running = false;
+
+  constructor(private readonly options: BatchSchedulerOptions) {
+    const { shape } = options;
+    this.cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
+  }
+
+  /** Queues a request; its events arrive on the returned stream. Ending the iteration early cancels it. */
+  async *submit(request: ScheduledRequest): AsyncGenerator<GenerationEvent> {
+    const keepSpecial = request.options.keepSpecialTokens === true;
+    const sequence: Sequence = {
+      request,
+      tokenIds: [...request.promptIds],
+      generated: 0,
+      pastLength: 0,
+      random: createRandom(request.options.seed ?? 0),
+      channel: new AsyncChannel(),
+      textDecoder: this.options.tokenizer?.createStreamingDecoder({ skipSpecialTokens: !keepSpecial }),
+      matcher: new StopStringMatcher(request.stopStrings),
+      cancelled: false,
+    };
+    this.waiting.push(sequence);
+    if (!this.running) void this.loop();
+    try {
+      yield* sequence.channel.drain();
+    } finally {
+      sequence.cancelled = true;
+    }
+  }
+
+  private remove(sequence: Sequence): void {
+    const index = this.active.indexOf(sequence);
+    if (index < 0) return;
+    const last = this.active.length - 1;
+    if (index !== last) {
+      this.cache.move(last, index);
+      this.active[index] = this.active[last] as Sequence;
+    }
+    this.active.pop();
+  }
+
+  private finish(sequence: Sequence, reason: FinishReason, stoppedByString: boolean): void {
+    let text = '';
+    if (!stoppedByString && sequence.textDecoder) {
+      const last = sequence.matcher.push(sequence.textDecoder.flush());
+      text = last.text + (last.stopped ? '' : sequence.matcher.flush());
+      if (last.stopped) reason = 'stop';
+    }
+    sequence.channel.push({ type: 'generation-end', finishReason: reason, text, promptTokenCount: sequence.request.promptIds.length, completionTokenCount: sequence.generated });
+    sequence.channel.close();
+    this.remove(sequence);
+  }
+
+  /** Samples the next token from a step's logits; returns whether the sequence goes on. */
+  private accept(sequence: Sequence, logits: Float32Array): void {
+    const { options } = sequence.request;
+    if (sequence.cancelled) return this.remove(sequence);
+    if (options.signal?.aborted) {
+      sequence.channel.fail(options.signal.reason);
+      return this.remove(sequence);
+    }
+    for (const processor of options.logitsProcessors ?? []) processor({ logits, tokenIds: sequence.tokenIds, promptLength: sequence.request.promptIds.length });
+    const token = sampleToken({ ...options, logits, tokenIds: sequence.tokenIds, random: sequence.random });
+    if (sequence.request.stopTokenIds.has(token)) return this.finish(sequence, 'stop', false);
+    sequence.tokenIds.push(token);
+    sequence.generated += 1;
+    let text = '';
+    if (sequence.textDecoder) {
+      const matched = sequence.matcher.push(sequence.textDecoder.push(token));
+      text = matched.text;
+      if (matched.stopped) {
+        sequence.channel.push({ type: 'token-delta', tokenId: token, text });
+        return this.finish(sequence, 'stop', true);
+      }
+    }
+    sequence.channel.push({ type: 'token-delta', tokenId: token, text });
+    if (sequence.generated >= sequence.request.maxNewTokens || sequence.pastLength >= this.options.shape.maxPositions) this.finish(sequence, 'length', false);
+  }
+
+  private failAll(sequences: Sequence[], error: unknown): void {
+    for (const sequence of sequences) {
+      sequence.channel.fail(error);
+      this.remove(sequence);
+    }
+  }
+
+  private async loop(): Promise<void> {
+    this.running = true;
+    const { decoder, maxBatchSize } = this.options;
+    try {
+      while (this.waiting.length > 0 || this.active.length > 0) {
+        while (this.waiting.length > 0 && this.active.length < maxBatchSize) {
+          const sequence = this.waiting.shift() as Sequence;
+          if (sequence.cancelled) continue;
+          if (sequence.request.options.signal?.aborted) {
+            sequence.channel.fail(sequence.request.options.signal.reason);
+            continue;
+          }
+          const slot = this.active.length;
+          this.active.push(sequence);
+          try {
+            const [logits] = await decoder.step([{ tokenIds: sequence.request.promptIds, pastLength: 0 }], this.cache, slot);
+            sequence.pastLength = sequence.request.promptIds.length;
+            this.accept(sequence, logits as Float32Array);
+          } catch (error) {
+            this.failAll([sequence], error);
+          }
+        }
+        const batch = [...this.active];
+        if (batch.length === 0) continue;
+        try {
+          const rows = batch.map((sequence) => ({ tokenIds: [sequence.tokenIds.at(-1) as number], pastLength: sequence.pastLength }));
+          const logits = await decoder.step(rows, this.cache, 0);
+          batch.forEach((sequence, index) => {
+            sequence.pastLength += 1;
+            this.accept(sequence, logits[index] as Float32Array);
+          });
+        } catch (error) {
+          this.failAll(batch, error);
+        }
+      }
+    } finally {
+      this.running = false;
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import type { LogitsProcessor, SamplingOptions } from './sample-token.js';
+
+/** What generation needs of a tokenizer: the `@aquila/tokenizer` API, structurally. */
+export interface GenerationTokenizer {
+  encode(text: string, options?: { addSpecialTokens?: boolean; parseSpecialTokens?: boolean }): number[];
+  decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
+  createStreamingDecoder(options?: { skipSpecialTokens?: boolean }): { push(id: number): string; flush(): string };
+}
+
+export interface GenerationOptions extends SamplingOptions {
+  /** The most tokens to generate; also bounded by the context. Default from the model's config. */
+  maxNewTokens?: number;
+  /** Seed of the sampling PRNG: the same seed, prompt and options give the same tokens. Default 0. */
+  seed?: number;
+  /** Token ids that end generation (not part of the output). Default: the model's EOS. */
+  stopTokenIds?: readonly number[];
+  /** Strings that end generation (cut from the output; partial matches are held back while streaming). */
+  stopStrings?: readonly string[];
+  /** Run on every step's logits, in order, before sampling. */
+  logitsProcessors?: readonly LogitsProcessor[];
+  /** Keep special tokens' text (e.g. `</s>`) in the output; default false. */
+  keepSpecialTokens?: boolean;
+  signal?: AbortSignal;
+}
+
+export interface GenerationRequest extends GenerationOptions {
+  /** Text, tokenized without special tokens (needs a tokenizer). */
+  prompt?: string;
+  /** Token ids, used as they are (takes precedence over `prompt`). */
+  promptIds?: readonly number[];
+}
+
+export type FinishReason = 'stop' | 'length';
+
+/** One generated token and the text it made final (empty while text is held back). */
+export interface TokenDeltaEvent {
+  type: 'token-delta';
+  tokenId: number;
+  text: string;
+}
+
+export interface GenerationEndEvent {
+  type: 'generation-end';
+  finishReason: FinishReason;
+  /** Any text still held back, emitted at the end. */
+  text: string;
+  promptTokenCount: number;
+  completionTokenCount: number;
+}
+
+export type GenerationEvent = TokenDeltaEvent | GenerationEndEvent;
+
+export interface GenerationResult {
+  /** The generated text (without the stop string or stop token). */
+  text: string;
+  /** The generated token ids (without a stop token id). */
+  tokenIds: number[];
+  finishReason: FinishReason;
+  promptTokenCount: number;
+}

@@ -1,0 +1,93 @@
+import * as ort from 'onnxruntime-node';
+import type { ModelShape } from '../checkpoint/model-config.js';
+import { ModelRunError } from '../errors.js';
+import { decoderNames } from '../onnx/decoder-graph.js';
+import type { KeyValueCache } from './key-value-cache.js';
+
+export interface DecoderStepRow {
+  /** The new tokens of this sequence (several for a prefill, one for a decode step). */
+  tokenIds: readonly number[];
+  /** How many positions the sequence already holds in the cache. */
+  pastLength: number;
+}
+
+export interface OnnxDecoderOptions {
+  modelPath: string;
+  shape: ModelShape;
+  /** Intra-op threads; default: onnxruntime's choice (all cores). */
+  threads?: number;
+}
+
+/** One onnxruntime session of a converted decoder graph, stepping sequences whose cache JS holds. */
+export class OnnxDecoder {
+  private constructor(
+    private readonly session: ort.InferenceSession,
+    readonly shape: ModelShape,
+  ) {}
+
+  static async create(options: OnnxDecoderOptions): Promise<OnnxDecoder> {
+    try {
+      const session = await ort.InferenceSession.create(options.modelPath, {
+        ...(options.threads ? { intraOpNumThreads: options.threads } : {}),
+        graphOptimizationLevel: 'all',
+      });
+      return new OnnxDecoder(session, options.shape);
+    } catch (error) {
+      throw new ModelRunError(`${options.modelPath}: onnxruntime cannot load the model (${(error as Error).message}).`, { cause: error });
+    }
+  }
+
+  /**
+   * Runs the rows (all with the same token count) in cache slots `firstSlot…`, writes their new key
+   * and value rows into the cache, and returns each row's next-token logits.
+   */
+  async step(rows: readonly DecoderStepRow[], cache: KeyValueCache, firstSlot: number): Promise<Float32Array[]> {
+    const batch = rows.length;
+    const length = rows[0]?.tokenIds.length ?? 0;
+    const { keyValueHeadCount: heads, headSize, vocabSize } = this.shape;
+    let total = 0;
+    for (const row of rows) total = Math.max(total, row.pastLength + length);
+    cache.reserve(firstSlot + batch, total);
+    const inputIds = new BigInt64Array(batch * length);
+    const positionIds = new BigInt64Array(batch * length);
+    const seqlens = new Int32Array(batch);
+    rows.forEach((row, index) => {
+      for (let position = 0; position < length; position++) {
+        inputIds[index * length + position] = BigInt(row.tokenIds[position] as number);
+        positionIds[index * length + position] = BigInt(row.pastLength + position);
+      }
+      seqlens[index] = row.pastLength + length - 1;
+    });
+    const feeds: Record<string, ort.Tensor> = {
+      [decoderNames.inputIds]: new ort.Tensor('int64', inputIds, [batch, length]),
+      [decoderNames.positionIds]: new ort.Tensor('int64', positionIds, [batch, length]),
+      [decoderNames.seqlensK]: new ort.Tensor('int32', seqlens, [batch]),
+      [decoderNames.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(total), []),
+    };
+    const dims = [batch, heads, cache.capacity, headSize];
+    for (let layer = 0; layer < this.shape.layerCount; layer++) {
+      feeds[decoderNames.pastKey(layer)] = new ort.Tensor('float32', cache.view(layer, 'key', firstSlot, batch), dims);
+      feeds[decoderNames.pastValue(layer)] = new ort.Tensor('float32', cache.view(layer, 'value', firstSlot, batch), dims);
+    }
+    let outputs: ort.InferenceSession.ReturnType;
+    try {
+      outputs = await this.session.run(feeds);
+    } catch (error) {
+      throw new ModelRunError(`onnxruntime failed on a step of ${batch} sequence(s) × ${length} token(s) (${(error as Error).message}).`, { cause: error });
+    }
+    for (let layer = 0; layer < this.shape.layerCount; layer++) {
+      const keys = outputs[decoderNames.newKey(layer)]?.data as Float32Array;
+      const values = outputs[decoderNames.newValue(layer)]?.data as Float32Array;
+      rows.forEach((row, index) => {
+        cache.write(layer, 'key', firstSlot + index, row.pastLength, keys, index, length);
+        cache.write(layer, 'value', firstSlot + index, row.pastLength, values, index, length);
+      });
+    }
+    const logits = outputs[decoderNames.logits]?.data as Float32Array;
+    return rows.map((_, index) => logits.slice(index * vocabSize, (index + 1) * vocabSize));
+  }
+
+  async release(): Promise<void> {
+    await this.session.release();
+  }
+}

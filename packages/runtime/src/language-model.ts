@@ -1,0 +1,107 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ConvertedModelConfig } from './converted-model-config.js';
+import { GenerationOptionsError, ModelConfigError } from './errors.js';
+import { BatchScheduler } from './generation/batch-scheduler.js';
+import type { GenerationEvent, GenerationRequest, GenerationResult, GenerationTokenizer } from './generation/generation-types.js';
+import { OnnxDecoder } from './generation/onnx-decoder.js';
+import { validateSamplingOptions } from './generation/sample-token.js';
+
+export interface LoadLanguageModelOptions {
+  /** A folder written by `convertCheckpoint` (aquila-config.json, model.onnx, model.onnx.data). */
+  path: string;
+  /** The tokenizer for text prompts, text output and stop strings; without one, generation works on ids. */
+  tokenizer?: GenerationTokenizer;
+  /** onnxruntime intra-op threads; default all cores. */
+  threads?: number;
+  /** The most sequences decoded together; more requests wait their turn. Default 8. */
+  maxBatchSize?: number;
+}
+
+/** Reads and checks `aquila-config.json`. */
+export async function readConvertedModelConfig(directory: string): Promise<ConvertedModelConfig> {
+  const file = join(directory, 'aquila-config.json');
+  let config: unknown;
+  try {
+    config = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new ModelConfigError(`${file}: cannot read the converted model's config (${(error as Error).message}); convert the checkpoint with \`aquila convert\` first.`, { cause: error });
+  }
+  const candidate = config as Partial<ConvertedModelConfig> | null;
+  if (candidate?.format !== 'aquila-onnx-decoder' || candidate.version !== 1 || typeof candidate.shape !== 'object' || typeof candidate.model !== 'string') {
+    throw new ModelConfigError(`${file}: not an aquila-onnx-decoder version 1 config.`);
+  }
+  return candidate as ConvertedModelConfig;
+}
+
+/**
+ * A converted decoder ready to generate: one onnxruntime session and a batch scheduler, so that
+ * concurrent `generate`/`stream` calls share decode steps.
+ */
+export class LanguageModel {
+  private constructor(
+    readonly config: ConvertedModelConfig,
+    readonly tokenizer: GenerationTokenizer | undefined,
+    private readonly decoder: OnnxDecoder,
+    private readonly scheduler: BatchScheduler,
+  ) {}
+
+  static async load(options: LoadLanguageModelOptions): Promise<LanguageModel> {
+    const config = await readConvertedModelConfig(options.path);
+    const decoder = await OnnxDecoder.create({ modelPath: join(options.path, config.model), shape: config.shape, threads: options.threads });
+    const maxBatchSize = options.maxBatchSize ?? 8;
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new GenerationOptionsError(`maxBatchSize must be a positive integer, got ${maxBatchSize}.`);
+    const scheduler = new BatchScheduler({ decoder, shape: config.shape, maxBatchSize, tokenizer: options.tokenizer });
+    return new LanguageModel(config, options.tokenizer, decoder, scheduler);
+  }
+
+  private promptIds(request: GenerationRequest): readonly number[] {
+    if (request.promptIds) return request.promptIds;
+    if (request.prompt === undefined) throw new GenerationOptionsError('a request needs `prompt` (text) or `promptIds`.');
+    if (!this.tokenizer) throw new GenerationOptionsError('a text `prompt` needs a tokenizer: pass `tokenizer` to LanguageModel.load, or send `promptIds`.');
+    return this.tokenizer.encode(request.prompt);
+  }
+
+  /** Streams a generation token by token: `token-delta` events, then one `generation-end`. */
+  async *stream(request: GenerationRequest): AsyncGenerator<GenerationEvent> {
+    const { shape, generation } = this.config;
+    const promptIds = this.promptIds(request);
+    if (promptIds.length === 0) throw new GenerationOptionsError('the prompt is empty; give at least one token.');
+    if (promptIds.length > shape.maxPositions) {
+      throw new GenerationOptionsError(`the prompt has ${promptIds.length} tokens, more than the model's context of ${shape.maxPositions}; shorten it.`);
+    }
+    const badId = promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= shape.vocabSize);
+    if (badId !== undefined) throw new GenerationOptionsError(`prompt token id ${badId} is outside the vocabulary (0…${shape.vocabSize - 1}).`);
+    const options = {
+      temperature: generation.temperature,
+      topK: generation.topK,
+      topP: generation.topP,
+      repetitionPenalty: generation.repetitionPenalty,
+      ...Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)),
+    };
+    validateSamplingOptions(options);
+    const maxNewTokens = request.maxNewTokens ?? generation.maxNewTokens;
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new GenerationOptionsError(`maxNewTokens must be a positive integer, got ${maxNewTokens}.`);
+    const stopStrings = request.stopStrings ?? generation.stopStrings;
+    if (stopStrings.length > 0 && !this.tokenizer) throw new GenerationOptionsError('stop strings need a tokenizer to see the text; pass `tokenizer` to LanguageModel.load.');
+    request.signal?.throwIfAborted();
+    yield* this.scheduler.submit({ promptIds, maxNewTokens, options, stopTokenIds: new Set(request.stopTokenIds ?? generation.stopTokenIds), stopStrings });
+  }
+
+  /** Generates to the end and returns the text and ids. */
+  async generate(request: GenerationRequest): Promise<GenerationResult> {
+    const tokenIds: number[] = [];
+    let text = '';
+    for await (const event of this.stream(request)) {
+      text += event.text;
+      if (event.type === 'token-delta') tokenIds.push(event.tokenId);
+      else return { text, tokenIds, finishReason: event.finishReason, promptTokenCount: event.promptTokenCount };
+    }
+    throw new GenerationOptionsError('generation ended without a generation-end event.');
+  }
+
+  /** Frees the onnxruntime session. */
+  async release(): Promise<void> {
+    await this.decoder.release();
+  }
+}

@@ -1,0 +1,148 @@
+import type { ModelShape } from '../checkpoint/model-config.js';
+import type { WeightPrecision } from '../converted-model-config.js';
+import type { OnnxGraph, OnnxInitializer, OnnxNode, OnnxTensorData, OnnxValueInfo } from './onnx-model.js';
+
+/** A projection's weights as the graph stores them. */
+export type ProjectionWeights =
+  | { kind: 'float'; data: OnnxTensorData } // [in, out] float32
+  | { kind: 'quantized'; packed: OnnxTensorData; scales: OnnxTensorData; bits: 4 | 8 };
+
+/** Where each weight of the decoder lives; projections are already packed ([q;k;v], [gate;up]). */
+export interface DecoderWeights {
+  embedding: OnnxTensorData;
+  rotaryCos: OnnxTensorData;
+  rotarySin: OnnxTensorData;
+  layers: {
+    attentionNorm: OnnxTensorData;
+    queryKeyValue: ProjectionWeights;
+    attentionOutput: ProjectionWeights;
+    feedForwardNorm: OnnxTensorData;
+    gateUp: ProjectionWeights;
+    down: ProjectionWeights;
+  }[];
+  finalNorm: OnnxTensorData;
+  languageModelHead: ProjectionWeights;
+}
+
+export interface DecoderGraphOptions {
+  shape: ModelShape;
+  precision: WeightPrecision;
+  blockSize: number;
+  /** MatMulNBits accuracy level: 0 computes in float32, 4 quantises activations to int8 (faster). */
+  accuracyLevel: number;
+  weights: DecoderWeights;
+}
+
+/** Names of the graph's inputs and outputs: the contract between the converter and the runtime. */
+export const decoderNames = {
+  inputIds: 'input_ids',
+  positionIds: 'position_ids',
+  seqlensK: 'seqlens_k',
+  totalSequenceLength: 'total_sequence_length',
+  logits: 'logits',
+  pastKey: (layer: number) => `past_key_values.${layer}.key`,
+  pastValue: (layer: number) => `past_key_values.${layer}.value`,
+  newKey: (layer: number) => `new_rows.${layer}.key`,
+  newValue: (layer: number) => `new_rows.${layer}.value`,
+} as const;
+
+/**
+ * The decoder graph for a KV cache owned by the caller (runtime.md §2): past keys/values of a fixed
+ * capacity are inputs (zero-copy), GroupQueryAttention's `present` stays inside the graph, and only the
+ * new rotated key rows and value rows come out, for the caller to write at each sequence's length.
+ * Rotary embedding runs outside GQA (RotaryEmbedding, rotate-half), logits only for the last position.
+ */
+export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
+  const { shape, weights } = options;
+  const { hiddenSize: hidden, headSize, headCount, keyValueHeadCount } = shape;
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxInitializer[] = [];
+  const addFloat = (name: string, dims: number[], data: OnnxTensorData): string => {
+    initializers.push({ name, elementType: 'float32', dims, data });
+    return name;
+  };
+  const matMul = (name: string, input: string, output: string, projection: ProjectionWeights, inputs: number, outputs: number): void => {
+    if (projection.kind === 'float') {
+      nodes.push({ opType: 'MatMul', name: `${name}/MatMul`, inputs: [input, addFloat(`${name}.weight`, [inputs, outputs], projection.data)], outputs: [output] });
+      return;
+    }
+    const blocks = Math.ceil(inputs / options.blockSize);
+    const blockBytes = (options.blockSize * projection.bits) / 8;
+    initializers.push({ name: `${name}.weight_q`, elementType: 'uint8', dims: [outputs, blocks, blockBytes], data: projection.packed });
+    addFloat(`${name}.weight_scales`, [outputs * blocks], projection.scales);
+    nodes.push({
+      opType: 'MatMulNBits',
+      domain: 'com.microsoft',
+      name: `${name}/MatMulNBits`,
+      inputs: [input, `${name}.weight_q`, `${name}.weight_scales`],
+      outputs: [output],
+      attributes: { K: { int: inputs }, N: { int: outputs }, bits: { int: projection.bits }, block_size: { int: options.blockSize }, accuracy_level: { int: options.accuracyLevel } },
+    });
+  };
+  const queryWidth = headCount * headSize;
+  const keyWidth = keyValueHeadCount * headSize;
+  const split = (name: string, input: string, sizes: number[], outputs: string[]): void => {
+    initializers.push({ name: `${name}.sizes`, elementType: 'int64', dims: [sizes.length], data: { raw: new Uint8Array(BigInt64Array.from(sizes.map(BigInt)).buffer) } });
+    nodes.push({ opType: 'Split', name, inputs: [input, `${name}.sizes`], outputs, attributes: { axis: { int: -1 } } });
+  };
+
+  addFloat('model.embed_tokens.weight', [shape.vocabSize, hidden], weights.embedding);
+  addFloat('rotary.cos_cache', [shape.maxPositions, headSize / 2], weights.rotaryCos);
+  addFloat('rotary.sin_cache', [shape.maxPositions, headSize / 2], weights.rotarySin);
+  nodes.push({ opType: 'Gather', name: '/model/embed_tokens/Gather', inputs: ['model.embed_tokens.weight', decoderNames.inputIds], outputs: ['/model/embed_tokens/output'] });
+
+  let residual = '/model/embed_tokens/output';
+  let skip: string | undefined;
+  weights.layers.forEach((layer, index) => {
+    const prefix = `/model/layers.${index}`;
+    const normWeight = addFloat(`model.layers.${index}.input_layernorm.weight`, [hidden], layer.attentionNorm);
+    if (skip === undefined) {
+      nodes.push({ opType: 'SimplifiedLayerNormalization', name: `${prefix}/input_layernorm`, inputs: [residual, normWeight], outputs: [`${prefix}/input_layernorm/output`], attributes: { axis: { int: -1 }, epsilon: { float: shape.rmsNormEpsilon }, stash_type: { int: 1 } } });
+    } else {
+      nodes.push({ opType: 'SkipSimplifiedLayerNormalization', domain: 'com.microsoft', name: `${prefix}/input_layernorm`, inputs: [residual, skip, normWeight], outputs: [`${prefix}/input_layernorm/output`, '', '', `${prefix}/input_layernorm/residual`], attributes: { epsilon: { float: shape.rmsNormEpsilon } } });
+      residual = `${prefix}/input_layernorm/residual`;
+    }
+    matMul(`${prefix}/attn/qkv_proj`, `${prefix}/input_layernorm/output`, `${prefix}/attn/qkv`, layer.queryKeyValue, hidden, queryWidth + 2 * keyWidth);
+    split(`${prefix}/attn/qkv_split`, `${prefix}/attn/qkv`, [queryWidth, keyWidth, keyWidth], [`${prefix}/attn/q`, `${prefix}/attn/k`, decoderNames.newValue(index)]);
+    for (const [input, output] of [[`${prefix}/attn/q`, `${prefix}/attn/q_rotated`], [`${prefix}/attn/k`, decoderNames.newKey(index)]] as const) {
+      nodes.push({ opType: 'RotaryEmbedding', domain: 'com.microsoft', name: `${input}/RotaryEmbedding`, inputs: [input, decoderNames.positionIds, 'rotary.cos_cache', 'rotary.sin_cache'], outputs: [output], attributes: { interleaved: { int: 0 } } });
+    }
+    nodes.push({
+      opType: 'GroupQueryAttention',
+      domain: 'com.microsoft',
+      name: `${prefix}/attn/GroupQueryAttention`,
+      inputs: [`${prefix}/attn/q_rotated`, decoderNames.newKey(index), decoderNames.newValue(index), decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength],
+      outputs: [`${prefix}/attn/output`, `${prefix}/attn/present_key`, `${prefix}/attn/present_value`],
+      attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 0 } },
+    });
+    matMul(`${prefix}/attn/o_proj`, `${prefix}/attn/output`, `${prefix}/attn/o_proj/output`, layer.attentionOutput, queryWidth, hidden);
+    nodes.push({ opType: 'SkipSimplifiedLayerNormalization', domain: 'com.microsoft', name: `${prefix}/post_attention_layernorm`, inputs: [residual, `${prefix}/attn/o_proj/output`, addFloat(`model.layers.${index}.post_attention_layernorm.weight`, [hidden], layer.feedForwardNorm)], outputs: [`${prefix}/post_attention_layernorm/output`, '', '', `${prefix}/post_attention_layernorm/residual`], attributes: { epsilon: { float: shape.rmsNormEpsilon } } });
+    residual = `${prefix}/post_attention_layernorm/residual`;
+    matMul(`${prefix}/mlp/gate_up_proj`, `${prefix}/post_attention_layernorm/output`, `${prefix}/mlp/gate_up`, layer.gateUp, hidden, 2 * shape.intermediateSize);
+    split(`${prefix}/mlp/gate_up_split`, `${prefix}/mlp/gate_up`, [shape.intermediateSize, shape.intermediateSize], [`${prefix}/mlp/gate`, `${prefix}/mlp/up`]);
+    nodes.push({ opType: 'Sigmoid', name: `${prefix}/mlp/act/Sigmoid`, inputs: [`${prefix}/mlp/gate`], outputs: [`${prefix}/mlp/act/sigmoid`] });
+    nodes.push({ opType: 'Mul', name: `${prefix}/mlp/act/Mul`, inputs: [`${prefix}/mlp/gate`, `${prefix}/mlp/act/sigmoid`], outputs: [`${prefix}/mlp/act/output`] });
+    nodes.push({ opType: 'Mul', name: `${prefix}/mlp/Mul`, inputs: [`${prefix}/mlp/act/output`, `${prefix}/mlp/up`], outputs: [`${prefix}/mlp/hidden`] });
+    matMul(`${prefix}/mlp/down_proj`, `${prefix}/mlp/hidden`, `${prefix}/mlp/down_proj/output`, layer.down, shape.intermediateSize, hidden);
+    skip = `${prefix}/mlp/down_proj/output`;
+  });
+  nodes.push({ opType: 'SkipSimplifiedLayerNormalization', domain: 'com.microsoft', name: '/model/norm', inputs: [residual, skip ?? residual, addFloat('model.norm.weight', [hidden], weights.finalNorm)], outputs: ['/model/norm/output'], attributes: { epsilon: { float: shape.rmsNormEpsilon } } });
+  initializers.push({ name: '/model/constants/last_position', elementType: 'int64', dims: [1], data: { raw: new Uint8Array(BigInt64Array.of(-1n).buffer) } });
+  nodes.push({ opType: 'Gather', name: '/model/last_position/Gather', inputs: ['/model/norm/output', '/model/constants/last_position'], outputs: ['/model/last_position/output'], attributes: { axis: { int: 1 } } });
+  matMul('/lm_head', '/model/last_position/output', decoderNames.logits, weights.languageModelHead, hidden, shape.vocabSize);
+
+  const batch = 'batch_size';
+  const sequence = 'sequence_length';
+  const inputs: OnnxValueInfo[] = [
+    { name: decoderNames.inputIds, elementType: 'int64', shape: [batch, sequence] },
+    { name: decoderNames.positionIds, elementType: 'int64', shape: [batch, sequence] },
+    { name: decoderNames.seqlensK, elementType: 'int32', shape: [batch] },
+    { name: decoderNames.totalSequenceLength, elementType: 'int32', shape: [] },
+  ];
+  const outputs: OnnxValueInfo[] = [{ name: decoderNames.logits, elementType: 'float32', shape: [batch, 1, shape.vocabSize] }];
+  for (let layer = 0; layer < shape.layerCount; layer++) {
+    for (const name of [decoderNames.pastKey(layer), decoderNames.pastValue(layer)]) inputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, 'cache_capacity', headSize] });
+    for (const name of [decoderNames.newKey(layer), decoderNames.newValue(layer)]) outputs.push({ name, elementType: 'float32', shape: [batch, sequence, keyWidth] });
+  }
+  return { name: 'aquila-decoder', nodes, initializers, inputs, outputs };
+}

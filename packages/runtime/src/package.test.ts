@@ -1,0 +1,29 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API and nothing else', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "CheckpointFormatError",
+      "CheckpointTensorError",
+      "DownloadError",
+      "GenerationOptionsError",
+      "LanguageModel",
+      "ModelConfigError",
+      "ModelRunError",
+      "UnsafePickleError",
+      "convertCheckpoint",
+      "interleavedToHalfRotation",
+      "layerWeightName",
+      "modelWeightName",
+      "openCheckpoint",
+      "openSafetensors",
+      "openTorchCheckpoint",
+      "parseModelConfig",
+      "readConvertedModelConfig",
+      "readModelConfig",
+      "writeRandomCheckpoint",
+      "writeSafetensors",
+      "writeTorchCheckpoint",
+    ]
+  `);
+});

@@ -1,0 +1,111 @@
+import type { ModelShape } from '../checkpoint/model-config.js';
+import { layerWeightName, modelWeightName, type LayerWeight, type WeightNaming } from '../checkpoint/weight-names.js';
+
+export interface ReferenceForwardOptions {
+  shape: ModelShape;
+  /** Weights by checkpoint name, in the checkpoint's own layout ([out, in]; FlagAI q/k rows interleaved). */
+  weights: ReadonlyMap<string, Float32Array>;
+  naming: WeightNaming;
+  tokens: readonly number[];
+}
+
+function matrixVector(matrix: Float32Array, vector: ArrayLike<number>, rows: number): Float64Array {
+  const columns = vector.length;
+  const out = new Float64Array(rows);
+  for (let row = 0; row < rows; row++) {
+    let sum = 0;
+    const base = row * columns;
+    for (let column = 0; column < columns; column++) sum += (matrix[base + column] as number) * (vector[column] as number);
+    out[row] = sum;
+  }
+  return out;
+}
+
+function rmsNorm(vector: Float64Array, weight: Float32Array, epsilon: number): Float64Array {
+  let squares = 0;
+  for (const value of vector) squares += value * value;
+  const scale = 1 / Math.sqrt(squares / vector.length + epsilon);
+  return vector.map((value, index) => value * scale * (weight[index] as number));
+}
+
+function rotate(vector: Float64Array, heads: number, headSize: number, position: number, theta: number, interleaved: boolean): void {
+  const half = headSize / 2;
+  for (let head = 0; head < heads; head++) {
+    for (let index = 0; index < half; index++) {
+      const angle = position * theta ** ((-2 * index) / headSize);
+      const first = head * headSize + (interleaved ? 2 * index : index);
+      const second = first + (interleaved ? 1 : half);
+      const x = vector[first] as number;
+      const y = vector[second] as number;
+      vector[first] = x * Math.cos(angle) - y * Math.sin(angle);
+      vector[second] = y * Math.cos(angle) + x * Math.sin(angle);
+    }
+  }
+}
+
+/**
+ * A slow, plain forward pass of a LLaMA-family decoder, written from the architecture (pre-norm
+ * RMSNorm, RoPE, causal grouped-query attention, SwiGLU) and independent of the ONNX graph: the oracle
+ * the converted models are tested against. Returns the logits of every position, in float64.
+ */
+export function referenceForward(options: ReferenceForwardOptions): Float64Array[] {
+  const { shape, weights, naming, tokens } = options;
+  const get = (name: string): Float32Array => {
+    const value = weights.get(name);
+    if (!value) throw new Error(`reference forward: missing weight ${name}`);
+    return value;
+  };
+  const layer = (index: number, weight: LayerWeight): Float32Array => get(layerWeightName(naming, index, weight));
+  const { hiddenSize: hidden, headSize, headCount, keyValueHeadCount } = shape;
+  const interleaved = naming === 'flagai';
+  const embedding = get(modelWeightName(naming, 'embedding'));
+  let states = tokens.map((token) => Float64Array.from(embedding.subarray(token * hidden, (token + 1) * hidden)));
+  for (let index = 0; index < shape.layerCount; index++) {
+    const keys: Float64Array[] = [];
+    const values: Float64Array[] = [];
+    const queries: Float64Array[] = [];
+    states.forEach((state, position) => {
+      const normed = rmsNorm(state, layer(index, 'attentionNorm'), shape.rmsNormEpsilon);
+      const query = matrixVector(layer(index, 'query'), normed, headCount * headSize);
+      const key = matrixVector(layer(index, 'key'), normed, keyValueHeadCount * headSize);
+      rotate(query, headCount, headSize, position, shape.ropeTheta, interleaved);
+      rotate(key, keyValueHeadCount, headSize, position, shape.ropeTheta, interleaved);
+      queries.push(query);
+      keys.push(key);
+      values.push(matrixVector(layer(index, 'value'), normed, keyValueHeadCount * headSize));
+    });
+    states = states.map((state, position) => {
+      const attention = new Float64Array(headCount * headSize);
+      for (let head = 0; head < headCount; head++) {
+        const group = Math.floor(head / (headCount / keyValueHeadCount));
+        const scores = new Float64Array(position + 1);
+        for (let past = 0; past <= position; past++) {
+          let dot = 0;
+          for (let dimension = 0; dimension < headSize; dimension++) {
+            dot += (queries[position]?.[head * headSize + dimension] as number) * (keys[past]?.[group * headSize + dimension] as number);
+          }
+          scores[past] = dot / Math.sqrt(headSize);
+        }
+        const largest = Math.max(...scores);
+        const exponentials = scores.map((score) => Math.exp(score - largest));
+        const total = exponentials.reduce((sum, value) => sum + value, 0);
+        for (let past = 0; past <= position; past++) {
+          const weight = (exponentials[past] as number) / total;
+          for (let dimension = 0; dimension < headSize; dimension++) {
+            attention[head * headSize + dimension] = (attention[head * headSize + dimension] as number) + weight * (values[past]?.[group * headSize + dimension] as number);
+          }
+        }
+      }
+      const projected = matrixVector(layer(index, 'attentionOutput'), attention, hidden);
+      const afterAttention = state.map((value, dimension) => value + (projected[dimension] as number));
+      const normed = rmsNorm(afterAttention, layer(index, 'feedForwardNorm'), shape.rmsNormEpsilon);
+      const gate = matrixVector(layer(index, 'gate'), normed, shape.intermediateSize);
+      const up = matrixVector(layer(index, 'up'), normed, shape.intermediateSize);
+      const activated = gate.map((value, dimension) => (value / (1 + Math.exp(-value))) * (up[dimension] as number));
+      const down = matrixVector(layer(index, 'down'), activated, hidden);
+      return afterAttention.map((value, dimension) => value + (down[dimension] as number));
+    });
+  }
+  const head = shape.tiedEmbeddings ? embedding : get(modelWeightName(naming, 'languageModelHead'));
+  return states.map((state) => matrixVector(head, rmsNorm(state, get(modelWeightName(naming, 'finalNorm')), shape.rmsNormEpsilon), shape.vocabSize));
+}
