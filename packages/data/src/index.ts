@@ -50,3 +50,11 @@ export { createDeduplicator } from './clean/create-deduplicator.js';
 export type { Deduplicator } from './clean/create-deduplicator.js';
 export { createSqlValidator } from './clean/create-sql-validator.js';
 export type { CreateSqlValidatorOptions, SqlValidation, SqlValidator } from './clean/create-sql-validator.js';
+
+// Renderers: pretraining text, FlagAI SFT, TRL, SFT tokenisation
+export { buildAquilaSqlAnswer, buildAquilaSqlPrompt } from './render/build-aquila-sql-prompt.js';
+export type { AquilaSqlPromptColumn, AquilaSqlPromptOptions, AquilaSqlPromptTable } from './render/build-aquila-sql-prompt.js';
+export { renderFlagAiSftRecord, renderPretrainingText, renderPromptAndAnswer, renderTrlRecord } from './render/render-record.js';
+export type { FlagAiSftRecord, RenderSftOptions } from './render/render-record.js';
+export { aquilaChatSystem, tokenizeAquilaConversation } from './render/tokenize-aquila-conversation.js';
+export type { ConversationTokenizer, TokenizeAquilaConversationOptions } from './render/tokenize-aquila-conversation.js';

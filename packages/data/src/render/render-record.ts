@@ -1,0 +1,48 @@
+import type { DatasetRecord } from '../sources/dataset-record.js';
+import { buildAquilaSqlAnswer, buildAquilaSqlPrompt } from './build-aquila-sql-prompt.js';
+
+/** FlagAI's SFT JSONL line (`ConversationDatasetV2`). */
+export interface FlagAiSftRecord {
+  id: string;
+  conversations: [{ from: 'human'; value: string }, { from: 'gpt'; value: string }];
+  instruction: string;
+}
+
+export interface RenderSftOptions {
+  /** WikiSQL-shaped records answer with real SQL (default) or WikiSQL's readable form, as FlagAI's sample does. */
+  wikiSqlAnswer?: 'sql' | 'human-readable';
+}
+
+/** The pretraining document of a record: schema, the question as an SQL comment, then the SQL. */
+export function renderPretrainingText(record: DatasetRecord): string {
+  if (record.task !== 'text-to-sql') return record.text ?? '';
+  const schema = record.schema === '' ? '' : `${record.schema.replace(/;?\s*$/, ';')}\n\n`;
+  return `${schema}-- ${record.question}\n${record.sql};`;
+}
+
+/** Prompt and answer in FlagAI's templates; undefined for records an SFT set cannot use (no schema, or no question). */
+export function renderPromptAndAnswer(record: DatasetRecord, options: RenderSftOptions = {}): { prompt: string; answer: string } | undefined {
+  if (record.task !== 'text-to-sql' || record.schema === '' || record.question === '') return undefined;
+  if (record.table !== undefined) {
+    const columns = record.table.columns.map((name, index) => ({ name, type: record.table!.types[index] }));
+    const sql = options.wikiSqlAnswer === 'human-readable' && record.humanReadableSql !== undefined ? record.humanReadableSql : record.sql;
+    return {
+      prompt: buildAquilaSqlPrompt({ question: record.question, schema: [{ name: record.table.name, columns }], template: 'wikisql' }),
+      answer: buildAquilaSqlAnswer({ sql, template: 'wikisql' }),
+    };
+  }
+  return { prompt: buildAquilaSqlPrompt({ question: record.question, schema: record.schema }), answer: buildAquilaSqlAnswer({ sql: record.sql }) };
+}
+
+/** A record as FlagAI SFT JSONL (`{"id","conversations":[human, gpt],"instruction":""}`). */
+export function renderFlagAiSftRecord(record: DatasetRecord, options: RenderSftOptions = {}): FlagAiSftRecord | undefined {
+  const turn = renderPromptAndAnswer(record, options);
+  if (turn === undefined) return undefined;
+  return { id: `sql_${record.source}`, conversations: [{ from: 'human', value: turn.prompt }, { from: 'gpt', value: turn.answer }], instruction: '' };
+}
+
+/** A record as TRL prompt/completion JSONL (loss on the completion only). */
+export function renderTrlRecord(record: DatasetRecord, options: RenderSftOptions = {}): { prompt: string; completion: string } | undefined {
+  const turn = renderPromptAndAnswer(record, options);
+  return turn === undefined ? undefined : { prompt: turn.prompt, completion: turn.answer };
+}
