@@ -45,3 +45,8 @@ export class LaunchError extends AquilaError {
 export class EngineUnavailableError extends AquilaError {
   static override readonly code: string = 'AQUILA_ENGINE_UNAVAILABLE';
 }
+
+/** A data prefix whose `.bin`/`.idx` pair is missing or inconsistent. */
+export class DataPrefixError extends AquilaError {
+  static override readonly code: string = 'AQUILA_DATA_PREFIX';
+}

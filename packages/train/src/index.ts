@@ -6,8 +6,33 @@ export { splitDocuments } from './split-documents.js';
 export { RandomState, type ShuffleableArray } from './random-state.js';
 export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype } from './npy.js';
 
+// Run configs
+export type {
+  BatchConfig,
+  CheckpointConfig,
+  DataBlendEntry,
+  DataConfig,
+  FlagScaleConfig,
+  ModelConfig,
+  OptimizerConfig,
+  ParallelismConfig,
+  RunConfig,
+  ScheduleConfig,
+  TokenizerFiles,
+} from './run-config.js';
+export { loadRunConfig, parseRunConfig, type ParseRunConfigOptions } from './parse-run-config.js';
+
+// FlagScale engine
+export { createFlagScaleConfigs, flagScaleExperimentDirectory, type FlagScaleConfigs, type TrainLength } from './flagscale-configs.js';
+export { formatCommandLine, planFlagScaleRun, type CommandLine, type FlagScaleRunPlan } from './plan-flagscale-run.js';
+
+// Training events
+export type { CheckpointEvent, IterationEvent, TrainingEvent, ValidationEvent } from './training-event.js';
+export { parseMegatronLogLine, type ParseMegatronLogLineOptions } from './parse-megatron-log-line.js';
+
 // Errors
 export {
+  DataPrefixError,
   EngineUnavailableError,
   IndexMapCacheError,
   IndexMapError,
