@@ -1,11 +1,14 @@
-import { readdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelShape } from './checkpoint/model-config.js';
+import { openCheckpoint } from './checkpoint/open-checkpoint.js';
+import { writeSafetensors, type TensorToWrite } from './checkpoint/safetensors-writer.js';
 import type { WeightDtype } from './checkpoint/tensor-dtype.js';
 import type { WeightNaming } from './checkpoint/weight-names.js';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
+import { CheckpointTensorError, ModelConfigError } from './errors.js';
 import { KeyValueCache } from './generation/key-value-cache.js';
 import { OnnxDecoder } from './generation/onnx-decoder.js';
 import { LanguageModel } from './language-model.js';
@@ -77,5 +80,43 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
     expect(result.tokenIds).toEqual(sequence.slice(prompt.length));
     expect(result.finishReason).toBe('length');
     await model.release();
+  });
+});
+
+describe('convertCheckpoint on bad input', () => {
+  async function rewritten(label: string, edit: (tensors: TensorToWrite[]) => TensorToWrite[]): Promise<string> {
+    const directory = join(workspace.path, `bad-${label}`);
+    await writeRandomCheckpoint({ directory, shape: tinyShapes.multiHead, naming: 'hf', format: 'safetensors' });
+    const checkpoint = await openCheckpoint({ path: directory });
+    const tensors: TensorToWrite[] = [];
+    for (const tensor of checkpoint.tensors) tensors.push({ name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, values: await checkpoint.read(tensor.name) });
+    await checkpoint.close();
+    await writeSafetensors({ path: join(directory, 'model.safetensors'), tensors: edit(tensors) });
+    return directory;
+  }
+
+  it('names a missing tensor', async () => {
+    const checkpoint = await rewritten('missing', (tensors) => tensors.filter((tensor) => tensor.name !== 'model.layers.1.mlp.up_proj.weight'));
+    await expect(convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') })).rejects.toThrow(/tensor "model.layers.1.mlp.up_proj.weight" is missing/);
+  });
+
+  it('names a tensor whose shape disagrees with the config', async () => {
+    const checkpoint = await rewritten('shape', (tensors) => tensors.map((tensor) => (tensor.name.endsWith('0.self_attn.k_proj.weight') ? { ...tensor, shape: [32, 128] } : tensor)));
+    const error = await convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') }).catch((caught: unknown) => caught);
+    expect(CheckpointTensorError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toMatch(/"model.layers.0.self_attn.k_proj.weight" has shape \[32, 128\], but .*config.json implies \[64, 64\]/);
+  });
+
+  it('refuses an untied config whose checkpoint lacks lm_head', async () => {
+    const checkpoint = await rewritten('head', (tensors) => tensors.filter((tensor) => tensor.name !== 'lm_head.weight'));
+    await expect(convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') })).rejects.toThrow(/"lm_head.weight" is missing and .*config.json does not tie/);
+  });
+
+  it('needs a config file and a known naming', async () => {
+    const empty = join(workspace.path, 'no-config');
+    await mkdir(empty);
+    await expect(convertCheckpoint({ checkpoint: empty, output: join(empty, 'out') })).rejects.toSatisfy((error) => ModelConfigError.isInstance(error));
+    const renamed = await rewritten('names', (tensors) => tensors.map((tensor) => ({ ...tensor, name: `transformer.${tensor.name}` })));
+    await expect(convertCheckpoint({ checkpoint: renamed, output: join(renamed, 'out') })).rejects.toThrow(/neither "model.embed_tokens.weight" \(HF\) nor "tok_embeddings.weight"/);
   });
 });

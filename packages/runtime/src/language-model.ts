@@ -67,8 +67,8 @@ export class LanguageModel {
     const { shape, generation } = this.config;
     const promptIds = this.promptIds(request);
     if (promptIds.length === 0) throw new GenerationOptionsError('the prompt is empty; give at least one token.');
-    if (promptIds.length > shape.maxPositions) {
-      throw new GenerationOptionsError(`the prompt has ${promptIds.length} tokens, more than the model's context of ${shape.maxPositions}; shorten it.`);
+    if (promptIds.length >= shape.maxPositions) {
+      throw new GenerationOptionsError(`the prompt has ${promptIds.length} tokens, which leaves no room in the model's context of ${shape.maxPositions}; shorten it.`);
     }
     const badId = promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= shape.vocabSize);
     if (badId !== undefined) throw new GenerationOptionsError(`prompt token id ${badId} is outside the vocabulary (0…${shape.vocabSize - 1}).`);

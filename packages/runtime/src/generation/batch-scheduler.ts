@@ -122,7 +122,7 @@ export class BatchScheduler {
       }
     }
     sequence.channel.push({ type: 'token-delta', tokenId: token, text });
-    if (sequence.generated >= sequence.request.maxNewTokens || sequence.pastLength >= this.options.shape.maxPositions) this.finish(sequence, 'length', false);
+    if (sequence.generated >= sequence.request.maxNewTokens || sequence.tokenIds.length >= this.options.shape.maxPositions) this.finish(sequence, 'length', false);
   }
 
   private failAll(sequences: Sequence[], error: unknown): void {

@@ -1,0 +1,147 @@
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
+import { convertCheckpoint } from './convert-checkpoint.js';
+import { GenerationOptionsError } from './errors.js';
+import type { GenerationEvent } from './generation/generation-types.js';
+import { LanguageModel } from './language-model.js';
+import { createCharacterTokenizer } from './test-support/character-tokenizer.js';
+import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
+
+const shape = tinyShapes.multiHead;
+// 94 pieces + 2 specials = 96 = the vocabulary; a few two-character pieces.
+const alphabet = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?-_()[]{}<>=+*/#', 'th', 'er', 'on', 'an', 're', 'in', 'ed', 'nd', 'ha', 'at'];
+
+let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
+let model: LanguageModel | undefined;
+const loaded = (): LanguageModel => model as LanguageModel;
+beforeAll(async () => {
+  expect(alphabet.length + 2).toBe(shape.vocabSize);
+  workspace = await temporaryDirectory('generate');
+  await writeRandomCheckpoint({ directory: join(workspace.path, 'checkpoint'), shape, naming: 'hf', format: 'safetensors', seed: 7 });
+  await convertCheckpoint({ checkpoint: join(workspace.path, 'checkpoint'), output: join(workspace.path, 'onnx'), generation: { stopTokenIds: [] } });
+  model = await LanguageModel.load({ path: join(workspace.path, 'onnx'), tokenizer: createCharacterTokenizer(alphabet), maxBatchSize: 4 });
+});
+afterAll(async () => {
+  await model?.release();
+  await workspace.remove();
+});
+
+async function collect(events: AsyncIterable<GenerationEvent>): Promise<GenerationEvent[]> {
+  const out: GenerationEvent[] = [];
+  for await (const event of events) out.push(event);
+  return out;
+}
+
+const sampling = { temperature: 0.9, topK: 40, topP: 0.9, seed: 1234, maxNewTokens: 12 };
+
+describe('LanguageModel generation', () => {
+  it('is deterministic for a seed and differs across seeds', async () => {
+    const first = await loaded().generate({ promptIds: [3, 4, 5], ...sampling });
+    const again = await loaded().generate({ promptIds: [3, 4, 5], ...sampling });
+    expect(again.tokenIds).toEqual(first.tokenIds);
+    const others = await Promise.all([1, 2, 3].map((seed) => loaded().generate({ promptIds: [3, 4, 5], ...sampling, seed })));
+    expect(others.some((other) => other.tokenIds.join() !== first.tokenIds.join())).toBe(true);
+    expect(first.tokenIds).toHaveLength(12);
+    expect(first.finishReason).toBe('length');
+  });
+
+  it('gives the same tokens in a batch as one at a time, with requests joining and leaving', async () => {
+    const requests = [
+      { promptIds: [3, 4, 5], maxNewTokens: 10 },
+      { promptIds: [9, 8, 7, 6, 5, 4, 3], maxNewTokens: 4 },
+      { promptIds: [12], ...sampling, maxNewTokens: 14 },
+      { promptIds: [20, 21], ...sampling, seed: 5, maxNewTokens: 7 },
+      { promptIds: [30, 31, 32, 33], repetitionPenalty: 1.3, maxNewTokens: 9 },
+      { promptIds: [40, 2], maxNewTokens: 11 },
+    ];
+    const alone = [];
+    for (const request of requests) alone.push((await loaded().generate(request)).tokenIds);
+    // Six concurrent requests on a batch of four: two wait, and join as others finish.
+    const together = await Promise.all(requests.map((request) => loaded().generate(request)));
+    expect(together.map((result) => result.tokenIds)).toEqual(alone);
+  });
+
+  it('streams text whose concatenation equals the non-streamed text', async () => {
+    const request = { prompt: 'the answer is', ...sampling, maxNewTokens: 16 };
+    const events = await collect(loaded().stream(request));
+    const streamed = events.map((event) => event.text).join('');
+    expect(streamed).toBe((await loaded().generate(request)).text);
+    expect(events.filter((event) => event.type === 'token-delta')).toHaveLength(16);
+    expect(events.at(-1)).toMatchObject({ type: 'generation-end', finishReason: 'length', promptTokenCount: 10, completionTokenCount: 16 });
+  });
+
+  it('stops at a stop string, cuts it, and never emits part of it first', async () => {
+    const free = await loaded().generate({ prompt: 'hello', maxNewTokens: 20 });
+    const stop = free.text.slice(6, 9);
+    const expected = free.text.slice(0, free.text.indexOf(stop));
+    const events = await collect(loaded().stream({ prompt: 'hello', maxNewTokens: 20, stopStrings: [stop, 'never-there'] }));
+    const deltas = events.map((event) => event.text);
+    expect(deltas.join('')).toBe(expected);
+    let emitted = '';
+    for (const delta of deltas) {
+      emitted += delta;
+      expect(expected.startsWith(emitted)).toBe(true);
+    }
+    expect(events.at(-1)).toMatchObject({ type: 'generation-end', finishReason: 'stop' });
+  });
+
+  it('stops at a stop token id without emitting it', async () => {
+    const free = await loaded().generate({ promptIds: [5, 6], maxNewTokens: 10 });
+    const stopId = free.tokenIds[4] as number;
+    const result = await loaded().generate({ promptIds: [5, 6], maxNewTokens: 10, stopTokenIds: [stopId] });
+    expect(result.tokenIds).toEqual(free.tokenIds.slice(0, free.tokenIds.indexOf(stopId)));
+    expect(result.finishReason).toBe('stop');
+  });
+
+  it('runs logits processors before sampling', async () => {
+    const free = await loaded().generate({ promptIds: [5, 6], maxNewTokens: 6 });
+    const banned = free.tokenIds[0] as number;
+    const seen: number[] = [];
+    const result = await loaded().generate({
+      promptIds: [5, 6],
+      maxNewTokens: 6,
+      logitsProcessors: [
+        ({ logits, tokenIds, promptLength }) => {
+          expect(promptLength).toBe(2);
+          seen.push(tokenIds.length);
+          logits[banned] = -Infinity;
+        },
+      ],
+    });
+    expect(result.tokenIds).not.toContain(banned);
+    expect(seen).toEqual([2, 3, 4, 5, 6, 7]);
+  });
+
+  it('cancels with an AbortSignal', async () => {
+    const controller = new AbortController();
+    const received: number[] = [];
+    const run = (async () => {
+      for await (const event of loaded().stream({ promptIds: [1, 2], maxNewTokens: 40, signal: controller.signal })) {
+        if (event.type === 'token-delta') received.push(event.tokenId);
+        if (received.length === 3) controller.abort(new Error('stop now'));
+      }
+    })();
+    await expect(run).rejects.toThrow('stop now');
+    expect(received.length).toBeLessThan(6);
+    const aborted = AbortSignal.abort();
+    await expect(loaded().generate({ promptIds: [1], signal: aborted })).rejects.toThrow();
+  });
+
+  it('finishes with "length" at the end of the context', async () => {
+    const prompt = Array.from({ length: shape.maxPositions - 3 }, (_, index) => 2 + (index % 50));
+    const result = await loaded().generate({ promptIds: prompt, maxNewTokens: 50 });
+    expect(result.tokenIds).toHaveLength(3);
+    expect(result.finishReason).toBe('length');
+  });
+
+  it('rejects bad requests with typed errors naming the limit', async () => {
+    const tooLong = Array.from({ length: shape.maxPositions }, () => 3);
+    await expect(loaded().generate({ promptIds: tooLong })).rejects.toThrow(/48 tokens, which leaves no room in the model's context of 48/);
+    await expect(loaded().generate({ promptIds: [] })).rejects.toThrow(GenerationOptionsError);
+    await expect(loaded().generate({ promptIds: [96] })).rejects.toThrow(/outside the vocabulary \(0…95\)/);
+    await expect(loaded().generate({ promptIds: [1], temperature: -1 })).rejects.toThrow(/temperature/);
+    await expect(loaded().generate({ promptIds: [1], topP: 0 })).rejects.toThrow(/topP/);
+    await expect(loaded().generate({ promptIds: [1], maxNewTokens: 0 })).rejects.toThrow(/maxNewTokens/);
+  });
+});
