@@ -58,3 +58,17 @@ export { renderFlagAiSftRecord, renderPretrainingText, renderPromptAndAnswer, re
 export type { FlagAiSftRecord, RenderSftOptions } from './render/render-record.js';
 export { aquilaChatSystem, tokenizeAquilaConversation } from './render/tokenize-aquila-conversation.js';
 export type { ConversationTokenizer, TokenizeAquilaConversationOptions } from './render/tokenize-aquila-conversation.js';
+
+// Packing JSONL into Megatron files
+export { packJsonl } from './pack/pack-jsonl.js';
+export type { PackJsonlOptions, PackJsonlSummary } from './pack/pack-jsonl.js';
+export { documentFramingIds } from './pack/pack-tokenizer.js';
+export type { DocumentFraming, PackConvention, PackTokenizer } from './pack/pack-tokenizer.js';
+
+// The build pipeline and its report
+export { buildDataset } from './build/build-dataset.js';
+export type { BuildDatasetOptions, BuildProgress } from './build/build-dataset.js';
+export { loadBuildConfig, validateBuildConfig } from './build/build-config.js';
+export type { BuildConfig, BuildSourceConfig } from './build/build-config.js';
+export { formatBuildReportTable, renderBuildReportHtml } from './build/build-report.js';
+export type { BuildReport, SourceReport } from './build/build-report.js';

@@ -1,0 +1,80 @@
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqlValidator } from '../clean/create-sql-validator.js';
+import { BuildConfigError, SourceFormatError } from '../errors.js';
+import { samplesDirectory } from '../internal/samples-directory.js';
+import type { DatasetRecord } from '../sources/dataset-record.js';
+import { loadBuildConfig } from './build-config.js';
+import { buildDataset } from './build-dataset.js';
+import { formatBuildReportTable } from './build-report.js';
+
+// One validator for the file: PGlite takes seconds to start, so every build here shares it.
+const validator = createSqlValidator();
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'aquila-build-'));
+});
+afterAll(async () => {
+  await validator.close();
+  await rm(directory, { recursive: true, force: true });
+});
+
+const readJsonl = async <T>(path: string) => (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as T);
+
+describe('buildDataset over the bundled samples', () => {
+  it('keeps, drops and counts every record by source and reason, and writes every output', async () => {
+    const outDirectory = join(directory, 'samples');
+    const progress: number[] = [];
+    const report = await buildDataset({ config: join(samplesDirectory(), 'build.yaml'), outDirectory, validator, onProgress: (event) => progress.push(event.read) });
+    const bySource = Object.fromEntries(report.sources.map((source) => [source.name, { read: source.read, kept: source.kept, dropped: source.dropped }]));
+    expect(bySource).toEqual({
+      'sql-create-context': { read: 5, kept: 3, dropped: { 'invalid-sql': 1, 'duplicate-within-source': 1 } },
+      'Llama-2-SQL-Dataset': { read: 4, kept: 1, dropped: { 'duplicate-across-sources': 2, 'unparseable-prompt': 1 } },
+      'Text-to-sql-v1': { read: 3, kept: 2, dropped: { 'duplicate-across-sources': 1 } },
+      'pg-wikiSQL-sql-instructions-80k': { read: 4, kept: 3, dropped: { 'invalid-sql': 1 } },
+      'pg-gpt4SQL-sql-instructions-1k': { read: 1, kept: 0, dropped: { 'non-commercial-licence': 1 } },
+      'autotrain-data-nl-to-sql': { read: 3, kept: 3, dropped: {} },
+      'sql-context-instructions': { read: 4, kept: 3, dropped: { 'invalid-wikisql': 1 } },
+      'symbolic-instruction-tuning-sql': { read: 2, kept: 2, dropped: {} },
+    });
+    expect(report.totals).toEqual({ read: 26, kept: 17, dropped: 9, duplicates: 4 });
+    expect(report.unvalidated).toBe(3);
+    expect(report.rewrittenStrings).toBe(3);
+    expect(report.sftSkipped).toBe(5);
+    expect(report.licences).toEqual({ 'cc-by-4.0': 3, unknown: 7, 'apache-2.0': 2, 'bsd-3-clause': 3, mit: 2 });
+    expect(report.dropExamples.find((drop) => drop.reason === 'invalid-sql' && drop.file.endsWith('.csv'))).toMatchObject({ line: 5, detail: 'column "nickname" does not exist' });
+    expect(progress.at(-1)).toBe(26);
+
+    const records = await readJsonl<DatasetRecord>(join(outDirectory, 'records.jsonl'));
+    expect(records).toHaveLength(17);
+    expect(records.find((record) => record.id === 'sql-create-context:train:2')?.sql).toBe("SELECT position FROM table_name_12 WHERE no = '23'");
+    expect(await readJsonl(join(outDirectory, 'sft.jsonl'))).toHaveLength(12);
+    expect(await readJsonl(join(outDirectory, 'trl.jsonl'))).toHaveLength(12);
+    expect(await readJsonl(join(outDirectory, 'pretrain.jsonl'))).toHaveLength(17);
+    expect(report.lengths.counts.reduce((sum, count) => sum + count, 0)).toBe(17);
+    const html = await readFile(join(outDirectory, 'report.html'), 'utf8');
+    expect(html).toContain('<svg');
+    expect(html).toContain('Dropped records per reason');
+    expect(JSON.parse(await readFile(join(outDirectory, 'report.json'), 'utf8'))).toMatchObject({ totals: report.totals });
+    expect(formatBuildReportTable(report).split('\n')[0]).toMatch(/^source\s+licence\s+read\s+kept\s+dropped\s+reasons$/);
+  });
+
+  it('a failing source leaves no output under a final name', async () => {
+    const outDirectory = join(directory, 'failing');
+    await writeFile(join(directory, 'broken.json'), '[{"question": "a", "context": "CREATE TABLE t (a INT)", "answer": "SELECT a FROM t"}, {"question"');
+    const config = { sources: [{ type: 'sql-create-context', path: join(directory, 'broken.json') }] };
+    await expect(buildDataset({ config, outDirectory, validator })).rejects.toThrow(SourceFormatError);
+    expect((await readdir(outDirectory)).filter((name) => !name.includes('.partial-'))).toEqual([]);
+    expect(await readdir(outDirectory)).toEqual([]);
+  });
+
+  it('rejects bad configs with the reason', async () => {
+    await writeFile(join(directory, 'bad.yaml'), 'sources:\n  - { type: spider, path: x.json }\n');
+    await expect(loadBuildConfig({ path: join(directory, 'bad.yaml') })).rejects.toThrow(BuildConfigError);
+    await expect(loadBuildConfig({ path: join(directory, 'bad.yaml') })).rejects.toThrow(/sources\[0\]: type must be one of/);
+    await writeFile(join(directory, 'megatron.yaml'), 'sources:\n  - { type: sql-create-context, path: x.json }\noutputs:\n  megatron: { prefix: p }\n');
+    await expect(loadBuildConfig({ path: join(directory, 'megatron.yaml') })).rejects.toThrow(/need `tokenizer`/);
+  });
+});

@@ -1,0 +1,212 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { cleanRecord, isNonCommercialLicence } from '../clean/clean-record.js';
+import { BuildConfigError } from '../errors.js';
+import { createDeduplicator } from '../clean/create-deduplicator.js';
+import { createSqlValidator, type SqlValidator } from '../clean/create-sql-validator.js';
+import { createIndexedDatasetWriter, type IndexedDatasetWriter } from '../indexed/indexed-dataset-writer.js';
+import { createSftIndexedDatasetWriter, type SftIndexedDatasetWriter } from '../indexed/sft-indexed-dataset-writer.js';
+import { documentFramingIds, type PackTokenizer } from '../pack/pack-tokenizer.js';
+import { renderFlagAiSftRecord, renderPretrainingText, renderPromptAndAnswer } from '../render/render-record.js';
+import { tokenizeAquilaConversation } from '../render/tokenize-aquila-conversation.js';
+import type { DatasetRecord, DropReason, DroppedRecord } from '../sources/dataset-record.js';
+import { sourceAdapters } from '../sources/source-adapters.js';
+import { loadBuildConfig, validateBuildConfig, type BuildConfig } from './build-config.js';
+import { lengthBucket, lengthEdges, renderBuildReportHtml, type BuildReport, type SourceReport } from './build-report.js';
+import { createJsonlWriter, type JsonlWriter } from './jsonl-writer.js';
+
+export interface BuildProgress {
+  stage: 'read' | 'finish';
+  source: string;
+  /** Records read so far, all sources. */
+  read: number;
+  kept: number;
+}
+
+export interface BuildDatasetOptions {
+  /** A parsed config, or the path of a YAML config. */
+  config: BuildConfig | string;
+  /** Where outputs and the report go; created if missing. */
+  outDirectory: string;
+  /** The tokenizer for Megatron outputs and token-length statistics; required when the config asks for Megatron files. */
+  tokenizer?: PackTokenizer;
+  /** A validator to reuse across builds (its databases stay open); by default one is made and closed. */
+  validator?: SqlValidator;
+  signal?: AbortSignal;
+  onProgress?: (progress: BuildProgress) => void;
+}
+
+const examplesPerReason = 5;
+
+/**
+ * Reads every configured source, cleans, filters, deduplicates and validates the records, and writes the
+ * outputs (records, pretraining text, FlagAI SFT, TRL, Megatron `.bin/.idx`) plus `report.json` and
+ * `report.html`. Streams end to end: memory holds the dedupe hashes and the index, not the records.
+ */
+export async function buildDataset(options: BuildDatasetOptions): Promise<BuildReport> {
+  const started = performance.now();
+  const config = typeof options.config === 'string' ? await loadBuildConfig({ path: options.config }) : validateBuildConfig(options.config, process.cwd());
+  const outputs = config.outputs ?? {};
+  const filters = config.filters ?? {};
+  if ((outputs.megatron !== undefined || outputs.sftMegatron !== undefined) && options.tokenizer === undefined) {
+    throw new BuildConfigError('The config asks for Megatron outputs but no tokenizer was given; pass `tokenizer` (the CLI loads the one the config names).');
+  }
+  await mkdir(options.outDirectory, { recursive: true });
+  const tokenizer = options.tokenizer;
+  const validator = options.validator ?? createSqlValidator();
+  const deduplicator = createDeduplicator();
+  const path = (name: string) => join(options.outDirectory, name);
+  const writers: { records?: JsonlWriter; pretrainingText?: JsonlWriter; sft?: JsonlWriter; trl?: JsonlWriter } = {};
+  if (outputs.records !== false) writers.records = createJsonlWriter(path('records.jsonl'));
+  if (outputs.pretrainingText !== false) writers.pretrainingText = createJsonlWriter(path('pretrain.jsonl'));
+  if (outputs.sft !== false) writers.sft = createJsonlWriter(path('sft.jsonl'));
+  if (outputs.trl !== false) writers.trl = createJsonlWriter(path('trl.jsonl'));
+  let megatron: IndexedDatasetWriter | undefined;
+  let sftMegatron: SftIndexedDatasetWriter | undefined;
+  const report: BuildReport = {
+    sources: [],
+    totals: { read: 0, kept: 0, dropped: 0, duplicates: 0 },
+    dropExamples: [],
+    licences: {},
+    unvalidated: 0,
+    rewrittenStrings: 0,
+    sftSkipped: 0,
+    lengths: { unit: tokenizer === undefined ? 'characters' : 'tokens', edges: lengthEdges, counts: lengthEdges.map(() => 0) },
+    outputs: {},
+    durationMs: 0,
+  };
+  const examples = new Map<DropReason, number>();
+
+  async function abortAll(): Promise<void> {
+    await Promise.all([...Object.values(writers).map((writer) => writer.abort()), megatron?.abort(), sftMegatron?.abort()]);
+  }
+
+  try {
+    if (outputs.megatron !== undefined) {
+      megatron = await createIndexedDatasetWriter({
+        prefix: path(`${outputs.megatron.prefix ?? 'pretrain'}_text_document`),
+        vocabularySize: tokenizer!.vocabSize,
+        ...documentFramingIds(tokenizer!, { convention: outputs.megatron.convention ?? 'flagscale' }),
+        signal: options.signal,
+      });
+    }
+    if (outputs.sftMegatron !== undefined) {
+      sftMegatron = await createSftIndexedDatasetWriter({ prefix: path(outputs.sftMegatron.prefix ?? 'sft'), vocabularySize: tokenizer!.vocabSize, signal: options.signal });
+    }
+
+    for (const source of config.sources) {
+      const adapter = sourceAdapters.find((candidate) => candidate.name === source.type)!;
+      let sourceReport = report.sources.find((entry) => entry.name === adapter.name);
+      if (sourceReport === undefined) {
+        sourceReport = { name: adapter.name, files: [], licence: adapter.licence, read: 0, kept: 0, dropped: {} };
+        report.sources.push(sourceReport);
+      }
+      sourceReport.files.push(source.path);
+      const current: SourceReport = sourceReport;
+      const drop = (dropped: DroppedRecord) => {
+        current.dropped[dropped.reason] = (current.dropped[dropped.reason] ?? 0) + 1;
+        report.totals.dropped++;
+        if (dropped.reason === 'duplicate-across-sources' || dropped.reason === 'duplicate-within-source') report.totals.duplicates++;
+        const shown = examples.get(dropped.reason) ?? 0;
+        if (shown < examplesPerReason) {
+          examples.set(dropped.reason, shown + 1);
+          report.dropExamples.push(dropped);
+        }
+      };
+      for await (const event of adapter.read({ path: source.path, ...(source.split === undefined ? {} : { split: source.split }), signal: options.signal })) {
+        current.read++;
+        report.totals.read++;
+        if (report.totals.read % 5000 === 0) options.onProgress?.({ stage: 'read', source: adapter.name, read: report.totals.read, kept: report.totals.kept });
+        if (event.type === 'drop') {
+          drop(event.drop);
+          continue;
+        }
+        const where = { file: source.path, ...positionOf(event.record.id, adapter.format) };
+        let record = cleanRecord(event.record);
+        if (filters.excludeNonCommercial === true && isNonCommercialLicence(record.licence)) {
+          drop({ reason: 'non-commercial-licence', ...where, detail: record.licence });
+          continue;
+        }
+        if (record.task === 'text-to-sql' && record.question === '') {
+          drop({ reason: 'empty-question', ...where, detail: 'the question is empty after cleaning' });
+          continue;
+        }
+        if ((record.task === 'text-to-sql' ? record.sql : record.text) === '') {
+          drop({ reason: 'empty-sql', ...where, detail: 'the SQL (or text) is empty after cleaning' });
+          continue;
+        }
+        if (filters.deduplicate !== false) {
+          const seen = deduplicator.check(record);
+          if (seen !== 'new') {
+            drop({ reason: seen, ...where, detail: record.id });
+            continue;
+          }
+        }
+        if (filters.validate !== false) {
+          const validation = await validator.validate(record);
+          if (!validation.ok) {
+            drop({ reason: validation.reason, ...where, detail: validation.detail });
+            continue;
+          }
+          if (!validation.validated && record.task === 'text-to-sql') report.unvalidated++;
+          if (validation.sql !== record.sql) {
+            report.rewrittenStrings++;
+            record = { ...record, sql: validation.sql };
+          }
+        }
+        current.kept++;
+        report.totals.kept++;
+        report.licences[record.licence] = (report.licences[record.licence] ?? 0) + 1;
+        await writeRecord(record);
+      }
+    }
+    options.onProgress?.({ stage: 'finish', source: '', read: report.totals.read, kept: report.totals.kept });
+    for (const [name, writer] of Object.entries(writers)) {
+      await writer.finish();
+      report.outputs[name as keyof typeof writers] = path({ records: 'records.jsonl', pretrainingText: 'pretrain.jsonl', sft: 'sft.jsonl', trl: 'trl.jsonl' }[name as keyof typeof writers]);
+    }
+    if (megatron !== undefined) report.outputs.megatron = await megatron.finish();
+    if (sftMegatron !== undefined) report.outputs.sftMegatron = await sftMegatron.finish();
+  } catch (error) {
+    await abortAll();
+    throw error;
+  } finally {
+    if (options.validator === undefined) await validator.close();
+  }
+  report.durationMs = Math.round(performance.now() - started);
+  await writeFile(path('report.json'), `${JSON.stringify(report, null, 2)}\n`);
+  await writeFile(path('report.html'), renderBuildReportHtml(report));
+  return report;
+
+  async function writeRecord(record: DatasetRecord): Promise<void> {
+    await writers.records?.write(record);
+    const text = renderPretrainingText(record);
+    await writers.pretrainingText?.write({ text });
+    let length = text.length;
+    if (tokenizer !== undefined) {
+      const ids = tokenizer.encode(text, { addSpecialTokens: false });
+      length = ids.length;
+      await megatron?.addDocument(ids);
+    }
+    report.lengths.counts[lengthBucket(length)]!++;
+    const turn = renderPromptAndAnswer(record, { wikiSqlAnswer: outputs.wikiSqlAnswer });
+    if (turn === undefined) {
+      report.sftSkipped++;
+      return;
+    }
+    const sft = renderFlagAiSftRecord(record, { wikiSqlAnswer: outputs.wikiSqlAnswer })!;
+    await writers.sft?.write(sft);
+    await writers.trl?.write({ prompt: turn.prompt, completion: turn.answer });
+    if (sftMegatron !== undefined) {
+      const maxLength = outputs.sftMegatron?.maxLength;
+      await sftMegatron.addDocument(tokenizeAquilaConversation({ tokenizer: tokenizer!, conversations: sft.conversations, ...(maxLength === undefined ? {} : { maxLength }) }));
+    }
+  }
+}
+
+/** Where a record id (`source:split:position`) points: a line in text formats, a row in parquet and JSON arrays. */
+function positionOf(id: string, format: string): { line?: number; row?: number } {
+  const position = Number(id.slice(id.lastIndexOf(':') + 1));
+  if (!Number.isFinite(position)) return {};
+  return format === 'csv' || format === 'jsonl' ? { line: position } : { row: position };
+}
