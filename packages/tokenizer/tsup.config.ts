@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts'],
+  // The worker is its own entry: encodeBatch starts it from dist/encode-worker.js.
+  entry: ['src/index.ts', 'src/encode-worker.ts'],
   format: ['esm'],
   target: 'node20',
   dts: true,

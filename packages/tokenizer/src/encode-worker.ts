@@ -1,0 +1,20 @@
+// The worker thread of `encodeBatch`: builds the tokenizer from the definition it is given and encodes
+// chunks of texts, answering with flat ids and per-text lengths (transferred, not copied).
+import { parentPort, workerData } from 'node:worker_threads';
+import type { BpeDefinition } from './internal/bpe-definition.js';
+import { Tokenizer } from './tokenizer.js';
+import type { EncodeOptions } from './tokenizer.js';
+
+const tokenizer = new Tokenizer((workerData as { definition: BpeDefinition }).definition);
+
+parentPort?.on('message', (message: { chunk: number; texts: string[]; options: EncodeOptions }) => {
+  const lengths = new Uint32Array(message.texts.length);
+  const all: number[] = [];
+  message.texts.forEach((text, index) => {
+    const ids = tokenizer.encode(text, message.options);
+    lengths[index] = ids.length;
+    for (const id of ids) all.push(id);
+  });
+  const ids = Uint32Array.from(all);
+  parentPort?.postMessage({ chunk: message.chunk, ids, lengths }, [ids.buffer, lengths.buffer]);
+});

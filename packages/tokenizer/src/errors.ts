@@ -1,0 +1,41 @@
+import { AquilaError } from '@aquila/errors';
+
+/** The base of every error thrown by @aquila/tokenizer. */
+export class TokenizerError extends AquilaError {
+  static override readonly code: string = 'AQUILA_TOKENIZER';
+}
+
+/** A tokenizer file or folder does not exist or cannot be read. */
+export class TokenizerFileNotFoundError extends TokenizerError {
+  static override readonly code: string = 'AQUILA_TOKENIZER_FILE_NOT_FOUND';
+}
+
+/** A tokenizer file is truncated or malformed (bad JSON, a merges line that is not two tokens, a wrong field type). */
+export class TokenizerFileFormatError extends TokenizerError {
+  static override readonly code: string = 'AQUILA_TOKENIZER_FILE_FORMAT';
+}
+
+/** A merge names a token that is not in the vocabulary. */
+export class TokenizerUnknownMergeError extends TokenizerError {
+  static override readonly code: string = 'AQUILA_TOKENIZER_UNKNOWN_MERGE';
+}
+
+/** The vocabulary and the merges do not belong together (a merge result or a byte symbol is missing). */
+export class TokenizerVocabularyMismatchError extends TokenizerError {
+  static override readonly code: string = 'AQUILA_TOKENIZER_VOCABULARY_MISMATCH';
+}
+
+/** The tokenizer file describes something this package does not implement (not a byte-level BPE). */
+export class TokenizerUnsupportedError extends TokenizerError {
+  static override readonly code: string = 'AQUILA_TOKENIZER_UNSUPPORTED';
+}
+
+/** A token id given to `decode` is not an integer id of this tokenizer. */
+export class TokenIdError extends TokenizerError {
+  static override readonly code: string = 'AQUILA_TOKENIZER_INVALID_ID';
+}
+
+/** A worker thread of `encodeBatch` failed. */
+export class TokenizerWorkerError extends TokenizerError {
+  static override readonly code: string = 'AQUILA_TOKENIZER_WORKER';
+}

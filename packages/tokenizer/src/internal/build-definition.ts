@@ -1,0 +1,115 @@
+import { TokenizerFileFormatError, TokenizerUnknownMergeError, TokenizerVocabularyMismatchError } from '../errors.js';
+import type { AddedTokenDefinition, BpeDefinition } from './bpe-definition.js';
+import { byteToCharacter, vocabularyStringToBytes } from './byte-level.js';
+
+export interface MergeSource {
+  left: string;
+  right: string;
+  /** Where the merge is written, for errors: `merges.txt line 12`, `tokenizer.json model.merges[10]`. */
+  where: string;
+}
+
+export interface DefinitionSource {
+  vocabulary: Map<string, number>;
+  merges: MergeSource[];
+  /** The file the vocabulary came from, for errors. */
+  vocabularyFile: string;
+  addedTokens: AddedTokenDefinition[];
+  stripWhiteSpace: 'python' | 'unicode';
+  addPrefixSpace: boolean;
+  specialTokenNames: { bos?: string; eos?: string; pad?: string; unk?: string };
+}
+
+/** Checks a vocabulary and its merges against each other and packs them into a `BpeDefinition`. */
+export function buildDefinition(source: DefinitionSource): BpeDefinition {
+  const { vocabulary, merges } = source;
+  let modelVocabSize = 0;
+  for (const [token, id] of vocabulary) {
+    if (!Number.isInteger(id) || id < 0 || id > 0x7ffffffe) {
+      throw new TokenizerFileFormatError(`${source.vocabularyFile}: the id of ${JSON.stringify(token)} is ${String(id)}, not a non-negative integer id.`);
+    }
+    modelVocabSize = Math.max(modelVocabSize, id + 1);
+  }
+  const tokenPresent = new Uint8Array(modelVocabSize);
+  const byId: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(modelVocabSize);
+  let total = 0;
+  for (const [token, id] of vocabulary) {
+    if (tokenPresent[id] === 1) {
+      throw new TokenizerFileFormatError(`${source.vocabularyFile}: id ${id} is given to two tokens (one is ${JSON.stringify(token)}). Each id must name one token.`);
+    }
+    const bytes = vocabularyStringToBytes(token);
+    byId[id] = bytes;
+    tokenPresent[id] = 1;
+    total += bytes.length;
+  }
+  const tokenOffsets = new Uint32Array(modelVocabSize + 1);
+  const tokenBytes = new Uint8Array(total);
+  let offset = 0;
+  for (let id = 0; id < modelVocabSize; id++) {
+    tokenOffsets[id] = offset;
+    const bytes = byId[id];
+    if (bytes !== undefined) {
+      tokenBytes.set(bytes, offset);
+      offset += bytes.length;
+    }
+  }
+  tokenOffsets[modelVocabSize] = offset;
+
+  const byteIds = new Uint32Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    const symbol = String.fromCharCode(byteToCharacter[byte] ?? 0);
+    const id = vocabulary.get(symbol);
+    if (id === undefined) {
+      throw new TokenizerVocabularyMismatchError(
+        `${source.vocabularyFile} has no token for byte 0x${byte.toString(16).padStart(2, '0')} (${JSON.stringify(symbol)}): a byte-level BPE vocabulary needs all 256 byte symbols. Is this a GPT-2-style tokenizer?`,
+      );
+    }
+    byteIds[byte] = id;
+  }
+
+  const mergeLeft = new Uint32Array(merges.length);
+  const mergeRight = new Uint32Array(merges.length);
+  const mergeResult = new Uint32Array(merges.length);
+  merges.forEach((merge, rank) => {
+    const left = vocabulary.get(merge.left);
+    const right = vocabulary.get(merge.right);
+    if (left === undefined || right === undefined) {
+      const missing = left === undefined ? merge.left : merge.right;
+      throw new TokenizerUnknownMergeError(
+        `${merge.where}: the merge "${merge.left} ${merge.right}" names ${JSON.stringify(missing)}, which is not in ${source.vocabularyFile}. The merges and the vocabulary must come from the same tokenizer.`,
+      );
+    }
+    const result = vocabulary.get(merge.left + merge.right);
+    if (result === undefined) {
+      throw new TokenizerVocabularyMismatchError(
+        `${merge.where}: the merge "${merge.left} ${merge.right}" makes ${JSON.stringify(merge.left + merge.right)}, which is not in ${source.vocabularyFile}. The merges and the vocabulary must come from the same tokenizer.`,
+      );
+    }
+    mergeLeft[rank] = left;
+    mergeRight[rank] = right;
+    mergeResult[rank] = result;
+  });
+
+  const idOf = (name: string | undefined): number | undefined => {
+    if (name === undefined) return undefined;
+    return source.addedTokens.find((token) => token.content === name)?.id ?? vocabulary.get(name);
+  };
+  return {
+    modelVocabSize,
+    tokenOffsets,
+    tokenBytes,
+    tokenPresent,
+    mergeLeft,
+    mergeRight,
+    mergeResult,
+    byteIds,
+    addedTokens: source.addedTokens,
+    decodeOverrides: [],
+    stripWhiteSpace: source.stripWhiteSpace,
+    addPrefixSpace: source.addPrefixSpace,
+    bosTokenId: idOf(source.specialTokenNames.bos),
+    eosTokenId: idOf(source.specialTokenNames.eos),
+    padTokenId: idOf(source.specialTokenNames.pad),
+    unkTokenId: idOf(source.specialTokenNames.unk),
+  };
+}

@@ -1,0 +1,135 @@
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { TokenizerFileFormatError, TokenizerVocabularyMismatchError } from '../errors.js';
+import type { AddedTokenDefinition, BpeDefinition } from './bpe-definition.js';
+import { isRecord, parseJsonFile } from './parse-json-file.js';
+
+const formatName = 'aquila-bpe';
+const formatVersion = 1;
+
+interface CompactHeader {
+  format: string;
+  version: number;
+  modelVocabSize: number;
+  mergeCount: number;
+  /** Tokens no merge produces (the 256 bytes, `<|endoftext|>`…): id → base64 of their bytes. */
+  baseTokens: Record<string, string>;
+  byteIds: number[];
+  addedTokens: AddedTokenDefinition[];
+  bosTokenId?: number;
+  eosTokenId?: number;
+  padTokenId?: number;
+  unkTokenId?: number;
+}
+
+/**
+ * The shipped form of a tokenizer: a JSON header line and the merges as little-endian (left, right, result)
+ * id triples, gzipped. Every merged token's bytes are its parts' bytes, so no vocabulary strings are stored.
+ */
+export function writeCompactDefinition(definition: BpeDefinition): Buffer {
+  const produced = new Uint8Array(definition.modelVocabSize);
+  for (const result of definition.mergeResult) produced[result] = 1;
+  const baseTokens: Record<string, string> = {};
+  for (let id = 0; id < definition.modelVocabSize; id++) {
+    if (definition.tokenPresent[id] === 1 && produced[id] === 0) {
+      baseTokens[id] = Buffer.from(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1])).toString('base64');
+    }
+  }
+  const header: CompactHeader = {
+    format: formatName,
+    version: formatVersion,
+    modelVocabSize: definition.modelVocabSize,
+    mergeCount: definition.mergeLeft.length,
+    baseTokens,
+    byteIds: Array.from(definition.byteIds),
+    addedTokens: definition.addedTokens,
+    bosTokenId: definition.bosTokenId,
+    eosTokenId: definition.eosTokenId,
+    padTokenId: definition.padTokenId,
+    unkTokenId: definition.unkTokenId,
+  };
+  const merges = Buffer.alloc(definition.mergeLeft.length * 12);
+  for (let rank = 0; rank < definition.mergeLeft.length; rank++) {
+    merges.writeUInt32LE(definition.mergeLeft[rank] ?? 0, rank * 12);
+    merges.writeUInt32LE(definition.mergeRight[rank] ?? 0, rank * 12 + 4);
+    merges.writeUInt32LE(definition.mergeResult[rank] ?? 0, rank * 12 + 8);
+  }
+  return gzipSync(Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), merges]), { level: 9 });
+}
+
+/** Reads `writeCompactDefinition`'s output; `file` names it in errors. */
+export function readCompactDefinition(compressed: Uint8Array, file: string): BpeDefinition {
+  let data: Buffer;
+  try {
+    data = gunzipSync(compressed);
+  } catch (error) {
+    throw new TokenizerFileFormatError(`${file} is not a complete gzip file (${error instanceof Error ? error.message : String(error)}). Reinstall the package.`, { cause: error });
+  }
+  const newline = data.indexOf(0x0a);
+  const header = parseJsonFile(data.subarray(0, newline < 0 ? data.length : newline).toString('utf8'), file);
+  if (!isRecord(header) || header.format !== formatName || header.version !== formatVersion) {
+    throw new TokenizerFileFormatError(`${file} is not an ${formatName} v${formatVersion} file.`);
+  }
+  const { modelVocabSize, mergeCount, baseTokens, byteIds } = header as unknown as CompactHeader;
+  if (data.length - newline - 1 !== mergeCount * 12) {
+    throw new TokenizerFileFormatError(`${file} should hold ${mergeCount} merges (${mergeCount * 12} bytes) but holds ${data.length - newline - 1} bytes: it is truncated.`);
+  }
+  const mergeLeft = new Uint32Array(mergeCount);
+  const mergeRight = new Uint32Array(mergeCount);
+  const mergeResult = new Uint32Array(mergeCount);
+  const parts: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(modelVocabSize);
+  for (const [id, base64] of Object.entries(baseTokens)) parts[Number(id)] = Buffer.from(base64, 'base64');
+  let total = 0;
+  for (const part of parts) total += part?.length ?? 0;
+  for (let rank = 0, offset = newline + 1; rank < mergeCount; rank++, offset += 12) {
+    const left = data.readUInt32LE(offset);
+    const right = data.readUInt32LE(offset + 4);
+    const result = data.readUInt32LE(offset + 8);
+    const leftBytes = parts[left];
+    const rightBytes = parts[right];
+    if (leftBytes === undefined || rightBytes === undefined || result >= modelVocabSize) {
+      throw new TokenizerVocabularyMismatchError(`${file}: merge ${rank} (${left} + ${right} → ${result}) uses a token not defined before it.`);
+    }
+    mergeLeft[rank] = left;
+    mergeRight[rank] = right;
+    mergeResult[rank] = result;
+    if (parts[result] === undefined) {
+      const joined = new Uint8Array(leftBytes.length + rightBytes.length);
+      joined.set(leftBytes);
+      joined.set(rightBytes, leftBytes.length);
+      parts[result] = joined;
+      total += joined.length;
+    }
+  }
+  const tokenOffsets = new Uint32Array(modelVocabSize + 1);
+  const tokenBytes = new Uint8Array(total);
+  const tokenPresent = new Uint8Array(modelVocabSize);
+  let offset = 0;
+  for (let id = 0; id < modelVocabSize; id++) {
+    tokenOffsets[id] = offset;
+    const bytes = parts[id];
+    if (bytes === undefined) continue;
+    tokenBytes.set(bytes, offset);
+    offset += bytes.length;
+    tokenPresent[id] = 1;
+  }
+  tokenOffsets[modelVocabSize] = offset;
+  const definition = header as unknown as CompactHeader;
+  return {
+    modelVocabSize,
+    tokenOffsets,
+    tokenBytes,
+    tokenPresent,
+    mergeLeft,
+    mergeRight,
+    mergeResult,
+    byteIds: Uint32Array.from(byteIds),
+    addedTokens: definition.addedTokens,
+    decodeOverrides: [],
+    stripWhiteSpace: 'unicode',
+    addPrefixSpace: false,
+    bosTokenId: definition.bosTokenId,
+    eosTokenId: definition.eosTokenId,
+    padTokenId: definition.padTokenId,
+    unkTokenId: definition.unkTokenId,
+  };
+}

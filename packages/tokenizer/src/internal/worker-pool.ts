@@ -1,0 +1,158 @@
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { TokenizerWorkerError } from '../errors.js';
+import type { EncodeBatchOptions, Tokenizer } from '../tokenizer.js';
+
+/** Below this many UTF-16 units a batch is encoded in the calling thread: starting workers would cost more. */
+const parallelThreshold = 1 << 18;
+/** Texts go to workers in chunks of about this many units, so fast workers take more chunks. */
+const chunkUnits = 1 << 16;
+
+interface ChunkResult {
+  chunk: number;
+  ids: Uint32Array;
+  lengths: Uint32Array;
+}
+
+interface Pool {
+  workers: Worker[];
+}
+
+const pools = new WeakMap<Tokenizer, Pool>();
+
+/**
+ * The worker script beside this module: `encode-worker.js` in a build. Running from the sources (tests,
+ * tsx) there is no build, and Node 20 applies no loader hooks to a worker's modules, so the worker
+ * registers tsx's require hook and loads `encode-worker.ts` through it.
+ */
+function startWorker(tokenizer: Tokenizer): Worker {
+  const workerData = { definition: tokenizer.definition };
+  let worker: Worker;
+  if (import.meta.url.endsWith('.ts')) {
+    const require = createRequire(import.meta.url);
+    const script = fileURLToPath(new URL('../encode-worker.ts', import.meta.url));
+    // The package's tsconfig maps sibling packages (@aquila/errors) to their sources, as in the tests.
+    const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
+    const code = [
+      `process.env.TSX_TSCONFIG_PATH = ${JSON.stringify(tsconfig)};`,
+      `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();`,
+      `require(${JSON.stringify(script)});`,
+    ].join('\n');
+    worker = new Worker(code, { eval: true, workerData });
+  } else {
+    worker = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData });
+  }
+  worker.unref();
+  return worker;
+}
+
+function getPool(tokenizer: Tokenizer, size: number): Pool {
+  let pool = pools.get(tokenizer);
+  if (pool === undefined) {
+    pool = { workers: [] };
+    pools.set(tokenizer, pool);
+  }
+  while (pool.workers.length < size) pool.workers.push(startWorker(tokenizer));
+  return pool;
+}
+
+/** Ends the worker threads of `tokenizer`'s pool, if it has one. */
+export async function closeWorkers(tokenizer: Tokenizer): Promise<void> {
+  const pool = pools.get(tokenizer);
+  pools.delete(tokenizer);
+  if (pool !== undefined) await Promise.all(pool.workers.map((worker) => worker.terminate()));
+}
+
+/** `encodeBatch`: small batches in this thread, large ones in chunks over a pool of worker threads. */
+export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], options: EncodeBatchOptions): Promise<number[][]> {
+  const { signal, threads: requested, ...encodeOptions } = options;
+  signal?.throwIfAborted();
+  const threads = Math.max(1, Math.floor(requested ?? Math.min(availableParallelism(), 8)));
+  let units = 0;
+  for (const text of texts) units += text.length;
+  if (threads === 1 || units < parallelThreshold) {
+    const results: number[][] = [];
+    for (let index = 0; index < texts.length; index++) {
+      if (index % 256 === 0) signal?.throwIfAborted();
+      results.push(tokenizer.encode(texts[index] as string, encodeOptions));
+    }
+    return results;
+  }
+
+  const chunks: Array<[number, number]> = [];
+  for (let start = 0; start < texts.length; ) {
+    let end = start;
+    let size = 0;
+    while (end < texts.length && (end === start || size < chunkUnits)) size += (texts[end++] as string).length;
+    chunks.push([start, end]);
+    start = end;
+  }
+  const pool = getPool(tokenizer, Math.min(threads, chunks.length));
+  const workers = pool.workers.slice(0, Math.min(threads, chunks.length));
+  const results: number[][] = new Array<number[]>(texts.length);
+
+  return new Promise<number[][]>((resolve, reject) => {
+    let nextChunk = 0;
+    let finished = 0;
+    let settled = false;
+    const cleanUp = (): void => {
+      for (const worker of workers) {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        worker.unref();
+      }
+      signal?.removeEventListener('abort', onAbort);
+    };
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      cleanUp();
+      // A failed or interrupted pool may hold half-done work: drop it, the next batch starts fresh ones.
+      void closeWorkers(tokenizer);
+      reject(error);
+    };
+    const send = (worker: Worker): void => {
+      const chunk = nextChunk++;
+      const [start, end] = chunks[chunk] as [number, number];
+      worker.postMessage({ chunk, texts: texts.slice(start, end), options: encodeOptions });
+    };
+    const senders = new Map<Worker, () => void>();
+    function onMessage(this: Worker, message: ChunkResult): void {
+      if (settled) return;
+      const [start] = chunks[message.chunk] as [number, number];
+      let offset = 0;
+      for (let index = 0; index < message.lengths.length; index++) {
+        const length = message.lengths[index] as number;
+        results[start + index] = Array.from(message.ids.subarray(offset, offset + length));
+        offset += length;
+      }
+      finished++;
+      if (finished === chunks.length) {
+        settled = true;
+        cleanUp();
+        resolve(results);
+      } else if (nextChunk < chunks.length) {
+        senders.get(this)?.();
+      }
+    }
+    function onError(error: Error): void {
+      fail(new TokenizerWorkerError(`An encodeBatch worker thread failed: ${error.message}. The batch was not encoded; retry, or pass threads: 1 to encode in this thread.`, { cause: error }));
+    }
+    function onExit(code: number): void {
+      fail(new TokenizerWorkerError(`An encodeBatch worker thread exited (code ${code}) before finishing. Retry, or pass threads: 1.`));
+    }
+    const onAbort = (): void => fail(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    for (const worker of workers) {
+      worker.ref();
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      senders.set(worker, () => send(worker));
+    }
+    for (const worker of workers) if (nextChunk < chunks.length) send(worker);
+  });
+}

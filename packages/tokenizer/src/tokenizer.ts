@@ -1,0 +1,322 @@
+import type { AddedTokenDefinition, BpeDefinition } from './internal/bpe-definition.js';
+import { bytesToVocabularyString, vocabularyStringToBytes } from './internal/byte-level.js';
+import { BytePairEncoder } from './internal/byte-pair-encoder.js';
+import { characterClasses, whiteSpaceClass } from './internal/character-classes.js';
+import { pieceEnd } from './internal/pre-tokenize.js';
+import { TokenIdError } from './errors.js';
+import { closeWorkers, encodeInWorkers } from './internal/worker-pool.js';
+
+export interface EncodeOptions {
+  /** Put the BOS id before and the EOS id after the text, as FlagAI's `encode_plus` does. Default false. */
+  addSpecialTokens?: boolean;
+  /**
+   * Map special-token strings in the text (`</s>`, `[CLS]`…) to their ids. Default true. Set false for
+   * untrusted text: a user typing `</s>` then gets the ids of the characters, not the end of generation.
+   */
+  parseSpecialTokens?: boolean;
+}
+
+export interface EncodeBatchOptions extends EncodeOptions {
+  /** Worker threads to spread the batch over; default: available parallelism (1 encodes in this thread). */
+  threads?: number;
+  /** Stops the work; the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+export interface DecodeOptions {
+  /** Leave out special tokens (BOS, EOS, pad…). Default false: they appear as their text. */
+  skipSpecialTokens?: boolean;
+}
+
+/** Turns ids into text one at a time, for generation. */
+export interface StreamingDecoder {
+  /** Takes the next id; returns the text completed by it (empty while a UTF-8 character is still split). */
+  push(id: number): string;
+  /** Ends the stream: returns what is still held (bytes of an unfinished character become U+FFFD). */
+  flush(): string;
+}
+
+const pieceCacheLimit = 100_000;
+const cachedPieceLength = 256;
+const flagPresent = 1;
+const flagSpecial = 2;
+
+/** A byte-level BPE tokenizer (GPT-2 pre-tokenizer, byte alphabet, merge ranks). Build one with `loadTokenizer` or `loadAquilaTokenizer`. */
+export class Tokenizer {
+  /** Number of ids, added tokens included (Aquila: 100,008). */
+  readonly vocabSize: number;
+  /** Beginning-of-sequence id (Aquila: 100006, `[CLS]`), if the tokenizer names one. */
+  readonly bosTokenId: number | undefined;
+  /** End-of-sequence id (Aquila: 100007, `</s>`). */
+  readonly eosTokenId: number | undefined;
+  /** Padding id (Aquila: 0, `<|endoftext|>`). */
+  readonly padTokenId: number | undefined;
+  /** Unknown-token id (Aquila: 0); byte-level BPE never produces it from text. */
+  readonly unkTokenId: number | undefined;
+
+  readonly #definition: BpeDefinition;
+  readonly #encoder: BytePairEncoder;
+  readonly #classes = characterClasses();
+  readonly #cache = new Map<string, number | number[]>();
+  #bytes = new Uint8Array(1024);
+  readonly #decodeOffsets: Uint32Array;
+  readonly #decodeBytes: Uint8Array;
+  readonly #decodeFlags: Uint8Array;
+  readonly #addedByContent = new Map<string, AddedTokenDefinition>();
+  readonly #allMatcher: RegExp | undefined;
+  readonly #plainMatcher: RegExp | undefined;
+  #idsByName: Map<string, number> | undefined;
+  readonly #names = new Map<number, string>();
+
+  /** @internal Use `loadTokenizer` or `loadAquilaTokenizer`. */
+  constructor(definition: BpeDefinition) {
+    this.#definition = definition;
+    this.#encoder = new BytePairEncoder(definition);
+    this.bosTokenId = definition.bosTokenId;
+    this.eosTokenId = definition.eosTokenId;
+    this.padTokenId = definition.padTokenId;
+    this.unkTokenId = definition.unkTokenId;
+    let size = definition.modelVocabSize;
+    for (const token of definition.addedTokens) size = Math.max(size, token.id + 1);
+    this.vocabSize = size;
+
+    // Decoding table: model token bytes, then added tokens' text, then overrides (FlagAI's names).
+    const overrides = new Map<number, Uint8Array | null>();
+    for (const token of definition.addedTokens) {
+      this.#addedByContent.set(token.content, token);
+      if (token.alias === true) continue;
+      if (!this.#names.has(token.id)) this.#names.set(token.id, token.content);
+      overrides.set(token.id, vocabularyStringToBytes(token.content));
+    }
+    for (const [id, text] of definition.decodeOverrides) overrides.set(id, text === null ? null : vocabularyStringToBytes(text));
+    let total = definition.tokenBytes.length;
+    for (const bytes of overrides.values()) total += bytes?.length ?? 0;
+    this.#decodeOffsets = new Uint32Array(size + 1);
+    this.#decodeBytes = new Uint8Array(total);
+    this.#decodeFlags = new Uint8Array(size);
+    const specialIds = new Set(definition.addedTokens.filter((token) => token.special).map((token) => token.id));
+    let offset = 0;
+    for (let id = 0; id < size; id++) {
+      this.#decodeOffsets[id] = offset;
+      const override = overrides.get(id);
+      let flags = specialIds.has(id) ? flagSpecial : 0;
+      if (override !== undefined) {
+        if (override !== null) {
+          this.#decodeBytes.set(override, offset);
+          offset += override.length;
+          flags |= flagPresent;
+        }
+      } else if (id < definition.modelVocabSize && definition.tokenPresent[id] === 1) {
+        const start = definition.tokenOffsets[id] ?? 0;
+        const end = definition.tokenOffsets[id + 1] ?? 0;
+        this.#decodeBytes.set(definition.tokenBytes.subarray(start, end), offset);
+        offset += end - start;
+        flags |= flagPresent;
+      }
+      this.#decodeFlags[id] = flags;
+    }
+    this.#decodeOffsets[size] = offset;
+
+    this.#allMatcher = buildMatcher(definition.addedTokens);
+    this.#plainMatcher = buildMatcher(definition.addedTokens.filter((token) => !token.special));
+  }
+
+  /** @internal The plain-data form, for worker threads. */
+  get definition(): BpeDefinition {
+    return this.#definition;
+  }
+
+  /** The ids of `text`. */
+  encode(text: string, options: EncodeOptions = {}): number[] {
+    const out: number[] = [];
+    if (options.addSpecialTokens === true && this.bosTokenId !== undefined) out.push(this.bosTokenId);
+    const matcher = options.parseSpecialTokens === false ? this.#plainMatcher : this.#allMatcher;
+    if (matcher === undefined) this.#encodeSegment(text, 0, text.length, out);
+    else this.#encodeWithAddedTokens(text, matcher, out);
+    if (options.addSpecialTokens === true && this.eosTokenId !== undefined) out.push(this.eosTokenId);
+    return out;
+  }
+
+  /** The ids of each text, spread over worker threads for large batches. */
+  async encodeBatch(texts: string[], options: EncodeBatchOptions = {}): Promise<number[][]> {
+    return encodeInWorkers(this, texts, options);
+  }
+
+  /** Ends the worker threads `encodeBatch` started (they also end with the process). */
+  async close(): Promise<void> {
+    await closeWorkers(this);
+  }
+
+  /** The text of `ids`; invalid UTF-8 (a character cut in half) becomes U+FFFD, as in the reference. */
+  decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
+    const skip = options.skipSpecialTokens === true;
+    let length = 0;
+    for (let index = 0; index < ids.length; index++) {
+      const id = this.#checkedId(ids[index], index);
+      if (skip && (this.#decodeFlags[id] as number) & flagSpecial) continue;
+      length += (this.#decodeOffsets[id + 1] as number) - (this.#decodeOffsets[id] as number);
+    }
+    const bytes = new Uint8Array(length);
+    let offset = 0;
+    for (let index = 0; index < ids.length; index++) {
+      const id = ids[index] as number;
+      if (skip && (this.#decodeFlags[id] as number) & flagSpecial) continue;
+      const start = this.#decodeOffsets[id] as number;
+      const end = this.#decodeOffsets[id + 1] as number;
+      bytes.set(this.#decodeBytes.subarray(start, end), offset);
+      offset += end - start;
+    }
+    return utf8Decoder.decode(bytes);
+  }
+
+  /** A decoder for generation: text comes out once whole characters are formed; its pieces join to `decode(ids)`. */
+  createStreamingDecoder(options: DecodeOptions = {}): StreamingDecoder {
+    const decoder = new TextDecoder('utf-8');
+    const skip = options.skipSpecialTokens === true;
+    let count = 0;
+    return {
+      push: (id) => {
+        const checked = this.#checkedId(id, count++);
+        if (skip && (this.#decodeFlags[checked] as number) & flagSpecial) return '';
+        const bytes = this.#decodeBytes.subarray(this.#decodeOffsets[checked], this.#decodeOffsets[checked + 1]);
+        return decoder.decode(bytes, { stream: true });
+      },
+      flush: () => decoder.decode(),
+    };
+  }
+
+  /** The id of a token, by its vocabulary spelling (`Ġthe`, `</s>`), or undefined. */
+  tokenToId(token: string): number | undefined {
+    const added = this.#addedByContent.get(token);
+    if (added !== undefined) return added.id;
+    if (this.#idsByName === undefined) {
+      const ids = new Map<string, number>();
+      const definition = this.#definition;
+      for (let id = 0; id < definition.modelVocabSize; id++) {
+        if (definition.tokenPresent[id] !== 1) continue;
+        ids.set(bytesToVocabularyString(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1])), id);
+      }
+      this.#idsByName = ids;
+    }
+    return this.#idsByName.get(token);
+  }
+
+  /** The vocabulary spelling of an id (`Ġthe`, `</s>`), or undefined. */
+  idToToken(id: number): string | undefined {
+    const name = this.#names.get(id);
+    if (name !== undefined) return name;
+    const definition = this.#definition;
+    if (!Number.isInteger(id) || id < 0 || id >= definition.modelVocabSize || definition.tokenPresent[id] !== 1) return undefined;
+    return bytesToVocabularyString(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]));
+  }
+
+  #checkedId(id: number | undefined, index: number): number {
+    if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
+      throw new TokenIdError(`Token id ${String(id)} at index ${index} is not an id of this tokenizer (integers 0 to ${this.vocabSize - 1}).`);
+    }
+    return id;
+  }
+
+  #encodeWithAddedTokens(text: string, matcher: RegExp, out: number[]): void {
+    matcher.lastIndex = 0;
+    let segmentStart = 0;
+    let stripLeading = false;
+    for (let match = matcher.exec(text); match !== null; match = matcher.exec(text)) {
+      const token = this.#addedByContent.get(match[0]) as AddedTokenDefinition;
+      let segmentEnd = match.index;
+      let start = segmentStart;
+      if (stripLeading) while (start < segmentEnd && this.#isStripSpace(text.charCodeAt(start))) start++;
+      if (token.lstrip) while (segmentEnd > start && this.#isStripSpace(text.charCodeAt(segmentEnd - 1))) segmentEnd--;
+      this.#encodeSegment(text, start, segmentEnd, out);
+      out.push(token.id);
+      segmentStart = match.index + match[0].length;
+      stripLeading = token.rstrip;
+    }
+    let start = segmentStart;
+    if (stripLeading) while (start < text.length && this.#isStripSpace(text.charCodeAt(start))) start++;
+    this.#encodeSegment(text, start, text.length, out);
+  }
+
+  #isStripSpace(unit: number): boolean {
+    // Python's str.isspace adds the separators U+001C–U+001F to White_Space.
+    return this.#classes[unit] === whiteSpaceClass || (this.#definition.stripWhiteSpace === 'python' && unit >= 0x1c && unit <= 0x1f);
+  }
+
+  #encodeSegment(text: string, start: number, end: number, out: number[]): void {
+    if (start >= end) return;
+    if (this.#definition.addPrefixSpace && text.charCodeAt(start) !== 0x20) {
+      const prefixed = ` ${text.slice(start, end)}`;
+      this.#encodeOrdinary(prefixed, 0, prefixed.length, out);
+    } else {
+      this.#encodeOrdinary(text, start, end, out);
+    }
+  }
+
+  #encodeOrdinary(text: string, start: number, end: number, out: number[]): void {
+    const classes = this.#classes;
+    const cache = this.#cache;
+    for (let position = start; position < end; ) {
+      const next = pieceEnd(text, position, end, classes);
+      const piece = text.slice(position, next);
+      let ids = cache.get(piece);
+      if (ids === undefined) {
+        ids = this.#encodePiece(text, position, next);
+        if (next - position <= cachedPieceLength) {
+          // Bounded: a full cache starts over rather than growing with every distinct piece of a huge corpus.
+          if (cache.size >= pieceCacheLimit) cache.clear();
+          cache.set(piece, ids);
+        }
+      }
+      if (typeof ids === 'number') out.push(ids);
+      else for (const id of ids) out.push(id);
+      position = next;
+    }
+  }
+
+  /** UTF-8 of the piece (a lone surrogate becomes U+FFFD, as in HF) into a reused buffer, then BPE. */
+  #encodePiece(text: string, start: number, end: number): number | number[] {
+    if (this.#bytes.length < (end - start) * 3) this.#bytes = new Uint8Array((end - start) * 3 * 2);
+    const bytes = this.#bytes;
+    let length = 0;
+    for (let index = start; index < end; index++) {
+      let code = text.charCodeAt(index);
+      if (code < 0x80) {
+        bytes[length++] = code;
+        continue;
+      }
+      if (code < 0x800) {
+        bytes[length++] = 0xc0 | (code >> 6);
+        bytes[length++] = 0x80 | (code & 0x3f);
+        continue;
+      }
+      if (code >= 0xd800 && code <= 0xdfff) {
+        const low = index + 1 < end ? text.charCodeAt(index + 1) : 0;
+        if (code <= 0xdbff && low >= 0xdc00 && low <= 0xdfff) {
+          code = ((code - 0xd800) << 10) + (low - 0xdc00) + 0x10000;
+          index++;
+          bytes[length++] = 0xf0 | (code >> 18);
+          bytes[length++] = 0x80 | ((code >> 12) & 0x3f);
+          bytes[length++] = 0x80 | ((code >> 6) & 0x3f);
+          bytes[length++] = 0x80 | (code & 0x3f);
+          continue;
+        }
+        code = 0xfffd;
+      }
+      bytes[length++] = 0xe0 | (code >> 12);
+      bytes[length++] = 0x80 | ((code >> 6) & 0x3f);
+      bytes[length++] = 0x80 | (code & 0x3f);
+    }
+    const ids: number[] = [];
+    this.#encoder.encode(bytes, length, ids);
+    return ids.length === 1 ? (ids[0] as number) : ids;
+  }
+}
+
+const utf8Decoder = new TextDecoder('utf-8');
+
+/** One regex over all added-token strings, longest first, so a match is leftmost-longest as in HF's and FlagAI's tries. */
+function buildMatcher(tokens: AddedTokenDefinition[]): RegExp | undefined {
+  if (tokens.length === 0) return undefined;
+  const contents = [...new Set(tokens.map((token) => token.content))].sort((a, b) => b.length - a.length);
+  return new RegExp(contents.map((content) => content.replace(/[\\^$.*+?()[\]{}|/]/g, '\\$&')).join('|'), 'gu');
+}
