@@ -38,6 +38,14 @@ export type {
 } from './generation/generation-types.js';
 export type { LogitsProcessor, LogitsProcessorContext, SamplingOptions } from './generation/sample-token.js';
 
+// FlagAI compatibility
+export { flagaiChatPromptIds, flagaiPromptIds, flagaiSampling, flagaiStopRules, flagaiSystemPrompt } from './flagai-presets.js';
+export type { FlagaiChatPromptOptions, FlagaiHistoryItem, FlagaiPromptOptions } from './flagai-presets.js';
+
+// Hub downloads
+export { listHubFiles, pullModel } from './pull-model.js';
+export type { HubFile, PullModelOptions, PullProgress } from './pull-model.js';
+
 // Errors
 export {
   CheckpointFormatError,

@@ -1,0 +1,72 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { writeRandomCheckpoint } from '@aquila/runtime';
+import { Command } from 'commander';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { registerConvertCommand } from './convert.js';
+import { registerGenerateCommand } from './generate.js';
+
+const shape = { vocabSize: 64, hiddenSize: 64, intermediateSize: 128, layerCount: 1, headCount: 4, keyValueHeadCount: 2, headSize: 16, rmsNormEpsilon: 1e-5, ropeTheta: 10000, maxPositions: 32, tiedEmbeddings: false };
+
+function capture() {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const program = new Command().exitOverride().configureOutput({ writeErr: (text) => (err += text), writeOut: (text) => (out += text) });
+  registerConvertCommand(program, { stdout, stderr });
+  registerGenerateCommand(program, { stdout, stderr });
+  return { program, output: () => out, errors: () => err };
+}
+
+let directory: string;
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'aquila-cli-convert-'));
+  await writeRandomCheckpoint({ directory: join(directory, 'checkpoint'), shape, naming: 'hf', format: 'safetensors' });
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('aquila convert / generate', () => {
+  it('converts with a progress display, then generates from token ids and a JSONL batch', async () => {
+    const convert = capture();
+    await convert.program.parseAsync(['convert', '--model', join(directory, 'checkpoint'), '--out', join(directory, 'int8'), '--dtype', 'int8'], { from: 'user' });
+    expect(convert.output()).toMatch(/converted .* to .*int8: int8, 1 layers, hidden 64, 4 heads \/ 2 kv, vocab 64, context 32; tokenizer files: none/);
+    expect(convert.errors()).toMatch(/convert 100% 11\/11/);
+
+    const single = capture();
+    await single.program.parseAsync(['generate', '--model', join(directory, 'int8'), '--prompt-ids', '1,2,3', '--max-new-tokens', '5'], { from: 'user' });
+    const ids = single.output().trim().split(/\s+/).map(Number);
+    expect(ids).toHaveLength(5);
+
+    const input = join(directory, 'input.jsonl');
+    await import('node:fs/promises').then(({ writeFile }) => writeFile(input, '{"prompt_ids": [1, 2, 3], "max_new_tokens": 5}\n\n{"prompt_ids": [4], "max_new_tokens": 3, "temperature": 0.8, "seed": 3}\n'));
+    const batch = capture();
+    await batch.program.parseAsync(['generate', '--model', join(directory, 'int8'), '--input', input], { from: 'user' });
+    const lines = batch.output().trim().split('\n').map((line) => JSON.parse(line) as { token_ids: number[]; finish_reason: string });
+    expect(lines.map((line) => line.token_ids.length)).toEqual([5, 3]);
+    expect(lines[0]?.token_ids).toEqual(ids);
+    expect(JSON.parse(await readFile(join(directory, 'int8', 'aquila-config.json'), 'utf8'))).toMatchObject({ precision: 'int8', blockSize: 32 });
+  });
+
+  it('rejects bad flags and inputs with clear messages', async () => {
+    const badDtype = capture();
+    await expect(badDtype.program.parseAsync(['convert', '--model', 'x', '--out', 'y', '--dtype', 'fp16'], { from: 'user' })).rejects.toThrow();
+    expect(badDtype.errors()).toMatch(/use fp32, int8 or int4/);
+    const missing = capture();
+    await expect(missing.program.parseAsync(['convert', '--model', join(directory, 'nowhere'), '--out', join(directory, 'o')], { from: 'user' })).rejects.toThrow(/no config.json or params.json/);
+    const both = capture();
+    await expect(both.program.parseAsync(['generate', '--model', join(directory, 'int8')], { from: 'user' })).rejects.toThrow(/exactly one of --prompt, --prompt-ids or --input/);
+    const badLine = join(directory, 'bad.jsonl');
+    await import('node:fs/promises').then(({ writeFile }) => writeFile(badLine, '{"prompt_ids": [1]}\n{"text": "no prompt"}\n'));
+    const lines = capture();
+    await expect(lines.program.parseAsync(['generate', '--model', join(directory, 'int8'), '--input', badLine], { from: 'user' })).rejects.toThrow(/bad.jsonl:2: each line needs "prompt"/);
+    const text = capture();
+    await expect(text.program.parseAsync(['generate', '--model', join(directory, 'int8'), '--prompt', 'hello'], { from: 'user' })).rejects.toThrow(/needs a tokenizer/);
+  });
+});

@@ -1,0 +1,73 @@
+import type { GenerationOptions, GenerationTokenizer } from './generation/generation-types.js';
+
+/** FlagAI's stop rules for Aquila: EOS id 100007, id 0 (decodes to `[UNK]`), and the texts `###`, `[UNK]`, `</s>`. */
+export const flagaiStopRules = {
+  stopTokenIds: [100007, 0],
+  stopStrings: ['###', '[UNK]', '</s>'],
+} as const satisfies GenerationOptions;
+
+/** The sampling defaults of FlagAI's `predict()` (server_local, s2, server_web `/func`). */
+export const flagaiSampling = {
+  temperature: 0.9,
+  topK: 1000,
+  topP: 0.95,
+  maxNewTokens: 256,
+  seed: 1234,
+} as const satisfies GenerationOptions;
+
+/** FlagAI's chat system prompt (`cyg_conversation.py`). */
+export const flagaiSystemPrompt =
+  "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
+
+export interface FlagaiPromptOptions {
+  text: string;
+  tokenizer: GenerationTokenizer;
+  /** Aquila's BOS (`[CLS]`), 100006. */
+  bosTokenId?: number;
+}
+
+/** FlagAI's default inference path (`sft=False`): BOS, then the text with runs of newlines collapsed to one. */
+export function flagaiPromptIds(options: FlagaiPromptOptions): number[] {
+  return [options.bosTokenId ?? 100006, ...options.tokenizer.encode(options.text.replace(/\n+/g, '\n'))];
+}
+
+/** One earlier turn: FlagAI's history items are `[role, text]`, role `ASSISTANT` or anything else for the human. */
+export type FlagaiHistoryItem = readonly [role: string, text: string];
+
+export interface FlagaiChatPromptOptions {
+  text: string;
+  tokenizer: GenerationTokenizer;
+  /** Earlier turns, oldest first. */
+  history?: readonly FlagaiHistoryItem[];
+  /** FlagAI's `max_token` (it passes `max_new_tokens`, default 256): history is added while the prompt is shorter. */
+  maxTokens?: number;
+}
+
+function renderChat(messages: readonly (readonly [string, string | undefined])[]): string {
+  let prompt = `${flagaiSystemPrompt}###`;
+  for (const [role, message] of messages) prompt += message === undefined ? `${role}:` : `${role}: ${message}###`;
+  return prompt;
+}
+
+/**
+ * FlagAI's chat template (`covert_prompt_to_input_ids_with_history`): `SYSTEM###Human: …###Assistant:`,
+ * no BOS, history added newest first while the prompt is under `maxTokens`. Reproduces its quirk: when
+ * the prompt reaches `maxTokens`, the last message added is dropped, which without history is the question.
+ */
+export function flagaiChatPromptIds(options: FlagaiChatPromptOptions): number[] {
+  const { tokenizer, maxTokens = 256 } = options;
+  const history = [...(options.history ?? [])];
+  const messages: (readonly [string, string | undefined])[] = [['Assistant', undefined], ['Human', options.text]];
+  const encode = (): number[] => tokenizer.encode(renderChat([...messages].reverse()));
+  let ids = encode();
+  while (history.length > 0 && ids.length < maxTokens) {
+    const [role, text] = history.pop() as FlagaiHistoryItem;
+    messages.push([role === 'ASSISTANT' ? 'Assistant' : 'Human', text]);
+    ids = encode();
+  }
+  if (ids.length >= maxTokens) {
+    messages.pop();
+    ids = encode();
+  }
+  return ids;
+}
