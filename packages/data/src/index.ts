@@ -72,3 +72,7 @@ export { loadBuildConfig, validateBuildConfig } from './build/build-config.js';
 export type { BuildConfig, BuildSourceConfig } from './build/build-config.js';
 export { formatBuildReportTable, renderBuildReportHtml } from './build/build-report.js';
 export type { BuildReport, SourceReport } from './build/build-report.js';
+
+// Downloads from the dataset hub
+export { fetchSourceFiles, hubFileUrl, sourceFiles } from './fetch/fetch-source-files.js';
+export type { FetchedFile, FetchSourceFilesOptions, SourceFile } from './fetch/fetch-source-files.js';

@@ -1,0 +1,99 @@
+import { createHash } from 'node:crypto';
+import { createServer, type Server } from 'node:http';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChecksumMismatchError, DownloadError } from '../errors.js';
+import { sqlCreateContextSource } from '../sources/adapters/sql-create-context.js';
+import { fetchSourceFiles, hubFileUrl, sourceFiles } from './fetch-source-files.js';
+
+const body = Buffer.from(Array.from({ length: 50_000 }, (_, index) => String.fromCharCode(97 + (index % 26))).join(''));
+const sha256 = createHash('sha256').update(body).digest('hex');
+const requests: { url: string; range?: string }[] = [];
+let server: Server;
+let base: string;
+let directory: string;
+
+// A real HTTP server on 127.0.0.1 that honours Range, like the hub's CDN; /noranges ignores it, /cut breaks off.
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'aquila-fetch-'));
+  server = createServer((request, response) => {
+    requests.push({ url: request.url ?? '', ...(request.headers.range === undefined ? {} : { range: request.headers.range }) });
+    if (request.url === '/missing') {
+      response.writeHead(404).end();
+      return;
+    }
+    const range = /^bytes=(\d+)-$/.exec(request.headers.range ?? '');
+    const etag = { etag: `"${sha256}"` };
+    if (range && request.url !== '/noranges') {
+      const start = Number(range[1]);
+      if (start >= body.length) {
+        response.writeHead(416).end();
+        return;
+      }
+      response.writeHead(206, { 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}`, ...etag });
+      response.end(body.subarray(start));
+      return;
+    }
+    if (request.url === '/cut') {
+      response.writeHead(200, { 'content-length': body.length });
+      response.write(body.subarray(0, 20_000));
+      setTimeout(() => response.destroy(), 20);
+      return;
+    }
+    response.writeHead(200, { 'content-length': body.length, ...etag });
+    response.end(body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  base = `http://127.0.0.1:${typeof address === 'object' && address !== null ? address.port : 0}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => server.close(resolve));
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('fetchSourceFiles', () => {
+  it('downloads and checks the checksum, then skips a file already present', async () => {
+    const path = join(directory, 'a', 'file.json');
+    const [first] = await fetchSourceFiles({ files: [{ url: `${base}/file`, path, sha256 }] });
+    expect(first).toEqual({ path, sha256, bytes: body.length, status: 'downloaded' });
+    expect((await readFile(path)).equals(body)).toBe(true);
+    const [second] = await fetchSourceFiles({ files: [{ url: `${base}/file`, path, sha256 }] });
+    expect(second?.status).toBe('present');
+  });
+
+  it('resumes a partial download with a Range request', async () => {
+    const path = join(directory, 'resume.json');
+    await writeFile(`${path}.part`, body.subarray(0, 12_345));
+    requests.length = 0;
+    const [result] = await fetchSourceFiles({ files: [{ url: `${base}/file`, path }] });
+    expect(requests).toEqual([{ url: '/file', range: 'bytes=12345-' }]);
+    expect(result).toMatchObject({ status: 'resumed', sha256, bytes: body.length });
+    expect((await readFile(path)).equals(body)).toBe(true);
+  });
+
+  it('starts over when the server ignores Range, and resumes after a broken connection', async () => {
+    const path = join(directory, 'restart.json');
+    await writeFile(`${path}.part`, 'garbage');
+    expect((await fetchSourceFiles({ files: [{ url: `${base}/noranges`, path, sha256 }] }))[0]?.status).toBe('downloaded');
+    const cut = join(directory, 'cut.json');
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/cut`, path: cut, sha256 }] })).rejects.toThrow(DownloadError);
+    const [result] = await fetchSourceFiles({ files: [{ url: `${base}/file`, path: cut, sha256 }] });
+    expect(result?.status).toBe('resumed');
+    expect((await readFile(cut)).equals(body)).toBe(true);
+  });
+
+  it('a checksum mismatch deletes the partial file; HTTP errors are typed', async () => {
+    const path = join(directory, 'mismatch.json');
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path, sha256: '0'.repeat(64) }] })).rejects.toThrow(ChecksumMismatchError);
+    await expect(readFile(`${path}.part`)).rejects.toThrow();
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/missing`, path }] })).rejects.toThrow(/HTTP 404/);
+  });
+
+  it('builds hub URLs for the files FlagAI used', () => {
+    expect(hubFileUrl({ repository: 'b-mc2/sql-create-context', path: 'sql_create_context_v4.json' })).toBe('https://huggingface.co/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json');
+    expect(sourceFiles(sqlCreateContextSource, '/raw')).toEqual([{ url: 'https://huggingface.co/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json', path: '/raw/sql-create-context/sql_create_context_v4.json' }]);
+  });
+});
