@@ -24,7 +24,12 @@ export function flagScaleExperimentDirectory(runDirectory: string): string {
  * FlagScale's experiment and task configs for a run, keyed as FlagScale's `examples/aquila/conf/train.yaml`
  * and `train/7b.yaml` are (Megatron argument names with `_`, grouped under system/model/data).
  */
-export function createFlagScaleConfigs(options: { config: RunConfig; length: TrainLength }): FlagScaleConfigs {
+export function createFlagScaleConfigs(options: {
+  config: RunConfig;
+  length: TrainLength;
+  /** Continue from the run's own `checkpoints/` (Megatron reads its latest iteration) instead of `model.checkpoint`. */
+  resume?: boolean;
+}): FlagScaleConfigs {
   const { config, length } = options;
   const { model, optimizer, schedule, batch, parallelism, checkpoints, data, tokenizer } = config;
   const taskName = 'aquila';
@@ -53,7 +58,11 @@ export function createFlagScaleConfigs(options: { config: RunConfig; length: Tra
       logging: { log_interval: config.logInterval, tensorboard_log_interval: config.logInterval },
       checkpoint: {
         save_interval: checkpoints.saveInterval,
-        ...(model.checkpoint === undefined ? {} : { load: model.checkpoint, ...(config.task === 'sft' ? { finetune: true } : {}) }),
+        ...(options.resume === true
+          ? { load: join(flagScaleExperimentDirectory(config.output), 'checkpoints') }
+          : model.checkpoint === undefined
+            ? {}
+            : { load: model.checkpoint, ...(config.task === 'sft' ? { finetune: true } : {}) }),
         ...(checkpoints.saveOptimizer ? {} : { no_save_optim: true }),
         ...(checkpoints.saveRng ? {} : { no_save_rng: true }),
       },

@@ -25,6 +25,10 @@ export { loadRunConfig, parseRunConfig, type ParseRunConfigOptions } from './par
 // FlagScale engine
 export { createFlagScaleConfigs, flagScaleExperimentDirectory, type FlagScaleConfigs, type TrainLength } from './flagscale-configs.js';
 export { formatCommandLine, planFlagScaleRun, type CommandLine, type FlagScaleRunPlan } from './plan-flagscale-run.js';
+export { launchFlagScaleRun } from './launch-flagscale-run.js';
+export { followRun, type FollowRunOptions } from './follow-run.js';
+export { stopRun } from './stop-run.js';
+export { readRunStatus, type RunState, type RunStatus } from './read-run-status.js';
 
 // Training events
 export type { CheckpointEvent, IterationEvent, TrainingEvent, ValidationEvent } from './training-event.js';

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openIndexedDataset } from '@aquila/data';
 import { AquilaError } from '@aquila/errors';
@@ -30,6 +31,8 @@ export interface FlagScaleRunPlan {
   length: TrainLength;
   /** Optimizer steps the run will take. */
   totalIterations: number;
+  /** The iteration a relaunch resumes from (the run's `latest_checkpointed_iteration.txt`), if any. */
+  resumeIteration?: number;
 }
 
 function shellQuote(word: string): string {
@@ -75,24 +78,25 @@ export async function planFlagScaleRun(options: { config: RunConfig; signal?: Ab
       { path: 'data.sftFile' },
     );
   }
+  // Every prefix is checked, whatever sets the run's length.
+  const perEpoch = await samplesPerEpoch(config, signal);
+  if (perEpoch === 0) throw new DataPrefixError(`data.blend: the train split holds fewer than ${config.model.sequenceLength + 1} tokens, not one sample of model.sequenceLength + 1`);
   let length: TrainLength;
   if (config.schedule.trainIterations !== undefined) length = { trainIterations: config.schedule.trainIterations };
-  else if (config.schedule.trainSamples !== undefined) {
-    await samplesPerEpoch(config, signal);
-    length = { trainSamples: config.schedule.trainSamples };
-  } else {
-    const perEpoch = await samplesPerEpoch(config, signal);
-    if (perEpoch === 0) throw new DataPrefixError(`data.blend: the train split holds fewer than ${config.model.sequenceLength + 1} tokens, not one sample of model.sequenceLength + 1`);
-    length = { trainSamples: perEpoch * (config.schedule.epochs ?? 1) };
-  }
+  else if (config.schedule.trainSamples !== undefined) length = { trainSamples: config.schedule.trainSamples };
+  else length = { trainSamples: perEpoch * (config.schedule.epochs ?? 1) };
   const totalIterations = 'trainIterations' in length ? length.trainIterations : Math.ceil(length.trainSamples / config.batch.globalBatchSize);
-  const configs = createFlagScaleConfigs({ config, length });
+  const experimentDirectory = flagScaleExperimentDirectory(config.output);
+  const latest = await readFile(join(experimentDirectory, 'checkpoints', 'latest_checkpointed_iteration.txt'), 'utf8').catch(() => undefined);
+  const resumeIteration = latest === undefined ? undefined : Number.parseInt(latest.trim(), 10);
+  const resume = resumeIteration !== undefined && Number.isInteger(resumeIteration);
+  const configs = createFlagScaleConfigs({ config, length, resume });
   const configDirectory = join(config.output, 'config');
   const base: Omit<CommandLine, 'args'> = { command: config.flagscale.python, cwd: config.flagscale.root, env: {} };
   const args = (action: string): string[] => ['run.py', '--config-path', configDirectory, '--config-name', 'train', `action=${action}`];
   return {
     runDirectory: config.output,
-    experimentDirectory: flagScaleExperimentDirectory(config.output),
+    experimentDirectory,
     files: [
       { path: join(configDirectory, 'train.yaml'), text: writeYaml(configs.experiment) },
       { path: join(configDirectory, 'train', `${configs.taskName}.yaml`), text: writeYaml(configs.task) },
@@ -101,5 +105,6 @@ export async function planFlagScaleRun(options: { config: RunConfig; signal?: Ab
     stop: { ...base, args: args('stop') },
     length,
     totalIterations,
+    ...(resume ? { resumeIteration } : {}),
   };
 }

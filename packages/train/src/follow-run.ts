@@ -1,0 +1,66 @@
+import { appendFile, open, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { findRankLog } from './internal/find-rank-log.js';
+import { eventsFile, readRunRecord } from './internal/run-record.js';
+import { parseMegatronLogLine } from './parse-megatron-log-line.js';
+import { runProcesses } from './internal/run-processes.js';
+import type { TrainingEvent } from './training-event.js';
+
+/** Options of `followRun`. */
+export interface FollowRunOptions {
+  /** The run directory. */
+  directory: string;
+  /** How often to look for new log lines; default 1000 ms. */
+  pollIntervalMs?: number;
+  signal?: AbortSignal;
+}
+
+/**
+ * Follows a launched run: tails the last rank's log as it grows, yields each progress line as a typed
+ * event and appends it to `events.jsonl` (rewritten from the start of the log), and ends once the
+ * runner's processes are gone and the log is read to its end.
+ */
+export async function* followRun(options: FollowRunOptions): AsyncGenerator<TrainingEvent> {
+  const { directory, signal } = options;
+  const interval = options.pollIntervalMs ?? 1000;
+  const record = await readRunRecord(directory);
+  const eventsPath = join(directory, eventsFile);
+  await writeFile(eventsPath, '');
+  let logFile: string | undefined;
+  let offset = 0;
+  let partial = '';
+  const decoder = new TextDecoder();
+  for (;;) {
+    signal?.throwIfAborted();
+    // Decide before reading, so lines written just before the processes exit are still read.
+    const finished = (await readRunRecord(directory)).state !== 'launched' || !(await runProcesses(record)).some(({ alive }) => alive !== false);
+    // Until the first bytes arrive, a newer launch or a later rank may still appear.
+    if (offset === 0) logFile = await findRankLog(record.experimentDirectory);
+    const handle = logFile === undefined ? undefined : await open(logFile, 'r').catch(() => undefined);
+    if (handle !== undefined) {
+      try {
+        const buffer = new Uint8Array(1 << 16);
+        for (;;) {
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+          if (bytesRead === 0) break;
+          offset += bytesRead;
+          partial += decoder.decode(buffer.subarray(0, bytesRead), { stream: true });
+        }
+      } finally {
+        await handle.close();
+      }
+      const lines = partial.split('\n');
+      partial = finished ? '' : (lines.pop() ?? '');
+      const events: TrainingEvent[] = [];
+      for (const line of lines) {
+        const event = parseMegatronLogLine({ line, sequenceLength: record.sequenceLength });
+        if (event !== undefined) events.push(event);
+      }
+      if (events.length > 0) await appendFile(eventsPath, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+      yield* events;
+    }
+    if (finished) return;
+    await sleep(interval, undefined, { signal });
+  }
+}

@@ -1,0 +1,94 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { findRankLog } from './internal/find-rank-log.js';
+import { runProcesses } from './internal/run-processes.js';
+import { eventsFile, launcherLogFile, readRunRecord } from './internal/run-record.js';
+import { parseMegatronLogLine } from './parse-megatron-log-line.js';
+import type { IterationEvent, TrainingEvent } from './training-event.js';
+
+/** Where a run stands. */
+export type RunState = 'launching' | 'launch-failed' | 'running' | 'completed' | 'stopped' | 'died';
+
+/** What `readRunStatus` found in a run directory. */
+export interface RunStatus {
+  directory: string;
+  name: string;
+  engine: 'flagscale' | 'local';
+  state: RunState;
+  /** One line saying what happened, for people. */
+  message: string;
+  totalIterations: number;
+  /** The last logged iteration, its loss and learning rate. */
+  last?: IterationEvent;
+  /** Events read from the log (also written to `events.jsonl`). */
+  events: TrainingEvent[];
+  /** The rank log the events come from. */
+  logFile?: string;
+  /** Runner processes: alive true/false here, undefined on another host. */
+  processes: Array<{ host: string; pid: number; alive: boolean | undefined }>;
+  /** The end of the log (or of the launcher's output) when the run failed. */
+  errorTail: string[];
+}
+
+async function readText(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function tail(text: string): string[] {
+  const lines = text.split('\n').filter((line) => line.trim() !== '');
+  const traceback = lines.findLastIndex((line) => line.includes('Traceback (most recent call last)'));
+  return traceback >= 0 ? lines.slice(traceback, traceback + 40) : lines.slice(-15);
+}
+
+/** Events of a whole rank log, in order. */
+function parseLogEvents(text: string, sequenceLength: number): TrainingEvent[] {
+  const events: TrainingEvent[] = [];
+  for (const line of text.split('\n')) {
+    const event = parseMegatronLogLine({ line, sequenceLength });
+    if (event !== undefined) events.push(event);
+  }
+  return events;
+}
+
+/** Writes events as JSON Lines, replacing the file atomically. */
+async function writeEventsFile(directory: string, events: readonly TrainingEvent[]): Promise<void> {
+  const path = join(directory, eventsFile);
+  const temporary = `${path}.${process.pid}.tmp`;
+  await writeFile(temporary, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+  await rename(temporary, path);
+}
+
+/**
+ * Tells what happened to a run: reads `run.json`, FlagScale's pid files and the last rank's log,
+ * rewrites `events.jsonl` from that log, and says whether the run is running, completed, stopped, failed
+ * to launch, or died (its processes are gone before the last iteration; `errorTail` shows why).
+ */
+export async function readRunStatus(options: { directory: string; signal?: AbortSignal }): Promise<RunStatus> {
+  const { directory } = options;
+  const record = await readRunRecord(directory);
+  options.signal?.throwIfAborted();
+  const logFile = await findRankLog(record.experimentDirectory);
+  const logText = logFile === undefined ? '' : await readText(logFile);
+  const events = parseLogEvents(logText, record.sequenceLength);
+  if (events.length > 0) await writeEventsFile(directory, events);
+  const processes = await runProcesses(record);
+  const last = events.findLast((event): event is IterationEvent => event.type === 'iteration');
+  const total = last?.totalIterations ?? record.totalIterations;
+  const progress = last === undefined ? 'no iteration logged yet' : `iteration ${last.iteration}/${total}${last.loss === undefined ? '' : `, loss ${last.loss.toFixed(4)}`}`;
+  const base = { directory, name: record.name, engine: record.engine, totalIterations: total, events, processes, ...(last === undefined ? {} : { last }), ...(logFile === undefined ? {} : { logFile }) };
+
+  if (record.state === 'launch-failed') {
+    return { ...base, state: 'launch-failed', message: `the launcher exited with code ${record.launcherExitCode ?? '?'} before training started; see ${join(directory, launcherLogFile)}`, errorTail: tail(await readText(join(directory, launcherLogFile))) };
+  }
+  if (record.state === 'stopped') return { ...base, state: 'stopped', message: `stopped at ${record.stoppedAt ?? '?'} (${progress})`, errorTail: [] };
+  if (last !== undefined && last.iteration >= total) return { ...base, state: 'completed', message: `completed ${progress}`, errorTail: [] };
+  if (processes.some(({ alive }) => alive === true)) return { ...base, state: 'running', message: `running: ${progress}`, errorTail: [] };
+  if (processes.some(({ alive }) => alive === undefined)) return { ...base, state: 'running', message: `running on ${processes.map(({ host }) => host).join(', ')} as far as the log shows: ${progress}`, errorTail: [] };
+  if (record.state === 'launching') return { ...base, state: 'launching', message: 'the launcher has not finished starting the job', errorTail: [] };
+  const where = logFile === undefined ? `no rank log under ${join(record.experimentDirectory, 'logs')}` : `see ${logFile}`;
+  return { ...base, state: 'died', message: `the training processes are gone before the last iteration (${progress}); ${where}`, errorTail: tail(logText) };
+}
