@@ -40,7 +40,9 @@ if (workspaceDirectories().some((directory) => !existsSync(join(directory, 'dist
 
 switch (task) {
   case 'test':
-    pnpm(['exec', 'vitest', 'run', ...taskArguments]);
+    // Vitest runs straight from node_modules, not through `npx pnpm exec`, which puts Node's own folder first
+    // on PATH and so hides the user's python3 (the numpy cross-checks need the one with numpy).
+    run(process.execPath, [join(root, 'node_modules/vitest/vitest.mjs'), 'run', ...taskArguments]);
     break;
   case 'demo':
     run(process.execPath, [join(root, 'apps/cli/dist/bin.js'), 'demo', ...taskArguments]);
