@@ -9,6 +9,8 @@ import type { DatasetRecord } from '../sources/dataset-record.js';
 import { loadBuildConfig } from './build-config.js';
 import { buildDataset } from './build-dataset.js';
 import { formatBuildReportTable } from './build-report.js';
+import { openIndexedDataset } from '../indexed/open-indexed-dataset.js';
+import { loadAquilaTokenizer } from '@aquila/tokenizer';
 
 // One validator for the file: PGlite takes seconds to start, so every build here shares it.
 const validator = createSqlValidator();
@@ -59,6 +61,33 @@ describe('buildDataset over the bundled samples', () => {
     expect(html).toContain('Dropped records per reason');
     expect(JSON.parse(await readFile(join(outDirectory, 'report.json'), 'utf8'))).toMatchObject({ totals: report.totals });
     expect(formatBuildReportTable(report).split('\n')[0]).toMatch(/^source\s+licence\s+read\s+kept\s+dropped\s+reasons$/);
+  });
+
+  it('with a tokenizer: Megatron pretraining files and the FlagScale SFT pair, token-length histogram', async () => {
+    const outDirectory = join(directory, 'megatron');
+    const config = {
+      sources: [
+        { type: 'sql-create-context', path: join(samplesDirectory(), 'sql_create_context_v4.json') },
+        { type: 'symbolic-instruction-tuning-sql', path: join(samplesDirectory(), 'symbolic-instruction-tuning-sql-train-00000-of-00001-09775d42d91b2c08.parquet') },
+      ],
+      outputs: { megatron: { prefix: 'sql', convention: 'flagscale' as const }, sftMegatron: { prefix: 'sft' } },
+      tokenizer: 'aquila',
+    };
+    const report = await buildDataset({ config, outDirectory, validator });
+    expect(report.outputs.megatron).toMatchObject({ dtype: 'int32', documents: 5 });
+    expect(report.outputs.sftMegatron?.text).toMatchObject({ documents: 3 });
+    expect(report.lengths.unit).toBe('tokens');
+    const pretraining = await openIndexedDataset({ prefix: join(outDirectory, 'sql_text_document') });
+    const texts = (await readJsonl<{ text: string }>(join(outDirectory, 'pretrain.jsonl'))).map((line) => line.text);
+    const tokenizer = await loadAquilaTokenizer();
+    for (let document = 0; document < pretraining.documentCount; document++) {
+      const ids = Array.from(await pretraining.readDocument(document));
+      expect(ids.at(-1)).toBe(100_007);
+      expect(tokenizer.decode(ids.slice(0, -1))).toBe(texts[document]);
+    }
+    await pretraining.close();
+    const text = await readFile(join(outDirectory, 'sft_text_document.idx'));
+    expect((await readFile(join(outDirectory, 'sft_loss_mask_document.idx'))).equals(text)).toBe(true);
   });
 
   it('a failing source leaves no output under a final name', async () => {

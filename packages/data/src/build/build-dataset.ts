@@ -1,4 +1,5 @@
 import { mkdir, writeFile } from 'node:fs/promises';
+import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
 import { join } from 'node:path';
 import { cleanRecord, isNonCommercialLicence } from '../clean/clean-record.js';
 import { BuildConfigError } from '../errors.js';
@@ -28,7 +29,7 @@ export interface BuildDatasetOptions {
   config: BuildConfig | string;
   /** Where outputs and the report go; created if missing. */
   outDirectory: string;
-  /** The tokenizer for Megatron outputs and token-length statistics; required when the config asks for Megatron files. */
+  /** The tokenizer for Megatron outputs and token-length statistics; by default the one the config names. */
   tokenizer?: PackTokenizer;
   /** A validator to reuse across builds (its databases stay open); by default one is made and closed. */
   validator?: SqlValidator;
@@ -48,11 +49,11 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
   const config = typeof options.config === 'string' ? await loadBuildConfig({ path: options.config }) : validateBuildConfig(options.config, process.cwd());
   const outputs = config.outputs ?? {};
   const filters = config.filters ?? {};
-  if ((outputs.megatron !== undefined || outputs.sftMegatron !== undefined) && options.tokenizer === undefined) {
-    throw new BuildConfigError('The config asks for Megatron outputs but no tokenizer was given; pass `tokenizer` (the CLI loads the one the config names).');
+  const tokenizer = options.tokenizer ?? (config.tokenizer === undefined ? undefined : await loadBuildTokenizer(config.tokenizer, options.signal));
+  if ((outputs.megatron !== undefined || outputs.sftMegatron !== undefined) && tokenizer === undefined) {
+    throw new BuildConfigError('The config asks for Megatron outputs but names no tokenizer; add `tokenizer: aquila` (or a path).');
   }
   await mkdir(options.outDirectory, { recursive: true });
-  const tokenizer = options.tokenizer;
   const validator = options.validator ?? createSqlValidator();
   const deduplicator = createDeduplicator();
   const path = (name: string) => join(options.outDirectory, name);
@@ -202,6 +203,11 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       await sftMegatron.addDocument(tokenizeAquilaConversation({ tokenizer: tokenizer!, conversations: sft.conversations, ...(maxLength === undefined ? {} : { maxLength }) }));
     }
   }
+}
+
+/** `aquila` loads the tokenizer shipped with @aquila/tokenizer; anything else is a tokenizer file or folder. */
+async function loadBuildTokenizer(spec: string, signal?: AbortSignal): Promise<PackTokenizer> {
+  return spec === 'aquila' ? loadAquilaTokenizer({ ...(signal === undefined ? {} : { signal }) }) : loadTokenizer({ path: spec, ...(signal === undefined ? {} : { signal }) });
 }
 
 /** Where a record id (`source:split:position`) points: a line in text formats, a row in parquet and JSON arrays. */

@@ -1,9 +1,11 @@
+import { BuildConfigError } from '../errors.js';
+
 /** The part of a tokenizer packing needs; `@aquila/tokenizer`'s `Tokenizer` fits. */
 export interface PackTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
   readonly vocabSize: number;
-  readonly bosTokenId: number;
-  readonly eosTokenId: number;
+  readonly bosTokenId: number | undefined;
+  readonly eosTokenId: number | undefined;
 }
 
 /** Which ids frame each document: FlagAI's `encode_plus` (`[CLS] … </s>`), FlagScale's `--append-eod` (`… </s>`), or none. */
@@ -22,5 +24,8 @@ export function documentFramingIds(tokenizer: PackTokenizer, framing: DocumentFr
   const convention = framing.convention ?? 'flagai';
   const bos = framing.bos ?? convention === 'flagai';
   const eod = framing.eod ?? convention !== 'none';
-  return { ...(bos ? { bos: tokenizer.bosTokenId } : {}), ...(eod ? { eod: tokenizer.eosTokenId } : {}) };
+  if ((bos && tokenizer.bosTokenId === undefined) || (eod && tokenizer.eosTokenId === undefined)) {
+    throw new BuildConfigError(`The tokenizer has no ${bos && tokenizer.bosTokenId === undefined ? 'BOS' : 'EOS'} id, but the ${convention} convention needs one; choose convention "none" or a tokenizer with special tokens.`);
+  }
+  return { ...(bos ? { bos: tokenizer.bosTokenId! } : {}), ...(eod ? { eod: tokenizer.eosTokenId! } : {}) };
 }

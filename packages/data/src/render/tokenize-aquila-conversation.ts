@@ -1,8 +1,15 @@
+import { TokenRangeError } from '../errors.js';
+
 /** The part of a tokenizer that SFT tokenization needs (`@aquila/tokenizer`'s `Tokenizer` fits). */
 export interface ConversationTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean }): number[];
-  readonly bosTokenId: number;
-  readonly eosTokenId: number;
+  readonly bosTokenId: number | undefined;
+  readonly eosTokenId: number | undefined;
+}
+
+function framingId(id: number | undefined, name: string): number[] {
+  if (id === undefined) throw new TokenRangeError(`The tokenizer has no ${name} id; FlagAI's SFT format needs [CLS] and </s>.`);
+  return [id];
 }
 
 /** FlagAI's `conv_v1_2` system header. */
@@ -23,7 +30,7 @@ export interface TokenizeAquilaConversationOptions {
  */
 export function tokenizeAquilaConversation(options: TokenizeAquilaConversationOptions): { ids: number[]; lossMask: number[] } {
   const { tokenizer } = options;
-  const ids = [tokenizer.bosTokenId, ...tokenizer.encode(`${aquilaChatSystem}\n\n`)];
+  const ids = [...framingId(tokenizer.bosTokenId, 'BOS'), ...tokenizer.encode(`${aquilaChatSystem}\n\n`)];
   if (options.instruction) ids.push(...tokenizer.encode(`### System: ${options.instruction}\n`));
   const lossMask = ids.map(() => 1);
   for (const turn of options.conversations) {
@@ -32,7 +39,7 @@ export function tokenizeAquilaConversation(options: TokenizeAquilaConversationOp
     ids.push(...turnIds);
     for (let index = 0; index < turnIds.length; index++) lossMask.push(turn.from === 'gpt' ? 1 : 0);
   }
-  ids.push(tokenizer.eosTokenId);
+  ids.push(...framingId(tokenizer.eosTokenId, 'EOS'));
   lossMask.push(1);
   if (options.maxLength !== undefined && ids.length > options.maxLength) return { ids: ids.slice(0, options.maxLength), lossMask: lossMask.slice(0, options.maxLength) };
   return { ids, lossMask };
