@@ -6,6 +6,11 @@ export { splitDocuments } from './split-documents.js';
 export { RandomState, type ShuffleableArray } from './random-state.js';
 export { decodeNpy, encodeNpy, type NpyArray, type NpyDtype } from './npy.js';
 
+// SFT examples (FlagAI ConversationDatasetV2)
+export { createSftExample, ignoreIndex, type CreateSftExampleOptions, type SftExample, type SftRecord } from './sft-example.js';
+export { packSftExamples, padSftExample, type SftRow } from './sft-batches.js';
+export { readSftExamples, type ReadSftExamplesOptions } from './read-sft-examples.js';
+
 // Run configs
 export type {
   BatchConfig,
