@@ -39,3 +39,8 @@ export class TokenIdError extends TokenizerError {
 export class TokenizerWorkerError extends TokenizerError {
   static override readonly code: string = 'AQUILA_TOKENIZER_WORKER';
 }
+
+/** A JSONL input line for `encodeJsonLines`/`decodeJsonLines` is not JSON or lacks its field. */
+export class TokenizerInputError extends TokenizerError {
+  static override readonly code: string = 'AQUILA_TOKENIZER_INPUT';
+}

@@ -6,12 +6,18 @@ export { loadAquilaTokenizer, type LoadAquilaTokenizerOptions } from './load-aqu
 export { Tokenizer, type DecodeOptions, type EncodeBatchOptions, type EncodeOptions, type StreamingDecoder } from './tokenizer.js';
 export { preTokenize } from './internal/pre-tokenize.js';
 
+// JSONL records
+export { encodeJsonLines, type EncodeJsonLinesOptions } from './encode-json-lines.js';
+export { decodeJsonLines, type DecodeJsonLinesOptions } from './decode-json-lines.js';
+export type { JsonLineProgress } from './internal/json-line-batches.js';
+
 // Errors
 export {
   TokenIdError,
   TokenizerError,
   TokenizerFileFormatError,
   TokenizerFileNotFoundError,
+  TokenizerInputError,
   TokenizerUnknownMergeError,
   TokenizerUnsupportedError,
   TokenizerVocabularyMismatchError,
