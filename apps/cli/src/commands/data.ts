@@ -1,0 +1,145 @@
+import { mkdtemp } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InvalidArgumentError, Option, type Command } from 'commander';
+import {
+  buildDataset,
+  fetchSourceFiles,
+  formatBuildReportTable,
+  openIndexedDataset,
+  packJsonl,
+  samplesDirectory,
+  sourceAdapters,
+  sourceFiles,
+  type PackConvention,
+} from '@aquila/data';
+import { loadAquilaTokenizer, loadTokenizer, type Tokenizer } from '@aquila/tokenizer';
+import type { CommandContext } from '../program.js';
+import { createProgress } from '../progress.js';
+
+/** `aquila` is the tokenizer shipped in @aquila/tokenizer; anything else is a path. */
+function openTokenizer(path: string): Promise<Tokenizer> {
+  return path === 'aquila' ? loadAquilaTokenizer() : loadTokenizer({ path });
+}
+
+function parseWholeNumber(value: string): number {
+  const number = Number(value);
+  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('use a whole number ≥ 0.');
+  return number;
+}
+
+async function build(context: CommandContext, options: { config: string; out: string }): Promise<void> {
+  const progress = createProgress({ label: 'build', stream: context.stderr, unit: 'records' });
+  const report = await buildDataset({ config: options.config, outDirectory: options.out, onProgress: (event) => progress.update(event.read) });
+  progress.finish();
+  context.stdout.write(formatBuildReportTable(report));
+  context.stdout.write(`wrote ${options.out}: report.json, report.html${Object.keys(report.outputs).length > 0 ? `, ${Object.keys(report.outputs).join(', ')}` : ''}\n`);
+}
+
+/** `aquila data build|pack|inspect|fetch`: flags over @aquila/data. */
+export function registerDataCommand(program: Command, context: CommandContext): void {
+  const data = program.command('data').description('open text-to-SQL datasets in; pretraining text, SFT records and Megatron .bin/.idx out');
+
+  data
+    .command('build')
+    .description('read, clean, deduplicate and validate the sources a YAML config names, and write the outputs and a report')
+    .requiredOption('--config <file>', 'YAML build config (sources, filters, outputs, tokenizer)')
+    .requiredOption('--out <dir>', 'output folder')
+    .action((options: { config: string; out: string }) => build(context, options));
+
+  data
+    .command('pack')
+    .description('tokenize a JSONL file into Megatron MMIDIDX <prefix>_<key>_document.bin/.idx')
+    .option('--tokenizer <path>', 'tokenizer.json or a vocab.json + merges.txt folder; "aquila" for the built-in Aquila tokenizer', 'aquila')
+    .requiredOption('--input <file>', 'JSONL, one document per line')
+    .requiredOption('--output-prefix <prefix>', 'output prefix (files are <prefix>_<key>_document.bin/.idx)')
+    .option('--json-key <key>', 'the field holding the text', 'text')
+    .option('--bos', 'put BOS ([CLS]) before every document')
+    .option('--eod', 'put EOD (</s>) after every document')
+    .addOption(new Option('--convention <name>', 'framing when neither --bos nor --eod is given: flagai [CLS] … </s>, flagscale … </s>, none').choices(['flagai', 'flagscale', 'none']).default('flagai'))
+    .action(async (options: { tokenizer: string; input: string; outputPrefix: string; jsonKey: string; bos?: boolean; eod?: boolean; convention: PackConvention }) => {
+      const tokenizer = await openTokenizer(options.tokenizer);
+      const explicit = options.bos === true || options.eod === true;
+      const framing = explicit ? { convention: 'none' as const, bos: options.bos === true, eod: options.eod === true } : { convention: options.convention };
+      const progress = createProgress({ label: 'pack', stream: context.stderr, unit: 'documents' });
+      const summary = await packJsonl({ tokenizer, input: options.input, outputPrefix: options.outputPrefix, jsonKey: options.jsonKey, ...framing, onProgress: ({ documents }) => progress.update(documents) });
+      progress.finish();
+      context.stdout.write(`wrote ${summary.binPath} and ${summary.idxPath}: ${summary.documents} documents, ${summary.tokens} tokens, ${summary.dtype}\n`);
+      for (const skipped of summary.skipped) context.stderr.write(`skipped ${options.input}:${skipped.line}: ${skipped.detail}\n`);
+    });
+
+  data
+    .command('inspect')
+    .description('counts of a .bin/.idx pair, and one document decoded back to text')
+    .argument('<prefix>', 'the prefix of <prefix>.bin and <prefix>.idx')
+    .option('--document <n>', 'the document to show', parseWholeNumber, 0)
+    .option('--tokenizer <path>', 'tokenizer to decode with; "aquila" for the built-in one', 'aquila')
+    .action(async (prefix: string, options: { document: number; tokenizer: string }) => {
+      const dataset = await openIndexedDataset({ prefix });
+      try {
+        context.stdout.write(`${prefix}: ${dataset.dtype}, ${dataset.documentCount} documents, ${dataset.sequenceCount} sequences, ${dataset.tokenCount} tokens\n`);
+        if (dataset.documentCount === 0) return;
+        if (options.document >= dataset.documentCount) throw new InvalidArgumentError(`--document ${options.document}: the dataset has ${dataset.documentCount} documents.`);
+        const ids = Array.from(await dataset.readDocument(options.document));
+        const tokenizer = await openTokenizer(options.tokenizer);
+        context.stdout.write(`document ${options.document}: ${ids.length} tokens ${JSON.stringify(ids.slice(0, 16))}${ids.length > 16 ? '…' : ''}\n${tokenizer.decode(ids)}\n`);
+      } finally {
+        await dataset.close();
+      }
+    });
+
+  data
+    .command('fetch')
+    .description('download the source files FlagAI used from the dataset hub (resumable, checksummed)')
+    .requiredOption('--out <dir>', 'folder to download into (one subfolder per source)')
+    .option('--source <name...>', `sources to fetch (default all): ${sourceAdapters.map((adapter) => adapter.name).join(', ')}`)
+    .option('--revision <rev>', 'dataset revision', 'main')
+    .option('--endpoint <url>', 'hub endpoint', 'https://huggingface.co')
+    .action(async (options: { out: string; source?: string[]; revision: string; endpoint: string }) => {
+      const unknown = (options.source ?? []).filter((name) => !sourceAdapters.some((adapter) => adapter.name === name));
+      if (unknown.length > 0) throw new InvalidArgumentError(`unknown source ${unknown.join(', ')}; known: ${sourceAdapters.map((adapter) => adapter.name).join(', ')}`);
+      const adapters = sourceAdapters.filter((adapter) => options.source === undefined || options.source.includes(adapter.name));
+      const files = adapters.flatMap((adapter) => sourceFiles(adapter, options.out, { revision: options.revision, endpoint: options.endpoint }));
+      let label = '';
+      let progress = createProgress({ label: 'fetch', stream: context.stderr, unit: 'bytes' });
+      const fetched = await fetchSourceFiles({
+        files,
+        onProgress: ({ path, bytes, totalBytes }) => {
+          if (path !== label) {
+            label = path;
+            progress = createProgress({ label: path, stream: context.stderr, unit: 'bytes' });
+          }
+          progress.update(bytes, totalBytes);
+        },
+      });
+      for (const file of fetched) context.stdout.write(`${file.status} ${file.path} ${file.bytes} bytes sha256 ${file.sha256}\n`);
+    });
+}
+
+/** The demo stage: builds the bundled samples of all eight sources into a temporary folder and prints the report. */
+export async function runDataDemoStage(context: CommandContext): Promise<void> {
+  const samples = samplesDirectory();
+  const outDirectory = await mkdtemp(join(tmpdir(), 'aquila-data-demo-'));
+  const report = await buildDataset({
+    config: {
+      sources: [
+        { type: 'sql-create-context', path: join(samples, 'sql_create_context_v4.json') },
+        { type: 'Llama-2-SQL-Dataset', path: join(samples, 'Llama-2-SQL-Dataset-train-00000-of-00001-1ba781ea67c6bd7f.parquet') },
+        { type: 'Text-to-sql-v1', path: join(samples, 'Text-to-sql-v1.jsonl') },
+        { type: 'pg-wikiSQL-sql-instructions-80k', path: join(samples, 'pg-wikiSQL-sql-instructions-80k-train.csv') },
+        { type: 'pg-gpt4SQL-sql-instructions-1k', path: join(samples, 'pg-gpt4SQL-sql-instructions-1k.csv') },
+        { type: 'autotrain-data-nl-to-sql', path: join(samples, 'autotrain-data-nl-to-sql-train.csv') },
+        { type: 'sql-context-instructions', path: join(samples, 'sql-context-instructions-train-00000-of-00001-a2d2f513b79f5b3d.parquet') },
+        { type: 'symbolic-instruction-tuning-sql', path: join(samples, 'symbolic-instruction-tuning-sql-train-00000-of-00001-09775d42d91b2c08.parquet') },
+      ],
+      filters: { excludeNonCommercial: true },
+      outputs: { megatron: { prefix: 'sql', convention: 'flagscale' }, sftMegatron: { prefix: 'sql_sft' } },
+      tokenizer: 'aquila',
+    },
+    outDirectory,
+  });
+  context.stdout.write(formatBuildReportTable(report));
+  const megatron = report.outputs.megatron;
+  context.stdout.write(`outputs in ${outDirectory}: records.jsonl, pretrain.jsonl, sft.jsonl, trl.jsonl, report.html`);
+  context.stdout.write(megatron === undefined ? '\n' : `, sql_text_document.bin/.idx (${megatron.documents} documents, ${megatron.tokens} tokens, ${megatron.dtype}), sql_sft_{text,loss_mask}_document.bin/.idx\n`);
+}
