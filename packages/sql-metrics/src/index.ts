@@ -11,6 +11,11 @@ export { schemaFromSqlite, type SchemaFromSqliteOptions } from './schema-from-sq
 export { exactMatch, partialComponents, type ExactMatchOptions, type ExactMatchResult, type PartialComponent, type PartialScore } from './exact-match.js';
 export { hardness, type Hardness, type HardnessOptions } from './hardness.js';
 
+// Execution and test-suite accuracy
+export { ExecutionPool, type ExecutionPoolOptions } from './execution-pool.js';
+export { databaseFiles, executionMatch, officialPrediction, type ExecutionMatchOptions } from './execution-match.js';
+export type { ExecutionVerdict } from './execution-task.js';
+
 // Model output to SQL
 export { extractSql, type ExtractSqlOptions, type ExtractedSql } from './extract-sql.js';
 

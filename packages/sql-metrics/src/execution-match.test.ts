@@ -1,0 +1,130 @@
+import { createHash } from 'node:crypto';
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ExecutionPool } from './execution-pool.js';
+import { databaseFiles, executionMatch, executionTask } from './execution-match.js';
+import { fixtureJsonl, fixtureLines, spiderDirectory } from './internal/test-fixtures.js';
+import { openDatabaseCopy } from './internal/sql-js.js';
+
+interface OfficialItem {
+  i: number;
+  exec: number;
+  pred_runs: boolean;
+}
+
+const sha256 = (path: string): string => createHash('sha256').update(readFileSync(path)).digest('hex');
+
+describe('execution accuracy against the official evaluator', () => {
+  it('gives the official exec and pred_runs on all 972 Spider dev questions with databases (DIN-SQL)', async () => {
+    const indices = fixtureLines(`${spiderDirectory}no-wta_1-indices.txt`).map(Number);
+    const gold = fixtureLines(`${spiderDirectory}dev_gold.sql`).map((line) => line.trim().split('\t'));
+    const pred = fixtureLines(`${spiderDirectory}predictions/DIN-SQL_GPT4.txt`).map((line) => line.trim());
+    const official = fixtureJsonl<OfficialItem>(`${spiderDirectory}official-per-item/DIN-SQL_GPT4.no-wta_1.all.jsonl`).filter((item) => 'i' in item);
+    const pool = new ExecutionPool({ workers: 2 });
+    try {
+      const verdicts = await Promise.all(
+        indices.map((index) => {
+          const [goldSql, database] = gold[index] as [string, string];
+          return pool.run(executionTask({ gold: goldSql, pred: pred[index] as string, databases: databaseFiles(`${spiderDirectory}database/${database}`) }));
+        }),
+      );
+      expect(verdicts.map((verdict, i) => ({ i, exec: verdict.exec, pred_runs: verdict.predRuns }))).toEqual(official.map(({ i, exec, pred_runs }) => ({ i, exec, pred_runs })));
+      expect(verdicts.filter((verdict) => verdict.exec === 1)).toHaveLength(809);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  it('gives the official exec verdicts on the 22 quirk probes', async () => {
+    const gold = fixtureLines(`${spiderDirectory}quirk-probes/gold.sql`).map((line) => line.split('\t'));
+    const pred = fixtureLines(`${spiderDirectory}quirk-probes/pred.sql`);
+    const official = fixtureJsonl<OfficialItem>(`${spiderDirectory}quirk-probes/verdicts.jsonl`).filter((item) => 'i' in item);
+    const pool = new ExecutionPool({ workers: 1 });
+    try {
+      const ours = [];
+      for (const item of official) {
+        const [goldSql, database] = gold[item.i] as [string, string];
+        const verdict = await executionMatch({ gold: goldSql, pred: (pred[item.i] as string).trim(), databases: databaseFiles(`${spiderDirectory}database/${database}`), pool });
+        ours.push({ i: item.i, exec: verdict.exec, pred_runs: verdict.predRuns });
+      }
+      expect(ours).toEqual(official.map(({ i, exec, pred_runs }) => ({ i, exec, pred_runs })));
+    } finally {
+      await pool.close();
+    }
+  });
+});
+
+describe('safety and test-suite accuracy', () => {
+  let directory: string;
+  let databaseFolder: string;
+  let original: string;
+
+  beforeAll(async () => {
+    directory = mkdtempSync(join(tmpdir(), 'sql-metrics-'));
+    databaseFolder = join(directory, 'concert_singer');
+    mkdirSync(databaseFolder);
+    original = join(databaseFolder, 'concert_singer.sqlite');
+    copyFileSync(`${spiderDirectory}database/concert_singer/concert_singer.sqlite`, original);
+  });
+
+  afterAll(() => rmSync(directory, { recursive: true, force: true }));
+
+  it('never changes or creates a file, contains runaway queries, and keeps every later verdict right', async () => {
+    const before = sha256(original);
+    const listing = readdirSync(directory, { recursive: true });
+    const evil = join(directory, 'evil.sqlite');
+    const copy = join(directory, 'copy.sqlite');
+    const many = Array.from({ length: 12 }, (_, index) => `singer AS s${index}`).join(', ');
+    const hostile = [
+      'DROP TABLE singer',
+      'UPDATE singer SET age = 0',
+      'DELETE FROM singer',
+      'INSERT INTO singer (singer_id, name) VALUES (99, "x")',
+      'CREATE TABLE extra (a)',
+      'CREATE TEMP TABLE singer AS SELECT 1 AS age',
+      `ATTACH DATABASE '${evil}' AS evil`,
+      `VACUUM INTO '${copy}'`,
+      'PRAGMA writable_schema = 1',
+      'PRAGMA query_only = 0',
+      'PRAGMA reverse_unordered_selects = 1',
+      'SELECT count(*) FROM singer; DROP TABLE singer',
+      'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x FROM c',
+      'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c',
+      'SELECT * FROM singer, stadium, concert, singer_in_concert',
+      `SELECT count(*) FROM ${many}`,
+    ];
+    const pool = new ExecutionPool({ workers: 1, timeoutMs: 1000 });
+    const databases = [original];
+    const gold = 'SELECT name, age FROM singer';
+    try {
+      for (const pred of hostile) {
+        const verdict = await executionMatch({ gold, pred, databases, pool });
+        expect(verdict.exec, pred).toBe(0);
+        // The database each worker holds is still the original one.
+        expect(await executionMatch({ gold, pred: 'SELECT age, name FROM singer', databases, pool })).toEqual({ exec: 1, predRuns: true });
+      }
+      const runaway = await executionMatch({ gold, pred: hostile.at(-1) as string, databases, pool });
+      expect(runaway.reason).toMatch(/timeout/);
+    } finally {
+      await pool.close();
+    }
+    expect(sha256(original)).toBe(before);
+    expect(readdirSync(directory, { recursive: true })).toEqual(listing);
+  });
+
+  it('scores test-suite accuracy over every .sqlite file of a database folder', async () => {
+    const variant = await openDatabaseCopy(readFileSync(original));
+    expect(variant.exec('SELECT count(*) FROM singer WHERE age = 51')[0]?.values).toEqual([[0]]);
+    variant.exec('UPDATE singer SET age = 51 WHERE singer_id = 1');
+    writeFileSync(join(databaseFolder, 'concert_singer_variant.sqlite'), variant.export());
+    variant.close();
+    const gold = 'SELECT count(*) FROM singer WHERE age > 50';
+    const pred = 'SELECT count(*) FROM singer WHERE age > 51';
+    expect(databaseFiles(databaseFolder)).toHaveLength(2);
+    expect((await executionMatch({ gold, pred, databases: [original] })).exec).toBe(1);
+    expect((await executionMatch({ gold, pred, databases: databaseFiles(databaseFolder) })).exec).toBe(0);
+    expect((await executionMatch({ gold, pred: 'SELECT count(*) FROM singer WHERE 50 < age', databases: databaseFiles(databaseFolder) })).exec).toBe(1);
+  });
+});

@@ -1,0 +1,38 @@
+// Messages between the execution pool and its workers.
+
+/** One question's execution check, as a worker runs it. */
+export interface ExecutionTask {
+  /** Every database file to run on (one for EX, several for test-suite accuracy). */
+  databases: readonly string[];
+  /** The gold query, preprocessed as upstream does before executing. */
+  gold: string;
+  /** Predictions to try in turn (the prediction, then plug-value variants); the first that matches wins. */
+  preds: readonly string[];
+  /** Compare rows in order (the gold has ORDER BY). */
+  orderMatters: boolean;
+  /** The prediction as given, when it differs from `preds[0]`: tested on the first database for `predRuns`. */
+  runsCheck?: string;
+  /** `predRuns` already known (a retry after the runs check timed out). */
+  predRunsKnown?: boolean;
+  /** Most rows read from a gold query before it counts as an error. */
+  maxRows: number;
+}
+
+/** The execution verdict of one question. */
+export interface ExecutionVerdict {
+  /** 1 when a prediction gives the gold's result on every database. */
+  exec: 0 | 1;
+  /** The prediction ran without error on the first database. */
+  predRuns: boolean;
+  /** Why exec is 0, when it is: the SQLite error, `timeout`, or a result mismatch. */
+  reason?: string;
+  /** Set when the gold query itself failed (upstream crashes here). */
+  goldError?: string;
+}
+
+export type WorkerRequest = { type: 'task'; id: number; task: ExecutionTask };
+export type WorkerReply =
+  | { type: 'ready' }
+  | { type: 'query'; id: number; role: 'runs' | 'gold' | 'pred'; database: number }
+  | { type: 'runs'; id: number; predRuns: boolean }
+  | { type: 'verdict'; id: number; verdict: ExecutionVerdict };
