@@ -39,6 +39,11 @@ export { readRunStatus, type RunState, type RunStatus } from './read-run-status.
 export type { CheckpointEvent, IterationEvent, TrainingEvent, ValidationEvent } from './training-event.js';
 export { parseMegatronLogLine, type ParseMegatronLogLineOptions } from './parse-megatron-log-line.js';
 
+// Loss charts
+export { renderLossChart, type RenderLossChartOptions } from './render-loss-chart.js';
+export { renderRunReport, type RenderRunReportOptions } from './render-run-report.js';
+export { plotRun, readRunEvents, type PlotRunResult } from './plot-run.js';
+
 // Errors
 export {
   DataPrefixError,

@@ -1,0 +1,139 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import {
+  EngineUnavailableError,
+  followRun,
+  formatCommandLine,
+  launchFlagScaleRun,
+  loadRunConfig,
+  planFlagScaleRun,
+  plotRun,
+  readRunStatus,
+  stopRun,
+  type FlagScaleRunPlan,
+  type RunConfig,
+  type TrainingEvent,
+} from '@aquila/train';
+import type { CommandContext } from '../program.js';
+import { createProgress } from '../progress.js';
+
+interface TrainOptions {
+  config?: string;
+  engine?: RunConfig['engine'];
+  dryRun?: boolean;
+  detach?: boolean;
+  pollInterval: number;
+}
+
+function parseEngine(value: string): RunConfig['engine'] {
+  if (value !== 'flagscale' && value !== 'local') throw new InvalidArgumentError('use "flagscale" or "local".');
+  return value;
+}
+
+function parseMilliseconds(value: string): number {
+  const milliseconds = Number(value);
+  if (!Number.isFinite(milliseconds) || milliseconds < 10) throw new InvalidArgumentError('use a number of milliseconds ≥ 10.');
+  return milliseconds;
+}
+
+function describePlan(config: RunConfig, plan: FlagScaleRunPlan): string {
+  const length = 'trainSamples' in plan.length ? `${plan.length.trainSamples} samples` : `${plan.length.trainIterations} iterations`;
+  const lines = [
+    `# FlagScale ${config.task} run "${config.name}": ${length}, ${plan.totalIterations} iterations of ${config.batch.globalBatchSize} samples of ${config.model.sequenceLength} tokens`,
+    ...(plan.resumeIteration === undefined ? [] : [`# resumes from iteration ${plan.resumeIteration} (${plan.experimentDirectory}/checkpoints)`]),
+    ...config.notes.map((note) => `# note: ${note}`),
+  ];
+  for (const file of plan.files) lines.push(`# write ${file.path}`, file.text.trimEnd());
+  lines.push('# run', formatCommandLine(plan.run), '# stop with', formatCommandLine(plan.stop));
+  return `${lines.join('\n')}\n`;
+}
+
+function describeEvent(event: TrainingEvent): string {
+  if (event.type === 'checkpoint') return `checkpoint at iteration ${event.iteration}${event.path === undefined ? '' : ` → ${event.path}`}`;
+  if (event.type === 'validation') return `validation at iteration ${event.iteration}: loss ${event.loss ?? '?'}`;
+  const fields = [
+    `iteration ${event.iteration}${event.totalIterations === undefined ? '' : `/${event.totalIterations}`}`,
+    ...(event.loss === undefined ? [] : [`loss ${event.loss.toFixed(4)}`]),
+    ...(event.learningRate === undefined ? [] : [`lr ${event.learningRate.toExponential(3)}`]),
+    ...(event.gradNorm === undefined ? [] : [`grad norm ${event.gradNorm.toFixed(3)}`]),
+    ...(event.tokensPerSecond === undefined ? [] : [`${Math.round(event.tokensPerSecond)} tokens/s`]),
+  ];
+  return fields.join(' | ');
+}
+
+async function printStatus(directory: string, context: CommandContext, json: boolean): Promise<void> {
+  const status = await readRunStatus({ directory });
+  if (json) {
+    const { events, ...rest } = status;
+    context.stdout.write(`${JSON.stringify({ ...rest, eventCount: events.length }, null, 2)}\n`);
+    return;
+  }
+  context.stdout.write(`${status.name} (${status.engine}): ${status.state}\n${status.message}\n`);
+  for (const { host, pid, alive } of status.processes) context.stdout.write(`process ${pid} on ${host}: ${alive === undefined ? 'on another host' : alive ? 'alive' : 'gone'}\n`);
+  if (status.errorTail.length > 0) context.stdout.write(`last lines:\n${status.errorTail.map((line) => `  ${line}`).join('\n')}\n`);
+}
+
+/**
+ * `aquila train --config FILE [--engine flagscale|local] [--dry-run] [--detach]`, `aquila train status DIR`,
+ * `aquila train stop DIR`, `aquila train plot DIR`.
+ */
+export function registerTrainCommand(program: Command, context: CommandContext): void {
+  const train = program
+    .command('train')
+    .description('train on FlagScale from a run config (or FlagAI Aquila YAML), and inspect, stop or plot runs')
+    .option('--config <file>', 'the run config YAML (this project\'s keys, or FlagAI\'s Aquila-*.yaml keys)')
+    .option('--engine <engine>', 'flagscale (default) or local (the in-process trainer)', parseEngine)
+    .option('--dry-run', 'print the FlagScale configs and the command that would run, and run nothing')
+    .option('--detach', 'launch and return without following the log')
+    .option('--poll-interval <ms>', 'how often to read new log lines while following', parseMilliseconds, 2000)
+    .action(async (options: TrainOptions) => {
+      if (options.config === undefined) train.error('error: give a run config with --config FILE, or a subcommand (status, stop, plot)');
+      const config = await loadRunConfig({ path: options.config as string });
+      const engine = options.engine ?? config.engine;
+      if (engine === 'local') {
+        throw new EngineUnavailableError('the in-process trainer is not available in this build yet; run with --engine flagscale (or set engine: flagscale)');
+      }
+      if (options.dryRun === true) {
+        context.stdout.write(describePlan(config, await planFlagScaleRun({ config })));
+        return;
+      }
+      const plan = await launchFlagScaleRun({ config });
+      context.stdout.write(`launched "${config.name}" on FlagScale; run directory ${plan.runDirectory}\n`);
+      for (const note of config.notes) context.stderr.write(`note: ${note}\n`);
+      if (options.detach === true) {
+        context.stdout.write(`follow it with: aquila train status ${plan.runDirectory}\n`);
+        return;
+      }
+      const progress = createProgress({ label: 'train', stream: context.stderr, unit: 'it' });
+      for await (const event of followRun({ directory: plan.runDirectory, pollIntervalMs: options.pollInterval })) {
+        context.stdout.write(`${describeEvent(event)}\n`);
+        if (event.type === 'iteration') progress.update(event.iteration, event.totalIterations ?? plan.totalIterations);
+      }
+      progress.finish();
+      await printStatus(plan.runDirectory, context, false);
+    });
+
+  train
+    .command('status <dir>')
+    .description('tell what happened to a run: running, completed, stopped, failed to launch, or died (and why)')
+    .option('--json', 'print the status as JSON')
+    .action(async (directory: string, options: { json?: boolean }) => {
+      await printStatus(directory, context, options.json === true);
+    });
+
+  train
+    .command('stop <dir>')
+    .description("stop a FlagScale run through its runner (run.py action=stop)")
+    .action(async (directory: string) => {
+      await stopRun({ directory });
+      context.stdout.write(`stopped ${directory}\n`);
+    });
+
+  train
+    .command('plot <dir>')
+    .description("draw a run's loss curve: loss.svg and report.html in the run directory")
+    .option('--title <title>', 'the chart title (default: the run name)')
+    .action(async (directory: string, options: { title?: string }) => {
+      const result = await plotRun({ directory, ...(options.title === undefined ? {} : { title: options.title }) });
+      context.stdout.write(`${result.events} events → ${result.svgFile}, ${result.htmlFile}\n`);
+    });
+}

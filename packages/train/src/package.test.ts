@@ -1,0 +1,45 @@
+import { expect, it } from 'vitest';
+
+it('exports the public API and nothing else', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "DataPrefixError",
+      "EngineUnavailableError",
+      "IndexMapCacheError",
+      "IndexMapError",
+      "LaunchError",
+      "NpyFormatError",
+      "RandomState",
+      "RunConfigError",
+      "RunDirectoryError",
+      "SftRecordError",
+      "buildIndexMaps",
+      "createFlagScaleConfigs",
+      "createSftExample",
+      "decodeNpy",
+      "encodeNpy",
+      "flagScaleExperimentDirectory",
+      "followRun",
+      "formatCommandLine",
+      "ignoreIndex",
+      "indexMapFiles",
+      "launchFlagScaleRun",
+      "loadIndexMaps",
+      "loadRunConfig",
+      "openPretrainingDataset",
+      "packSftExamples",
+      "padSftExample",
+      "parseMegatronLogLine",
+      "parseRunConfig",
+      "planFlagScaleRun",
+      "plotRun",
+      "readRunEvents",
+      "readRunStatus",
+      "readSftExamples",
+      "renderLossChart",
+      "renderRunReport",
+      "splitDocuments",
+      "stopRun",
+    ]
+  `);
+});
