@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { loadTokenizer } from '@aquila/tokenizer';
 import { join } from 'node:path';
 import type { ConvertedModelConfig } from './converted-model-config.js';
 import { GenerationOptionsError, ModelConfigError } from './errors.js';
@@ -10,8 +11,11 @@ import { validateSamplingOptions } from './generation/sample-token.js';
 export interface LoadLanguageModelOptions {
   /** A folder written by `convertCheckpoint` (aquila-config.json, model.onnx, model.onnx.data). */
   path: string;
-  /** The tokenizer for text prompts, text output and stop strings; without one, generation works on ids. */
-  tokenizer?: GenerationTokenizer;
+  /**
+   * The tokenizer for text prompts, text output and stop strings. Default: the tokenizer files copied
+   * into the folder by the conversion (`@aquila/tokenizer`), if any; `null`: none, generation works on ids.
+   */
+  tokenizer?: GenerationTokenizer | null;
   /** onnxruntime intra-op threads; default all cores. */
   threads?: number;
   /** The most sequences decoded together; more requests wait their turn. Default 8. */
@@ -48,11 +52,12 @@ export class LanguageModel {
 
   static async load(options: LoadLanguageModelOptions): Promise<LanguageModel> {
     const config = await readConvertedModelConfig(options.path);
+    const tokenizer = options.tokenizer === undefined ? (config.tokenizerFiles.length > 0 ? await loadTokenizer({ path: options.path }) : undefined) : (options.tokenizer ?? undefined);
     const decoder = await OnnxDecoder.create({ modelPath: join(options.path, config.model), shape: config.shape, threads: options.threads });
     const maxBatchSize = options.maxBatchSize ?? 8;
     if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new GenerationOptionsError(`maxBatchSize must be a positive integer, got ${maxBatchSize}.`);
-    const scheduler = new BatchScheduler({ decoder, shape: config.shape, maxBatchSize, tokenizer: options.tokenizer });
-    return new LanguageModel(config, options.tokenizer, decoder, scheduler);
+    const scheduler = new BatchScheduler({ decoder, shape: config.shape, maxBatchSize, tokenizer });
+    return new LanguageModel(config, tokenizer, decoder, scheduler);
   }
 
   private promptIds(request: GenerationRequest): readonly number[] {

@@ -1,8 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { writeRandomCheckpoint } from '@aquila/runtime';
+import { fileURLToPath } from 'node:url';
+import { LanguageModel, writeRandomCheckpoint } from '@aquila/runtime';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerConvertCommand } from './convert.js';
@@ -52,6 +53,22 @@ describe('aquila convert / generate', () => {
     expect(lines.map((line) => line.token_ids.length)).toEqual([5, 3]);
     expect(lines[0]?.token_ids).toEqual(ids);
     expect(JSON.parse(await readFile(join(directory, 'int8', 'aquila-config.json'), 'utf8'))).toMatchObject({ precision: 'int8', blockSize: 32 });
+  });
+
+  it('streams text for a --prompt with the tokenizer files carried by the converted folder', async () => {
+    const tokenizerFiles = fileURLToPath(new URL('../../../../../shared/fixtures/aquila-tokenizer/', import.meta.url));
+    const checkpoint = join(directory, 'aquila-vocab');
+    await writeRandomCheckpoint({ directory: checkpoint, shape: { ...shape, vocabSize: 100008 }, naming: 'hf', format: 'safetensors' });
+    await copyFile(join(tokenizerFiles, 'reconstructed/tokenizer.json'), join(checkpoint, 'tokenizer.json'));
+    await copyFile(join(tokenizerFiles, 'special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
+    await capture().program.parseAsync(['convert', '--model', checkpoint, '--out', join(directory, 'aquila-onnx'), '--dtype', 'int4'], { from: 'user' });
+    const run = capture();
+    await run.program.parseAsync(['generate', '--model', join(directory, 'aquila-onnx'), '--prompt', '有多少辆汽车？ select', '--max-new-tokens', '6'], { from: 'user' });
+    const model = await LanguageModel.load({ path: join(directory, 'aquila-onnx') });
+    const expected = await model.generate({ prompt: '有多少辆汽车？ select', maxNewTokens: 6 });
+    await model.release();
+    expect(run.output()).toBe(`${expected.text}\n`);
+    expect(expected.tokenIds).toHaveLength(6);
   });
 
   it('rejects bad flags and inputs with clear messages', async () => {
