@@ -29,12 +29,17 @@ export class RandomState {
     }
   }
 
+  // The standard MT19937 twist, split in three loops so no index needs a modulo.
   #generate(): void {
     const key = this.#key;
-    for (let index = 0; index < stateLength; index += 1) {
-      const y = ((key[index] as number) & upperMask) | ((key[(index + 1) % stateLength] as number) & lowerMask);
-      key[index] = ((key[(index + middleWord) % stateLength] as number) ^ (y >>> 1) ^ (y & 1 ? matrixA : 0)) >>> 0;
-    }
+    const twist = (index: number, next: number, far: number): void => {
+      const y = ((key[index] as number) & upperMask) | ((key[next] as number) & lowerMask);
+      key[index] = ((key[far] as number) ^ (y >>> 1) ^ (y & 1 ? matrixA : 0)) >>> 0;
+    };
+    let index = 0;
+    for (; index < stateLength - middleWord; index += 1) twist(index, index + 1, index + middleWord);
+    for (; index < stateLength - 1; index += 1) twist(index, index + 1, index + middleWord - stateLength);
+    twist(stateLength - 1, 0, middleWord - 1);
     this.#position = 0;
   }
 
