@@ -14,6 +14,8 @@ export interface ExecutionTask {
   runsCheck?: string;
   /** `predRuns` already known (a retry after the runs check timed out). */
   predRunsKnown?: boolean;
+  /** Only find out whether `preds[0]` runs on the first database (no gold, no comparison). */
+  runsOnly?: boolean;
   /** Most rows read from a gold query before it counts as an error. */
   maxRows: number;
 }

@@ -16,6 +16,12 @@ export { ExecutionPool, type ExecutionPoolOptions } from './execution-pool.js';
 export { databaseFiles, executionMatch, officialPrediction, type ExecutionMatchOptions } from './execution-match.js';
 export type { ExecutionVerdict } from './execution-task.js';
 
+// Whole runs and reports
+export { evaluate, evaluateAll, type EvaluateOptions } from './evaluate.js';
+export { levels, type EvaluationSummary, type EvaluationType, type ItemVerdict, type Level } from './evaluation-summary.js';
+export { formatReport, formatReportExtras, officialItemLine, officialSummaryLine, type FormatReportOptions } from './format-report.js';
+export { htmlReport, type HtmlReportOptions } from './html-report.js';
+
 // Model output to SQL
 export { extractSql, type ExtractSqlOptions, type ExtractedSql } from './extract-sql.js';
 

@@ -1,0 +1,197 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { EvaluationInputError, GoldQueryError, SchemaError, SqlParseError } from './errors.js';
+import { exactMatch } from './exact-match.js';
+import { databaseFiles, executionTask, officialPrediction } from './execution-match.js';
+import { ExecutionPool } from './execution-pool.js';
+import type { ExecutionVerdict } from './execution-task.js';
+import { extractSql } from './extract-sql.js';
+import { SummaryBuilder, type EvaluationSummary, type EvaluationType, type ItemVerdict } from './evaluation-summary.js';
+import { hardness } from './hardness.js';
+import { parseSql } from './parse-sql.js';
+import { parseGold, parsePredictions, parseRawOutputs, readTablesJson, readUtf8 } from './read-inputs.js';
+import { foreignKeyMap, schemaFromTablesJson, type SpiderSchema } from './schema.js';
+import { schemaFromSqlite } from './schema-from-sqlite.js';
+import { emptySql, type SpiderSql } from './spider-sql.js';
+
+export interface EvaluateOptions {
+  /** Gold file: `SQL<TAB>db_id` a line. */
+  gold: string;
+  /** Prediction file: one SQL a line (or raw model outputs with `raw`). */
+  pred: string;
+  /** Database folder: `<db>/<db_id>/*.sqlite` (several files per folder give test-suite accuracy). */
+  db: string;
+  /** Spider's tables.json (foreign keys; the schema too where there is no SQLite file). */
+  tables: string;
+  /** Which verdicts: 'all' (default), 'match' or 'exec'. */
+  etype?: EvaluationType;
+  /** Where schemas come from: the SQLite file (official), tables.json, or 'auto' (the file when there is one). Default 'auto'. */
+  schemaSource?: 'auto' | 'sqlite' | 'tables';
+  /** Try the gold's values in the prediction (upstream `--plug_value`). */
+  plugValue?: boolean;
+  /** Keep DISTINCT in execution (upstream `--keep_distinct`). */
+  keepDistinct?: boolean;
+  /** The prediction file holds raw model outputs; SQL is extracted first (FlagAI's rule plus plain SQL). */
+  raw?: boolean;
+  /** Also compute the fixed-mode verdicts (upstream bugs fixed), reported beside the official ones. */
+  fixed?: boolean;
+  /** With etype match, still run each prediction once to report `pred_runs` (default true). */
+  checkRuns?: boolean;
+  /** Execution worker threads. */
+  workers?: number;
+  /** Per-query timeout in milliseconds (default 30000). */
+  timeoutMs?: number;
+  /** Called after each question with the count done and the total. */
+  onProgress?: (progress: { done: number; total: number }) => void;
+  signal?: AbortSignal;
+}
+
+interface Question {
+  index: number;
+  gold: string;
+  database: string;
+  line: number;
+  pred: string;
+  extracted: boolean | undefined;
+}
+
+// Execution runs ahead of the questions being yielded by this many, so the workers stay busy.
+const window = 64;
+
+function parsePrediction(sql: string, schema: SpiderSchema, mode: 'official' | 'fixed'): SpiderSql | undefined {
+  try {
+    return parseSql({ sql: officialPrediction(sql, mode), schema, mode });
+  } catch (error) {
+    if (SqlParseError.isInstance(error)) return undefined;
+    throw error;
+  }
+}
+
+/**
+ * Evaluates predictions against Spider-format gold with the official verdicts: yields each question's verdict in
+ * order and returns the summary. Inputs are checked before any work: lengths, encodings, databases, schemas.
+ */
+export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVerdict, EvaluationSummary, undefined> {
+  const { signal } = options;
+  const etype = options.etype ?? 'all';
+  const goldItems = parseGold(await readUtf8(options.gold, 'gold', signal), options.gold);
+  const predText = await readUtf8(options.pred, 'prediction', signal);
+  const outputs = options.raw === true ? parseRawOutputs(predText) : parsePredictions(predText);
+  if (outputs.length !== goldItems.length) {
+    throw new EvaluationInputError(`${options.pred} has ${outputs.length} predictions but ${options.gold} has ${goldItems.length} gold queries; they must align line by line (a blank line is an empty prediction)`);
+  }
+  const tables = await readTablesJson(options.tables, signal);
+  const questions: Question[] = goldItems.map((item, index) => {
+    const output = outputs[index] as string;
+    const extracted = options.raw === true ? extractSql({ text: output }) : undefined;
+    return { index, gold: item.sql, database: item.database, line: item.line, pred: options.raw === true ? (extracted?.sql ?? '') : output, extracted: options.raw === true ? extracted !== undefined : undefined };
+  });
+
+  const schemas = new Map<string, SpiderSchema>();
+  const files = new Map<string, string[]>();
+  const needsExec = etype !== 'match';
+  const checkRuns = needsExec || options.checkRuns !== false;
+  for (const question of questions) {
+    if (schemas.has(question.database)) continue;
+    signal?.throwIfAborted();
+    const entry = tables.get(question.database);
+    if (entry === undefined) throw new SchemaError(`${options.gold}:${question.line}: db_id "${question.database}" is not in ${options.tables}`);
+    const path = join(options.db, question.database, `${question.database}.sqlite`);
+    const source = options.schemaSource ?? 'auto';
+    if (source === 'sqlite' && !existsSync(path)) throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
+    schemas.set(question.database, source === 'tables' || !existsSync(path) ? schemaFromTablesJson(entry) : await schemaFromSqlite({ path, foreignKeyMap: foreignKeyMap(entry) }));
+    if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) files.set(question.database, databaseFiles(join(options.db, question.database)));
+  }
+
+  const pool = needsExec || (checkRuns && files.size > 0) ? new ExecutionPool({ ...(options.workers === undefined ? {} : { workers: options.workers }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
+  const execution = (question: Question): Promise<[ExecutionVerdict, ExecutionVerdict | undefined]> => {
+    const databases = files.get(question.database);
+    if (!needsExec) {
+      // etype match: only whether the prediction runs (no database: it does not).
+      if (databases === undefined) return Promise.resolve([{ exec: 0, predRuns: false, reason: 'no database file' }, undefined]);
+      return Promise.all([(pool as ExecutionPool).run({ databases, gold: '', preds: [question.pred], orderMatters: false, runsOnly: true, maxRows: 1000 }), undefined]);
+    }
+    const run = (mode: 'official' | 'fixed'): Promise<ExecutionVerdict> =>
+      (pool as ExecutionPool).run(
+        executionTask({
+          gold: question.gold,
+          pred: question.pred,
+          databases: files.get(question.database) as string[],
+          mode,
+          ...(options.keepDistinct === undefined ? {} : { keepDistinct: options.keepDistinct }),
+          ...(options.plugValue === undefined ? {} : { plugValue: options.plugValue }),
+        }),
+      );
+    const official = run('official');
+    // Fixed mode executes differently only where upstream rewrote `value`.
+    const fixed = options.fixed === true && officialPrediction(question.pred) !== question.pred ? run('fixed') : undefined;
+    return Promise.all([official, fixed ?? official.then(() => undefined)]);
+  };
+
+  const summary = new SummaryBuilder(etype);
+  const inFlight: Promise<[ExecutionVerdict, ExecutionVerdict | undefined]>[] = [];
+  let next = 0;
+  try {
+    for (const question of questions) {
+      signal?.throwIfAborted();
+      while (pool !== undefined && next < questions.length && next < question.index + window) inFlight.push(execution(questions[next++] as Question));
+      const schema = schemas.get(question.database) as SpiderSchema;
+      let goldSql: SpiderSql;
+      try {
+        goldSql = parseSql({ sql: question.gold, schema });
+      } catch (error) {
+        throw new GoldQueryError(`${options.gold}:${question.line}: the gold query does not parse in the Spider grammar (${(error as Error).message}); upstream crashes here`, { cause: error });
+      }
+      const predSql = parsePrediction(question.pred, schema, 'official');
+      const item: ItemVerdict = {
+        i: question.index,
+        db_id: question.database,
+        hardness: hardness({ sql: goldSql }),
+        pred_parsed: predSql !== undefined,
+        pred_runs: false,
+        gold: question.gold,
+        pred: question.pred,
+        ...(question.extracted === undefined ? {} : { extracted: question.extracted }),
+      };
+      if (etype !== 'exec') {
+        const match = exactMatch({ pred: predSql ?? emptySql(), gold: goldSql, schema });
+        item.exact = match.exact;
+        item.partial = match.partial;
+        if (options.fixed === true) {
+          const fixedGold = parseSql({ sql: question.gold, schema, mode: 'fixed' });
+          const fixedPred = parsePrediction(question.pred, schema, 'fixed') ?? emptySql();
+          item.fixed = { exact: exactMatch({ pred: fixedPred, gold: fixedGold, schema, mode: 'fixed' }).exact };
+        }
+      }
+      if (pool !== undefined && etype === 'match') {
+        const [runs] = await (inFlight.shift() as Promise<[ExecutionVerdict, ExecutionVerdict | undefined]>);
+        item.pred_runs = runs.predRuns;
+      } else if (pool !== undefined) {
+        const [official, fixed] = await (inFlight.shift() as Promise<[ExecutionVerdict, ExecutionVerdict | undefined]>);
+        if (official.goldError !== undefined) throw new GoldQueryError(`${options.gold}:${question.line}: the gold query fails on its database: ${official.goldError}`);
+        item.exec = official.exec;
+        item.pred_runs = official.predRuns;
+        if (official.reason !== undefined && official.exec === 0) item.reason = official.reason;
+        if (options.fixed === true) item.fixed = { ...item.fixed, exec: (fixed ?? official).exec };
+      }
+      if (question.extracted === false) item.reason = 'no SQL found in the model output';
+      summary.add(item);
+      options.onProgress?.({ done: question.index + 1, total: questions.length });
+      yield item;
+    }
+  } finally {
+    await pool?.close();
+  }
+  return summary.finish();
+}
+
+/** Runs {@link evaluate} to the end: every verdict and the summary. */
+export async function evaluateAll(options: EvaluateOptions): Promise<{ items: ItemVerdict[]; summary: EvaluationSummary }> {
+  const items: ItemVerdict[] = [];
+  const generator = evaluate(options);
+  for (;;) {
+    const step = await generator.next();
+    if (step.done === true) return { items, summary: step.value };
+    items.push(step.value);
+  }
+}
