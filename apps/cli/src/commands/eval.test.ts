@@ -1,0 +1,65 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { EvaluationInputError } from '@aquila/sql-metrics';
+import { Command } from 'commander';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { registerEvalCommand, runEvalDemoStage } from './eval.js';
+
+const spider = fileURLToPath(new URL('../../../../../shared/fixtures/spider-dev/', import.meta.url));
+let directory: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'aquila-cli-eval-'));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+function streams(): { stdout: PassThrough; stderr: PassThrough; text: () => { out: string; err: string } } {
+  const stdout = new PassThrough();
+  const stderr = new PassThrough();
+  let out = '';
+  let err = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  return { stdout, stderr, text: () => ({ out, err }) };
+}
+
+async function run(argv: string[]): Promise<{ out: string; err: string }> {
+  const { stdout, stderr, text } = streams();
+  const program = new Command().exitOverride();
+  registerEvalCommand(program, { stdout, stderr });
+  await program.parseAsync(['eval', ...argv], { from: 'user' });
+  return text();
+}
+
+it('aquila eval prints the official table and writes the per-item JSONL, JSON summary and HTML report', async () => {
+  const perItem = join(directory, 'items.jsonl');
+  const json = join(directory, 'summary.json');
+  const html = join(directory, 'report.html');
+  const { out, err } = await run(['--gold', `${spider}quirk-probes/gold.sql`, '--pred', `${spider}quirk-probes/pred.sql`, '--db', `${spider}database`, '--tables', `${spider}tables.json`, '--per-item', perItem, '--json', json, '--html', html, '--fixed', '--workers', '1']);
+  const official = await readFile(`${spider}quirk-probes/official-report.txt`, 'utf8');
+  expect(out.startsWith(official.slice(official.indexOf(`${' '.repeat(21)}easy`)))).toBe(true);
+  expect(out).toContain('exact (fixed)');
+  expect(err).toMatch(/eval .*22\/22/);
+  expect(await readFile(perItem, 'utf8')).toBe(await readFile(`${spider}quirk-probes/verdicts.jsonl`, 'utf8'));
+  expect(JSON.parse(await readFile(json, 'utf8'))).toMatchObject({ etype: 'all', count: { all: 22 }, matched: { exact: { all: 10 }, exec: { all: 11 } } });
+  expect(await readFile(html, 'utf8')).toContain('<svg');
+});
+
+it('aquila eval stops with a typed error naming the files when lengths differ', async () => {
+  const pred = join(directory, 'short.sql');
+  await writeFile(pred, 'SELECT name FROM singer\n');
+  await expect(run(['--gold', `${spider}quirk-probes/gold.sql`, '--pred', pred, '--db', `${spider}database`, '--tables', `${spider}tables.json`])).rejects.toSatisfy(
+    (error: unknown) => EvaluationInputError.isInstance(error) && (error as Error).message.includes('short.sql has 1 predictions'),
+  );
+});
+
+it('the eval demo stage scores DIN-SQL on Spider dev like the official evaluator', async () => {
+  const { stdout, stderr, text } = streams();
+  await runEvalDemoStage({ stdout, stderr });
+  expect(text().out).toMatch(/621\/1034 exact \(official: 621\/1034\)/);
+});

@@ -1,0 +1,112 @@
+import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { InvalidArgumentError, type Command } from 'commander';
+import { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine, type EvaluationSummary, type EvaluationType, type ItemVerdict } from '@aquila/sql-metrics';
+import type { CommandContext } from '../program.js';
+import { createProgress } from '../progress.js';
+
+interface EvalOptions {
+  gold: string;
+  pred: string;
+  db: string;
+  tables: string;
+  etype: EvaluationType;
+  perItem?: string;
+  json?: string;
+  html?: string;
+  plugValue?: boolean;
+  keepDistinct?: boolean;
+  raw?: boolean;
+  fixed?: boolean;
+  workers?: number;
+  timeout?: number;
+}
+
+function parseEtype(value: string): EvaluationType {
+  if (value !== 'all' && value !== 'match' && value !== 'exec') throw new InvalidArgumentError('use all, match or exec.');
+  return value;
+}
+
+function parsePositive(value: string): number {
+  const number = Number(value);
+  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('use a number > 0.');
+  return number;
+}
+
+/** Runs one evaluation with a progress display and writes the reports asked for; returns the summary. */
+async function runEvaluation(options: EvalOptions, context: CommandContext): Promise<EvaluationSummary> {
+  const progress = createProgress({ label: 'eval', unit: 'questions', stream: context.stderr });
+  const items: ItemVerdict[] = [];
+  const generator = evaluate({
+    gold: options.gold,
+    pred: options.pred,
+    db: options.db,
+    tables: options.tables,
+    etype: options.etype,
+    plugValue: options.plugValue === true,
+    keepDistinct: options.keepDistinct === true,
+    raw: options.raw === true,
+    fixed: options.fixed === true,
+    ...(options.workers === undefined ? {} : { workers: options.workers }),
+    ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout * 1000 }),
+    onProgress: ({ done, total }) => progress.update(done, total),
+  });
+  let step = await generator.next();
+  while (step.done !== true) {
+    items.push(step.value);
+    step = await generator.next();
+  }
+  progress.finish();
+  const summary = step.value;
+  if (options.perItem !== undefined) await writeFile(options.perItem, [...items.map(officialItemLine), officialSummaryLine(summary)].map((line) => `${line}\n`).join(''));
+  if (options.json !== undefined) await writeFile(options.json, `${JSON.stringify(summary, null, 2)}\n`);
+  if (options.html !== undefined) await writeFile(options.html, htmlReport({ summary, items }));
+  context.stdout.write(formatReport({ summary }));
+  context.stdout.write(`\n${formatReportExtras({ summary })}`);
+  return summary;
+}
+
+/**
+ * `aquila eval --gold FILE --pred FILE --db DIR --tables FILE [--etype all|match|exec] [--per-item FILE]
+ * [--json FILE] [--html FILE] [--plug-value] [--keep-distinct] [--raw] [--fixed]`: Spider/CSpider verdicts.
+ */
+export function registerEvalCommand(program: Command, context: CommandContext): void {
+  program
+    .command('eval')
+    .description('score text-to-SQL predictions with the official Spider verdicts (exact match, execution, test-suite)')
+    .requiredOption('--gold <file>', 'gold file, SQL<TAB>db_id a line')
+    .requiredOption('--pred <file>', 'predictions, one SQL a line (with --raw: raw model outputs)')
+    .requiredOption('--db <dir>', 'database folder: <db_id>/<db_id>.sqlite (several .sqlite files: test-suite accuracy)')
+    .requiredOption('--tables <file>', "Spider's tables.json (foreign keys; the schema where there is no .sqlite)")
+    .option('--etype <type>', 'all, match or exec', parseEtype, 'all')
+    .option('--per-item <file>', 'write the per-item JSONL (the official fields)')
+    .option('--json <file>', 'write the summary as JSON')
+    .option('--html <file>', 'write an HTML report with charts and the failures')
+    .option('--plug-value', "also try the gold's values in the prediction (upstream --plug_value)")
+    .option('--keep-distinct', 'keep DISTINCT when executing (upstream --keep_distinct)')
+    .option('--raw', 'the prediction file holds raw model outputs (JSON or text a line): extract the SQL first')
+    .option('--fixed', 'also report the verdicts with the upstream bugs fixed, beside the official ones')
+    .option('--workers <n>', 'execution worker threads', parsePositive)
+    .option('--timeout <seconds>', 'per-query timeout (default 30)', parsePositive)
+    .action(async (options: EvalOptions) => {
+      await runEvaluation(options, context);
+    });
+}
+
+const sharedSpider = fileURLToPath(new URL('../../../../../shared/fixtures/spider-dev/', import.meta.url));
+
+/** Demo stage: the DIN-SQL (GPT-4) predictions on the shared Spider dev set, scored like the official evaluator. */
+export async function runEvalDemoStage(context: CommandContext): Promise<void> {
+  if (!existsSync(`${sharedSpider}dev_gold.sql`)) {
+    context.stdout.write(`skipped: the Spider dev fixtures are not at ${sharedSpider} (../shared beside the clone)\n`);
+    return;
+  }
+  context.stdout.write('DIN-SQL (GPT-4) on Spider dev, exact match over all 1034 questions (execution needs wta_1, which is not shipped):\n');
+  const started = performance.now();
+  const summary = await runEvaluation(
+    { gold: `${sharedSpider}dev_gold.sql`, pred: `${sharedSpider}predictions/DIN-SQL_GPT4.txt`, db: `${sharedSpider}database`, tables: `${sharedSpider}tables.json`, etype: 'match' },
+    context,
+  );
+  context.stdout.write(`${summary.matched.exact.all}/${summary.count.all} exact (official: 621/1034) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
+}
