@@ -1,11 +1,14 @@
 // Generation throughput of @aquila/runtime on a ~120M-parameter random LLaMA-shaped model with Aquila's
 // vocabulary (100,008), fp32/int8/int4, batch 1 and 4, against the memory-bandwidth limit measured here.
 // Run: pnpm --filter @aquila/runtime bench
-import { mkdtemp, rm } from 'node:fs/promises';
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { convertCheckpoint, LanguageModel, writeRandomCheckpoint, type ModelShape, type WeightPrecision } from '../src/index.js';
+import { LanguageModel, writeRandomCheckpoint, type ModelShape, type WeightPrecision } from '../src/index.js';
 import { encodeOnnxModel } from '../src/onnx/onnx-model.js';
 
 const shape: ModelShape = {
@@ -114,22 +117,23 @@ async function main(): Promise<void> {
   try {
     const checkpoint = join(workspace, 'checkpoint');
     await writeRandomCheckpoint({ directory: checkpoint, shape, naming: 'hf', format: 'safetensors', seed: 1 });
+    const checkpointBytes = (await stat(join(checkpoint, 'model.safetensors'))).size;
     const bandwidth = await measureBandwidth();
     const rows: Row[] = [];
     const peaks: Record<string, number> = {};
     for (const precision of ['fp32', 'int8', 'int4'] as const) {
       const output = join(workspace, precision);
-      let peak = process.memoryUsage().rss;
-      const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
-      await convertCheckpoint({ checkpoint, output, precision });
-      clearInterval(sampler);
-      peaks[precision] = peak;
+      // Convert in a fresh process, so that its peak RSS is the converter's alone.
+      const child = fileURLToPath(new URL('./convert-child.ts', import.meta.url));
+      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, checkpoint, output, precision]);
+      peaks[precision] = Number(stdout.trim());
       for (const batch of [1, 4]) rows.push(await measure(output, precision, batch));
     }
     const parameters = shape.vocabSize * shape.hiddenSize * 2 + shape.layerCount * (4 * shape.hiddenSize ** 2 + 3 * shape.hiddenSize * shape.intermediateSize);
     process.stdout.write(
       `\n@aquila/runtime generate bench: ${(parameters / 1e6).toFixed(0)}M params (vocab ${shape.vocabSize}, ${shape.layerCount}×${shape.hiddenSize}), prompt ${promptLength}, ${newTokens} new tokens, median of ${repeats}\n` +
         `measured read bandwidth (onnxruntime GEMV over 512 MiB): ${(bandwidth / 1e9).toFixed(1)} GB/s; load average ${loadavg().map((load) => load.toFixed(1)).join(' ')} (timings on a shared machine are noisy)\n` +
+        `checkpoint: ${(checkpointBytes / 2 ** 20).toFixed(0)} MiB of fp32 safetensors; "convert peak RSS" is the converting process's whole peak\n` +
         `peer: transformers.js not run (its dependency protobufjs has a postinstall script that needs an allowBuilds entry)\n\n`,
     );
     const header = ['precision', 'batch', 'prefill tok/s', 'decode tok/s', 'MB read/token', 'limit tok/s', 'share of limit', 'convert peak RSS'];

@@ -57,6 +57,31 @@ class ExternalDataWriter {
   appendFloats(values: Float32Array): Promise<OnnxTensorData> {
     return this.append(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
+
+  /** Appends the transpose `[columns, rows]` of a row-major matrix, in slabs, so no second full copy is held. */
+  async appendTransposed(values: Float32Array, rows: number, columns: number): Promise<OnnxTensorData> {
+    const slabRows = Math.max(1, Math.floor((4 * 1024 * 1024) / rows));
+    const slab = new Float32Array(slabRows * rows);
+    let first: OnnxTensorData | undefined;
+    for (let start = 0; start < columns; start += slabRows) {
+      const count = Math.min(slabRows, columns - start);
+      for (let column = 0; column < count; column++) {
+        for (let row = 0; row < rows; row++) slab[column * rows + row] = values[row * columns + start + column] as number;
+      }
+      const bytes = new Uint8Array(slab.buffer, 0, count * rows * 4);
+      // The first slab is aligned like any tensor; the rest follow it directly.
+      const written = first === undefined ? await this.append(bytes) : await this.appendContiguous(bytes);
+      first ??= written;
+    }
+    return { ...(first as { location: string; offset: number }), length: rows * columns * 4 };
+  }
+
+  private async appendContiguous(bytes: Uint8Array): Promise<OnnxTensorData> {
+    await this.handle.write(bytes, 0, bytes.length, this.offset);
+    const data = { location: this.location, offset: this.offset, length: bytes.length };
+    this.offset += bytes.length;
+    return data;
+  }
 }
 
 function detectNaming(checkpoint: Checkpoint, path: string): WeightNaming {
@@ -64,14 +89,6 @@ function detectNaming(checkpoint: Checkpoint, path: string): WeightNaming {
   if (checkpoint.get(modelWeightName('flagai', 'embedding'))) return 'flagai';
   const sample = checkpoint.tensors.slice(0, 5).map((tensor) => tensor.name).join(', ');
   throw new CheckpointTensorError(`${path}: neither "model.embed_tokens.weight" (HF) nor "tok_embeddings.weight" (FlagAI) is in the checkpoint (it has ${sample}…).`);
-}
-
-function transpose(values: Float32Array, rows: number, columns: number): Float32Array {
-  const out = new Float32Array(values.length);
-  for (let row = 0; row < rows; row++) {
-    for (let column = 0; column < columns; column++) out[column * rows + row] = values[row * columns + column] as number;
-  }
-  return out;
 }
 
 function concatenate(parts: Float32Array[]): Float32Array {
@@ -100,7 +117,8 @@ export function rotaryTables(shape: ModelShape): { cos: Float32Array; sin: Float
 
 /**
  * Converts a LLaMA-family checkpoint (HF or FlagAI names; safetensors or PyTorch zip) to a
- * self-contained ONNX folder, tensor by tensor (peak memory ≈ the largest packed projection), with
+ * self-contained ONNX folder, tensor by tensor (peak memory ≈ the largest tensor as float32, about twice
+ * its size while it is read), with
  * the weights in an external data file so that models over 2 GB load.
  */
 export async function convertCheckpoint(options: ConvertCheckpointOptions): Promise<ConvertedModelConfig> {
@@ -143,13 +161,13 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
       const data = new ExternalDataWriter(handle, 'model.onnx.data');
       const projection = async (rowsMajor: Float32Array, rows: number, columns: number): Promise<ProjectionWeights> => {
         signal?.throwIfAborted();
-        if (precision === 'fp32') return { kind: 'float', data: await data.appendFloats(transpose(rowsMajor, rows, columns)) };
+        if (precision === 'fp32') return { kind: 'float', data: await data.appendTransposed(rowsMajor, rows, columns) };
         const bits = precision === 'int8' ? 8 : 4;
         const quantized = quantizeBlockwise({ weights: rowsMajor, rows, columns, bits, blockSize });
         return { kind: 'quantized', bits, packed: await data.append(quantized.packed), scales: await data.appendFloats(quantized.scales) };
       };
-      const embeddingValues = await read(modelWeightName(naming, 'embedding'), [shape.vocabSize, hidden]);
-      const embedding = await data.appendFloats(embeddingValues);
+      const embeddingName = modelWeightName(naming, 'embedding');
+      const embedding = await data.appendFloats(await read(embeddingName, [shape.vocabSize, hidden]));
       step();
       const tables = rotaryTables(shape);
       const rotaryCos = await data.appendFloats(tables.cos);
@@ -183,7 +201,8 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
       }
       const finalNorm = await data.appendFloats(await read(modelWeightName(naming, 'finalNorm'), [hidden]));
       step();
-      const languageModelHead = await projection(tied ? embeddingValues : await read(headName, [shape.vocabSize, hidden]), shape.vocabSize, hidden);
+      // Tied: the embedding is read again rather than held through the whole conversion.
+      const languageModelHead = await projection(await read(tied ? embeddingName : headName, [shape.vocabSize, hidden]), shape.vocabSize, hidden);
       step();
       weights = { embedding, rotaryCos, rotarySin, layers, finalNorm, languageModelHead };
     } finally {

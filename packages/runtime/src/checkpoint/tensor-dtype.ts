@@ -8,6 +8,7 @@ export function isWeightDtype(value: string): value is WeightDtype {
 }
 
 const conversionView = new DataView(new ArrayBuffer(4));
+const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 function halfToFloat(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
@@ -42,6 +43,8 @@ function floatToHalf(value: number): number {
 /** Decodes little-endian tensor bytes of `dtype` to float32 values. */
 export function decodeWeights(bytes: Uint8Array, dtype: WeightDtype): Float32Array {
   const count = bytes.length / weightDtypeSizes[dtype];
+  // Little-endian hosts read F32 in place: no second copy of the largest tensors.
+  if (dtype === 'F32' && littleEndian && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   if (dtype === 'F32') {
