@@ -1,5 +1,11 @@
 import { Command } from 'commander';
+import { registerConvertCommand } from './commands/convert.js';
+import { registerDataCommand } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerGenerateCommand } from './commands/generate.js';
+import { registerPullCommand } from './commands/pull.js';
+import { registerTokenizeCommand } from './commands/tokenize.js';
+import { registerTrainCommand } from './commands/train.js';
 import { version } from './version.js';
 
 export interface ProgramOptions {
@@ -20,6 +26,12 @@ export function createProgram(options: ProgramOptions = {}): Command {
     .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
   const context = { stdout, stderr };
   registerDemoCommand(program, context);
+  registerDataCommand(program, context);
+  registerTokenizeCommand(program, context);
+  registerTrainCommand(program, context);
+  registerConvertCommand(program, context);
+  registerGenerateCommand(program, context);
+  registerPullCommand(program, context);
   return program;
 }
 

@@ -1,8 +1,13 @@
 import type { Command } from 'commander';
 import type { CommandContext } from '../program.js';
+import { runDataDemoStage } from './data.js';
+import { runTokenizeDemoStage } from './tokenize.js';
 
 /** The stages of the end-to-end demo that exist so far; each issue adds its stage here. */
-const stages: { name: string; run: (context: CommandContext) => Promise<void> }[] = [];
+const stages: { name: string; run: (context: CommandContext) => Promise<void> }[] = [
+  { name: 'tokenizer: Aquila BPE', run: runTokenizeDemoStage },
+  { name: 'data: sample sources to pretraining and SFT files', run: runDataDemoStage },
+];
 
 export function registerDemoCommand(program: Command, context: CommandContext): void {
   program
