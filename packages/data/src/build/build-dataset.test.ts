@@ -25,6 +25,24 @@ afterAll(async () => {
 
 const readJsonl = async <T>(path: string) => (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as T);
 
+describe('SQL validation in PGlite (PostgreSQL sources)', () => {
+  const record = (schema: string, sql: string): DatasetRecord => ({ id: 'x', source: 'pg', split: 'train', task: 'text-to-sql', question: 'q', schema, sql, dialect: 'postgres', licence: 'mit' });
+  it('checks names and types against the schema, with reasons for every failure', async () => {
+    const schema = 'CREATE TABLE "t1" ("a" text, "no" real);';
+    expect(await validator.validate(record(schema, `SELECT "a" FROM "t1" WHERE "no" > 3;`))).toMatchObject({ ok: true, validated: true });
+    expect(await validator.validate(record(schema, 'SELECT "b" FROM "t1"'))).toEqual({ ok: false, reason: 'invalid-sql', detail: 'column "b" does not exist' });
+    expect(await validator.validate(record(schema, `SELECT "a" FROM "t1" WHERE "a" > 3`))).toEqual({ ok: false, reason: 'invalid-sql', detail: 'operator does not exist: text > integer' });
+    expect(await validator.validate(record(schema, 'SELECT 1; SELECT 2'))).toMatchObject({ ok: false, reason: 'multiple-statements' });
+    expect(await validator.validate(record('CREATE TABLE "t3" ("x" nosuchtype)', 'SELECT "x" FROM "t3"'))).toEqual({ ok: false, reason: 'invalid-schema', detail: 'type "nosuchtype" does not exist' });
+  });
+
+  it('a later schema reusing a table name replaces it; DDL the view rewrite cannot read runs as written', async () => {
+    expect(await validator.validate(record('CREATE TABLE "t1" ("b" text);', 'SELECT "b" FROM "t1"'))).toMatchObject({ ok: true });
+    expect(await validator.validate(record('CREATE TABLE "t1" ("a" text, "no" real);', 'SELECT "b" FROM "t1"'))).toMatchObject({ ok: false, reason: 'invalid-sql' });
+    expect(await validator.validate(record('CREATE TABLE "t2" ("x" int[] NOT NULL, "y" serial)', 'SELECT "y", "x"[1] FROM "t2"'))).toMatchObject({ ok: true });
+  });
+});
+
 describe('buildDataset over the bundled samples', () => {
   it('keeps, drops and counts every record by source and reason, and writes every output', async () => {
     const outDirectory = join(directory, 'samples');
