@@ -8,7 +8,7 @@ import { createSqlValidator, type SqlValidator } from '../clean/create-sql-valid
 import { createIndexedDatasetWriter, type IndexedDatasetWriter } from '../indexed/indexed-dataset-writer.js';
 import { createSftIndexedDatasetWriter, type SftIndexedDatasetWriter } from '../indexed/sft-indexed-dataset-writer.js';
 import { documentFramingIds, type PackTokenizer } from '../pack/pack-tokenizer.js';
-import { renderFlagAiSftRecord, renderPretrainingText, renderPromptAndAnswer } from '../render/render-record.js';
+import { flagAiSftRecord, renderPretrainingText, renderPromptAndAnswer } from '../render/render-record.js';
 import { tokenizeAquilaConversation } from '../render/tokenize-aquila-conversation.js';
 import type { DatasetRecord, DropReason, DroppedRecord } from '../sources/dataset-record.js';
 import { sourceAdapters } from '../sources/source-adapters.js';
@@ -195,7 +195,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       report.sftSkipped++;
       return;
     }
-    const sft = renderFlagAiSftRecord(record, { wikiSqlAnswer: outputs.wikiSqlAnswer })!;
+    const sft = flagAiSftRecord(record, turn);
     await writers.sft?.write(sft);
     await writers.trl?.write({ prompt: turn.prompt, completion: turn.answer });
     if (sftMegatron !== undefined) {

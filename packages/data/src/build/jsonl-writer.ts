@@ -13,14 +13,28 @@ export interface JsonlWriter {
 /** Writes JSONL to a temporary name, honours backpressure, and renames it into place at `finish`. */
 export function createJsonlWriter(path: string): JsonlWriter {
   const temporary = `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const stream = createWriteStream(temporary);
+  const stream = createWriteStream(temporary, { highWaterMark: 1 << 22 });
   let lines = 0;
+  // Lines are gathered into ~1 MiB writes: one write (and at most one wait) per thousand-odd records.
+  let pending: string[] = [];
+  let pendingLength = 0;
+  async function flush(): Promise<void> {
+    if (pending.length === 0) return;
+    const chunk = pending.join('');
+    pending = [];
+    pendingLength = 0;
+    if (!stream.write(chunk)) await once(stream, 'drain');
+  }
   return {
     async write(value) {
       lines++;
-      if (!stream.write(`${JSON.stringify(value)}\n`)) await once(stream, 'drain');
+      const line = `${JSON.stringify(value)}\n`;
+      pending.push(line);
+      pendingLength += line.length;
+      if (pendingLength >= 1 << 20) await flush();
     },
     async finish() {
+      await flush();
       stream.end();
       await once(stream, 'finish');
       await rename(temporary, path);

@@ -1,4 +1,8 @@
-import { createHash } from 'node:crypto';
+import * as crypto from 'node:crypto';
+
+// One-shot `crypto.hash` (Node ≥ 20.12) is several times cheaper per call than createHash; older 20.x falls back.
+const sha1Base64: (text: string) => string =
+  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha1', text, 'base64') : (text) => crypto.createHash('sha1').update(text).digest('base64');
 import type { DatasetRecord } from '../sources/dataset-record.js';
 
 /** A key that survives the differences between copies of one example: case, whitespace, quote style, semicolons. */
@@ -22,7 +26,7 @@ export interface Deduplicator {
 }
 
 /**
- * Remembers every example seen by a 96-bit hash of its key (12 bytes per example, not the text), so memory
+ * Remembers every example seen by a 96-bit hash of its key (16 base64 characters, not the text), so memory
  * stays small at millions of records; the first copy wins, so source order in the config is priority order.
  */
 export function createDeduplicator(): Deduplicator {
@@ -30,15 +34,15 @@ export function createDeduplicator(): Deduplicator {
   const sources = new Map<string, number>();
   return {
     check(record) {
-      const hash = createHash('sha1').update(deduplicationKey(record)).digest().toString('latin1', 0, 12);
+      const digest = sha1Base64(deduplicationKey(record)).slice(0, 16);
       let source = sources.get(record.source);
       if (source === undefined) {
         source = sources.size;
         sources.set(record.source, source);
       }
-      const first = seen.get(hash);
+      const first = seen.get(digest);
       if (first === undefined) {
-        seen.set(hash, source);
+        seen.set(digest, source);
         return 'new';
       }
       return first === source ? 'duplicate-within-source' : 'duplicate-across-sources';

@@ -34,11 +34,15 @@ export function renderPromptAndAnswer(record: DatasetRecord, options: RenderSftO
   return { prompt: buildAquilaSqlPrompt({ question: record.question, schema: record.schema }), answer: buildAquilaSqlAnswer({ sql: record.sql }) };
 }
 
+/** The FlagAI SFT line of a rendered prompt and answer. */
+export function flagAiSftRecord(record: DatasetRecord, turn: { prompt: string; answer: string }): FlagAiSftRecord {
+  return { id: `sql_${record.source}`, conversations: [{ from: 'human', value: turn.prompt }, { from: 'gpt', value: turn.answer }], instruction: '' };
+}
+
 /** A record as FlagAI SFT JSONL (`{"id","conversations":[human, gpt],"instruction":""}`). */
 export function renderFlagAiSftRecord(record: DatasetRecord, options: RenderSftOptions = {}): FlagAiSftRecord | undefined {
   const turn = renderPromptAndAnswer(record, options);
-  if (turn === undefined) return undefined;
-  return { id: `sql_${record.source}`, conversations: [{ from: 'human', value: turn.prompt }, { from: 'gpt', value: turn.answer }], instruction: '' };
+  return turn === undefined ? undefined : flagAiSftRecord(record, turn);
 }
 
 /** A record as TRL prompt/completion JSONL (loss on the completion only). */
