@@ -44,6 +44,13 @@ export { renderLossChart, type RenderLossChartOptions } from './render-loss-char
 export { renderRunReport, type RenderRunReportOptions } from './render-run-report.js';
 export { plotRun, readRunEvents, type PlotRunResult } from './plot-run.js';
 
+// In-process trainer (small LLaMA-shaped models, CPU)
+export { LlamaModel, type LlamaShape, type Parameter } from './trainer/llama-model.js';
+export { AdamW, clipGradientNorm, type AdamWOptions } from './trainer/adamw.js';
+export { learningRateAt, type LearningRateOptions } from './trainer/learning-rate.js';
+export { trainLlama, type TrainingSequence, type TrainLlamaOptions } from './trainer/train-llama.js';
+export { saveLlamaCheckpoint } from './trainer/save-llama-checkpoint.js';
+
 // Errors
 export {
   DataPrefixError,

@@ -3,17 +3,20 @@ import { expect, it } from 'vitest';
 it('exports the public API and nothing else', async () => {
   expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
     [
+      "AdamW",
       "DataPrefixError",
       "EngineUnavailableError",
       "IndexMapCacheError",
       "IndexMapError",
       "LaunchError",
+      "LlamaModel",
       "NpyFormatError",
       "RandomState",
       "RunConfigError",
       "RunDirectoryError",
       "SftRecordError",
       "buildIndexMaps",
+      "clipGradientNorm",
       "createFlagScaleConfigs",
       "createSftExample",
       "decodeNpy",
@@ -24,6 +27,7 @@ it('exports the public API and nothing else', async () => {
       "ignoreIndex",
       "indexMapFiles",
       "launchFlagScaleRun",
+      "learningRateAt",
       "loadIndexMaps",
       "loadRunConfig",
       "openPretrainingDataset",
@@ -38,8 +42,10 @@ it('exports the public API and nothing else', async () => {
       "readSftExamples",
       "renderLossChart",
       "renderRunReport",
+      "saveLlamaCheckpoint",
       "splitDocuments",
       "stopRun",
+      "trainLlama",
     ]
   `);
 });
