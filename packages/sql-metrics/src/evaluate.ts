@@ -129,6 +129,7 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
   };
 
   const summary = new SummaryBuilder(etype);
+  const parsedGold = new Map<string, { sql: SpiderSql; hardness: ItemVerdict['hardness'] }>();
   const inFlight: Promise<[ExecutionVerdict, ExecutionVerdict | undefined]>[] = [];
   let next = 0;
   try {
@@ -136,17 +137,24 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       signal?.throwIfAborted();
       while (pool !== undefined && next < questions.length && next < question.index + window) inFlight.push(execution(questions[next++] as Question));
       const schema = schemas.get(question.database) as SpiderSchema;
-      let goldSql: SpiderSql;
-      try {
-        goldSql = parseSql({ sql: question.gold, schema });
-      } catch (error) {
-        throw new GoldQueryError(`${options.gold}:${question.line}: the gold query does not parse in the Spider grammar (${(error as Error).message}); upstream crashes here`, { cause: error });
+      // Spider repeats each gold query for paraphrased questions: parse it once.
+      const goldKey = `${question.database}\u0000${question.gold}`;
+      let gold = parsedGold.get(goldKey);
+      if (gold === undefined) {
+        try {
+          const sql = parseSql({ sql: question.gold, schema });
+          gold = { sql, hardness: hardness({ sql }) };
+        } catch (error) {
+          throw new GoldQueryError(`${options.gold}:${question.line}: the gold query does not parse in the Spider grammar (${(error as Error).message}); upstream crashes here`, { cause: error });
+        }
+        parsedGold.set(goldKey, gold);
       }
+      const goldSql = gold.sql;
       const predSql = parsePrediction(question.pred, schema, 'official');
       const item: ItemVerdict = {
         i: question.index,
         db_id: question.database,
-        hardness: hardness({ sql: goldSql }),
+        hardness: gold.hardness,
         pred_parsed: predSql !== undefined,
         pred_runs: false,
         gold: question.gold,

@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ExecutionEngineError } from './errors.js';
 import type { ExecutionTask, ExecutionVerdict, WorkerReply, WorkerRequest } from './execution-task.js';
+import { sqlJsModule, type WasmModule } from './internal/sql-js.js';
 
 export interface ExecutionPoolOptions {
   /** Worker threads; default min(available cores, 4). */
@@ -34,11 +35,12 @@ interface Slot {
 // through tsx's loader, which a worker does not inherit.
 const source = import.meta.url.endsWith('.ts');
 
-function createWorker(): Worker {
-  if (!source) return new Worker(new URL('./execution-worker.js', import.meta.url));
+function createWorker(module: WasmModule): Worker {
+  const workerData = { module };
+  if (!source) return new Worker(new URL('./execution-worker.js', import.meta.url), { workerData });
   const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'))).href;
   const worker = new URL('./execution-worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`, { eval: true });
+  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`, { eval: true, workerData });
 }
 
 /**
@@ -52,11 +54,22 @@ export class ExecutionPool {
   private nextId = 0;
   private closed = false;
   private broken: ExecutionEngineError | undefined;
+  private module: WasmModule | undefined;
+  private readonly ready: Promise<void>;
 
   constructor(options: ExecutionPoolOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     const size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 4));
-    for (let index = 0; index < size; index += 1) this.slots.push(this.spawn());
+    // Workers start once sql.js is compiled (once, here) and share the compiled module.
+    this.ready = sqlJsModule().then(
+      (module) => {
+        this.module = module;
+        if (!this.closed) for (let index = 0; index < size; index += 1) this.slots.push(this.spawn());
+      },
+      (error: unknown) => {
+        this.broken = new ExecutionEngineError(`sql.js could not be loaded: ${(error as Error).message}; is the sql.js dependency installed?`, { cause: error });
+      },
+    );
   }
 
   private spawn(): Slot {
@@ -66,7 +79,7 @@ export class ExecutionPool {
   }
 
   private startWorker(slot: Slot): void {
-    const worker = createWorker();
+    const worker = createWorker(this.module as WasmModule);
     slot.worker = worker;
     slot.lastDatabase = undefined;
     slot.ready = false;
@@ -86,9 +99,10 @@ export class ExecutionPool {
   }
 
   /** Runs one task on the next free worker. */
-  run(task: ExecutionTask): Promise<ExecutionVerdict> {
-    if (this.broken !== undefined) return Promise.reject(this.broken);
-    if (this.closed) return Promise.reject(new ExecutionEngineError('the execution pool is closed; create a new one'));
+  async run(task: ExecutionTask): Promise<ExecutionVerdict> {
+    await this.ready;
+    if (this.broken !== undefined) throw this.broken;
+    if (this.closed) throw new ExecutionEngineError('the execution pool is closed; create a new one');
     return new Promise((resolve, reject) => {
       this.queue.push({ id: this.nextId++, task, resolve, reject });
       this.dispatch();
@@ -186,6 +200,7 @@ export class ExecutionPool {
   /** Terminates every worker; pending tasks are rejected. */
   async close(): Promise<void> {
     this.closed = true;
+    await this.ready;
     for (const slot of this.slots) clearTimeout(slot.timer);
     for (const pending of this.queue.splice(0)) pending.reject(new ExecutionEngineError('the execution pool was closed before this task ran'));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));

@@ -1,14 +1,14 @@
 // Worker-thread entry: runs execution tasks on sql.js. Terminated by the pool when a query runs too long.
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import type { ExecutionTask, ExecutionVerdict, WorkerReply, WorkerRequest } from './execution-task.js';
 import { DatabaseSession } from './internal/database-session.js';
-import { loadSqlJs } from './internal/sql-js.js';
+import { loadSqlJs, type WasmModule } from './internal/sql-js.js';
 import { resultEqual, type Row } from './internal/result-equal.js';
 
 const port = parentPort;
 if (port === null) throw new Error('execution-worker.js runs only as a worker thread');
 
-const session = loadSqlJs().then((engine) => {
+const session = loadSqlJs((workerData as { module?: WasmModule } | null)?.module).then((engine) => {
   send({ type: 'ready' });
   return new DatabaseSession(engine);
 });

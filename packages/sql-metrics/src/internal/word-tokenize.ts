@@ -53,14 +53,21 @@ const contractions: readonly RegExp[] = [
   new RegExp(` ('t)(was)${endWord}`, 'giu'),
 ];
 
+// Most rules cannot fire on typical SQL; a cheap test of the characters they need skips them (same output).
+const mayQuote = /[«“‘„`"'»”’]/;
+const mayPunctuate = /[.:,;@#$%&?!'*]/;
+const mayContract = /can|d'ye|gim|gon|got|lem|more|wan|'t/i;
+
 function treebankTokenize(sentence: string): string[] {
   let text = sentence;
-  for (const [pattern, replacement] of startingQuotes) text = text.replace(pattern, replacement);
-  for (const [pattern, replacement] of punctuation) text = text.replace(pattern, replacement);
-  text = text.replace(parensBrackets[0], parensBrackets[1]).replace(doubleDashes[0], doubleDashes[1]);
+  const quotes = mayQuote.test(text);
+  if (quotes) for (const [pattern, replacement] of startingQuotes) text = text.replace(pattern, replacement);
+  if (mayPunctuate.test(text)) for (const [pattern, replacement] of punctuation) text = text.replace(pattern, replacement);
+  text = text.replace(parensBrackets[0], parensBrackets[1]);
+  if (text.includes('--')) text = text.replace(doubleDashes[0], doubleDashes[1]);
   text = ` ${text} `;
-  for (const [pattern, replacement] of endingQuotes) text = text.replace(pattern, replacement);
-  for (const pattern of contractions) text = text.replace(pattern, ' $1 $2 ');
+  if (quotes) for (const [pattern, replacement] of endingQuotes) text = text.replace(pattern, replacement);
+  if (mayContract.test(text)) for (const pattern of contractions) text = text.replace(pattern, ' $1 $2 ');
   return pythonSplit(text);
 }
 
