@@ -124,6 +124,13 @@ describe('LanguageModel generation', () => {
     })();
     await expect(run).rejects.toThrow('stop now');
     expect(received.length).toBeLessThan(6);
+    // Queued behind a full batch (4), a request is dropped as soon as it is aborted.
+    const queued = new AbortController();
+    const running = [1, 2, 3, 4].map((token) => loaded().generate({ promptIds: [token], maxNewTokens: 30 }));
+    const waiting = loaded().generate({ promptIds: [9], maxNewTokens: 30, signal: queued.signal });
+    queued.abort(new Error('not needed any more'));
+    await expect(waiting).rejects.toThrow('not needed any more');
+    expect((await Promise.all(running)).map((result) => result.tokenIds.length)).toEqual([30, 30, 30, 30]);
     const aborted = AbortSignal.abort();
     await expect(loaded().generate({ promptIds: [1], signal: aborted })).rejects.toThrow();
   });

@@ -68,11 +68,21 @@ export class BatchScheduler {
       cancelled: false,
     };
     this.waiting.push(sequence);
+    // A request still queued behind a full batch leaves the queue as soon as it is aborted.
+    const signal = request.options.signal;
+    const onAbort = (): void => {
+      const index = this.waiting.indexOf(sequence);
+      if (index < 0) return;
+      this.waiting.splice(index, 1);
+      sequence.channel.fail(signal?.reason);
+    };
+    signal?.addEventListener('abort', onAbort, { once: true });
     if (!this.running) void this.loop();
     try {
       yield* sequence.channel.drain();
     } finally {
       sequence.cancelled = true;
+      signal?.removeEventListener('abort', onAbort);
     }
   }
 
