@@ -1,0 +1,36 @@
+import { expect, it } from 'vitest';
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "EvaluationInputError",
+      "ExecutionEngineError",
+      "ExecutionPool",
+      "GoldQueryError",
+      "SchemaError",
+      "SqlParseError",
+      "createSchema",
+      "databaseFiles",
+      "emptySql",
+      "evaluate",
+      "evaluateAll",
+      "exactMatch",
+      "executionMatch",
+      "extractSql",
+      "foreignKeyMap",
+      "formatReport",
+      "formatReportExtras",
+      "hardness",
+      "htmlReport",
+      "levels",
+      "officialItemLine",
+      "officialPrediction",
+      "officialSummaryLine",
+      "parseSql",
+      "partialComponents",
+      "schemaFromSqlite",
+      "schemaFromTablesJson",
+      "tokenizeSql",
+    ]
+  `);
+});
