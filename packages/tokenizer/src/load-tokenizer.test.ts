@@ -10,6 +10,7 @@ import {
   TokenizerUnsupportedError,
   TokenizerVocabularyMismatchError,
 } from './errors.js';
+import { loadAquilaTokenizer } from './load-aquila-tokenizer.js';
 import { loadTokenizer } from './load-tokenizer.js';
 
 /** A complete tiny GPT-2 layout: the 256 byte symbols and a few merges. */
@@ -116,5 +117,8 @@ describe('loadTokenizer', () => {
     const tokenizer = await loadTokenizer({ path });
     expect([tokenizer.vocabSize, tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.padTokenId]).toEqual([100_008, 100_006, 100_007, 0]);
     expect(tokenizer.encode('这是一个测试')).toEqual([15128, 5744]);
+    const aquila = await loadAquilaTokenizer({ specialTokens: 'huggingface' });
+    const text = "It's 中文 </s>[CLS] <|endoftext|>  x\u0085y 🙂 1234";
+    expect(tokenizer.encode(text)).toEqual(aquila.encode(text));
   });
 });

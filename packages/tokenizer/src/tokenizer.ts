@@ -2,6 +2,7 @@ import type { AddedTokenDefinition, BpeDefinition } from './internal/bpe-definit
 import { bytesToVocabularyString, vocabularyStringToBytes } from './internal/byte-level.js';
 import { BytePairEncoder } from './internal/byte-pair-encoder.js';
 import { characterClasses, whiteSpaceClass } from './internal/character-classes.js';
+import { hashPiece, PieceTable } from './internal/piece-table.js';
 import { pieceEnd } from './internal/pre-tokenize.js';
 import { TokenIdError } from './errors.js';
 import { closeWorkers, encodeInWorkers } from './internal/worker-pool.js';
@@ -36,7 +37,8 @@ export interface StreamingDecoder {
   flush(): string;
 }
 
-const pieceCacheLimit = 100_000;
+/** Pieces (that are not whole tokens) whose ids are kept; the 10 MB corpus has 157,000 distinct ones. */
+const pieceCacheLimit = 200_000;
 const cachedPieceLength = 256;
 const flagPresent = 1;
 const flagSpecial = 2;
@@ -57,7 +59,9 @@ export class Tokenizer {
   readonly #definition: BpeDefinition;
   readonly #encoder: BytePairEncoder;
   readonly #classes = characterClasses();
-  readonly #cache = new Map<string, number | number[]>();
+  readonly #cache = new PieceTable<number | number[]>(pieceCacheLimit);
+  /** Pieces that are whole tokens, when the vocabulary allows the shortcut (see `tokensEncodeToThemselves`). */
+  readonly #wholeTokens: PieceTable<number> | undefined;
   #bytes = new Uint8Array(1024);
   readonly #decodeOffsets: Uint32Array;
   readonly #decodeBytes: Uint8Array;
@@ -116,6 +120,21 @@ export class Tokenizer {
       this.#decodeFlags[id] = flags;
     }
     this.#decodeOffsets[size] = offset;
+
+    if (definition.tokensEncodeToThemselves === true) {
+      const strict = new TextDecoder('utf-8', { fatal: true });
+      const wholeTokens = new PieceTable<number>(definition.byteIds.length + definition.mergeResult.length);
+      for (const id of [...definition.byteIds, ...definition.mergeResult]) {
+        let text: string;
+        try {
+          text = strict.decode(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]));
+        } catch {
+          continue; // not whole characters: such a token is never a piece by itself
+        }
+        wholeTokens.set(text, hashPiece(text, 0, text.length), id);
+      }
+      this.#wholeTokens = wholeTokens;
+    }
 
     this.#allMatcher = buildMatcher(definition.addedTokens);
     this.#plainMatcher = buildMatcher(definition.addedTokens.filter((token) => !token.special));
@@ -255,16 +274,23 @@ export class Tokenizer {
   #encodeOrdinary(text: string, start: number, end: number, out: number[]): void {
     const classes = this.#classes;
     const cache = this.#cache;
+    const wholeTokens = this.#wholeTokens;
     for (let position = start; position < end; ) {
       const next = pieceEnd(text, position, end, classes);
-      const piece = text.slice(position, next);
-      let ids = cache.get(piece);
+      const hash = hashPiece(text, position, next);
+      const whole = wholeTokens?.get(text, position, next, hash);
+      if (whole !== undefined) {
+        out.push(whole);
+        position = next;
+        continue;
+      }
+      let ids = cache.get(text, position, next, hash);
       if (ids === undefined) {
         ids = this.#encodePiece(text, position, next);
         if (next - position <= cachedPieceLength) {
           // Bounded: a full cache starts over rather than growing with every distinct piece of a huge corpus.
           if (cache.size >= pieceCacheLimit) cache.clear();
-          cache.set(piece, ids);
+          cache.set(text.slice(position, next), hash, ids);
         }
       }
       if (typeof ids === 'number') out.push(ids);

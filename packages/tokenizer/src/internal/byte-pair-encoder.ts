@@ -3,21 +3,26 @@ import type { BpeDefinition } from './bpe-definition.js';
 const noRank = 0x7fffffff;
 const positionScale = 4294967296; // heap keys are rank * 2^32 + position: lowest rank first, then leftmost
 /** Pieces up to this many bytes merge by scanning; longer ones use a heap over a linked list (O(n log n)). */
-const scanLimit = 64;
+const scanLimit = 24;
 
 /**
  * BPE over raw bytes with Hugging Face's semantics (lowest merge rank first, leftmost on ties). Ranks are
  * found in an open-addressing hash keyed by the pair of ids, not by strings.
  */
+function slotOf(left: number, right: number, mask: number): number {
+  return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca77)) & mask;
+}
+
 export class BytePairEncoder {
   readonly #byteIds: Uint32Array;
   readonly #mergeLeft: Uint32Array;
   readonly #mergeRight: Uint32Array;
   readonly #mergeResult: Uint32Array;
-  readonly #hashLeft: Int32Array;
-  readonly #hashRight: Int32Array;
-  readonly #hashRank: Int32Array;
+  /** Open addressing, one slot = [left, right, rank] side by side (one cache line per probe); left -1 = empty. */
+  readonly #hash: Int32Array;
   readonly #hashMask: number;
+  /** Ranks of byte pairs, indexed by `first << 8 | second`: the first round of every piece without hashing. */
+  readonly #bytePairRanks = new Int32Array(65536);
   #ids = new Int32Array(scanLimit);
   #ranks = new Int32Array(scanLimit);
   #next = new Int32Array(0);
@@ -32,36 +37,32 @@ export class BytePairEncoder {
     let capacity = 1024;
     while (capacity < definition.mergeLeft.length * 2) capacity *= 2;
     this.#hashMask = capacity - 1;
-    this.#hashLeft = new Int32Array(capacity).fill(-1);
-    this.#hashRight = new Int32Array(capacity);
-    this.#hashRank = new Int32Array(capacity);
+    this.#hash = new Int32Array(capacity * 3).fill(-1);
     for (let rank = definition.mergeLeft.length - 1; rank >= 0; rank--) {
       // From the last rank down, so a pair listed twice keeps its first (lowest) rank, as HF does.
       this.#insert(definition.mergeLeft[rank] ?? 0, definition.mergeRight[rank] ?? 0, rank);
     }
-  }
-
-  #slot(left: number, right: number): number {
-    return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca77)) & this.#hashMask;
+    for (let pair = 0; pair < 65536; pair++) this.#bytePairRanks[pair] = this.rank(this.#byteIds[pair >> 8] as number, this.#byteIds[pair & 255] as number);
   }
 
   #insert(left: number, right: number, rank: number): void {
-    let slot = this.#slot(left, right);
-    while (this.#hashLeft[slot] !== -1 && !(this.#hashLeft[slot] === left && this.#hashRight[slot] === right)) slot = (slot + 1) & this.#hashMask;
-    this.#hashLeft[slot] = left;
-    this.#hashRight[slot] = right;
-    this.#hashRank[slot] = rank;
+    const hash = this.#hash;
+    let slot = slotOf(left, right, this.#hashMask);
+    while (hash[slot * 3] !== -1 && !(hash[slot * 3] === left && hash[slot * 3 + 1] === right)) slot = (slot + 1) & this.#hashMask;
+    hash[slot * 3] = left;
+    hash[slot * 3 + 1] = right;
+    hash[slot * 3 + 2] = rank;
   }
 
   /** The rank of merging `left` and `right`, or `noRank`. */
   rank(left: number, right: number): number {
-    const hashLeft = this.#hashLeft;
-    let slot = this.#slot(left, right);
-    for (;;) {
-      const stored = hashLeft[slot] as number;
+    const hash = this.#hash;
+    const mask = this.#hashMask;
+    for (let slot = slotOf(left, right, mask); ; slot = (slot + 1) & mask) {
+      const at = slot * 3;
+      const stored = hash[at] as number;
+      if (stored === left && hash[at + 1] === right) return hash[at + 2] as number;
       if (stored === -1) return noRank;
-      if (stored === left && this.#hashRight[slot] === right) return this.#hashRank[slot] as number;
-      slot = (slot + 1) & this.#hashMask;
     }
   }
 
@@ -77,9 +78,10 @@ export class BytePairEncoder {
     const ids = this.#ids;
     const ranks = this.#ranks;
     const byteIds = this.#byteIds;
+    const bytePairRanks = this.#bytePairRanks;
     let count = length;
     for (let index = 0; index < count; index++) ids[index] = byteIds[bytes[index] as number] as number;
-    for (let index = 0; index < count - 1; index++) ranks[index] = this.rank(ids[index] as number, ids[index + 1] as number);
+    for (let index = 0; index < count - 1; index++) ranks[index] = bytePairRanks[((bytes[index] as number) << 8) | (bytes[index + 1] as number)] as number;
     for (;;) {
       let best = noRank;
       let at = -1;

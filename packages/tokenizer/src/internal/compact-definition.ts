@@ -1,6 +1,7 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TokenizerFileFormatError, TokenizerVocabularyMismatchError } from '../errors.js';
 import type { AddedTokenDefinition, BpeDefinition } from './bpe-definition.js';
+import { BytePairEncoder } from './byte-pair-encoder.js';
 import { isRecord, parseJsonFile } from './parse-json-file.js';
 
 const formatName = 'aquila-bpe';
@@ -14,6 +15,7 @@ interface CompactHeader {
   /** Tokens no merge produces (the 256 bytes, `<|endoftext|>`…): id → base64 of their bytes. */
   baseTokens: Record<string, string>;
   byteIds: number[];
+  tokensEncodeToThemselves: boolean;
   addedTokens: AddedTokenDefinition[];
   bosTokenId?: number;
   eosTokenId?: number;
@@ -41,6 +43,7 @@ export function writeCompactDefinition(definition: BpeDefinition): Buffer {
     mergeCount: definition.mergeLeft.length,
     baseTokens,
     byteIds: Array.from(definition.byteIds),
+    tokensEncodeToThemselves: tokensEncodeToThemselves(definition),
     addedTokens: definition.addedTokens,
     bosTokenId: definition.bosTokenId,
     eosTokenId: definition.eosTokenId,
@@ -54,6 +57,19 @@ export function writeCompactDefinition(definition: BpeDefinition): Buffer {
     merges.writeUInt32LE(definition.mergeResult[rank] ?? 0, rank * 12 + 8);
   }
   return gzipSync(Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), merges]), { level: 9 });
+}
+
+/** Whether BPE of each merged token's bytes gives back that one token (true of Aquila; not of every vocabulary). */
+function tokensEncodeToThemselves(definition: BpeDefinition): boolean {
+  const encoder = new BytePairEncoder(definition);
+  const ids: number[] = [];
+  for (const id of definition.mergeResult) {
+    const bytes = definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]);
+    ids.length = 0;
+    encoder.encode(bytes, bytes.length, ids);
+    if (ids.length !== 1 || ids[0] !== id) return false;
+  }
+  return true;
 }
 
 /** Reads `writeCompactDefinition`'s output; `file` names it in errors. */
@@ -127,6 +143,7 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
     decodeOverrides: [],
     stripWhiteSpace: 'unicode',
     addPrefixSpace: false,
+    tokensEncodeToThemselves: definition.tokensEncodeToThemselves,
     bosTokenId: definition.bosTokenId,
     eosTokenId: definition.eosTokenId,
     padTokenId: definition.padTokenId,
