@@ -41,11 +41,6 @@ export class LaunchError extends AquilaError {
   static override readonly code: string = 'AQUILA_LAUNCH';
 }
 
-/** An engine that exists in the config vocabulary but is not available in this build. */
-export class EngineUnavailableError extends AquilaError {
-  static override readonly code: string = 'AQUILA_ENGINE_UNAVAILABLE';
-}
-
 /** A data prefix whose `.bin`/`.idx` pair is missing or inconsistent. */
 export class DataPrefixError extends AquilaError {
   static override readonly code: string = 'AQUILA_DATA_PREFIX';

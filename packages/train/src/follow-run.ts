@@ -1,6 +1,7 @@
 import { appendFile, open, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { RunDirectoryError } from './errors.js';
 import { findRankLog } from './internal/find-rank-log.js';
 import { eventsFile, readRunRecord } from './internal/run-record.js';
 import { parseMegatronLogLine } from './parse-megatron-log-line.js';
@@ -25,6 +26,7 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Trai
   const { directory, signal } = options;
   const interval = options.pollIntervalMs ?? 1000;
   const record = await readRunRecord(directory);
+  if (record.engine !== 'flagscale') throw new RunDirectoryError(`${directory} is an in-process run; its events are in ${join(directory, eventsFile)} (readRunEvents)`);
   const eventsPath = join(directory, eventsFile);
   await writeFile(eventsPath, '');
   let logFile: string | undefined;

@@ -42,7 +42,8 @@ export { parseMegatronLogLine, type ParseMegatronLogLineOptions } from './parse-
 // Loss charts
 export { renderLossChart, type RenderLossChartOptions } from './render-loss-chart.js';
 export { renderRunReport, type RenderRunReportOptions } from './render-run-report.js';
-export { plotRun, readRunEvents, type PlotRunResult } from './plot-run.js';
+export { plotRun, type PlotRunResult } from './plot-run.js';
+export { readRunEvents } from './read-run-events.js';
 
 // In-process trainer (small LLaMA-shaped models, CPU)
 export { LlamaModel, type LlamaShape, type Parameter } from './trainer/llama-model.js';
@@ -50,11 +51,11 @@ export { AdamW, clipGradientNorm, type AdamWOptions } from './trainer/adamw.js';
 export { learningRateAt, type LearningRateOptions } from './trainer/learning-rate.js';
 export { trainLlama, type TrainingSequence, type TrainLlamaOptions } from './trainer/train-llama.js';
 export { saveLlamaCheckpoint } from './trainer/save-llama-checkpoint.js';
+export { trainLocally, type TrainLocallyOptions, type TrainLocallyResult } from './trainer/train-locally.js';
 
 // Errors
 export {
   DataPrefixError,
-  EngineUnavailableError,
   IndexMapCacheError,
   IndexMapError,
   LaunchError,

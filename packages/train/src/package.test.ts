@@ -5,7 +5,6 @@ it('exports the public API and nothing else', async () => {
     [
       "AdamW",
       "DataPrefixError",
-      "EngineUnavailableError",
       "IndexMapCacheError",
       "IndexMapError",
       "LaunchError",
@@ -46,6 +45,7 @@ it('exports the public API and nothing else', async () => {
       "splitDocuments",
       "stopRun",
       "trainLlama",
+      "trainLocally",
     ]
   `);
 });

@@ -4,6 +4,7 @@ import { findRankLog } from './internal/find-rank-log.js';
 import { runProcesses } from './internal/run-processes.js';
 import { eventsFile, launcherLogFile, readRunRecord } from './internal/run-record.js';
 import { parseMegatronLogLine } from './parse-megatron-log-line.js';
+import { readRunEvents } from './read-run-events.js';
 import type { IterationEvent, TrainingEvent } from './training-event.js';
 
 /** Where a run stands. */
@@ -63,18 +64,23 @@ async function writeEventsFile(directory: string, events: readonly TrainingEvent
 }
 
 /**
- * Tells what happened to a run: reads `run.json`, FlagScale's pid files and the last rank's log,
- * rewrites `events.jsonl` from that log, and says whether the run is running, completed, stopped, failed
+ * Tells what happened to a run: reads `run.json`, FlagScale's pid files and the last rank's log
+ * (rewriting `events.jsonl` from that log), or an in-process run's process and `events.jsonl`, and says whether the run is running, completed, stopped, failed
  * to launch, or died (its processes are gone before the last iteration; `errorTail` shows why).
  */
 export async function readRunStatus(options: { directory: string; signal?: AbortSignal }): Promise<RunStatus> {
   const { directory } = options;
   const record = await readRunRecord(directory);
   options.signal?.throwIfAborted();
-  const logFile = await findRankLog(record.experimentDirectory);
+  const logFile = record.engine === 'flagscale' ? await findRankLog(record.experimentDirectory) : undefined;
   const logText = logFile === undefined ? '' : await readText(logFile);
-  const events = parseLogEvents(logText, record.sequenceLength);
-  if (events.length > 0) await writeEventsFile(directory, events);
+  let events: TrainingEvent[];
+  if (record.engine === 'flagscale') {
+    events = parseLogEvents(logText, record.sequenceLength);
+    if (events.length > 0) await writeEventsFile(directory, events);
+  } else {
+    events = await readRunEvents({ directory }).catch(() => []);
+  }
   const processes = await runProcesses(record);
   const last = events.findLast((event): event is IterationEvent => event.type === 'iteration');
   const total = last?.totalIterations ?? record.totalIterations;
@@ -89,6 +95,10 @@ export async function readRunStatus(options: { directory: string; signal?: Abort
   if (processes.some(({ alive }) => alive === true)) return { ...base, state: 'running', message: `running: ${progress}`, errorTail: [] };
   if (processes.some(({ alive }) => alive === undefined)) return { ...base, state: 'running', message: `running on ${processes.map(({ host }) => host).join(', ')} as far as the log shows: ${progress}`, errorTail: [] };
   if (record.state === 'launching') return { ...base, state: 'launching', message: 'the launcher has not finished starting the job', errorTail: [] };
+  if (record.engine === 'local') {
+    const why = record.state === 'failed' ? `the trainer failed: ${record.error ?? 'unknown error'}` : 'the trainer process is gone before the last iteration';
+    return { ...base, state: 'died', message: `${why} (${progress})`, errorTail: record.error === undefined ? [] : [record.error] };
+  }
   const where = logFile === undefined ? `no rank log under ${join(record.experimentDirectory, 'logs')}` : `see ${logFile}`;
   return { ...base, state: 'died', message: `the training processes are gone before the last iteration (${progress}); ${where}`, errorTail: tail(logText) };
 }

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
-import { EngineUnavailableError, RunDirectoryError } from '@aquila/train';
+import { RunDirectoryError } from '@aquila/train';
 import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerTrainCommand } from './train.js';
@@ -70,8 +70,17 @@ it('aquila train launches, follows to the end, then status and plot tell about t
   expect(await readFile(join(runDirectory, 'report.html'), 'utf8')).toContain('<tr><th>state</th><td>completed</td></tr>');
 });
 
-it('aquila train reports the local engine as unavailable, and a missing run directory', async () => {
-  await expect(run(['--config', join(directory, 'run.yaml'), '--engine', 'local'])).rejects.toThrow(EngineUnavailableError);
+it('aquila train --engine local trains a small model in-process', async () => {
+  const sft = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/aquila-sql/data/sql_generate_from_spider_wikisql_train_weighted_sample.jsonl', import.meta.url));
+  await writeFile(join(directory, 'local.yaml'), `name: local-sft\nmodel: { layers: 1, hiddenSize: 32, attentionHeads: 4, ffnHiddenSize: 64, sequenceLength: 64 }\ndata: { sftFile: ${sft} }\nschedule: { trainIterations: 4 }\nlogInterval: 2\n`);
+  const { out } = await run(['--config', join(directory, 'local.yaml'), '--engine', 'local']);
+  expect(out.split('\n')[0]).toBe(`in-process sft run "local-sft": 1 layers × 32 (4 heads, FFN 64), 64 tokens, batch 1, 4 iterations → ${join(directory, 'runs/local-sft')}`);
+  expect(out).toMatch(/\niteration 2\/4 \| loss \d+\.\d{4} \| lr /);
+  expect(out).toContain(`checkpoint at iteration 4 → ${join(directory, 'runs/local-sft/checkpoints/iter_0000004')}\n`);
+  expect(out).toContain('local-sft (local): completed\n');
+});
+
+it('aquila train reports a missing run directory and bad flags', async () => {
   await expect(run(['status', join(directory, 'nothing')])).rejects.toThrow(RunDirectoryError);
   await expect(run(['--engine', 'gpu'])).rejects.toThrow(/use "flagscale" or "local"/);
   await expect(run([])).rejects.toThrow(/give a run config with --config FILE/);

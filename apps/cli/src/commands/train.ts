@@ -1,6 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import {
-  EngineUnavailableError,
   followRun,
   formatCommandLine,
   launchFlagScaleRun,
@@ -9,6 +8,7 @@ import {
   plotRun,
   readRunStatus,
   stopRun,
+  trainLocally,
   type FlagScaleRunPlan,
   type RunConfig,
   type TrainingEvent,
@@ -81,7 +81,7 @@ export function registerTrainCommand(program: Command, context: CommandContext):
     .command('train')
     .description('train on FlagScale from a run config (or FlagAI Aquila YAML), and inspect, stop or plot runs')
     .option('--config <file>', 'the run config YAML (this project\'s keys, or FlagAI\'s Aquila-*.yaml keys)')
-    .option('--engine <engine>', 'flagscale (default) or local (the in-process trainer)', parseEngine)
+    .option('--engine <engine>', 'flagscale (default) or local (train a small model in this process on the CPU)', parseEngine)
     .option('--dry-run', 'print the FlagScale configs and the command that would run, and run nothing')
     .option('--detach', 'launch and return without following the log')
     .option('--poll-interval <ms>', 'how often to read new log lines while following', parseMilliseconds, 2000)
@@ -90,7 +90,23 @@ export function registerTrainCommand(program: Command, context: CommandContext):
       const config = await loadRunConfig({ path: options.config as string });
       const engine = options.engine ?? config.engine;
       if (engine === 'local') {
-        throw new EngineUnavailableError('the in-process trainer is not available in this build yet; run with --engine flagscale (or set engine: flagscale)');
+        const { model, schedule, batch } = config;
+        const length = schedule.trainIterations === undefined ? (schedule.trainSamples === undefined ? `${schedule.epochs ?? 1} epoch(s)` : `${schedule.trainSamples} samples`) : `${schedule.trainIterations} iterations`;
+        context.stdout.write(`in-process ${config.task} run "${config.name}": ${model.layers} layers × ${model.hiddenSize} (${model.attentionHeads} heads, FFN ${model.ffnHiddenSize}), ${model.sequenceLength} tokens, batch ${batch.microBatchSize * batch.gradientAccumulationSteps}, ${length} → ${config.output}\n`);
+        if (options.dryRun === true) return;
+        const progress = createProgress({ label: 'train', stream: context.stderr, unit: 'it' });
+        const result = await trainLocally({
+          config,
+          onEvent: (event) => {
+            if (event.type === 'iteration') progress.update(event.iteration, event.totalIterations);
+            const logged = event.type !== 'iteration' || event.iteration % config.logInterval === 0 || event.iteration === event.totalIterations;
+            if (logged) context.stdout.write(`${describeEvent(event)}\n`);
+          },
+        });
+        progress.finish();
+        context.stdout.write(`${result.parameterCount.toLocaleString('en-US')} parameters over ${result.vocabularyUsed} token ids; checkpoint ${result.checkpoint}\n`);
+        await printStatus(result.directory, context, false);
+        return;
       }
       if (options.dryRun === true) {
         context.stdout.write(describePlan(config, await planFlagScaleRun({ config })));
@@ -122,7 +138,7 @@ export function registerTrainCommand(program: Command, context: CommandContext):
 
   train
     .command('stop <dir>')
-    .description("stop a FlagScale run through its runner (run.py action=stop)")
+    .description('stop a run: FlagScale through its runner (run.py action=stop), an in-process run by signalling it')
     .action(async (directory: string) => {
       await stopRun({ directory });
       context.stdout.write(`stopped ${directory}\n`);

@@ -3,23 +3,41 @@ import { join } from 'node:path';
 import { RunDirectoryError } from '../errors.js';
 import type { CommandLine } from '../plan-flagscale-run.js';
 
-/** What `run.json` in a run directory holds: how the run was started and what the launcher saw. */
-export interface RunRecord {
+interface RunRecordBase {
   version: 1;
   name: string;
-  engine: 'flagscale' | 'local';
   task: 'pretrain' | 'sft';
   createdAt: string;
-  experimentDirectory: string;
   sequenceLength: number;
   totalIterations: number;
-  run: CommandLine;
-  stop: CommandLine;
-  /** launching → launched (run.py returned 0) | launch-failed; stopped after `stopRun`. */
-  state: 'launching' | 'launched' | 'launch-failed' | 'stopped';
+  /**
+   * launching → launched (FlagScale's run.py returned 0; the local trainer started) | launch-failed;
+   * finished or failed when the local trainer returns or throws; stopped after `stopRun`.
+   */
+  state: 'launching' | 'launched' | 'launch-failed' | 'finished' | 'failed' | 'stopped';
   launcherExitCode?: number;
   stoppedAt?: string;
+  /** Why the local trainer failed. */
+  error?: string;
 }
+
+/** `run.json` of a FlagScale run: how it was started and how to stop it. */
+export interface FlagScaleRunRecord extends RunRecordBase {
+  engine: 'flagscale';
+  experimentDirectory: string;
+  run: CommandLine;
+  stop: CommandLine;
+}
+
+/** `run.json` of an in-process run: the process that trains. */
+export interface LocalRunRecord extends RunRecordBase {
+  engine: 'local';
+  host: string;
+  pid: number;
+}
+
+/** What `run.json` in a run directory holds. */
+export type RunRecord = FlagScaleRunRecord | LocalRunRecord;
 
 export const runRecordFile = 'run.json';
 export const eventsFile = 'events.jsonl';
@@ -48,7 +66,9 @@ export async function readRunRecord(directory: string): Promise<RunRecord> {
     throw new RunDirectoryError(`${path} is not valid JSON; the run directory is damaged`, { cause: error });
   }
   const candidate = record as Partial<RunRecord> | null;
-  if (typeof candidate !== 'object' || candidate === null || candidate.version !== 1 || typeof candidate.experimentDirectory !== 'string' || typeof candidate.state !== 'string') {
+  const engineFields =
+    candidate?.engine === 'flagscale' ? typeof candidate.experimentDirectory === 'string' : candidate?.engine === 'local' ? typeof candidate.pid === 'number' : false;
+  if (typeof candidate !== 'object' || candidate === null || candidate.version !== 1 || !engineFields || typeof candidate.state !== 'string') {
     throw new RunDirectoryError(`${path} is not a run record written by @aquila/train (version 1)`);
   }
   return candidate as RunRecord;

@@ -7,12 +7,29 @@ import type { LlamaModel } from './llama-model.js';
  * Saves a model as Hugging Face LLaMA: `model.safetensors` (F32, HF tensor names) and `config.json`
  * (`LlamaForCausalLM`), which @aquila/runtime reads and converts.
  */
-export async function saveLlamaCheckpoint(options: { model: LlamaModel; directory: string; bosTokenId?: number; eosTokenId?: number }): Promise<void> {
-  const { model, directory } = options;
-  const { shape } = model;
+export async function saveLlamaCheckpoint(options: {
+  model: LlamaModel;
+  directory: string;
+  /**
+   * When the model was trained on a compact vocabulary: the full token id of each compact id, and the
+   * full vocabulary size. Embedding and head rows are scattered back; tokens never seen get zero rows.
+   */
+  vocabulary?: { ids: ArrayLike<number>; size: number };
+  bosTokenId?: number;
+  eosTokenId?: number;
+}): Promise<void> {
+  const { model, directory, vocabulary } = options;
+  const shape = vocabulary === undefined ? model.shape : { ...model.shape, vocabSize: vocabulary.size };
+  const width = model.shape.hiddenSize;
+  const tensors = model.parameters.map(({ name, shape: dims, values }) => {
+    if (vocabulary === undefined || (name !== 'model.embed_tokens.weight' && name !== 'lm_head.weight')) return { name, dtype: 'F32' as const, shape: dims, values };
+    const full = new Float32Array(vocabulary.size * width);
+    for (let compact = 0; compact < vocabulary.ids.length; compact += 1) full.set(values.subarray(compact * width, (compact + 1) * width), (vocabulary.ids[compact] as number) * width);
+    return { name, dtype: 'F32' as const, shape: [vocabulary.size, width], values: full };
+  });
   await mkdir(directory, { recursive: true });
   const temporary = join(directory, `model.safetensors.${process.pid}.tmp`);
-  await writeSafetensors({ path: temporary, tensors: model.parameters.map(({ name, shape: dims, values }) => ({ name, dtype: 'F32', shape: dims, values })), metadata: { format: 'pt' } });
+  await writeSafetensors({ path: temporary, tensors, metadata: { format: 'pt' } });
   await rename(temporary, join(directory, 'model.safetensors'));
   const config = {
     architectures: ['LlamaForCausalLM'],

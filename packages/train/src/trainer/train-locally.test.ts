@@ -1,0 +1,67 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { openCheckpoint } from '@aquila/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RunConfigError } from '../errors.js';
+import { parseRunConfig } from '../parse-run-config.js';
+import { plotRun } from '../plot-run.js';
+import { readRunStatus } from '../read-run-status.js';
+import { trainLocally } from './train-locally.js';
+
+const fixtures = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/', import.meta.url));
+let directory: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'aquila-local-'));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+const tinyModel = 'model: { layers: 1, hiddenSize: 32, attentionHeads: 4, ffnHiddenSize: 64, sequenceLength: 96 }';
+
+describe('trainLocally', () => {
+  it("runs SFT on FlagAI's AquilaSQL sample in-process, with checkpoints, status and a chart", async () => {
+    const config = parseRunConfig({
+      file: join(directory, 'sft.yaml'),
+      text: `name: tiny-sft\nengine: local\n${tinyModel}\ndata: { sftFile: ${join(fixtures, 'aquila-sql/data/sql_generate_from_spider_wikisql_train_weighted_sample.jsonl')} }\noptimizer: { lr: 5.0e-3 }\nschedule: { trainIterations: 16, warmupFraction: 0.1, decayStyle: cosine }\nbatch: { microBatchSize: 2 }\ncheckpoints: { saveInterval: 5 }\n`,
+    });
+    const seen: number[] = [];
+    const result = await trainLocally({ config, onEvent: (event) => seen.push(event.iteration) });
+    const iterations = result.events.filter((event) => event.type === 'iteration');
+    expect(iterations).toHaveLength(16);
+    expect(result.events.filter(({ type }) => type === 'checkpoint').map(({ iteration }) => iteration)).toEqual([5, 10, 15, 16]);
+    expect(seen).toHaveLength(result.events.length);
+    const mean = (events: typeof iterations): number => events.reduce((total, { loss }) => total + (loss ?? 0), 0) / events.length;
+    expect(mean(iterations.slice(-4))).toBeLessThan(mean(iterations.slice(0, 4)));
+    expect(result.vocabularyUsed).toBeGreaterThan(100);
+
+    const status = await readRunStatus({ directory: result.directory });
+    expect(status).toMatchObject({ engine: 'local', state: 'completed' });
+    expect((await plotRun({ directory: result.directory })).events).toBe(result.events.length);
+
+    const checkpoint = await openCheckpoint({ path: result.checkpoint });
+    try {
+      expect(checkpoint.get('model.embed_tokens.weight')?.shape).toEqual([100008, 32]);
+      const head = await checkpoint.read('lm_head.weight');
+      // A token that never occurs in the data keeps a zero row; `[CLS]` (100006) starts every example.
+      expect(head.subarray(99_000 * 32, 99_001 * 32).every((value) => value === 0)).toBe(true);
+      expect(head.subarray(100_006 * 32, 100_007 * 32).some((value) => value !== 0)).toBe(true);
+    } finally {
+      await checkpoint.close();
+    }
+  });
+
+  it('trains on Megatron pretraining samples, and refuses a 7B model', async () => {
+    const prefix = join(fixtures, 'indexed_dataset/demo_text_document');
+    const config = parseRunConfig({
+      file: join(directory, 'pretrain.yaml'),
+      text: `name: tiny-pretrain\nengine: local\n${tinyModel.replace('96', '64')}\ndata: { blend: [{ prefix: ${prefix}, weight: 1 }], split: "90,10" }\nschedule: { trainIterations: 3 }\nbatch: { microBatchSize: 2 }\n`,
+    });
+    const result = await trainLocally({ config });
+    expect(result.events.filter(({ type }) => type === 'iteration')).toHaveLength(3);
+    await expect(trainLocally({ config: parseRunConfig({ file: join(directory, 'big.yaml'), text: `engine: local\ndata: { blend: [{ prefix: ${prefix}, weight: 1 }] }\n` }) })).rejects.toThrow(RunConfigError);
+  });
+});

@@ -1,0 +1,161 @@
+import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import { loadAquilaTokenizer } from '@aquila/tokenizer';
+import { RunConfigError } from '../errors.js';
+import { eventsFile, writeRunRecord, type LocalRunRecord } from '../internal/run-record.js';
+import { openPretrainingDataset } from '../open-pretraining-dataset.js';
+import { readSftExamples } from '../read-sft-examples.js';
+import type { RunConfig } from '../run-config.js';
+import type { TrainingEvent } from '../training-event.js';
+import { LlamaModel } from './llama-model.js';
+import { saveLlamaCheckpoint } from './save-llama-checkpoint.js';
+import { trainLlama, type TrainingSequence } from './train-llama.js';
+
+// Above this many weights outside the vocabulary a CPU run in Node would take days; the 7B preset is refused.
+const maximumLayerParameters = 50_000_000;
+
+/** Options of `trainLocally`. */
+export interface TrainLocallyOptions {
+  config: RunConfig;
+  /** Called with every event as it happens (iterations and checkpoints). */
+  onEvent?: (event: TrainingEvent) => void;
+  signal?: AbortSignal;
+}
+
+/** Where an in-process run left its results. */
+export interface TrainLocallyResult {
+  directory: string;
+  events: TrainingEvent[];
+  /** The final checkpoint (safetensors + config.json, full Aquila vocabulary). */
+  checkpoint: string;
+  parameterCount: number;
+  /** Distinct token ids the model was trained on (its compact vocabulary). */
+  vocabularyUsed: number;
+}
+
+async function loadSequences(config: RunConfig, directory: string, signal: AbortSignal | undefined): Promise<TrainingSequence[]> {
+  const sequences: TrainingSequence[] = [];
+  if (config.data.sftFile !== undefined) {
+    const tokenizer = await loadAquilaTokenizer({ signal });
+    for await (const example of readSftExamples({ path: config.data.sftFile, tokenizer, maxLength: config.model.sequenceLength, signal })) sequences.push(example);
+    return sequences;
+  }
+  for (const { prefix } of config.data.blend) {
+    // One epoch of Megatron samples (numSamples 1 asks for a single epoch); the trainer cycles epochs itself.
+    const dataset = await openPretrainingDataset({ prefix, split: config.data.split, name: 'train', numSamples: 1, sequenceLength: config.model.sequenceLength - 1, seed: config.data.seed, cacheDirectory: join(directory, 'index-maps'), signal });
+    try {
+      for (let index = 0; index < dataset.length; index += 1) {
+        const tokens = await dataset.sample(index);
+        sequences.push({ inputIds: tokens, labels: tokens });
+      }
+    } finally {
+      await dataset.close();
+    }
+  }
+  return sequences;
+}
+
+/**
+ * Trains the config's model in this process on the CPU (`engine: local`): SFT from `data.sftFile` with
+ * FlagAI's loss mask, or pretraining samples from `data.blend`. The model learns over the token ids that
+ * occur in the data (a compact vocabulary, so a 2–5M-parameter model stays fast) and checkpoints are saved
+ * with the full vocabulary in HF LLaMA layout. Writes `run.json`, `events.jsonl` and
+ * `checkpoints/iter_NNNNNNN/`, so `readRunStatus` and `plotRun` work as for FlagScale runs.
+ */
+export async function trainLocally(options: TrainLocallyOptions): Promise<TrainLocallyResult> {
+  const { config, signal } = options;
+  const { model: shape } = config;
+  const layerParameters = shape.layers * (4 * shape.hiddenSize ** 2 + 3 * shape.hiddenSize * shape.ffnHiddenSize);
+  if (layerParameters > maximumLayerParameters) {
+    throw new RunConfigError(
+      `the local engine trains small models, and this one has ${layerParameters.toLocaleString('en-US')} weights in its layers; set model.layers, model.hiddenSize, model.attentionHeads and model.ffnHiddenSize (for example 4, 256, 4, 688) or use engine: flagscale`,
+      { path: 'model' },
+    );
+  }
+  const directory = config.output;
+  await mkdir(directory, { recursive: true });
+  const sequences = await loadSequences(config, directory, signal);
+  if (sequences.length === 0) throw new RunConfigError('the training data holds no example', { path: config.data.sftFile === undefined ? 'data.blend' : 'data.sftFile' });
+
+  // The compact vocabulary: every id of the data, in increasing order.
+  const seen = new Set<number>();
+  for (const { inputIds, labels } of sequences) {
+    for (const id of Array.from(inputIds)) seen.add(id);
+    for (const id of Array.from(labels)) if (id >= 0) seen.add(id);
+  }
+  const vocabulary = Int32Array.from([...seen].sort((a, b) => a - b));
+  const compactOf = new Map(Array.from(vocabulary, (id, index) => [id, index]));
+  const compact = sequences.map(({ inputIds, labels }) => ({
+    inputIds: Int32Array.from(inputIds, (id) => compactOf.get(id) as number),
+    labels: Int32Array.from(labels, (id) => (id < 0 ? id : (compactOf.get(id) as number))),
+  }));
+
+  const batchSize = config.batch.microBatchSize * config.batch.gradientAccumulationSteps;
+  const { schedule } = config;
+  const steps = schedule.trainIterations ?? Math.max(1, Math.ceil((schedule.trainSamples ?? (schedule.epochs ?? 1) * compact.length) / batchSize));
+  const warmupSteps = schedule.warmupSamples === undefined ? Math.floor((schedule.warmupFraction ?? 0) * steps) : Math.ceil(schedule.warmupSamples / batchSize);
+  const model = new LlamaModel({
+    shape: {
+      vocabSize: vocabulary.length,
+      hiddenSize: shape.hiddenSize,
+      intermediateSize: shape.ffnHiddenSize,
+      layers: shape.layers,
+      heads: shape.attentionHeads,
+      maxPositions: shape.sequenceLength,
+      rmsNormEpsilon: shape.normEpsilon,
+      ropeTheta: shape.ropeTheta,
+    },
+    seed: config.seed,
+  });
+  const record: LocalRunRecord = {
+    version: 1,
+    name: config.name,
+    engine: 'local',
+    task: config.task,
+    createdAt: new Date().toISOString(),
+    sequenceLength: shape.sequenceLength,
+    totalIterations: steps,
+    host: hostname(),
+    pid: process.pid,
+    state: 'launched',
+  };
+  await writeRunRecord(directory, record);
+  const eventsPath = join(directory, eventsFile);
+  await writeFile(eventsPath, '');
+  const events: TrainingEvent[] = [];
+  const report = async (event: TrainingEvent): Promise<void> => {
+    events.push(event);
+    await appendFile(eventsPath, `${JSON.stringify(event)}\n`);
+    options.onEvent?.(event);
+  };
+  const save = async (iteration: number): Promise<string> => {
+    const checkpoint = join(directory, 'checkpoints', `iter_${String(iteration).padStart(7, '0')}`);
+    await saveLlamaCheckpoint({ model, directory: checkpoint, vocabulary: { ids: vocabulary, size: shape.vocabSize }, bosTokenId: 100006, eosTokenId: 100007 });
+    await writeFile(join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), `${iteration}\n`);
+    await report({ type: 'checkpoint', iteration, path: checkpoint });
+    return checkpoint;
+  };
+  try {
+    await trainLlama({
+      model,
+      sequences: compact,
+      steps,
+      batchSize,
+      optimizer: config.optimizer,
+      schedule: { warmupSteps, style: schedule.decayStyle },
+      seed: config.seed,
+      signal,
+      onEvent: async (event) => {
+        await report(event);
+        if (event.iteration % config.checkpoints.saveInterval === 0 && event.iteration < steps) await save(event.iteration);
+      },
+    });
+    const checkpoint = await save(steps);
+    await writeRunRecord(directory, { ...record, state: 'finished' });
+    return { directory, events, checkpoint, parameterCount: model.parameterCount, vocabularyUsed: vocabulary.length };
+  } catch (error) {
+    await writeRunRecord(directory, { ...record, state: 'failed', error: error instanceof Error ? error.message : String(error) });
+    throw error;
+  }
+}
