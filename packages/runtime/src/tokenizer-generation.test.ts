@@ -1,4 +1,4 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { copyFile, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
@@ -11,33 +11,18 @@ import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 
 const fixtures = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
 
-/** A complete tiny GPT-2 layout (the 256 byte symbols, a few merges, `<s>` and `<|endoftext|>`): 264 ids. */
-function tinyVocabulary(): Record<string, number> {
-  const vocabulary: Record<string, number> = { '<|endoftext|>': 0 };
-  const symbols: string[] = [];
-  for (let byte = 0; byte < 256; byte++) {
-    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
-    symbols.push(printable ? String.fromCharCode(byte) : '');
-  }
-  let next = 256;
-  symbols.forEach((symbol, byte) => (symbols[byte] = symbol === '' ? String.fromCharCode(next++) : symbol));
-  [...symbols].sort().forEach((symbol, index) => (vocabulary[symbol] = index + 1));
-  for (const token of ['he', 'll', 'hell', 'hello', 'Ġw', 'Ġwo', '<s>']) vocabulary[token] = Object.keys(vocabulary).length;
-  return vocabulary;
-}
-
 let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
 let model: LanguageModel | undefined;
 const loaded = (): LanguageModel => model as LanguageModel;
 beforeAll(async () => {
   workspace = await temporaryDirectory('tokenizer');
   const checkpoint = join(workspace.path, 'checkpoint');
-  await writeRandomCheckpoint({ directory: checkpoint, shape: { ...tinyShapes.multiHead, vocabSize: 264 }, naming: 'hf', format: 'safetensors', seed: 3 });
-  await writeFile(join(checkpoint, 'vocab.json'), JSON.stringify(tinyVocabulary()));
-  await writeFile(join(checkpoint, 'merges.txt'), '#version: 0.2\nh e\nl l\nhe ll\nhell o\nĠ w\nĠw o\n');
-  await writeFile(join(checkpoint, 'special_tokens_map.json'), JSON.stringify({ bos_token: '<s>', eos_token: '<|endoftext|>' }));
-  const config = await convertCheckpoint({ checkpoint, output: join(workspace.path, 'onnx'), generation: { stopTokenIds: [] } });
-  expect(config.tokenizerFiles).toEqual(['vocab.json', 'merges.txt', 'special_tokens_map.json']);
+  // A tiny random model over Aquila's vocabulary, with the tokenizer files a real checkpoint carries.
+  await writeRandomCheckpoint({ directory: checkpoint, shape: { ...tinyShapes.multiHead, vocabSize: 100008 }, naming: 'hf', format: 'safetensors', seed: 3 });
+  await copyFile(join(fixtures, 'aquila-tokenizer/reconstructed/tokenizer.json'), join(checkpoint, 'tokenizer.json'));
+  await copyFile(join(fixtures, 'aquila-tokenizer/special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
+  const config = await convertCheckpoint({ checkpoint, output: join(workspace.path, 'onnx'), precision: 'int8', generation: { stopTokenIds: [] } });
+  expect(config.tokenizerFiles).toEqual(['tokenizer.json', 'special_tokens_map.json']);
   model = await LanguageModel.load({ path: join(workspace.path, 'onnx') });
 });
 afterAll(async () => {
@@ -50,7 +35,7 @@ describe('generation with the tokenizer files of the converted folder', () => {
     const tokenizer = loaded().tokenizer;
     expect(tokenizer).toBeDefined();
     for (const seed of [1, 2, 3]) {
-      const request = { prompt: 'hello world', maxNewTokens: 24, temperature: 1, seed };
+      const request = { prompt: '有多少辆汽车？', maxNewTokens: 24, temperature: 1, seed };
       let streamed = '';
       const ids: number[] = [];
       for await (const event of loaded().stream(request)) {

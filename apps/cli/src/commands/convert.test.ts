@@ -1,27 +1,22 @@
 import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { LanguageModel, writeRandomCheckpoint } from '@aquila/runtime';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { captureOutput } from './convert-capture.js';
 import { registerConvertCommand } from './convert.js';
 import { registerGenerateCommand } from './generate.js';
 
 const shape = { vocabSize: 64, hiddenSize: 64, intermediateSize: 128, layerCount: 1, headCount: 4, keyValueHeadCount: 2, headSize: 16, rmsNormEpsilon: 1e-5, ropeTheta: 10000, maxPositions: 32, tiedEmbeddings: false };
 
 function capture() {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const program = new Command().exitOverride().configureOutput({ writeErr: (text) => (err += text), writeOut: (text) => (out += text) });
-  registerConvertCommand(program, { stdout, stderr });
-  registerGenerateCommand(program, { stdout, stderr });
-  return { program, output: () => out, errors: () => err };
+  const context = captureOutput();
+  const program = new Command().exitOverride().configureOutput({ writeErr: (text) => context.stderr.write(text), writeOut: (text) => context.stdout.write(text) });
+  registerConvertCommand(program, context);
+  registerGenerateCommand(program, context);
+  return { program, output: context.output, errors: context.errors };
 }
 
 let directory: string;

@@ -4,9 +4,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { captureOutput } from './convert-capture.js';
 import { registerPullCommand } from './pull.js';
 
 const files: Record<string, Buffer> = { 'config.json': Buffer.from('{"hidden_size": 8}'), 'model.safetensors': Buffer.alloc(4096, 3) };
@@ -34,17 +34,12 @@ afterAll(async () => {
 });
 
 it('aquila pull downloads a repository with progress lines', async () => {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
+  const context = captureOutput();
   const program = new Command().exitOverride();
-  registerPullCommand(program, { stdout, stderr });
+  registerPullCommand(program, context);
   await program.parseAsync(['pull', 'org/tiny', '--out', directory, '--endpoint', endpoint], { from: 'user' });
-  expect(out).toBe(`pulled org/tiny@main into ${directory}: 2 files\n`);
-  expect(err).toMatch(/\[2\/2\] model.safetensors 100%/);
+  expect(context.output()).toBe(`pulled org/tiny@main into ${directory}: 2 files\n`);
+  expect(context.errors()).toMatch(/\[2\/2\] model.safetensors 100%/);
   expect(await readFile(join(directory, 'config.json'), 'utf8')).toBe('{"hidden_size": 8}');
   await expect(program.parseAsync(['pull', 'org/other', '--out', directory, '--endpoint', endpoint], { from: 'user' })).rejects.toThrow(/HTTP 404/);
 });

@@ -12,12 +12,24 @@ describe('StopStringMatcher', () => {
     expect(matcher.push('K]rest')).toEqual({ text: '', stopped: true });
   });
 
+  it('cuts at the earliest stop among those completed, even when a longer one started earlier', () => {
+    const matcher = new StopStringMatcher(['abc', 'b']);
+    expect(matcher.push('ab')).toEqual({ text: 'a', stopped: true });
+  });
+
   it('emits, over any chunking, exactly the text before the first stop string, never retracting', () => {
     const alphabet = fc.constantFrom('a', 'b', '#', '<', '/', ' ');
     fc.assert(
       fc.property(fc.array(fc.string({ unit: alphabet, maxLength: 4 }), { maxLength: 12 }), fc.array(fc.string({ unit: alphabet, minLength: 1, maxLength: 3 }), { maxLength: 3 }), (chunks, stops) => {
-        const text = chunks.join('');
-        const firstStop = Math.min(...stops.map((stop) => text.indexOf(stop)).filter((index) => index >= 0), Infinity);
+        // Generation ends after the first chunk that completes a stop string; the text is cut at the
+        // earliest stop occurrence in what has arrived by then.
+        let text = '';
+        let firstStop = Infinity;
+        for (const chunk of chunks) {
+          text += chunk;
+          firstStop = Math.min(...stops.map((stop) => text.indexOf(stop)).filter((index) => index >= 0), Infinity);
+          if (Number.isFinite(firstStop)) break;
+        }
         const expected = Number.isFinite(firstStop) ? text.slice(0, firstStop) : text;
         const matcher = new StopStringMatcher(stops);
         let emitted = '';
@@ -35,7 +47,7 @@ describe('StopStringMatcher', () => {
         expect(emitted).toBe(expected);
         expect(stopped).toBe(Number.isFinite(firstStop));
       }),
-      { numRuns: 500 },
+      { numRuns: 3000 },
     );
   });
 });
