@@ -6,7 +6,7 @@ export interface ReadParquetRowsOptions {
   path: string;
   /** Top-level columns to read; all must exist. */
   columns: readonly string[];
-  /** Rows decoded at a time; bounds memory. 4,096 by default. */
+  /** Most rows decoded at a time; bounds memory. Row groups up to this size are decoded whole (slicing one re-decodes it). 65,536 by default. */
   batchRows?: number;
   signal?: AbortSignal;
 }
@@ -39,16 +39,20 @@ export async function* readParquetRows(options: ReadParquetRowsOptions): AsyncGe
   if (missing.length > 0) {
     throw new SourceColumnsError(`${options.path}: the parquet schema has columns ${JSON.stringify([...topLevel])} but lacks ${JSON.stringify(missing)}. Is this the right file for this source?`);
   }
-  const rows = Number(metadata!.num_rows);
-  const batchRows = options.batchRows ?? 4096;
-  for (let rowStart = 0; rowStart < rows; rowStart += batchRows) {
-    options.signal?.throwIfAborted();
-    let batch: Record<string, unknown>[] = [];
-    try {
-      batch = await parquetReadObjects({ file, metadata: metadata!, compressors, columns: [...options.columns], rowStart, rowEnd: Math.min(rows, rowStart + batchRows) });
-    } catch (error) {
-      corrupt(error);
+  const batchRows = options.batchRows ?? 65_536;
+  let groupStart = 0;
+  for (const group of metadata!.row_groups) {
+    const groupEnd = groupStart + Number(group.num_rows);
+    for (let rowStart = groupStart; rowStart < groupEnd; rowStart += batchRows) {
+      options.signal?.throwIfAborted();
+      let batch: Record<string, unknown>[] = [];
+      try {
+        batch = await parquetReadObjects({ file, metadata: metadata!, compressors, columns: [...options.columns], rowStart, rowEnd: Math.min(groupEnd, rowStart + batchRows) });
+      } catch (error) {
+        corrupt(error);
+      }
+      for (let index = 0; index < batch.length; index++) yield { row: rowStart + index, value: batch[index]! };
     }
-    for (let index = 0; index < batch.length; index++) yield { row: rowStart + index, value: batch[index]! };
+    groupStart = groupEnd;
   }
 }
