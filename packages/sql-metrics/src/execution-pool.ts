@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ExecutionEngineError } from './errors.js';
 import type { ExecutionTask, ExecutionVerdict, WorkerReply, WorkerRequest } from './execution-task.js';
+import { QueryClock } from './internal/query-clock.js';
 import { sqlJsModule, type WasmModule } from './internal/sql-js.js';
 
 export interface ExecutionPoolOptions {
@@ -22,11 +23,8 @@ interface Pending {
 
 interface Slot {
   worker: Worker;
+  clock: QueryClock;
   current: Pending | undefined;
-  role: 'runs' | 'gold' | 'pred';
-  database: number;
-  predRuns: boolean | undefined;
-  timer: NodeJS.Timeout | undefined;
   lastDatabase: string | undefined;
   ready: boolean;
 }
@@ -35,8 +33,7 @@ interface Slot {
 // through tsx's loader, which a worker does not inherit.
 const source = import.meta.url.endsWith('.ts');
 
-function createWorker(module: WasmModule): Worker {
-  const workerData = { module };
+function createWorker(workerData: { module: WasmModule; clock: SharedArrayBuffer; origin: number }): Worker {
   if (!source) return new Worker(new URL('./execution-worker.js', import.meta.url), { workerData });
   const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'))).href;
   const worker = new URL('./execution-worker.ts', import.meta.url).href;
@@ -51,6 +48,8 @@ export class ExecutionPool {
   private readonly slots: Slot[] = [];
   private readonly queue: Pending[] = [];
   private readonly timeoutMs: number;
+  private readonly origin = Date.now();
+  private readonly watchdog: NodeJS.Timeout;
   private nextId = 0;
   private closed = false;
   private broken: ExecutionEngineError | undefined;
@@ -64,22 +63,26 @@ export class ExecutionPool {
     this.ready = sqlJsModule().then(
       (module) => {
         this.module = module;
-        if (!this.closed) for (let index = 0; index < size; index += 1) this.slots.push(this.spawn());
+        if (this.closed) return;
+        for (let index = 0; index < size; index += 1) {
+          const slot = { current: undefined, lastDatabase: undefined, ready: false } as Omit<Slot, 'worker' | 'clock'> as Slot;
+          this.startWorker(slot);
+          this.slots.push(slot);
+        }
       },
       (error: unknown) => {
         this.broken = new ExecutionEngineError(`sql.js could not be loaded: ${(error as Error).message}; is the sql.js dependency installed?`, { cause: error });
       },
     );
-  }
-
-  private spawn(): Slot {
-    const slot = { current: undefined, role: 'gold', database: 0, predRuns: undefined, timer: undefined, lastDatabase: undefined, ready: false } as Omit<Slot, 'worker'> as Slot;
-    this.startWorker(slot);
-    return slot;
+    this.watchdog = setInterval(() => this.watch(), Math.min(1000, Math.max(10, this.timeoutMs / 5)));
+    this.watchdog.unref();
   }
 
   private startWorker(slot: Slot): void {
-    const worker = createWorker(this.module as WasmModule);
+    // A fresh clock: a terminated worker may still write to the old one while it stops.
+    slot.clock = QueryClock.create(this.origin);
+    slot.clock.reset();
+    const worker = createWorker({ module: this.module as WasmModule, clock: slot.clock.buffer as SharedArrayBuffer, origin: this.origin });
     slot.worker = worker;
     slot.lastDatabase = undefined;
     slot.ready = false;
@@ -124,19 +127,20 @@ export class ExecutionPool {
       const [pending] = this.queue.splice(pick, 1);
       if (pending === undefined) continue;
       slot.current = pending;
-      slot.predRuns = pending.task.predRunsKnown;
       slot.lastDatabase = pending.task.databases[0];
-      slot.role = 'gold';
-      slot.database = 0;
-      // The timer starts with the first query, not while a fresh worker is still loading sql.js.
+      // The clock starts with the first query, not while a fresh worker is still loading sql.js.
+      slot.clock.reset();
       slot.worker.ref();
       slot.worker.postMessage({ type: 'task', id: pending.id, task: pending.task } satisfies WorkerRequest);
     }
   }
 
-  private arm(slot: Slot): void {
-    clearTimeout(slot.timer);
-    slot.timer = setTimeout(() => this.timeout(slot), this.timeoutMs);
+  private watch(): void {
+    for (const slot of this.slots) {
+      if (slot.current === undefined) continue;
+      const overdue = slot.clock.overdue(this.timeoutMs);
+      if (overdue !== undefined) this.abandon(slot, `timeout: the query ran longer than ${this.timeoutMs / 1000} s`, overdue);
+    }
   }
 
   private breakDown(error: Error): void {
@@ -154,38 +158,25 @@ export class ExecutionPool {
     }
     const pending = slot.current;
     if (pending === undefined || reply.id !== pending.id) return;
-    if (reply.type === 'query') {
-      slot.role = reply.role;
-      slot.database = reply.database;
-      this.arm(slot);
-    } else if (reply.type === 'runs') {
-      slot.predRuns = reply.predRuns;
-    } else {
-      this.settle(slot);
-      pending.resolve(reply.verdict);
-    }
+    this.settle(slot);
+    pending.resolve(reply.verdict);
   }
 
   private settle(slot: Slot): void {
-    clearTimeout(slot.timer);
-    slot.timer = undefined;
     slot.current = undefined;
     slot.worker.unref();
     this.dispatch();
   }
 
-  private timeout(slot: Slot): void {
-    this.abandon(slot, `timeout: the query ran longer than ${this.timeoutMs / 1000} s`);
-  }
-
   // A query ran too long or killed its worker: replace the worker and give the question its verdict.
-  private abandon(slot: Slot, why: string): void {
+  private abandon(slot: Slot, why: string, state = slot.clock.overdue(-Infinity)): void {
     const pending = slot.current;
     const old = slot.worker;
     this.startWorker(slot);
     void old.terminate();
     if (pending === undefined) return;
-    const { role, database, predRuns } = slot;
+    const role = state?.role ?? 'pred';
+    const predRuns = pending.task.predRunsKnown ?? state?.predRuns;
     if (role === 'runs') {
       // The prediction as given does not run; the execution check itself is retried.
       this.queue.unshift({ ...pending, task: { ...pending.task, predRunsKnown: false } });
@@ -194,14 +185,14 @@ export class ExecutionPool {
     }
     this.settle(slot);
     if (role === 'gold') pending.resolve({ exec: 0, predRuns: predRuns ?? false, goldError: why });
-    else pending.resolve({ exec: 0, predRuns: predRuns ?? database > 0, reason: why });
+    else pending.resolve({ exec: 0, predRuns: predRuns ?? (state?.database ?? 0) > 0, reason: why });
   }
 
   /** Terminates every worker; pending tasks are rejected. */
   async close(): Promise<void> {
     this.closed = true;
+    clearInterval(this.watchdog);
     await this.ready;
-    for (const slot of this.slots) clearTimeout(slot.timer);
     for (const pending of this.queue.splice(0)) pending.reject(new ExecutionEngineError('the execution pool was closed before this task ran'));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }

@@ -33,8 +33,4 @@ export interface ExecutionVerdict {
 }
 
 export type WorkerRequest = { type: 'task'; id: number; task: ExecutionTask };
-export type WorkerReply =
-  | { type: 'ready' }
-  | { type: 'query'; id: number; role: 'runs' | 'gold' | 'pred'; database: number }
-  | { type: 'runs'; id: number; predRuns: boolean }
-  | { type: 'verdict'; id: number; verdict: ExecutionVerdict };
+export type WorkerReply = { type: 'ready' } | { type: 'verdict'; id: number; verdict: ExecutionVerdict };

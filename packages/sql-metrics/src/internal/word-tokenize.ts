@@ -17,16 +17,18 @@ const startingQuotes: readonly Rule[] = [
   [new RegExp(`(')(?!re|ve|ll|m|t|s|d|n)([${pythonWord}])(?=[^${pythonWord}]|$)`, 'giu'), '$1 $2'],
 ];
 
-const punctuation: readonly Rule[] = [
-  [new RegExp(`([^.])(\\.)([\\])}>"']*)[${pythonSpace}]*$`, 'u'), '$1 $2 $3 '],
-  [/([:,])([^\p{Nd}])/gu, ' $1 $2'],
-  [/([:,])$/u, ' $1 '],
-  [/\.{2,}/gu, ' $& '],
-  [/[;@#$%&]/gu, ' $& '],
-  [new RegExp(`([^.])(\\.)([\\])}>"']*)[${pythonSpace}]*$`, 'u'), '$1 $2$3 '],
-  [/[?!]/gu, ' $& '],
-  [/([^'])' /gu, "$1 ' "],
-  [/[*]/gu, ' $& '],
+// Each rule carries a cheap test of the characters it needs: most cannot fire on typical SQL (same output).
+const finalPeriod = new RegExp(`([^.])(\\.)([\\])}>"']*)[${pythonSpace}]*$`, 'u');
+const punctuation: readonly (readonly [RegExp, string, (text: string) => boolean])[] = [
+  [finalPeriod, '$1 $2 $3 ', (text) => text.includes('.')],
+  [/([:,])([^\p{Nd}])/gu, ' $1 $2', (text) => text.includes(',') || text.includes(':')],
+  [/([:,])$/u, ' $1 ', (text) => text.endsWith(',') || text.endsWith(':')],
+  [/\.{2,}/gu, ' $& ', (text) => text.includes('..')],
+  [/[;@#$%&]/gu, ' $& ', (text) => /[;@#$%&]/.test(text)],
+  [finalPeriod, '$1 $2$3 ', (text) => text.includes('.')],
+  [/[?!]/gu, ' $& ', (text) => text.includes('?') || text.includes('!')],
+  [/([^'])' /gu, "$1 ' ", (text) => text.includes("'")],
+  [/[*]/gu, ' $& ', (text) => text.includes('*')],
 ];
 
 const parensBrackets: Rule = [/[\][(){}<>]/gu, ' $& '];
@@ -53,16 +55,14 @@ const contractions: readonly RegExp[] = [
   new RegExp(` ('t)(was)${endWord}`, 'giu'),
 ];
 
-// Most rules cannot fire on typical SQL; a cheap test of the characters they need skips them (same output).
 const mayQuote = /[«“‘„`"'»”’]/;
-const mayPunctuate = /[.:,;@#$%&?!'*]/;
 const mayContract = /can|d'ye|gim|gon|got|lem|more|wan|'t/i;
 
 function treebankTokenize(sentence: string): string[] {
   let text = sentence;
   const quotes = mayQuote.test(text);
   if (quotes) for (const [pattern, replacement] of startingQuotes) text = text.replace(pattern, replacement);
-  if (mayPunctuate.test(text)) for (const [pattern, replacement] of punctuation) text = text.replace(pattern, replacement);
+  for (const [pattern, replacement, applies] of punctuation) if (applies(text)) text = text.replace(pattern, replacement);
   text = text.replace(parensBrackets[0], parensBrackets[1]);
   if (text.includes('--')) text = text.replace(doubleDashes[0], doubleDashes[1]);
   text = ` ${text} `;
@@ -76,7 +76,9 @@ function treebankTokenize(sentence: string): string[] {
 // abbreviation and orthographic heuristics are not modelled (no Spider or CSpider query has such a period).
 const sentenceBreak = new RegExp(`(?<=[^.${pythonSpace}]\\.)[${pythonSpace}]+(?=[^${pythonSpace}])`, 'u');
 
+const mayBreak = new RegExp(`\\.[${pythonSpace}]`, 'u');
+
 /** NLTK `word_tokenize` as Spider's evaluator calls it. */
 export function wordTokenize(text: string): string[] {
-  return text.split(sentenceBreak).flatMap(treebankTokenize);
+  return mayBreak.test(text) ? text.split(sentenceBreak).flatMap(treebankTokenize) : treebankTokenize(text);
 }
