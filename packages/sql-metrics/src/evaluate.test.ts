@@ -120,7 +120,7 @@ describe('evaluate', () => {
     await expect(run({ gold: write('gold-blank.sql', 'SELECT name FROM singer\tconcert_singer\n\nSELECT 1\tconcert_singer\n'), pred: write('pred-3.sql', 'a\nb\nc\n') })).rejects.toThrow(/gold-blank\.sql:2: blank line/);
     await expect(run({ gold: write('gold-notab.sql', 'SELECT name FROM singer\tconcert_singer\nSELECT name FROM singer\n') })).rejects.toThrow(/gold-notab\.sql:2:/);
     await expect(run({ pred: write('pred-latin1.sql', Buffer.from('SELECT name FROM singer\nSELECT name FROM singer WHERE name = "caf\xe9"\n', 'latin1')) })).rejects.toThrow(/pred-latin1\.sql:2: .*not valid UTF-8/);
-    await expect(run({ db: join(directory, 'no-such-folder') })).rejects.toThrow(/no-such-folder/);
+    await expect(run({ db: join(directory, 'no-such-folder') })).rejects.toThrow(/gold-ok\.sql:1: db_id "concert_singer": .*no-such-folder/);
     await expect(run({ gold: write('gold-unknown.sql', 'SELECT 1\tconcert_singer\nSELECT 1\tno_such_db\n') })).rejects.toThrow(SchemaError);
     await expect(run({ tables: write('tables-bad.json', '[{"db_id": "x",\n "table_names_original": [}]') })).rejects.toThrow(/tables-bad\.json:2: tables.json is not valid JSON/);
     await expect(run({ tables: write('tables-shape.json', '[{"db_id": "concert_singer"}]') })).rejects.toThrow(/entry 0 is not a Spider schema/);

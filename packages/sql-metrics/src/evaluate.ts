@@ -100,7 +100,13 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     const source = options.schemaSource ?? 'auto';
     if (source === 'sqlite' && !existsSync(path)) throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
     schemas.set(question.database, source === 'tables' || !existsSync(path) ? schemaFromTablesJson(entry) : await schemaFromSqlite({ path, foreignKeyMap: foreignKeyMap(entry) }));
-    if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) files.set(question.database, databaseFiles(join(options.db, question.database)));
+    if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) {
+      try {
+        files.set(question.database, databaseFiles(join(options.db, question.database)));
+      } catch (error) {
+        throw new EvaluationInputError(`${options.gold}:${question.line}: db_id "${question.database}": ${(error as Error).message}`, { cause: error });
+      }
+    }
   }
 
   const pool = needsExec || (checkRuns && files.size > 0) ? new ExecutionPool({ ...(options.workers === undefined ? {} : { workers: options.workers }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
