@@ -94,6 +94,24 @@ describe('LanguageModel generation', () => {
     expect(result.finishReason).toBe('stop');
   });
 
+  it('reports log probabilities consistent with greedy choice, and the queue load', async () => {
+    const events = await collect(loaded().stream({ promptIds: [5, 6], maxNewTokens: 4, topLogprobs: 3 }));
+    for (const event of events) {
+      if (event.type !== 'token-delta') continue;
+      const top = event.topLogprobs ?? [];
+      expect(top).toHaveLength(3);
+      expect(top[0]).toEqual({ tokenId: event.tokenId, logprob: event.logprob });
+      expect(event.logprob).toBeLessThan(0);
+      expect(top[1]?.logprob).toBeLessThanOrEqual(top[0]?.logprob as number);
+      expect(top[2]?.logprob).toBeLessThanOrEqual(top[1]?.logprob as number);
+    }
+    const requests = [1, 2, 3, 4, 5, 6].map((token) => loaded().generate({ promptIds: [token], maxNewTokens: 3 }));
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(loaded().load.running + loaded().load.waiting).toBe(6);
+    await Promise.all(requests);
+    expect(loaded().load).toEqual({ running: 0, waiting: 0 });
+  });
+
   it('runs logits processors before sampling', async () => {
     const free = await loaded().generate({ promptIds: [5, 6], maxNewTokens: 6 });
     const banned = free.tokenIds[0] as number;

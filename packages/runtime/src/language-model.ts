@@ -60,6 +60,11 @@ export class LanguageModel {
     return new LanguageModel(config, tokenizer, decoder, scheduler);
   }
 
+  /** How busy the model is: sequences decoding now, and requests queued behind a full batch (for metrics and back-pressure). */
+  get load(): { running: number; waiting: number } {
+    return this.scheduler.load;
+  }
+
   private promptIds(request: GenerationRequest): readonly number[] {
     if (request.promptIds) return request.promptIds;
     if (request.prompt === undefined) throw new GenerationOptionsError('a request needs `prompt` (text) or `promptIds`.');
@@ -85,6 +90,8 @@ export class LanguageModel {
       ...Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)),
     };
     validateSamplingOptions(options);
+    const topLogprobs = request.topLogprobs ?? 0;
+    if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 100) throw new GenerationOptionsError(`topLogprobs must be an integer from 0 to 100, got ${topLogprobs}.`);
     const maxNewTokens = request.maxNewTokens ?? generation.maxNewTokens;
     if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new GenerationOptionsError(`maxNewTokens must be a positive integer, got ${maxNewTokens}.`);
     const stopStrings = request.stopStrings ?? generation.stopStrings;

@@ -28,6 +28,27 @@ interface Sequence {
   cancelled: boolean;
 }
 
+/** Log-softmax of `logits` at `token`, and the `top` most likely tokens (logits already penalised, unscaled). */
+function logProbabilities(logits: Float32Array, token: number, top: number): { logprob: number; topLogprobs?: { tokenId: number; logprob: number }[] } {
+  let largest = -Infinity;
+  for (const value of logits) if (value > largest) largest = value;
+  let total = 0;
+  for (const value of logits) total += Math.exp(value - largest);
+  const normaliser = largest + Math.log(total);
+  const logprob = (logits[token] as number) - normaliser;
+  if (top <= 0) return { logprob };
+  const best: number[] = [];
+  for (let index = 0; index < logits.length; index++) {
+    const value = logits[index] as number;
+    if (best.length === top && value <= (logits[best[top - 1] as number] as number)) continue;
+    let position = best.length;
+    while (position > 0 && (logits[best[position - 1] as number] as number) < value) position--;
+    best.splice(position, 0, index);
+    if (best.length > top) best.pop();
+  }
+  return { logprob, topLogprobs: best.map((tokenId) => ({ tokenId, logprob: (logits[tokenId] as number) - normaliser })) };
+}
+
 export interface BatchSchedulerOptions {
   decoder: OnnxDecoder;
   shape: ModelShape;
@@ -47,6 +68,11 @@ export class BatchScheduler {
   private readonly active: Sequence[] = [];
   private readonly cache: KeyValueCache;
   private running = false;
+
+  /** Sequences in the running batch, and requests waiting for a place in it. */
+  get load(): { running: number; waiting: number } {
+    return { running: this.active.length, waiting: this.waiting.length };
+  }
 
   constructor(private readonly options: BatchSchedulerOptions) {
     const { shape } = options;
@@ -120,6 +146,7 @@ export class BatchScheduler {
     for (const processor of options.logitsProcessors ?? []) processor({ logits, tokenIds: sequence.tokenIds, promptLength: sequence.request.promptIds.length });
     const token = sampleToken({ ...options, logits, tokenIds: sequence.tokenIds, random: sequence.random });
     if (sequence.request.stopTokenIds.has(token)) return this.finish(sequence, 'stop', false);
+    const probabilities = logProbabilities(logits, token, options.topLogprobs ?? 0);
     sequence.tokenIds.push(token);
     sequence.generated += 1;
     let text = '';
@@ -127,11 +154,11 @@ export class BatchScheduler {
       const matched = sequence.matcher.push(sequence.textDecoder.push(token));
       text = matched.text;
       if (matched.stopped) {
-        sequence.channel.push({ type: 'token-delta', tokenId: token, text });
+        sequence.channel.push({ type: 'token-delta', tokenId: token, text, ...probabilities });
         return this.finish(sequence, 'stop', true);
       }
     }
-    sequence.channel.push({ type: 'token-delta', tokenId: token, text });
+    sequence.channel.push({ type: 'token-delta', tokenId: token, text, ...probabilities });
     if (sequence.generated >= sequence.request.maxNewTokens || sequence.tokenIds.length >= this.options.shape.maxPositions) this.finish(sequence, 'length', false);
   }
 

@@ -18,6 +18,8 @@ export interface GenerationOptions extends SamplingOptions {
   stopStrings?: readonly string[];
   /** Run on every step's logits, in order, before sampling. */
   logitsProcessors?: readonly LogitsProcessor[];
+  /** Also report this many most likely alternatives (with log probabilities) on each token; default 0. */
+  topLogprobs?: number;
   /** Keep special tokens' text (e.g. `</s>`) in the output; default false. */
   keepSpecialTokens?: boolean;
   signal?: AbortSignal;
@@ -37,6 +39,13 @@ export interface TokenDeltaEvent {
   type: 'token-delta';
   tokenId: number;
   text: string;
+  /**
+   * The token's log probability under the model: log-softmax of the logits after the logits processors
+   * and the repetition penalty, before temperature and the top-k/top-p filters (as OpenAI's `logprobs`).
+   */
+  logprob: number;
+  /** The `topLogprobs` most likely tokens of this step, most likely first (only when asked for). */
+  topLogprobs?: { tokenId: number; logprob: number }[];
 }
 
 export interface GenerationEndEvent {
