@@ -1,31 +1,98 @@
 // Float32 kernels of the in-process trainer. Matrices are row-major; a linear layer's weight is
 // [out, in] (PyTorch's layout), so y = x · Wᵀ reads both operands along contiguous rows.
 
+// The kernels below work on four outputs (or rows) at once, so each value loaded from memory feeds four
+// multiply-adds; in V8 that doubles the rate of the one-at-a-time loops.
+
 /** y[r, o] = Σᵢ x[r, i] · w[o, i]. */
 export function linear(x: Float32Array, w: Float32Array, y: Float32Array, rows: number, inputs: number, outputs: number): void {
   for (let row = 0; row < rows; row += 1) {
     const xOffset = row * inputs;
-    for (let output = 0; output < outputs; output += 1) {
+    const yOffset = row * outputs;
+    let output = 0;
+    for (; output + 3 < outputs; output += 4) {
+      const w0 = output * inputs;
+      const w1 = w0 + inputs;
+      const w2 = w1 + inputs;
+      const w3 = w2 + inputs;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let index = 0; index < inputs; index += 1) {
+        const value = x[xOffset + index] as number;
+        s0 += value * (w[w0 + index] as number);
+        s1 += value * (w[w1 + index] as number);
+        s2 += value * (w[w2 + index] as number);
+        s3 += value * (w[w3 + index] as number);
+      }
+      y[yOffset + output] = s0;
+      y[yOffset + output + 1] = s1;
+      y[yOffset + output + 2] = s2;
+      y[yOffset + output + 3] = s3;
+    }
+    for (; output < outputs; output += 1) {
       const wOffset = output * inputs;
       let sum = 0;
       for (let index = 0; index < inputs; index += 1) sum += (x[xOffset + index] as number) * (w[wOffset + index] as number);
-      y[row * outputs + output] = sum;
+      y[yOffset + output] = sum;
     }
   }
 }
 
 /** dx += dy · W and dW += dyᵀ · x for y = x · Wᵀ. */
 export function linearBackward(dy: Float32Array, x: Float32Array, w: Float32Array, dx: Float32Array, dw: Float32Array, rows: number, inputs: number, outputs: number): void {
+  // dx[r, i] += Σₒ dy[r, o] · w[o, i], four outputs per pass over the row.
   for (let row = 0; row < rows; row += 1) {
+    const xOffset = row * inputs;
+    const yOffset = row * outputs;
+    let output = 0;
+    for (; output + 3 < outputs; output += 4) {
+      const g0 = dy[yOffset + output] as number;
+      const g1 = dy[yOffset + output + 1] as number;
+      const g2 = dy[yOffset + output + 2] as number;
+      const g3 = dy[yOffset + output + 3] as number;
+      if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0) continue;
+      const w0 = output * inputs;
+      const w1 = w0 + inputs;
+      const w2 = w1 + inputs;
+      const w3 = w2 + inputs;
+      for (let index = 0; index < inputs; index += 1) {
+        dx[xOffset + index] = (dx[xOffset + index] as number) + g0 * (w[w0 + index] as number) + g1 * (w[w1 + index] as number) + g2 * (w[w2 + index] as number) + g3 * (w[w3 + index] as number);
+      }
+    }
+    for (; output < outputs; output += 1) {
+      const gradient = dy[yOffset + output] as number;
+      const wOffset = output * inputs;
+      for (let index = 0; index < inputs; index += 1) dx[xOffset + index] = (dx[xOffset + index] as number) + gradient * (w[wOffset + index] as number);
+    }
+  }
+  // dw[o, i] += Σᵣ dy[r, o] · x[r, i], four rows per pass over the weight row.
+  let row = 0;
+  for (; row + 3 < rows; row += 4) {
+    const x0 = row * inputs;
+    const x1 = x0 + inputs;
+    const x2 = x1 + inputs;
+    const x3 = x2 + inputs;
+    for (let output = 0; output < outputs; output += 1) {
+      const g0 = dy[row * outputs + output] as number;
+      const g1 = dy[(row + 1) * outputs + output] as number;
+      const g2 = dy[(row + 2) * outputs + output] as number;
+      const g3 = dy[(row + 3) * outputs + output] as number;
+      if (g0 === 0 && g1 === 0 && g2 === 0 && g3 === 0) continue;
+      const wOffset = output * inputs;
+      for (let index = 0; index < inputs; index += 1) {
+        dw[wOffset + index] = (dw[wOffset + index] as number) + g0 * (x[x0 + index] as number) + g1 * (x[x1 + index] as number) + g2 * (x[x2 + index] as number) + g3 * (x[x3 + index] as number);
+      }
+    }
+  }
+  for (; row < rows; row += 1) {
     const xOffset = row * inputs;
     for (let output = 0; output < outputs; output += 1) {
       const gradient = dy[row * outputs + output] as number;
       if (gradient === 0) continue;
       const wOffset = output * inputs;
-      for (let index = 0; index < inputs; index += 1) {
-        dx[xOffset + index] = (dx[xOffset + index] as number) + gradient * (w[wOffset + index] as number);
-        dw[wOffset + index] = (dw[wOffset + index] as number) + gradient * (x[xOffset + index] as number);
-      }
+      for (let index = 0; index < inputs; index += 1) dw[wOffset + index] = (dw[wOffset + index] as number) + gradient * (x[xOffset + index] as number);
     }
   }
 }

@@ -189,31 +189,41 @@ export class LlamaModel {
     const finalInverseRms = new Float32Array(rows);
     rmsNorm(hidden, this.#finalNorm.values, finalNormed, finalInverseRms, rows, width, epsilon);
 
-    // Logits row by row: position t predicts labels[t + 1].
+    // Logits in chunks of rows (position t predicts labels[t + 1]), so the head's kernels see several rows.
     const dFinal = new Float32Array(rows * width);
-    const logits = new Float64Array(vocabSize);
-    const dLogits = new Float32Array(vocabSize);
+    const chunk = 16;
+    const logits = new Float32Array(chunk * vocabSize);
     let lossSum = 0;
     let tokens = 0;
-    for (let row = 0; row + 1 < rows; row += 1) {
-      const target = labels[row + 1] as number;
-      if (target === ignoreIndex) continue;
-      if (!Number.isInteger(target) || target < 0 || target >= vocabSize) throw new RangeError(`label ${target} at position ${row + 1} is outside the vocabulary of ${vocabSize}`);
-      const input = finalNormed.subarray(row * width, (row + 1) * width);
-      let max = Number.NEGATIVE_INFINITY;
-      for (let token = 0; token < vocabSize; token += 1) {
-        let dot = 0;
-        const offset = token * width;
-        for (let index = 0; index < width; index += 1) dot += (input[index] as number) * (this.#head.values[offset + index] as number);
-        logits[token] = dot;
-        if (dot > max) max = dot;
+    for (let start = 0; start + 1 < rows; start += chunk) {
+      const count = Math.min(chunk, rows - 1 - start);
+      const inputs = finalNormed.subarray(start * width, (start + count) * width);
+      linear(inputs, this.#head.values, logits, count, width, vocabSize);
+      for (let row = 0; row < count; row += 1) {
+        const target = labels[start + row + 1] as number;
+        const offset = row * vocabSize;
+        if (target === ignoreIndex) {
+          logits.fill(0, offset, offset + vocabSize);
+          continue;
+        }
+        if (!Number.isInteger(target) || target < 0 || target >= vocabSize) throw new RangeError(`label ${target} at position ${start + row + 1} is outside the vocabulary of ${vocabSize}`);
+        let max = Number.NEGATIVE_INFINITY;
+        for (let token = 0; token < vocabSize; token += 1) max = Math.max(max, logits[offset + token] as number);
+        const targetLogit = logits[offset + target] as number;
+        // The logits become their gradient: softmax minus the one-hot target.
+        let total = 0;
+        for (let token = 0; token < vocabSize; token += 1) {
+          const weight = Math.exp((logits[offset + token] as number) - max);
+          logits[offset + token] = weight;
+          total += weight;
+        }
+        lossSum += Math.log(total) + max - targetLogit;
+        tokens += 1;
+        const inverse = 1 / total;
+        for (let token = 0; token < vocabSize; token += 1) logits[offset + token] = (logits[offset + token] as number) * inverse;
+        logits[offset + target] = (logits[offset + target] as number) - 1;
       }
-      let total = 0;
-      for (let token = 0; token < vocabSize; token += 1) total += Math.exp((logits[token] as number) - max);
-      lossSum += Math.log(total) + max - (logits[target] as number);
-      tokens += 1;
-      for (let token = 0; token < vocabSize; token += 1) dLogits[token] = Math.exp((logits[token] as number) - max) / total - (token === target ? 1 : 0);
-      linearBackward(dLogits, input, this.#head.values, dFinal.subarray(row * width, (row + 1) * width), this.#head.gradient, 1, width, vocabSize);
+      linearBackward(logits, inputs, this.#head.values, dFinal.subarray(start * width, (start + count) * width), this.#head.gradient, count, width, vocabSize);
     }
     if (tokens === 0) return { lossSum: 0, tokens: 0 };
 
