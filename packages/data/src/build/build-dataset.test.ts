@@ -36,6 +36,28 @@ describe('SQL validation in PGlite (PostgreSQL sources)', () => {
     expect(await validator.validate(record('CREATE TABLE "t3" ("x" nosuchtype)', 'SELECT "x" FROM "t3"'))).toEqual({ ok: false, reason: 'invalid-schema', detail: 'type "nosuchtype" does not exist' });
   });
 
+  it('a batch gives the same verdicts as one record at a time, across clashing table names and failures', async () => {
+    const a = 'CREATE TABLE "b1" ("a" text, "no" real);';
+    const b = 'CREATE TABLE "b1" ("z" text);';
+    const c = 'CREATE TABLE "b2" ("q" text); CREATE TABLE "b3" ("r" int, "s" text)';
+    const records = [
+      record(a, 'SELECT "a" FROM "b1" WHERE "no" > 1'),
+      record(c, 'SELECT "q", "s" FROM "b2" JOIN "b3" ON "q" = "s"'),
+      record(b, 'SELECT "z" FROM "b1"'),
+      record(a, 'SELECT "z" FROM "b1"'),
+      record(c, 'SELECT "r" FROM "b3" WHERE "s" = \'x;y\''),
+      record('CREATE TABLE "b4" ("x" nosuchtype)', 'SELECT 1'),
+      record(b, 'SELECT "z" FROM "b1"; DROP TABLE "b1"'),
+      record(c, 'SELECT "q" FROM "b2" -- comment'),
+      record(a, 'SELECT "a" FROM "b1" WHERE "a" > 3'),
+    ];
+    const batched = await validator.validateBatch(records);
+    const single = [];
+    for (const entry of records) single.push(await validator.validate(entry));
+    expect(batched).toEqual(single);
+    expect(batched.map((result) => (result.ok ? 'ok' : result.reason))).toEqual(['ok', 'ok', 'ok', 'invalid-sql', 'ok', 'invalid-schema', 'multiple-statements', 'ok', 'invalid-sql']);
+  });
+
   it('a later schema reusing a table name replaces it; DDL the view rewrite cannot read runs as written', async () => {
     expect(await validator.validate(record('CREATE TABLE "t1" ("b" text);', 'SELECT "b" FROM "t1"'))).toMatchObject({ ok: true });
     expect(await validator.validate(record('CREATE TABLE "t1" ("a" text, "no" real);', 'SELECT "b" FROM "t1"'))).toMatchObject({ ok: false, reason: 'invalid-sql' });

@@ -38,6 +38,7 @@ export interface BuildDatasetOptions {
 }
 
 const examplesPerReason = 5;
+const validationBatch = 256;
 
 /**
  * Reads every configured source, cleans, filters, deduplicates and validates the records, and writes the
@@ -77,6 +78,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
     durationMs: 0,
   };
   const examples = new Map<DropReason, number>();
+  let pending: { record: DatasetRecord; where: { file: string; line?: number; row?: number }; report: SourceReport; drop: (dropped: DroppedRecord) => void }[] = [];
 
   async function abortAll(): Promise<void> {
     await Promise.all([...Object.values(writers).map((writer) => writer.abort()), megatron?.abort(), sftMegatron?.abort()]);
@@ -123,7 +125,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
           continue;
         }
         const where = { file: source.path, ...positionOf(event.record.id, adapter.format) };
-        let record = cleanRecord(event.record);
+        const record = cleanRecord(event.record);
         if (filters.excludeNonCommercial === true && isNonCommercialLicence(record.licence)) {
           drop({ reason: 'non-commercial-licence', ...where, detail: record.licence });
           continue;
@@ -143,23 +145,10 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
             continue;
           }
         }
-        if (filters.validate !== false) {
-          const validation = await validator.validate(record);
-          if (!validation.ok) {
-            drop({ reason: validation.reason, ...where, detail: validation.detail });
-            continue;
-          }
-          if (!validation.validated && record.task === 'text-to-sql') report.unvalidated++;
-          if (validation.sql !== record.sql) {
-            report.rewrittenStrings++;
-            record = { ...record, sql: validation.sql };
-          }
-        }
-        current.kept++;
-        report.totals.kept++;
-        report.licences[record.licence] = (report.licences[record.licence] ?? 0) + 1;
-        await writeRecord(record);
+        pending.push({ record, where, report: current, drop });
+        if (pending.length >= validationBatch) await flushPending();
       }
+      await flushPending();
     }
     options.onProgress?.({ stage: 'finish', source: '', read: report.totals.read, kept: report.totals.kept });
     for (const [name, writer] of Object.entries(writers)) {
@@ -178,6 +167,33 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
   await writeFile(path('report.json'), `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(path('report.html'), renderBuildReportHtml(report));
   return report;
+
+  // Records wait here between dedupe and validation, so the validator can check them in batches.
+  async function flushPending(): Promise<void> {
+    if (pending.length === 0) return;
+    const batch = pending;
+    pending = [];
+    const validations = filters.validate === false ? undefined : await validator.validateBatch(batch.map((entry) => entry.record));
+    for (const [index, entry] of batch.entries()) {
+      let { record } = entry;
+      const validation = validations?.[index];
+      if (validation !== undefined) {
+        if (!validation.ok) {
+          entry.drop({ reason: validation.reason, ...entry.where, detail: validation.detail });
+          continue;
+        }
+        if (!validation.validated && record.task === 'text-to-sql') report.unvalidated++;
+        if (validation.sql !== record.sql) {
+          report.rewrittenStrings++;
+          record = { ...record, sql: validation.sql };
+        }
+      }
+      entry.report.kept++;
+      report.totals.kept++;
+      report.licences[record.licence] = (report.licences[record.licence] ?? 0) + 1;
+      await writeRecord(record);
+    }
+  }
 
   async function writeRecord(record: DatasetRecord): Promise<void> {
     await writers.records?.write(record);

@@ -10,6 +10,8 @@ export type SqlValidation =
 export interface SqlValidator {
   /** Checks the record's SQL against its own schema; SQLite-dialect SQL comes back with double-quoted strings made single-quoted. */
   validate(record: DatasetRecord): Promise<SqlValidation>;
+  /** The same for many records, in order; PostgreSQL records are checked in a few round trips per batch. */
+  validateBatch(records: readonly DatasetRecord[]): Promise<SqlValidation[]>;
   close(): Promise<void>;
 }
 
@@ -27,6 +29,22 @@ function message(error: unknown): string {
 function schemaStatements(schema: string): string[] {
   const statements = parseCreateTables(schema).map((table) => table.statement);
   return statements.length > 0 ? statements : [schema];
+}
+
+/**
+ * Whether `sql` must be checked on its own rather than inside a batched `PREPARE`: a `;` outside quotes
+ * (several statements), a comment or a dollar quote could end or hide the PREPARE's statement.
+ */
+function needsOwnCheck(sql: string): boolean {
+  let quote = '';
+  for (let index = 0; index < sql.length; index++) {
+    const character = sql[index]!;
+    if (quote !== '') {
+      if (character === quote) quote = '';
+    } else if (character === "'" || character === '"') quote = character;
+    else if (character === ';' || character === '$' || (character === '-' && sql[index + 1] === '-') || (character === '/' && sql[index + 1] === '*')) return true;
+  }
+  return quote !== '';
 }
 
 /**
@@ -180,11 +198,12 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     return entry;
   }
 
-  async function validatePostgres(record: DatasetRecord): Promise<SqlValidation> {
+  function openPostgres(): Promise<PGlite> {
     postgresDatabase ??= import('@electric-sql/pglite').then(({ PGlite }) => PGlite.create());
-    const pg = await postgresDatabase;
-    const entry = await postgresEntry(pg, record.schema);
-    if ('error' in entry) return { ok: false, reason: 'invalid-schema', detail: entry.error };
+    return postgresDatabase;
+  }
+
+  async function describePostgres(pg: PGlite, record: DatasetRecord): Promise<SqlValidation> {
     try {
       await pg.describeQuery(record.sql);
       return { ok: true, sql: record.sql, validated: true };
@@ -194,11 +213,112 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     }
   }
 
+  const relationNames = new Map<string, string[]>();
+  function namesOf(schema: string): string[] {
+    let names = relationNames.get(schema);
+    if (names === undefined) {
+      names = postgresViews(schema).names.map((name) => name.toLowerCase());
+      if (relationNames.size > cacheSize) relationNames.clear();
+      relationNames.set(schema, names);
+    }
+    return names;
+  }
+
+  /**
+   * Validates PostgreSQL records a run at a time, where a run's schemas share no relation name: the run's
+   * new schemas are created in one round trip and its queries checked by one `PREPARE …; DEALLOCATE ALL`
+   * round trip (PGlite's per-call cost dominates otherwise). A failing round trip falls back to one call per
+   * schema or query, to find which one failed and why.
+   */
+  async function validatePostgresRun(pg: PGlite, records: DatasetRecord[]): Promise<SqlValidation[]> {
+    const fresh = [...new Set(records.map((record) => record.schema))].filter((schema) => !postgres.has(schema));
+    if (postgres.size + fresh.length > cacheSize) {
+      // Start afresh rather than dropping relations one by one: one round trip.
+      await pg.exec('DROP SCHEMA public CASCADE; CREATE SCHEMA public;');
+      postgres.clear();
+      postgresRelations.clear();
+      fresh.splice(0, fresh.length, ...new Set(records.map((record) => record.schema)));
+    }
+    if (fresh.length > 1) {
+      const statements = fresh.map((schema) => {
+        const { names, sql } = postgresViews(schema);
+        const drops = names.filter((name) => postgresRelations.has(name.toLowerCase())).map((name) => `DROP VIEW IF EXISTS "${name.replaceAll('"', '""')}" CASCADE; DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}" CASCADE;`);
+        return `${drops.join('')}${sql}`;
+      });
+      try {
+        await pg.exec(statements.join('\n'));
+        for (const schema of fresh) {
+          for (const name of namesOf(schema)) {
+            const owner = postgresRelations.get(name);
+            if (owner !== undefined && owner !== schema) postgres.delete(owner);
+            postgresRelations.set(name, schema);
+          }
+          postgres.set(schema, { schema: 'public' });
+        }
+      } catch {
+        // One of them is invalid: the one-by-one path below finds which.
+      }
+    }
+    const results: (SqlValidation | undefined)[] = [];
+    const batched: number[] = [];
+    for (const [index, record] of records.entries()) {
+      const entry = await postgresEntry(pg, record.schema);
+      if ('error' in entry) results[index] = { ok: false, reason: 'invalid-schema', detail: entry.error };
+      else if (needsOwnCheck(record.sql)) results[index] = await describePostgres(pg, record);
+      else batched.push(index);
+    }
+    if (batched.length > 0) {
+      try {
+        await pg.exec(`${batched.map((index, position) => `PREPARE aquila_check_${position} AS ${records[index]!.sql};`).join('\n')}\nDEALLOCATE ALL;`);
+        for (const index of batched) results[index] = { ok: true, sql: records[index]!.sql, validated: true };
+      } catch {
+        // Prepared statements are not transactional: clear what the failed round trip prepared.
+        await pg.exec('DEALLOCATE ALL');
+        for (const index of batched) results[index] = await describePostgres(pg, records[index]!);
+      }
+    }
+    return results as SqlValidation[];
+  }
+
+  async function validatePostgres(records: DatasetRecord[]): Promise<SqlValidation[]> {
+    const pg = await openPostgres();
+    const results: SqlValidation[] = [];
+    let run: DatasetRecord[] = [];
+    let owners = new Map<string, string>();
+    for (const record of records) {
+      const names = namesOf(record.schema);
+      if (names.some((name) => owners.has(name) && owners.get(name) !== record.schema)) {
+        results.push(...(await validatePostgresRun(pg, run)));
+        run = [];
+        owners = new Map();
+      }
+      for (const name of names) owners.set(name, record.schema);
+      run.push(record);
+    }
+    if (run.length > 0) results.push(...(await validatePostgresRun(pg, run)));
+    return results;
+  }
+
+  async function validateBatch(records: readonly DatasetRecord[]): Promise<SqlValidation[]> {
+    const results: SqlValidation[] = new Array(records.length);
+    const postgresIndices: number[] = [];
+    for (const [index, record] of records.entries()) {
+      if (record.task !== 'text-to-sql' || record.schema === '') results[index] = { ok: true, sql: record.sql, validated: false };
+      else if (record.dialect === 'postgres') postgresIndices.push(index);
+      else results[index] = validateSqlite(record);
+    }
+    if (postgresIndices.length > 0) {
+      const postgresResults = await validatePostgres(postgresIndices.map((index) => records[index]!));
+      for (const [position, index] of postgresIndices.entries()) results[index] = postgresResults[position]!;
+    }
+    return results;
+  }
+
   return {
     async validate(record) {
-      if (record.task !== 'text-to-sql' || record.schema === '') return { ok: true, sql: record.sql, validated: false };
-      return record.dialect === 'postgres' ? validatePostgres(record) : validateSqlite(record);
+      return (await validateBatch([record]))[0]!;
     },
+    validateBatch,
     async close() {
       sqliteDatabase?.close();
       sqliteDatabase = undefined;
