@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { RunDirectoryError } from '@aquila/train';
 import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { registerTrainCommand } from './train.js';
+import { registerTrainCommand, runTrainDemoStage } from './train.js';
 
 const prefix = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/indexed_dataset/demo_text_document', import.meta.url));
 let directory: string;
@@ -84,4 +84,14 @@ it('aquila train reports a missing run directory and bad flags', async () => {
   await expect(run(['status', join(directory, 'nothing')])).rejects.toThrow(RunDirectoryError);
   await expect(run(['--engine', 'gpu'])).rejects.toThrow(/use "flagscale" or "local"/);
   await expect(run([])).rejects.toThrow(/give a run config with --config FILE/);
+});
+
+it('the demo stage trains a tiny model on SFT records built from the bundled samples', async () => {
+  const stdout = new PassThrough();
+  let out = '';
+  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await runTrainDemoStage({ stdout, stderr: new PassThrough() });
+  const [first, last] = (/loss (\d+\.\d+) → (\d+\.\d+) in 40 steps/.exec(out) ?? []).slice(1).map(Number);
+  expect(last).toBeLessThan((first as number) / 2);
+  expect(out).toMatch(/checkpoint .*iter_0000040\nloss chart .*report\.html\n$/);
 });
