@@ -64,6 +64,13 @@ describe('aquila convert / generate', () => {
     await model.release();
     expect(run.output()).toBe(`${expected.text}\n`);
     expect(expected.tokenIds).toHaveLength(6);
+    const preset = capture();
+    await preset.program.parseAsync(['generate', '--model', join(directory, 'aquila-onnx'), '--prompt', '有多少\n\n辆汽车？', '--preset', 'flagai', '--max-new-tokens', '4'], { from: 'user' });
+    const withBos = await LanguageModel.load({ path: join(directory, 'aquila-onnx') });
+    const tokenizer = withBos.tokenizer as NonNullable<typeof withBos.tokenizer>;
+    const flagai = await withBos.generate({ promptIds: [100006, ...tokenizer.encode('有多少\n辆汽车？')], maxNewTokens: 4, stopTokenIds: [100007, 0], stopStrings: ['###', '[UNK]', '</s>'] });
+    await withBos.release();
+    expect(preset.output()).toBe(`${flagai.text}\n`);
   });
 
   it('rejects bad flags and inputs with clear messages', async () => {

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import { convertCheckpoint, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel, writeRandomCheckpoint, type GenerationRequest } from '@aquila/runtime';
+import { convertCheckpoint, flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel, writeRandomCheckpoint, type GenerationRequest } from '@aquila/runtime';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
@@ -20,6 +20,7 @@ interface GenerateFlags {
   seed?: number;
   stop: string[];
   threads?: number;
+  preset?: 'flagai' | 'flagai-chat';
 }
 
 const number = (name: string, check: (value: number) => boolean) => (value: string) => {
@@ -80,11 +81,16 @@ export function registerGenerateCommand(program: Command, context: CommandContex
     .option('--seed <s>', 'sampling seed', integer('seed', 0))
     .option('--stop <text>', 'stop string (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
     .option('--threads <n>', 'onnxruntime threads', integer('thread count', 1))
+    .option('--preset <name>', "FlagAI's prompt path and stop rules: flagai (BOS + prompt, newline runs collapsed) or flagai-chat (its chat template)", (value: string) => {
+      if (value !== 'flagai' && value !== 'flagai-chat') throw new InvalidArgumentError('use flagai or flagai-chat.');
+      return value;
+    })
     .action(async (flags: GenerateFlags) => {
       const sources = [flags.prompt !== undefined, flags.promptIds !== undefined, flags.input !== undefined].filter(Boolean).length;
       if (sources !== 1) throw new GenerationOptionsError('give exactly one of --prompt, --prompt-ids or --input.');
       const model = await LanguageModel.load({ path: flags.model, threads: flags.threads });
       const options = {
+        ...(flags.preset ? flagaiStopRules : {}),
         maxNewTokens: flags.maxNewTokens,
         temperature: flags.temperature,
         topK: flags.topK,
@@ -93,18 +99,25 @@ export function registerGenerateCommand(program: Command, context: CommandContex
         seed: flags.seed,
         ...(flags.stop.length > 0 ? { stopStrings: flags.stop } : {}),
       };
+      // A preset turns text prompts into FlagAI's ids (it needs the model's tokenizer).
+      const presetIds = (text: string): number[] => {
+        if (!model.tokenizer) throw new GenerationOptionsError(`--preset ${flags.preset} needs the tokenizer files in ${flags.model}.`);
+        return flags.preset === 'flagai' ? flagaiPromptIds({ text, tokenizer: model.tokenizer }) : flagaiChatPromptIds({ text, tokenizer: model.tokenizer });
+      };
+      const withPreset = (request: GenerationRequest): GenerationRequest =>
+        flags.preset && request.prompt !== undefined && request.promptIds === undefined ? { ...request, prompt: undefined, promptIds: presetIds(request.prompt) } : request;
       try {
         if (flags.input !== undefined) {
           const file = flags.input;
           const lines = (await readFile(file, 'utf8')).split('\n').map((line, index) => ({ line, number: index + 1 })).filter(({ line }) => line.trim() !== '');
           const requests = lines.map(({ line, number: lineNumber }) => parseInputLine(line, file, lineNumber));
           // All lines run concurrently: the scheduler batches their decode steps; results print in input order.
-          const results = await Promise.all(requests.map((request) => model.generate({ ...options, ...Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)) })));
+          const results = await Promise.all(requests.map((request) => model.generate(withPreset({ ...options, ...Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)) }))));
           for (const result of results) context.stdout.write(`${JSON.stringify({ text: result.text, token_ids: result.tokenIds, finish_reason: result.finishReason })}\n`);
           return;
         }
         const request: GenerationRequest = flags.promptIds ? { ...options, promptIds: flags.promptIds } : { ...options, prompt: flags.prompt };
-        for await (const event of model.stream(request)) {
+        for await (const event of model.stream(withPreset(request))) {
           if (event.type === 'token-delta') context.stdout.write(model.tokenizer ? event.text : `${event.tokenId} `);
           else context.stdout.write(`${event.text}\n`);
         }

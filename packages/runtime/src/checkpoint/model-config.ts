@@ -97,6 +97,9 @@ export function parseModelConfig(config: Record<string, unknown>, file: string):
   if (!Number.isSafeInteger(shape.headSize) || shape.headSize % 2 !== 0) {
     throw new ModelConfigError(`${file}: head size ${shape.headSize} (hidden ${shape.hiddenSize} / ${shape.headCount} heads) must be an even integer.`);
   }
+  if (shape.headSize % 8 !== 0) {
+    throw new ModelConfigError(`${file}: head size ${shape.headSize} is not a multiple of 8, which onnxruntime's GroupQueryAttention needs.`);
+  }
   if (shape.headCount % shape.keyValueHeadCount !== 0) {
     throw new ModelConfigError(`${file}: ${shape.headCount} attention heads are not a multiple of ${shape.keyValueHeadCount} key/value heads.`);
   }
