@@ -45,6 +45,18 @@ export function databaseFiles(directory: string): string[] {
   return files.map((name) => join(directory, name));
 }
 
+// The same query up to letter case and spacing outside quotes: SQLite reads the same statement, so it returns the
+// same rows and the prediction need not run (a third of DIN-SQL's predictions are their gold, spaced differently).
+function sameQuery(left: string, right: string): boolean {
+  const normal = (sql: string): string =>
+    sql
+      .split(/('(?:[^']|'')*'|"(?:[^"]|"")*")/)
+      .map((part, index) => (index % 2 === 1 ? part : part.toLowerCase().replace(/\s+/g, ' ').replace(/ ?([(),]) ?/g, '$1')))
+      .join('')
+      .trim();
+  return normal(left) === normal(right);
+}
+
 /** Builds the worker task for one question, preprocessing both queries exactly as test-suite-sql-eval does. */
 export function executionTask(options: Omit<ExecutionMatchOptions, 'pool' | 'timeoutMs'>): ExecutionTask {
   const predGiven = officialPrediction(options.pred, options.mode);
@@ -60,6 +72,7 @@ export function executionTask(options: Omit<ExecutionMatchOptions, 'pool' | 'tim
     gold,
     preds,
     orderMatters: gold.toLowerCase().includes('order by'),
+    ...(sameQuery(pred, gold) ? { sameAsGold: true } : {}),
     ...(options.pred === pred ? {} : { runsCheck: options.pred }),
     maxRows: options.maxRows ?? 1_000_000,
   };

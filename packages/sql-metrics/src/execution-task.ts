@@ -14,6 +14,8 @@ export interface ExecutionTask {
   runsCheck?: string;
   /** `predRuns` already known (a retry after the runs check timed out). */
   predRunsKnown?: boolean;
+  /** `preds[0]` is the gold query up to case and spacing: its rows are the gold's, it need not run. */
+  sameAsGold?: boolean;
   /** Only find out whether `preds[0]` runs on the first database (no gold, no comparison). */
   runsOnly?: boolean;
   /** Most rows read from a gold query before it counts as an error. */
