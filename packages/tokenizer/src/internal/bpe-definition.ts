@@ -47,3 +47,23 @@ export interface BpeDefinition {
   padTokenId: number | undefined;
   unkTokenId: number | undefined;
 }
+
+/** Packs the bytes of each model id (undefined for gaps) into `tokenOffsets`, `tokenBytes` and `tokenPresent`. */
+export function packTokenBytes(parts: Array<Uint8Array | undefined>): Pick<BpeDefinition, 'tokenOffsets' | 'tokenBytes' | 'tokenPresent'> {
+  let total = 0;
+  for (const part of parts) total += part?.length ?? 0;
+  const tokenOffsets = new Uint32Array(parts.length + 1);
+  const tokenBytes = new Uint8Array(total);
+  const tokenPresent = new Uint8Array(parts.length);
+  let offset = 0;
+  for (let id = 0; id < parts.length; id++) {
+    tokenOffsets[id] = offset;
+    const bytes = parts[id];
+    if (bytes === undefined) continue;
+    tokenBytes.set(bytes, offset);
+    offset += bytes.length;
+    tokenPresent[id] = 1;
+  }
+  tokenOffsets[parts.length] = offset;
+  return { tokenOffsets, tokenBytes, tokenPresent };
+}

@@ -1,5 +1,5 @@
 import { TokenizerFileFormatError, TokenizerUnknownMergeError, TokenizerVocabularyMismatchError } from '../errors.js';
-import type { AddedTokenDefinition, BpeDefinition } from './bpe-definition.js';
+import { packTokenBytes, type AddedTokenDefinition, type BpeDefinition } from './bpe-definition.js';
 import { byteToCharacter, vocabularyStringToBytes } from './byte-level.js';
 
 export interface MergeSource {
@@ -25,35 +25,19 @@ export function buildDefinition(source: DefinitionSource): BpeDefinition {
   const { vocabulary, merges } = source;
   let modelVocabSize = 0;
   for (const [token, id] of vocabulary) {
-    if (!Number.isInteger(id) || id < 0 || id > 0x7ffffffe) {
-      throw new TokenizerFileFormatError(`${source.vocabularyFile}: the id of ${JSON.stringify(token)} is ${String(id)}, not a non-negative integer id.`);
+    if (!Number.isInteger(id) || id < 0 || id >= 1 << 24) {
+      throw new TokenizerFileFormatError(`${source.vocabularyFile}: the id of ${JSON.stringify(token)} is ${String(id)}, not an integer id from 0 to 16,777,215.`);
     }
     modelVocabSize = Math.max(modelVocabSize, id + 1);
   }
-  const tokenPresent = new Uint8Array(modelVocabSize);
   const byId: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(modelVocabSize);
-  let total = 0;
   for (const [token, id] of vocabulary) {
-    if (tokenPresent[id] === 1) {
+    if (byId[id] !== undefined) {
       throw new TokenizerFileFormatError(`${source.vocabularyFile}: id ${id} is given to two tokens (one is ${JSON.stringify(token)}). Each id must name one token.`);
     }
-    const bytes = vocabularyStringToBytes(token);
-    byId[id] = bytes;
-    tokenPresent[id] = 1;
-    total += bytes.length;
+    byId[id] = vocabularyStringToBytes(token);
   }
-  const tokenOffsets = new Uint32Array(modelVocabSize + 1);
-  const tokenBytes = new Uint8Array(total);
-  let offset = 0;
-  for (let id = 0; id < modelVocabSize; id++) {
-    tokenOffsets[id] = offset;
-    const bytes = byId[id];
-    if (bytes !== undefined) {
-      tokenBytes.set(bytes, offset);
-      offset += bytes.length;
-    }
-  }
-  tokenOffsets[modelVocabSize] = offset;
+  const { tokenOffsets, tokenBytes, tokenPresent } = packTokenBytes(byId);
 
   const byteIds = new Uint32Array(256);
   for (let byte = 0; byte < 256; byte++) {

@@ -3,7 +3,7 @@ import type { BpeDefinition } from './bpe-definition.js';
 const noRank = 0x7fffffff;
 const positionScale = 4294967296; // heap keys are rank * 2^32 + position: lowest rank first, then leftmost
 /** Pieces up to this many bytes merge by scanning; longer ones use a heap over a linked list (O(n log n)). */
-const scanLimit = 24;
+const scanLimit = 64;
 
 /**
  * BPE over raw bytes with Hugging Face's semantics (lowest merge rank first, leftmost on ties). Ranks are
@@ -27,7 +27,8 @@ export class BytePairEncoder {
   #ranks = new Int32Array(scanLimit);
   #next = new Int32Array(0);
   #previous = new Int32Array(0);
-  #heap = new Float64Array(0);
+  #heap = new Float64Array(16);
+  #heapSize = 0;
 
   constructor(definition: BpeDefinition) {
     this.#byteIds = definition.byteIds;
@@ -103,6 +104,25 @@ export class BytePairEncoder {
     for (let index = 0; index < count; index++) out.push(ids[index] as number);
   }
 
+  /** Adds a key to the binary min-heap of candidate merges, growing it when full. */
+  #push(key: number): void {
+    let heap = this.#heap;
+    if (this.#heapSize === heap.length) {
+      heap = new Float64Array(heap.length * 2);
+      heap.set(this.#heap);
+      this.#heap = heap;
+    }
+    let index = this.#heapSize++;
+    while (index > 0) {
+      const parent = (index - 1) >> 1;
+      const parentKey = heap[parent] as number;
+      if (parentKey <= key) break;
+      heap[index] = parentKey;
+      index = parent;
+    }
+    heap[index] = key;
+  }
+
   /** Long pieces: symbols in a linked list, candidate merges in a binary heap with lazy invalidation. */
   #encodeByHeap(bytes: Uint8Array, length: number, out: number[]): void {
     if (this.#next.length < length) {
@@ -115,40 +135,24 @@ export class BytePairEncoder {
     const symbols = this.#ids;
     const next = this.#next;
     const previous = this.#previous;
-    let heap = this.#heap;
     const byteIds = this.#byteIds;
     for (let index = 0; index < length; index++) {
       symbols[index] = byteIds[bytes[index] as number] as number;
       next[index] = index + 1 < length ? index + 1 : -1;
       previous[index] = index - 1;
     }
-    let size = 0;
-    const push = (key: number): void => {
-      if (size === heap.length) {
-        const grown = new Float64Array(heap.length * 2);
-        grown.set(heap);
-        heap = grown;
-        this.#heap = grown;
-      }
-      let index = size++;
-      while (index > 0) {
-        const parent = (index - 1) >> 1;
-        const parentKey = heap[parent] as number;
-        if (parentKey <= key) break;
-        heap[index] = parentKey;
-        index = parent;
-      }
-      heap[index] = key;
-    };
+    this.#heapSize = 0;
     for (let index = 0; index < length - 1; index++) {
       const rank = this.rank(symbols[index] as number, symbols[index + 1] as number);
-      if (rank !== noRank) push(rank * positionScale + index);
+      if (rank !== noRank) this.#push(rank * positionScale + index);
     }
     const mergeLeft = this.#mergeLeft;
     const mergeRight = this.#mergeRight;
-    while (size > 0) {
+    while (this.#heapSize > 0) {
+      const heap = this.#heap;
+      const size = --this.#heapSize;
       const top = heap[0] as number;
-      const last = heap[--size] as number;
+      const last = heap[size] as number;
       let index = 0;
       for (;;) {
         let child = 2 * index + 1;
@@ -172,12 +176,12 @@ export class BytePairEncoder {
       if (after >= 0) {
         previous[after] = position;
         const afterRank = this.rank(merged, symbols[after] as number);
-        if (afterRank !== noRank) push(afterRank * positionScale + position);
+        if (afterRank !== noRank) this.#push(afterRank * positionScale + position);
       }
       const before = previous[position] as number;
       if (before >= 0) {
         const beforeRank = this.rank(symbols[before] as number, merged);
-        if (beforeRank !== noRank) push(beforeRank * positionScale + before);
+        if (beforeRank !== noRank) this.#push(beforeRank * positionScale + before);
       }
     }
     for (let index = 0; index >= 0; index = next[index] as number) out.push(symbols[index] as number);

@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TokenizerFileFormatError, TokenizerVocabularyMismatchError } from '../errors.js';
-import type { AddedTokenDefinition, BpeDefinition } from './bpe-definition.js';
+import { packTokenBytes, type AddedTokenDefinition, type BpeDefinition } from './bpe-definition.js';
 import { BytePairEncoder } from './byte-pair-encoder.js';
 import { isRecord, parseJsonFile } from './parse-json-file.js';
 
@@ -94,8 +94,6 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
   const mergeResult = new Uint32Array(mergeCount);
   const parts: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(modelVocabSize);
   for (const [id, base64] of Object.entries(baseTokens)) parts[Number(id)] = Buffer.from(base64, 'base64');
-  let total = 0;
-  for (const part of parts) total += part?.length ?? 0;
   for (let rank = 0, offset = newline + 1; rank < mergeCount; rank++, offset += 12) {
     const left = data.readUInt32LE(offset);
     const right = data.readUInt32LE(offset + 4);
@@ -113,40 +111,12 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
       joined.set(leftBytes);
       joined.set(rightBytes, leftBytes.length);
       parts[result] = joined;
-      total += joined.length;
     }
   }
-  const tokenOffsets = new Uint32Array(modelVocabSize + 1);
-  const tokenBytes = new Uint8Array(total);
-  const tokenPresent = new Uint8Array(modelVocabSize);
-  let offset = 0;
-  for (let id = 0; id < modelVocabSize; id++) {
-    tokenOffsets[id] = offset;
-    const bytes = parts[id];
-    if (bytes === undefined) continue;
-    tokenBytes.set(bytes, offset);
-    offset += bytes.length;
-    tokenPresent[id] = 1;
-  }
-  tokenOffsets[modelVocabSize] = offset;
-  const definition = header as unknown as CompactHeader;
-  return {
-    modelVocabSize,
-    tokenOffsets,
-    tokenBytes,
-    tokenPresent,
-    mergeLeft,
-    mergeRight,
-    mergeResult,
-    byteIds: Uint32Array.from(byteIds),
-    addedTokens: definition.addedTokens,
-    decodeOverrides: [],
-    stripWhiteSpace: 'unicode',
-    addPrefixSpace: false,
-    tokensEncodeToThemselves: definition.tokensEncodeToThemselves,
-    bosTokenId: definition.bosTokenId,
-    eosTokenId: definition.eosTokenId,
-    padTokenId: definition.padTokenId,
-    unkTokenId: definition.unkTokenId,
-  };
+  const { addedTokens, tokensEncodeToThemselves, bosTokenId, eosTokenId, padTokenId, unkTokenId } = header as unknown as CompactHeader;
+  const merges = { mergeLeft, mergeRight, mergeResult, byteIds: Uint32Array.from(byteIds) };
+  const specialIds = { bosTokenId, eosTokenId, padTokenId, unkTokenId };
+  // The compact form stores HF semantics; loadAquilaTokenizer swaps in FlagAI's where asked.
+  const behaviour = { stripWhiteSpace: 'unicode', addPrefixSpace: false, tokensEncodeToThemselves } as const;
+  return { modelVocabSize, ...packTokenBytes(parts), ...merges, addedTokens, ...behaviour, ...specialIds, decodeOverrides: [] };
 }
