@@ -56,13 +56,16 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
     expect((await readdir(output)).sort()).toEqual(['aquila-config.json', 'model.onnx', 'model.onnx.data']);
   });
 
-  it('matches the reference forward pass within 1e-4 at prefill and every decode step', async () => {
+  it('matches the reference forward pass within 1e-4 at chunked prefill and every decode step', async () => {
     const decoder = await OnnxDecoder.create({ modelPath: join(output, 'model.onnx'), shape });
     const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
     const tokens = [5, 17, 3, 42, 8, 1, 30];
     const prompt = tokens.slice(0, 4);
     const reference = referenceForward({ shape, weights, naming, tokens });
-    const [prefill] = await decoder.step([{ tokenIds: prompt, pastLength: 0 }], cache, 0);
+    // The prompt in two chunks (the second with past context, as chunked prefill runs it), then one token per step.
+    const [first] = await decoder.step([{ tokenIds: prompt.slice(0, 2), pastLength: 0 }], cache, 0);
+    expect(maxAbsoluteDifference(first as Float32Array, reference[1] as Float64Array)).toBeLessThan(1e-4);
+    const [prefill] = await decoder.step([{ tokenIds: prompt.slice(2), pastLength: 2 }], cache, 0);
     expect(maxAbsoluteDifference(prefill as Float32Array, reference[3] as Float64Array)).toBeLessThan(1e-4);
     for (let position = 4; position < tokens.length; position++) {
       const [logits] = await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0);

@@ -60,6 +60,11 @@ describe('LanguageModel generation', () => {
     // Six concurrent requests on a batch of four: two wait, and join as others finish.
     const together = await Promise.all(requests.map((request) => loaded().generate(request)));
     expect(together.map((result) => result.tokenIds)).toEqual(alone);
+    // Prompts prefilled 3 tokens at a time, with decode steps of the others in between: the same tokens.
+    const chunked = await LanguageModel.load({ path: join(workspace.path, 'onnx'), tokenizer: null, maxBatchSize: 3, prefillChunkSize: 3 });
+    const interleaved = await Promise.all(requests.map((request) => chunked.generate(request)));
+    await chunked.release();
+    expect(interleaved.map((result) => result.tokenIds)).toEqual(alone);
   });
 
   it('streams text whose concatenation equals the non-streamed text', async () => {
@@ -168,5 +173,6 @@ describe('LanguageModel generation', () => {
     await expect(loaded().generate({ promptIds: [1], temperature: -1 })).rejects.toThrow(/temperature/);
     await expect(loaded().generate({ promptIds: [1], topP: 0 })).rejects.toThrow(/topP/);
     await expect(loaded().generate({ promptIds: [1], maxNewTokens: 0 })).rejects.toThrow(/maxNewTokens/);
+    await expect(LanguageModel.load({ path: join(workspace.path, 'onnx'), prefillChunkSize: 0 })).rejects.toThrow(/prefillChunkSize/);
   });
 });

@@ -20,6 +20,8 @@ export interface LoadLanguageModelOptions {
   threads?: number;
   /** The most sequences decoded together; more requests wait their turn. Default 8. */
   maxBatchSize?: number;
+  /** Prompt tokens per prefill step: running streams get a decode step between chunks of a long prompt. Default 128. */
+  prefillChunkSize?: number;
 }
 
 /** Reads and checks `aquila-config.json`. */
@@ -51,12 +53,14 @@ export class LanguageModel {
   ) {}
 
   static async load(options: LoadLanguageModelOptions): Promise<LanguageModel> {
+    const maxBatchSize = options.maxBatchSize ?? 8;
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new GenerationOptionsError(`maxBatchSize must be a positive integer, got ${maxBatchSize}.`);
+    const prefillChunkSize = options.prefillChunkSize ?? 128;
+    if (!Number.isInteger(prefillChunkSize) || prefillChunkSize < 1) throw new GenerationOptionsError(`prefillChunkSize must be a positive integer, got ${prefillChunkSize}.`);
     const config = await readConvertedModelConfig(options.path);
     const tokenizer = options.tokenizer === undefined ? (config.tokenizerFiles.length > 0 ? await loadTokenizer({ path: options.path }) : undefined) : (options.tokenizer ?? undefined);
     const decoder = await OnnxDecoder.create({ modelPath: join(options.path, config.model), shape: config.shape, threads: options.threads });
-    const maxBatchSize = options.maxBatchSize ?? 8;
-    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new GenerationOptionsError(`maxBatchSize must be a positive integer, got ${maxBatchSize}.`);
-    const scheduler = new BatchScheduler({ decoder, shape: config.shape, maxBatchSize, tokenizer });
+    const scheduler = new BatchScheduler({ decoder, shape: config.shape, maxBatchSize, prefillChunkSize, tokenizer });
     return new LanguageModel(config, tokenizer, decoder, scheduler);
   }
 

@@ -54,29 +54,35 @@ export interface BatchSchedulerOptions {
   shape: ModelShape;
   /** The most sequences in one decode step; more requests wait. */
   maxBatchSize: number;
+  /** Prompt tokens per prefill step; decode steps of the running batch run between chunks. */
+  prefillChunkSize: number;
   tokenizer?: GenerationTokenizer;
 }
 
 /**
  * Continuous batching on one decoder: each new request is prefilled alone (GQA accepts several new
- * tokens with past context only at batch 1), then all running sequences share one single-token decode
- * step. Requests join and leave between steps; each sequence has its own seeded PRNG, so its tokens do
+ * tokens with past context only at batch 1), in chunks with a decode step of the running batch between
+ * them, then joins the running sequences, which share one single-token decode step. Requests join and leave between steps; each sequence has its own seeded PRNG, so its tokens do
  * not depend on what it was batched with.
  */
 export class BatchScheduler {
   private readonly waiting: Sequence[] = [];
   private readonly active: Sequence[] = [];
   private readonly cache: KeyValueCache;
+  /** The cache of the one prompt being prefilled, chunk by chunk, before it joins the batch. */
+  private readonly stagingCache: KeyValueCache;
+  private staging: Sequence | undefined;
   private running = false;
 
   /** Sequences in the running batch, and requests waiting for a place in it. */
   get load(): { running: number; waiting: number } {
-    return { running: this.active.length, waiting: this.waiting.length };
+    return { running: this.active.length, waiting: this.waiting.length + (this.staging ? 1 : 0) };
   }
 
   constructor(private readonly options: BatchSchedulerOptions) {
     const { shape } = options;
     this.cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
+    this.stagingCache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
   }
 
   /** Queues a request; its events arrive on the returned stream. Ending the iteration early cancels it. */
@@ -169,28 +175,53 @@ export class BatchScheduler {
     }
   }
 
+  /**
+   * Runs one chunk of the staged prompt (taking the next waiting request when none is staged). A
+   * finished prompt moves into the batch's cache and joins the decode steps.
+   */
+  private async prefillChunk(): Promise<void> {
+    if (!this.staging) {
+      for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+        if (next.cancelled) continue;
+        if (next.request.options.signal?.aborted) {
+          next.channel.fail(next.request.options.signal.reason);
+          continue;
+        }
+        this.staging = next;
+        break;
+      }
+    }
+    const sequence = this.staging;
+    if (!sequence) return;
+    const { signal } = sequence.request.options;
+    if (sequence.cancelled || signal?.aborted) {
+      this.staging = undefined;
+      if (!sequence.cancelled) sequence.channel.fail(signal?.reason);
+      return;
+    }
+    const prompt = sequence.request.promptIds;
+    const chunk = prompt.slice(sequence.pastLength, sequence.pastLength + this.options.prefillChunkSize);
+    try {
+      const [logits] = await this.options.decoder.step([{ tokenIds: chunk, pastLength: sequence.pastLength }], this.stagingCache, 0);
+      sequence.pastLength += chunk.length;
+      if (sequence.pastLength < prompt.length) return;
+      this.staging = undefined;
+      this.cache.copySequence(this.stagingCache, 0, this.active.length, sequence.pastLength);
+      this.active.push(sequence);
+      this.accept(sequence, logits as Float32Array);
+    } catch (error) {
+      this.staging = undefined;
+      sequence.channel.fail(error);
+    }
+  }
+
   private async loop(): Promise<void> {
     this.running = true;
     const { decoder, maxBatchSize } = this.options;
     try {
-      while (this.waiting.length > 0 || this.active.length > 0) {
-        while (this.waiting.length > 0 && this.active.length < maxBatchSize) {
-          const sequence = this.waiting.shift() as Sequence;
-          if (sequence.cancelled) continue;
-          if (sequence.request.options.signal?.aborted) {
-            sequence.channel.fail(sequence.request.options.signal.reason);
-            continue;
-          }
-          const slot = this.active.length;
-          this.active.push(sequence);
-          try {
-            const [logits] = await decoder.step([{ tokenIds: sequence.request.promptIds, pastLength: 0 }], this.cache, slot);
-            sequence.pastLength = sequence.request.promptIds.length;
-            this.accept(sequence, logits as Float32Array);
-          } catch (error) {
-            this.failAll([sequence], error);
-          }
-        }
+      while (this.waiting.length > 0 || this.active.length > 0 || this.staging) {
+        // One prompt chunk, then one decode step: a long prompt never stalls running streams for long.
+        if (this.active.length < maxBatchSize) await this.prefillChunk();
         const batch = [...this.active];
         if (batch.length === 0) continue;
         try {

@@ -74,6 +74,19 @@ export class KeyValueCache {
     }
   }
 
+  /** Copies the first `rows` positions of a sequence from a slot of another cache (a finished staged prefill). */
+  copySequence(source: KeyValueCache, sourceSlot: number, targetSlot: number, rows: number): void {
+    this.reserve(targetSlot + 1, rows);
+    const length = rows * this.headSize;
+    this.buffers.forEach((buffer, index) => {
+      const from = source.buffers[index] as Float32Array;
+      for (let head = 0; head < this.headCount; head++) {
+        const start = (sourceSlot * this.headCount + head) * source.rowCapacity * this.headSize;
+        buffer.set(from.subarray(start, start + length), (targetSlot * this.headCount + head) * this.rowCapacity * this.headSize);
+      }
+    });
+  }
+
   /** Copies a sequence's rows from one slot to another (a sequence left and the last one fills its place). */
   move(from: number, to: number): void {
     if (from === to) return;
