@@ -5,7 +5,7 @@ import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
-import { flagaiChatPromptIds, flagaiPromptIds } from './flagai-presets.js';
+import { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules } from './flagai-presets.js';
 import { LanguageModel } from './language-model.js';
 import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 
@@ -45,6 +45,21 @@ describe('generation with the tokenizer files of the converted folder', () => {
       expect(streamed).toBe(tokenizer?.decode(ids, { skipSpecialTokens: true }));
       expect(streamed).toBe((await loaded().generate(request)).text);
     }
+  });
+});
+
+describe('the README example', () => {
+  it('runs as written, on a tiny model over the Aquila vocabulary', async () => {
+    const model = loaded();
+    const promptIds = flagaiPromptIds({ text: '请为下面的问题编写sql查询语句：\n有多少辆汽车？', tokenizer: model.tokenizer! });
+    let streamed = '';
+    for await (const event of model.stream({ promptIds, ...flagaiStopRules, maxNewTokens: 128 })) streamed += event.text;
+    const { text, tokenIds, finishReason } = await model.generate({ prompt: 'select', temperature: 0.8, topP: 0.95, seed: 1 });
+    expect(promptIds[0]).toBe(100006);
+    expect(typeof streamed).toBe('string');
+    expect(tokenIds.length).toBeGreaterThan(0);
+    expect(text).toBe(model.tokenizer?.decode(tokenIds, { skipSpecialTokens: true }));
+    expect(['stop', 'length']).toContain(finishReason);
   });
 });
 
