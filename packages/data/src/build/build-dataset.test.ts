@@ -50,12 +50,16 @@ describe('SQL validation in PGlite (PostgreSQL sources)', () => {
       record(b, 'SELECT "z" FROM "b1"; DROP TABLE "b1"'),
       record(c, 'SELECT "q" FROM "b2" -- comment'),
       record(a, 'SELECT "a" FROM "b1" WHERE "a" > 3'),
+      record('CREATE TABLE Head (Age INTEGER, Name TEXT)', 'SELECT name FROM head WHERE age > 56'),
+      record('CREATE TABLE "Head" ("Age" INTEGER)', 'SELECT age FROM head'),
+      record(a, 'WITH big AS (SELECT "a" FROM "b1" WHERE "no" > 9) SELECT COUNT(*) FROM big'),
+      record(a, 'UPDATE "b1" SET "a" = \'x\''),
     ];
     const batched = await validator.validateBatch(records);
     const single = [];
     for (const entry of records) single.push(await validator.validate(entry));
     expect(batched).toEqual(single);
-    expect(batched.map((result) => (result.ok ? 'ok' : result.reason))).toEqual(['ok', 'ok', 'ok', 'invalid-sql', 'ok', 'invalid-schema', 'multiple-statements', 'ok', 'invalid-sql']);
+    expect(batched.map((result) => (result.ok ? 'ok' : result.reason))).toEqual(['ok', 'ok', 'ok', 'invalid-sql', 'ok', 'invalid-schema', 'multiple-statements', 'ok', 'invalid-sql', 'ok', 'invalid-sql', 'ok', 'ok']);
   });
 
   it('a later schema reusing a table name replaces it; DDL the view rewrite cannot read runs as written', async () => {

@@ -1,7 +1,9 @@
 /** One table read from CREATE TABLE statements. */
 export interface SchemaTable {
   name: string;
-  columns: { name: string; type: string }[];
+  /** Whether the name was quoted; unquoted names fold to lower case in PostgreSQL. */
+  quoted: boolean;
+  columns: { name: string; type: string; quoted: boolean }[];
   /** `FOREIGN KEY (column) REFERENCES table (column)` and inline `REFERENCES` clauses. */
   foreignKeys: { column: string; table: string; referencedColumn: string }[];
   /** The statement's text, as found. */
@@ -20,22 +22,22 @@ function unquote(identifier: string): string {
   return trimmed;
 }
 
-/** Reads one identifier (bare or quoted) at the start of `text`; returns it and the rest. */
-function readIdentifier(text: string): [string, string] {
+/** Reads one identifier (bare or quoted) at the start of `text`; returns it, the rest, and whether it was quoted. */
+function readIdentifier(text: string): [string, string, boolean] {
   const trimmed = text.trimStart();
   const close = { '"': '"', '`': '`', '[': ']' }[trimmed[0] ?? ''];
   if (close !== undefined) {
     let end = 1;
     for (;;) {
       end = trimmed.indexOf(close, end);
-      if (end === -1) return [unquote(trimmed), ''];
+      if (end === -1) return [unquote(trimmed), '', true];
       if (close !== ']' && trimmed[end + 1] === close) end += 2;
       else break;
     }
-    return [unquote(trimmed.slice(0, end + 1)), trimmed.slice(end + 1)];
+    return [unquote(trimmed.slice(0, end + 1)), trimmed.slice(end + 1), true];
   }
   const match = /^[^\s(),;]+/.exec(trimmed);
-  return match ? [match[0], trimmed.slice(match[0].length)] : ['', trimmed];
+  return match ? [match[0], trimmed.slice(match[0].length), false] : ['', trimmed, false];
 }
 
 /** Splits `text` on top-level commas (outside parentheses and quotes). */
@@ -65,7 +67,7 @@ export function parseCreateTables(text: string): SchemaTable[] {
   const tables: SchemaTable[] = [];
   const start = /CREATE\s+(?:TEMP(?:ORARY)?\s+)?TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?/gi;
   for (let match = start.exec(text); match !== null; match = start.exec(text)) {
-    const [name, afterName] = readIdentifier(text.slice(match.index + match[0].length));
+    const [name, afterName, quoted] = readIdentifier(text.slice(match.index + match[0].length));
     const open = afterName.indexOf('(');
     if (name === '' || open === -1 || afterName.slice(0, open).trim().replace(/^\.\s*\S+/, '') !== '') continue;
     const bodyStart = text.length - afterName.length + open + 1;
@@ -82,7 +84,7 @@ export function parseCreateTables(text: string): SchemaTable[] {
     }
     if (depth !== 0) continue;
     const body = text.slice(bodyStart, index - 1);
-    const table: SchemaTable = { name, columns: [], foreignKeys: [], statement: text.slice(match.index, index) };
+    const table: SchemaTable = { name, quoted, columns: [], foreignKeys: [], statement: text.slice(match.index, index) };
     for (const part of splitTopLevel(body)) {
       const foreignKey = /^(?:constraint\s+\S+\s+)?foreign\s+key\s*\(([^)]*)\)\s*references\s+([^\s(]+)\s*\(([^)]*)\)/i.exec(part);
       if (foreignKey) {
@@ -90,12 +92,12 @@ export function parseCreateTables(text: string): SchemaTable[] {
         continue;
       }
       if (constraintStart.test(part)) continue;
-      const [column, rest] = readIdentifier(part);
+      const [column, rest, columnQuoted] = readIdentifier(part);
       if (column === '') continue;
       const inline = /references\s+([^\s(]+)\s*\(([^)]*)\)/i.exec(rest);
       if (inline) table.foreignKeys.push({ column, table: unquote(inline[1]!), referencedColumn: unquote(inline[2]!) });
       const type = /^\s*([A-Za-z][\w ]*?(?:\([^)]*\))?)(?=\s+(?:not|null|primary|references|default|unique|check|constraint|collate)\b|\s*$)/i.exec(rest);
-      table.columns.push({ name: column, type: type ? type[1]!.trim() : rest.trim() });
+      table.columns.push({ name: column, type: type ? type[1]!.trim() : rest.trim(), quoted: columnQuoted });
     }
     tables.push(table);
     start.lastIndex = index;
