@@ -2,7 +2,7 @@
 // Python (taoyds/test-suite-sql-eval) cannot run here; its times on this kind of machine are quoted from issue 4.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -39,23 +39,26 @@ const rows: string[][] = [];
 try {
   for (const item of cases) {
     const times: number[] = [];
+    const cpus: number[] = [];
     for (let run = 0; run < repeats; run += 1) {
       const started = performance.now();
-      const result = JSON.parse(execFileSync(process.execPath, [runner, ...item.args], { encoding: 'utf8' })) as { exact: number; exec: number };
+      const result = JSON.parse(execFileSync(process.execPath, [runner, ...item.args], { encoding: 'utf8' })) as { exact: number; exec: number; cpu: number };
       times.push((performance.now() - started) / 1000);
+      cpus.push(result.cpu);
       if (result.exact !== item.expect.exact || result.exec !== item.expect.exec) throw new Error(`${item.name}: got ${JSON.stringify(result)}, the official verdicts say ${JSON.stringify(item.expect)}`);
     }
     times.sort((a, b) => a - b);
+    cpus.sort((a, b) => a - b);
     const best = times[0] as number;
     const median = times[Math.floor(times.length / 2)] as number;
-    rows.push([item.name, `${item.expect.exact}${item.expect.exec > 0 ? ` / ${item.expect.exec}` : ''}`, best.toFixed(2), median.toFixed(2), item.python.toFixed(1), `${(item.python / best).toFixed(1)}×`]);
+    rows.push([item.name, `${item.expect.exact}${item.expect.exec > 0 ? ` / ${item.expect.exec}` : ''}`, best.toFixed(2), median.toFixed(2), (cpus[0] as number).toFixed(2), item.python.toFixed(1), `${(item.python / best).toFixed(1)}×`]);
   }
 } finally {
   rmSync(directory, { recursive: true, force: true });
 }
 
-const header = ['whole process (DIN-SQL, Spider dev)', 'EM / EX (= official)', 'best s', 'median s', 'Python s*', 'speed-up'];
+const header = ['whole process (DIN-SQL, Spider dev)', 'EM / EX (= official)', 'wall best s', 'wall median s', 'CPU s (all threads)', 'Python s*', 'speed-up (wall)'];
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
 const format = (row: string[]): string => `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
 console.log([format(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(format)].join('\n'));
-console.log(`* official test-suite-sql-eval (Python 3.11, SQLite 3.40.1) on this kind of machine, quoted from issue 4; not runnable here. ${repeats} runs each, node ${process.version}.`);
+console.log(`* official test-suite-sql-eval (Python 3.11, SQLite 3.40.1) on this kind of machine, quoted from issue 4; not runnable here. ${repeats} runs each, node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} at the end.`);

@@ -104,8 +104,13 @@ describe('safety and test-suite accuracy', () => {
     const gold = 'SELECT count(*) FROM singer WHERE age > 50';
     const pred = 'SELECT count(*) FROM singer WHERE age > 51';
     expect(databaseFiles(databaseFolder)).toHaveLength(2);
-    expect((await executionMatch({ gold, pred, databases: [original] })).exec).toBe(1);
-    expect((await executionMatch({ gold, pred, databases: databaseFiles(databaseFolder) })).exec).toBe(0);
-    expect((await executionMatch({ gold, pred: 'SELECT count(*) FROM singer WHERE 50 < age', databases: databaseFiles(databaseFolder) })).exec).toBe(1);
+    const pool = new ExecutionPool({ workers: 1 });
+    try {
+      expect((await executionMatch({ gold, pred, databases: [original], pool })).exec).toBe(1);
+      expect((await executionMatch({ gold, pred, databases: databaseFiles(databaseFolder), pool })).exec).toBe(0);
+      expect((await executionMatch({ gold, pred: 'SELECT count(*) FROM singer WHERE 50 < age', databases: databaseFiles(databaseFolder), pool })).exec).toBe(1);
+    } finally {
+      await pool.close();
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { SchemaError } from './errors.js';
+import { readSqliteSchema } from './internal/read-sqlite-schema.js';
 import { openDatabaseCopy } from './internal/sql-js.js';
 import { createSchema, type SpiderSchema } from './schema.js';
 
@@ -10,7 +11,10 @@ export interface SchemaFromSqliteOptions {
   foreignKeyMap?: ReadonlyMap<string, string>;
 }
 
-/** Reads a schema the way Spider's evaluator does: `sqlite_master` tables, `PRAGMA table_info` columns, lower-cased. */
+/**
+ * Reads a schema the way Spider's evaluator does: `sqlite_master` tables, `PRAGMA table_info` columns,
+ * lower-cased. Plain files are read directly (sqlite_master and each CREATE TABLE); others through SQLite.
+ */
 export async function schemaFromSqlite(options: SchemaFromSqliteOptions): Promise<SpiderSchema> {
   let bytes: Uint8Array;
   try {
@@ -18,6 +22,10 @@ export async function schemaFromSqlite(options: SchemaFromSqliteOptions): Promis
   } catch (error) {
     throw new SchemaError(`cannot read database ${options.path}: ${(error as Error).message}; check the --db folder holds <db_id>/<db_id>.sqlite`, { cause: error });
   }
+  const foreignKeys = options.foreignKeyMap === undefined ? {} : { foreignKeyMap: options.foreignKeyMap };
+  // Reading the file directly is much cheaper than starting SQLite; files it does not handle go to SQLite.
+  const direct = readSqliteSchema(bytes);
+  if (direct !== undefined) return createSchema({ tables: direct, ...foreignKeys });
   let database;
   try {
     database = await openDatabaseCopy(bytes);
@@ -28,7 +36,7 @@ export async function schemaFromSqlite(options: SchemaFromSqliteOptions): Promis
       const columns = database.exec(`PRAGMA table_info('${table}')`)[0]?.values ?? [];
       tables.push([table, columns.map((column) => String(column[1]))]);
     }
-    return createSchema({ tables, ...(options.foreignKeyMap === undefined ? {} : { foreignKeyMap: options.foreignKeyMap }) });
+    return createSchema({ tables, ...foreignKeys });
   } catch (error) {
     if (SchemaError.isInstance(error)) throw error;
     throw new SchemaError(`cannot read the schema of ${options.path}: ${String((error as Error).message ?? error)}; is it a SQLite database?`, { cause: error });
