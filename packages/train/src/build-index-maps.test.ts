@@ -24,50 +24,51 @@ const hasNumpy = python.status === 0;
 // An independent transcription of FlagAI/Megatron's _build_index_mappings in Python on numpy's own RandomState.
 const megatronReference = String.raw`
 import io, json, sys, numpy as np
-args = json.loads(sys.stdin.read())
-sizes = np.array(args['sizes'], dtype=np.int32)
-documents = np.arange(args['start'], args['end'], dtype=np.int32)
-seq_length, num_samples = args['seq_length'], args['num_samples']
-tokens_per_epoch = int(np.sum(sizes[documents]))
-num_epochs, total = 0, 0
-while True:
-    num_epochs += 1; total += tokens_per_epoch
-    if (total - 1) // seq_length >= num_samples: break
-rng = np.random.RandomState(seed=args['seed'])
-if num_epochs == 1:
-    separate = False
-else:
-    before = ((num_epochs - 1) * tokens_per_epoch - 1) // seq_length
-    per_epoch = (tokens_per_epoch - 1) // seq_length
-    separate = (num_samples - before) < int(0.80 * per_epoch)
-def doc_idx_of(epochs, sep):
-    if not sep or epochs == 1:
-        d = np.mgrid[0:epochs, 0:len(documents)][1]; d[:] = documents
-        d = d.reshape(-1).astype(np.int32); rng.shuffle(d); return d
-    return np.concatenate((doc_idx_of(epochs - 1, False), doc_idx_of(1, False)))
-doc_idx = doc_idx_of(num_epochs, separate)
-n = (num_epochs * tokens_per_epoch - 1) // seq_length
-sample_idx = np.zeros([n + 1, 2], dtype=np.int32)
-i, off = 0, 0
-for s in range(1, n + 1):
-    remaining = seq_length + 1
-    while remaining != 0:
-        length = int(sizes[doc_idx[i]]) - off
-        remaining -= length
-        if remaining <= 0:
-            off += remaining + length - 1; remaining = 0
-        else:
-            i += 1; off = 0
-    sample_idx[s] = (i, off)
-count = before if separate else n
-first = np.arange(0, count, dtype=np.uint32); rng.shuffle(first)
-last = np.arange(count, n, dtype=np.uint32); rng.shuffle(last)
-shuffle_idx = np.concatenate((first, last)) if count != n else first
-out = {}
-for name, array in (('doc', doc_idx), ('sample', sample_idx), ('shuffle', shuffle_idx)):
-    buffer = io.BytesIO(); np.save(buffer, array); out[name] = buffer.getvalue().hex()
-out['separate'] = bool(separate)
-print(json.dumps(out))
+def build(args):
+    sizes = np.array(args['sizes'], dtype=np.int32)
+    documents = np.arange(args['start'], args['end'], dtype=np.int32)
+    seq_length, num_samples = args['seq_length'], args['num_samples']
+    tokens_per_epoch = int(np.sum(sizes[documents]))
+    num_epochs, total = 0, 0
+    while True:
+        num_epochs += 1; total += tokens_per_epoch
+        if (total - 1) // seq_length >= num_samples: break
+    rng = np.random.RandomState(seed=args['seed'])
+    if num_epochs == 1:
+        separate = False
+    else:
+        before = ((num_epochs - 1) * tokens_per_epoch - 1) // seq_length
+        per_epoch = (tokens_per_epoch - 1) // seq_length
+        separate = (num_samples - before) < int(0.80 * per_epoch)
+    def doc_idx_of(epochs, sep):
+        if not sep or epochs == 1:
+            d = np.mgrid[0:epochs, 0:len(documents)][1]; d[:] = documents
+            d = d.reshape(-1).astype(np.int32); rng.shuffle(d); return d
+        return np.concatenate((doc_idx_of(epochs - 1, False), doc_idx_of(1, False)))
+    doc_idx = doc_idx_of(num_epochs, separate)
+    n = (num_epochs * tokens_per_epoch - 1) // seq_length
+    sample_idx = np.zeros([n + 1, 2], dtype=np.int32)
+    i, off = 0, 0
+    for s in range(1, n + 1):
+        remaining = seq_length + 1
+        while remaining != 0:
+            length = int(sizes[doc_idx[i]]) - off
+            remaining -= length
+            if remaining <= 0:
+                off += remaining + length - 1; remaining = 0
+            else:
+                i += 1; off = 0
+        sample_idx[s] = (i, off)
+    count = before if separate else n
+    first = np.arange(0, count, dtype=np.uint32); rng.shuffle(first)
+    last = np.arange(count, n, dtype=np.uint32); rng.shuffle(last)
+    shuffle_idx = np.concatenate((first, last)) if count != n else first
+    out = {}
+    for name, array in (('doc', doc_idx), ('sample', sample_idx), ('shuffle', shuffle_idx)):
+        buffer = io.BytesIO(); np.save(buffer, array); out[name] = buffer.getvalue().hex()
+    out['separate'] = bool(separate)
+    return out
+print(json.dumps([build(args) for args in json.loads(sys.stdin.read())]))
 `;
 
 describe('buildIndexMaps', () => {
@@ -86,28 +87,30 @@ describe('buildIndexMaps', () => {
   });
 
   it.skipIf(!hasNumpy)('agrees with numpy on random datasets, including a separately shuffled last epoch', () => {
-    let separateSeen = 0;
-    for (let trial = 0; trial < 12; trial += 1) {
+    const trials = Array.from({ length: 12 }, (_, trial) => {
       const documentCount = 5 + ((trial * 37) % 200);
       const sizes = Array.from({ length: documentCount }, (_, index) => 1 + ((index * 7919 + trial * 104729) % 300));
       const start = trial % 3;
       const sequenceLength = [16, 64, 127, 512][trial % 4] as number;
       const tokens = sizes.slice(start).reduce((total, size) => total + size, 0);
-      // Pick sample counts that land just past an epoch boundary (separate last epoch) or well inside one.
+      // Sample counts just past an epoch boundary (a separate last epoch) or well inside one.
       const perEpoch = Math.floor((tokens - 1) / sequenceLength);
       const numSamples = trial % 2 === 0 ? perEpoch * (1 + (trial % 3)) + 1 : Math.max(1, Math.floor(perEpoch * 0.6));
-      const seed = trial * 1_000_003 + 7;
-      const input = { sizes, start, end: documentCount, seq_length: sequenceLength, num_samples: numSamples, seed };
-      const result = spawnSync('python3', ['-c', megatronReference], { input: JSON.stringify(input), encoding: 'utf8' });
-      expect(result.stderr).toBe('');
-      const expected = JSON.parse(result.stdout) as { doc: string; sample: string; shuffle: string; separate: boolean };
-      const maps = buildIndexMaps({ sizes, documents: { start, end: documentCount }, numSamples, sequenceLength, seed });
-      expect(maps.separateLastEpoch).toBe(expected.separate);
-      if (expected.separate) separateSeen += 1;
-      expect(Buffer.from(encodeNpy({ data: maps.documentIndex })).toString('hex')).toBe(expected.doc);
-      expect(Buffer.from(encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] })).toString('hex')).toBe(expected.sample);
-      expect(Buffer.from(encodeNpy({ data: maps.shuffleIndex })).toString('hex')).toBe(expected.shuffle);
-    }
+      return { sizes, start, end: documentCount, seq_length: sequenceLength, num_samples: numSamples, seed: trial * 1_000_003 + 7 };
+    });
+    const result = spawnSync('python3', ['-c', megatronReference], { input: JSON.stringify(trials), encoding: 'utf8', maxBuffer: 1 << 28 });
+    expect(result.stderr).toBe('');
+    const expected = JSON.parse(result.stdout) as Array<{ doc: string; sample: string; shuffle: string; separate: boolean }>;
+    let separateSeen = 0;
+    trials.forEach((trial, index) => {
+      const reference = expected[index] as { doc: string; sample: string; shuffle: string; separate: boolean };
+      const maps = buildIndexMaps({ sizes: trial.sizes, documents: { start: trial.start, end: trial.end }, numSamples: trial.num_samples, sequenceLength: trial.seq_length, seed: trial.seed });
+      expect(maps.separateLastEpoch).toBe(reference.separate);
+      if (reference.separate) separateSeen += 1;
+      expect(Buffer.from(encodeNpy({ data: maps.documentIndex })).toString('hex')).toBe(reference.doc);
+      expect(Buffer.from(encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] })).toString('hex')).toBe(reference.sample);
+      expect(Buffer.from(encodeNpy({ data: maps.shuffleIndex })).toString('hex')).toBe(reference.shuffle);
+    });
     expect(separateSeen).toBeGreaterThan(0);
   });
 

@@ -1,4 +1,6 @@
 import { spawnSync } from 'node:child_process';
+import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -80,6 +82,16 @@ describe('planFlagScaleRun', () => {
     const missing = parseRunConfig({ text: `data: { blend: [{ prefix: ${join(indexed, 'nothing_here')}, weight: 1 }] }\n` });
     await expect(planFlagScaleRun({ config: missing })).rejects.toThrow(DataPrefixError);
     await expect(planFlagScaleRun({ config: missing })).rejects.toThrow(/data\.blend\[0\]\.prefix: .*nothing_here\.idx does not exist/);
+    // A pair whose .bin is shorter than its .idx says.
+    const directory = await mkdtemp(join(tmpdir(), 'aquila-prefix-'));
+    try {
+      await copyFile(`${prefix}.idx`, join(directory, 'cut_text_document.idx'));
+      await writeFile(join(directory, 'cut_text_document.bin'), (await readFile(`${prefix}.bin`)).subarray(0, 100));
+      const cut = parseRunConfig({ text: `data: { blend: [{ prefix: ${join(directory, 'cut_text_document')}, weight: 1 }] }\n` });
+      await expect(planFlagScaleRun({ config: cut })).rejects.toThrow(/data\.blend\[0\]\.prefix: .*cut_text_document\.bin: 100 bytes/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
     const sft = parseRunConfig({ text: 'data: { sftFile: x.jsonl }\n' });
     await expect(planFlagScaleRun({ config: sft })).rejects.toThrow(RunConfigError);
   });

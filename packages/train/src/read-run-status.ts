@@ -90,15 +90,14 @@ export async function readRunStatus(options: { directory: string; signal?: Abort
   if (record.state === 'launch-failed') {
     return { ...base, state: 'launch-failed', message: `the launcher exited with code ${record.launcherExitCode ?? '?'} before training started; see ${join(directory, launcherLogFile)}`, errorTail: tail(await readText(join(directory, launcherLogFile))) };
   }
+  // A local trainer that threw: its process (this one, maybe) lives on, the run does not.
+  if (record.state === 'failed') return { ...base, state: 'died', message: `the trainer failed: ${record.error ?? 'unknown error'} (${progress})`, errorTail: record.error === undefined ? [] : [record.error] };
   if (record.state === 'stopped') return { ...base, state: 'stopped', message: `stopped at ${record.stoppedAt ?? '?'} (${progress})`, errorTail: [] };
   if (last !== undefined && last.iteration >= total) return { ...base, state: 'completed', message: `completed ${progress}`, errorTail: [] };
   if (processes.some(({ alive }) => alive === true)) return { ...base, state: 'running', message: `running: ${progress}`, errorTail: [] };
   if (processes.some(({ alive }) => alive === undefined)) return { ...base, state: 'running', message: `running on ${processes.map(({ host }) => host).join(', ')} as far as the log shows: ${progress}`, errorTail: [] };
   if (record.state === 'launching') return { ...base, state: 'launching', message: 'the launcher has not finished starting the job', errorTail: [] };
-  if (record.engine === 'local') {
-    const why = record.state === 'failed' ? `the trainer failed: ${record.error ?? 'unknown error'}` : 'the trainer process is gone before the last iteration';
-    return { ...base, state: 'died', message: `${why} (${progress})`, errorTail: record.error === undefined ? [] : [record.error] };
-  }
+  if (record.engine === 'local') return { ...base, state: 'died', message: `the trainer process is gone before the last iteration (${progress})`, errorTail: [] };
   const where = logFile === undefined ? `no rank log under ${join(record.experimentDirectory, 'logs')}` : `see ${logFile}`;
   return { ...base, state: 'died', message: `the training processes are gone before the last iteration (${progress}); ${where}`, errorTail: tail(logText) };
 }

@@ -62,6 +62,13 @@ describe('trainLocally', () => {
     });
     const result = await trainLocally({ config });
     expect(result.events.filter(({ type }) => type === 'iteration')).toHaveLength(3);
+    // Aborted after its first step: the run directory says it died, and why.
+    const controller = new AbortController();
+    const aborted = trainLocally({ config: { ...config, output: join(directory, 'aborted') }, signal: controller.signal, onEvent: () => controller.abort(new Error('stopped by the test')) });
+    await expect(aborted).rejects.toThrow('stopped by the test');
+    const status = await readRunStatus({ directory: join(directory, 'aborted') });
+    expect(status.state).toBe('died');
+    expect(status.message).toMatch(/^the trainer failed: stopped by the test \(iteration 1\/3, loss \d+\.\d{4}\)$/);
     await expect(trainLocally({ config: parseRunConfig({ file: join(directory, 'big.yaml'), text: `engine: local\ndata: { blend: [{ prefix: ${prefix}, weight: 1 }] }\n` }) })).rejects.toThrow(RunConfigError);
   });
 });
