@@ -45,6 +45,25 @@ export function formatCommandLine(line: CommandLine): string {
   return `cd ${shellQuote(line.cwd)} && ${environment}${[line.command, ...line.args].map(shellQuote).join(' ')}`;
 }
 
+// FlagScale's SFT loader takes the loss mask from the sibling `X_loss_mask_document` of `X_text_document`
+// and silently trains on every token when it is missing; an SFT run without one is refused here.
+async function checkLossMask(prefix: string, index: number, sizes: Int32Array): Promise<void> {
+  const where = `data.blend[${index}].prefix`;
+  if (!prefix.endsWith('_text_document')) throw new DataPrefixError(`${where}: an SFT prefix must end in _text_document, with its loss mask beside it in _loss_mask_document; got ${prefix}`);
+  const maskPrefix = `${prefix.slice(0, -'_text_document'.length)}_loss_mask_document`;
+  let maskSizes: Int32Array;
+  try {
+    const mask = await openIndexedDataset({ prefix: maskPrefix });
+    maskSizes = mask.index.sequenceLengths;
+    await mask.close();
+  } catch (error) {
+    throw new DataPrefixError(`${where}: the loss mask ${maskPrefix}.{bin,idx} is missing or damaged; write both with @aquila/data's createSftIndexedDatasetWriter`, { cause: error });
+  }
+  if (maskSizes.length !== sizes.length || maskSizes.some((size, position) => size !== sizes[position])) {
+    throw new DataPrefixError(`${where}: ${maskPrefix} does not have the same sequence lengths as ${prefix}; write both with @aquila/data's createSftIndexedDatasetWriter`);
+  }
+}
+
 async function samplesPerEpoch(config: RunConfig, signal: AbortSignal | undefined): Promise<number> {
   let samples = 0;
   for (const [index, { prefix }] of config.data.blend.entries()) {
@@ -58,6 +77,7 @@ async function samplesPerEpoch(config: RunConfig, signal: AbortSignal | undefine
       const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${(error as NodeJS.ErrnoException).path ?? prefix} does not exist` : AquilaError.isInstance(error) ? error.message : String(error);
       throw new DataPrefixError(`data.blend[${index}].prefix: ${reason}; write the dataset with @aquila/data (aquila data build) or fix the prefix (no .bin/.idx extension)`, { cause: error });
     }
+    if (config.task === 'sft') await checkLossMask(prefix, index, sizes);
     const [start, end] = splitDocuments({ split: config.data.split, size: sizes.length });
     let tokens = 0;
     for (let document = start; document < end; document += 1) tokens += sizes[document] as number;
