@@ -1,4 +1,5 @@
 import { mkdir, readdir } from 'node:fs/promises';
+import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelShape } from './checkpoint/model-config.js';
@@ -121,5 +122,39 @@ describe('convertCheckpoint on bad input', () => {
     await expect(convertCheckpoint({ checkpoint: empty, output: join(empty, 'out') })).rejects.toSatisfy((error) => ModelConfigError.isInstance(error));
     const renamed = await rewritten('names', (tensors) => tensors.map((tensor) => ({ ...tensor, name: `transformer.${tensor.name}` })));
     await expect(convertCheckpoint({ checkpoint: renamed, output: join(renamed, 'out') })).rejects.toThrow(/neither "model.embed_tokens.weight" \(HF\) nor "tok_embeddings.weight"/);
+  });
+});
+
+describe('convertCheckpoint with cacheLayout "present-outputs" (the onnxruntime-genai / transformers.js contract)', () => {
+  it('computes the reference logits when driven through attention_mask and present.* outputs', async () => {
+    const shape = tinyShapes.groupedTied;
+    const checkpoint = join(workspace.path, 'present-checkpoint');
+    const output = join(workspace.path, 'present-onnx');
+    const weights = await writeRandomCheckpoint({ directory: checkpoint, shape, naming: 'hf', format: 'safetensors', seed: 5 });
+    await convertCheckpoint({ checkpoint, output, cacheLayout: 'present-outputs', weightsFile: 'model.onnx_data' });
+    expect((await readdir(output)).sort()).toEqual(['aquila-config.json', 'model.onnx', 'model.onnx_data']);
+    const tokens = [3, 14, 15, 9, 2, 6];
+    const reference = referenceForward({ shape, weights, naming: 'hf', tokens });
+    const session = await ort.InferenceSession.create(join(output, 'model.onnx'));
+    const empty = new ort.Tensor('float32', new Float32Array(0), [1, shape.keyValueHeadCount, 0, shape.headSize]);
+    let past: Record<string, ort.Tensor> = {};
+    for (let layer = 0; layer < shape.layerCount; layer++) past = { ...past, [`past_key_values.${layer}.key`]: empty, [`past_key_values.${layer}.value`]: empty };
+    const run = async (ids: number[], total: number) => {
+      const outputs = await session.run({
+        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
+        attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
+        ...past,
+      });
+      for (let layer = 0; layer < shape.layerCount; layer++) {
+        past[`past_key_values.${layer}.key`] = outputs[`present.${layer}.key`] as ort.Tensor;
+        past[`past_key_values.${layer}.value`] = outputs[`present.${layer}.value`] as ort.Tensor;
+      }
+      return outputs.logits?.data as Float32Array;
+    };
+    expect(maxAbsoluteDifference(await run(tokens.slice(0, 4), 4), reference[3] as Float64Array)).toBeLessThan(1e-4);
+    expect(maxAbsoluteDifference(await run([tokens[4] as number], 5), reference[4] as Float64Array)).toBeLessThan(1e-4);
+    expect(maxAbsoluteDifference(await run([tokens[5] as number], 6), reference[5] as Float64Array)).toBeLessThan(1e-4);
+    await session.release();
+    await expect(LanguageModel.load({ path: output })).rejects.toThrow(/converted with cacheLayout "present-outputs"/);
   });
 });

@@ -1,12 +1,12 @@
 import { copyFile, mkdir, open, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import { readModelConfig, type ModelShape } from './checkpoint/model-config.js';
 import { openCheckpoint } from './checkpoint/open-checkpoint.js';
 import { interleavedToHalfRotation, layerWeightName, modelWeightName, type LayerWeight, type WeightNaming } from './checkpoint/weight-names.js';
 import type { ConvertedModelConfig, GenerationDefaults, WeightPrecision } from './converted-model-config.js';
 import { CheckpointTensorError, GenerationOptionsError } from './errors.js';
-import { buildDecoderGraph, type DecoderWeights, type ProjectionWeights } from './onnx/decoder-graph.js';
+import { buildDecoderGraph, type CacheLayout, type DecoderWeights, type ProjectionWeights } from './onnx/decoder-graph.js';
 import { encodeOnnxModel, type OnnxTensorData } from './onnx/onnx-model.js';
 import { quantizeBlockwise } from './onnx/quantize-blockwise.js';
 
@@ -30,6 +30,13 @@ export interface ConvertCheckpointOptions {
   blockSize?: number;
   /** MatMulNBits accuracy level: 4 (default) computes with int8 activations, 0 in float32 (exact to the dequantised weights). */
   accuracyLevel?: number;
+  /**
+   * `caller-owned` (default): the graph `LanguageModel` runs. `present-outputs`: the onnxruntime-genai /
+   * transformers.js input and output names, for running the same weights elsewhere.
+   */
+  cacheLayout?: CacheLayout;
+  /** The external weights file name; default `model.onnx.data` (transformers.js expects `model.onnx_data`). */
+  weightsFile?: string;
   /** Overrides of the generation defaults written to aquila-config.json. */
   generation?: Partial<GenerationDefaults>;
   onProgress?: (progress: ConvertProgress) => void;
@@ -148,7 +155,9 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     };
 
     await mkdir(options.output, { recursive: true });
-    const temporaryData = join(options.output, 'model.onnx.data.partial');
+    const weightsFile = options.weightsFile ?? 'model.onnx.data';
+    if (basename(weightsFile) !== weightsFile || weightsFile === 'model.onnx') throw new GenerationOptionsError(`weightsFile must be a plain file name other than model.onnx, got ${JSON.stringify(weightsFile)}.`);
+    const temporaryData = join(options.output, `${weightsFile}.partial`);
     const handle = await open(temporaryData, 'w');
     const total = 4 + shape.layerCount * 6 + 1;
     let done = 0;
@@ -158,7 +167,7 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     };
     let weights: DecoderWeights;
     try {
-      const data = new ExternalDataWriter(handle, 'model.onnx.data');
+      const data = new ExternalDataWriter(handle, weightsFile);
       const projection = async (rowsMajor: Float32Array, rows: number, columns: number): Promise<ProjectionWeights> => {
         signal?.throwIfAborted();
         if (precision === 'fp32') return { kind: 'float', data: await data.appendTransposed(rowsMajor, rows, columns) };
@@ -209,9 +218,10 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
       await handle.close();
     }
     const accuracyLevel = options.accuracyLevel ?? 4;
-    const graph = buildDecoderGraph({ shape: finalShape, precision, blockSize, accuracyLevel, weights });
+    const cacheLayout = options.cacheLayout ?? 'caller-owned';
+    const graph = buildDecoderGraph({ shape: finalShape, precision, blockSize, accuracyLevel, weights, cacheLayout });
     await writeFile(join(options.output, 'model.onnx'), encodeOnnxModel(graph));
-    await rename(temporaryData, join(options.output, 'model.onnx.data'));
+    await rename(temporaryData, join(options.output, weightsFile));
     step();
 
     const present = new Set(await readdir(options.checkpoint));
@@ -225,7 +235,8 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
       precision,
       ...(precision === 'fp32' ? {} : { blockSize }),
       model: 'model.onnx',
-      weights: 'model.onnx.data',
+      weights: weightsFile,
+      cacheLayout,
       tokenizerFiles,
       bosTokenId: config.bosTokenId,
       eosTokenId,

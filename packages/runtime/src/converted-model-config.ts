@@ -26,6 +26,8 @@ export interface ConvertedModelConfig {
   model: string;
   /** The external weights file, relative to the folder. */
   weights: string;
+  /** `caller-owned` graphs run in `LanguageModel`; `present-outputs` graphs are for other runtimes. */
+  cacheLayout: 'caller-owned' | 'present-outputs';
   /** The tokenizer files copied from the checkpoint. */
   tokenizerFiles: string[];
   bosTokenId?: number;

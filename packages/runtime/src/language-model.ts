@@ -37,6 +37,9 @@ export async function readConvertedModelConfig(directory: string): Promise<Conve
   if (candidate?.format !== 'aquila-onnx-decoder' || candidate.version !== 1 || typeof candidate.shape !== 'object' || typeof candidate.model !== 'string') {
     throw new ModelConfigError(`${file}: not an aquila-onnx-decoder version 1 config.`);
   }
+  if (candidate.cacheLayout === 'present-outputs') {
+    throw new ModelConfigError(`${file}: this model was converted with cacheLayout "present-outputs" for other runtimes (transformers.js, onnxruntime-genai); convert again without it to run it here.`);
+  }
   return candidate as ConvertedModelConfig;
 }
 

@@ -24,8 +24,18 @@ export interface DecoderWeights {
   languageModelHead: ProjectionWeights;
 }
 
+/**
+ * How the KV cache crosses the graph boundary. `caller-owned` (what `LanguageModel` runs): fixed-capacity
+ * past inputs and only the new rows out. `present-outputs`: the onnxruntime-genai / transformers.js
+ * contract (`attention_mask`, `past_key_values.*` in, `present.*` out, rotary inside GQA), for other
+ * runtimes that drive the same weights.
+ */
+export type CacheLayout = 'caller-owned' | 'present-outputs';
+
 export interface DecoderGraphOptions {
   shape: ModelShape;
+  /** Default `caller-owned`. */
+  cacheLayout?: CacheLayout;
   precision: WeightPrecision;
   blockSize: number;
   /** MatMulNBits accuracy level: 0 computes in float32, 4 quantises activations to int8 (faster). */
@@ -36,6 +46,7 @@ export interface DecoderGraphOptions {
 /** Names of the graph's inputs and outputs: the contract between the converter and the runtime. */
 export const decoderNames = {
   inputIds: 'input_ids',
+  attentionMask: 'attention_mask',
   positionIds: 'position_ids',
   seqlensK: 'seqlens_k',
   totalSequenceLength: 'total_sequence_length',
@@ -44,6 +55,8 @@ export const decoderNames = {
   pastValue: (layer: number) => `past_key_values.${layer}.value`,
   newKey: (layer: number) => `new_rows.${layer}.key`,
   newValue: (layer: number) => `new_rows.${layer}.value`,
+  presentKey: (layer: number) => `present.${layer}.key`,
+  presentValue: (layer: number) => `present.${layer}.value`,
 } as const;
 
 /**
@@ -91,6 +104,23 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
   addFloat('rotary.sin_cache', [shape.maxPositions, headSize / 2], weights.rotarySin);
   nodes.push({ opType: 'Gather', name: '/model/embed_tokens/Gather', inputs: ['model.embed_tokens.weight', decoderNames.inputIds], outputs: ['/model/embed_tokens/output'] });
 
+  const presentOutputs = options.cacheLayout === 'present-outputs';
+  if (presentOutputs) {
+    // onnxruntime-genai's mask reformat: seqlens_k = sum(mask) − 1 per row, total = mask width.
+    const int64 = (name: string, values: bigint[], dims: number[]): string => {
+      initializers.push({ name, elementType: 'int64', dims, data: { raw: new Uint8Array(BigInt64Array.from(values).buffer) } });
+      return name;
+    };
+    const one = int64('/model/constants/INT64/1', [1n], []);
+    const axes = int64('/model/constants/INT64/[1]', [1n], [1]);
+    nodes.push({ opType: 'ReduceSum', name: '/model/attn_mask_reformat/ReduceSum', inputs: [decoderNames.attentionMask, axes], outputs: ['/model/attn_mask_reformat/sum'], attributes: { keepdims: { int: 0 } } });
+    nodes.push({ opType: 'Sub', name: '/model/attn_mask_reformat/Sub', inputs: ['/model/attn_mask_reformat/sum', one], outputs: ['/model/attn_mask_reformat/seqlens'] });
+    nodes.push({ opType: 'Cast', name: '/model/attn_mask_reformat/Cast', inputs: ['/model/attn_mask_reformat/seqlens'], outputs: [decoderNames.seqlensK], attributes: { to: { int: 6 } } });
+    nodes.push({ opType: 'Shape', name: '/model/attn_mask_reformat/Shape', inputs: [decoderNames.attentionMask], outputs: ['/model/attn_mask_reformat/shape'] });
+    nodes.push({ opType: 'Gather', name: '/model/attn_mask_reformat/Gather', inputs: ['/model/attn_mask_reformat/shape', one], outputs: ['/model/attn_mask_reformat/total'], attributes: { axis: { int: 0 } } });
+    nodes.push({ opType: 'Cast', name: '/model/attn_mask_reformat/Cast_total', inputs: ['/model/attn_mask_reformat/total'], outputs: [decoderNames.totalSequenceLength], attributes: { to: { int: 6 } } });
+  }
+
   let residual = '/model/embed_tokens/output';
   let skip: string | undefined;
   weights.layers.forEach((layer, index) => {
@@ -103,18 +133,29 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
       residual = `${prefix}/input_layernorm/residual`;
     }
     matMul(`${prefix}/attn/qkv_proj`, `${prefix}/input_layernorm/output`, `${prefix}/attn/qkv`, layer.queryKeyValue, hidden, queryWidth + 2 * keyWidth);
-    split(`${prefix}/attn/qkv_split`, `${prefix}/attn/qkv`, [queryWidth, keyWidth, keyWidth], [`${prefix}/attn/q`, `${prefix}/attn/k`, decoderNames.newValue(index)]);
-    for (const [input, output] of [[`${prefix}/attn/q`, `${prefix}/attn/q_rotated`], [`${prefix}/attn/k`, decoderNames.newKey(index)]] as const) {
-      nodes.push({ opType: 'RotaryEmbedding', domain: 'com.microsoft', name: `${input}/RotaryEmbedding`, inputs: [input, decoderNames.positionIds, 'rotary.cos_cache', 'rotary.sin_cache'], outputs: [output], attributes: { interleaved: { int: 0 } } });
+    if (presentOutputs) {
+      nodes.push({
+        opType: 'GroupQueryAttention',
+        domain: 'com.microsoft',
+        name: `${prefix}/attn/GroupQueryAttention`,
+        inputs: [`${prefix}/attn/qkv`, '', '', decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength, 'rotary.cos_cache', 'rotary.sin_cache'],
+        outputs: [`${prefix}/attn/output`, decoderNames.presentKey(index), decoderNames.presentValue(index)],
+        attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 1 }, rotary_interleaved: { int: 0 } },
+      });
+    } else {
+      split(`${prefix}/attn/qkv_split`, `${prefix}/attn/qkv`, [queryWidth, keyWidth, keyWidth], [`${prefix}/attn/q`, `${prefix}/attn/k`, decoderNames.newValue(index)]);
+      for (const [input, output] of [[`${prefix}/attn/q`, `${prefix}/attn/q_rotated`], [`${prefix}/attn/k`, decoderNames.newKey(index)]] as const) {
+        nodes.push({ opType: 'RotaryEmbedding', domain: 'com.microsoft', name: `${input}/RotaryEmbedding`, inputs: [input, decoderNames.positionIds, 'rotary.cos_cache', 'rotary.sin_cache'], outputs: [output], attributes: { interleaved: { int: 0 } } });
+      }
+      nodes.push({
+        opType: 'GroupQueryAttention',
+        domain: 'com.microsoft',
+        name: `${prefix}/attn/GroupQueryAttention`,
+        inputs: [`${prefix}/attn/q_rotated`, decoderNames.newKey(index), decoderNames.newValue(index), decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength],
+        outputs: [`${prefix}/attn/output`, `${prefix}/attn/present_key`, `${prefix}/attn/present_value`],
+        attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 0 } },
+      });
     }
-    nodes.push({
-      opType: 'GroupQueryAttention',
-      domain: 'com.microsoft',
-      name: `${prefix}/attn/GroupQueryAttention`,
-      inputs: [`${prefix}/attn/q_rotated`, decoderNames.newKey(index), decoderNames.newValue(index), decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength],
-      outputs: [`${prefix}/attn/output`, `${prefix}/attn/present_key`, `${prefix}/attn/present_value`],
-      attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 0 } },
-    });
     matMul(`${prefix}/attn/o_proj`, `${prefix}/attn/output`, `${prefix}/attn/o_proj/output`, layer.attentionOutput, queryWidth, hidden);
     nodes.push({ opType: 'SkipSimplifiedLayerNormalization', domain: 'com.microsoft', name: `${prefix}/post_attention_layernorm`, inputs: [residual, `${prefix}/attn/o_proj/output`, addFloat(`model.layers.${index}.post_attention_layernorm.weight`, [hidden], layer.feedForwardNorm)], outputs: [`${prefix}/post_attention_layernorm/output`, '', '', `${prefix}/post_attention_layernorm/residual`], attributes: { epsilon: { float: shape.rmsNormEpsilon } } });
     residual = `${prefix}/post_attention_layernorm/residual`;
@@ -133,16 +174,26 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
 
   const batch = 'batch_size';
   const sequence = 'sequence_length';
-  const inputs: OnnxValueInfo[] = [
-    { name: decoderNames.inputIds, elementType: 'int64', shape: [batch, sequence] },
-    { name: decoderNames.positionIds, elementType: 'int64', shape: [batch, sequence] },
-    { name: decoderNames.seqlensK, elementType: 'int32', shape: [batch] },
-    { name: decoderNames.totalSequenceLength, elementType: 'int32', shape: [] },
-  ];
+  const inputs: OnnxValueInfo[] = presentOutputs
+    ? [
+        { name: decoderNames.inputIds, elementType: 'int64', shape: [batch, sequence] },
+        { name: decoderNames.attentionMask, elementType: 'int64', shape: [batch, 'total_sequence_length'] },
+      ]
+    : [
+        { name: decoderNames.inputIds, elementType: 'int64', shape: [batch, sequence] },
+        { name: decoderNames.positionIds, elementType: 'int64', shape: [batch, sequence] },
+        { name: decoderNames.seqlensK, elementType: 'int32', shape: [batch] },
+        { name: decoderNames.totalSequenceLength, elementType: 'int32', shape: [] },
+      ];
   const outputs: OnnxValueInfo[] = [{ name: decoderNames.logits, elementType: 'float32', shape: [batch, 1, shape.vocabSize] }];
   for (let layer = 0; layer < shape.layerCount; layer++) {
-    for (const name of [decoderNames.pastKey(layer), decoderNames.pastValue(layer)]) inputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, 'cache_capacity', headSize] });
-    for (const name of [decoderNames.newKey(layer), decoderNames.newValue(layer)]) outputs.push({ name, elementType: 'float32', shape: [batch, sequence, keyWidth] });
+    const pastLength = presentOutputs ? 'past_sequence_length' : 'cache_capacity';
+    for (const name of [decoderNames.pastKey(layer), decoderNames.pastValue(layer)]) inputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, pastLength, headSize] });
+    if (presentOutputs) {
+      for (const name of [decoderNames.presentKey(layer), decoderNames.presentValue(layer)]) outputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, 'total_sequence_length', headSize] });
+    } else {
+      for (const name of [decoderNames.newKey(layer), decoderNames.newValue(layer)]) outputs.push({ name, elementType: 'float32', shape: [batch, sequence, keyWidth] });
+    }
   }
   return { name: 'aquila-decoder', nodes, initializers, inputs, outputs };
 }
