@@ -136,7 +136,49 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     return identifiers;
   }
 
+  // The fast path: an empty connection compiles the CREATE TABLEs (syntax only, nothing runs) and the query
+  // with the schema as CTEs in front, with no DDL executed. What fails there takes the exact path.
+  let sqliteFastDatabase: Database.Database | undefined;
+  let sqliteFastSchema: { schema: string; ctes?: string; identifiers: Set<string> } | undefined;
+
+  function sqliteFast(record: DatasetRecord): SqlValidation | undefined {
+    if (sqliteFastSchema?.schema !== record.schema) {
+      sqliteFastDatabase ??= new Database(':memory:');
+      const tables = parseCreateTables(record.schema);
+      const identifiers = new Set<string>();
+      let ctes: string | undefined;
+      try {
+        if (tables.length === 0 || tables.some((table) => table.columns.length === 0)) throw new Error('not parsed');
+        for (const table of tables) sqliteFastDatabase.prepare(table.statement);
+        const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
+        ctes = tables.map((table) => `${quote(table.name)}(${table.columns.map((column) => quote(column.name)).join(', ')}) AS (SELECT ${table.columns.map(() => 'NULL').join(', ')})`).join(', ');
+        for (const table of tables) {
+          identifiers.add(table.name.toLowerCase());
+          for (const column of table.columns) identifiers.add(column.name.toLowerCase());
+        }
+      } catch {
+        ctes = undefined;
+      }
+      sqliteFastSchema = { schema: record.schema, ...(ctes === undefined ? {} : { ctes }), identifiers };
+    }
+    const { ctes, identifiers } = sqliteFastSchema;
+    if (ctes === undefined || needsOwnCheck(record.sql)) return undefined;
+    const sql = record.sql.includes('"') ? rewriteDoubleQuotedStrings(record.sql, identifiers) : record.sql;
+    const trimmed = sql.trimStart();
+    const leading = /^with\s+(recursive\s+)?/i.exec(trimmed);
+    const wrapped = /^select\b/i.test(trimmed) ? `WITH ${ctes} ${trimmed}` : leading ? `WITH ${leading[1] ?? ''}${ctes}, ${trimmed.slice(leading[0].length)}` : undefined;
+    if (wrapped === undefined) return undefined;
+    try {
+      sqliteFastDatabase!.prepare(wrapped);
+      return { ok: true, sql, validated: true };
+    } catch {
+      return undefined;
+    }
+  }
+
   function validateSqlite(record: DatasetRecord): SqlValidation {
+    const fast = sqliteFast(record);
+    if (fast !== undefined) return fast;
     const entry = useSqliteSchema(record.schema);
     if (entry.error !== undefined) return { ok: false, reason: 'invalid-schema', detail: entry.error };
     const sql = record.sql.includes('"') ? rewriteDoubleQuotedStrings(record.sql, sqliteIdentifiers(entry)) : record.sql;
@@ -384,6 +426,9 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
       sqliteDatabase?.close();
       sqliteDatabase = undefined;
       sqliteSchema = undefined;
+      sqliteFastDatabase?.close();
+      sqliteFastDatabase = undefined;
+      sqliteFastSchema = undefined;
       postgres.clear();
       if (postgresDatabase !== undefined) await (await postgresDatabase).close();
       postgresDatabase = undefined;
