@@ -87,29 +87,42 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     return { index, gold: item.sql, database: item.database, line: item.line, pred: options.raw === true ? (extracted?.sql ?? '') : output, extracted: options.raw === true ? extracted !== undefined : undefined };
   });
 
-  const schemas = new Map<string, SpiderSchema>();
-  const files = new Map<string, string[]>();
+  const createPool = (): ExecutionPool => new ExecutionPool({ ...(options.workers === undefined ? {} : { workers: options.workers }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
   const needsExec = etype !== 'match';
   const checkRuns = needsExec || options.checkRuns !== false;
-  for (const question of questions) {
-    if (schemas.has(question.database)) continue;
-    signal?.throwIfAborted();
-    const entry = tables.get(question.database);
-    if (entry === undefined) throw new SchemaError(`${options.gold}:${question.line}: db_id "${question.database}" is not in ${options.tables}`);
-    const path = join(options.db, question.database, `${question.database}.sqlite`);
-    const source = options.schemaSource ?? 'auto';
-    if (source === 'sqlite' && !existsSync(path)) throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
-    schemas.set(question.database, source === 'tables' || !existsSync(path) ? schemaFromTablesJson(entry) : await schemaFromSqlite({ path, foreignKeyMap: foreignKeyMap(entry) }));
-    if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) {
-      try {
-        files.set(question.database, databaseFiles(join(options.db, question.database)));
-      } catch (error) {
-        throw new EvaluationInputError(`${options.gold}:${question.line}: db_id "${question.database}": ${(error as Error).message}`, { cause: error });
+  // Workers start while the schemas are read.
+  const earlyPool = checkRuns ? createPool() : undefined;
+  const schemas = new Map<string, SpiderSchema>();
+  const files = new Map<string, string[]>();
+  try {
+    for (const question of questions) {
+      if (schemas.has(question.database)) continue;
+      signal?.throwIfAborted();
+      const entry = tables.get(question.database);
+      if (entry === undefined) throw new SchemaError(`${options.gold}:${question.line}: db_id "${question.database}" is not in ${options.tables}`);
+      const path = join(options.db, question.database, `${question.database}.sqlite`);
+      const source = options.schemaSource ?? 'auto';
+      if (source === 'sqlite' && !existsSync(path)) throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
+      schemas.set(question.database, source === 'tables' || !existsSync(path) ? schemaFromTablesJson(entry) : await schemaFromSqlite({ path, foreignKeyMap: foreignKeyMap(entry) }));
+      if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) {
+        try {
+          files.set(question.database, databaseFiles(join(options.db, question.database)));
+        } catch (error) {
+          throw new EvaluationInputError(`${options.gold}:${question.line}: db_id "${question.database}": ${(error as Error).message}`, { cause: error });
+        }
       }
     }
+  } catch (error) {
+    await earlyPool?.close();
+    throw error;
   }
 
-  const pool = needsExec || (checkRuns && files.size > 0) ? new ExecutionPool({ ...(options.workers === undefined ? {} : { workers: options.workers }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) }) : undefined;
+  let pool = earlyPool;
+  if (pool !== undefined && files.size === 0) {
+    // Match only, and no database to run predictions on.
+    await pool.close();
+    pool = undefined;
+  }
   const execution = (question: Question): Promise<[ExecutionVerdict, ExecutionVerdict | undefined]> => {
     const databases = files.get(question.database);
     if (!needsExec) {
