@@ -1,12 +1,12 @@
 // In-process trainer throughput: training tokens per second (forward + backward + AdamW) at two model
-// sizes, against the same step written as plain unblocked loops is not repeated here: the peer is the
-// machine's own float32 matrix-multiply rate through numpy (BLAS), the ceiling a JS kernel is measured against.
+// sizes. The peer is this machine's float32 matrix-multiply rate through numpy (BLAS), the ceiling the
+// JS kernels are measured against.
 import { spawnSync } from 'node:child_process';
 import { LlamaModel, trainLlama, type LlamaShape } from '../src/index.js';
 
 const sizes: Array<{ label: string; shape: LlamaShape; sequence: number; batch: number }> = [
-  { label: '0.6M (2 × 128, vocab 2k)', shape: { vocabSize: 2000, hiddenSize: 128, intermediateSize: 344, layers: 2, heads: 4, maxPositions: 128, rmsNormEpsilon: 1e-5, ropeTheta: 10000 }, sequence: 128, batch: 4 },
-  { label: '3.3M (4 × 192, vocab 4k)', shape: { vocabSize: 4000, hiddenSize: 192, intermediateSize: 512, layers: 4, heads: 6, maxPositions: 128, rmsNormEpsilon: 1e-5, ropeTheta: 10000 }, sequence: 128, batch: 4 },
+  { label: '2 layers × 128, vocab 2,000', shape: { vocabSize: 2000, hiddenSize: 128, intermediateSize: 344, layers: 2, heads: 4, maxPositions: 128, rmsNormEpsilon: 1e-5, ropeTheta: 10000 }, sequence: 128, batch: 4 },
+  { label: '4 layers × 192, vocab 4,000', shape: { vocabSize: 4000, hiddenSize: 192, intermediateSize: 512, layers: 4, heads: 6, maxPositions: 128, rmsNormEpsilon: 1e-5, ropeTheta: 10000 }, sequence: 128, batch: 4 },
 ];
 
 const rows = [];

@@ -8,6 +8,7 @@ import { openPretrainingDataset } from '../open-pretraining-dataset.js';
 import { readSftExamples } from '../read-sft-examples.js';
 import type { RunConfig } from '../run-config.js';
 import type { TrainingEvent } from '../training-event.js';
+import { blendSamples } from './blend-samples.js';
 import { LlamaModel } from './llama-model.js';
 import { saveLlamaCheckpoint } from './save-llama-checkpoint.js';
 import { trainLlama, type TrainingSequence } from './train-llama.js';
@@ -35,25 +36,28 @@ export interface TrainLocallyResult {
 }
 
 async function loadSequences(config: RunConfig, directory: string, signal: AbortSignal | undefined): Promise<TrainingSequence[]> {
-  const sequences: TrainingSequence[] = [];
   if (config.data.sftFile !== undefined) {
+    const sequences: TrainingSequence[] = [];
     const tokenizer = await loadAquilaTokenizer({ signal });
     for await (const example of readSftExamples({ path: config.data.sftFile, tokenizer, maxLength: config.model.sequenceLength, signal })) sequences.push(example);
     return sequences;
   }
+  const perPrefix: TrainingSequence[][] = [];
   for (const { prefix } of config.data.blend) {
     // One epoch of Megatron samples (numSamples 1 asks for a single epoch); the trainer cycles epochs itself.
     const dataset = await openPretrainingDataset({ prefix, split: config.data.split, name: 'train', numSamples: 1, sequenceLength: config.model.sequenceLength - 1, seed: config.data.seed, cacheDirectory: join(directory, 'index-maps'), signal });
+    const samples: TrainingSequence[] = [];
     try {
       for (let index = 0; index < dataset.length; index += 1) {
         const tokens = await dataset.sample(index);
-        sequences.push({ inputIds: tokens, labels: tokens });
+        samples.push({ inputIds: tokens, labels: tokens });
       }
     } finally {
       await dataset.close();
     }
+    perPrefix.push(samples);
   }
-  return sequences;
+  return blendSamples({ samples: perPrefix, weights: config.data.blend.map(({ weight }) => weight) });
 }
 
 /**
