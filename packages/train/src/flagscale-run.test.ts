@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -106,6 +106,10 @@ describe('FlagScale runs through a stand-in run.py', () => {
     expect(status.state).toBe('completed');
     expect(status.message).toBe('completed iteration 5/5, loss 2.0000');
     expect(status.logFile).toMatch(/attempt_0\/7\/stdout\.log$/);
+    // A runner on another host cannot be probed from here: the log's last iteration ends the follow.
+    await rename(join(plan.experimentDirectory, 'logs/pids/host_0_localhost.pid'), join(plan.experimentDirectory, 'logs/pids/host_1_node7.pid'));
+    expect((await collect(plan.runDirectory)).length).toBe(events.length);
+    expect((await readRunStatus({ directory: plan.runDirectory })).processes).toEqual([{ host: 'node7', pid: expect.any(Number), alive: undefined }]);
   });
 
   it('tells that the job died, and why', async () => {

@@ -32,11 +32,13 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Trai
   let logFile: string | undefined;
   let offset = 0;
   let partial = '';
+  let reachedEnd = false;
   const decoder = new TextDecoder();
   for (;;) {
     signal?.throwIfAborted();
     // Decide before reading, so lines written just before the processes exit are still read.
-    const finished = (await readRunRecord(directory)).state !== 'launched' || !(await runProcesses(record)).some(({ alive }) => alive !== false);
+    // Processes on other hosts cannot be checked from here; the last iteration in the log ends those runs.
+    const finished = reachedEnd || (await readRunRecord(directory)).state !== 'launched' || !(await runProcesses(record)).some(({ alive }) => alive !== false);
     // Until the first bytes arrive, a newer launch or a later rank may still appear.
     if (offset === 0) logFile = await findRankLog(record.experimentDirectory);
     const handle = logFile === undefined ? undefined : await open(logFile, 'r').catch(() => undefined);
@@ -57,7 +59,9 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Trai
       const events: TrainingEvent[] = [];
       for (const line of lines) {
         const event = parseMegatronLogLine({ line, sequenceLength: record.sequenceLength });
-        if (event !== undefined) events.push(event);
+        if (event === undefined) continue;
+        events.push(event);
+        if (event.type === 'iteration' && event.totalIterations !== undefined && event.iteration >= event.totalIterations) reachedEnd = true;
       }
       if (events.length > 0) await appendFile(eventsPath, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
       yield* events;
