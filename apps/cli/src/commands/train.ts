@@ -109,7 +109,8 @@ export function registerTrainCommand(program: Command, context: CommandContext):
           },
         });
         progress.finish();
-        context.stdout.write(`${result.parameterCount.toLocaleString('en-US')} parameters over ${result.vocabularyUsed} token ids; checkpoint ${result.checkpoint}\n`);
+        const resumed = result.resumedFrom === undefined ? '' : `resumed from iteration ${result.resumedFrom}; `;
+        context.stdout.write(`${resumed}${result.parameterCount.toLocaleString('en-US')} parameters over ${result.vocabularyUsed} token ids; checkpoint ${result.checkpoint}\n`);
         await printStatus(result.directory, context, false);
         return;
       }

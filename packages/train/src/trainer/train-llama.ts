@@ -22,6 +22,8 @@ export interface TrainLlamaOptions {
   schedule: { warmupSteps: number; style: 'cosine' | 'linear' | 'constant' };
   /** Seed of the epoch shuffles. */
   seed: number;
+  /** Steps already taken (a resumed run): the data order and the schedule continue from there. */
+  startStep?: number;
   /** Called after every step with its loss, learning rate, gradient norm and speed. */
   onEvent?: (event: IterationEvent) => void | Promise<void>;
   signal?: AbortSignal;
@@ -38,8 +40,17 @@ export async function trainLlama(options: TrainLlamaOptions): Promise<IterationE
   const random = new RandomState(options.seed);
   let order = random.shuffle(Array.from(sequences.keys()));
   let cursor = 0;
+  const startStep = options.startStep ?? 0;
+  // Replay the draws of the steps already taken, so a resumed run sees the data it would have seen.
+  for (let draw = 0; draw < startStep * batchSize; draw += 1) {
+    if (cursor === order.length) {
+      order = random.shuffle(order);
+      cursor = 0;
+    }
+    cursor += 1;
+  }
   const events: IterationEvent[] = [];
-  for (let step = 0; step < steps; step += 1) {
+  for (let step = startStep; step < steps; step += 1) {
     options.signal?.throwIfAborted();
     const started = performance.now();
     model.zeroGradients();

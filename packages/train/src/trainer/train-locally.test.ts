@@ -42,6 +42,14 @@ describe('trainLocally', () => {
     expect(status).toMatchObject({ engine: 'local', state: 'completed' });
     expect((await plotRun({ directory: result.directory })).events).toBe(result.events.length);
 
+    // Run again, longer, on the same directory: it resumes from iteration 16 with the trained weights.
+    const resumed = await trainLocally({ config: { ...config, schedule: { ...config.schedule, trainIterations: 20 } } });
+    expect(resumed.resumedFrom).toBe(16);
+    const resumedIterations = resumed.events.filter((event) => event.type === 'iteration');
+    expect(resumedIterations.map(({ iteration }) => iteration)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    expect(resumedIterations[16]?.loss).toBeLessThan(mean(iterations.slice(0, 4)));
+    expect((await readRunStatus({ directory: result.directory })).message).toMatch(/^completed iteration 20\/20/);
+
     const checkpoint = await openCheckpoint({ path: result.checkpoint });
     try {
       expect(checkpoint.get('model.embed_tokens.weight')?.shape).toEqual([100008, 32]);

@@ -1,10 +1,12 @@
-import { appendFile, mkdir, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { openCheckpoint } from '@aquila/runtime';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { RunConfigError } from '../errors.js';
 import { eventsFile, writeRunRecord, type LocalRunRecord } from '../internal/run-record.js';
 import { openPretrainingDataset } from '../open-pretraining-dataset.js';
+import { readRunEvents } from '../read-run-events.js';
 import { readSftExamples } from '../read-sft-examples.js';
 import type { RunConfig } from '../run-config.js';
 import type { TrainingEvent } from '../training-event.js';
@@ -33,6 +35,33 @@ export interface TrainLocallyResult {
   parameterCount: number;
   /** Distinct token ids the model was trained on (its compact vocabulary). */
   vocabularyUsed: number;
+  /** The checkpointed iteration this run continued from, when the run directory had one. */
+  resumedFrom?: number;
+}
+
+// Loads a checkpoint this engine saved into a model over the compact vocabulary (gathering its rows).
+async function loadCheckpoint(model: LlamaModel, path: string, vocabulary: Int32Array): Promise<void> {
+  const checkpoint = await openCheckpoint({ path });
+  try {
+    for (const parameter of model.parameters) {
+      const values = await checkpoint.read(parameter.name);
+      const width = parameter.shape[1] ?? 1;
+      if (parameter.name === 'model.embed_tokens.weight' || parameter.name === 'lm_head.weight') {
+        for (let compact = 0; compact < vocabulary.length; compact += 1) {
+          const id = vocabulary[compact] as number;
+          if ((id + 1) * width > values.length) throw new RangeError(`${parameter.name} has no row for token ${id}`);
+          parameter.values.set(values.subarray(id * width, (id + 1) * width), compact * width);
+        }
+      } else {
+        if (values.length !== parameter.values.length) throw new RangeError(`${parameter.name} holds ${values.length} values, the model needs ${parameter.values.length}`);
+        parameter.values.set(values);
+      }
+    }
+  } catch (error) {
+    throw new RunConfigError(`${path} does not fit this model (${error instanceof Error ? error.message : String(error)}); remove the run's checkpoints/ to start over`, { path: 'model', cause: error });
+  } finally {
+    await checkpoint.close();
+  }
 }
 
 async function loadSequences(config: RunConfig, directory: string, signal: AbortSignal | undefined): Promise<TrainingSequence[]> {
@@ -65,7 +94,8 @@ async function loadSequences(config: RunConfig, directory: string, signal: Abort
  * FlagAI's loss mask, or pretraining samples from `data.blend`. The model learns over the token ids that
  * occur in the data (a compact vocabulary, so a 2–5M-parameter model stays fast) and checkpoints are saved
  * with the full vocabulary in HF LLaMA layout. Writes `run.json`, `events.jsonl` and
- * `checkpoints/iter_NNNNNNN/`, so `readRunStatus` and `plotRun` work as for FlagScale runs.
+ * `checkpoints/iter_NNNNNNN/`, so `readRunStatus` and `plotRun` work as for FlagScale runs. Run again on
+ * the same directory, it resumes from the latest checkpoint.
  */
 export async function trainLocally(options: TrainLocallyOptions): Promise<TrainLocallyResult> {
   const { config, signal } = options;
@@ -124,10 +154,17 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
     pid: process.pid,
     state: 'launched',
   };
+  // A run directory with a checkpoint continues from it (weights and schedule; AdamW's moments restart).
+  const latest = Number.parseInt(await readFile(join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), 'utf8').catch(() => ''), 10);
+  const resumedFrom = Number.isInteger(latest) && latest > 0 ? Math.min(latest, steps) : undefined;
+  const events: TrainingEvent[] = [];
+  if (resumedFrom !== undefined) {
+    await loadCheckpoint(model, join(directory, 'checkpoints', `iter_${String(latest).padStart(7, '0')}`), vocabulary);
+    events.push(...(await readRunEvents({ directory }).catch(() => [])).filter(({ iteration }) => iteration <= resumedFrom));
+  }
   await writeRunRecord(directory, record);
   const eventsPath = join(directory, eventsFile);
-  await writeFile(eventsPath, '');
-  const events: TrainingEvent[] = [];
+  await writeFile(eventsPath, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
   const report = async (event: TrainingEvent): Promise<void> => {
     events.push(event);
     await appendFile(eventsPath, `${JSON.stringify(event)}\n`);
@@ -149,15 +186,16 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
       optimizer: config.optimizer,
       schedule: { warmupSteps, style: schedule.decayStyle },
       seed: config.seed,
+      startStep: resumedFrom ?? 0,
       signal,
       onEvent: async (event) => {
         await report(event);
         if (event.iteration % config.checkpoints.saveInterval === 0 && event.iteration < steps) await save(event.iteration);
       },
     });
-    const checkpoint = await save(steps);
+    const checkpoint = resumedFrom === steps ? join(directory, 'checkpoints', `iter_${String(steps).padStart(7, '0')}`) : await save(steps);
     await writeRunRecord(directory, { ...record, state: 'finished' });
-    return { directory, events, checkpoint, parameterCount: model.parameterCount, vocabularyUsed: vocabulary.length };
+    return { directory, events, checkpoint, parameterCount: model.parameterCount, vocabularyUsed: vocabulary.length, ...(resumedFrom === undefined ? {} : { resumedFrom }) };
   } catch (error) {
     await writeRunRecord(directory, { ...record, state: 'failed', error: error instanceof Error ? error.message : String(error) });
     throw error;
