@@ -10,7 +10,7 @@ import { SummaryBuilder, type EvaluationSummary, type EvaluationType, type ItemV
 import { hardness } from './hardness.js';
 import { parseSql } from './parse-sql.js';
 import { parseGold, parsePredictions, parseRawOutputs, readTablesJson, readUtf8 } from './read-inputs.js';
-import { foreignKeyMap, schemaFromTablesJson, type SpiderSchema } from './schema.js';
+import { foreignKeyMap, schemaFromTablesJson, type SpiderSchema, type TablesJsonEntry } from './schema.js';
 import { schemaFromSqlite } from './schema-from-sqlite.js';
 import { emptySql, type SpiderSql } from './spider-sql.js';
 
@@ -90,39 +90,41 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
   const createPool = (): ExecutionPool => new ExecutionPool({ ...(options.workers === undefined ? {} : { workers: options.workers }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
   const needsExec = etype !== 'match';
   const checkRuns = needsExec || options.checkRuns !== false;
-  // Workers start while the schemas are read.
-  const earlyPool = checkRuns ? createPool() : undefined;
-  const schemas = new Map<string, SpiderSchema>();
+  const source = options.schemaSource ?? 'auto';
   const files = new Map<string, string[]>();
+  const checked = new Set<string>();
+  // Cheap checks first (db_ids, database folders), so bad input fails before any worker starts.
+  for (const question of questions) {
+    if (checked.has(question.database)) continue;
+    checked.add(question.database);
+    if (!tables.has(question.database)) throw new SchemaError(`${options.gold}:${question.line}: db_id "${question.database}" is not in ${options.tables}`);
+    const path = join(options.db, question.database, `${question.database}.sqlite`);
+    if (source === 'sqlite' && !existsSync(path)) throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
+    if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) {
+      try {
+        files.set(question.database, databaseFiles(join(options.db, question.database)));
+      } catch (error) {
+        throw new EvaluationInputError(`${options.gold}:${question.line}: db_id "${question.database}": ${(error as Error).message}`, { cause: error });
+      }
+    }
+  }
+  // Workers start while the schemas are read.
+  const earlyPool = files.size > 0 ? createPool() : undefined;
+  const schemas = new Map<string, SpiderSchema>();
   try {
     for (const question of questions) {
       if (schemas.has(question.database)) continue;
       signal?.throwIfAborted();
-      const entry = tables.get(question.database);
-      if (entry === undefined) throw new SchemaError(`${options.gold}:${question.line}: db_id "${question.database}" is not in ${options.tables}`);
+      const entry = tables.get(question.database) as TablesJsonEntry;
       const path = join(options.db, question.database, `${question.database}.sqlite`);
-      const source = options.schemaSource ?? 'auto';
-      if (source === 'sqlite' && !existsSync(path)) throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
       schemas.set(question.database, source === 'tables' || !existsSync(path) ? schemaFromTablesJson(entry) : await schemaFromSqlite({ path, foreignKeyMap: foreignKeyMap(entry) }));
-      if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) {
-        try {
-          files.set(question.database, databaseFiles(join(options.db, question.database)));
-        } catch (error) {
-          throw new EvaluationInputError(`${options.gold}:${question.line}: db_id "${question.database}": ${(error as Error).message}`, { cause: error });
-        }
-      }
     }
   } catch (error) {
     await earlyPool?.close();
     throw error;
   }
 
-  let pool = earlyPool;
-  if (pool !== undefined && files.size === 0) {
-    // Match only, and no database to run predictions on.
-    await pool.close();
-    pool = undefined;
-  }
+  const pool = earlyPool;
   const execution = (question: Question): Promise<[ExecutionVerdict, ExecutionVerdict | undefined]> => {
     const databases = files.get(question.database);
     if (!needsExec) {
