@@ -46,6 +46,7 @@ describe('parseRunConfig', () => {
       blend: [{ prefix: join(fixtures, 'pretrain_data/opensource-sql-data-weighted-pretrain_add_sql_bw_add_chase-1turn-add-bw_text_document'), weight: 1 }],
       split: '90,10',
       seed: 2023,
+      packing: false,
     });
     expect(config.model.sequenceLength).toBe(1024);
     expect(config.optimizer.lr).toBe(2e-7);

@@ -45,6 +45,7 @@ const nativeSchema: FieldSpec = {
         sftFile: text,
         split: text,
         seed: nonNegativeInteger,
+        packing: flag,
       },
     },
     optimizer: {
@@ -310,6 +311,7 @@ function resolveRunConfig(tree: Tree, context: { file: string | undefined; baseD
       ...(sftFile === undefined ? {} : { sftFile: absolute(sftFile) }),
       split: (data.split as string | undefined) ?? (dialect ? '90,10' : '969,30,1'),
       seed: (data.seed as number | undefined) ?? 2023,
+      packing: (data.packing as boolean | undefined) ?? false,
     },
     optimizer: {
       lr,

@@ -32,6 +32,8 @@ export interface DataConfig {
   split: string;
   /** Seed of the index maps (FlagAI's AquilaSQL: 2023). */
   seed: number;
+  /** Local engine, SFT: pack several examples into each sequence (kept apart by attention) instead of one per row. */
+  packing: boolean;
 }
 
 export interface TokenizerFiles {

@@ -142,16 +142,20 @@ export function ropeTables(positions: number, headSize: number, theta: number): 
   return { cos, sin };
 }
 
-/** Rotates every head of every row in place; `inverse` applies the transpose (the backward pass). */
-export function applyRope(values: Float32Array, rows: number, heads: number, headSize: number, tables: { cos: Float32Array; sin: Float32Array }, inverse: boolean): void {
+/**
+ * Rotates every head of every row in place, row r at position `positions[r]`; `inverse` applies the
+ * transpose (the backward pass).
+ */
+export function applyRope(values: Float32Array, rows: number, heads: number, headSize: number, tables: { cos: Float32Array; sin: Float32Array }, positions: Int32Array, inverse: boolean): void {
   const half = headSize / 2;
   const direction = inverse ? -1 : 1;
   for (let row = 0; row < rows; row += 1) {
+    const table = (positions[row] as number) * half;
     for (let head = 0; head < heads; head += 1) {
       const offset = (row * heads + head) * headSize;
       for (let index = 0; index < half; index += 1) {
-        const cos = tables.cos[row * half + index] as number;
-        const sin = direction * (tables.sin[row * half + index] as number);
+        const cos = tables.cos[table + index] as number;
+        const sin = direction * (tables.sin[table + index] as number);
         const first = values[offset + index] as number;
         const second = values[offset + index + half] as number;
         values[offset + index] = first * cos - second * sin;
@@ -161,8 +165,11 @@ export function applyRope(values: Float32Array, rows: number, heads: number, hea
   }
 }
 
-/** Causal multi-head attention: probabilities [heads, rows, rows] and output [rows, heads·headSize]. */
-export function attention(q: Float32Array, k: Float32Array, v: Float32Array, probabilities: Float32Array, output: Float32Array, rows: number, heads: number, headSize: number): void {
+/**
+ * Causal multi-head attention within segments (row r sees rows `first[r]`..r, so packed examples do not
+ * see each other): probabilities [heads, rows, rows] and output [rows, heads·headSize].
+ */
+export function attention(q: Float32Array, k: Float32Array, v: Float32Array, probabilities: Float32Array, output: Float32Array, rows: number, heads: number, headSize: number, first: Int32Array): void {
   const width = heads * headSize;
   const scale = 1 / Math.sqrt(headSize);
   output.fill(0);
@@ -170,8 +177,10 @@ export function attention(q: Float32Array, k: Float32Array, v: Float32Array, pro
     for (let query = 0; query < rows; query += 1) {
       const qOffset = query * width + head * headSize;
       const pOffset = (head * rows + query) * rows;
+      const from = first[query] as number;
+      probabilities.fill(0, pOffset, pOffset + from);
       let max = Number.NEGATIVE_INFINITY;
-      for (let key = 0; key <= query; key += 1) {
+      for (let key = from; key <= query; key += 1) {
         const kOffset = key * width + head * headSize;
         let dot = 0;
         for (let index = 0; index < headSize; index += 1) dot += (q[qOffset + index] as number) * (k[kOffset + index] as number);
@@ -179,12 +188,12 @@ export function attention(q: Float32Array, k: Float32Array, v: Float32Array, pro
         if (dot * scale > max) max = dot * scale;
       }
       let total = 0;
-      for (let key = 0; key <= query; key += 1) {
+      for (let key = from; key <= query; key += 1) {
         const weight = Math.exp((probabilities[pOffset + key] as number) - max);
         probabilities[pOffset + key] = weight;
         total += weight;
       }
-      for (let key = 0; key <= query; key += 1) {
+      for (let key = from; key <= query; key += 1) {
         const weight = (probabilities[pOffset + key] as number) / total;
         probabilities[pOffset + key] = weight;
         const vOffset = key * width + head * headSize;
@@ -208,6 +217,7 @@ export function attentionBackward(
   rows: number,
   heads: number,
   headSize: number,
+  first: Int32Array,
 ): void {
   const width = heads * headSize;
   const scale = 1 / Math.sqrt(headSize);
@@ -216,8 +226,9 @@ export function attentionBackward(
     for (let query = 0; query < rows; query += 1) {
       const qOffset = query * width + head * headSize;
       const pOffset = (head * rows + query) * rows;
+      const from = first[query] as number;
       let weighted = 0;
-      for (let key = 0; key <= query; key += 1) {
+      for (let key = from; key <= query; key += 1) {
         const vOffset = key * width + head * headSize;
         const weight = probabilities[pOffset + key] as number;
         let dot = 0;
@@ -229,7 +240,7 @@ export function attentionBackward(
         dProbabilities[key] = dot;
         weighted += weight * dot;
       }
-      for (let key = 0; key <= query; key += 1) {
+      for (let key = from; key <= query; key += 1) {
         const dScore = (probabilities[pOffset + key] as number) * ((dProbabilities[key] as number) - weighted) * scale;
         if (dScore === 0) continue;
         const kOffset = key * width + head * headSize;

@@ -40,6 +40,25 @@ describe('LlamaModel', () => {
     expect((analytic.get('model.embed_tokens.weight') as Float32Array).subarray(3 * 8, 4 * 8).every((value) => value === 0)).toBe(true);
   });
 
+  it('keeps packed examples apart: a packed row has the loss and gradients of its examples taken one by one', () => {
+    const model = new LlamaModel({ shape, seed: 5 });
+    for (const parameter of model.parameters) if (parameter.shape.length === 2) parameter.values.forEach((value, index) => (parameter.values[index] = value * 20));
+    const first = { inputIds: [1, 5, 7, 2], labels: [1, 5, 7, 2] };
+    const second = { inputIds: [9, 12, 3, 4, 6], labels: [-100, 12, 3, 4, 6] };
+    model.zeroGradients();
+    const apart = model.accumulate(first).lossSum + model.accumulate(second).lossSum;
+    const apartGradients = model.parameters.map(({ gradient }) => Float32Array.from(gradient));
+    model.zeroGradients();
+    const packed = model.accumulate({ inputIds: [...first.inputIds, ...second.inputIds], labels: [...first.labels, ...second.labels], exampleStarts: [0, 4] });
+    expect(packed.tokens).toBe(3 + 4);
+    expect(packed.lossSum).toBeCloseTo(apart, 4);
+    model.parameters.forEach(({ name, gradient }, index) => {
+      const expected = apartGradients[index] as Float32Array;
+      const worst = gradient.reduce((largest, value, position) => Math.max(largest, Math.abs(value - (expected[position] as number))), 0);
+      expect(worst, name).toBeLessThan(1e-4);
+    });
+  });
+
   it('counts only labels that are not -100, and rejects ids outside the vocabulary', () => {
     const model = new LlamaModel({ shape, seed: 1 });
     expect(model.accumulate({ inputIds, labels }).tokens).toBe(4);

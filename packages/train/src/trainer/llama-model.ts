@@ -133,12 +133,22 @@ export class LlamaModel {
    * next label (labels unshifted, -100 ignored, as FlagAI and Hugging Face compute it), with its
    * gradients added to every parameter's `gradient`. Returns the sum and how many labels counted.
    */
-  accumulate(options: { inputIds: ArrayLike<number>; labels: ArrayLike<number> }): { lossSum: number; tokens: number } {
+  accumulate(options: { inputIds: ArrayLike<number>; labels: ArrayLike<number>; exampleStarts?: readonly number[] }): { lossSum: number; tokens: number } {
     const { inputIds, labels } = options;
     const { hiddenSize: width, intermediateSize: inner, vocabSize, heads, rmsNormEpsilon: epsilon } = this.shape;
     const rows = inputIds.length;
     if (rows > this.shape.maxPositions) throw new RangeError(`a sequence of ${rows} tokens exceeds maxPositions ${this.shape.maxPositions}`);
     const headSize = width / heads;
+    // Packed rows: each example attends only to itself, its rotary positions restart, and its last token
+    // does not predict the next example's first.
+    const first = new Int32Array(rows);
+    const positions = new Int32Array(rows);
+    const starts = new Set(options.exampleStarts ?? [0]);
+    for (let row = 0, start = 0; row < rows; row += 1) {
+      if (starts.has(row)) start = row;
+      first[row] = start;
+      positions[row] = row - start;
+    }
     let hidden = new Float32Array(rows * width);
     for (let row = 0; row < rows; row += 1) {
       const id = inputIds[row] as number;
@@ -167,9 +177,9 @@ export class LlamaModel {
       linear(activations.normed, layer.query.values, activations.q, rows, width, width);
       linear(activations.normed, layer.key.values, activations.k, rows, width, width);
       linear(activations.normed, layer.value.values, activations.v, rows, width, width);
-      applyRope(activations.q, rows, heads, headSize, this.#rope, false);
-      applyRope(activations.k, rows, heads, headSize, this.#rope, false);
-      attention(activations.q, activations.k, activations.v, activations.probabilities, activations.attended, rows, heads, headSize);
+      applyRope(activations.q, rows, heads, headSize, this.#rope, positions, false);
+      applyRope(activations.k, rows, heads, headSize, this.#rope, positions, false);
+      attention(activations.q, activations.k, activations.v, activations.probabilities, activations.attended, rows, heads, headSize, first);
       linear(activations.attended, layer.output.values, activations.middle, rows, width, width);
       add(activations.middle, hidden);
       rmsNorm(activations.middle, layer.feedForwardNorm.values, activations.normedMiddle, activations.inverseRmsMiddle, rows, width, epsilon);
@@ -202,7 +212,7 @@ export class LlamaModel {
       for (let row = 0; row < count; row += 1) {
         const target = labels[start + row + 1] as number;
         const offset = row * vocabSize;
-        if (target === ignoreIndex) {
+        if (target === ignoreIndex || starts.has(start + row + 1)) {
           logits.fill(0, offset, offset + vocabSize);
           continue;
         }
@@ -256,9 +266,9 @@ export class LlamaModel {
       const dq = new Float32Array(rows * width);
       const dk = new Float32Array(rows * width);
       const dv = new Float32Array(rows * width);
-      attentionBackward(dAttended, activations.q, activations.k, activations.v, activations.probabilities, dq, dk, dv, rows, heads, headSize);
-      applyRope(dq, rows, heads, headSize, this.#rope, true);
-      applyRope(dk, rows, heads, headSize, this.#rope, true);
+      attentionBackward(dAttended, activations.q, activations.k, activations.v, activations.probabilities, dq, dk, dv, rows, heads, headSize, first);
+      applyRope(dq, rows, heads, headSize, this.#rope, positions, true);
+      applyRope(dk, rows, heads, headSize, this.#rope, positions, true);
       const dNormed = new Float32Array(rows * width);
       linearBackward(dq, activations.normed, layer.query.values, dNormed, layer.query.gradient, rows, width, width);
       linearBackward(dk, activations.normed, layer.key.values, dNormed, layer.key.gradient, rows, width, width);

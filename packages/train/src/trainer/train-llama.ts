@@ -8,6 +8,8 @@ import type { LlamaModel } from './llama-model.js';
 export interface TrainingSequence {
   inputIds: ArrayLike<number>;
   labels: ArrayLike<number>;
+  /** Where each packed example starts (attention and positions restart there); one example when absent. */
+  exampleStarts?: readonly number[];
 }
 
 /** Options of `trainLlama`. */

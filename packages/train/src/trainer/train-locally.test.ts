@@ -62,6 +62,29 @@ describe('trainLocally', () => {
     }
   });
 
+  it('packs SFT examples into fewer, longer sequences when data.packing is set', async () => {
+    const text = (packing: boolean): string =>
+      `name: packed-${packing}\nengine: local\n${tinyModel.replace('96', '512')}\ndata: { sftFile: ${join(fixtures, 'aquila-sql/data/sql_generate_from_spider_wikisql_train_weighted_sample.jsonl')}, packing: ${packing} }\nschedule: { epochs: 1 }\nbatch: { microBatchSize: 1 }\n`;
+    const steps = async (packing: boolean): Promise<number> => {
+      const config = parseRunConfig({ file: join(directory, `packed-${packing}.yaml`), text: text(packing) });
+      // One step shows how many sequences an epoch holds (steps = sequences / batch of 1).
+      let total = 0;
+      const controller = new AbortController();
+      await trainLocally({ config, signal: controller.signal, onEvent: (event) => {
+        if (event.type === 'iteration') {
+          total = event.totalIterations ?? 0;
+          controller.abort(new Error('enough'));
+        }
+      } }).catch((error: unknown) => {
+        if (!(error instanceof Error) || error.message !== 'enough') throw error;
+      });
+      return total;
+    };
+    expect(await steps(false)).toBe(14);
+    // 14 examples of 128–422 tokens fill 512-token rows: about half as many sequences.
+    expect(await steps(true)).toBeLessThanOrEqual(9);
+  });
+
   it('trains on Megatron pretraining samples, and refuses a 7B model', async () => {
     const prefix = join(fixtures, 'indexed_dataset/demo_text_document');
     const config = parseRunConfig({

@@ -8,6 +8,8 @@ import { eventsFile, writeRunRecord, type LocalRunRecord } from '../internal/run
 import { openPretrainingDataset } from '../open-pretraining-dataset.js';
 import { readRunEvents } from '../read-run-events.js';
 import { readSftExamples } from '../read-sft-examples.js';
+import { packSftExamples } from '../sft-batches.js';
+import { ignoreIndex, type SftExample } from '../sft-example.js';
 import type { RunConfig } from '../run-config.js';
 import type { TrainingEvent } from '../training-event.js';
 import { blendSamples } from './blend-samples.js';
@@ -66,10 +68,16 @@ async function loadCheckpoint(model: LlamaModel, path: string, vocabulary: Int32
 
 async function loadSequences(config: RunConfig, directory: string, signal: AbortSignal | undefined): Promise<TrainingSequence[]> {
   if (config.data.sftFile !== undefined) {
-    const sequences: TrainingSequence[] = [];
+    const sequences: SftExample[] = [];
     const tokenizer = await loadAquilaTokenizer({ signal });
     for await (const example of readSftExamples({ path: config.data.sftFile, tokenizer, maxLength: config.model.sequenceLength, signal })) sequences.push(example);
-    return sequences;
+    if (!config.data.packing) return sequences;
+    // Packed rows without their trailing padding (nothing attends to it and it carries no labels).
+    return packSftExamples({ examples: sequences, length: config.model.sequenceLength }).map(({ inputIds, labels, exampleStarts }) => {
+      let used = inputIds.length;
+      while (used > 0 && inputIds[used - 1] === 0 && labels[used - 1] === ignoreIndex) used -= 1;
+      return { inputIds: inputIds.subarray(0, used), labels: labels.subarray(0, used), exampleStarts };
+    });
   }
   const perPrefix: TrainingSequence[][] = [];
   for (const { prefix } of config.data.blend) {
@@ -120,9 +128,10 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
   }
   const vocabulary = Int32Array.from([...seen].sort((a, b) => a - b));
   const compactOf = new Map(Array.from(vocabulary, (id, index) => [id, index]));
-  const compact = sequences.map(({ inputIds, labels }) => ({
+  const compact = sequences.map(({ inputIds, labels, exampleStarts }) => ({
     inputIds: Int32Array.from(inputIds, (id) => compactOf.get(id) as number),
     labels: Int32Array.from(labels, (id) => (id < 0 ? id : (compactOf.get(id) as number))),
+    ...(exampleStarts === undefined ? {} : { exampleStarts }),
   }));
 
   const batchSize = config.batch.microBatchSize * config.batch.gradientAccumulationSteps;
