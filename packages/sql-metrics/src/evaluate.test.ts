@@ -6,7 +6,7 @@ import { EvaluationInputError, GoldQueryError, SchemaError } from './errors.js';
 import { evaluate, evaluateAll } from './evaluate.js';
 import { formatReport, officialItemLine, officialSummaryLine } from './format-report.js';
 import { htmlReport } from './html-report.js';
-import { fixtureLines, spiderDirectory } from './internal/test-fixtures.js';
+import { fixtureLines, flagaiDirectory, spiderDirectory } from './internal/test-fixtures.js';
 
 // The official report's table: from the header row to the end.
 function officialTable(path: string): string {
@@ -88,6 +88,19 @@ describe('evaluate', () => {
     expect(items[9]?.fixed?.exact).toBe(0);
     expect(items[17]?.fixed).toEqual({ exact: 1, exec: 0 });
     expect(items.filter((item) => item.fixed?.exact !== item.exact).map((item) => item.i)).toEqual([9, 18]);
+  });
+
+  it("scores FlagAI's CSpider predictions from tables.json alone (no databases): 652/969", async () => {
+    const evaluation = `${flagaiDirectory}aquila-sql/evaluation_result/`;
+    const { items, summary } = await evaluateAll({
+      gold: `${evaluation}cspider_gold.txt`,
+      pred: `${evaluation}cspider_predict.txt`,
+      db: join(directory, 'no-databases'),
+      tables: `${flagaiDirectory}spider/tables_cspider_dev_subset.json`,
+      etype: 'match',
+    });
+    expect(summary.matched.exact).toEqual({ easy: 186, medium: 320, hard: 82, extra: 64, all: 652 });
+    expect(items.every((item) => !item.pred_runs)).toBe(true);
   });
 
   it('reads raw model outputs and reports the extract rate', async () => {
