@@ -100,6 +100,8 @@ describe('LanguageModel generation', () => {
   });
 
   it('reports log probabilities consistent with greedy choice, and the queue load', async () => {
+    const plain = await collect(loaded().stream({ promptIds: [5, 6], maxNewTokens: 2 }));
+    expect(plain.some((event) => 'logprob' in event)).toBe(false);
     const events = await collect(loaded().stream({ promptIds: [5, 6], maxNewTokens: 4, topLogprobs: 3 }));
     for (const event of events) {
       if (event.type !== 'token-delta') continue;

@@ -152,7 +152,7 @@ export class BatchScheduler {
     for (const processor of options.logitsProcessors ?? []) processor({ logits, tokenIds: sequence.tokenIds, promptLength: sequence.request.promptIds.length });
     const token = sampleToken({ ...options, logits, tokenIds: sequence.tokenIds, random: sequence.random });
     if (sequence.request.stopTokenIds.has(token)) return this.finish(sequence, 'stop', false);
-    const probabilities = logProbabilities(logits, token, options.topLogprobs ?? 0);
+    const probabilities = options.logprobs || (options.topLogprobs ?? 0) > 0 ? logProbabilities(logits, token, options.topLogprobs ?? 0) : {};
     sequence.tokenIds.push(token);
     sequence.generated += 1;
     let text = '';

@@ -18,7 +18,9 @@ export interface GenerationOptions extends SamplingOptions {
   stopStrings?: readonly string[];
   /** Run on every step's logits, in order, before sampling. */
   logitsProcessors?: readonly LogitsProcessor[];
-  /** Also report this many most likely alternatives (with log probabilities) on each token; default 0. */
+  /** Report each token's log probability (`logprob` on `token-delta`); default false (it costs a pass over the vocabulary). */
+  logprobs?: boolean;
+  /** Also report this many most likely alternatives (with log probabilities) on each token; default 0. Implies `logprobs`. */
   topLogprobs?: number;
   /** Keep special tokens' text (e.g. `</s>`) in the output; default false. */
   keepSpecialTokens?: boolean;
@@ -42,8 +44,9 @@ export interface TokenDeltaEvent {
   /**
    * The token's log probability under the model: log-softmax of the logits after the logits processors
    * and the repetition penalty, before temperature and the top-k/top-p filters (as OpenAI's `logprobs`).
+   * Only when `logprobs` or `topLogprobs` is asked for.
    */
-  logprob: number;
+  logprob?: number;
   /** The `topLogprobs` most likely tokens of this step, most likely first (only when asked for). */
   topLogprobs?: { tokenId: number; logprob: number }[];
 }

@@ -84,7 +84,8 @@ export class OnnxDecoder {
       });
     }
     const logits = outputs[decoderNames.logits]?.data as Float32Array;
-    return rows.map((_, index) => logits.slice(index * vocabSize, (index + 1) * vocabSize));
+    // Views, not copies: onnxruntime-node already hands back a fresh buffer per run.
+    return rows.map((_, index) => logits.subarray(index * vocabSize, (index + 1) * vocabSize));
   }
 
   async release(): Promise<void> {
