@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -63,6 +64,8 @@ open(os.path.join(pids, 'host_0_localhost.pid'), 'w').write(str(child.pid))
 print('launched', child.pid)
 `;
 
+// The stand-in is a Python script, as FlagScale's run.py is.
+const hasPython = spawnSync('python3', ['--version']).status === 0;
 let root: string;
 
 beforeAll(async () => {
@@ -93,7 +96,7 @@ async function collect(directory: string, limit = Number.POSITIVE_INFINITY): Pro
   return events;
 }
 
-describe('FlagScale runs through a stand-in run.py', () => {
+describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
   it('launches, follows the last rank into events.jsonl and reports completion', async () => {
     const plan = await launch('complete', 'complete');
     const events = await collect(plan.runDirectory);

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +10,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerTrainCommand, runTrainDemoStage } from './train.js';
 
 const prefix = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/indexed_dataset/demo_text_document', import.meta.url));
+const hasPython = spawnSync('python3', ['--version']).status === 0;
 let directory: string;
 
 // A minimal run.py: it writes the last rank's log of a finished two-iteration job and a pid file of a gone process.
@@ -59,7 +61,7 @@ it('aquila train --dry-run prints the FlagScale configs and command and runs not
   await expect(readFile(join(directory, 'runs/tiny/run.json'))).rejects.toThrow(/ENOENT/);
 });
 
-it('aquila train launches, follows to the end, then status and plot tell about the run', async () => {
+it.skipIf(!hasPython)('aquila train launches, follows to the end, then status and plot tell about the run', async () => {
   const { out } = await run(['--config', join(directory, 'run.yaml'), '--poll-interval', '20']);
   expect(out).toContain('iteration 1/2 | loss 3.0000 | lr 1.000e-4 | grad norm 1.000 | 81920 tokens/s\niteration 2/2 | loss 1.5000');
   expect(out).toContain('tiny (flagscale): completed\ncompleted iteration 2/2, loss 1.5000\n');
