@@ -119,7 +119,8 @@ export function registerTrainCommand(program: Command, context: CommandContext):
         return;
       }
       const plan = await launchFlagScaleRun({ config });
-      context.stdout.write(`launched "${config.name}" on FlagScale; run directory ${plan.runDirectory}\n`);
+      const resumed = plan.resumeIteration === undefined ? '' : `, resuming from iteration ${plan.resumeIteration}`;
+      context.stdout.write(`launched "${config.name}" on FlagScale${resumed}; run directory ${plan.runDirectory}\n`);
       for (const note of config.notes) context.stderr.write(`note: ${note}\n`);
       if (options.detach === true) {
         context.stdout.write(`follow it with: aquila train status ${plan.runDirectory}\n`);
