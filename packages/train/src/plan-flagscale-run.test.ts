@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { copyFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -60,6 +60,20 @@ describe('planFlagScaleRun', () => {
     `);
     expect(plan.files[1]?.text).toContain('    lr_scheduler:\n      lr: 2.0e-07\n      min_lr: 2.0e-08\n      lr_warmup_samples: 0\n      lr_decay_style: cosine\n');
     expect(plan.files[1]?.text).toContain(`data:\n  data_path: ${join(indexed, 'demo_text_document')}\n  split: "90,10"\n`);
+  });
+
+  it("resumes from the run's own latest checkpoint instead of model.checkpoint", async () => {
+    const output = await mkdtemp(join(tmpdir(), 'aquila-resume-'));
+    try {
+      await mkdir(join(output, 'flagscale', 'checkpoints'), { recursive: true });
+      await writeFile(join(output, 'flagscale', 'checkpoints', 'latest_checkpointed_iteration.txt'), '200\n');
+      const config = parseRunConfig({ text: configText.replace('output: /runs/sql-pretrain', `output: ${output}`), file: '/runs/sql-pretrain.yaml' });
+      const plan = await planFlagScaleRun({ config });
+      expect(plan.resumeIteration).toBe(200);
+      expect(plan.files[1]?.text).toContain(`  checkpoint:\n    save_interval: 2000\n    load: ${join(output, 'flagscale', 'checkpoints')}\n    no_save_rng: true\n`);
+    } finally {
+      await rm(output, { recursive: true, force: true });
+    }
   });
 
   it.skipIf(!hasPyYaml)('writes YAML that PyYAML reads back with the intended types', async () => {
