@@ -62,7 +62,7 @@ it('aquila data build writes the outputs and prints the report table', async () 
   expect(out.split('\n').slice(0, 5).map((line) => line.replace(/\s+/g, ' '))).toEqual([
     'source licence read kept dropped reasons',
     expect.stringMatching(/^-/),
-    'sql-create-context cc-by-4.0 5 3 2 invalid-sql 1, duplicate-within-source 1',
+    'sql-create-context cc-by-4.0 5 3 2 duplicate-within-source 1, invalid-sql 1',
     'Text-to-sql-v1 apache-2.0 3 2 1 duplicate-across-sources 1',
     'total 8 5 3 2 duplicates',
   ]);

@@ -52,7 +52,10 @@ export function formatBuildReportTable(report: BuildReport): string {
   const rows = [['source', 'licence', 'read', 'kept', 'dropped', 'reasons']];
   for (const source of report.sources) {
     const dropped = Object.values(source.dropped).reduce((sum, count) => sum + (count ?? 0), 0);
-    const reasons = Object.entries(source.dropped).map(([reason, count]) => `${reason} ${count}`).join(', ');
+    const reasons = Object.entries(source.dropped)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([reason, count]) => `${reason} ${count}`)
+      .join(', ');
     rows.push([source.name, source.licence, String(source.read), String(source.kept), String(dropped), reasons]);
   }
   rows.push(['total', '', String(report.totals.read), String(report.totals.kept), String(report.totals.dropped), `${report.totals.duplicates} duplicates`]);
