@@ -1,7 +1,7 @@
 import { access, mkdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { LaunchError } from './errors.js';
-import { launcherLogFile, readRunRecord, writeRunRecord, type RunRecord } from './internal/run-record.js';
+import { launcherLogFile, newRunRecord, readRunRecord, writeRunRecord, type RunRecord } from './internal/run-record.js';
 import { planFlagScaleRun, type FlagScaleRunPlan } from './plan-flagscale-run.js';
 import { runProcesses } from './internal/run-processes.js';
 import { runCommandLine } from './internal/run-command-line.js';
@@ -31,14 +31,9 @@ export async function launchFlagScaleRun(options: { config: RunConfig; signal?: 
     await writeFile(file.path, file.text);
   }
   const record: RunRecord = {
-    version: 1,
-    name: config.name,
+    ...newRunRecord(config, plan.totalIterations),
     engine: 'flagscale',
-    task: config.task,
-    createdAt: new Date().toISOString(),
     experimentDirectory: plan.experimentDirectory,
-    sequenceLength: config.model.sequenceLength,
-    totalIterations: plan.totalIterations,
     run: plan.run,
     stop: plan.stop,
     state: 'launching',

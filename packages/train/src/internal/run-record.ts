@@ -2,6 +2,7 @@ import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RunDirectoryError } from '../errors.js';
 import type { CommandLine } from '../plan-flagscale-run.js';
+import type { RunConfig } from '../run-config.js';
 
 interface RunRecordBase {
   version: 1;
@@ -38,6 +39,11 @@ export interface LocalRunRecord extends RunRecordBase {
 
 /** What `run.json` in a run directory holds. */
 export type RunRecord = FlagScaleRunRecord | LocalRunRecord;
+
+/** The fields every new run record starts with. */
+export function newRunRecord(config: Pick<RunConfig, 'name' | 'task' | 'model'>, totalIterations: number): Pick<RunRecordBase, 'version' | 'name' | 'task' | 'createdAt' | 'sequenceLength' | 'totalIterations'> {
+  return { version: 1, name: config.name, task: config.task, createdAt: new Date().toISOString(), sequenceLength: config.model.sequenceLength, totalIterations };
+}
 
 export const runRecordFile = 'run.json';
 export const eventsFile = 'events.jsonl';

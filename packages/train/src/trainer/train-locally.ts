@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { openCheckpoint } from '@aquila/runtime';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { RunConfigError } from '../errors.js';
-import { eventsFile, writeRunRecord, type LocalRunRecord } from '../internal/run-record.js';
+import { eventsFile, newRunRecord, writeRunRecord, type LocalRunRecord } from '../internal/run-record.js';
 import { openPretrainingDataset } from '../open-pretraining-dataset.js';
 import { readRunEvents } from '../read-run-events.js';
 import { readSftExamples } from '../read-sft-examples.js';
@@ -152,13 +152,8 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
     seed: config.seed,
   });
   const record: LocalRunRecord = {
-    version: 1,
-    name: config.name,
+    ...newRunRecord(config, steps),
     engine: 'local',
-    task: config.task,
-    createdAt: new Date().toISOString(),
-    sequenceLength: shape.sequenceLength,
-    totalIterations: steps,
     host: hostname(),
     pid: process.pid,
     state: 'launched',
