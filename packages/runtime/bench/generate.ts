@@ -104,7 +104,7 @@ interface Row {
   peerAgrees?: boolean;
 }
 
-async function measure(directory: string, precision: WeightPrecision, batch: number): Promise<Row> {
+async function measure(directory: string, precision: WeightPrecision, batch: number, peer?: PeerRunner): Promise<Row> {
   const model = await LanguageModel.load({ path: directory, maxBatchSize: batch });
   const prefills: number[] = [];
   const decodes: number[] = [];
@@ -128,6 +128,8 @@ async function measure(directory: string, precision: WeightPrecision, batch: num
     });
     await Promise.all(runs);
     const ended = performance.now();
+    // The peer's repeat right after ours: both see the same machine load.
+    await peer?.run(repeat);
     if (repeat === 0) continue; // warm-up
     const lastFirst = Math.max(...firstTokenTimes);
     prefills.push((batch * promptLength) / ((lastFirst - started) / 1000));
@@ -135,35 +137,55 @@ async function measure(directory: string, precision: WeightPrecision, batch: num
     decodes.push(decoded / ((ended - lastFirst) / 1000));
   }
   await model.release();
-  return { precision, batch, prefill: median(prefills), decode: median(decodes), bestDecode: Math.max(...decodes), endToEnd: median(endToEnd), firstTokens };
+  const peerResult = peer?.result();
+  return {
+    precision,
+    batch,
+    prefill: median(prefills),
+    decode: median(decodes),
+    bestDecode: Math.max(...decodes),
+    endToEnd: median(endToEnd),
+    firstTokens,
+    ...(peerResult ? { peer: peerResult.rate, peerAgrees: peerResult.firstTokens.join() === firstTokens.join() } : {}),
+  };
 }
 
 const prompt = (offset: number) => Array.from({ length: promptLength }, (_, index) => 1000 + ((index * 7919 + offset * 104729) % 90000));
 
-/** End to end (prompt + greedy new tokens) tokens/s of transformers.js on the same weights, median of the repeats. */
-async function measurePeer(peer: TransformersJs, directory: string, precision: WeightPrecision, batch: number): Promise<{ rate: number; firstTokens: number[] }> {
+interface PeerRunner {
+  /** One generation of the batch; repeat 0 is the warm-up. */
+  run(repeat: number): Promise<void>;
+  /** End to end (prompt + greedy new tokens) tokens/s, median over the repeats, and the first prompt's tokens. */
+  result(): { rate: number; firstTokens: number[] };
+  dispose(): Promise<void>;
+}
+
+/** transformers.js on the same weights, run one repeat at a time so that its repeats interleave with ours. */
+async function openPeer(peer: TransformersJs, directory: string, precision: WeightPrecision, batch: number): Promise<PeerRunner> {
   const [dtype] = peerFiles[precision];
   peer.env.allowRemoteModels = false;
   peer.env.localModelPath = directory;
   const model = await peer.AutoModelForCausalLM.from_pretrained('peer', { dtype, device: 'cpu', use_external_data_format: true, local_files_only: true });
   const rates: number[] = [];
   let firstTokens: number[] = [];
-  for (let repeat = 0; repeat <= repeats; repeat++) {
-    const ids = Array.from({ length: batch }, (_, index) => prompt(index + repeat)).flat();
-    const started = performance.now();
-    const output = await model.generate({
-      input_ids: new peer.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [batch, promptLength]),
-      attention_mask: new peer.Tensor('int64', new BigInt64Array(batch * promptLength).fill(1n), [batch, promptLength]),
-      max_new_tokens: newTokens,
-      min_new_tokens: newTokens,
-      do_sample: false,
-    });
-    if (repeat > 0) rates.push((batch * newTokens) / ((performance.now() - started) / 1000));
-    // Row 0 of the output: the prompt, then the new tokens.
-    else firstTokens = Array.from((output as { data: BigInt64Array }).data.subarray(promptLength, promptLength + newTokens), Number);
-  }
-  await model.dispose();
-  return { rate: median(rates), firstTokens };
+  return {
+    async run(repeat) {
+      const ids = Array.from({ length: batch }, (_, index) => prompt(index + repeat)).flat();
+      const started = performance.now();
+      const output = await model.generate({
+        input_ids: new peer.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [batch, promptLength]),
+        attention_mask: new peer.Tensor('int64', new BigInt64Array(batch * promptLength).fill(1n), [batch, promptLength]),
+        max_new_tokens: newTokens,
+        min_new_tokens: newTokens,
+        do_sample: false,
+      });
+      if (repeat > 0) rates.push((batch * newTokens) / ((performance.now() - started) / 1000));
+      // Row 0 of the output: the prompt, then the new tokens.
+      else firstTokens = Array.from((output as { data: BigInt64Array }).data.subarray(promptLength, promptLength + newTokens), Number);
+    },
+    result: () => ({ rate: median(rates), firstTokens }),
+    dispose: () => model.dispose(),
+  };
 }
 
 async function main(): Promise<void> {
@@ -196,21 +218,20 @@ async function main(): Promise<void> {
       const child = fileURLToPath(new URL('./convert-child.ts', import.meta.url));
       const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, checkpoint, output, precision]);
       peaks[precision] = Number(stdout.trim());
-      for (const batch of [1, 4]) rows.push(await measure(output, precision, batch));
+      const peerDirectory = join(workspace, `peer-${precision}`);
       if (peer) {
         // The same weights and operators in the onnxruntime-genai / transformers.js cache contract.
         const [, file] = peerFiles[precision];
-        const peerDirectory = join(workspace, `peer-${precision}`);
         await convertCheckpoint({ checkpoint, output: join(peerDirectory, 'peer', 'onnx'), precision, cacheLayout: 'present-outputs', weightsFile: `${file}.onnx_data` });
         await rename(join(peerDirectory, 'peer', 'onnx', 'model.onnx'), join(peerDirectory, 'peer', 'onnx', `${file}.onnx`));
         await writeFile(join(peerDirectory, 'peer', 'config.json'), JSON.stringify(peerConfig));
-        for (const row of rows.slice(-2)) {
-          const measured = await measurePeer(peer, peerDirectory, precision, row.batch);
-          row.peer = measured.rate;
-          row.peerAgrees = measured.firstTokens.join() === row.firstTokens.join();
-        }
-        await rm(peerDirectory, { recursive: true, force: true });
       }
+      for (const batch of [1, 4]) {
+        const runner = peer ? await openPeer(peer, peerDirectory, precision, batch) : undefined;
+        rows.push(await measure(output, precision, batch, runner));
+        await runner?.dispose();
+      }
+      await rm(peerDirectory, { recursive: true, force: true });
     }
     const parameters = shape.vocabSize * shape.hiddenSize * 2 + shape.layerCount * (4 * shape.hiddenSize ** 2 + 3 * shape.hiddenSize * shape.intermediateSize);
     process.stdout.write(
@@ -218,7 +239,7 @@ async function main(): Promise<void> {
         `measured read bandwidth (onnxruntime GEMV over 512 MiB): ${(bandwidth / 1e9).toFixed(1)} GB/s; load average ${loadavg().map((load) => load.toFixed(1)).join(' ')} (timings on a shared machine are noisy)\n` +
         `checkpoint: ${(checkpointBytes / 2 ** 20).toFixed(0)} MiB of fp32 safetensors; "convert peak RSS" is the converting process's whole peak\n` +
         (peer
-          ? `peer: transformers.js on the same weights (graph converted with cacheLayout "present-outputs"), prompt ${promptLength} + ${newTokens} greedy tokens end to end\n\n`
+          ? `peer: transformers.js on the same weights (graph converted with cacheLayout "present-outputs"), prompt ${promptLength} + ${newTokens} greedy tokens end to end, each repeat right after ours\n\n`
           : `peer: transformers.js not installed, not run (add @huggingface/transformers as a devDependency; its protobufjs postinstall needs an allowBuilds entry)\n\n`),
     );
     const header = ['precision', 'batch', 'prefill tok/s', 'decode tok/s', 'best decode', 'MB read/token', 'limit tok/s', 'share (median/best)', 'e2e tok/s', 'transformers.js e2e', 'vs peer', 'convert peak RSS'];
