@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { registerConvertCommand } from './commands/convert.js';
 import { registerDataCommand } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerTokenizeCommand } from './commands/tokenize.js';
@@ -32,6 +33,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerConvertCommand(program, context);
   registerGenerateCommand(program, context);
   registerPullCommand(program, context);
+  registerEvalCommand(program, context);
   return program;
 }
 
