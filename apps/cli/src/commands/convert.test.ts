@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { LanguageModel, writeRandomCheckpoint } from '@aquila/runtime';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { captureOutput } from './convert-capture.js';
+import { captureOutput } from '../test-support/capture-output.js';
 import { registerConvertCommand } from './convert.js';
 import { registerGenerateCommand } from './generate.js';
 

@@ -4,11 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PassThrough } from 'node:stream';
-import { Command } from 'commander';
 import { samplesDirectory } from '@aquila/data';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerDataCommand } from './data.js';
+import { runCommand } from '../test-support/capture-output.js';
 
 const generated = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/generated/', import.meta.url));
 let directory: string;
@@ -31,17 +30,8 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function run(...argv: string[]): Promise<{ out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const program = new Command().exitOverride();
-  registerDataCommand(program, { stdout, stderr });
-  await program.parseAsync(argv, { from: 'user' });
-  return { out, err };
+function run(...argv: string[]): Promise<{ out: string; err: string }> {
+  return runCommand(registerDataCommand, argv);
 }
 
 it('aquila data pack reproduces FlagAI aquila_demo4 byte for byte, and inspect decodes it', async () => {

@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { EvaluationInputError } from '@aquila/sql-metrics';
-import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { captureOutput, runCommand } from '../test-support/capture-output.js';
 import { registerEvalCommand, runEvalDemoStage } from './eval.js';
 
 const spider = fileURLToPath(new URL('../../../../../shared/fixtures/spider-dev/', import.meta.url));
@@ -18,22 +17,8 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-function streams(): { stdout: PassThrough; stderr: PassThrough; text: () => { out: string; err: string } } {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  return { stdout, stderr, text: () => ({ out, err }) };
-}
-
-async function run(argv: string[]): Promise<{ out: string; err: string }> {
-  const { stdout, stderr, text } = streams();
-  const program = new Command().exitOverride();
-  registerEvalCommand(program, { stdout, stderr });
-  await program.parseAsync(['eval', ...argv], { from: 'user' });
-  return text();
+function run(argv: string[]): Promise<{ out: string; err: string }> {
+  return runCommand(registerEvalCommand, ['eval', ...argv]);
 }
 
 it('aquila eval prints the official table and writes the per-item JSONL, JSON summary and HTML report', async () => {
@@ -59,7 +44,7 @@ it('aquila eval stops with a typed error naming the files when lengths differ', 
 });
 
 it('the eval demo stage scores DIN-SQL on Spider dev like the official evaluator', async () => {
-  const { stdout, stderr, text } = streams();
-  await runEvalDemoStage({ stdout, stderr });
-  expect(text().out).toMatch(/621\/1034 exact \(official: 621\/1034\)/);
+  const context = captureOutput();
+  await runEvalDemoStage(context);
+  expect(context.output()).toMatch(/621\/1034 exact \(official: 621\/1034\)/);
 });

@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import { captureOutput } from './convert-capture.js';
+import { captureOutput } from '../test-support/capture-output.js';
 import { runGenerateDemoStage } from './generate.js';
 
 it('the runtime demo stage converts a random Aquila-vocabulary model and streams an answer', async () => {

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { captureOutput } from './convert-capture.js';
+import { captureOutput } from '../test-support/capture-output.js';
 import { registerPullCommand } from './pull.js';
 
 const files: Record<string, Buffer> = { 'config.json': Buffer.from('{"hidden_size": 8}'), 'model.safetensors': Buffer.alloc(4096, 3) };

@@ -1,12 +1,11 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
-import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerTokenizeCommand, runTokenizeDemoStage } from './tokenize.js';
+import { captureOutput, runCommand } from '../test-support/capture-output.js';
 
 const aquilaFolder = fileURLToPath(new URL('../../../../../shared/fixtures/aquila-tokenizer/', import.meta.url));
 let directory: string;
@@ -18,17 +17,8 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const program = new Command().exitOverride();
-  registerTokenizeCommand(program, { stdout, stderr });
-  await program.parseAsync(['tokenize', ...argv], { from: 'user' });
-  return { out, err };
+function run(argv: string[]): Promise<{ out: string; err: string }> {
+  return runCommand(registerTokenizeCommand, ['tokenize', ...argv]);
 }
 
 it('aquila tokenize --text prints the ids and pieces of one text', async () => {
@@ -62,10 +52,9 @@ it('aquila tokenize names the line of a bad record', async () => {
 });
 
 it('the tokenize demo stage encodes and streams back a prompt', async () => {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  await runTokenizeDemoStage({ stdout, stderr: stdout });
+  const context = captureOutput();
+  await runTokenizeDemoStage(context);
+  const out = context.output();
   expect(out).toMatch(/Aquila \(100008 ids\), BOS 100006, EOS 100007\n.*→ \d+ ids \(BOS first\): \[100006,343,7033,/);
   expect(out).toContain('streamed back: identical to the prompt');
 });

@@ -2,12 +2,11 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { RunDirectoryError } from '@aquila/train';
-import { Command } from 'commander';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerTrainCommand, runTrainDemoStage } from './train.js';
+import { captureOutput, runCommand } from '../test-support/capture-output.js';
 
 const prefix = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/indexed_dataset/demo_text_document', import.meta.url));
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -40,17 +39,8 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-async function run(argv: string[]): Promise<{ out: string; err: string }> {
-  const stdout = new PassThrough();
-  const stderr = new PassThrough();
-  let out = '';
-  let err = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  stderr.on('data', (chunk: Buffer) => (err += chunk.toString()));
-  const program = new Command().exitOverride().configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
-  registerTrainCommand(program, { stdout, stderr });
-  await program.parseAsync(['train', ...argv], { from: 'user' });
-  return { out, err };
+function run(argv: string[]): Promise<{ out: string; err: string }> {
+  return runCommand(registerTrainCommand, ['train', ...argv]);
 }
 
 it('aquila train --dry-run prints the FlagScale configs and command and runs nothing', async () => {
@@ -89,10 +79,9 @@ it('aquila train reports a missing run directory and bad flags', async () => {
 });
 
 it('the demo stage trains a tiny model on SFT records built from the bundled samples', async () => {
-  const stdout = new PassThrough();
-  let out = '';
-  stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
-  await runTrainDemoStage({ stdout, stderr: new PassThrough() });
+  const context = captureOutput();
+  await runTrainDemoStage(context);
+  const out = context.output();
   const [first, last] = (/loss (\d+\.\d+) → (\d+\.\d+) in 40 steps/.exec(out) ?? []).slice(1).map(Number);
   expect(last).toBeLessThan((first as number) / 2);
   expect(out).toMatch(/checkpoint .*iter_0000040\nloss chart .*report\.html\n$/);
