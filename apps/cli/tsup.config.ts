@@ -1,11 +1,3 @@
-import { defineConfig } from 'tsup';
+import { packageBuild } from '../../tsup.shared.js';
 
-export default defineConfig({
-  entry: ['src/bin.ts'],
-  format: ['esm'],
-  target: 'node20',
-  sourcemap: true,
-  clean: true,
-  tsconfig: 'tsconfig.build.json',
-  banner: { js: '#!/usr/bin/env node' },
-});
+export default packageBuild({ entry: ['src/bin.ts'], dts: false, banner: { js: '#!/usr/bin/env node' } });
