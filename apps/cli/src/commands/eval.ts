@@ -1,10 +1,9 @@
-import { existsSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import { InvalidArgumentError, type Command } from 'commander';
 import { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine, type EvaluationSummary, type EvaluationType, type ItemVerdict } from '@aquila/sql-metrics';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
+import { sharedFixtures } from '../shared-fixtures.js';
 
 interface EvalOptions {
   gold: string;
@@ -94,14 +93,15 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     });
 }
 
-const sharedSpider = fileURLToPath(new URL('../../../../../shared/fixtures/spider-dev/', import.meta.url));
 
 /** Demo stage: the DIN-SQL (GPT-4) predictions on the shared Spider dev set, scored like the official evaluator. */
 export async function runEvalDemoStage(context: CommandContext): Promise<void> {
-  if (!existsSync(`${sharedSpider}dev_gold.sql`)) {
-    context.stdout.write(`skipped: the Spider dev fixtures are not at ${sharedSpider} (../shared beside the clone)\n`);
+  const spiderFolder = sharedFixtures('spider-dev');
+  if (spiderFolder === undefined) {
+    context.stdout.write('skipped: the Spider dev fixtures (shared/fixtures/spider-dev beside the checkout) are not here\n');
     return;
   }
+  const sharedSpider = `${spiderFolder}/`;
   context.stdout.write('DIN-SQL (GPT-4) on Spider dev, exact match over all 1034 questions (execution needs wta_1, which is not shipped):\n');
   const started = performance.now();
   const summary = await runEvaluation(
