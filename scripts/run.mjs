@@ -1,7 +1,7 @@
 // Entry point of the README's quick start: `npm run demo` and `npm test` work on a machine with only
 // Node 20 and npm. Installs the workspace with the pinned pnpm and builds it when needed, then runs the task.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -35,8 +35,24 @@ function workspaceDirectories() {
   );
 }
 
+// Modification times of the files below a folder, but those named like `skip` (none when it is missing).
+function fileTimes(directory, skip = /^$/) {
+  if (!existsSync(directory)) return [];
+  return readdirSync(directory, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile() && !skip.test(entry.name))
+    .map((entry) => statSync(join(entry.parentPath ?? entry.path, entry.name)).mtimeMs);
+}
+
+// Build when a dist is missing or older than its sources, so the demo never runs yesterday's code.
+function needsBuild(directory) {
+  const built = fileTimes(join(directory, 'dist'));
+  if (built.length === 0) return true;
+  const sources = [...fileTimes(join(directory, 'src'), /\.test\.ts$/), statSync(join(directory, 'package.json')).mtimeMs];
+  return Math.max(...sources) > Math.min(...built);
+}
+
 if (!existsSync(join(root, 'node_modules', '.modules.yaml'))) pnpm(['install', '--frozen-lockfile']);
-if (workspaceDirectories().some((directory) => !existsSync(join(directory, 'dist')))) pnpm(['build']);
+if (workspaceDirectories().some(needsBuild)) pnpm(['build']);
 
 switch (task) {
   case 'test':
