@@ -1,4 +1,4 @@
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import * as ort from 'onnxruntime-node';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +12,7 @@ import { convertCheckpoint } from './convert-checkpoint.js';
 import { CheckpointTensorError, ModelConfigError } from './errors.js';
 import { KeyValueCache } from './generation/key-value-cache.js';
 import { OnnxDecoder } from './generation/onnx-decoder.js';
+import { concatenate } from './internal/concatenate.js';
 import { LanguageModel } from './language-model.js';
 import { referenceForward } from './reference/reference-forward.js';
 import { argmax, maxAbsoluteDifference, temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
@@ -29,6 +30,8 @@ const cases: Case[] = [
   { label: 'GQA, tied, HF names, sharded safetensors BF16', shape: tinyShapes.groupedTied, naming: 'hf', format: 'sharded-safetensors', dtype: 'BF16' },
   { label: 'MHA, FlagAI names (interleaved RoPE), .bin F16', shape: tinyShapes.multiHead, naming: 'flagai', format: 'bin', dtype: 'F16' },
   { label: 'GQA, FlagAI names, .bin F32', shape: tinyShapes.groupedWide, naming: 'flagai', format: 'bin', dtype: 'F32' },
+  { label: 'MHA, FlagAI flash-attn names (packed Wqkv, fc1), .bin BF16', shape: tinyShapes.multiHead, naming: 'flash', format: 'bin', dtype: 'BF16' },
+  { label: 'GQA, FlagAI flash-attn names, sharded safetensors F32', shape: tinyShapes.groupedWide, naming: 'flash', format: 'sharded-safetensors', dtype: 'F32' },
 ];
 
 let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -121,7 +124,70 @@ describe('convertCheckpoint on bad input', () => {
     await mkdir(empty);
     await expect(convertCheckpoint({ checkpoint: empty, output: join(empty, 'out') })).rejects.toSatisfy((error) => ModelConfigError.isInstance(error));
     const renamed = await rewritten('names', (tensors) => tensors.map((tensor) => ({ ...tensor, name: `transformer.${tensor.name}` })));
-    await expect(convertCheckpoint({ checkpoint: renamed, output: join(renamed, 'out') })).rejects.toThrow(/neither "model.embed_tokens.weight" \(HF\) nor "tok_embeddings.weight"/);
+    await expect(convertCheckpoint({ checkpoint: renamed, output: join(renamed, 'out') })).rejects.toThrow(/none of "model.embed_tokens.weight" \(HF\), "tok_embeddings.weight" \(FlagAI\), "transformer.embeddings.word_embeddings.weight" \(FlagAI flash-attn\)/);
+  });
+});
+
+describe('one model in the HF, FlagAI and FlagAI flash-attn layouts', () => {
+  const shape = tinyShapes.groupedWide;
+  const layouts = new Map<WeightNaming, { weights: Map<string, Float32Array>; output: string }>();
+
+  beforeAll(async () => {
+    for (const naming of ['hf', 'flagai', 'flash'] as const) {
+      const checkpoint = join(workspace.path, `layouts-${naming}-checkpoint`);
+      const output = join(workspace.path, `layouts-${naming}-onnx`);
+      // The same seed draws the same model in every naming; only the checkpoint layout differs.
+      const weights = await writeRandomCheckpoint({ directory: checkpoint, shape, naming, format: naming === 'hf' ? 'safetensors' : 'bin', dtype: 'BF16', seed: 21 });
+      const config = await convertCheckpoint({ checkpoint, output, precision: 'int4' });
+      expect(config.source.naming).toBe(naming);
+      layouts.set(naming, { weights, output });
+    }
+  });
+
+  it('writes the flash-attn checkpoint in the layout s1_convert_flash2flagai.py unpacks', () => {
+    const flash = layouts.get('flash')?.weights as Map<string, Float32Array>;
+    const flagai = layouts.get('flagai')?.weights as Map<string, Float32Array>;
+    const rename: [string, string][] = [
+      ['transformer.embeddings.word_embeddings.weight', 'tok_embeddings.weight'],
+      ['lm_head.weight', 'output.weight'],
+      ['transformer.ln_f.weight', 'norm.weight'],
+    ];
+    for (let layer = 0; layer < shape.layerCount; layer++) {
+      const flashLayer = `transformer.layers.${layer}`;
+      const flagaiLayer = `layers.${layer}`;
+      rename.push(
+        [`${flashLayer}.mixer.out_proj.weight`, `${flagaiLayer}.attention.wo.weight`],
+        [`${flashLayer}.mlp.fc2.weight`, `${flagaiLayer}.feed_forward.w2.weight`],
+        [`${flashLayer}.norm1.weight`, `${flagaiLayer}.attention_norm.weight`],
+        [`${flashLayer}.norm2.weight`, `${flagaiLayer}.ffn_norm.weight`],
+      );
+      const flagaiRows = (...names: string[]) => concatenate(names.map((name) => flagai.get(`${flagaiLayer}.${name}.weight`) as Float32Array));
+      expect(flash.get(`${flashLayer}.mixer.Wqkv.weight`)).toEqual(flagaiRows('attention.wq', 'attention.wk', 'attention.wv'));
+      expect(flash.get(`${flashLayer}.mlp.fc1.weight`)).toEqual(flagaiRows('feed_forward.w3', 'feed_forward.w1'));
+    }
+    for (const [flashName, flagaiName] of rename) expect(flash.get(flashName), flashName).toEqual(flagai.get(flagaiName));
+    expect(flash.size).toBe(rename.length + 2 * shape.layerCount);
+  });
+
+  it('converts all three to the same weights file and the same logits', async () => {
+    const reference = await readFile(join(layouts.get('hf')?.output as string, 'model.onnx.data'));
+    const tokens = [4, 60, 9, 33, 12];
+    const logitsOf = async (output: string): Promise<Float32Array[]> => {
+      const decoder = await OnnxDecoder.create({ modelPath: join(output, 'model.onnx'), shape });
+      const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
+      const steps = [Float32Array.from((await decoder.step([{ tokenIds: tokens.slice(0, 3), pastLength: 0 }], cache, 0))[0] as Float32Array)];
+      for (let position = 3; position < tokens.length; position++) {
+        steps.push(Float32Array.from((await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0))[0] as Float32Array));
+      }
+      await decoder.release();
+      return steps;
+    };
+    const hfLogits = await logitsOf(layouts.get('hf')?.output as string);
+    for (const naming of ['flagai', 'flash'] as const) {
+      const output = layouts.get(naming)?.output as string;
+      expect((await readFile(join(output, 'model.onnx.data'))).equals(reference), `${naming} weights file`).toBe(true);
+      expect(await logitsOf(output)).toEqual(hfLogits);
+    }
   });
 });
 

@@ -3,7 +3,17 @@ import { basename, join, resolve } from 'node:path';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import { readModelConfig, type ModelShape } from './checkpoint/model-config.js';
 import { openCheckpoint } from './checkpoint/open-checkpoint.js';
-import { interleavedToHalfRotation, layerWeightName, modelWeightName, type LayerWeight, type WeightNaming } from './checkpoint/weight-names.js';
+import {
+  interleavedToHalfRotation,
+  layerWeightLocation,
+  layerWeightValues,
+  modelWeightName,
+  usesInterleavedRotary,
+  weightNamings,
+  type LayerWeight,
+  type WeightNaming,
+} from './checkpoint/weight-names.js';
+import { concatenate } from './internal/concatenate.js';
 import type { ConvertedModelConfig, GenerationDefaults, WeightPrecision } from './converted-model-config.js';
 import { CheckpointTensorError, GenerationOptionsError } from './errors.js';
 import { buildDecoderGraph, type CacheLayout, type DecoderWeights, type ProjectionWeights } from './onnx/decoder-graph.js';
@@ -91,21 +101,14 @@ class ExternalDataWriter {
   }
 }
 
-function detectNaming(checkpoint: Checkpoint, path: string): WeightNaming {
-  if (checkpoint.get(modelWeightName('hf', 'embedding'))) return 'hf';
-  if (checkpoint.get(modelWeightName('flagai', 'embedding'))) return 'flagai';
-  const sample = checkpoint.tensors.slice(0, 5).map((tensor) => tensor.name).join(', ');
-  throw new CheckpointTensorError(`${path}: neither "model.embed_tokens.weight" (HF) nor "tok_embeddings.weight" (FlagAI) is in the checkpoint (it has ${sample}…).`);
-}
+const namingLabels: Readonly<Record<WeightNaming, string>> = { hf: 'HF', flagai: 'FlagAI', flash: 'FlagAI flash-attn' };
 
-function concatenate(parts: Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((total, part) => total + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
+function detectNaming(checkpoint: Checkpoint, path: string): WeightNaming {
+  const naming = weightNamings.find((candidate) => checkpoint.get(modelWeightName(candidate, 'embedding')));
+  if (naming) return naming;
+  const sample = checkpoint.tensors.slice(0, 5).map((tensor) => tensor.name).join(', ');
+  const expected = weightNamings.map((candidate) => `"${modelWeightName(candidate, 'embedding')}" (${namingLabels[candidate]})`).join(', ');
+  throw new CheckpointTensorError(`${path}: none of ${expected} is in the checkpoint (it has ${sample}…), so it is no LLaMA-family checkpoint this converter knows.`);
 }
 
 export function rotaryTables(shape: ModelShape): { cos: Float32Array; sin: Float32Array } {
@@ -123,7 +126,8 @@ export function rotaryTables(shape: ModelShape): { cos: Float32Array; sin: Float
 }
 
 /**
- * Converts a LLaMA-family checkpoint (HF or FlagAI names; safetensors or PyTorch zip) to a
+ * Converts a LLaMA-family checkpoint (HF, FlagAI or FlagAI flash-attn names, detected from the tensors;
+ * safetensors or PyTorch zip) to a
  * self-contained ONNX folder, tensor by tensor (peak memory ≈ the largest tensor as float32, about twice
  * its size while it is read), with
  * the weights in an external data file so that models over 2 GB load.
@@ -184,27 +188,37 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
       step();
       const layers: DecoderWeights['layers'] = [];
       for (let layer = 0; layer < shape.layerCount; layer++) {
-        const name = (weight: LayerWeight): string => layerWeightName(naming, layer, weight);
         const queryWidth = shape.headCount * headSize;
         const keyWidth = shape.keyValueHeadCount * headSize;
-        let query = await read(name('query'), [queryWidth, hidden]);
-        let key = await read(name('key'), [keyWidth, hidden]);
-        if (naming === 'flagai') {
+        // A packed tensor (flash-attn's Wqkv, fc1) is read once for all the weights it holds.
+        const layerTensors = new Map<string, Float32Array>();
+        const layerWeight = async (weight: LayerWeight): Promise<Float32Array> => {
+          const location = layerWeightLocation(naming, shape, layer, weight);
+          let tensor = layerTensors.get(location.name);
+          if (!tensor) {
+            tensor = await read(location.name, location.tensorShape);
+            layerTensors.set(location.name, tensor);
+          }
+          return layerWeightValues(location, tensor);
+        };
+        let query = await layerWeight('query');
+        let key = await layerWeight('key');
+        if (usesInterleavedRotary(naming)) {
           query = interleavedToHalfRotation(query, shape.headCount, headSize);
           key = interleavedToHalfRotation(key, shape.keyValueHeadCount, headSize);
         }
-        const value = await read(name('value'), [keyWidth, hidden]);
-        const attentionNorm = await data.appendFloats(await read(name('attentionNorm'), [hidden]));
+        const value = await layerWeight('value');
+        const attentionNorm = await data.appendFloats(await layerWeight('attentionNorm'));
         step();
         const queryKeyValue = await projection(concatenate([query, key, value]), queryWidth + 2 * keyWidth, hidden);
         step();
-        const attentionOutput = await projection(await read(name('attentionOutput'), [hidden, queryWidth]), hidden, queryWidth);
+        const attentionOutput = await projection(await layerWeight('attentionOutput'), hidden, queryWidth);
         step();
-        const feedForwardNorm = await data.appendFloats(await read(name('feedForwardNorm'), [hidden]));
+        const feedForwardNorm = await data.appendFloats(await layerWeight('feedForwardNorm'));
         step();
-        const gateUp = await projection(concatenate([await read(name('gate'), [shape.intermediateSize, hidden]), await read(name('up'), [shape.intermediateSize, hidden])]), 2 * shape.intermediateSize, hidden);
+        const gateUp = await projection(concatenate([await layerWeight('gate'), await layerWeight('up')]), 2 * shape.intermediateSize, hidden);
         step();
-        const down = await projection(await read(name('down'), [hidden, shape.intermediateSize]), hidden, shape.intermediateSize);
+        const down = await projection(await layerWeight('down'), hidden, shape.intermediateSize);
         step();
         layers.push({ attentionNorm, queryKeyValue, attentionOutput, feedForwardNorm, gateUp, down });
       }

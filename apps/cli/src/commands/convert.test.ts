@@ -73,6 +73,23 @@ describe('aquila convert / generate', () => {
     expect(preset.output()).toBe(`${flagai.text}\n`);
   });
 
+  it('detects a FlagAI flash-attn checkpoint and converts it to the same model as the HF layout', async () => {
+    // params.json (FlagAI keys) derives the FFN width from dim: 192 for dim 64.
+    const flagaiShape = { ...shape, intermediateSize: 192 };
+    const generated: string[] = [];
+    for (const naming of ['flash', 'hf'] as const) {
+      await writeRandomCheckpoint({ directory: join(directory, `${naming}-checkpoint`), shape: flagaiShape, naming, format: naming === 'flash' ? 'bin' : 'safetensors', seed: 4 });
+      const convert = capture();
+      await convert.program.parseAsync(['convert', '--model', join(directory, `${naming}-checkpoint`), '--out', join(directory, `${naming}-onnx`)], { from: 'user' });
+      expect(convert.output()).toContain(`(${naming} names)`);
+      const run = capture();
+      await run.program.parseAsync(['generate', '--model', join(directory, `${naming}-onnx`), '--prompt-ids', '5,9,2', '--max-new-tokens', '6'], { from: 'user' });
+      generated.push(run.output());
+    }
+    expect(generated[0]?.trim().split(/\s+/)).toHaveLength(6);
+    expect(generated[0]).toBe(generated[1]);
+  });
+
   it('rejects bad flags and inputs with clear messages', async () => {
     const badDtype = capture();
     await expect(badDtype.program.parseAsync(['convert', '--model', 'x', '--out', 'y', '--dtype', 'fp16'], { from: 'user' })).rejects.toThrow();

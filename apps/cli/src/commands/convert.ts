@@ -18,7 +18,7 @@ function parseBlockSize(value: string): number {
 export function registerConvertCommand(program: Command, context: CommandContext): void {
   program
     .command('convert')
-    .description('convert an Aquila/LLaMA checkpoint (safetensors or .bin, HF or FlagAI names) to an ONNX folder')
+    .description('convert an Aquila/LLaMA checkpoint (safetensors or .bin; HF, FlagAI or FlagAI flash-attn names, detected) to an ONNX folder')
     .requiredOption('--model <dir>', 'checkpoint folder (config.json or params.json, weights, tokenizer files)')
     .requiredOption('--out <dir>', 'folder to write model.onnx, model.onnx.data, aquila-config.json and the tokenizer into')
     .option('--dtype <precision>', 'weight precision: fp32, int8 or int4', parsePrecision, 'fp32' as WeightPrecision)

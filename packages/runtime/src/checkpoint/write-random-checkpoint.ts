@@ -1,18 +1,32 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelConfigError } from '../errors.js';
+import { concatenate } from '../internal/concatenate.js';
 import { createRandom } from '../internal/random.js';
 import type { ModelShape } from './model-config.js';
 import { writeSafetensors, type TensorToWrite } from './safetensors-writer.js';
 import { decodeWeights, encodeWeights, type WeightDtype } from './tensor-dtype.js';
 import { writeTorchCheckpoint } from './torch-checkpoint-writer.js';
-import { layerWeightName, modelWeightName, type WeightNaming } from './weight-names.js';
+import {
+  halfToInterleavedRotation,
+  layerWeightLocation,
+  layerWeights,
+  layerWeightShape,
+  modelWeightName,
+  packedLayerWeights,
+  usesInterleavedRotary,
+  type LayerWeight,
+  type WeightNaming,
+} from './weight-names.js';
 
 export interface WriteRandomCheckpointOptions {
   /** The folder to create the checkpoint in. */
   directory: string;
   shape: ModelShape;
-  /** HF names with `config.json`, or FlagAI/Meta names (interleaved RoPE) with `params.json`. */
+  /**
+   * HF names with `config.json`; FlagAI/Meta names (interleaved RoPE) with `params.json`; or FlagAI's
+   * flash-attn trainer layout (packed `Wqkv` and `fc1`, interleaved RoPE) with `params.json`.
+   */
   naming: WeightNaming;
   /** `safetensors` (one file), `sharded-safetensors` (one shard per layer plus an index), or `bin` (a torch zip). */
   format: 'safetensors' | 'sharded-safetensors' | 'bin';
@@ -23,7 +37,8 @@ export interface WriteRandomCheckpointOptions {
 
 /**
  * Writes a checkpoint with random weights (unit-variance activations, so logits are well separated)
- * for tests and benchmarks, with its config file. Returns the stored values by checkpoint name.
+ * for tests and benchmarks, with its config file. The same seed and shape give the same model in every
+ * naming (only the layout differs). Returns the stored values by checkpoint name.
  */
 export async function writeRandomCheckpoint(options: WriteRandomCheckpointOptions): Promise<Map<string, Float32Array>> {
   const { shape, naming, directory } = options;
@@ -31,30 +46,48 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
   const random = createRandom(options.seed ?? 1);
   const tensors: TensorToWrite[] = [];
   const shards: string[][] = [[]];
-  const add = (name: string, tensorShape: number[], scale: number, center = 0): void => {
+  const draw = (tensorShape: readonly number[], scale: number, center = 0): Float32Array => {
     const values = new Float32Array(tensorShape.reduce((product, size) => product * size, 1));
     for (let index = 0; index < values.length; index++) values[index] = center + (random() * 2 - 1) * scale;
+    return values;
+  };
+  const add = (name: string, tensorShape: number[], values: Float32Array): void => {
     tensors.push({ name, dtype, shape: tensorShape, values: decodeWeights(encodeWeights(values, dtype), dtype) });
     shards.at(-1)?.push(name);
   };
   const { hiddenSize: hidden, intermediateSize: intermediate, headSize, vocabSize } = shape;
   const unit = (fanIn: number): number => Math.sqrt(3 / fanIn);
-  add(modelWeightName(naming, 'embedding'), [vocabSize, hidden], Math.sqrt(3));
+  const scales: Record<LayerWeight, [number, number?]> = {
+    attentionNorm: [0.2, 1],
+    query: [unit(hidden)],
+    key: [unit(hidden)],
+    value: [unit(hidden)],
+    attentionOutput: [unit(shape.headCount * headSize)],
+    feedForwardNorm: [0.2, 1],
+    gate: [unit(hidden)],
+    up: [unit(hidden)],
+    down: [unit(intermediate)],
+  };
+  add(modelWeightName(naming, 'embedding'), [vocabSize, hidden], draw([vocabSize, hidden], Math.sqrt(3)));
   for (let layer = 0; layer < shape.layerCount; layer++) {
     shards.push([]);
-    const name = (weight: Parameters<typeof layerWeightName>[2]): string => layerWeightName(naming, layer, weight);
-    add(name('attentionNorm'), [hidden], 0.2, 1);
-    add(name('query'), [shape.headCount * headSize, hidden], unit(hidden));
-    add(name('key'), [shape.keyValueHeadCount * headSize, hidden], unit(hidden));
-    add(name('value'), [shape.keyValueHeadCount * headSize, hidden], unit(hidden));
-    add(name('attentionOutput'), [hidden, shape.headCount * headSize], unit(shape.headCount * headSize));
-    add(name('feedForwardNorm'), [hidden], 0.2, 1);
-    add(name('gate'), [intermediate, hidden], unit(hidden));
-    add(name('up'), [intermediate, hidden], unit(hidden));
-    add(name('down'), [hidden, intermediate], unit(intermediate));
+    // The same seed draws the same model in every naming: values are drawn in HF's layout, then laid out.
+    const drawn = new Map<LayerWeight, Float32Array>();
+    for (const weight of layerWeights) drawn.set(weight, draw(layerWeightShape(shape, weight), ...scales[weight]));
+    if (usesInterleavedRotary(naming)) {
+      drawn.set('query', halfToInterleavedRotation(drawn.get('query') as Float32Array, shape.headCount, headSize));
+      drawn.set('key', halfToInterleavedRotation(drawn.get('key') as Float32Array, shape.keyValueHeadCount, headSize));
+    }
+    const written = new Set<string>();
+    for (const weight of layerWeights) {
+      const location = layerWeightLocation(naming, shape, layer, weight);
+      if (written.has(location.name)) continue;
+      written.add(location.name);
+      add(location.name, location.tensorShape, concatenate(packedLayerWeights(naming, weight).map((member) => drawn.get(member) as Float32Array)));
+    }
   }
-  add(modelWeightName(naming, 'finalNorm'), [hidden], 0.2, 1);
-  if (!shape.tiedEmbeddings) add(modelWeightName(naming, 'languageModelHead'), [vocabSize, hidden], unit(hidden));
+  add(modelWeightName(naming, 'finalNorm'), [hidden], draw([hidden], 0.2, 1));
+  if (!shape.tiedEmbeddings) add(modelWeightName(naming, 'languageModelHead'), [vocabSize, hidden], draw([vocabSize, hidden], unit(hidden)));
 
   await mkdir(directory, { recursive: true });
   if (naming === 'hf') {

@@ -1,9 +1,9 @@
 import type { ModelShape } from '../checkpoint/model-config.js';
-import { layerWeightName, modelWeightName, type LayerWeight, type WeightNaming } from '../checkpoint/weight-names.js';
+import { layerWeightLocation, layerWeightValues, modelWeightName, usesInterleavedRotary, type LayerWeight, type WeightNaming } from '../checkpoint/weight-names.js';
 
 export interface ReferenceForwardOptions {
   shape: ModelShape;
-  /** Weights by checkpoint name, in the checkpoint's own layout ([out, in]; FlagAI q/k rows interleaved). */
+  /** Weights by checkpoint name, in the checkpoint's own layout ([out, in]; FlagAI q/k rows interleaved; flash-attn projections packed). */
   weights: ReadonlyMap<string, Float32Array>;
   naming: WeightNaming;
   tokens: readonly number[];
@@ -55,9 +55,12 @@ export function referenceForward(options: ReferenceForwardOptions): Float64Array
     if (!value) throw new Error(`reference forward: missing weight ${name}`);
     return value;
   };
-  const layer = (index: number, weight: LayerWeight): Float32Array => get(layerWeightName(naming, index, weight));
+  const layer = (index: number, weight: LayerWeight): Float32Array => {
+    const location = layerWeightLocation(naming, shape, index, weight);
+    return layerWeightValues(location, get(location.name));
+  };
   const { hiddenSize: hidden, headSize, headCount, keyValueHeadCount } = shape;
-  const interleaved = naming === 'flagai';
+  const interleaved = usesInterleavedRotary(naming);
   const embedding = get(modelWeightName(naming, 'embedding'));
   let states = tokens.map((token) => Float64Array.from(embedding.subarray(token * hidden, (token + 1) * hidden)));
   for (let index = 0; index < shape.layerCount; index++) {
