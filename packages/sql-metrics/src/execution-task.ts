@@ -18,6 +18,11 @@ export interface ExecutionTask {
   sameAsGold?: boolean;
   /** Only find out whether `preds[0]` runs on the first database (no gold, no comparison). */
   runsOnly?: boolean;
+  /**
+   * Only run `preds[0]` on the first database and return its columns and first `maxRows` rows in `result`
+   * (no gold, no comparison); a SQLite error or a timeout goes to `reason`.
+   */
+  returnRows?: boolean;
   /** Most rows read from a gold query before it counts as an error. */
   maxRows: number;
 }
@@ -32,6 +37,16 @@ export interface ExecutionVerdict {
   reason?: string;
   /** Set when the gold query itself failed (upstream crashes here). */
   goldError?: string;
+  /** The prediction's result, for a `returnRows` task that ran. */
+  result?: QueryRows;
+}
+
+/** A query's result as SQLite gave it: integers as bigint, blobs as Uint8Array. */
+export interface QueryRows {
+  columns: string[];
+  rows: (bigint | number | string | Uint8Array | null)[][];
+  /** More rows than `maxRows` exist. */
+  truncated: boolean;
 }
 
 export type WorkerRequest = { type: 'task'; id: number; task: ExecutionTask };

@@ -1,6 +1,6 @@
 // Worker-thread entry: runs execution tasks on sql.js. Terminated by the pool when a query runs too long.
 import { parentPort, workerData } from 'node:worker_threads';
-import type { ExecutionTask, ExecutionVerdict, WorkerReply, WorkerRequest } from './execution-task.js';
+import type { ExecutionTask, ExecutionVerdict, QueryRows, WorkerReply, WorkerRequest } from './execution-task.js';
 import { DatabaseSession } from './internal/database-session.js';
 import { QueryClock } from './internal/query-clock.js';
 import { loadSqlJs, type WasmModule } from './internal/sql-js.js';
@@ -38,6 +38,15 @@ function goldRows(session: DatabaseSession, path: string, index: number, sql: st
 function evaluate(session: DatabaseSession, task: ExecutionTask): ExecutionVerdict {
   let predRuns = task.predRunsKnown;
   const first = task.databases[0];
+  if (task.returnRows === true) {
+    if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false, reason: 'no database or query' };
+    // Role 'pred': a timeout resolves with its reason instead of being retried as a runs check.
+    clock.start('pred', 0);
+    const outcome = session.run(first, task.preds[0], task.maxRows + 1);
+    if (!outcome.ok) return { exec: 0, predRuns: false, reason: outcome.error };
+    const truncated = outcome.rows.length > task.maxRows;
+    return { exec: 0, predRuns: true, result: { columns: outcome.columns, rows: (truncated ? outcome.rows.slice(0, task.maxRows) : outcome.rows) as QueryRows['rows'], truncated } };
+  }
   if (task.runsOnly === true) {
     if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false };
     if (predRuns !== undefined) return { exec: 0, predRuns };

@@ -14,7 +14,7 @@ export { hardness, type Hardness, type HardnessOptions } from './hardness.js';
 // Execution and test-suite accuracy
 export { ExecutionPool, type ExecutionPoolOptions } from './execution-pool.js';
 export { databaseFiles, executionMatch, officialPrediction, type ExecutionMatchOptions } from './execution-match.js';
-export type { ExecutionVerdict } from './execution-task.js';
+export type { ExecutionTask, ExecutionVerdict, QueryRows } from './execution-task.js';
 
 // Whole runs and reports
 export { evaluate, evaluateAll, type EvaluateOptions } from './evaluate.js';

@@ -8,7 +8,7 @@ type FullStatement = Statement & { getBlob(column: number): Uint8Array; get(para
 type StatementIterator = ReturnType<Database['iterateStatements']> & { return(): unknown };
 
 /** What running one query gave: its rows (at most `maxRows`), or the error SQLite (or Python's sqlite3) raised. */
-export type QueryOutcome = { ok: true; rows: Row[]; complete: boolean } | { ok: false; error: string };
+export type QueryOutcome = { ok: true; columns: string[]; rows: Row[]; complete: boolean } | { ok: false; error: string };
 
 const blankTail = /^(?:[ \t\f\n\r]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$))*$/;
 const readOnlyStart = /^(?:[\s(]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:select|with|values)\b/i;
@@ -62,7 +62,7 @@ export class DatabaseSession {
     try {
       statements = database.iterateStatements(query) as StatementIterator;
       const first = statements.next();
-      if (first.done === true) return { ok: true, rows: [], complete: true };
+      if (first.done === true) return { ok: true, columns: [], rows: [], complete: true };
       if (!blankTail.test(statements.getRemainingSQL())) return { ok: false, error: 'You can only execute one statement at a time.' };
       const statement = first.value as FullStatement;
       const rows: Row[] = [];
@@ -74,7 +74,7 @@ export class DatabaseSession {
         }
         rows.push(values);
       }
-      return { ok: true, rows, complete: rows.length < maxRows };
+      return { ok: true, columns: statement.getColumnNames(), rows, complete: rows.length < maxRows };
     } catch (error) {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     } finally {
