@@ -18,8 +18,11 @@ export class AdamW {
     this.#options = options;
   }
 
-  /** One update of every parameter from its `gradient` at learning rate `lr`. */
-  step(parameters: readonly Parameter[], lr: number): void {
+  /**
+   * One update of every parameter from its `gradient` times `gradientScale` at learning rate `lr` (the
+   * scale folds the batch mean and clipping into this pass instead of two more over every weight).
+   */
+  step(parameters: readonly Parameter[], lr: number, gradientScale = 1): void {
     const { beta1, beta2, eps, weightDecay } = this.#options;
     this.#step += 1;
     const firstCorrection = 1 - beta1 ** this.#step;
@@ -35,7 +38,7 @@ export class AdamW {
       // LLaMA recipes decay matrices only; RMSNorm gains (1-d) are left alone.
       const decay = parameter.shape.length > 1 ? 1 - lr * weightDecay : 1;
       for (let index = 0; index < values.length; index += 1) {
-        const g = gradient[index] as number;
+        const g = (gradient[index] as number) * gradientScale;
         const m = beta1 * (first[index] as number) + (1 - beta1) * g;
         const v = beta2 * (second[index] as number) + (1 - beta2) * g * g;
         first[index] = m;
@@ -46,13 +49,25 @@ export class AdamW {
   }
 }
 
+/** The global L2 norm of all gradients. */
+export function gradientNorm(parameters: readonly Parameter[]): number {
+  let squares = 0;
+  for (const { gradient } of parameters) {
+    for (let index = 0; index < gradient.length; index += 1) squares += (gradient[index] as number) * (gradient[index] as number);
+  }
+  return Math.sqrt(squares);
+}
+
+/** The factor that brings a gradient norm down to `maxNorm` (1 when already below it, or when `maxNorm` is 0). */
+export function clipFactor(norm: number, maxNorm: number): number {
+  return maxNorm > 0 && norm > maxNorm ? maxNorm / (norm + 1e-6) : 1;
+}
+
 /** Scales all gradients so their global L2 norm is at most `maxNorm` (0: no clipping); returns the norm before. */
 export function clipGradientNorm(parameters: readonly Parameter[], maxNorm: number): number {
-  let squares = 0;
-  for (const { gradient } of parameters) for (const value of gradient) squares += value * value;
-  const norm = Math.sqrt(squares);
-  if (maxNorm > 0 && norm > maxNorm) {
-    const scale = maxNorm / (norm + 1e-6);
+  const norm = gradientNorm(parameters);
+  const scale = clipFactor(norm, maxNorm);
+  if (scale !== 1) {
     for (const { gradient } of parameters) for (let index = 0; index < gradient.length; index += 1) gradient[index] = (gradient[index] as number) * scale;
   }
   return norm;

@@ -1,6 +1,8 @@
 import { RandomState } from '../random-state.js';
 import { ignoreIndex } from '../sft-example.js';
-import { applyRope, attention, attentionBackward, linear, linearBackward, ropeTables, rmsNorm, rmsNormBackward } from './kernels.js';
+import { KernelArena } from './kernel-arena.js';
+import { CausalAttention } from './causal-attention.js';
+import { applyRope, ropeTables, rmsNorm, rmsNormBackward } from './kernels.js';
 
 /** The shape of a small LLaMA-layout decoder (RMSNorm, rotary attention, SwiGLU, untied head). */
 export interface LlamaShape {
@@ -23,26 +25,35 @@ export interface Parameter {
   gradient: Float32Array;
 }
 
-interface Layer {
-  attentionNorm: Parameter;
-  query: Parameter;
-  key: Parameter;
-  value: Parameter;
-  output: Parameter;
-  feedForwardNorm: Parameter;
-  gate: Parameter;
-  up: Parameter;
-  down: Parameter;
+/** A linear layer's weight with its [in, out] copy, which the forward multiply reads row by row. */
+interface Linear {
+  parameter: Parameter;
+  transposed: Float32Array;
+  inputs: number;
+  outputs: number;
 }
 
+interface Layer {
+  attentionNorm: Parameter;
+  query: Linear;
+  key: Linear;
+  value: Linear;
+  output: Linear;
+  feedForwardNorm: Parameter;
+  gate: Linear;
+  up: Linear;
+  down: Linear;
+}
+
+/** One layer's saved activations, for `maxPositions` rows (a sequence uses the first rows). */
 interface LayerActivations {
-  input: Float32Array;
   normed: Float32Array;
   inverseRms: Float32Array;
   q: Float32Array;
   k: Float32Array;
   v: Float32Array;
-  probabilities: Float32Array;
+  /** Each head's and row's attention log-sum-exp, [heads, rows]. */
+  logSumExp: Float32Array;
   attended: Float32Array;
   middle: Float32Array;
   normedMiddle: Float32Array;
@@ -50,6 +61,24 @@ interface LayerActivations {
   gate: Float32Array;
   up: Float32Array;
   activated: Float32Array;
+  /** The layer's output: the next layer's input. */
+  output: Float32Array;
+}
+
+/** Gradient buffers shared by every layer's backward pass. */
+interface BackwardBuffers {
+  hidden: Float32Array;
+  middle: Float32Array;
+  input: Float32Array;
+  attended: Float32Array;
+  q: Float32Array;
+  k: Float32Array;
+  v: Float32Array;
+  normed: Float32Array;
+  normedMiddle: Float32Array;
+  activated: Float32Array;
+  gate: Float32Array;
+  up: Float32Array;
 }
 
 function sigmoid(value: number): number {
@@ -60,19 +89,46 @@ function add(target: Float32Array, source: Float32Array): void {
   for (let index = 0; index < target.length; index += 1) target[index] = (target[index] as number) + (source[index] as number);
 }
 
+/** transposed[i, o] = weight[o, i]. */
+function transpose(weight: Float32Array, transposed: Float32Array, outputs: number, inputs: number): void {
+  for (let output = 0; output < outputs; output += 1) {
+    const offset = output * inputs;
+    for (let input = 0; input < inputs; input += 1) transposed[input * outputs + output] = weight[offset + input] as number;
+  }
+}
+
+/** Floats an arena needs for these allocations (each rounded up to 16 bytes). */
+function arenaFloats(lengths: number[]): number {
+  return lengths.reduce((total, length) => total + Math.ceil(length / 4) * 4, 0);
+}
+
 /**
- * A LLaMA-shaped decoder trained in-process with hand-written Float32Array kernels (forward and
- * backward), checked against finite differences. Small by design: a few million parameters.
+ * A LLaMA-shaped decoder trained in-process: matrix multiplies in WebAssembly SIMD on weights, gradients and
+ * activations that live in one wasm memory (allocated once, so a step allocates nothing big), the rest in
+ * Float32Array loops; gradients checked against finite differences. Small by design: a few million parameters.
  */
 export class LlamaModel {
   readonly shape: LlamaShape;
   /** Every weight, in the order Hugging Face lists them. */
   readonly parameters: Parameter[];
+  readonly #arena: KernelArena;
   readonly #embedding: Parameter;
   readonly #layers: Layer[];
   readonly #finalNorm: Parameter;
-  readonly #head: Parameter;
+  readonly #head: Linear;
   readonly #rope: { cos: Float32Array; sin: Float32Array };
+  readonly #attention: CausalAttention;
+  readonly #embedded: Float32Array;
+  readonly #activations: LayerActivations[];
+  readonly #backward: BackwardBuffers;
+  readonly #finalNormed: Float32Array;
+  readonly #finalInverseRms: Float32Array;
+  readonly #dFinal: Float32Array;
+  /** The rows whose next label counts, gathered so the vocabulary-sized head skips masked rows. */
+  readonly #gathered: Float32Array;
+  readonly #dGathered: Float32Array;
+  readonly #logits: Float32Array;
+  readonly #logitRows: number;
 
   /** A model initialised as Hugging Face LLaMA does: normal(0, 0.02) weights, norms at 1. */
   constructor(options: { shape: LlamaShape; seed: number }) {
@@ -81,6 +137,28 @@ export class LlamaModel {
       throw new RangeError(`hiddenSize ${shape.hiddenSize} must split into ${shape.heads} heads of an even size`);
     }
     this.shape = shape;
+    const { vocabSize, hiddenSize: width, intermediateSize: inner, maxPositions: rows, layers } = shape;
+    // Logit rows per head multiply: all rows for a compact vocabulary, fewer for a large one (≤ 16 MiB).
+    this.#logitRows = Math.max(1, Math.min(rows, Math.floor(4_194_304 / vocabSize)));
+    const square = width * width;
+    const attentionShape = { heads: shape.heads, headSize: width / shape.heads, maxRows: rows };
+    const layerWeights = [width, square, square, square, square, width, inner * width, inner * width, width * inner];
+    const matrices = [square, square, square, square, inner * width, inner * width, width * inner];
+    const layerActivations = [...Array.from({ length: 8 }, () => rows * width), rows * inner, rows * inner, rows * inner];
+    this.#arena = new KernelArena({
+      floats: arenaFloats([
+        ...[vocabSize * width, width, vocabSize * width].flatMap((length) => [length, length]),
+        ...Array.from({ length: layers }, () => [...layerWeights, ...layerWeights, ...matrices, ...layerActivations]).flat(),
+        vocabSize * width,
+        ...Array.from({ length: 14 }, () => rows * width),
+        rows * inner,
+        rows * inner,
+        rows * inner,
+        this.#logitRows * vocabSize,
+        ...CausalAttention.arenaFloats(attentionShape),
+      ]),
+    });
+    const arena = this.#arena;
     const random = new RandomState(options.seed);
     const normal = (): number => {
       // Box–Muller on two 32-bit draws.
@@ -91,31 +169,74 @@ export class LlamaModel {
     this.parameters = [];
     const parameter = (name: string, dims: number[], kind: 'weight' | 'norm'): Parameter => {
       const size = dims.reduce((product, dim) => product * dim, 1);
-      const values = new Float32Array(size);
+      const values = arena.allocate(size);
       for (let index = 0; index < size; index += 1) values[index] = kind === 'norm' ? 1 : 0.02 * normal();
-      const created = { name, shape: dims, values, gradient: new Float32Array(size) };
+      const created = { name, shape: dims, values, gradient: arena.allocate(size) };
       this.parameters.push(created);
       return created;
     };
-    const { vocabSize, hiddenSize, intermediateSize } = shape;
-    this.#embedding = parameter('model.embed_tokens.weight', [vocabSize, hiddenSize], 'weight');
-    this.#layers = Array.from({ length: shape.layers }, (_, layer) => {
+    const linear = (name: string, outputs: number, inputs: number): Linear => ({
+      parameter: parameter(name, [outputs, inputs], 'weight'),
+      transposed: arena.allocate(outputs * inputs),
+      inputs,
+      outputs,
+    });
+    this.#embedding = parameter('model.embed_tokens.weight', [vocabSize, width], 'weight');
+    this.#layers = Array.from({ length: layers }, (_, layer) => {
       const name = (suffix: string): string => `model.layers.${layer}.${suffix}.weight`;
       return {
-        attentionNorm: parameter(name('input_layernorm'), [hiddenSize], 'norm'),
-        query: parameter(name('self_attn.q_proj'), [hiddenSize, hiddenSize], 'weight'),
-        key: parameter(name('self_attn.k_proj'), [hiddenSize, hiddenSize], 'weight'),
-        value: parameter(name('self_attn.v_proj'), [hiddenSize, hiddenSize], 'weight'),
-        output: parameter(name('self_attn.o_proj'), [hiddenSize, hiddenSize], 'weight'),
-        feedForwardNorm: parameter(name('post_attention_layernorm'), [hiddenSize], 'norm'),
-        gate: parameter(name('mlp.gate_proj'), [intermediateSize, hiddenSize], 'weight'),
-        up: parameter(name('mlp.up_proj'), [intermediateSize, hiddenSize], 'weight'),
-        down: parameter(name('mlp.down_proj'), [hiddenSize, intermediateSize], 'weight'),
+        attentionNorm: parameter(name('input_layernorm'), [width], 'norm'),
+        query: linear(name('self_attn.q_proj'), width, width),
+        key: linear(name('self_attn.k_proj'), width, width),
+        value: linear(name('self_attn.v_proj'), width, width),
+        output: linear(name('self_attn.o_proj'), width, width),
+        feedForwardNorm: parameter(name('post_attention_layernorm'), [width], 'norm'),
+        gate: linear(name('mlp.gate_proj'), inner, width),
+        up: linear(name('mlp.up_proj'), inner, width),
+        down: linear(name('mlp.down_proj'), width, inner),
       };
     });
-    this.#finalNorm = parameter('model.norm.weight', [hiddenSize], 'norm');
-    this.#head = parameter('lm_head.weight', [vocabSize, hiddenSize], 'weight');
-    this.#rope = ropeTables(shape.maxPositions, hiddenSize / shape.heads, shape.ropeTheta);
+    this.#finalNorm = parameter('model.norm.weight', [width], 'norm');
+    this.#head = linear('lm_head.weight', vocabSize, width);
+    this.#rope = ropeTables(rows, width / shape.heads, shape.ropeTheta);
+    this.#embedded = arena.allocate(rows * width);
+    this.#activations = this.#layers.map(() => ({
+      normed: arena.allocate(rows * width),
+      inverseRms: new Float32Array(rows),
+      q: arena.allocate(rows * width),
+      k: arena.allocate(rows * width),
+      v: arena.allocate(rows * width),
+      logSumExp: new Float32Array(shape.heads * rows),
+      attended: arena.allocate(rows * width),
+      middle: arena.allocate(rows * width),
+      normedMiddle: arena.allocate(rows * width),
+      inverseRmsMiddle: new Float32Array(rows),
+      gate: arena.allocate(rows * inner),
+      up: arena.allocate(rows * inner),
+      activated: arena.allocate(rows * inner),
+      output: arena.allocate(rows * width),
+    }));
+    this.#finalNormed = arena.allocate(rows * width);
+    this.#finalInverseRms = new Float32Array(rows);
+    this.#dFinal = arena.allocate(rows * width);
+    this.#gathered = arena.allocate(rows * width);
+    this.#dGathered = arena.allocate(rows * width);
+    this.#backward = {
+      hidden: arena.allocate(rows * width),
+      middle: arena.allocate(rows * width),
+      input: arena.allocate(rows * width),
+      attended: arena.allocate(rows * width),
+      q: arena.allocate(rows * width),
+      k: arena.allocate(rows * width),
+      v: arena.allocate(rows * width),
+      normed: arena.allocate(rows * width),
+      normedMiddle: arena.allocate(rows * width),
+      activated: arena.allocate(rows * inner),
+      gate: arena.allocate(rows * inner),
+      up: arena.allocate(rows * inner),
+    };
+    this.#logits = arena.allocate(this.#logitRows * vocabSize);
+    this.#attention = new CausalAttention({ arena, shape: attentionShape });
   }
 
   /** Number of weights. */
@@ -126,6 +247,18 @@ export class LlamaModel {
   /** Sets every gradient to zero. */
   zeroGradients(): void {
     for (const { gradient } of this.parameters) gradient.fill(0);
+  }
+
+  /** y = x · Wᵀ over `rows` rows. */
+  #forward(x: Float32Array, weight: Linear, y: Float32Array, rows: number): void {
+    this.#arena.gemm(x, weight.inputs, 1, weight.transposed, y, rows, weight.outputs, weight.inputs, false);
+  }
+
+  /** dx (+)= dy · W and dW += dyᵀ · x for y = x · Wᵀ. */
+  #backwardLinear(dy: Float32Array, x: Float32Array, weight: Linear, dx: Float32Array, rows: number, accumulate: boolean): void {
+    const { inputs, outputs, parameter } = weight;
+    this.#arena.gemm(dy, outputs, 1, parameter.values, dx, rows, inputs, outputs, accumulate);
+    this.#arena.gemm(dy, 1, outputs, x, parameter.gradient, outputs, inputs, rows, true);
   }
 
   /**
@@ -149,74 +282,74 @@ export class LlamaModel {
       first[row] = start;
       positions[row] = row - start;
     }
-    let hidden = new Float32Array(rows * width);
+    // Position t predicts labels[t + 1]; only the rows whose label counts reach the head.
+    const counted: number[] = [];
+    for (let row = 0; row + 1 < rows; row += 1) {
+      const target = labels[row + 1] as number;
+      if (target === ignoreIndex || starts.has(row + 1)) continue;
+      if (!Number.isInteger(target) || target < 0 || target >= vocabSize) throw new RangeError(`label ${target} at position ${row + 1} is outside the vocabulary of ${vocabSize}`);
+      counted.push(row);
+    }
+    const view = (buffer: Float32Array, size: number): Float32Array => buffer.subarray(0, rows * size);
+    const embedded = view(this.#embedded, width);
     for (let row = 0; row < rows; row += 1) {
       const id = inputIds[row] as number;
       if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`token id ${id} at position ${row} is outside the vocabulary of ${vocabSize}`);
-      hidden.set(this.#embedding.values.subarray(id * width, (id + 1) * width), row * width);
+      embedded.set(this.#embedding.values.subarray(id * width, (id + 1) * width), row * width);
     }
-    const saved: LayerActivations[] = [];
-    for (const layer of this.#layers) {
-      const activations: LayerActivations = {
-        input: hidden,
-        normed: new Float32Array(rows * width),
-        inverseRms: new Float32Array(rows),
-        q: new Float32Array(rows * width),
-        k: new Float32Array(rows * width),
-        v: new Float32Array(rows * width),
-        probabilities: new Float32Array(heads * rows * rows),
-        attended: new Float32Array(rows * width),
-        middle: new Float32Array(rows * width),
-        normedMiddle: new Float32Array(rows * width),
-        inverseRmsMiddle: new Float32Array(rows),
-        gate: new Float32Array(rows * inner),
-        up: new Float32Array(rows * inner),
-        activated: new Float32Array(rows * inner),
-      };
-      rmsNorm(hidden, layer.attentionNorm.values, activations.normed, activations.inverseRms, rows, width, epsilon);
-      linear(activations.normed, layer.query.values, activations.q, rows, width, width);
-      linear(activations.normed, layer.key.values, activations.k, rows, width, width);
-      linear(activations.normed, layer.value.values, activations.v, rows, width, width);
-      applyRope(activations.q, rows, heads, headSize, this.#rope, positions, false);
-      applyRope(activations.k, rows, heads, headSize, this.#rope, positions, false);
-      attention(activations.q, activations.k, activations.v, activations.probabilities, activations.attended, rows, heads, headSize, first);
-      linear(activations.attended, layer.output.values, activations.middle, rows, width, width);
-      add(activations.middle, hidden);
-      rmsNorm(activations.middle, layer.feedForwardNorm.values, activations.normedMiddle, activations.inverseRmsMiddle, rows, width, epsilon);
-      linear(activations.normedMiddle, layer.gate.values, activations.gate, rows, width, inner);
-      linear(activations.normedMiddle, layer.up.values, activations.up, rows, width, inner);
-      for (let index = 0; index < rows * inner; index += 1) {
-        const gate = activations.gate[index] as number;
-        activations.activated[index] = gate * sigmoid(gate) * (activations.up[index] as number);
-      }
-      const output = new Float32Array(rows * width);
-      linear(activations.activated, layer.down.values, output, rows, inner, width);
-      add(output, activations.middle);
-      saved.push(activations);
-      hidden = output;
-    }
-    const finalNormed = new Float32Array(rows * width);
-    const finalInverseRms = new Float32Array(rows);
-    rmsNorm(hidden, this.#finalNorm.values, finalNormed, finalInverseRms, rows, width, epsilon);
+    // The weights may have changed since the last call (an optimizer step, a test's nudge).
+    for (const layer of this.#layers) for (const weight of [layer.query, layer.key, layer.value, layer.output, layer.gate, layer.up, layer.down]) transpose(weight.parameter.values, weight.transposed, weight.outputs, weight.inputs);
+    transpose(this.#head.parameter.values, this.#head.transposed, vocabSize, width);
 
-    // Logits in chunks of rows (position t predicts labels[t + 1]), so the head's kernels see several rows.
-    const dFinal = new Float32Array(rows * width);
-    const chunk = 16;
-    const logits = new Float32Array(chunk * vocabSize);
+    let hidden = embedded;
+    this.#layers.forEach((layer, index) => {
+      const saved = this.#activations[index] as LayerActivations;
+      const normed = view(saved.normed, width);
+      const q = view(saved.q, width);
+      const k = view(saved.k, width);
+      const v = view(saved.v, width);
+      const attended = view(saved.attended, width);
+      const middle = view(saved.middle, width);
+      const normedMiddle = view(saved.normedMiddle, width);
+      const gate = view(saved.gate, inner);
+      const up = view(saved.up, inner);
+      const activated = view(saved.activated, inner);
+      const output = view(saved.output, width);
+      rmsNorm(hidden, layer.attentionNorm.values, normed, saved.inverseRms, rows, width, epsilon);
+      this.#forward(normed, layer.query, q, rows);
+      this.#forward(normed, layer.key, k, rows);
+      this.#forward(normed, layer.value, v, rows);
+      applyRope(q, rows, heads, headSize, this.#rope, positions, false);
+      applyRope(k, rows, heads, headSize, this.#rope, positions, false);
+      this.#attention.forward(q, k, v, attended, saved.logSumExp, rows, first);
+      this.#forward(attended, layer.output, middle, rows);
+      add(middle, hidden);
+      rmsNorm(middle, layer.feedForwardNorm.values, normedMiddle, saved.inverseRmsMiddle, rows, width, epsilon);
+      this.#forward(normedMiddle, layer.gate, gate, rows);
+      this.#forward(normedMiddle, layer.up, up, rows);
+      for (let position = 0; position < rows * inner; position += 1) {
+        const value = gate[position] as number;
+        activated[position] = value * sigmoid(value) * (up[position] as number);
+      }
+      this.#forward(activated, layer.down, output, rows);
+      add(output, middle);
+      hidden = output;
+    });
+    const finalNormed = view(this.#finalNormed, width);
+    rmsNorm(hidden, this.#finalNorm.values, finalNormed, this.#finalInverseRms, rows, width, epsilon);
+    if (counted.length === 0) return { lossSum: 0, tokens: 0 };
+
+    const gathered = this.#gathered;
+    counted.forEach((row, index) => gathered.set(finalNormed.subarray(row * width, (row + 1) * width), index * width));
     let lossSum = 0;
-    let tokens = 0;
-    for (let start = 0; start + 1 < rows; start += chunk) {
-      const count = Math.min(chunk, rows - 1 - start);
-      const inputs = finalNormed.subarray(start * width, (start + count) * width);
-      linear(inputs, this.#head.values, logits, count, width, vocabSize);
+    for (let start = 0; start < counted.length; start += this.#logitRows) {
+      const count = Math.min(this.#logitRows, counted.length - start);
+      const inputs = gathered.subarray(start * width, (start + count) * width);
+      const logits = this.#logits.subarray(0, count * vocabSize);
+      this.#forward(inputs, this.#head, logits, count);
       for (let row = 0; row < count; row += 1) {
-        const target = labels[start + row + 1] as number;
+        const target = labels[(counted[start + row] as number) + 1] as number;
         const offset = row * vocabSize;
-        if (target === ignoreIndex || starts.has(start + row + 1)) {
-          logits.fill(0, offset, offset + vocabSize);
-          continue;
-        }
-        if (!Number.isInteger(target) || target < 0 || target >= vocabSize) throw new RangeError(`label ${target} at position ${start + row + 1} is outside the vocabulary of ${vocabSize}`);
         let max = Number.NEGATIVE_INFINITY;
         for (let token = 0; token < vocabSize; token += 1) max = Math.max(max, logits[offset + token] as number);
         const targetLogit = logits[offset + target] as number;
@@ -228,61 +361,70 @@ export class LlamaModel {
           total += weight;
         }
         lossSum += Math.log(total) + max - targetLogit;
-        tokens += 1;
         const inverse = 1 / total;
         for (let token = 0; token < vocabSize; token += 1) logits[offset + token] = (logits[offset + token] as number) * inverse;
         logits[offset + target] = (logits[offset + target] as number) - 1;
       }
-      linearBackward(logits, inputs, this.#head.values, dFinal.subarray(start * width, (start + count) * width), this.#head.gradient, count, width, vocabSize);
+      this.#backwardLinear(logits, inputs, this.#head, this.#dGathered.subarray(start * width, (start + count) * width), count, false);
     }
-    if (tokens === 0) return { lossSum: 0, tokens: 0 };
+    const dFinal = view(this.#dFinal, width);
+    dFinal.fill(0);
+    counted.forEach((row, index) => dFinal.set(this.#dGathered.subarray(index * width, (index + 1) * width), row * width));
 
-    let dHidden = new Float32Array(rows * width);
-    rmsNormBackward(dFinal, hidden, this.#finalNorm.values, finalInverseRms, dHidden, this.#finalNorm.gradient, rows, width, );
+    const buffers = this.#backward;
+    const dHidden = view(buffers.hidden, width);
+    const dMiddle = view(buffers.middle, width);
+    const dInput = view(buffers.input, width);
+    const dAttended = view(buffers.attended, width);
+    const dq = view(buffers.q, width);
+    const dk = view(buffers.k, width);
+    const dv = view(buffers.v, width);
+    const dNormed = view(buffers.normed, width);
+    const dNormedMiddle = view(buffers.normedMiddle, width);
+    const dActivated = view(buffers.activated, inner);
+    const dGate = view(buffers.gate, inner);
+    const dUp = view(buffers.up, inner);
+    dHidden.fill(0);
+    rmsNormBackward(dFinal, hidden, this.#finalNorm.values, this.#finalInverseRms, dHidden, this.#finalNorm.gradient, rows, width);
     for (let index = this.#layers.length - 1; index >= 0; index -= 1) {
       const layer = this.#layers[index] as Layer;
-      const activations = saved[index] as LayerActivations;
+      const saved = this.#activations[index] as LayerActivations;
+      const input = index === 0 ? embedded : view((this.#activations[index - 1] as LayerActivations).output, width);
+      const normedMiddle = view(saved.normedMiddle, width);
+      const gate = view(saved.gate, inner);
+      const up = view(saved.up, inner);
       // out = middle + down(activated): the residual passes dHidden to middle unchanged.
-      const dMiddle = Float32Array.from(dHidden);
-      const dActivated = new Float32Array(rows * inner);
-      linearBackward(dHidden, activations.activated, layer.down.values, dActivated, layer.down.gradient, rows, inner, width);
-      const dGate = new Float32Array(rows * inner);
-      const dUp = new Float32Array(rows * inner);
+      dMiddle.set(dHidden);
+      this.#backwardLinear(dHidden, view(saved.activated, inner), layer.down, dActivated, rows, false);
       for (let position = 0; position < rows * inner; position += 1) {
-        const gate = activations.gate[position] as number;
-        const sig = sigmoid(gate);
+        const value = gate[position] as number;
+        const sig = sigmoid(value);
         const gradient = dActivated[position] as number;
-        dUp[position] = gradient * gate * sig;
-        dGate[position] = gradient * (activations.up[position] as number) * sig * (1 + gate * (1 - sig));
+        dUp[position] = gradient * value * sig;
+        dGate[position] = gradient * (up[position] as number) * sig * (1 + value * (1 - sig));
       }
-      const dNormedMiddle = new Float32Array(rows * width);
-      linearBackward(dGate, activations.normedMiddle, layer.gate.values, dNormedMiddle, layer.gate.gradient, rows, width, inner);
-      linearBackward(dUp, activations.normedMiddle, layer.up.values, dNormedMiddle, layer.up.gradient, rows, width, inner);
-      rmsNormBackward(dNormedMiddle, activations.middle, layer.feedForwardNorm.values, activations.inverseRmsMiddle, dMiddle, layer.feedForwardNorm.gradient, rows, width);
+      this.#backwardLinear(dGate, normedMiddle, layer.gate, dNormedMiddle, rows, false);
+      this.#backwardLinear(dUp, normedMiddle, layer.up, dNormedMiddle, rows, true);
+      rmsNormBackward(dNormedMiddle, view(saved.middle, width), layer.feedForwardNorm.values, saved.inverseRmsMiddle, dMiddle, layer.feedForwardNorm.gradient, rows, width);
       // middle = input + o_proj(attended).
-      const dInput = Float32Array.from(dMiddle);
-      const dAttended = new Float32Array(rows * width);
-      linearBackward(dMiddle, activations.attended, layer.output.values, dAttended, layer.output.gradient, rows, width, width);
-      const dq = new Float32Array(rows * width);
-      const dk = new Float32Array(rows * width);
-      const dv = new Float32Array(rows * width);
-      attentionBackward(dAttended, activations.q, activations.k, activations.v, activations.probabilities, dq, dk, dv, rows, heads, headSize, first);
+      dInput.set(dMiddle);
+      this.#backwardLinear(dMiddle, view(saved.attended, width), layer.output, dAttended, rows, false);
+      this.#attention.backward(dAttended, view(saved.q, width), view(saved.k, width), view(saved.v, width), saved.logSumExp, dq, dk, dv, rows, first);
       applyRope(dq, rows, heads, headSize, this.#rope, positions, true);
       applyRope(dk, rows, heads, headSize, this.#rope, positions, true);
-      const dNormed = new Float32Array(rows * width);
-      linearBackward(dq, activations.normed, layer.query.values, dNormed, layer.query.gradient, rows, width, width);
-      linearBackward(dk, activations.normed, layer.key.values, dNormed, layer.key.gradient, rows, width, width);
-      linearBackward(dv, activations.normed, layer.value.values, dNormed, layer.value.gradient, rows, width, width);
-      rmsNormBackward(dNormed, activations.input, layer.attentionNorm.values, activations.inverseRms, dInput, layer.attentionNorm.gradient, rows, width);
-      dHidden = dInput;
+      const normed = view(saved.normed, width);
+      this.#backwardLinear(dq, normed, layer.query, dNormed, rows, false);
+      this.#backwardLinear(dk, normed, layer.key, dNormed, rows, true);
+      this.#backwardLinear(dv, normed, layer.value, dNormed, rows, true);
+      rmsNormBackward(dNormed, input, layer.attentionNorm.values, saved.inverseRms, dInput, layer.attentionNorm.gradient, rows, width);
+      dHidden.set(dInput);
     }
     for (let row = 0; row < rows; row += 1) {
-      const id = inputIds[row] as number;
-      const offset = id * width;
+      const offset = (inputIds[row] as number) * width;
       for (let index = 0; index < width; index += 1) {
         this.#embedding.gradient[offset + index] = (this.#embedding.gradient[offset + index] as number) + (dHidden[row * width + index] as number);
       }
     }
-    return { lossSum, tokens };
+    return { lossSum, tokens: counted.length };
   }
 }

@@ -1,6 +1,6 @@
 import { RandomState } from '../random-state.js';
 import type { IterationEvent } from '../training-event.js';
-import { AdamW, clipGradientNorm } from './adamw.js';
+import { AdamW, clipFactor, gradientNorm } from './adamw.js';
 import { learningRateAt } from './learning-rate.js';
 import type { LlamaModel } from './llama-model.js';
 
@@ -71,10 +71,11 @@ export async function trainLlama(options: TrainLlamaOptions): Promise<IterationE
       counted += result.tokens;
       processed += sequence.inputIds.length;
     }
-    if (counted > 0) for (const { gradient } of model.parameters) for (let index = 0; index < gradient.length; index += 1) gradient[index] = (gradient[index] as number) / counted;
-    const gradNorm = clipGradientNorm(model.parameters, optimizer.clipGrad);
+    // The mean over counted labels and the clipping scale the gradients inside AdamW's pass.
+    const mean = counted > 0 ? 1 / counted : 1;
+    const gradNorm = gradientNorm(model.parameters) * mean;
     const learningRate = learningRateAt({ step, totalSteps: steps, warmupSteps: schedule.warmupSteps, lr: optimizer.lr, minLr: optimizer.minLr, style: schedule.style });
-    adamw.step(model.parameters, learningRate);
+    adamw.step(model.parameters, learningRate, mean * clipFactor(gradNorm, optimizer.clipGrad));
     const elapsed = performance.now() - started;
     const event: IterationEvent = {
       type: 'iteration',
