@@ -1,1 +1,13 @@
-export {};
+// Databases: schema and read-only execution
+export { SqlDatabase, type ExecuteOptions, type OpenSqlDatabaseOptions, type QueryResult, type SqlCell, type SqlColumn, type SqlDatabaseFromDdlOptions, type SqlForeignKey, type SqlTable } from './sql-database.js';
+
+// Prompts and generation settings
+export { buildSqlPrompt, customTemplate, type BuildSqlPromptOptions, type PromptSchema, type SqlPromptTemplate } from './build-sql-prompt.js';
+export { sqlGenerationPreset, sqlGenerationPresets, sqlGenerationRequest, type SqlGenerationPreset, type SqlGenerationRequestOptions, type SqlGenerationSettings } from './generation-settings.js';
+export type { TextToSqlModel } from './text-to-sql-model.js';
+
+// Asking a database
+export { askDatabase, checkSql, streamAskDatabase, type AskDatabaseError, type AskDatabaseEvent, type AskDatabaseOptions, type AskDatabaseResult, type SqlCheck, type TokenUsage } from './ask-database.js';
+
+// Errors
+export { BenchmarkInputError, DatabaseOpenError, EndpointError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';

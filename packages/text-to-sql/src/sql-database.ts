@@ -1,0 +1,263 @@
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { basename, extname, join } from 'node:path';
+import { createSchema, ExecutionPool, type QueryRows, type SpiderSchema } from '@aquila/sql-metrics';
+import { DatabaseOpenError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
+import { raceSignal } from './internal/race-signal.js';
+
+/** One column of a table, as `PRAGMA table_info` gives it. */
+export interface SqlColumn {
+  name: string;
+  /** The declared type (may be empty). */
+  type: string;
+  primaryKey: boolean;
+}
+
+/** A foreign key: `column` of this table references `referencedColumn` of `table`. */
+export interface SqlForeignKey {
+  column: string;
+  table: string;
+  referencedColumn: string;
+}
+
+export interface SqlTable {
+  name: string;
+  columns: readonly SqlColumn[];
+  foreignKeys: readonly SqlForeignKey[];
+}
+
+/** A cell: integers as numbers (as strings past 2^53), reals, text, null; blobs as `x'…'` hex literals. JSON-safe. */
+export type SqlCell = number | string | null;
+
+export interface QueryResult {
+  columns: string[];
+  rows: SqlCell[][];
+  /** More rows exist than `maxRows`. */
+  truncated: boolean;
+  elapsedMs: number;
+}
+
+export interface OpenSqlDatabaseOptions {
+  /** A SQLite file; it is read into memory and never written. */
+  file: string;
+  /** Default: the file name without its extension. */
+  name?: string;
+  signal?: AbortSignal;
+}
+
+export interface SqlDatabaseFromDdlOptions {
+  /** CREATE TABLE (and CREATE INDEX / CREATE VIEW) statements. */
+  ddl: string;
+  /** Default `ddl`. */
+  name?: string;
+  signal?: AbortSignal;
+}
+
+export interface ExecuteOptions {
+  sql: string;
+  /** Most rows returned; default 1000. */
+  maxRows?: number;
+  /** Milliseconds the query may run before its worker is stopped; default 10000. */
+  timeoutMs?: number;
+  signal?: AbortSignal;
+}
+
+const defaultMaxRows = 1000;
+const defaultTimeoutMs = 10_000;
+const schemaRowLimit = 1_000_000;
+
+// Leading blanks, comments and parentheses, then the first keyword.
+const firstKeyword = /^(?:[\s(]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*([a-z]+)/i;
+const readKeywords = new Set(['select', 'with', 'values']);
+// DDL databases: CREATE TABLE/INDEX/VIEW only. Nothing in them runs a query at build time, so building cannot hang.
+const ddlStatement = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*create\s+(?:(?:temp|temporary)\s+)?(?:table|(?:unique\s+)?index|view|virtual\s+table)\b/i;
+const createTableAs = /^[^(]*\bas\s*\(?\s*(?:select|with|values)\b/i;
+
+function positiveInteger(name: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new TextToSqlOptionsError(`${name} must be a positive integer, got ${value}.`);
+  return value;
+}
+
+function cell(value: QueryRows['rows'][number][number]): SqlCell {
+  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (value instanceof Uint8Array) return `x'${Buffer.from(value).toString('hex')}'`;
+  return value;
+}
+
+/**
+ * A SQLite database to ask questions of: its tables (for prompts and parse checks) and read-only execution
+ * with a row cap and a timeout. Queries run in @aquila/sql-metrics' sql.js worker threads on an in-memory copy
+ * opened `query_only`; anything but SELECT / WITH / VALUES is refused before it runs, and a query past its
+ * timeout has its worker stopped.
+ */
+export class SqlDatabase {
+  private readonly pools = new Map<number, ExecutionPool>();
+  private schemaCache: SpiderSchema | undefined;
+  tables: readonly SqlTable[] = [];
+
+  private constructor(
+    readonly name: string,
+    /** The SQLite file queries run on (a temporary file for DDL databases). */
+    readonly file: string,
+    private readonly temporaryDirectory: string | undefined,
+  ) {}
+
+  /** Opens a SQLite file read-only. */
+  static async open(options: OpenSqlDatabaseOptions): Promise<SqlDatabase> {
+    options.signal?.throwIfAborted();
+    let size: number;
+    try {
+      const info = await stat(options.file);
+      if (!info.isFile()) throw new Error('not a file');
+      size = info.size;
+    } catch (error) {
+      throw new DatabaseOpenError(`cannot open database ${options.file}: ${(error as Error).message}; give the path of a .sqlite file.`, { cause: error });
+    }
+    if (size === 0) throw new DatabaseOpenError(`database ${options.file} is empty (0 bytes); give a SQLite file with tables.`);
+    const database = new SqlDatabase(options.name ?? basename(options.file, extname(options.file)), options.file, undefined);
+    await database.readTables(options.signal);
+    return database;
+  }
+
+  /** Builds an in-memory database from CREATE TABLE statements (no rows): queries are checked against the schema and return nothing. */
+  static async fromDdl(options: SqlDatabaseFromDdlOptions): Promise<SqlDatabase> {
+    options.signal?.throwIfAborted();
+    const { default: initSqlJs } = await import('sql.js');
+    const engine = await initSqlJs();
+    const memory = new engine.Database();
+    let bytes: Uint8Array;
+    try {
+      let count = 0;
+      for (const statement of memory.iterateStatements(options.ddl)) {
+        const text = statement.getSQL();
+        if (!ddlStatement.test(text) || createTableAs.test(text.replace(ddlStatement, ''))) {
+          statement.free();
+          throw new DatabaseOpenError(`DDL statement ${count + 1} is not a plain CREATE TABLE, CREATE INDEX or CREATE VIEW: ${JSON.stringify(text.slice(0, 80))}; a DDL database holds only the schema (register a SQLite file for data).`);
+        }
+        statement.step();
+        statement.free();
+        count += 1;
+      }
+      if (count === 0) throw new DatabaseOpenError('the DDL has no statements; give CREATE TABLE statements.');
+      bytes = memory.export();
+    } catch (error) {
+      if (DatabaseOpenError.isInstance(error)) throw error;
+      throw new DatabaseOpenError(`SQLite rejected the DDL: ${(error as Error).message}; fix the CREATE TABLE statements.`, { cause: error });
+    } finally {
+      memory.close();
+    }
+    // The worker threads read databases from files.
+    const directory = await mkdtemp(join(tmpdir(), 'aquila-text-to-sql-'));
+    const file = join(directory, 'database.sqlite');
+    await writeFile(file, bytes);
+    const database = new SqlDatabase(options.name ?? 'ddl', file, directory);
+    try {
+      await database.readTables(options.signal);
+    } catch (error) {
+      await database.close();
+      throw error;
+    }
+    return database;
+  }
+
+  /** The schema as Spider's parser sees it (lower-case names), for parse checks. */
+  get spiderSchema(): SpiderSchema {
+    this.schemaCache ??= createSchema({ tables: this.tables.map((table) => [table.name, table.columns.map((column) => column.name)] as const) });
+    return this.schemaCache;
+  }
+
+  /** Foreign keys as `table.column = table.column` (lower case), as AquilaSQL prompts list them. */
+  get relations(): string[] {
+    return this.tables.flatMap((table) => table.foreignKeys.map((key) => `${table.name}.${key.column} = ${key.table}.${key.referencedColumn}`.toLowerCase()));
+  }
+
+  private pool(timeoutMs: number): ExecutionPool {
+    let pool = this.pools.get(timeoutMs);
+    if (pool === undefined) {
+      pool = new ExecutionPool({ workers: 1, timeoutMs });
+      this.pools.set(timeoutMs, pool);
+    }
+    return pool;
+  }
+
+  private async run(sql: string, maxRows: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<QueryRows> {
+    const verdict = await raceSignal(this.pool(timeoutMs).run({ databases: [this.file], gold: '', preds: [sql], orderMatters: false, returnRows: true, maxRows }), signal);
+    if (verdict.result === undefined) throw new QueryExecutionError(`the query failed on database "${this.name}": ${verdict.reason ?? 'no result'}.`);
+    return verdict.result;
+  }
+
+  private async readTables(signal: AbortSignal | undefined): Promise<void> {
+    const text = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
+    let columns: QueryRows;
+    let keys: QueryRows;
+    try {
+      columns = await this.run(
+        "SELECT m.name, p.name, p.type, p.pk FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.rowid, p.cid",
+        schemaRowLimit,
+        defaultTimeoutMs,
+        signal,
+      );
+      keys = await this.run(
+        "SELECT m.name, k.\"from\", k.\"table\", k.\"to\" FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS k WHERE m.type = 'table' ORDER BY m.rowid, k.id, k.seq",
+        schemaRowLimit,
+        defaultTimeoutMs,
+        signal,
+      );
+    } catch (error) {
+      await this.close();
+      if (QueryExecutionError.isInstance(error)) throw new DatabaseOpenError(`cannot read the tables of ${this.file}: ${error.message} Is it a SQLite database?`, { cause: error });
+      throw error;
+    }
+    const tables = new Map<string, { name: string; columns: SqlColumn[]; foreignKeys: SqlForeignKey[] }>();
+    for (const [table, name, type, primaryKey] of columns.rows) {
+      const key = text(table);
+      let entry = tables.get(key);
+      if (entry === undefined) {
+        entry = { name: key, columns: [], foreignKeys: [] };
+        tables.set(key, entry);
+      }
+      entry.columns.push({ name: text(name), type: text(type), primaryKey: Number(primaryKey) > 0 });
+    }
+    for (const [table, column, referenced, referencedColumn] of keys.rows) {
+      const entry = tables.get(text(table));
+      if (entry === undefined) continue;
+      // A reference without a column names the referenced table's primary key.
+      const target = tables.get(text(referenced)) ?? [...tables.values()].find((candidate) => candidate.name.toLowerCase() === text(referenced).toLowerCase());
+      const primary = target?.columns.find((entryColumn) => entryColumn.primaryKey)?.name;
+      entry.foreignKeys.push({ column: text(column), table: target?.name ?? text(referenced), referencedColumn: referencedColumn === null ? (primary ?? '') : text(referencedColumn) });
+    }
+    this.tables = [...tables.values()];
+  }
+
+  /**
+   * Runs one read-only statement and returns its columns and at most `maxRows` rows. Throws WriteRefusedError
+   * for anything but SELECT / WITH / VALUES, QueryExecutionError for SQLite errors and timeouts.
+   */
+  async execute(options: ExecuteOptions): Promise<QueryResult> {
+    const maxRows = positiveInteger('maxRows', options.maxRows ?? defaultMaxRows);
+    const timeoutMs = positiveInteger('timeoutMs', options.timeoutMs ?? defaultTimeoutMs);
+    options.signal?.throwIfAborted();
+    const keyword = firstKeyword.exec(options.sql)?.[1]?.toLowerCase();
+    if (keyword === undefined || !readKeywords.has(keyword)) {
+      throw new WriteRefusedError(`only queries run on database "${this.name}" (SELECT, WITH or VALUES); refused a statement starting with ${keyword === undefined ? 'nothing' : keyword.toUpperCase()}.`);
+    }
+    const started = performance.now();
+    let result: QueryRows;
+    try {
+      result = await this.run(options.sql, maxRows, timeoutMs, options.signal);
+    } catch (error) {
+      // WITH … DELETE and friends pass the keyword check; the query_only connection refuses them.
+      if (QueryExecutionError.isInstance(error) && /readonly|read-only/i.test(error.message)) throw new WriteRefusedError(`${error.message} Only queries run here.`, { cause: error });
+      throw error;
+    }
+    return { columns: result.columns, rows: result.rows.map((row) => row.map(cell)), truncated: result.truncated, elapsedMs: performance.now() - started };
+  }
+
+  /** Stops the worker threads and removes a DDL database's temporary file. */
+  async close(): Promise<void> {
+    const pools = [...this.pools.values()];
+    this.pools.clear();
+    await Promise.all(pools.map((pool) => pool.close()));
+    if (this.temporaryDirectory !== undefined) await rm(this.temporaryDirectory, { recursive: true, force: true });
+  }
+}
