@@ -9,5 +9,8 @@ export type { TextToSqlModel } from './text-to-sql-model.js';
 // Asking a database
 export { askDatabase, checkSql, streamAskDatabase, type AskDatabaseError, type AskDatabaseEvent, type AskDatabaseOptions, type AskDatabaseResult, type SqlCheck, type TokenUsage } from './ask-database.js';
 
+// OpenAI-compatible endpoints
+export { createOpenAiModel, type OpenAiModel, type OpenAiModelOptions } from './openai-model.js';
+
 // Errors
 export { BenchmarkInputError, DatabaseOpenError, EndpointError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
