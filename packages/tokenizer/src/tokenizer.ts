@@ -2,7 +2,7 @@ import type { AddedTokenDefinition, BpeDefinition } from './internal/bpe-definit
 import { bytesToVocabularyString, vocabularyStringToBytes } from './internal/byte-level.js';
 import { BytePairEncoder } from './internal/byte-pair-encoder.js';
 import { characterClasses, whiteSpaceClass } from './internal/character-classes.js';
-import { hashPiece, PieceTable } from './internal/piece-table.js';
+import { hashPiece, missingPiece, PieceTable } from './internal/piece-table.js';
 import { pieceEnd } from './internal/pre-tokenize.js';
 import { TokenIdError } from './errors.js';
 import { closeWorkers, encodeInWorkers } from './internal/worker-pool.js';
@@ -39,7 +39,12 @@ export interface StreamingDecoder {
 
 /** Pieces (that are not whole tokens) whose ids are kept; the 10 MB corpus has 157,000 distinct ones. */
 const pieceCacheLimit = 200_000;
+/** The cache's stores of UTF-16 units and of ids (8 MB in all); when one is full the cache starts over. */
+const cacheUnits = 1 << 21;
+const cacheIds = 1 << 20;
 const cachedPieceLength = 256;
+/** Cache values from here up name a list in `#cacheIds` (its count, then its ids); below, one id. */
+const listValue = 1 << 24;
 const flagPresent = 1;
 const flagSpecial = 2;
 
@@ -59,9 +64,11 @@ export class Tokenizer {
   readonly #definition: BpeDefinition;
   readonly #encoder: BytePairEncoder;
   readonly #classes = characterClasses();
-  readonly #cache = new PieceTable<number | number[]>(pieceCacheLimit);
+  readonly #cache = new PieceTable({ entries: pieceCacheLimit, units: cacheUnits });
+  readonly #cacheIds = new Int32Array(cacheIds);
+  #cacheIdsUsed = 0;
   /** Pieces that are whole tokens, when the vocabulary allows the shortcut (see `tokensEncodeToThemselves`). */
-  readonly #wholeTokens: PieceTable<number> | undefined;
+  readonly #wholeTokens: PieceTable | undefined;
   #bytes = new Uint8Array(1024);
   readonly #decodeOffsets: Uint32Array;
   readonly #decodeBytes: Uint8Array;
@@ -123,7 +130,7 @@ export class Tokenizer {
 
     if (definition.tokensEncodeToThemselves === true) {
       const strict = new TextDecoder('utf-8', { fatal: true });
-      const wholeTokens = new PieceTable<number>(definition.byteIds.length + definition.mergeResult.length);
+      const wholeTokens = new PieceTable({ entries: definition.byteIds.length + definition.mergeResult.length, units: definition.tokenBytes.length });
       for (const id of [...definition.byteIds, ...definition.mergeResult]) {
         let text: string;
         try {
@@ -131,7 +138,7 @@ export class Tokenizer {
         } catch {
           continue; // not whole characters: such a token is never a piece by itself
         }
-        wholeTokens.set(text, hashPiece(text, 0, text.length), id);
+        if (wholeTokens.get(text, 0, text.length, hashPiece(text, 0, text.length)) === missingPiece) wholeTokens.set(text, 0, text.length, hashPiece(text, 0, text.length), id);
       }
       this.#wholeTokens = wholeTokens;
     }
@@ -274,33 +281,62 @@ export class Tokenizer {
   #encodeOrdinary(text: string, start: number, end: number, out: number[]): void {
     const classes = this.#classes;
     const cache = this.#cache;
+    const cached = this.#cacheIds;
     const wholeTokens = this.#wholeTokens;
     for (let position = start; position < end; ) {
       const next = pieceEnd(text, position, end, classes);
       const hash = hashPiece(text, position, next);
-      const whole = wholeTokens?.get(text, position, next, hash);
-      if (whole !== undefined) {
+      const whole = wholeTokens === undefined ? missingPiece : wholeTokens.get(text, position, next, hash);
+      if (whole !== missingPiece) {
         out.push(whole);
         position = next;
         continue;
       }
-      let ids = cache.get(text, position, next, hash);
-      if (ids === undefined) {
-        ids = this.#encodePiece(text, position, next);
-        if (next - position <= cachedPieceLength) {
-          // Bounded: a full cache starts over rather than growing with every distinct piece of a huge corpus.
-          if (cache.size >= pieceCacheLimit) cache.clear();
-          cache.set(text.slice(position, next), hash, ids);
-        }
+      const value = cache.get(text, position, next, hash);
+      if (value === missingPiece) {
+        this.#encodeNewPiece(text, position, next, hash, out);
+      } else if (value < listValue) {
+        out.push(value);
+      } else {
+        const at = value - listValue;
+        const stop = at + (cached[at] as number);
+        for (let index = at + 1; index <= stop; index++) out.push(cached[index] as number);
       }
-      if (typeof ids === 'number') out.push(ids);
-      else for (const id of ids) out.push(id);
       position = next;
     }
   }
 
-  /** UTF-8 of the piece (a lone surrogate becomes U+FFFD, as in HF) into a reused buffer, then BPE. */
-  #encodePiece(text: string, start: number, end: number): number | number[] {
+  /** Appends the ids of a piece not in the cache, and caches them (starting the cache over when full). */
+  #encodeNewPiece(text: string, start: number, end: number, hash: number, out: number[]): void {
+    const first = out.length;
+    this.#encodePiece(text, start, end, out);
+    if (end - start > cachedPieceLength) return;
+    const count = out.length - first;
+    let value = out[first] as number;
+    if (count > 1) {
+      if (this.#cacheIdsUsed + count + 1 > this.#cacheIds.length) this.#clearCache();
+      const at = this.#cacheIdsUsed;
+      this.#cacheIds[at] = count;
+      for (let index = 0; index < count; index++) this.#cacheIds[at + 1 + index] = out[first + index] as number;
+      this.#cacheIdsUsed = at + 1 + count;
+      value = listValue + at;
+    }
+    // Bounded: a full cache starts over rather than growing with every distinct piece of a huge corpus.
+    if (!this.#cache.set(text, start, end, hash, value)) {
+      this.#clearCache();
+      if (count > 1) return;
+      this.#cache.set(text, start, end, hash, value);
+    }
+  }
+
+  #clearCache(): void {
+    this.#cache.clear();
+    this.#cacheIdsUsed = 0;
+  }
+
+  /** BPE from the piece's characters where the vocabulary allows, else from its UTF-8 (a lone surrogate becomes U+FFFD, as in HF). */
+  #encodePiece(text: string, start: number, end: number, out: number[]): void {
+    if (this.#encoder.encodeText(text, start, end, out)) return;
     if (this.#bytes.length < (end - start) * 3) this.#bytes = new Uint8Array((end - start) * 3 * 2);
     const bytes = this.#bytes;
     let length = 0;
@@ -332,9 +368,7 @@ export class Tokenizer {
       bytes[length++] = 0x80 | ((code >> 6) & 0x3f);
       bytes[length++] = 0x80 | (code & 0x3f);
     }
-    const ids: number[] = [];
-    this.#encoder.encode(bytes, length, ids);
-    return ids.length === 1 ? (ids[0] as number) : ids;
+    this.#encoder.encode(bytes, length, out);
   }
 }
 

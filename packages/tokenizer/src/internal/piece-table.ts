@@ -5,58 +5,96 @@ export function hashPiece(text: string, start: number, end: number): number {
   return hash ^ (hash >>> 15);
 }
 
-/**
- * Piece → ids, looked up by a span of a larger string: no substring is made unless a piece is new. Open
- * addressing; full tables are cleared by their owner (a bounded cache), never grown past `capacity`.
- */
-export class PieceTable<Value> {
-  readonly #mask: number;
-  readonly #hashes: Int32Array;
-  readonly #keys: Array<string | undefined>;
-  readonly #values: Array<Value | undefined>;
-  #size = 0;
+/** What `PieceTable.get` answers for a piece it does not hold. */
+export const missingPiece = -1;
 
-  /** Room for `entries` pieces (the table keeps a quarter of its slots free). */
-  constructor(entries: number) {
-    let capacity = 16;
-    while (capacity < entries * 1.34) capacity *= 2;
-    this.#mask = capacity - 1;
-    this.#hashes = new Int32Array(capacity);
-    this.#keys = new Array<string | undefined>(capacity).fill(undefined);
-    this.#values = new Array<Value | undefined>(capacity).fill(undefined);
+/** A table's typed arrays: plain data, in `SharedArrayBuffer`s, so worker threads use the same memory. */
+export interface PieceTableData {
+  /**
+   * Four numbers per slot, side by side so that a probe touches one cache line: the piece's hash, its
+   * length (0 = empty slot), where its units start in `units`, its value.
+   */
+  slots: Int32Array;
+  /** The pieces' UTF-16 units, one after another. */
+  units: Uint16Array;
+  /** [pieces held, units used]. */
+  counts: Int32Array;
+}
+
+function sharedArray<T>(Type: new (buffer: SharedArrayBuffer) => T, bytesPerElement: number, length: number): T {
+  return new Type(new SharedArrayBuffer(length * bytesPerElement));
+}
+
+/**
+ * Piece → non-negative integer, looked up by a span of a larger string: no substring is ever made, and the
+ * whole table is typed arrays (nothing for the garbage collector to trace, shareable with workers). Open
+ * addressing; `set` refuses once `entries` pieces or the unit store are full (the owner clears a cache).
+ */
+export class PieceTable {
+  readonly data: PieceTableData;
+  readonly #mask: number;
+  readonly #limit: number;
+
+  /** Room for `entries` pieces of `units` UTF-16 units in all, or the arrays of a table built elsewhere. */
+  constructor(size: { entries: number; units: number } | PieceTableData) {
+    if ('slots' in size) {
+      this.data = size;
+    } else {
+      let capacity = 16;
+      while (capacity < size.entries * 1.34) capacity *= 2;
+      this.data = {
+        slots: sharedArray(Int32Array, 4, capacity * 4),
+        units: sharedArray(Uint16Array, 2, size.units),
+        counts: sharedArray(Int32Array, 4, 2),
+      };
+    }
+    this.#mask = this.data.slots.length / 4 - 1;
+    this.#limit = Math.floor(this.data.slots.length / 4 / 1.34);
   }
 
   get size(): number {
-    return this.#size;
+    return this.data.counts[0] as number;
   }
 
-  get(text: string, start: number, end: number, hash: number): Value | undefined {
-    const keys = this.#keys;
+  /** The value of `text[start .. end)` (whose `hashPiece` is `hash`), or `missingPiece`. */
+  get(text: string, start: number, end: number, hash: number): number {
+    const { slots, units } = this.data;
     const length = end - start;
     for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
-      const key = keys[slot];
-      if (key === undefined) return undefined;
-      if (this.#hashes[slot] === hash && key.length === length && sameUnits(key, text, start, length)) return this.#values[slot];
+      const at = slot * 4;
+      const slotLength = slots[at + 1] as number;
+      if (slotLength === 0) return missingPiece;
+      if (slots[at] === hash && slotLength === length) {
+        let unit = slots[at + 2] as number;
+        let index = start;
+        while (index < end && units[unit] === text.charCodeAt(index)) {
+          unit++;
+          index++;
+        }
+        if (index === end) return slots[at + 3] as number;
+      }
     }
   }
 
-  set(key: string, hash: number, value: Value): void {
+  /** Adds a piece that is not in the table; false (and nothing added) when the table is full. */
+  set(text: string, start: number, end: number, hash: number, value: number): boolean {
+    const { slots, units, counts } = this.data;
+    const used = counts[1] as number;
+    if ((counts[0] as number) >= this.#limit || used + end - start > units.length) return false;
     let slot = hash & this.#mask;
-    while (this.#keys[slot] !== undefined && this.#keys[slot] !== key) slot = (slot + 1) & this.#mask;
-    if (this.#keys[slot] === undefined) this.#size++;
-    this.#hashes[slot] = hash;
-    this.#keys[slot] = key;
-    this.#values[slot] = value;
+    while (slots[slot * 4 + 1] !== 0) slot = (slot + 1) & this.#mask;
+    for (let index = start; index < end; index++) units[used + index - start] = text.charCodeAt(index);
+    slots[slot * 4] = hash;
+    slots[slot * 4 + 1] = end - start;
+    slots[slot * 4 + 2] = used;
+    slots[slot * 4 + 3] = value;
+    counts[0] = (counts[0] as number) + 1;
+    counts[1] = used + end - start;
+    return true;
   }
 
   clear(): void {
-    this.#keys.fill(undefined);
-    this.#values.fill(undefined);
-    this.#size = 0;
+    this.data.slots.fill(0);
+    this.data.counts.fill(0);
   }
-}
-
-function sameUnits(key: string, text: string, start: number, length: number): boolean {
-  for (let index = 0; index < length; index++) if (key.charCodeAt(index) !== text.charCodeAt(start + index)) return false;
-  return true;
 }
