@@ -12,5 +12,10 @@ export { askDatabase, checkSql, streamAskDatabase, type AskDatabaseError, type A
 // OpenAI-compatible endpoints
 export { createOpenAiModel, type OpenAiModel, type OpenAiModelOptions } from './openai-model.js';
 
+export { openModel, type OpenedModel, type OpenModelOptions } from './open-model.js';
+
+// Terminal output
+export { formatResultTable, type FormatResultTableOptions } from './format-result-table.js';
+
 // Errors
 export { BenchmarkInputError, DatabaseOpenError, EndpointError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';

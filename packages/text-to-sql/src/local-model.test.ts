@@ -1,0 +1,40 @@
+import { LanguageModel } from '@aquila/runtime';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { askDatabase } from './ask-database.js';
+import { sqlGenerationPresets } from './generation-settings.js';
+import { writeRuleModel, type RuleModel } from './internal/rule-model.js';
+import { spiderDatabase } from './internal/test-fixtures.js';
+import { SqlDatabase } from './sql-database.js';
+
+// The whole local path: the AquilaSQL prompt, FlagAI's BOS + prompt ids, onnxruntime through the scheduler, stop rules, extraction, execution.
+let rule: RuleModel;
+let model: LanguageModel;
+let database: SqlDatabase;
+beforeAll(async () => {
+  rule = await writeRuleModel({ answer: 'SELECT count(*) FROM singer' });
+  model = await LanguageModel.load({ path: rule.path, threads: 1 });
+  database = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });
+});
+afterAll(async () => {
+  await model?.release();
+  await database?.close();
+  await rule?.remove();
+});
+
+describe('askDatabase on the local runtime', () => {
+  it('answers from the model, ending at EOS, with the SQL checked and run', async () => {
+    const answer = await askDatabase({ model, database, question: 'How many singers do we have?' });
+    expect(answer).toMatchObject({ text: 'SELECT count(*) FROM singer', sql: 'SELECT count(*) FROM singer', extracted: true, parses: true, result: { columns: ['count(*)'], rows: [[6]] }, finishReason: 'stop' });
+    // BOS + the prompt's tokens; one token per answer piece, EOS not counted.
+    expect(answer.usage.promptTokens).toBe(model.tokenizer!.encode(answer.prompt.replace(/\n+/g, '\n')).length + 1);
+    expect(answer.usage.completionTokens).toBe(model.tokenizer!.encode(answer.text).length);
+  });
+
+  it('uses the FlagAI preset and the maxNewTokens limit', async () => {
+    const answer = await askDatabase({ model, database, question: 'How many singers?', generation: { ...sqlGenerationPresets.flagai, temperature: 0, maxNewTokens: 2 } });
+    expect(answer.finishReason).toBe('length');
+    expect(answer.usage.completionTokens).toBe(2);
+    expect(answer.extracted).toBe(true);
+    expect(answer.error?.code).toBe('AQUILA_TEXT_TO_SQL_QUERY_EXECUTION');
+  });
+});
