@@ -1,3 +1,4 @@
+import { flushTiny } from './kernels.js';
 import type { Parameter } from './llama-model.js';
 
 /** Options of `AdamW`. */
@@ -39,8 +40,8 @@ export class AdamW {
       const decay = parameter.shape.length > 1 ? 1 - lr * weightDecay : 1;
       for (let index = 0; index < values.length; index += 1) {
         const g = (gradient[index] as number) * gradientScale;
-        const m = beta1 * (first[index] as number) + (1 - beta1) * g;
-        const v = beta2 * (second[index] as number) + (1 - beta2) * g * g;
+        const m = flushTiny(beta1 * (first[index] as number) + (1 - beta1) * g);
+        const v = flushTiny(beta2 * (second[index] as number) + (1 - beta2) * g * g);
         first[index] = m;
         second[index] = v;
         values[index] = (values[index] as number) * decay - (lr * (m / firstCorrection)) / (Math.sqrt(v / secondCorrection) + eps);

@@ -1,4 +1,5 @@
 import type { KernelArena } from './kernel-arena.js';
+import { flushTiny } from './kernels.js';
 
 /** The shape `CausalAttention` works on. */
 export interface AttentionShape {
@@ -73,18 +74,24 @@ export class CausalAttention {
     for (let query = 0; query < rows; query += 1) {
       const offset = query * rows;
       const from = first[query] as number;
-      let normaliser = logSumExp[head * rows + query] as number;
+      scores.fill(0, offset, offset + from);
+      scores.fill(0, offset + query + 1, offset + rows);
       if (record) {
         let max = Number.NEGATIVE_INFINITY;
         for (let key = from; key <= query; key += 1) max = Math.max(max, (scores[offset + key] as number) * scale);
         let total = 0;
-        for (let key = from; key <= query; key += 1) total += Math.exp((scores[offset + key] as number) * scale - max);
-        normaliser = max + Math.log(total);
-        logSumExp[head * rows + query] = normaliser;
+        for (let key = from; key <= query; key += 1) {
+          const weight = Math.exp((scores[offset + key] as number) * scale - max);
+          scores[offset + key] = weight;
+          total += weight;
+        }
+        logSumExp[head * rows + query] = max + Math.log(total);
+        const inverse = 1 / total;
+        for (let key = from; key <= query; key += 1) scores[offset + key] = flushTiny((scores[offset + key] as number) * inverse);
+      } else {
+        const normaliser = logSumExp[head * rows + query] as number;
+        for (let key = from; key <= query; key += 1) scores[offset + key] = flushTiny(Math.exp((scores[offset + key] as number) * scale - normaliser));
       }
-      scores.fill(0, offset, offset + from);
-      for (let key = from; key <= query; key += 1) scores[offset + key] = Math.exp((scores[offset + key] as number) * scale - normaliser);
-      scores.fill(0, offset + query + 1, offset + rows);
     }
     return scores;
   }

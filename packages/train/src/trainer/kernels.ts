@@ -1,6 +1,15 @@
 // Float32 kernels of the in-process trainer besides the matrix multiply (kernel-arena.ts). Matrices are
 // row-major, one row per position.
 
+/**
+ * 0 for magnitudes below 1e-30. Float32 subnormals (below 1.2e-38) make x86 multiplies take a slow path
+ * (wasm cannot flush them), so a model sure of its answers (softmax tails of e^-90) or Adam moments decaying
+ * towards 0 would slow every step several times over; values this small change nothing.
+ */
+export function flushTiny(value: number): number {
+  return value < 1e-30 && value > -1e-30 ? 0 : value;
+}
+
 /** LLaMA's RMSNorm: y = x / sqrt(mean(x²) + ε) · g; keeps 1/rms per row for the backward pass. */
 export function rmsNorm(x: Float32Array, g: Float32Array, y: Float32Array, inverseRms: Float32Array, rows: number, size: number, epsilon: number): void {
   for (let row = 0; row < rows; row += 1) {

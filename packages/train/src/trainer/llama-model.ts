@@ -2,7 +2,7 @@ import { RandomState } from '../random-state.js';
 import { ignoreIndex } from '../sft-example.js';
 import { KernelArena } from './kernel-arena.js';
 import { CausalAttention } from './causal-attention.js';
-import { applyRope, ropeTables, rmsNorm, rmsNormBackward } from './kernels.js';
+import { applyRope, flushTiny, ropeTables, rmsNorm, rmsNormBackward } from './kernels.js';
 
 /** The shape of a small LLaMA-layout decoder (RMSNorm, rotary attention, SwiGLU, untied head). */
 export interface LlamaShape {
@@ -59,6 +59,8 @@ interface LayerActivations {
   normedMiddle: Float32Array;
   inverseRmsMiddle: Float32Array;
   gate: Float32Array;
+  /** sigmoid(gate), kept for the backward pass. */
+  sigmoid: Float32Array;
   up: Float32Array;
   activated: Float32Array;
   /** The layer's output: the next layer's input. */
@@ -79,10 +81,6 @@ interface BackwardBuffers {
   activated: Float32Array;
   gate: Float32Array;
   up: Float32Array;
-}
-
-function sigmoid(value: number): number {
-  return 1 / (1 + Math.exp(-value));
 }
 
 function add(target: Float32Array, source: Float32Array): void {
@@ -212,6 +210,7 @@ export class LlamaModel {
       normedMiddle: arena.allocate(rows * width),
       inverseRmsMiddle: new Float32Array(rows),
       gate: arena.allocate(rows * inner),
+      sigmoid: new Float32Array(rows * inner),
       up: arena.allocate(rows * inner),
       activated: arena.allocate(rows * inner),
       output: arena.allocate(rows * width),
@@ -329,7 +328,9 @@ export class LlamaModel {
       this.#forward(normedMiddle, layer.up, up, rows);
       for (let position = 0; position < rows * inner; position += 1) {
         const value = gate[position] as number;
-        activated[position] = value * sigmoid(value) * (up[position] as number);
+        const sig = 1 / (1 + Math.exp(-value));
+        saved.sigmoid[position] = sig;
+        activated[position] = value * sig * (up[position] as number);
       }
       this.#forward(activated, layer.down, output, rows);
       add(output, middle);
@@ -362,7 +363,7 @@ export class LlamaModel {
         }
         lossSum += Math.log(total) + max - targetLogit;
         const inverse = 1 / total;
-        for (let token = 0; token < vocabSize; token += 1) logits[offset + token] = (logits[offset + token] as number) * inverse;
+        for (let token = 0; token < vocabSize; token += 1) logits[offset + token] = flushTiny((logits[offset + token] as number) * inverse);
         logits[offset + target] = (logits[offset + target] as number) - 1;
       }
       this.#backwardLinear(logits, inputs, this.#head, this.#dGathered.subarray(start * width, (start + count) * width), count, false);
@@ -398,7 +399,7 @@ export class LlamaModel {
       this.#backwardLinear(dHidden, view(saved.activated, inner), layer.down, dActivated, rows, false);
       for (let position = 0; position < rows * inner; position += 1) {
         const value = gate[position] as number;
-        const sig = sigmoid(value);
+        const sig = saved.sigmoid[position] as number;
         const gradient = dActivated[position] as number;
         dUp[position] = gradient * value * sig;
         dGate[position] = gradient * (up[position] as number) * sig * (1 + value * (1 - sig));
