@@ -67,14 +67,13 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
     const prompt = tokens.slice(0, 4);
     const reference = referenceForward({ shape, weights, naming, tokens });
     // The prompt in two chunks (the second with past context, as chunked prefill runs it), then one token per step.
-    const [first] = await decoder.step([{ tokenIds: prompt.slice(0, 2), pastLength: 0 }], cache, 0);
-    expect(maxAbsoluteDifference(first as Float32Array, reference[1] as Float64Array)).toBeLessThan(1e-4);
-    const [prefill] = await decoder.step([{ tokenIds: prompt.slice(2), pastLength: 2 }], cache, 0);
-    expect(maxAbsoluteDifference(prefill as Float32Array, reference[3] as Float64Array)).toBeLessThan(1e-4);
-    for (let position = 4; position < tokens.length; position++) {
-      const [logits] = await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0);
+    const check = ({ logits: [logits], nextTokens: [next] }: Awaited<ReturnType<OnnxDecoder['step']>>, position: number): void => {
       expect(maxAbsoluteDifference(logits as Float32Array, reference[position] as Float64Array)).toBeLessThan(1e-4);
-    }
+      expect(next).toBe(argmax(logits as Float32Array));
+    };
+    check(await decoder.step([{ tokenIds: prompt.slice(0, 2), pastLength: 0 }], cache, 0), 1);
+    check(await decoder.step([{ tokenIds: prompt.slice(2), pastLength: 2 }], cache, 0), 3);
+    for (let position = 4; position < tokens.length; position++) check(await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0), position);
     await decoder.release();
   });
 
@@ -175,9 +174,9 @@ describe('one model in the HF, FlagAI and FlagAI flash-attn layouts', () => {
     const logitsOf = async (output: string): Promise<Float32Array[]> => {
       const decoder = await OnnxDecoder.create({ modelPath: join(output, 'model.onnx'), shape });
       const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
-      const steps = [Float32Array.from((await decoder.step([{ tokenIds: tokens.slice(0, 3), pastLength: 0 }], cache, 0))[0] as Float32Array)];
+      const steps = [Float32Array.from((await decoder.step([{ tokenIds: tokens.slice(0, 3), pastLength: 0 }], cache, 0)).logits[0] as Float32Array)];
       for (let position = 3; position < tokens.length; position++) {
-        steps.push(Float32Array.from((await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0))[0] as Float32Array));
+        steps.push(Float32Array.from((await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0)).logits[0] as Float32Array));
       }
       await decoder.release();
       return steps;

@@ -19,6 +19,7 @@ import { CheckpointTensorError, GenerationOptionsError } from './errors.js';
 import { buildDecoderGraph, type CacheLayout, type DecoderWeights, type ProjectionWeights } from './onnx/decoder-graph.js';
 import { encodeOnnxModel, type OnnxTensorData } from './onnx/onnx-model.js';
 import { quantizeBlockwise } from './onnx/quantize-blockwise.js';
+import { rotaryTables } from './onnx/rotary-tables.js';
 
 /** Tokenizer files copied into the converted folder when the checkpoint has them. */
 const tokenizerFileNames = ['tokenizer.json', 'tokenizer_config.json', 'vocab.json', 'merges.txt', 'special_tokens_map.json', 'added_tokens.json'];
@@ -109,20 +110,6 @@ function detectNaming(checkpoint: Checkpoint, path: string): WeightNaming {
   const sample = checkpoint.tensors.slice(0, 5).map((tensor) => tensor.name).join(', ');
   const expected = weightNamings.map((candidate) => `"${modelWeightName(candidate, 'embedding')}" (${namingLabels[candidate]})`).join(', ');
   throw new CheckpointTensorError(`${path}: none of ${expected} is in the checkpoint (it has ${sample}…), so it is no LLaMA-family checkpoint this converter knows.`);
-}
-
-export function rotaryTables(shape: ModelShape): { cos: Float32Array; sin: Float32Array } {
-  const half = shape.headSize / 2;
-  const cos = new Float32Array(shape.maxPositions * half);
-  const sin = new Float32Array(shape.maxPositions * half);
-  for (let position = 0; position < shape.maxPositions; position++) {
-    for (let index = 0; index < half; index++) {
-      const angle = position * shape.ropeTheta ** ((-2 * index) / shape.headSize);
-      cos[position * half + index] = Math.cos(angle);
-      sin[position * half + index] = Math.sin(angle);
-    }
-  }
-  return { cos, sin };
 }
 
 /**
@@ -244,7 +231,7 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     const eosTokenId = config.eosTokenId;
     const converted: ConvertedModelConfig = {
       format: 'aquila-onnx-decoder',
-      version: 1,
+      version: 2,
       shape: finalShape,
       precision,
       ...(precision === 'fp32' ? {} : { blockSize }),

@@ -17,7 +17,8 @@ export interface GenerationDefaults {
 /** `aquila-config.json`: everything `generate` and `serve` need besides the graph and weights. */
 export interface ConvertedModelConfig {
   format: 'aquila-onnx-decoder';
-  version: 1;
+  /** 2: GQA applies the rotary embedding and the graph returns unrotated `new_rows.N` and `next_token` (1: RotaryEmbedding nodes, separate key/value rows). */
+  version: 2;
   shape: ModelShape;
   precision: WeightPrecision;
   /** MatMulNBits block size (int8/int4). */

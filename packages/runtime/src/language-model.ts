@@ -34,8 +34,11 @@ export async function readConvertedModelConfig(directory: string): Promise<Conve
     throw new ModelConfigError(`${file}: cannot read the converted model's config (${(error as Error).message}); convert the checkpoint with \`aquila convert\` first.`, { cause: error });
   }
   const candidate = config as Partial<ConvertedModelConfig> | null;
-  if (candidate?.format !== 'aquila-onnx-decoder' || candidate.version !== 1 || typeof candidate.shape !== 'object' || typeof candidate.model !== 'string') {
-    throw new ModelConfigError(`${file}: not an aquila-onnx-decoder version 1 config.`);
+  if (candidate?.format !== 'aquila-onnx-decoder' || typeof candidate.version !== 'number' || typeof candidate.shape !== 'object' || typeof candidate.model !== 'string') {
+    throw new ModelConfigError(`${file}: not an aquila-onnx-decoder config.`);
+  }
+  if (candidate.version !== 2) {
+    throw new ModelConfigError(`${file}: the graph is aquila-onnx-decoder version ${candidate.version}, and this @aquila/runtime runs version 2; convert the checkpoint again with \`aquila convert\`.`);
   }
   if (candidate.cacheLayout === 'present-outputs') {
     throw new ModelConfigError(`${file}: this model was converted with cacheLayout "present-outputs" for other runtimes (transformers.js, onnxruntime-genai); convert again without it to run it here.`);

@@ -28,8 +28,8 @@ afterAll(async () => {
 async function modelLogits(directory: string): Promise<Float32Array[]> {
   const decoder = await OnnxDecoder.create({ modelPath: join(directory, 'model.onnx'), shape });
   const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
-  const out = await decoder.step([{ tokenIds: tokens.slice(0, promptLength), pastLength: 0 }], cache, 0);
-  for (let position = promptLength; position < tokens.length; position++) out.push(...(await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0)));
+  const out = (await decoder.step([{ tokenIds: tokens.slice(0, promptLength), pastLength: 0 }], cache, 0)).logits;
+  for (let position = promptLength; position < tokens.length; position++) out.push(...(await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0)).logits);
   await decoder.release();
   return out;
 }

@@ -26,6 +26,8 @@ interface Sequence {
   textDecoder: { push(id: number): string; flush(): string } | undefined;
   matcher: StopStringMatcher;
   cancelled: boolean;
+  /** Whether choosing the next token needs the logits; a plain greedy request takes the graph's argmax. */
+  needsLogits: boolean;
 }
 
 /** Log-softmax of `logits` at `token`, and the `top` most likely tokens (logits already penalised, unscaled). */
@@ -47,6 +49,12 @@ function logProbabilities(logits: Float32Array, token: number, top: number): { l
     if (best.length > top) best.pop();
   }
   return { logprob, topLogprobs: best.map((tokenId) => ({ tokenId, logprob: (logits[tokenId] as number) - normaliser })) };
+}
+
+/** Whether a request's next token depends on more than the argmax of the raw logits. */
+function needsLogits(options: GenerationOptions): boolean {
+  const { temperature = 0, repetitionPenalty = 1, logitsProcessors = [], logprobs = false, topLogprobs = 0 } = options;
+  return temperature > 0 || repetitionPenalty !== 1 || logitsProcessors.length > 0 || logprobs || topLogprobs > 0;
 }
 
 export interface BatchSchedulerOptions {
@@ -98,6 +106,7 @@ export class BatchScheduler {
       textDecoder: this.options.tokenizer?.createStreamingDecoder({ skipSpecialTokens: !keepSpecial }),
       matcher: new StopStringMatcher(request.stopStrings),
       cancelled: false,
+      needsLogits: needsLogits(request.options),
     };
     this.waiting.push(sequence);
     // A request still queued behind a full batch leaves the queue as soon as it is aborted.
@@ -141,18 +150,21 @@ export class BatchScheduler {
     this.remove(sequence);
   }
 
-  /** Samples the next token from a step's logits; returns whether the sequence goes on. */
-  private accept(sequence: Sequence, logits: Float32Array): void {
+  /** Picks the next token (sampled from the logits when the request needs them, else the graph's argmax) and emits it. */
+  private accept(sequence: Sequence, logits: Float32Array | undefined, nextToken: number): void {
     const { options } = sequence.request;
     if (sequence.cancelled) return this.remove(sequence);
     if (options.signal?.aborted) {
       sequence.channel.fail(options.signal.reason);
       return this.remove(sequence);
     }
-    for (const processor of options.logitsProcessors ?? []) processor({ logits, tokenIds: sequence.tokenIds, promptLength: sequence.request.promptIds.length });
-    const token = sampleToken({ ...options, logits, tokenIds: sequence.tokenIds, random: sequence.random });
+    let token = nextToken;
+    if (logits) {
+      for (const processor of options.logitsProcessors ?? []) processor({ logits, tokenIds: sequence.tokenIds, promptLength: sequence.request.promptIds.length });
+      token = sampleToken({ ...options, logits, tokenIds: sequence.tokenIds, random: sequence.random });
+    }
     if (sequence.request.stopTokenIds.has(token)) return this.finish(sequence, 'stop', false);
-    const probabilities = options.logprobs || (options.topLogprobs ?? 0) > 0 ? logProbabilities(logits, token, options.topLogprobs ?? 0) : {};
+    const probabilities = logits && (options.logprobs || (options.topLogprobs ?? 0) > 0) ? logProbabilities(logits, token, options.topLogprobs ?? 0) : {};
     sequence.tokenIds.push(token);
     sequence.generated += 1;
     let text = '';
@@ -202,13 +214,14 @@ export class BatchScheduler {
     const prompt = sequence.request.promptIds;
     const chunk = prompt.slice(sequence.pastLength, sequence.pastLength + this.options.prefillChunkSize);
     try {
-      const [logits] = await this.options.decoder.step([{ tokenIds: chunk, pastLength: sequence.pastLength }], this.stagingCache, 0);
+      const last = sequence.pastLength + chunk.length === prompt.length;
+      const step = await this.options.decoder.step([{ tokenIds: chunk, pastLength: sequence.pastLength }], this.stagingCache, 0, { logits: last && sequence.needsLogits });
       sequence.pastLength += chunk.length;
-      if (sequence.pastLength < prompt.length) return;
+      if (!last) return;
       this.staging = undefined;
       this.cache.copySequence(this.stagingCache, 0, this.active.length, sequence.pastLength);
       this.active.push(sequence);
-      this.accept(sequence, logits as Float32Array);
+      this.accept(sequence, step.logits[0], step.nextTokens[0] as number);
     } catch (error) {
       this.staging = undefined;
       sequence.channel.fail(error);
@@ -226,10 +239,10 @@ export class BatchScheduler {
         if (batch.length === 0) continue;
         try {
           const rows = batch.map((sequence) => ({ tokenIds: [sequence.tokenIds.at(-1) as number], pastLength: sequence.pastLength }));
-          const logits = await decoder.step(rows, this.cache, 0);
+          const step = await decoder.step(rows, this.cache, 0, { logits: batch.some((sequence) => sequence.needsLogits) });
           batch.forEach((sequence, index) => {
             sequence.pastLength += 1;
-            this.accept(sequence, logits[index] as Float32Array);
+            this.accept(sequence, sequence.needsLogits ? step.logits[index] : undefined, step.nextTokens[index] as number);
           });
         } catch (error) {
           this.failAll(batch, error);

@@ -59,17 +59,31 @@ export class KeyValueCache {
   }
 
   /**
-   * Writes new rows `[rows, heads · headSize]` (a graph output, batch row `batchRow` of `rowsPerBatch`)
-   * into `slot` at positions `position…position+rows−1`.
+   * Writes a step's new rows into `slot` at positions `position…position+rows−1`: `source` is a graph
+   * output `[batch, rowsPerBatch, keys ‖ values]` (keys not yet rotated), `batchRow` the row of this
+   * sequence. Keys get the rotary embedding (rotate-half, the tables GQA uses) on the way in.
    */
-  write(layer: number, kind: 'key' | 'value', slot: number, position: number, source: Float32Array, batchRow: number, rowsPerBatch: number): void {
-    const buffer = this.buffers[layer * 2 + (kind === 'key' ? 0 : 1)] as Float32Array;
-    const width = this.headCount * this.headSize;
+  writeNewRows(layer: number, slot: number, position: number, source: Float32Array, batchRow: number, rowsPerBatch: number, rotary: { cos: Float32Array; sin: Float32Array }): void {
+    const keys = this.buffers[layer * 2] as Float32Array;
+    const values = this.buffers[layer * 2 + 1] as Float32Array;
+    const { headCount, headSize } = this;
+    const width = headCount * headSize;
+    const half = headSize / 2;
     for (let row = 0; row < rowsPerBatch; row++) {
-      const from = (batchRow * rowsPerBatch + row) * width;
-      for (let head = 0; head < this.headCount; head++) {
-        const to = ((slot * this.headCount + head) * this.rowCapacity + position + row) * this.headSize;
-        buffer.set(source.subarray(from + head * this.headSize, from + (head + 1) * this.headSize), to);
+      const from = (batchRow * rowsPerBatch + row) * 2 * width;
+      const table = (position + row) * half;
+      for (let head = 0; head < headCount; head++) {
+        const to = ((slot * headCount + head) * this.rowCapacity + position + row) * headSize;
+        const key = from + head * headSize;
+        for (let index = 0; index < half; index++) {
+          const cos = rotary.cos[table + index] as number;
+          const sin = rotary.sin[table + index] as number;
+          const first = source[key + index] as number;
+          const second = source[key + half + index] as number;
+          keys[to + index] = first * cos - second * sin;
+          keys[to + half + index] = second * cos + first * sin;
+        }
+        values.set(source.subarray(from + width + head * headSize, from + width + (head + 1) * headSize), to);
       }
     }
   }

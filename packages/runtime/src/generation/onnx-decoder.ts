@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node';
 import type { ModelShape } from '../checkpoint/model-config.js';
 import { ModelRunError } from '../errors.js';
 import { decoderNames } from '../onnx/decoder-graph.js';
+import { rotaryTables } from '../onnx/rotary-tables.js';
 import type { KeyValueCache } from './key-value-cache.js';
 
 export interface DecoderStepRow {
@@ -18,12 +19,31 @@ export interface OnnxDecoderOptions {
   threads?: number;
 }
 
+export interface DecoderStepOptions {
+  /** Fetch each row's logits (default true); without them only the greedy `nextTokens` come back, which spares copying the vocabulary-sized logits out of onnxruntime. */
+  logits?: boolean;
+}
+
+export interface DecoderStepResult {
+  /** Each row's next-token logits (views of one buffer onnxruntime handed back); empty when not fetched. */
+  logits: Float32Array[];
+  /** Each row's most likely next token (the graph's argmax, first index on ties). */
+  nextTokens: number[];
+}
+
 /** One onnxruntime session of a converted decoder graph, stepping sequences whose cache JS holds. */
 export class OnnxDecoder {
+  private readonly rotary: { cos: Float32Array; sin: Float32Array };
+  private readonly fetches: { withLogits: string[]; withoutLogits: string[] };
+
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly shape: ModelShape,
-  ) {}
+  ) {
+    this.rotary = rotaryTables(shape);
+    const rows = Array.from({ length: shape.layerCount }, (_, layer) => decoderNames.newKeyValue(layer));
+    this.fetches = { withLogits: [decoderNames.logits, decoderNames.nextToken, ...rows], withoutLogits: [decoderNames.nextToken, ...rows] };
+  }
 
   static async create(options: OnnxDecoderOptions): Promise<OnnxDecoder> {
     try {
@@ -39,9 +59,9 @@ export class OnnxDecoder {
 
   /**
    * Runs the rows (all with the same token count) in cache slots `firstSlot…`, writes their new key
-   * and value rows into the cache, and returns each row's next-token logits.
+   * and value rows into the cache, and returns each row's next token and (unless told not to) logits.
    */
-  async step(rows: readonly DecoderStepRow[], cache: KeyValueCache, firstSlot: number): Promise<Float32Array[]> {
+  async step(rows: readonly DecoderStepRow[], cache: KeyValueCache, firstSlot: number, options: DecoderStepOptions = {}): Promise<DecoderStepResult> {
     const batch = rows.length;
     const length = rows[0]?.tokenIds.length ?? 0;
     const { keyValueHeadCount: heads, headSize, vocabSize } = this.shape;
@@ -49,18 +69,13 @@ export class OnnxDecoder {
     for (const row of rows) total = Math.max(total, row.pastLength + length);
     cache.reserve(firstSlot + batch, total);
     const inputIds = new BigInt64Array(batch * length);
-    const positionIds = new BigInt64Array(batch * length);
     const seqlens = new Int32Array(batch);
     rows.forEach((row, index) => {
-      for (let position = 0; position < length; position++) {
-        inputIds[index * length + position] = BigInt(row.tokenIds[position] as number);
-        positionIds[index * length + position] = BigInt(row.pastLength + position);
-      }
+      for (let position = 0; position < length; position++) inputIds[index * length + position] = BigInt(row.tokenIds[position] as number);
       seqlens[index] = row.pastLength + length - 1;
     });
     const feeds: Record<string, ort.Tensor> = {
       [decoderNames.inputIds]: new ort.Tensor('int64', inputIds, [batch, length]),
-      [decoderNames.positionIds]: new ort.Tensor('int64', positionIds, [batch, length]),
       [decoderNames.seqlensK]: new ort.Tensor('int32', seqlens, [batch]),
       [decoderNames.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(total), []),
     };
@@ -69,23 +84,22 @@ export class OnnxDecoder {
       feeds[decoderNames.pastKey(layer)] = new ort.Tensor('float32', cache.view(layer, 'key', firstSlot, batch), dims);
       feeds[decoderNames.pastValue(layer)] = new ort.Tensor('float32', cache.view(layer, 'value', firstSlot, batch), dims);
     }
+    const withLogits = options.logits ?? true;
     let outputs: ort.InferenceSession.ReturnType;
     try {
-      outputs = await this.session.run(feeds);
+      outputs = await this.session.run(feeds, withLogits ? this.fetches.withLogits : this.fetches.withoutLogits);
     } catch (error) {
       throw new ModelRunError(`onnxruntime failed on a step of ${batch} sequence(s) × ${length} token(s) (${(error as Error).message}).`, { cause: error });
     }
     for (let layer = 0; layer < this.shape.layerCount; layer++) {
-      const keys = outputs[decoderNames.newKey(layer)]?.data as Float32Array;
-      const values = outputs[decoderNames.newValue(layer)]?.data as Float32Array;
-      rows.forEach((row, index) => {
-        cache.write(layer, 'key', firstSlot + index, row.pastLength, keys, index, length);
-        cache.write(layer, 'value', firstSlot + index, row.pastLength, values, index, length);
-      });
+      const newRows = outputs[decoderNames.newKeyValue(layer)]?.data as Float32Array;
+      rows.forEach((row, index) => cache.writeNewRows(layer, firstSlot + index, row.pastLength, newRows, index, length, this.rotary));
     }
+    const nextTokens = Array.from(outputs[decoderNames.nextToken]?.data as BigInt64Array, Number);
+    if (!withLogits) return { logits: [], nextTokens };
     const logits = outputs[decoderNames.logits]?.data as Float32Array;
     // Views, not copies: onnxruntime-node already hands back a fresh buffer per run.
-    return rows.map((_, index) => logits.subarray(index * vocabSize, (index + 1) * vocabSize));
+    return { logits: rows.map((_, index) => logits.subarray(index * vocabSize, (index + 1) * vocabSize)), nextTokens };
   }
 
   async release(): Promise<void> {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createRandom } from '../internal/random.js';
 import { sampleToken } from './sample-token.js';
@@ -33,6 +34,49 @@ describe('sampleToken', () => {
     const topP = frequencies(logits, { temperature: 1, topP: 0.7 });
     expect(topP[2]).toBe(0);
     expect(Math.abs((topP[0] as number) - 0.625)).toBeLessThan(0.03);
+  });
+
+  it('draws what sorting the whole vocabulary would (the nucleus is selected, not sorted)', () => {
+    // The plain definition: weights of the kept tokens, sorted by weight (then id) for top-p, one draw.
+    const bySorting = (logits: number[], temperature: number, topK: number, topP: number, draw: number): number => {
+      const threshold = topK > 0 && topK < logits.length ? ([...logits].sort((left, right) => right - left)[topK - 1] as number) : -Infinity;
+      const largest = Math.max(...logits);
+      let kept = logits.flatMap((value, token) => (value >= threshold ? [{ token, weight: Math.exp((value - largest) / temperature) }] : []));
+      const total = kept.reduce((sum, { weight }) => sum + weight, 0);
+      let mass = total;
+      if (topP < 1) {
+        kept.sort((left, right) => right.weight - left.weight || left.token - right.token);
+        mass = 0;
+        const nucleus = [];
+        for (const candidate of kept) {
+          if (mass > topP * total) break;
+          mass += candidate.weight;
+          nucleus.push(candidate);
+        }
+        kept = nucleus;
+      }
+      let remaining = draw * mass;
+      for (const { token, weight } of kept) {
+        remaining -= weight;
+        if (remaining < 0) return token;
+      }
+      return (kept.at(-1) as { token: number }).token;
+    };
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: -40, max: 40 }), { minLength: 1, maxLength: 300 }),
+        fc.double({ min: 0.1, max: 3, noNaN: true }),
+        fc.nat({ max: 50 }),
+        fc.double({ min: 0.01, max: 1, noNaN: true }),
+        fc.double({ min: 0, max: 0.999, noNaN: true }),
+        (integers, temperature, topK, topP, draw) => {
+          const logits = integers.map((value) => value / 8); // coarse values: many ties
+          const token = sampleToken({ logits: Float32Array.from(logits), tokenIds: [], temperature, topK, topP, random: () => draw });
+          expect(token).toBe(bySorting(Array.from(Float32Array.from(logits)), temperature, topK, topP, draw));
+        },
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('repeats its choices for the same seed', () => {

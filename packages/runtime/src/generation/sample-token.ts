@@ -89,6 +89,53 @@ export interface SampleTokenOptions extends SamplingOptions {
   random: () => number;
 }
 
+/** Scratch space reused across calls (sampling is synchronous), so a step allocates nothing vocabulary-sized. */
+let candidates = new Int32Array(0);
+let weights = new Float64Array(0);
+let heap = new Int32Array(0);
+
+/** Whether candidate `left` comes before `right` in the nucleus order: larger weight first, then smaller token id. */
+function before(left: number, right: number): boolean {
+  const difference = (weights[left] as number) - (weights[right] as number);
+  return difference > 0 || (difference === 0 && (candidates[left] as number) < (candidates[right] as number));
+}
+
+function siftDown(size: number, start: number): void {
+  let index = start;
+  for (;;) {
+    const left = 2 * index + 1;
+    let first = index;
+    if (left < size && before(heap[left] as number, heap[first] as number)) first = left;
+    if (left + 1 < size && before(heap[left + 1] as number, heap[first] as number)) first = left + 1;
+    if (first === index) return;
+    const swap = heap[index] as number;
+    heap[index] = heap[first] as number;
+    heap[first] = swap;
+    index = first;
+  }
+}
+
+/**
+ * FlagAI's nucleus: candidates in order of weight until the mass before the next one exceeds
+ * `topP · total`. A heap yields that order one candidate at a time, so only the nucleus is ordered, not
+ * the vocabulary. Leaves the nucleus in `heap[0…count)` from the end backwards; returns count and mass.
+ */
+function selectNucleus(count: number, topP: number, total: number): { kept: number; mass: number } {
+  for (let index = 0; index < count; index++) heap[index] = index;
+  for (let index = (count >> 1) - 1; index >= 0; index--) siftDown(count, index);
+  let size = count;
+  let mass = 0;
+  while (size > 0 && !(mass > topP * total)) {
+    const top = heap[0] as number;
+    mass += weights[top] as number;
+    size -= 1;
+    heap[0] = heap[size] as number;
+    heap[size] = top;
+    siftDown(size, 0);
+  }
+  return { kept: count - size, mass };
+}
+
 /**
  * Picks the next token: repetition penalty, then greedy argmax (temperature 0) or FlagAI's sampling
  * order: temperature, top-k (ties kept), softmax, top-p (nucleus) renormalised, one uniform draw.
@@ -104,36 +151,38 @@ export function sampleToken(options: SampleTokenOptions): number {
   if (temperature === 0) return argmax(logits);
   const threshold = topK > 0 && topK < logits.length ? kthLargest(logits, topK) : -Infinity;
   const largest = logits[argmax(logits)] as number;
-  const candidates: number[] = [];
-  const weights: number[] = [];
+  if (candidates.length < logits.length) {
+    candidates = new Int32Array(logits.length);
+    weights = new Float64Array(logits.length);
+    heap = new Int32Array(logits.length);
+  }
+  let count = 0;
   let total = 0;
   for (let index = 0; index < logits.length; index++) {
     const value = logits[index] as number;
     if (value < threshold || value === -Infinity) continue;
     const weight = Math.exp((value - largest) / temperature);
-    candidates.push(index);
-    weights.push(weight);
+    candidates[count] = index;
+    weights[count] = weight;
+    count += 1;
     total += weight;
   }
-  let order = candidates.map((_, position) => position);
-  let kept = total;
-  if (topP < 1) {
-    order.sort((left, right) => (weights[right] as number) - (weights[left] as number) || (candidates[left] as number) - (candidates[right] as number));
-    // FlagAI: drop a token when the probability mass before it already exceeds top_p.
-    let before = 0;
-    let count = 0;
-    for (const position of order) {
-      if (before > topP * total) break;
-      before += weights[position] as number;
-      count += 1;
+  if (count === 0) return argmax(logits); // every logit is −∞: nothing to sample from
+  if (topP >= 1) {
+    let draw = options.random() * total;
+    for (let position = 0; position < count; position++) {
+      draw -= weights[position] as number;
+      if (draw < 0) return candidates[position] as number;
     }
-    order = order.slice(0, Math.max(1, count));
-    kept = before;
+    return candidates[count - 1] as number;
   }
-  let draw = options.random() * kept;
-  for (const position of order) {
+  const { kept, mass } = selectNucleus(count, topP, total);
+  // The nucleus sits at heap[count−1] (most likely) down to heap[count−kept].
+  let draw = options.random() * mass;
+  for (let rank = 1; rank <= kept; rank++) {
+    const position = heap[count - rank] as number;
     draw -= weights[position] as number;
     if (draw < 0) return candidates[position] as number;
   }
-  return candidates[order.at(-1) as number] as number;
+  return candidates[heap[count - kept] as number] as number;
 }

@@ -47,14 +47,13 @@ export interface DecoderGraphOptions {
 export const decoderNames = {
   inputIds: 'input_ids',
   attentionMask: 'attention_mask',
-  positionIds: 'position_ids',
   seqlensK: 'seqlens_k',
   totalSequenceLength: 'total_sequence_length',
   logits: 'logits',
+  nextToken: 'next_token',
   pastKey: (layer: number) => `past_key_values.${layer}.key`,
   pastValue: (layer: number) => `past_key_values.${layer}.value`,
-  newKey: (layer: number) => `new_rows.${layer}.key`,
-  newValue: (layer: number) => `new_rows.${layer}.value`,
+  newKeyValue: (layer: number) => `new_rows.${layer}`,
   presentKey: (layer: number) => `present.${layer}.key`,
   presentValue: (layer: number) => `present.${layer}.value`,
 } as const;
@@ -62,8 +61,11 @@ export const decoderNames = {
 /**
  * The decoder graph for a KV cache owned by the caller (runtime.md §2): past keys/values of a fixed
  * capacity are inputs (zero-copy), GroupQueryAttention's `present` stays inside the graph, and only the
- * new rotated key rows and value rows come out, for the caller to write at each sequence's length.
- * Rotary embedding runs outside GQA (RotaryEmbedding, rotate-half), logits only for the last position.
+ * new key and value rows come out (`new_rows.N`: `[batch, sequence, keys ‖ values]`, keys not yet
+ * rotated), for the caller to rotate and write at each sequence's length. GQA takes the packed QKV and
+ * applies the rotary embedding itself (the onnxruntime-genai recipe: no Split or RotaryEmbedding nodes
+ * per layer); positions come from `seqlens_k`. Logits only for the last position, and their argmax as
+ * `next_token`, so that greedy steps need not fetch the logits.
  */
 export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
   const { shape, weights } = options;
@@ -94,9 +96,12 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
   };
   const queryWidth = headCount * headSize;
   const keyWidth = keyValueHeadCount * headSize;
+  const int64 = (name: string, values: readonly number[], dims: number[] = [values.length]): string => {
+    initializers.push({ name, elementType: 'int64', dims, data: { raw: new Uint8Array(BigInt64Array.from(values.map(BigInt)).buffer) } });
+    return name;
+  };
   const split = (name: string, input: string, sizes: number[], outputs: string[]): void => {
-    initializers.push({ name: `${name}.sizes`, elementType: 'int64', dims: [sizes.length], data: { raw: new Uint8Array(BigInt64Array.from(sizes.map(BigInt)).buffer) } });
-    nodes.push({ opType: 'Split', name, inputs: [input, `${name}.sizes`], outputs, attributes: { axis: { int: -1 } } });
+    nodes.push({ opType: 'Split', name, inputs: [input, int64(`${name}.sizes`, sizes)], outputs, attributes: { axis: { int: -1 } } });
   };
 
   addFloat('model.embed_tokens.weight', [shape.vocabSize, hidden], weights.embedding);
@@ -107,12 +112,8 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
   const presentOutputs = options.cacheLayout === 'present-outputs';
   if (presentOutputs) {
     // onnxruntime-genai's mask reformat: seqlens_k = sum(mask) − 1 per row, total = mask width.
-    const int64 = (name: string, values: bigint[], dims: number[]): string => {
-      initializers.push({ name, elementType: 'int64', dims, data: { raw: new Uint8Array(BigInt64Array.from(values).buffer) } });
-      return name;
-    };
-    const one = int64('/model/constants/INT64/1', [1n], []);
-    const axes = int64('/model/constants/INT64/[1]', [1n], [1]);
+    const one = int64('/model/constants/INT64/1', [1], []);
+    const axes = int64('/model/constants/INT64/[1]', [1]);
     nodes.push({ opType: 'ReduceSum', name: '/model/attn_mask_reformat/ReduceSum', inputs: [decoderNames.attentionMask, axes], outputs: ['/model/attn_mask_reformat/sum'], attributes: { keepdims: { int: 0 } } });
     nodes.push({ opType: 'Sub', name: '/model/attn_mask_reformat/Sub', inputs: ['/model/attn_mask_reformat/sum', one], outputs: ['/model/attn_mask_reformat/seqlens'] });
     nodes.push({ opType: 'Cast', name: '/model/attn_mask_reformat/Cast', inputs: ['/model/attn_mask_reformat/seqlens'], outputs: [decoderNames.seqlensK], attributes: { to: { int: 6 } } });
@@ -133,29 +134,19 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
       residual = `${prefix}/input_layernorm/residual`;
     }
     matMul(`${prefix}/attn/qkv_proj`, `${prefix}/input_layernorm/output`, `${prefix}/attn/qkv`, layer.queryKeyValue, hidden, queryWidth + 2 * keyWidth);
-    if (presentOutputs) {
-      nodes.push({
-        opType: 'GroupQueryAttention',
-        domain: 'com.microsoft',
-        name: `${prefix}/attn/GroupQueryAttention`,
-        inputs: [`${prefix}/attn/qkv`, '', '', decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength, 'rotary.cos_cache', 'rotary.sin_cache'],
-        outputs: [`${prefix}/attn/output`, decoderNames.presentKey(index), decoderNames.presentValue(index)],
-        attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 1 }, rotary_interleaved: { int: 0 } },
-      });
-    } else {
-      split(`${prefix}/attn/qkv_split`, `${prefix}/attn/qkv`, [queryWidth, keyWidth, keyWidth], [`${prefix}/attn/q`, `${prefix}/attn/k`, decoderNames.newValue(index)]);
-      for (const [input, output] of [[`${prefix}/attn/q`, `${prefix}/attn/q_rotated`], [`${prefix}/attn/k`, decoderNames.newKey(index)]] as const) {
-        nodes.push({ opType: 'RotaryEmbedding', domain: 'com.microsoft', name: `${input}/RotaryEmbedding`, inputs: [input, decoderNames.positionIds, 'rotary.cos_cache', 'rotary.sin_cache'], outputs: [output], attributes: { interleaved: { int: 0 } } });
-      }
-      nodes.push({
-        opType: 'GroupQueryAttention',
-        domain: 'com.microsoft',
-        name: `${prefix}/attn/GroupQueryAttention`,
-        inputs: [`${prefix}/attn/q_rotated`, decoderNames.newKey(index), decoderNames.newValue(index), decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength],
-        outputs: [`${prefix}/attn/output`, `${prefix}/attn/present_key`, `${prefix}/attn/present_value`],
-        attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 0 } },
-      });
+    if (!presentOutputs) {
+      // The key and value columns of the packed projection: what the caller's cache stores.
+      const slice = `${prefix}/attn/new_rows_slice`;
+      nodes.push({ opType: 'Slice', name: slice, inputs: [`${prefix}/attn/qkv`, int64(`${slice}.starts`, [queryWidth]), int64(`${slice}.ends`, [queryWidth + 2 * keyWidth]), int64(`${slice}.axes`, [-1])], outputs: [decoderNames.newKeyValue(index)] });
     }
+    nodes.push({
+      opType: 'GroupQueryAttention',
+      domain: 'com.microsoft',
+      name: `${prefix}/attn/GroupQueryAttention`,
+      inputs: [`${prefix}/attn/qkv`, '', '', decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength, 'rotary.cos_cache', 'rotary.sin_cache'],
+      outputs: [`${prefix}/attn/output`, presentOutputs ? decoderNames.presentKey(index) : `${prefix}/attn/present_key`, presentOutputs ? decoderNames.presentValue(index) : `${prefix}/attn/present_value`],
+      attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 1 }, rotary_interleaved: { int: 0 } },
+    });
     matMul(`${prefix}/attn/o_proj`, `${prefix}/attn/output`, `${prefix}/attn/o_proj/output`, layer.attentionOutput, queryWidth, hidden);
     nodes.push({ opType: 'SkipSimplifiedLayerNormalization', domain: 'com.microsoft', name: `${prefix}/post_attention_layernorm`, inputs: [residual, `${prefix}/attn/o_proj/output`, addFloat(`model.layers.${index}.post_attention_layernorm.weight`, [hidden], layer.feedForwardNorm)], outputs: [`${prefix}/post_attention_layernorm/output`, '', '', `${prefix}/post_attention_layernorm/residual`], attributes: { epsilon: { float: shape.rmsNormEpsilon } } });
     residual = `${prefix}/post_attention_layernorm/residual`;
@@ -168,8 +159,7 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
     skip = `${prefix}/mlp/down_proj/output`;
   });
   nodes.push({ opType: 'SkipSimplifiedLayerNormalization', domain: 'com.microsoft', name: '/model/norm', inputs: [residual, skip ?? residual, addFloat('model.norm.weight', [hidden], weights.finalNorm)], outputs: ['/model/norm/output'], attributes: { epsilon: { float: shape.rmsNormEpsilon } } });
-  initializers.push({ name: '/model/constants/last_position', elementType: 'int64', dims: [1], data: { raw: new Uint8Array(BigInt64Array.of(-1n).buffer) } });
-  nodes.push({ opType: 'Gather', name: '/model/last_position/Gather', inputs: ['/model/norm/output', '/model/constants/last_position'], outputs: ['/model/last_position/output'], attributes: { axis: { int: 1 } } });
+  nodes.push({ opType: 'Gather', name: '/model/last_position/Gather', inputs: ['/model/norm/output', int64('/model/constants/last_position', [-1])], outputs: ['/model/last_position/output'], attributes: { axis: { int: 1 } } });
   matMul('/lm_head', '/model/last_position/output', decoderNames.logits, weights.languageModelHead, hidden, shape.vocabSize);
 
   const batch = 'batch_size';
@@ -181,18 +171,21 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
       ]
     : [
         { name: decoderNames.inputIds, elementType: 'int64', shape: [batch, sequence] },
-        { name: decoderNames.positionIds, elementType: 'int64', shape: [batch, sequence] },
         { name: decoderNames.seqlensK, elementType: 'int32', shape: [batch] },
         { name: decoderNames.totalSequenceLength, elementType: 'int32', shape: [] },
       ];
   const outputs: OnnxValueInfo[] = [{ name: decoderNames.logits, elementType: 'float32', shape: [batch, 1, shape.vocabSize] }];
+  if (!presentOutputs) {
+    nodes.push({ opType: 'ArgMax', name: '/next_token/ArgMax', inputs: [decoderNames.logits], outputs: [decoderNames.nextToken], attributes: { axis: { int: -1 }, keepdims: { int: 0 } } });
+    outputs.push({ name: decoderNames.nextToken, elementType: 'int64', shape: [batch, 1] });
+  }
   for (let layer = 0; layer < shape.layerCount; layer++) {
     const pastLength = presentOutputs ? 'past_sequence_length' : 'cache_capacity';
     for (const name of [decoderNames.pastKey(layer), decoderNames.pastValue(layer)]) inputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, pastLength, headSize] });
     if (presentOutputs) {
       for (const name of [decoderNames.presentKey(layer), decoderNames.presentValue(layer)]) outputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, 'total_sequence_length', headSize] });
     } else {
-      for (const name of [decoderNames.newKey(layer), decoderNames.newValue(layer)]) outputs.push({ name, elementType: 'float32', shape: [batch, sequence, keyWidth] });
+      outputs.push({ name: decoderNames.newKeyValue(layer), elementType: 'float32', shape: [batch, sequence, 2 * keyWidth] });
     }
   }
   return { name: 'aquila-decoder', nodes, initializers, inputs, outputs };
