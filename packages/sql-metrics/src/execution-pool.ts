@@ -4,6 +4,7 @@ import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { ExecutionEngineError } from './errors.js';
 import type { ExecutionTask, ExecutionVerdict, WorkerReply, WorkerRequest } from './execution-task.js';
+import { NativeProcesses } from './internal/native-processes.js';
 import { QueryClock } from './internal/query-clock.js';
 import { sqlJsModule, type WasmModule } from './internal/sql-js.js';
 
@@ -12,6 +13,11 @@ export interface ExecutionPoolOptions {
   workers?: number;
   /** Milliseconds one query may run before its worker is terminated (and replaced). Default 30000. */
   timeoutMs?: number;
+  /**
+   * 'auto' (default): native SQLite (better-sqlite3, in child processes) for every query where its result is
+   * provably sql.js's, sql.js for the rest; 'sql.js': sql.js only.
+   */
+  engine?: 'auto' | 'sql.js';
 }
 
 interface Pending {
@@ -41,8 +47,9 @@ function createWorker(workerData: { module: WasmModule; clock: SharedArrayBuffer
 }
 
 /**
- * Worker threads that run execution tasks on sql.js. Each query has a timeout: a runaway query's worker is
- * terminated and replaced, and its question scores 0, without stopping the run.
+ * Runs execution tasks on native SQLite where that gives sql.js's result, and on sql.js worker threads (started
+ * on first need) otherwise. Each query has a timeout: a runaway query's worker is terminated and replaced, and
+ * its question scores 0, without stopping the run.
  */
 export class ExecutionPool {
   private readonly slots: Slot[] = [];
@@ -54,13 +61,23 @@ export class ExecutionPool {
   private closed = false;
   private broken: ExecutionEngineError | undefined;
   private module: WasmModule | undefined;
-  private readonly ready: Promise<void>;
+  private ready: Promise<void> | undefined;
+  private readonly size: number;
+  private readonly native: NativeProcesses | undefined;
 
   constructor(options: ExecutionPoolOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
-    const size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 4));
-    // Workers start once sql.js is compiled (once, here) and share the compiled module.
-    this.ready = sqlJsModule().then(
+    this.size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 4));
+    if (options.engine === 'sql.js') void this.start();
+    else this.native = new NativeProcesses(this.size, this.timeoutMs);
+    this.watchdog = setInterval(() => this.watch(), Math.min(1000, Math.max(10, this.timeoutMs / 5)));
+    this.watchdog.unref();
+  }
+
+  // Workers start once sql.js is compiled (once, here) and share the compiled module.
+  private start(): Promise<void> {
+    const size = this.size;
+    this.ready ??= sqlJsModule().then(
       (module) => {
         this.module = module;
         if (this.closed) return;
@@ -74,8 +91,7 @@ export class ExecutionPool {
         this.broken = new ExecutionEngineError(`sql.js could not be loaded: ${(error as Error).message}; is the sql.js dependency installed?`, { cause: error });
       },
     );
-    this.watchdog = setInterval(() => this.watch(), Math.min(1000, Math.max(10, this.timeoutMs / 5)));
-    this.watchdog.unref();
+    return this.ready;
   }
 
   private startWorker(slot: Slot): void {
@@ -103,7 +119,10 @@ export class ExecutionPool {
 
   /** Runs one task on the next free worker. */
   async run(task: ExecutionTask): Promise<ExecutionVerdict> {
-    await this.ready;
+    if (this.closed) throw new ExecutionEngineError('the execution pool is closed; create a new one');
+    const verdict = await this.native?.run(task);
+    if (verdict !== undefined) return verdict;
+    await this.start();
     if (this.broken !== undefined) throw this.broken;
     if (this.closed) throw new ExecutionEngineError('the execution pool is closed; create a new one');
     return new Promise((resolve, reject) => {
@@ -192,6 +211,7 @@ export class ExecutionPool {
   async close(): Promise<void> {
     this.closed = true;
     clearInterval(this.watchdog);
+    await this.native?.close();
     await this.ready;
     for (const pending of this.queue.splice(0)) pending.reject(new ExecutionEngineError('the execution pool was closed before this task ran'));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));

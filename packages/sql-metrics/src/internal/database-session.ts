@@ -2,16 +2,15 @@ import { readFileSync } from 'node:fs';
 import type { Database, SqlJsStatic, Statement } from 'sql.js';
 import { replaceCurrentYear } from './remove-distinct.js';
 import type { Row, SqliteValue } from './result-equal.js';
+import type { QueryOutcome, QuerySession } from './task-runner.js';
 
 // sql.js has these; its published types lack them.
 type FullStatement = Statement & { getBlob(column: number): Uint8Array; get(params: null, config: { useBigInt: boolean }): SqliteValue[] };
 type StatementIterator = ReturnType<Database['iterateStatements']> & { return(): unknown };
 
-/** What running one query gave: its rows (at most `maxRows`), or the error SQLite (or Python's sqlite3) raised. */
-export type QueryOutcome = { ok: true; columns: string[]; rows: Row[]; complete: boolean } | { ok: false; error: string };
-
 const blankTail = /^(?:[ \t\f\n\r]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$))*$/;
-const readOnlyStart = /^(?:[\s(]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:select|with|values)\b/i;
+/** A statement that can only read: SELECT, WITH or VALUES first (after parentheses and comments). */
+export const readOnlyStart = /^(?:[\s(]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:select|with|values)\b/i;
 
 // Python decodes text with errors="ignore"; sql.js substitutes U+FFFD. Drop the substitutes unless the bytes
 // really hold U+FFFD.
@@ -26,7 +25,7 @@ function readText(statement: FullStatement, column: number, text: string): strin
  * with `query_only`, and reopened from the pristine bytes after any statement that is not a plain query, so
  * one prediction cannot change what the next one sees.
  */
-export class DatabaseSession {
+export class DatabaseSession implements QuerySession {
   private readonly open = new Map<string, { bytes: Uint8Array; database: Database }>();
 
   constructor(private readonly engine: SqlJsStatic) {}

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
-import initSqlJs, { type Database, type SqlJsStatic } from 'sql.js';
+import type { Database, SqlJsStatic } from 'sql.js';
 
 /** A compiled WebAssembly module (the ES2023 lib this package builds against has no WebAssembly types). */
 export type WasmModule = object & { readonly __wasmModule?: never };
@@ -26,6 +26,8 @@ export function loadSqlJs(module?: WasmModule): Promise<SqlJsStatic> {
       void WebAssembly.instantiate(wasm, imports).then((instance) => done(instance, wasm));
       return {};
     };
+    // Loaded on first use: exact match and native execution never need it.
+    const { default: initSqlJs } = await import('sql.js');
     return initSqlJs({ instantiateWasm } as Parameters<typeof initSqlJs>[0]);
   })();
   return engine;

@@ -1,0 +1,41 @@
+// Child-process entry: runs execution tasks on native SQLite. A process, not a worker thread, because a query
+// inside a native call cannot be interrupted: the pool kills the process when one runs too long.
+import { NativeFallback, NativeSession } from './internal/native-session.js';
+import type { NativeAnswer, NativeReply, NativeRequest } from './internal/native-processes.js';
+import { TaskRunner } from './internal/task-runner.js';
+
+const send = (reply: NativeReply): void => {
+  process.send?.(reply);
+};
+
+// The pool kills this process on a timeout, so where a query stands need not be tracked.
+const untracked = { start: () => undefined, knowRuns: () => undefined };
+
+try {
+  const { default: Driver } = await import('better-sqlite3');
+  const runner = new TaskRunner(new NativeSession(Driver), untracked);
+  process.on('message', ({ tasks }: NativeRequest) => {
+    // Answers go back together, except after a slow task: the pool times each task from the last answer it got.
+    let answers: NativeAnswer[] = [];
+    let sentAt = Date.now();
+    for (const { id, task } of tasks) {
+      try {
+        answers.push({ id, verdict: runner.run(task) });
+      } catch (error) {
+        answers.push(error instanceof NativeFallback ? { id, fallback: true } : { id, fallback: true, error: (error as Error).message });
+      }
+      if (Date.now() - sentAt > 5) {
+        send({ answers });
+        answers = [];
+        sentAt = Date.now();
+      }
+    }
+    if (answers.length > 0) send({ answers });
+  });
+  send({ ready: true });
+} catch (error) {
+  // No native engine here (no prebuilt binary for this platform): the pool uses sql.js only.
+  send({ unavailable: (error as Error).message });
+}
+// The pool went away: nothing more will come.
+process.on('disconnect', () => process.exit(0));

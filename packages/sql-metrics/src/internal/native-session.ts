@@ -1,0 +1,76 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { readOnlyStart } from './database-session.js';
+import { builtInNames, unquoteStrings } from './double-quoted-strings.js';
+import { replaceCurrentYear } from './remove-distinct.js';
+import type { Row, SqliteValue } from './result-equal.js';
+import type { QueryOutcome, QuerySession } from './task-runner.js';
+
+const finalSemicolon = /;\s*$/;
+
+/** This query's result on native SQLite might differ from sql.js's: the task goes to sql.js instead. */
+export class NativeFallback extends Error {}
+
+interface OpenDatabase {
+  database: BetterSqlite3.Database;
+  names: ReadonlySet<string>;
+}
+
+/**
+ * Native SQLite (better-sqlite3) where its result is provably sql.js's: one plain read-only statement (no `;` but
+ * a final one, so Python's "one statement at a time" cannot differ), double-quoted strings rewritten only where DQS is certain
+ * (see double-quoted-strings.ts), text without U+FFFD (Python drops undecodable bytes). Everything else throws
+ * {@link NativeFallback}. Files are opened read-only with `query_only`; writing statements never get here.
+ */
+export class NativeSession implements QuerySession {
+  private readonly open = new Map<string, OpenDatabase>();
+
+  constructor(private readonly Driver: typeof BetterSqlite3) {}
+
+  private database(path: string): OpenDatabase {
+    let entry = this.open.get(path);
+    if (entry === undefined) {
+      const database = new this.Driver(path, { readonly: true, fileMustExist: true });
+      database.pragma('query_only = 1');
+      database.defaultSafeIntegers(true);
+      const rows = database.prepare("SELECT m.name, p.name FROM sqlite_schema AS m LEFT JOIN pragma_table_xinfo(m.name) AS p WHERE m.type IN ('table', 'view')").raw(true).all() as (string | null)[][];
+      const names = new Set(builtInNames);
+      for (const row of rows) for (const name of row) if (name !== null) names.add(name.toLowerCase());
+      entry = { database, names };
+      this.open.set(path, entry);
+    }
+    return entry;
+  }
+
+  run(path: string, sql: string, maxRows: number): QueryOutcome {
+    // One final `;` ends the only statement; any other `;` may start a second one, which sql.js rejects as Python does.
+    const query = replaceCurrentYear(sql).replace(finalSemicolon, '');
+    if (query.includes(';') || !readOnlyStart.test(query)) throw new NativeFallback();
+    const { database, names } = this.database(path);
+    const unquoted = unquoteStrings(query, names);
+    if (unquoted === undefined) throw new NativeFallback();
+    const rows: Row[] = [];
+    let columns: string[];
+    try {
+      const statement = database.prepare(unquoted.sql);
+      if (!statement.reader) throw new NativeFallback();
+      columns = statement.columns().map((column) => column.name);
+      if (maxRows > 0) {
+        for (const row of statement.raw(true).iterate() as IterableIterator<SqliteValue[]>) {
+          for (const value of row) if (typeof value === 'string' && value.includes('\uFFFD')) throw new NativeFallback();
+          rows.push(row);
+          if (rows.length >= maxRows) break;
+        }
+      }
+    } catch (error) {
+      // Without a double-quoted name left in the query, SQLite's error is the same whatever the DQS setting.
+      if (error instanceof NativeFallback || unquoted.quotedNames) throw new NativeFallback();
+      return { ok: false, error: error instanceof Error ? error.message : String(error) };
+    }
+    return { ok: true, columns, rows, complete: rows.length < maxRows };
+  }
+
+  close(): void {
+    for (const { database } of this.open.values()) database.close();
+    this.open.clear();
+  }
+}

@@ -1,0 +1,94 @@
+// The execution check of one task, on whichever engine runs it (sql.js in a worker thread, native SQLite in a
+// child process): the runs check, gold rows (cached), each prediction on each database, result_eq.
+import type { ExecutionTask, ExecutionVerdict, QueryRows } from '../execution-task.js';
+import type { QueryRole } from './query-clock.js';
+import { resultEqual, type Row } from './result-equal.js';
+
+/** What running one query gave: its rows (at most `maxRows`), or the error SQLite (or Python's sqlite3) raised. */
+export type QueryOutcome = { ok: true; columns: string[]; rows: Row[]; complete: boolean } | { ok: false; error: string };
+
+/** An engine's open databases: runs one statement as Python's `cursor.execute` + `fetchall` would. */
+export interface QuerySession {
+  run(path: string, sql: string, maxRows: number): QueryOutcome;
+}
+
+/** Where the running query is reported (the pool's watchdog reads it to give a timed-out task its verdict). */
+export interface QueryTracker {
+  start(role: QueryRole, database: number): void;
+  knowRuns(value: boolean): void;
+}
+
+const goldCacheLimit = 512;
+
+export class TaskRunner {
+  // Predictions cannot change a database (read-only, reopened after anything but a query), so gold rows keep.
+  private readonly goldCache = new Map<string, Row[] | string>();
+
+  constructor(
+    private readonly session: QuerySession,
+    private readonly tracker: QueryTracker,
+  ) {}
+
+  private goldRows(path: string, index: number, sql: string, maxRows: number): Row[] | string {
+    const key = `${path}\u0000${sql}`;
+    const cached = this.goldCache.get(key);
+    if (cached !== undefined) return cached;
+    this.tracker.start('gold', index);
+    const outcome = this.session.run(path, sql, maxRows);
+    const value = !outcome.ok ? outcome.error : outcome.complete ? outcome.rows : `more than ${maxRows} rows`;
+    if (this.goldCache.size >= goldCacheLimit) this.goldCache.delete(this.goldCache.keys().next().value as string);
+    this.goldCache.set(key, value);
+    return value;
+  }
+
+  run(task: ExecutionTask): ExecutionVerdict {
+    const { session, tracker } = this;
+    let predRuns = task.predRunsKnown;
+    const first = task.databases[0];
+    if (task.returnRows === true) {
+      if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false, reason: 'no database or query' };
+      // Role 'pred': a timeout resolves with its reason instead of being retried as a runs check.
+      tracker.start('pred', 0);
+      const outcome = session.run(first, task.preds[0], task.maxRows + 1);
+      if (!outcome.ok) return { exec: 0, predRuns: false, reason: outcome.error };
+      const truncated = outcome.rows.length > task.maxRows;
+      return { exec: 0, predRuns: true, result: { columns: outcome.columns, rows: (truncated ? outcome.rows.slice(0, task.maxRows) : outcome.rows) as QueryRows['rows'], truncated } };
+    }
+    if (task.runsOnly === true) {
+      if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false };
+      if (predRuns !== undefined) return { exec: 0, predRuns };
+      tracker.start('runs', 0);
+      return { exec: 0, predRuns: session.run(first, task.preds[0], task.maxRows).ok };
+    }
+    if (predRuns === undefined && task.runsCheck !== undefined && first !== undefined) {
+      tracker.start('runs', 0);
+      predRuns = session.run(first, task.runsCheck, task.maxRows).ok;
+      tracker.knowRuns(predRuns);
+    }
+    let reason = 'no database file';
+    for (const pred of task.preds) {
+      let passes = true;
+      for (const [index, path] of task.databases.entries()) {
+        const gold = this.goldRows(path, index, task.gold, task.maxRows);
+        if (typeof gold === 'string') return { exec: 0, predRuns: predRuns ?? false, goldError: `${gold} (database ${path})` };
+        if (task.sameAsGold === true && pred === task.preds[0]) {
+          predRuns ??= true;
+          continue;
+        }
+        tracker.start('pred', index);
+        const outcome = session.run(path, pred, gold.length + 1);
+        if (index === 0 && pred === task.preds[0] && predRuns === undefined) {
+          predRuns = outcome.ok;
+          tracker.knowRuns(predRuns);
+        }
+        if (!outcome.ok) reason = outcome.error;
+        else if (!resultEqual(gold, outcome.rows, task.orderMatters)) reason = `result differs on ${path}`;
+        else continue;
+        passes = false;
+        break;
+      }
+      if (passes && task.databases.length > 0) return { exec: 1, predRuns: predRuns ?? true };
+    }
+    return { exec: 0, predRuns: predRuns ?? false, reason };
+  }
+}
