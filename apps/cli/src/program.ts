@@ -5,6 +5,7 @@ import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerPullCommand } from './commands/pull.js';
+import { registerSqlCommand } from './commands/sql.js';
 import { registerTokenizeCommand } from './commands/tokenize.js';
 import { registerTrainCommand } from './commands/train.js';
 import { version } from './version.js';
@@ -34,6 +35,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerGenerateCommand(program, context);
   registerPullCommand(program, context);
   registerEvalCommand(program, context);
+  registerSqlCommand(program, context);
   return program;
 }
 

@@ -1,0 +1,51 @@
+import { readFile } from 'node:fs/promises';
+import { InvalidArgumentError, type Command } from 'commander';
+import { customTemplate, sqlGenerationPreset, type OpenModelOptions, type SqlGenerationSettings, type SqlPromptTemplate } from '@aquila/text-to-sql';
+
+/** The flags that pick a model for `aquila sql` and `aquila predict`: a local folder or an OpenAI-compatible endpoint. */
+export interface ModelFlags {
+  model?: string;
+  endpoint?: string;
+  apiKey?: string;
+  modelName?: string;
+  threads?: number;
+  retries?: number;
+  preset: string;
+  template?: string;
+  maxNewTokens?: number;
+}
+
+/** A parser for integers ≥ minimum. */
+export const integerFlag = (name: string, minimum: number) => (value: string) => {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < minimum) throw new InvalidArgumentError(`not a valid ${name} (an integer ≥ ${minimum}).`);
+  return parsed;
+};
+
+export function addModelFlags(command: Command, defaultPreset: string): Command {
+  return command
+    .option('--model <dir>', 'converted model folder (aquila convert), run locally')
+    .option('--endpoint <url>', 'or an OpenAI-compatible server (aquila serve, vLLM, llama.cpp): http://host:port/v1')
+    .option('--api-key <key>', 'endpoint API key (Bearer)')
+    .option('--model-name <name>', "endpoint model name (default: the server's first model)")
+    .option('--retries <n>', 'endpoint retries per request (429, 5xx, network)', integerFlag('retry count', 0))
+    .option('--threads <n>', 'local model: onnxruntime threads', integerFlag('thread count', 1))
+    .option('--preset <name>', 'generation preset: greedy, or flagai (BOS + prompt, T 0.9, top-k 1000, top-p 0.95, seed 1234)', defaultPreset)
+    .option('--max-new-tokens <n>', 'most tokens to generate (default 256)', integerFlag('token count', 1))
+    .option('--template <file>', 'custom prompt template with {question}, {database}, {schema}, {ddl}, {relations} (default: the AquilaSQL prompt)');
+}
+
+export function modelOptions(flags: ModelFlags, extra: Partial<OpenModelOptions> = {}): OpenModelOptions {
+  const options = { path: flags.model, endpoint: flags.endpoint, apiKey: flags.apiKey, modelName: flags.modelName, threads: flags.threads, retries: flags.retries, ...extra };
+  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as OpenModelOptions;
+}
+
+export function generationSettings(flags: ModelFlags): SqlGenerationSettings {
+  const preset = sqlGenerationPreset(flags.preset);
+  return flags.maxNewTokens === undefined ? preset : { ...preset, maxNewTokens: flags.maxNewTokens };
+}
+
+export async function promptTemplate(flags: ModelFlags): Promise<{ template?: SqlPromptTemplate; templateFile?: string }> {
+  if (flags.template === undefined) return {};
+  return { template: customTemplate(await readFile(flags.template, 'utf8'), flags.template), templateFile: flags.template };
+}
