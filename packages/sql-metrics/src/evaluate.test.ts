@@ -142,5 +142,8 @@ describe('evaluate', () => {
     const [first, second] = (await run({})).items;
     expect(first).toMatchObject({ pred: '', pred_parsed: false, exec: 0, pred_runs: true });
     expect(second?.exec).toBe(1);
+    // Blank lines at the end are empty predictions where the gold has items for them.
+    const trailing = (await run({ pred: write('pred-trailing.sql', 'SELECT age FROM singer\n\n') })).items;
+    expect(trailing.map((item) => item.pred)).toEqual(['SELECT age FROM singer', '']);
   });
 });

@@ -77,6 +77,9 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
   const goldItems = parseGold(await readUtf8(options.gold, 'gold', signal), options.gold);
   const predText = await readUtf8(options.pred, 'prediction', signal);
   const outputs = options.raw === true ? parseRawOutputs(predText) : parsePredictions(predText);
+  // Trailing blank lines are padding, except where the gold has items for them: aligned empty predictions at the end.
+  const written = predText.split(/\r?\n/).length - (predText.endsWith('\n') ? 1 : 0);
+  while (outputs.length < goldItems.length && outputs.length < written) outputs.push('');
   if (outputs.length !== goldItems.length) {
     throw new EvaluationInputError(`${options.pred} has ${outputs.length} predictions but ${options.gold} has ${goldItems.length} gold queries; they must align line by line (a blank line is an empty prediction)`);
   }
