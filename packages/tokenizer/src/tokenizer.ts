@@ -1,8 +1,9 @@
 import type { AddedTokenDefinition, BpeDefinition } from './internal/bpe-definition.js';
 import { bytesToVocabularyString, vocabularyStringToBytes } from './internal/byte-level.js';
-import { BytePairEncoder } from './internal/byte-pair-encoder.js';
+import { buildMergeTables, BytePairEncoder, type MergeTables } from './internal/byte-pair-encoder.js';
 import { characterClasses, whiteSpaceClass } from './internal/character-classes.js';
 import { hashPiece, missingPiece, PieceTable } from './internal/piece-table.js';
+import { buildWholeTokens, type WholeTokenData } from './internal/whole-tokens.js';
 import { pieceEnd } from './internal/pre-tokenize.js';
 import { TokenIdError } from './errors.js';
 import { closeWorkers, encodeInWorkers } from './internal/worker-pool.js';
@@ -48,6 +49,18 @@ const listValue = 1 << 24;
 const flagPresent = 1;
 const flagSpecial = 2;
 
+/** What a tokenizer derives from its definition, in `SharedArrayBuffer`s: `encodeBatch` workers share it. */
+export interface EncodingTables {
+  merges: MergeTables;
+  wholeTokens: WholeTokenData | undefined;
+}
+
+interface DecodeTable {
+  offsets: Uint32Array;
+  bytes: Uint8Array;
+  flags: Uint8Array;
+}
+
 /** A byte-level BPE tokenizer (GPT-2 pre-tokenizer, byte alphabet, merge ranks). Build one with `loadTokenizer` or `loadAquilaTokenizer`. */
 export class Tokenizer {
   /** Number of ids, added tokens included (Aquila: 100,008). */
@@ -62,6 +75,7 @@ export class Tokenizer {
   readonly unkTokenId: number | undefined;
 
   readonly #definition: BpeDefinition;
+  readonly #tables: EncodingTables;
   readonly #encoder: BytePairEncoder;
   readonly #classes = characterClasses();
   readonly #cache = new PieceTable({ entries: pieceCacheLimit, units: cacheUnits });
@@ -69,82 +83,81 @@ export class Tokenizer {
   #cacheIdsUsed = 0;
   /** Pieces that are whole tokens, when the vocabulary allows the shortcut (see `tokensEncodeToThemselves`). */
   readonly #wholeTokens: PieceTable | undefined;
+  readonly #wholeLongest: Uint16Array = new Uint16Array(0x10000);
   #bytes = new Uint8Array(1024);
-  readonly #decodeOffsets: Uint32Array;
-  readonly #decodeBytes: Uint8Array;
-  readonly #decodeFlags: Uint8Array;
+  /** Built on the first decode: encoding (and a worker thread) never needs it. */
+  #decodeTable: DecodeTable | undefined;
   readonly #addedByContent = new Map<string, AddedTokenDefinition>();
   readonly #allMatcher: RegExp | undefined;
   readonly #plainMatcher: RegExp | undefined;
   #idsByName: Map<string, number> | undefined;
   readonly #names = new Map<number, string>();
 
-  /** @internal Use `loadTokenizer` or `loadAquilaTokenizer`. */
-  constructor(definition: BpeDefinition) {
+  /** @internal Use `loadTokenizer` or `loadAquilaTokenizer`. `tables`: those of a tokenizer built from the same definition. */
+  constructor(definition: BpeDefinition, tables?: EncodingTables) {
     this.#definition = definition;
-    this.#encoder = new BytePairEncoder(definition);
+    this.#tables = tables ?? { merges: buildMergeTables(definition), wholeTokens: buildWholeTokens(definition) };
+    this.#encoder = new BytePairEncoder(definition, this.#tables.merges);
+    const wholeTokens = this.#tables.wholeTokens;
+    if (wholeTokens !== undefined) {
+      this.#wholeTokens = new PieceTable(wholeTokens.table);
+      this.#wholeLongest = wholeTokens.longest;
+    }
     this.bosTokenId = definition.bosTokenId;
     this.eosTokenId = definition.eosTokenId;
     this.padTokenId = definition.padTokenId;
     this.unkTokenId = definition.unkTokenId;
     let size = definition.modelVocabSize;
-    for (const token of definition.addedTokens) size = Math.max(size, token.id + 1);
-    this.vocabSize = size;
-
-    // Decoding table: model token bytes, then added tokens' text, then overrides (FlagAI's names).
-    const overrides = new Map<number, Uint8Array | null>();
     for (const token of definition.addedTokens) {
+      size = Math.max(size, token.id + 1);
       this.#addedByContent.set(token.content, token);
-      if (token.alias === true) continue;
-      if (!this.#names.has(token.id)) this.#names.set(token.id, token.content);
-      overrides.set(token.id, vocabularyStringToBytes(token.content));
+      if (token.alias !== true && !this.#names.has(token.id)) this.#names.set(token.id, token.content);
     }
+    this.vocabSize = size;
+    this.#allMatcher = buildMatcher(definition.addedTokens);
+    this.#plainMatcher = buildMatcher(definition.addedTokens.filter((token) => !token.special));
+  }
+
+  /** Decoding table: model token bytes, then added tokens' text, then overrides (FlagAI's names). */
+  #decoding(): DecodeTable {
+    if (this.#decodeTable !== undefined) return this.#decodeTable;
+    const definition = this.#definition;
+    const size = this.vocabSize;
+    const overrides = new Map<number, Uint8Array | null>();
+    for (const token of definition.addedTokens) if (token.alias !== true) overrides.set(token.id, vocabularyStringToBytes(token.content));
     for (const [id, text] of definition.decodeOverrides) overrides.set(id, text === null ? null : vocabularyStringToBytes(text));
     let total = definition.tokenBytes.length;
     for (const bytes of overrides.values()) total += bytes?.length ?? 0;
-    this.#decodeOffsets = new Uint32Array(size + 1);
-    this.#decodeBytes = new Uint8Array(total);
-    this.#decodeFlags = new Uint8Array(size);
+    const table: DecodeTable = { offsets: new Uint32Array(size + 1), bytes: new Uint8Array(total), flags: new Uint8Array(size) };
     const specialIds = new Set(definition.addedTokens.filter((token) => token.special).map((token) => token.id));
     let offset = 0;
     for (let id = 0; id < size; id++) {
-      this.#decodeOffsets[id] = offset;
+      table.offsets[id] = offset;
       const override = overrides.get(id);
       let flags = specialIds.has(id) ? flagSpecial : 0;
       if (override !== undefined) {
         if (override !== null) {
-          this.#decodeBytes.set(override, offset);
+          table.bytes.set(override, offset);
           offset += override.length;
           flags |= flagPresent;
         }
       } else if (id < definition.modelVocabSize && definition.tokenPresent[id] === 1) {
         const start = definition.tokenOffsets[id] ?? 0;
         const end = definition.tokenOffsets[id + 1] ?? 0;
-        this.#decodeBytes.set(definition.tokenBytes.subarray(start, end), offset);
+        table.bytes.set(definition.tokenBytes.subarray(start, end), offset);
         offset += end - start;
         flags |= flagPresent;
       }
-      this.#decodeFlags[id] = flags;
+      table.flags[id] = flags;
     }
-    this.#decodeOffsets[size] = offset;
+    table.offsets[size] = offset;
+    this.#decodeTable = table;
+    return table;
+  }
 
-    if (definition.tokensEncodeToThemselves === true) {
-      const strict = new TextDecoder('utf-8', { fatal: true });
-      const wholeTokens = new PieceTable({ entries: definition.byteIds.length + definition.mergeResult.length, units: definition.tokenBytes.length });
-      for (const id of [...definition.byteIds, ...definition.mergeResult]) {
-        let text: string;
-        try {
-          text = strict.decode(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]));
-        } catch {
-          continue; // not whole characters: such a token is never a piece by itself
-        }
-        if (wholeTokens.get(text, 0, text.length, hashPiece(text, 0, text.length)) === missingPiece) wholeTokens.set(text, 0, text.length, hashPiece(text, 0, text.length), id);
-      }
-      this.#wholeTokens = wholeTokens;
-    }
-
-    this.#allMatcher = buildMatcher(definition.addedTokens);
-    this.#plainMatcher = buildMatcher(definition.addedTokens.filter((token) => !token.special));
+  /** @internal The shared tables, for worker threads. */
+  get tables(): EncodingTables {
+    return this.#tables;
   }
 
   /** @internal The plain-data form, for worker threads. */
@@ -176,20 +189,21 @@ export class Tokenizer {
   /** The text of `ids`; invalid UTF-8 (a character cut in half) becomes U+FFFD, as in the reference. */
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
     const skip = options.skipSpecialTokens === true;
+    const table = this.#decoding();
     let length = 0;
     for (let index = 0; index < ids.length; index++) {
       const id = this.#checkedId(ids[index], index);
-      if (skip && (this.#decodeFlags[id] as number) & flagSpecial) continue;
-      length += (this.#decodeOffsets[id + 1] as number) - (this.#decodeOffsets[id] as number);
+      if (skip && (table.flags[id] as number) & flagSpecial) continue;
+      length += (table.offsets[id + 1] as number) - (table.offsets[id] as number);
     }
     const bytes = new Uint8Array(length);
     let offset = 0;
     for (let index = 0; index < ids.length; index++) {
       const id = ids[index] as number;
-      if (skip && (this.#decodeFlags[id] as number) & flagSpecial) continue;
-      const start = this.#decodeOffsets[id] as number;
-      const end = this.#decodeOffsets[id + 1] as number;
-      bytes.set(this.#decodeBytes.subarray(start, end), offset);
+      if (skip && (table.flags[id] as number) & flagSpecial) continue;
+      const start = table.offsets[id] as number;
+      const end = table.offsets[id + 1] as number;
+      bytes.set(table.bytes.subarray(start, end), offset);
       offset += end - start;
     }
     return utf8Decoder.decode(bytes);
@@ -199,12 +213,13 @@ export class Tokenizer {
   createStreamingDecoder(options: DecodeOptions = {}): StreamingDecoder {
     const decoder = new TextDecoder('utf-8');
     const skip = options.skipSpecialTokens === true;
+    const table = this.#decoding();
     let count = 0;
     return {
       push: (id) => {
         const checked = this.#checkedId(id, count++);
-        if (skip && (this.#decodeFlags[checked] as number) & flagSpecial) return '';
-        const bytes = this.#decodeBytes.subarray(this.#decodeOffsets[checked], this.#decodeOffsets[checked + 1]);
+        if (skip && (table.flags[checked] as number) & flagSpecial) return '';
+        const bytes = table.bytes.subarray(table.offsets[checked], table.offsets[checked + 1]);
         return decoder.decode(bytes, { stream: true });
       },
       flush: () => decoder.decode(),
@@ -283,10 +298,12 @@ export class Tokenizer {
     const cache = this.#cache;
     const cached = this.#cacheIds;
     const wholeTokens = this.#wholeTokens;
+    const longest = this.#wholeLongest;
     for (let position = start; position < end; ) {
       const next = pieceEnd(text, position, end, classes);
       const hash = hashPiece(text, position, next);
-      const whole = wholeTokens === undefined ? missingPiece : wholeTokens.get(text, position, next, hash);
+      // `longest` is all zeros without whole tokens; most Chinese pieces are longer than any token.
+      const whole = next - position <= (longest[text.charCodeAt(position)] as number) ? (wholeTokens as PieceTable).get(text, position, next, hash) : missingPiece;
       if (whole !== missingPiece) {
         out.push(whole);
         position = next;

@@ -15,24 +15,29 @@ function slotOf(left: number, right: number, mask: number): number {
   return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca77)) & mask;
 }
 
+/** A bit per 2^20 buckets of pairs: most pairs have no merge, and this 128 kB answers that from cache. */
+function filterBitOf(left: number, right: number): number {
+  return (Math.imul(left ^ 0x5bd1e995, 0xcc9e2d51) + Math.imul(right, 0x1b873593)) >>> 12;
+}
+
 /** UTF-8 length of a character from its first byte; 0 for a continuation byte. */
 function sequenceLength(byte: number): number {
   return byte < 0x80 ? 1 : byte < 0xc0 ? 0 : byte < 0xe0 ? 2 : byte < 0xf0 ? 3 : 4;
 }
 
-/** Whether `bytes` lies inside the UTF-8 of one character (a proper part of it, or all of it). */
-function withinOneCharacter(bytes: Uint8Array): boolean {
-  const first = sequenceLength(bytes[0] as number);
-  if (first === 0 ? bytes.length > 3 : bytes.length > first) return false;
-  for (let index = 1; index < bytes.length; index++) if (sequenceLength(bytes[index] as number) !== 0) return false;
+/** Whether `bytes[start .. end)` lies inside the UTF-8 of one character (a proper part of it, or all of it). */
+function withinOneCharacter(bytes: Uint8Array, start: number, end: number): boolean {
+  const first = sequenceLength(bytes[start] as number);
+  if (first === 0 ? end - start > 3 : end - start > first) return false;
+  for (let index = start + 1; index < end; index++) if (sequenceLength(bytes[index] as number) !== 0) return false;
   return true;
 }
 
-/** Whether `bytes` is a run of whole UTF-8 characters. */
-function wholeCharacters(bytes: Uint8Array): boolean {
-  for (let index = 0; index < bytes.length; ) {
+/** Whether `bytes[start .. end)` is a run of whole UTF-8 characters (by their lengths; see `validUtf8` for the strict check). */
+function wholeCharacters(bytes: Uint8Array, start: number, end: number): boolean {
+  for (let index = start; index < end; ) {
     const length = sequenceLength(bytes[index] as number);
-    if (length === 0 || index + length > bytes.length) return false;
+    if (length === 0 || index + length > end) return false;
     for (let part = 1; part < length; part++) if (sequenceLength(bytes[index + part] as number) !== 0) return false;
     index += length;
   }
@@ -58,12 +63,58 @@ function crossingRanks(definition: BpeDefinition): Int32Array | undefined {
     const right = mergeRight[rank] as number;
     if ((lastMade[left] as number) >= rank || (lastMade[right] as number) >= rank) return undefined;
     const result = mergeResult[rank] as number;
-    const bytes = tokenBytes.subarray(tokenOffsets[result], tokenOffsets[result + 1]);
-    if (bytes.length === 0 || withinOneCharacter(bytes) || wholeCharacters(bytes)) continue;
+    const start = tokenOffsets[result] as number;
+    const end = tokenOffsets[result + 1] as number;
+    if (start === end || withinOneCharacter(tokenBytes, start, end) || wholeCharacters(tokenBytes, start, end)) continue;
     if ((lowest[left] as number) > rank) lowest[left] = rank;
     if ((lowest[right] as number) > rank) lowest[right] = rank;
   }
   return lowest;
+}
+
+/**
+ * What a `BytePairEncoder` derives from a definition, in `SharedArrayBuffer`s: built once per tokenizer and
+ * shared with the `encodeBatch` workers instead of being rebuilt in each.
+ */
+export interface MergeTables {
+  /** Open addressing, one slot = [left, right, rank] side by side (one cache line per probe); left -1 = empty. */
+  hash: Int32Array;
+  /** Pairs that may have a merge (a Bloom filter over `filterBitOf`), checked before the 3 MB hash. */
+  filter: Int32Array;
+  /** Ranks of byte pairs, indexed by `first << 8 | second`: the first round of every piece without hashing. */
+  bytePairRanks: Int32Array;
+  /** See `crossingRanks`; undefined: pieces always start from bytes. */
+  crossingRanks: Int32Array | undefined;
+}
+
+function sharedInt32Array(length: number): Int32Array {
+  return new Int32Array(new SharedArrayBuffer(length * 4));
+}
+
+/** Builds the merge-rank hash, its filter, the byte-pair ranks and the crossing ranks of `definition`. */
+export function buildMergeTables(definition: BpeDefinition): MergeTables {
+  const { mergeLeft, mergeRight, byteIds } = definition;
+  let capacity = 1024;
+  while (capacity < mergeLeft.length * 2) capacity *= 2;
+  const mask = capacity - 1;
+  const hash = sharedInt32Array(capacity * 3).fill(-1);
+  const filter = sharedInt32Array(1 << 15);
+  // From the last rank down, so a pair listed twice keeps its first (lowest) rank, as HF does.
+  for (let rank = mergeLeft.length - 1; rank >= 0; rank--) {
+    const left = mergeLeft[rank] as number;
+    const right = mergeRight[rank] as number;
+    let slot = slotOf(left, right, mask);
+    while (hash[slot * 3] !== -1 && !(hash[slot * 3] === left && hash[slot * 3 + 1] === right)) slot = (slot + 1) & mask;
+    hash[slot * 3] = left;
+    hash[slot * 3 + 1] = right;
+    hash[slot * 3 + 2] = rank;
+    const bit = filterBitOf(left, right);
+    filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
+  }
+  const tables: MergeTables = { hash, filter, bytePairRanks: sharedInt32Array(65536), crossingRanks: crossingRanks(definition) };
+  const encoder = new BytePairEncoder(definition, tables);
+  for (let pair = 0; pair < 65536; pair++) tables.bytePairRanks[pair] = encoder.rank(byteIds[pair >> 8] as number, byteIds[pair & 255] as number);
+  return tables;
 }
 
 export class BytePairEncoder {
@@ -71,12 +122,10 @@ export class BytePairEncoder {
   readonly #mergeLeft: Uint32Array;
   readonly #mergeRight: Uint32Array;
   readonly #mergeResult: Uint32Array;
-  /** Open addressing, one slot = [left, right, rank] side by side (one cache line per probe); left -1 = empty. */
   readonly #hash: Int32Array;
   readonly #hashMask: number;
-  /** Ranks of byte pairs, indexed by `first << 8 | second`: the first round of every piece without hashing. */
-  readonly #bytePairRanks = new Int32Array(65536);
-  /** See `crossingRanks`; undefined: pieces always start from bytes. */
+  readonly #filter: Int32Array;
+  readonly #bytePairRanks: Int32Array;
   readonly #crossingRanks: Int32Array | undefined;
   /** The tokens each BMP character starts as (see the value encoding at `unsafeCharacter`), filled as met. */
   readonly #characterEntries = new Int32Array(0x10000);
@@ -90,34 +139,23 @@ export class BytePairEncoder {
   #heap = new Float64Array(16);
   #heapSize = 0;
 
-  constructor(definition: BpeDefinition) {
+  /** `tables` as `buildMergeTables(definition)` made them, here or in the thread that starts a worker. */
+  constructor(definition: BpeDefinition, tables: MergeTables = buildMergeTables(definition)) {
     this.#byteIds = definition.byteIds;
     this.#mergeLeft = definition.mergeLeft;
     this.#mergeRight = definition.mergeRight;
     this.#mergeResult = definition.mergeResult;
-    let capacity = 1024;
-    while (capacity < definition.mergeLeft.length * 2) capacity *= 2;
-    this.#hashMask = capacity - 1;
-    this.#hash = new Int32Array(capacity * 3).fill(-1);
-    for (let rank = definition.mergeLeft.length - 1; rank >= 0; rank--) {
-      // From the last rank down, so a pair listed twice keeps its first (lowest) rank, as HF does.
-      this.#insert(definition.mergeLeft[rank] ?? 0, definition.mergeRight[rank] ?? 0, rank);
-    }
-    for (let pair = 0; pair < 65536; pair++) this.#bytePairRanks[pair] = this.rank(this.#byteIds[pair >> 8] as number, this.#byteIds[pair & 255] as number);
-    this.#crossingRanks = crossingRanks(definition);
-  }
-
-  #insert(left: number, right: number, rank: number): void {
-    const hash = this.#hash;
-    let slot = slotOf(left, right, this.#hashMask);
-    while (hash[slot * 3] !== -1 && !(hash[slot * 3] === left && hash[slot * 3 + 1] === right)) slot = (slot + 1) & this.#hashMask;
-    hash[slot * 3] = left;
-    hash[slot * 3 + 1] = right;
-    hash[slot * 3 + 2] = rank;
+    this.#hash = tables.hash;
+    this.#hashMask = tables.hash.length / 3 - 1;
+    this.#filter = tables.filter;
+    this.#bytePairRanks = tables.bytePairRanks;
+    this.#crossingRanks = tables.crossingRanks;
   }
 
   /** The rank of merging `left` and `right`, or `noRank`. */
   rank(left: number, right: number): number {
+    const bit = filterBitOf(left, right);
+    if (((this.#filter[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return noRank;
     const hash = this.#hash;
     const mask = this.#hashMask;
     for (let slot = slotOf(left, right, mask); ; slot = (slot + 1) & mask) {

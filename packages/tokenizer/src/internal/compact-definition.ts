@@ -1,6 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TokenizerFileFormatError, TokenizerVocabularyMismatchError } from '../errors.js';
-import { packTokenBytes, type AddedTokenDefinition, type BpeDefinition } from './bpe-definition.js';
+import type { AddedTokenDefinition, BpeDefinition } from './bpe-definition.js';
 import { BytePairEncoder } from './byte-pair-encoder.js';
 import { isRecord, parseJsonFile } from './parse-json-file.js';
 
@@ -92,25 +92,51 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
   const mergeLeft = new Uint32Array(mergeCount);
   const mergeRight = new Uint32Array(mergeCount);
   const mergeResult = new Uint32Array(mergeCount);
-  const parts: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(modelVocabSize);
-  for (const [id, base64] of Object.entries(baseTokens)) parts[Number(id)] = Buffer.from(base64, 'base64');
-  for (let rank = 0, offset = newline + 1; rank < mergeCount; rank++, offset += 12) {
-    const left = data.readUInt32LE(offset);
-    const right = data.readUInt32LE(offset + 4);
-    const result = data.readUInt32LE(offset + 8);
-    const leftBytes = parts[left];
-    const rightBytes = parts[right];
-    if (leftBytes === undefined || rightBytes === undefined || result >= modelVocabSize) {
+  // Token lengths first (-1: not defined yet), then one buffer that every merged token is copied into from
+  // its parts: no per-token allocation.
+  const lengths = new Int32Array(modelVocabSize).fill(-1);
+  const base = new Map<number, Buffer>();
+  for (const [id, base64] of Object.entries(baseTokens)) {
+    const bytes = Buffer.from(base64, 'base64');
+    base.set(Number(id), bytes);
+    lengths[Number(id)] = bytes.length;
+  }
+  const view = new DataView(data.buffer, data.byteOffset + newline + 1, mergeCount * 12);
+  for (let rank = 0; rank < mergeCount; rank++) {
+    const left = view.getUint32(rank * 12, true);
+    const right = view.getUint32(rank * 12 + 4, true);
+    const result = view.getUint32(rank * 12 + 8, true);
+    if (left >= modelVocabSize || right >= modelVocabSize || result >= modelVocabSize || (lengths[left] as number) < 0 || (lengths[right] as number) < 0) {
       throw new TokenizerVocabularyMismatchError(`${file}: merge ${rank} (${left} + ${right} → ${result}) uses a token not defined before it.`);
     }
     mergeLeft[rank] = left;
     mergeRight[rank] = right;
     mergeResult[rank] = result;
-    if (parts[result] === undefined) {
-      const joined = new Uint8Array(leftBytes.length + rightBytes.length);
-      joined.set(leftBytes);
-      joined.set(rightBytes, leftBytes.length);
-      parts[result] = joined;
+    if ((lengths[result] as number) < 0) lengths[result] = (lengths[left] as number) + (lengths[right] as number);
+  }
+  const tokenOffsets = new Uint32Array(modelVocabSize + 1);
+  const tokenPresent = new Uint8Array(modelVocabSize);
+  let total = 0;
+  for (let id = 0; id < modelVocabSize; id++) {
+    tokenOffsets[id] = total;
+    const length = lengths[id] as number;
+    if (length >= 0) {
+      total += length;
+      tokenPresent[id] = 1;
+    }
+  }
+  tokenOffsets[modelVocabSize] = total;
+  const tokenBytes = new Uint8Array(total);
+  for (const [id, bytes] of base) tokenBytes.set(bytes, tokenOffsets[id]);
+  const filled = new Uint8Array(modelVocabSize);
+  for (const id of base.keys()) filled[id] = 1;
+  for (let rank = 0; rank < mergeCount; rank++) {
+    const result = mergeResult[rank] as number;
+    if (filled[result] === 1) continue; // made by an earlier merge too: the first one spells it
+    filled[result] = 1;
+    let at = tokenOffsets[result] as number;
+    for (const part of [mergeLeft[rank] as number, mergeRight[rank] as number]) {
+      for (let index = tokenOffsets[part] as number, end = index + (lengths[part] as number); index < end; index++) tokenBytes[at++] = tokenBytes[index] as number;
     }
   }
   const { addedTokens, tokensEncodeToThemselves, bosTokenId, eosTokenId, padTokenId, unkTokenId } = header as unknown as CompactHeader;
@@ -118,5 +144,5 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
   const specialIds = { bosTokenId, eosTokenId, padTokenId, unkTokenId };
   // The compact form stores HF semantics; loadAquilaTokenizer swaps in FlagAI's where asked.
   const behaviour = { stripWhiteSpace: 'unicode', addPrefixSpace: false, tokensEncodeToThemselves } as const;
-  return { modelVocabSize, ...packTokenBytes(parts), ...merges, addedTokens, ...behaviour, ...specialIds, decodeOverrides: [] };
+  return { modelVocabSize, tokenOffsets, tokenBytes, tokenPresent, ...merges, addedTokens, ...behaviour, ...specialIds, decodeOverrides: [] };
 }

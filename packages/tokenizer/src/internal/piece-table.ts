@@ -58,31 +58,32 @@ export class PieceTable {
 
   /** The value of `text[start .. end)` (whose `hashPiece` is `hash`), or `missingPiece`. */
   get(text: string, start: number, end: number, hash: number): number {
-    const { slots, units } = this.data;
+    const slots = this.data.slots;
     const length = end - start;
     for (let slot = hash & this.#mask; ; slot = (slot + 1) & this.#mask) {
       const at = slot * 4;
       const slotLength = slots[at + 1] as number;
       if (slotLength === 0) return missingPiece;
-      if (slots[at] === hash && slotLength === length) {
-        let unit = slots[at + 2] as number;
-        let index = start;
-        while (index < end && units[unit] === text.charCodeAt(index)) {
-          unit++;
-          index++;
-        }
-        if (index === end) return slots[at + 3] as number;
-      }
+      if (slots[at] === hash && slotLength === length && this.#holds(slot, text, start, end)) return slots[at + 3] as number;
     }
   }
 
-  /** Adds a piece that is not in the table; false (and nothing added) when the table is full. */
+  /** Whether `slot` holds `text[start .. end)` (its hash already matched). */
+  #holds(slot: number, text: string, start: number, end: number): boolean {
+    const { slots, units } = this.data;
+    if (slots[slot * 4 + 1] !== end - start) return false;
+    let unit = slots[slot * 4 + 2] as number;
+    for (let index = start; index < end; index++, unit++) if (units[unit] !== text.charCodeAt(index)) return false;
+    return true;
+  }
+
+  /** Adds a piece (a piece already there keeps its value); false (and nothing added) when the table is full. */
   set(text: string, start: number, end: number, hash: number, value: number): boolean {
     const { slots, units, counts } = this.data;
     const used = counts[1] as number;
     if ((counts[0] as number) >= this.#limit || used + end - start > units.length) return false;
     let slot = hash & this.#mask;
-    while (slots[slot * 4 + 1] !== 0) slot = (slot + 1) & this.#mask;
+    for (; slots[slot * 4 + 1] !== 0; slot = (slot + 1) & this.#mask) if (slots[slot * 4] === hash && this.#holds(slot, text, start, end)) return true;
     for (let index = start; index < end; index++) units[used + index - start] = text.charCodeAt(index);
     slots[slot * 4] = hash;
     slots[slot * 4 + 1] = end - start;
