@@ -17,5 +17,10 @@ export { openModel, type OpenedModel, type OpenModelOptions } from './open-model
 // Terminal output
 export { formatResultTable, type FormatResultTableOptions } from './format-result-table.js';
 
+// Benchmark runs
+export { predictBenchmark, predictionFiles, type PredictBenchmarkOptions, type PredictBenchmarkSummary, type PredictProgress, type RawPrediction } from './predict-benchmark.js';
+export { evaluatePredictions, reportFiles, type EvaluatePredictionsOptions } from './evaluate-predictions.js';
+export { promptSchemaFromTablesJson, readBenchmark, type BenchmarkQuestion, type ReadBenchmarkOptions } from './read-benchmark.js';
+
 // Errors
 export { BenchmarkInputError, DatabaseOpenError, EndpointError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
