@@ -4,6 +4,7 @@ import { registerDataCommand } from './commands/data.js';
 import { registerDemoCommand } from './commands/demo.js';
 import { registerEvalCommand } from './commands/eval.js';
 import { registerGenerateCommand } from './commands/generate.js';
+import { registerPredictCommand } from './commands/predict.js';
 import { registerPullCommand } from './commands/pull.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerTokenizeCommand } from './commands/tokenize.js';
@@ -36,6 +37,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerPullCommand(program, context);
   registerEvalCommand(program, context);
   registerSqlCommand(program, context);
+  registerPredictCommand(program, context);
   return program;
 }
 

@@ -1,0 +1,107 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } from '@aquila/text-to-sql';
+import { addModelFlags, generationSettings, integerFlag, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
+import type { CommandContext } from '../program.js';
+import { createProgress } from '../progress.js';
+
+interface PredictFlags extends ModelFlags {
+  benchmark: 'spider' | 'cspider';
+  questions: string;
+  tables: string;
+  db?: string;
+  out: string;
+  limit?: number;
+  ids?: number[];
+  concurrency?: number;
+  eval?: boolean;
+  workers?: number;
+}
+
+function parseIds(value: string): number[] {
+  const ids: number[] = [];
+  for (const part of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+    const range = /^(\d+)(?:-(\d+))?$/.exec(part);
+    if (range === null) throw new InvalidArgumentError('give 0-based question indices: 3,7,10-19.');
+    const first = Number(range[1]);
+    const last = Number(range[2] ?? range[1]);
+    if (last < first) throw new InvalidArgumentError(`range ${part} runs backwards.`);
+    for (let id = first; id <= last; id += 1) ids.push(id);
+  }
+  if (ids.length === 0) throw new InvalidArgumentError('give at least one question index.');
+  return ids;
+}
+
+/**
+ * `aquila predict --benchmark spider|cspider --questions dev.json --tables tables.json --db DIR (--model DIR |
+ * --endpoint URL) --out DIR [--eval]`: prompts from the schemas, generation, extraction, aligned predictions, and
+ * with --eval the official scores and an HTML report beside them. Re-running continues or reuses a run.
+ */
+export function registerPredictCommand(program: Command, context: CommandContext): void {
+  addModelFlags(
+    program
+      .command('predict')
+      .description('predict SQL for Spider/CSpider questions with a local model or an OpenAI-compatible endpoint (resumable), and score it with --eval')
+      .requiredOption('--benchmark <name>', 'spider or cspider', (value: string) => {
+        if (value !== 'spider' && value !== 'cspider') throw new InvalidArgumentError('use spider or cspider.');
+        return value;
+      })
+      .requiredOption('--questions <file>', 'dev.json: [{question, db_id, query}]')
+      .requiredOption('--tables <file>', 'tables.json (the prompts are built from it)')
+      .option('--db <dir>', 'database folder <db_id>/<db_id>.sqlite, for execution accuracy (required for spider)')
+      .requiredOption('--out <dir>', 'run folder: raw_pred.jsonl, predict.txt, gold.txt, run.json (and the reports)'),
+    'greedy',
+  )
+    .option('--limit <n>', 'only the first N questions', integerFlag('count', 1))
+    .option('--ids <list>', 'only these 0-based question indices, e.g. 0,5,10-19', parseIds)
+    .option('--concurrency <n>', 'questions in flight (local: batched together; endpoint: parallel requests); default 8 local, 4 endpoint', integerFlag('count', 1))
+    .option('--eval', 'score the predictions with @aquila/sql-metrics and write report.html beside them')
+    .option('--workers <n>', 'execution worker threads for --eval', integerFlag('count', 1))
+    .action(async (flags: PredictFlags) => {
+      if (flags.benchmark === 'spider' && flags.db === undefined) throw new TextToSqlOptionsError('--benchmark spider needs --db (the folder of <db_id>/<db_id>.sqlite files).');
+      const { template, templateFile } = await promptTemplate(flags);
+      const concurrency = flags.concurrency ?? (flags.model !== undefined ? 8 : 4);
+      const opened = await openModel(modelOptions(flags, flags.model === undefined ? {} : { maxBatchSize: concurrency }));
+      const controller = new AbortController();
+      const interrupt = (): void => controller.abort(new TextToSqlOptionsError('interrupted; run the same command again to continue where it stopped.'));
+      process.once('SIGINT', interrupt);
+      const progress = createProgress({ label: 'predict', unit: 'questions', stream: context.stderr });
+      try {
+        const summary = await predictBenchmark({
+          benchmark: flags.benchmark,
+          questions: flags.questions,
+          tables: flags.tables,
+          model: opened.model,
+          modelDescription: opened.description,
+          output: flags.out,
+          concurrency,
+          preset: flags.preset,
+          generation: generationSettings(flags),
+          ...(template === undefined ? {} : { template, templateFile }),
+          ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+          ...(flags.ids === undefined ? {} : { ids: flags.ids }),
+          onProgress: ({ done, total }) => progress.update(done, total),
+          signal: controller.signal,
+        });
+        progress.finish();
+        context.stdout.write(
+          `${summary.total} questions: ${summary.extracted} with SQL, ${summary.empty} without (empty prediction lines), ${summary.failed} failed; ${summary.reused} reused, ${summary.generated} generated at ${summary.itemsPerSecond.toFixed(2)} questions/s\n` +
+            `wrote ${summary.files.predictions}, ${summary.files.gold}, ${summary.files.raw}, ${summary.files.record}\n`,
+        );
+      } finally {
+        process.removeListener('SIGINT', interrupt);
+        await opened.release();
+      }
+      if (flags.eval !== true) return;
+      const scoring = createProgress({ label: 'eval', unit: 'questions', stream: context.stderr });
+      const { report, etype } = await evaluatePredictions({
+        output: flags.out,
+        tables: flags.tables,
+        ...(flags.db === undefined ? {} : { databases: flags.db }),
+        ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+        onProgress: ({ done, total }) => scoring.update(done, total),
+      });
+      scoring.finish();
+      if (etype === 'match') context.stdout.write('exact match only: not every question has a database file under --db\n');
+      context.stdout.write(report);
+    });
+}
