@@ -6,6 +6,7 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerPredictCommand } from './commands/predict.js';
 import { registerPullCommand } from './commands/pull.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerTokenizeCommand } from './commands/tokenize.js';
 import { registerTrainCommand } from './commands/train.js';
@@ -37,6 +38,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerPullCommand(program, context);
   registerEvalCommand(program, context);
   registerSqlCommand(program, context);
+  registerServeCommand(program, context);
   registerPredictCommand(program, context);
   return program;
 }

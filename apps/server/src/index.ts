@@ -1,1 +1,3 @@
-export {};
+export { closeOnSignals, startServer } from './start-server.js';
+export type { RunningServer, ServerDatabase, StartServerOptions } from './start-server.js';
+export { RequestError, ServerOptionsError } from './errors.js';

@@ -1,0 +1,63 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import { closeOnSignals, startServer, type ServerDatabase } from '@aquila/server';
+import type { CommandContext } from '../program.js';
+
+interface ServeFlags {
+  model: string;
+  host: string;
+  port: number;
+  db: ServerDatabase[];
+  apiKey?: string;
+  parallel: number;
+  queue: number;
+  threads?: number;
+  modelName?: string;
+  drainTimeout: number;
+}
+
+const integer = (name: string, minimum: number) => (value: string) => {
+  const parsed = Number(value);
+  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < minimum) throw new InvalidArgumentError(`${name} must be an integer ≥ ${minimum}.`);
+  return parsed;
+};
+
+function parseDatabase(value: string, previous: ServerDatabase[]): ServerDatabase[] {
+  const separator = value.indexOf('=');
+  if (separator <= 0 || separator === value.length - 1) throw new InvalidArgumentError('give NAME=FILE.sqlite, e.g. --db shop=./shop.sqlite.');
+  return [...previous, { name: value.slice(0, separator), file: value.slice(separator + 1) }];
+}
+
+/** `aquila serve --model DIR`: the HTTP server (FlagAI, OpenAI, /v1/sql, playground) until SIGTERM or SIGINT. */
+export function registerServeCommand(program: Command, context: CommandContext): void {
+  program
+    .command('serve')
+    .description('serve a converted model over HTTP: FlagAI /func and /stream_func, OpenAI /v1/*, /v1/sql and a playground at /')
+    .requiredOption('--model <dir>', 'converted model folder (aquila convert), with its tokenizer files')
+    .option('--host <host>', 'address to bind (loopback by default)', '127.0.0.1')
+    .option('--port <port>', 'port (0 = any free port)', integer('port', 0), 9175)
+    .option('--db <name=file>', 'a SQLite database for /v1/sql and the playground (repeatable)', parseDatabase, [] as ServerDatabase[])
+    .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: $AQUILA_API_KEY, else none)')
+    .option('--parallel <n>', 'sequences decoded together', integer('parallel', 1), 4)
+    .option('--queue <n>', 'requests that may wait for a place; more get 429', integer('queue', 0), 16)
+    .option('--threads <n>', 'onnxruntime threads', integer('threads', 1))
+    .option('--model-name <name>', 'the name /v1/models reports (default: the folder name)')
+    .option('--drain-timeout <ms>', 'on SIGTERM, how long in-flight requests may finish before they are cancelled', integer('drain timeout', 0), 30_000)
+    .action(async (flags: ServeFlags) => {
+      const server = await startServer({
+        model: flags.model,
+        host: flags.host,
+        port: flags.port,
+        databases: flags.db,
+        apiKey: flags.apiKey ?? process.env.AQUILA_API_KEY,
+        parallel: flags.parallel,
+        queue: flags.queue,
+        threads: flags.threads,
+        modelName: flags.modelName,
+        drainTimeoutMs: flags.drainTimeout,
+        log: context.stderr,
+      });
+      context.stdout.write(`aquila serve: listening on ${server.url} (playground at ${server.url}/)\n`);
+      await closeOnSignals(server);
+      context.stdout.write('aquila serve: stopped\n');
+    });
+}
