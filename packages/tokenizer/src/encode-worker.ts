@@ -1,11 +1,13 @@
-// The worker thread of `encodeBatch`: builds the tokenizer from the definition it is given and encodes
-// chunks of texts, answering with flat ids and per-text lengths (transferred, not copied).
+// The worker thread of `encodeBatch`: builds the tokenizer from the definition and the shared tables it is
+// given (the tables are SharedArrayBuffers: nothing is rebuilt or copied) and encodes chunks of texts,
+// answering with flat ids and per-text lengths (transferred, not copied).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BpeDefinition } from './internal/bpe-definition.js';
 import { Tokenizer } from './tokenizer.js';
-import type { EncodeOptions } from './tokenizer.js';
+import type { EncodeOptions, EncodingTables } from './tokenizer.js';
 
-const tokenizer = new Tokenizer((workerData as { definition: BpeDefinition }).definition);
+const { definition, tables } = workerData as { definition: BpeDefinition; tables: EncodingTables };
+const tokenizer = new Tokenizer(definition, tables);
 
 parentPort?.on('message', (message: { chunk: number; texts: string[]; options: EncodeOptions }) => {
   const lengths = new Uint32Array(message.texts.length);

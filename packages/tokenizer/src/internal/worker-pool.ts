@@ -28,7 +28,7 @@ const pools = new WeakMap<Tokenizer, Pool>();
  * registers tsx's require hook and loads `encode-worker.ts` through it.
  */
 function startWorker(tokenizer: Tokenizer): Worker {
-  const workerData = { definition: tokenizer.definition };
+  const workerData = { definition: tokenizer.definition, tables: tokenizer.tables };
   let worker: Worker;
   if (import.meta.url.endsWith('.ts')) {
     const require = createRequire(import.meta.url);

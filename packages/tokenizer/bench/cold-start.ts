@@ -1,0 +1,34 @@
+// One cold start, run by the benchmark in a fresh process: load Aquila's tokenizer, then encode the corpus
+// once, nothing compiled or cached before. Prints one JSON line: seconds (wall and CPU) to load, to reach
+// the first MB of input, and to finish, and the memory afterwards.
+import { readCorpus } from '../test/fixtures.js';
+import { loadAquilaTokenizer } from '../src/index.js';
+
+const corpus = readCorpus();
+const cpuSeconds = (): number => {
+  const usage = process.cpuUsage();
+  return (usage.user + usage.system) / 1e6;
+};
+interface Mark {
+  seconds: number;
+  cpuSeconds: number;
+  bytes: number;
+}
+const rssBefore = process.memoryUsage().rss;
+const wallStart = performance.now();
+const cpuStart = cpuSeconds();
+let bytes = 0;
+const mark = (): Mark => ({ seconds: (performance.now() - wallStart) / 1000, cpuSeconds: cpuSeconds() - cpuStart, bytes });
+
+const tokenizer = await loadAquilaTokenizer();
+const load = mark();
+const rssAfterLoad = process.memoryUsage().rss;
+let firstMegabyte: Mark | undefined;
+let tokens = 0;
+for (const text of corpus) {
+  tokens += tokenizer.encode(text).length;
+  bytes += Buffer.byteLength(text);
+  if (firstMegabyte === undefined && bytes >= 1e6) firstMegabyte = mark();
+}
+const all = mark();
+process.stdout.write(`${JSON.stringify({ load, firstMegabyte, all, tokens, loadRss: rssAfterLoad - rssBefore, encodeRss: process.memoryUsage().rss - rssAfterLoad })}\n`);
