@@ -53,6 +53,9 @@ export { trainLlama, type TrainingSequence, type TrainLlamaOptions } from './tra
 export { saveLlamaCheckpoint } from './trainer/save-llama-checkpoint.js';
 export { trainLocally, type TrainLocallyOptions, type TrainLocallyResult } from './trainer/train-locally.js';
 
+// The end-to-end demo (data → train → convert → generate → evaluate → report)
+export { runDemo, type DemoAnswer, type DemoResult, type RunDemoOptions } from './demo/run-demo.js';
+
 // Errors
 export {
   DataPrefixError,

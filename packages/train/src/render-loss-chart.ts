@@ -1,4 +1,5 @@
 import type { IterationEvent, TrainingEvent, ValidationEvent } from './training-event.js';
+import { escapeHtml } from './internal/escape-html.js';
 
 /** Options of `renderLossChart`. */
 export interface RenderLossChartOptions {
@@ -7,10 +8,6 @@ export interface RenderLossChartOptions {
   title?: string;
   width?: number;
   height?: number;
-}
-
-function escapeXml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
 }
 
 // Round-number axis ticks (1, 2, 5 × 10^k) covering [low, high].
@@ -46,7 +43,7 @@ export function renderLossChart(options: RenderLossChartOptions): string {
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
-    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">${escapeXml(options.title ?? 'Training loss')}</text>`,
+    `<text x="${width / 2}" y="22" text-anchor="middle" font-size="15" font-weight="600">${escapeHtml(options.title ?? 'Training loss')}</text>`,
   ];
   const points = [...losses, ...validations];
   if (points.length === 0) {

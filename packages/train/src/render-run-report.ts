@@ -1,9 +1,6 @@
 import { renderLossChart } from './render-loss-chart.js';
 import type { IterationEvent, TrainingEvent } from './training-event.js';
-
-function escapeHtml(text: string): string {
-  return text.replaceAll('&', '&amp;').replaceAll('<', '&lt;').replaceAll('>', '&gt;').replaceAll('"', '&quot;');
-}
+import { escapeHtml } from './internal/escape-html.js';
 
 /** Options of `renderRunReport`. */
 export interface RenderRunReportOptions {

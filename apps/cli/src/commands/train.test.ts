@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { RunDirectoryError } from '@aquila/train';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { registerTrainCommand, runTrainDemoStage } from './train.js';
-import { captureOutput, runCommand } from '../test-support/capture-output.js';
+import { registerTrainCommand } from './train.js';
+import { runCommand } from '../test-support/capture-output.js';
 
 const prefix = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/indexed_dataset/demo_text_document', import.meta.url));
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -76,13 +76,4 @@ it('aquila train reports a missing run directory and bad flags', async () => {
   await expect(run(['status', join(directory, 'nothing')])).rejects.toThrow(RunDirectoryError);
   await expect(run(['--engine', 'gpu'])).rejects.toThrow(/use "flagscale" or "local"/);
   await expect(run([])).rejects.toThrow(/give a run config with --config FILE/);
-});
-
-it('the demo stage trains a tiny model on SFT records built from the bundled samples', async () => {
-  const context = captureOutput();
-  await runTrainDemoStage(context);
-  const out = context.output();
-  const [first, last] = (/loss (\d+\.\d+) → (\d+\.\d+) in 40 steps/.exec(out) ?? []).slice(1).map(Number);
-  expect(last).toBeLessThan((first as number) / 2);
-  expect(out).toMatch(/checkpoint .*iter_0000040\nloss chart .*report\.html\n$/);
 });

@@ -1,14 +1,9 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { buildDataset, samplesDirectory } from '@aquila/data';
 import { InvalidArgumentError, type Command } from 'commander';
 import {
   followRun,
   formatCommandLine,
   launchFlagScaleRun,
   loadRunConfig,
-  parseRunConfig,
   planFlagScaleRun,
   plotRun,
   readRunStatus,
@@ -159,53 +154,4 @@ export function registerTrainCommand(program: Command, context: CommandContext):
       const result = await plotRun({ directory, ...(options.title === undefined ? {} : { title: options.title }) });
       context.stdout.write(`${result.events} events → ${result.svgFile}, ${result.htmlFile}\n`);
     });
-}
-
-/**
- * Demo stage: SFT records built from the bundled sample sources, a tiny LLaMA-shaped model trained on them
- * in-process, its checkpoint (HF safetensors, full Aquila vocabulary) and a loss chart.
- */
-export async function runTrainDemoStage(context: CommandContext): Promise<void> {
-  const directory = await mkdtemp(join(tmpdir(), 'aquila-train-demo-'));
-  const samples = samplesDirectory();
-  await buildDataset({
-    config: {
-      sources: [
-        { type: 'sql-create-context', path: join(samples, 'sql_create_context_v4.json') },
-        { type: 'Text-to-sql-v1', path: join(samples, 'Text-to-sql-v1.jsonl') },
-        { type: 'pg-gpt4SQL-sql-instructions-1k', path: join(samples, 'pg-gpt4SQL-sql-instructions-1k.csv') },
-        { type: 'autotrain-data-nl-to-sql', path: join(samples, 'autotrain-data-nl-to-sql-train.csv') },
-      ],
-      filters: { excludeNonCommercial: true },
-    },
-    outDirectory: join(directory, 'data'),
-  });
-  const configFile = join(directory, 'demo-sft.yaml');
-  const text = [
-    'name: demo-sft',
-    'engine: local',
-    'model: { layers: 2, hiddenSize: 64, attentionHeads: 4, ffnHiddenSize: 172, sequenceLength: 128 }',
-    'data: { sftFile: data/sft.jsonl }',
-    'optimizer: { lr: 3.0e-3, minLr: 3.0e-4, weightDecay: 0.01 }',
-    'schedule: { trainIterations: 40, warmupFraction: 0.1, decayStyle: cosine }',
-    'batch: { microBatchSize: 2 }',
-    'checkpoints: { saveInterval: 1000 }',
-    'logInterval: 10',
-    '',
-  ].join('\n');
-  await writeFile(configFile, text);
-  const config = parseRunConfig({ text, file: configFile });
-  const result = await trainLocally({
-    config,
-    onEvent: (event) => {
-      if (event.type === 'iteration' && event.iteration % config.logInterval === 0) context.stdout.write(`${describeEvent(event)}\n`);
-    },
-  });
-  const losses = result.events.flatMap((event) => (event.type === 'iteration' && event.loss !== undefined ? [event.loss] : []));
-  const plot = await plotRun({ directory: result.directory, title: 'demo: tiny in-process SFT' });
-  context.stdout.write(
-    `${result.parameterCount.toLocaleString('en-US')} parameters over ${result.vocabularyUsed} token ids; loss ${losses[0]?.toFixed(3)} → ${losses.at(-1)?.toFixed(3)} in ${losses.length} steps.\n` +
-      'A model this small memorises the few sample records: this shows the data → loss mask → training → checkpoint path works, not SQL skill.\n' +
-      `checkpoint ${result.checkpoint}\nloss chart ${plot.htmlFile}\n`,
-  );
 }

@@ -1,0 +1,70 @@
+import { existsSync } from 'node:fs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runDemo, type DemoResult } from './run-demo.js';
+
+const spider = fileURLToPath(new URL('../../../../../shared/fixtures/spider-dev', import.meta.url));
+const hasSpider = existsSync(join(spider, 'dev.json'));
+let directory: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'aquila-demo-'));
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('runDemo', () => {
+  // Fast settings: a 1-layer model, a few steps, two Spider questions, short answers.
+  const fast = { steps: 6, layers: 1, hiddenSize: 64, questions: 2, trainingQuestions: 1, maxNewTokens: 8 };
+
+  it.skipIf(!hasSpider)('runs data → train → convert → generate → evaluate and writes one report', { timeout: 300_000 }, async () => {
+    const lines: string[] = [];
+    const output = join(directory, 'with-spider');
+    const result: DemoResult = await runDemo({ output, spider, ...fast, onLog: (line) => lines.push(line) });
+    expect(result.reportFile).toBe(join(output, 'report.html'));
+    expect(lines.map((line) => line.split(':')[0])).toEqual(['data', 'train', 'convert', 'generate', 'evaluate', 'report']);
+
+    expect(result.data.sftRecords).toBeGreaterThan(5);
+    expect(result.data.kept).toBeLessThanOrEqual(result.data.read);
+    expect(result.training?.steps).toBe(6);
+    expect(existsSync(join(output, 'model', 'model.onnx'))).toBe(true);
+    expect(result.answers.map(({ kind }) => kind)).toEqual(['training', 'spider', 'spider']);
+    // The two questions are spread over dev: the first and the middle of those with a database.
+    expect(result.answers[1]?.database).toBe('concert_singer');
+    expect(await readFile(join(output, 'spider', 'gold.sql'), 'utf8')).toMatch(/^SELECT count\(\*\) FROM singer\tconcert_singer\n.+\t\w+\n$/);
+    if (!('summary' in result.spider)) throw new Error(`Spider part skipped: ${result.spider.skipped}`);
+    expect(result.spider.summary.count.all).toBe(2);
+    expect(result.answers.slice(1).every(({ verdict }) => verdict !== undefined && verdict.exact !== undefined)).toBe(true);
+
+    const html = await readFile(result.reportFile, 'utf8');
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain(`${result.data.kept} of ${result.data.read} records kept`);
+    expect(html).toContain('<svg'); // the loss curve
+    expect(html).toContain('How many singers do we have?');
+    expect(html).toMatch(/<th>hardness<\/th><th>questions<\/th><th>exact match<\/th><th>execution<\/th>/);
+    expect(html).toMatch(/<tr><td>all<\/td><td>2<\/td>/);
+    expect(html).toContain('scores about 0 on Spider');
+  });
+
+  it('without the Spider fixtures, skips the Spider part with a clear line and still reports', { timeout: 300_000 }, async () => {
+    const lines: string[] = [];
+    const output = join(directory, 'no-spider');
+    const result = await runDemo({ output, spider: join(directory, 'nowhere'), ...fast, onLog: (line) => lines.push(line) });
+    expect(lines).toContain(`spider: skipped: the Spider dev fixtures (dev.json, tables.json, database/) are not at ${join(directory, 'nowhere')}`);
+    expect(result.answers.map(({ kind }) => kind)).toEqual(['training']);
+    expect(result.spider).toEqual({ skipped: expect.stringContaining('not at') });
+    const html = await readFile(result.reportFile, 'utf8');
+    expect(html).toContain('<p>Skipped: the Spider dev fixtures');
+    expect(html).toContain('<svg');
+
+    // --model: the same flow on a given converted model, without training.
+    const again = await runDemo({ output: join(directory, 'given-model'), model: join(output, 'model'), trainingQuestions: 1, maxNewTokens: 4, onLog: (line) => lines.push(line) });
+    expect(again.training).toBeUndefined();
+    expect(again.answers).toHaveLength(1);
+    expect(await readFile(again.reportFile, 'utf8')).toContain('No training: answers come from the given model');
+  });
+});
