@@ -8,7 +8,7 @@ import { buildSqlPrompt } from './build-sql-prompt.js';
 import { TextToSqlOptionsError } from './errors.js';
 import { evaluatePredictions } from './evaluate-predictions.js';
 import { sqlGenerationPresets } from './generation-settings.js';
-import { startOpenAiStandIn, standInAnswer, type OpenAiStandIn } from './internal/openai-stand-in.js';
+import { startOpenAiStandIn, standInAnswer, type OpenAiStandIn, type StandInFault } from './internal/openai-stand-in.js';
 import { writeRuleModel, type RuleModel } from './internal/rule-model.js';
 import { flagaiDirectory, spiderDirectory } from './internal/test-fixtures.js';
 import { createOpenAiModel } from './openai-model.js';
@@ -30,14 +30,14 @@ const raw = async (folder: string): Promise<RawPrediction[]> => (await lines(joi
 describe('predictBenchmark over an OpenAI-compatible endpoint', () => {
   let server: OpenAiStandIn;
   // Request by request: a few 429s, 500s, slow and broken-off answers, and answers without SQL for some questions.
-  const faults = new Map([
+  const faults = new Map<number, StandInFault>([
     [1, 'rate-limit'],
     [2, 'server-error'],
     [4, 'truncate'],
     [6, 'slow'],
     [9, 'rate-limit'],
     [10, 'truncate'],
-  ] as const);
+  ]);
   const noSql = new Set(['What are all distinct countries where singers above age 20 are from?']);
   beforeAll(async () => {
     server = await startOpenAiStandIn({ chunkSize: 5, latencyMs: 20, fault: ({ index, prompt }) => faults.get(index) ?? ([...noSql].some((question) => prompt.includes(question)) ? 'no-sql' : undefined) });
