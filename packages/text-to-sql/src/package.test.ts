@@ -1,0 +1,32 @@
+import { expect, it } from 'vitest';
+
+it('exports exactly the public API', async () => {
+  expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
+    [
+      "BenchmarkInputError",
+      "DatabaseOpenError",
+      "EndpointError",
+      "QueryExecutionError",
+      "SqlDatabase",
+      "TextToSqlOptionsError",
+      "WriteRefusedError",
+      "askDatabase",
+      "buildSqlPrompt",
+      "checkSql",
+      "createOpenAiModel",
+      "customTemplate",
+      "evaluatePredictions",
+      "formatResultTable",
+      "openModel",
+      "predictBenchmark",
+      "predictionFiles",
+      "promptSchemaFromTablesJson",
+      "readBenchmark",
+      "reportFiles",
+      "sqlGenerationPreset",
+      "sqlGenerationPresets",
+      "sqlGenerationRequest",
+      "streamAskDatabase",
+    ]
+  `);
+});
