@@ -1,4 +1,3 @@
-import { flushTiny } from './kernels.js';
 import type { Parameter } from './llama-model.js';
 
 /** Options of `AdamW`. */
@@ -7,6 +6,26 @@ export interface AdamWOptions {
   beta2: number;
   eps: number;
   weightDecay: number;
+}
+
+/**
+ * One tensor's AdamW update (a function of its own so V8 compiles one tight loop). Moments below 1e-30 are
+ * flushed to 0: decaying towards float32 subnormals, they would slow every later step.
+ */
+function update(values: Float32Array, gradient: Float32Array, first: Float32Array, second: Float32Array, constants: { decay: number; gradientScale: number; beta1: number; beta2: number; stepSize: number; rmsScale: number; eps: number }): void {
+  const { decay, gradientScale, beta1, beta2, stepSize, rmsScale, eps } = constants;
+  const keep1 = 1 - beta1;
+  const keep2 = 1 - beta2;
+  for (let index = 0; index < values.length; index += 1) {
+    const g = (gradient[index] as number) * gradientScale;
+    let m = beta1 * (first[index] as number) + keep1 * g;
+    let v = beta2 * (second[index] as number) + keep2 * g * g;
+    if (m < 1e-30 && m > -1e-30) m = 0;
+    if (v < 1e-30) v = 0;
+    first[index] = m;
+    second[index] = v;
+    values[index] = (values[index] as number) * decay - (stepSize * m) / (Math.sqrt(v) * rmsScale + eps);
+  }
 }
 
 /** Decoupled-weight-decay Adam (PyTorch `AdamW`, bmtrain's Adam with weight decay), bias-corrected. */
@@ -38,14 +57,7 @@ export class AdamW {
       const { values, gradient } = parameter;
       // LLaMA recipes decay matrices only; RMSNorm gains (1-d) are left alone.
       const decay = parameter.shape.length > 1 ? 1 - lr * weightDecay : 1;
-      for (let index = 0; index < values.length; index += 1) {
-        const g = (gradient[index] as number) * gradientScale;
-        const m = flushTiny(beta1 * (first[index] as number) + (1 - beta1) * g);
-        const v = flushTiny(beta2 * (second[index] as number) + (1 - beta2) * g * g);
-        first[index] = m;
-        second[index] = v;
-        values[index] = (values[index] as number) * decay - (lr * (m / firstCorrection)) / (Math.sqrt(v / secondCorrection) + eps);
-      }
+      update(values, gradient, first, second, { decay, gradientScale, beta1, beta2, stepSize: lr / firstCorrection, rmsScale: 1 / Math.sqrt(secondCorrection), eps });
     }
   }
 }
