@@ -32,9 +32,12 @@ const cases: Case[] = [
   { name: 'match, 1034 questions', args: [`${spider}dev_gold.sql`, `${spider}predictions/DIN-SQL_GPT4.txt`, databases, `${spider}tables.json`, 'match', 'no-runs'], python: 1.9, expect: { exact: 621, exec: 0 } },
   { name: 'match + pred_runs, 1034', args: [`${spider}dev_gold.sql`, `${spider}predictions/DIN-SQL_GPT4.txt`, databases, `${spider}tables.json`, 'match'], python: 1.9, expect: { exact: 621, exec: 0 } },
   { name: 'all (match + exec), 972', args: [join(directory, 'gold972.sql'), join(directory, 'pred972.sql'), `${spider}database`, `${spider}tables.json`, 'all'], python: 6.2, expect: { exact: 587, exec: 809 } },
+  // The same on sql.js alone (engine 'sql.js'), the engine every query ran on before native SQLite.
+  { name: 'all, sql.js only, 972', args: [join(directory, 'gold972.sql'), join(directory, 'pred972.sql'), `${spider}database`, `${spider}tables.json`, 'all', 'runs', 'sql.js'], python: 6.2, expect: { exact: 587, exec: 809 } },
 ];
 
 const repeats = Number(process.env.REPEATS ?? 3);
+const startLoad = loadavg()[0] ?? 0;
 const rows: string[][] = [];
 try {
   for (const item of cases) {
@@ -57,8 +60,8 @@ try {
   rmSync(directory, { recursive: true, force: true });
 }
 
-const header = ['whole process (DIN-SQL, Spider dev)', 'EM / EX (= official)', 'wall best s', 'wall median s', 'CPU s (all threads)', 'Python s*', 'speed-up (wall)'];
+const header = ['whole process (DIN-SQL, Spider dev)', 'EM / EX (= official)', 'wall best s', 'wall median s', 'CPU s (threads + child processes)', 'Python s*', 'speed-up (wall)'];
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
 const format = (row: string[]): string => `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
 console.log([format(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(format)].join('\n'));
-console.log(`* official test-suite-sql-eval (Python 3.11, SQLite 3.40.1) on this kind of machine, quoted from issue 4; not runnable here. ${repeats} runs each, node ${process.version}, ${availableParallelism()} cores, load average ${loadavg()[0]?.toFixed(1)} at the end.`);
+console.log(`* official test-suite-sql-eval (Python 3.11, SQLite 3.40.1) on this kind of machine, quoted from issue 4; not runnable here. ${repeats} runs each, node ${process.version}, ${availableParallelism()} cores, load average ${startLoad.toFixed(1)} at the start and ${loadavg()[0]?.toFixed(1)} at the end.`);

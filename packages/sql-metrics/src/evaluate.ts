@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EvaluationInputError, GoldQueryError, SchemaError, SqlParseError } from './errors.js';
+import { EvaluationInputError, GoldQueryError, SchemaError } from './errors.js';
 import { exactMatch } from './exact-match.js';
 import { databaseFiles, executionTask, officialPrediction } from './execution-match.js';
 import { ExecutionPool } from './execution-pool.js';
@@ -8,7 +8,7 @@ import type { ExecutionVerdict } from './execution-task.js';
 import { extractSql } from './extract-sql.js';
 import { SummaryBuilder, type EvaluationSummary, type EvaluationType, type ItemVerdict } from './evaluation-summary.js';
 import { hardness } from './hardness.js';
-import { parseSql } from './parse-sql.js';
+import { parseSql, parseSqlOrUndefined } from './parse-sql.js';
 import { parseGold, parsePredictions, parseRawOutputs, readTablesJson, readUtf8 } from './read-inputs.js';
 import { foreignKeyMap, schemaFromTablesJson, type SpiderSchema, type TablesJsonEntry } from './schema.js';
 import { schemaFromSqlite } from './schema-from-sqlite.js';
@@ -41,6 +41,8 @@ export interface EvaluateOptions {
   workers?: number;
   /** Per-query timeout in milliseconds (default 30000). */
   timeoutMs?: number;
+  /** 'auto' (default): native SQLite where its result is provably sql.js's, sql.js for the rest; 'sql.js': sql.js only. */
+  engine?: 'auto' | 'sql.js';
   /** Called after each question with the count done and the total. */
   onProgress?: (progress: { done: number; total: number }) => void;
   signal?: AbortSignal;
@@ -59,12 +61,7 @@ interface Question {
 const window = 64;
 
 function parsePrediction(sql: string, schema: SpiderSchema, mode: 'official' | 'fixed'): SpiderSql | undefined {
-  try {
-    return parseSql({ sql: officialPrediction(sql, mode), schema, mode });
-  } catch (error) {
-    if (SqlParseError.isInstance(error)) return undefined;
-    throw error;
-  }
+  return parseSqlOrUndefined({ sql: officialPrediction(sql, mode), schema, mode });
 }
 
 /**
@@ -90,7 +87,12 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     return { index, gold: item.sql, database: item.database, line: item.line, pred: options.raw === true ? (extracted?.sql ?? '') : output, extracted: options.raw === true ? extracted !== undefined : undefined };
   });
 
-  const createPool = (): ExecutionPool => new ExecutionPool({ ...(options.workers === undefined ? {} : { workers: options.workers }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  const createPool = (): ExecutionPool =>
+    new ExecutionPool({
+      ...(options.workers === undefined ? {} : { workers: options.workers }),
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+      ...(options.engine === undefined ? {} : { engine: options.engine }),
+    });
   const needsExec = etype !== 'match';
   const checkRuns = needsExec || options.checkRuns !== false;
   const source = options.schemaSource ?? 'auto';

@@ -7,9 +7,10 @@ import type { ExecutionTask, ExecutionVerdict, WorkerReply, WorkerRequest } from
 import { NativeProcesses } from './internal/native-processes.js';
 import { QueryClock } from './internal/query-clock.js';
 import { sqlJsModule, type WasmModule } from './internal/sql-js.js';
+import { takeTask } from './internal/take-task.js';
 
 export interface ExecutionPoolOptions {
-  /** Worker threads; default min(available cores, 4). */
+  /** sql.js worker threads, default min(available cores, 4); native SQLite processes, default min(cores - 1, 4), at least 1. */
   workers?: number;
   /** Milliseconds one query may run before its worker is terminated (and replaced). Default 30000. */
   timeoutMs?: number;
@@ -69,7 +70,8 @@ export class ExecutionPool {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 4));
     if (options.engine === 'sql.js') void this.start();
-    else this.native = new NativeProcesses(this.size, this.timeoutMs);
+    // The main thread parses and matches meanwhile: one core is left to it.
+    else this.native = new NativeProcesses(options.workers ?? Math.max(1, Math.min(availableParallelism() - 1, 4)), this.timeoutMs);
     this.watchdog = setInterval(() => this.watch(), Math.min(1000, Math.max(10, this.timeoutMs / 5)));
     this.watchdog.unref();
   }
@@ -134,16 +136,7 @@ export class ExecutionPool {
   private dispatch(): void {
     for (const slot of this.slots) {
       if (slot.current !== undefined || this.queue.length === 0) continue;
-      // Prefer a task on the database this worker used last: its gold results are cached there.
-      const window = Math.min(this.queue.length, 32);
-      let pick = 0;
-      for (let index = 0; index < window; index += 1) {
-        if (this.queue[index]?.task.databases[0] === slot.lastDatabase) {
-          pick = index;
-          break;
-        }
-      }
-      const [pending] = this.queue.splice(pick, 1);
+      const pending = takeTask(this.queue, slot.lastDatabase);
       if (pending === undefined) continue;
       slot.current = pending;
       slot.lastDatabase = pending.task.databases[0];

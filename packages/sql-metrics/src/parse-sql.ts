@@ -35,6 +35,12 @@ const joins: ReadonlySet<string> = new Set(joinKeywords);
 const andOr: ReadonlySet<string> = new Set(['and', 'or']);
 const orderDirections: ReadonlySet<string> = new Set(['desc', 'asc']);
 
+// Thrown inside the parser: not an Error, so a rejected prediction costs no stack trace. parseSql turns it into
+// SqlParseError; evaluate, which only asks whether a prediction parses, never builds one.
+class ParseFailure {
+  constructor(readonly reason: string) {}
+}
+
 function includes(list: readonly string[], token: string): boolean {
   return list.includes(token);
 }
@@ -81,7 +87,7 @@ class SpiderParser {
   }
 
   fail(message: string): never {
-    throw new SqlParseError(`${message} (Spider grammar; tokens: ${this.tokens.join(' ')})`);
+    throw new ParseFailure(message);
   }
 
   private at(tokens: readonly string[], index: number): string {
@@ -436,6 +442,22 @@ class SpiderParser {
  * (tokens after a complete query are ignored, as there). Throws SqlParseError where upstream raises.
  */
 export function parseSql(options: ParseSqlOptions): SpiderSql {
-  const parser = new SpiderParser(options.schema, tokenizeSql(options.sql), options.mode === 'fixed');
-  return parser.sql(0)[1];
+  const tokens = tokenizeSql(options.sql);
+  try {
+    return new SpiderParser(options.schema, tokens, options.mode === 'fixed').sql(0)[1];
+  } catch (error) {
+    if (error instanceof ParseFailure) throw new SqlParseError(`${error.reason} (Spider grammar; tokens: ${tokens.join(' ')})`);
+    throw error;
+  }
+}
+
+/** {@link parseSql}, with undefined for SQL that upstream rejects (an unparseable prediction scores as empty SQL). */
+export function parseSqlOrUndefined(options: ParseSqlOptions): SpiderSql | undefined {
+  try {
+    return new SpiderParser(options.schema, tokenizeSql(options.sql), options.mode === 'fixed').sql(0)[1];
+  } catch (error) {
+    // Unpaired quotes fail in the tokenizer (rare); the grammar's failures carry no stack.
+    if (error instanceof ParseFailure || SqlParseError.isInstance(error)) return undefined;
+    throw error;
+  }
 }

@@ -35,6 +35,14 @@ it('aquila eval prints the official table and writes the per-item JSONL, JSON su
   expect(await readFile(html, 'utf8')).toContain('<svg');
 });
 
+it('aquila eval --engine sql.js gives the same per-item verdicts, and rejects an unknown engine', async () => {
+  const perItem = join(directory, 'items-sql-js.jsonl');
+  const args = ['--gold', `${spider}quirk-probes/gold.sql`, '--pred', `${spider}quirk-probes/pred.sql`, '--db', `${spider}database`, '--tables', `${spider}tables.json`, '--workers', '1'];
+  await run([...args, '--engine', 'sql.js', '--per-item', perItem]);
+  expect(await readFile(perItem, 'utf8')).toBe(await readFile(`${spider}quirk-probes/verdicts.jsonl`, 'utf8'));
+  await expect(run([...args, '--engine', 'sqlite'])).rejects.toThrow(/use auto or sql\.js/);
+});
+
 it('aquila eval stops with a typed error naming the files when lengths differ', async () => {
   const pred = join(directory, 'short.sql');
   await writeFile(pred, 'SELECT name FROM singer\n');

@@ -20,10 +20,16 @@ interface EvalOptions {
   fixed?: boolean;
   workers?: number;
   timeout?: number;
+  engine?: 'auto' | 'sql.js';
 }
 
 function parseEtype(value: string): EvaluationType {
   if (value !== 'all' && value !== 'match' && value !== 'exec') throw new InvalidArgumentError('use all, match or exec.');
+  return value;
+}
+
+function parseEngine(value: string): 'auto' | 'sql.js' {
+  if (value !== 'auto' && value !== 'sql.js') throw new InvalidArgumentError('use auto or sql.js.');
   return value;
 }
 
@@ -49,6 +55,7 @@ async function runEvaluation(options: EvalOptions, context: CommandContext): Pro
     fixed: options.fixed === true,
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout * 1000 }),
+    ...(options.engine === undefined ? {} : { engine: options.engine }),
     onProgress: ({ done, total }) => progress.update(done, total),
   });
   let step = await generator.next();
@@ -88,6 +95,7 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     .option('--fixed', 'also report the verdicts with the upstream bugs fixed, beside the official ones')
     .option('--workers <n>', 'execution worker threads', parsePositive)
     .option('--timeout <seconds>', 'per-query timeout (default 30)', parsePositive)
+    .option('--engine <engine>', 'auto (native SQLite where provably the same as sql.js) or sql.js', parseEngine)
     .action(async (options: EvalOptions) => {
       await runEvaluation(options, context);
     });

@@ -26,16 +26,20 @@ function readText(statement: FullStatement, column: number, text: string): strin
  * one prediction cannot change what the next one sees.
  */
 export class DatabaseSession implements QuerySession {
-  private readonly open = new Map<string, { bytes: Uint8Array; database: Database }>();
+  private readonly databases = new Map<string, { bytes: Uint8Array; database: Database }>();
 
   constructor(private readonly engine: SqlJsStatic) {}
 
+  open(path: string): void {
+    this.database(path);
+  }
+
   private database(path: string): Database {
-    let entry = this.open.get(path);
+    let entry = this.databases.get(path);
     if (entry === undefined) {
       const bytes = new Uint8Array(readFileSync(path));
       entry = { bytes, database: this.connect(bytes) };
-      this.open.set(path, entry);
+      this.databases.set(path, entry);
     }
     return entry.database;
   }
@@ -47,7 +51,7 @@ export class DatabaseSession implements QuerySession {
   }
 
   private reopen(path: string): void {
-    const entry = this.open.get(path);
+    const entry = this.databases.get(path);
     if (entry === undefined) return;
     entry.database.close();
     entry.database = this.connect(entry.bytes);
@@ -83,7 +87,7 @@ export class DatabaseSession implements QuerySession {
   }
 
   close(): void {
-    for (const { database } of this.open.values()) database.close();
-    this.open.clear();
+    for (const { database } of this.databases.values()) database.close();
+    this.databases.clear();
   }
 }

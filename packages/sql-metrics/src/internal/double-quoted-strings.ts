@@ -66,11 +66,11 @@ export function unquoteStrings(sql: string, names: ReadonlySet<string>): Unquote
     if (previous === 'as' || previous === '.' || next === '(' || next === '.') return undefined;
     const content = token.slice(1, -1).replaceAll('""', '"');
     const lower = content.toLowerCase();
-    if (content.includes('"') || content.includes("'") || names.has(lower) || occursAsName(rest, lower) || (maybeAliases.has(token.toLowerCase()) && quoted.filter((item) => item.token.toLowerCase() === token.toLowerCase()).length > 1)) {
+    if (names.has(lower) || occursAsName(rest, lower) || (maybeAliases.has(token.toLowerCase()) && quoted.filter((item) => item.token.toLowerCase() === token.toLowerCase()).length > 1)) {
       quotedNames = true;
       continue;
     }
-    tokens[index] = `'${content}'`;
+    tokens[index] = `'${content.replaceAll("'", "''")}'`;
   }
   return { sql: tokens.join(''), quotedNames };
 }

@@ -2,6 +2,7 @@ import { fork, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ExecutionTask, ExecutionVerdict } from '../execution-task.js';
+import { takeTask } from './take-task.js';
 
 /** One task's answer from a child: its verdict, or that it must run on sql.js. */
 export type NativeAnswer = { id: number; verdict: ExecutionVerdict } | { id: number; fallback: true; error?: string };
@@ -22,6 +23,8 @@ interface Child {
   sent: Pending[];
   runningSince: number;
   lastDatabase: string | undefined;
+  // Tasks are timed from when the process has started (loading Node and SQLite is not the query's time).
+  ready: boolean;
 }
 
 // Tasks sent ahead to each child, in batches, so that it never waits and few messages wake either side.
@@ -61,7 +64,7 @@ export class NativeProcesses {
   }
 
   private start(): Child {
-    const child: Child = { process: startProcess(), sent: [], runningSince: 0, lastDatabase: undefined };
+    const child: Child = { process: startProcess(), sent: [], runningSince: 0, lastDatabase: undefined, ready: false };
     child.process.on('message', (reply: NativeReply) => this.receive(child, reply));
     child.process.on('exit', () => {
       if (!this.closed && this.children.includes(child)) this.replace(child);
@@ -97,16 +100,7 @@ export class NativeProcesses {
     for (const child of this.children) {
       const batch: Pending[] = [];
       while (child.sent.length + batch.length < depth && this.waiting.length > 0) {
-        // Prefer a task on the database this child used last: its gold results are cached there.
-        const window = Math.min(this.waiting.length, 32);
-        let pick = 0;
-        for (let index = 0; index < window; index += 1) {
-          if (this.waiting[index]?.task.databases[0] === child.lastDatabase) {
-            pick = index;
-            break;
-          }
-        }
-        const [pending] = this.waiting.splice(pick, 1) as [Pending];
+        const pending = takeTask(this.waiting, child.lastDatabase) as Pending;
         child.lastDatabase = pending.task.databases[0];
         batch.push(pending);
       }
@@ -126,6 +120,11 @@ export class NativeProcesses {
       this.giveUp();
       return;
     }
+    if ('ready' in reply) {
+      child.ready = true;
+      child.runningSince = Date.now();
+      return;
+    }
     if (!('answers' in reply)) return;
     child.runningSince = Date.now();
     for (const answer of reply.answers) {
@@ -140,7 +139,7 @@ export class NativeProcesses {
 
   private watch(): void {
     const now = Date.now();
-    for (const child of this.children) if (child.sent.length > 0 && now - child.runningSince > this.timeoutMs) this.replace(child);
+    for (const child of this.children) if (child.ready && child.sent.length > 0 && now - child.runningSince > this.timeoutMs) this.replace(child);
   }
 
   // A query ran too long or the process died: kill it, send its running task to sql.js, the rest to a new one.

@@ -22,12 +22,16 @@ interface OpenDatabase {
  * {@link NativeFallback}. Files are opened read-only with `query_only`; writing statements never get here.
  */
 export class NativeSession implements QuerySession {
-  private readonly open = new Map<string, OpenDatabase>();
+  private readonly databases = new Map<string, OpenDatabase>();
 
   constructor(private readonly Driver: typeof BetterSqlite3) {}
 
+  open(path: string): void {
+    this.database(path);
+  }
+
   private database(path: string): OpenDatabase {
-    let entry = this.open.get(path);
+    let entry = this.databases.get(path);
     if (entry === undefined) {
       const database = new this.Driver(path, { readonly: true, fileMustExist: true });
       database.pragma('query_only = 1');
@@ -36,7 +40,7 @@ export class NativeSession implements QuerySession {
       const names = new Set(builtInNames);
       for (const row of rows) for (const name of row) if (name !== null) names.add(name.toLowerCase());
       entry = { database, names };
-      this.open.set(path, entry);
+      this.databases.set(path, entry);
     }
     return entry;
   }
@@ -54,6 +58,8 @@ export class NativeSession implements QuerySession {
       const statement = database.prepare(unquoted.sql);
       if (!statement.reader) throw new NativeFallback();
       columns = statement.columns().map((column) => column.name);
+      // An expression's column name is its text, which the rewrite of a string changed.
+      if (unquoted.sql !== query && columns.some((name) => name.includes("'"))) throw new NativeFallback();
       if (maxRows > 0) {
         for (const row of statement.raw(true).iterate() as IterableIterator<SqliteValue[]>) {
           for (const value of row) if (typeof value === 'string' && value.includes('\uFFFD')) throw new NativeFallback();
@@ -70,7 +76,7 @@ export class NativeSession implements QuerySession {
   }
 
   close(): void {
-    for (const { database } of this.open.values()) database.close();
-    this.open.clear();
+    for (const { database } of this.databases.values()) database.close();
+    this.databases.clear();
   }
 }

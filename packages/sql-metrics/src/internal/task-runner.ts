@@ -9,6 +9,8 @@ export type QueryOutcome = { ok: true; columns: string[]; rows: Row[]; complete:
 
 /** An engine's open databases: runs one statement as Python's `cursor.execute` + `fetchall` would. */
 export interface QuerySession {
+  /** Opens the database file (if not yet open), so that loading it is not counted as the query's time. */
+  open(path: string): void;
   run(path: string, sql: string, maxRows: number): QueryOutcome;
 }
 
@@ -29,11 +31,17 @@ export class TaskRunner {
     private readonly tracker: QueryTracker,
   ) {}
 
+  // The query's clock starts once its database is open.
+  private begin(role: QueryRole, index: number, path: string): void {
+    this.session.open(path);
+    this.tracker.start(role, index);
+  }
+
   private goldRows(path: string, index: number, sql: string, maxRows: number): Row[] | string {
     const key = `${path}\u0000${sql}`;
     const cached = this.goldCache.get(key);
     if (cached !== undefined) return cached;
-    this.tracker.start('gold', index);
+    this.begin('gold', index, path);
     const outcome = this.session.run(path, sql, maxRows);
     const value = !outcome.ok ? outcome.error : outcome.complete ? outcome.rows : `more than ${maxRows} rows`;
     if (this.goldCache.size >= goldCacheLimit) this.goldCache.delete(this.goldCache.keys().next().value as string);
@@ -48,7 +56,7 @@ export class TaskRunner {
     if (task.returnRows === true) {
       if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false, reason: 'no database or query' };
       // Role 'pred': a timeout resolves with its reason instead of being retried as a runs check.
-      tracker.start('pred', 0);
+      this.begin('pred', 0, first);
       const outcome = session.run(first, task.preds[0], task.maxRows + 1);
       if (!outcome.ok) return { exec: 0, predRuns: false, reason: outcome.error };
       const truncated = outcome.rows.length > task.maxRows;
@@ -57,11 +65,11 @@ export class TaskRunner {
     if (task.runsOnly === true) {
       if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false };
       if (predRuns !== undefined) return { exec: 0, predRuns };
-      tracker.start('runs', 0);
+      this.begin('runs', 0, first);
       return { exec: 0, predRuns: session.run(first, task.preds[0], task.maxRows).ok };
     }
     if (predRuns === undefined && task.runsCheck !== undefined && first !== undefined) {
-      tracker.start('runs', 0);
+      this.begin('runs', 0, first);
       predRuns = session.run(first, task.runsCheck, task.maxRows).ok;
       tracker.knowRuns(predRuns);
     }
@@ -75,7 +83,7 @@ export class TaskRunner {
           predRuns ??= true;
           continue;
         }
-        tracker.start('pred', index);
+        this.begin('pred', index, path);
         const outcome = session.run(path, pred, gold.length + 1);
         if (index === 0 && pred === task.preds[0] && predRuns === undefined) {
           predRuns = outcome.ok;
