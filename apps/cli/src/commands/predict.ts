@@ -79,7 +79,8 @@ export function registerPredictCommand(program: Command, context: CommandContext
           ...(template === undefined ? {} : { template, templateFile }),
           ...(flags.limit === undefined ? {} : { limit: flags.limit }),
           ...(flags.ids === undefined ? {} : { ids: flags.ids }),
-          onProgress: ({ done, total }) => progress.update(done, total),
+          // Reused items are not counted, so the rate and the ETA are this run's.
+          onProgress: ({ done, total, reused }) => progress.update(done - reused, total - reused),
           signal: controller.signal,
         });
         progress.finish();
