@@ -4,9 +4,10 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BpeDefinition } from './internal/bpe-definition.js';
 import { Tokenizer } from './tokenizer.js';
-import type { EncodeOptions, EncodingTables } from './tokenizer.js';
+import type { MergeTables } from './internal/byte-pair-encoder.js';
+import type { EncodeOptions } from './tokenizer.js';
 
-const { definition, tables } = workerData as { definition: BpeDefinition; tables: EncodingTables };
+const { definition, tables } = workerData as { definition: BpeDefinition; tables: MergeTables };
 const tokenizer = new Tokenizer(definition, tables);
 
 parentPort?.on('message', (message: { chunk: number; texts: string[]; options: EncodeOptions }) => {

@@ -3,7 +3,6 @@ import { bytesToVocabularyString, vocabularyStringToBytes } from './internal/byt
 import { buildMergeTables, BytePairEncoder, type MergeTables } from './internal/byte-pair-encoder.js';
 import { characterClasses, whiteSpaceClass } from './internal/character-classes.js';
 import { hashPiece, missingPiece, PieceTable } from './internal/piece-table.js';
-import { buildWholeTokens, type WholeTokenData } from './internal/whole-tokens.js';
 import { pieceEnd } from './internal/pre-tokenize.js';
 import { TokenIdError } from './errors.js';
 import { closeWorkers, encodeInWorkers } from './internal/worker-pool.js';
@@ -38,8 +37,12 @@ export interface StreamingDecoder {
   flush(): string;
 }
 
-/** Pieces (that are not whole tokens) whose ids are kept; the 10 MB corpus has 157,000 distinct ones. */
-const pieceCacheLimit = 200_000;
+/**
+ * Pieces whose ids are kept (three quarters of a 2^19-slot table); the 10 MB corpus has 197,000 distinct
+ * ones. Pieces that are one token go through the cache too: a table of all 100,000 tokens cost more to
+ * build at load than the BPE of the few that a text holds.
+ */
+const pieceCacheLimit = 390_000;
 /** The cache's stores of UTF-16 units and of ids (8 MB in all); when one is full the cache starts over. */
 const cacheUnits = 1 << 21;
 const cacheIds = 1 << 20;
@@ -48,12 +51,6 @@ const cachedPieceLength = 256;
 const listValue = 1 << 24;
 const flagPresent = 1;
 const flagSpecial = 2;
-
-/** What a tokenizer derives from its definition, in `SharedArrayBuffer`s: `encodeBatch` workers share it. */
-export interface EncodingTables {
-  merges: MergeTables;
-  wholeTokens: WholeTokenData | undefined;
-}
 
 interface DecodeTable {
   offsets: Uint32Array;
@@ -75,15 +72,12 @@ export class Tokenizer {
   readonly unkTokenId: number | undefined;
 
   readonly #definition: BpeDefinition;
-  readonly #tables: EncodingTables;
+  readonly #tables: MergeTables;
   readonly #encoder: BytePairEncoder;
   readonly #classes = characterClasses();
   readonly #cache = new PieceTable({ entries: pieceCacheLimit, units: cacheUnits });
   readonly #cacheIds = new Int32Array(cacheIds);
   #cacheIdsUsed = 0;
-  /** Pieces that are whole tokens, when the vocabulary allows the shortcut (see `tokensEncodeToThemselves`). */
-  readonly #wholeTokens: PieceTable | undefined;
-  readonly #wholeLongest: Uint16Array = new Uint16Array(0x10000);
   #bytes = new Uint8Array(1024);
   /** Built on the first decode: encoding (and a worker thread) never needs it. */
   #decodeTable: DecodeTable | undefined;
@@ -94,15 +88,10 @@ export class Tokenizer {
   readonly #names = new Map<number, string>();
 
   /** @internal Use `loadTokenizer` or `loadAquilaTokenizer`. `tables`: those of a tokenizer built from the same definition. */
-  constructor(definition: BpeDefinition, tables?: EncodingTables) {
+  constructor(definition: BpeDefinition, tables: MergeTables = buildMergeTables(definition)) {
     this.#definition = definition;
-    this.#tables = tables ?? { merges: buildMergeTables(definition), wholeTokens: buildWholeTokens(definition) };
-    this.#encoder = new BytePairEncoder(definition, this.#tables.merges);
-    const wholeTokens = this.#tables.wholeTokens;
-    if (wholeTokens !== undefined) {
-      this.#wholeTokens = new PieceTable(wholeTokens.table);
-      this.#wholeLongest = wholeTokens.longest;
-    }
+    this.#tables = tables;
+    this.#encoder = new BytePairEncoder(definition, tables);
     this.bosTokenId = definition.bosTokenId;
     this.eosTokenId = definition.eosTokenId;
     this.padTokenId = definition.padTokenId;
@@ -156,7 +145,7 @@ export class Tokenizer {
   }
 
   /** @internal The shared tables, for worker threads. */
-  get tables(): EncodingTables {
+  get tables(): MergeTables {
     return this.#tables;
   }
 
@@ -297,18 +286,9 @@ export class Tokenizer {
     const classes = this.#classes;
     const cache = this.#cache;
     const cached = this.#cacheIds;
-    const wholeTokens = this.#wholeTokens;
-    const longest = this.#wholeLongest;
     for (let position = start; position < end; ) {
       const next = pieceEnd(text, position, end, classes);
       const hash = hashPiece(text, position, next);
-      // `longest` is all zeros without whole tokens; most Chinese pieces are longer than any token.
-      const whole = next - position <= (longest[text.charCodeAt(position)] as number) ? (wholeTokens as PieceTable).get(text, position, next, hash) : missingPiece;
-      if (whole !== missingPiece) {
-        out.push(whole);
-        position = next;
-        continue;
-      }
       const value = cache.get(text, position, next, hash);
       if (value === missingPiece) {
         this.#encodeNewPiece(text, position, next, hash, out);

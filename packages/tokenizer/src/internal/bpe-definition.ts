@@ -37,11 +37,6 @@ export interface BpeDefinition {
   stripWhiteSpace: 'python' | 'unicode';
   /** ByteLevel `add_prefix_space`: a space is put before text that does not start with one. */
   addPrefixSpace: boolean;
-  /**
-   * Every token's own bytes encode to that token alone (checked when the compact file is written), so a
-   * piece that is a whole token needs no merging: tiktoken's "the vocabulary is the cache".
-   */
-  tokensEncodeToThemselves?: boolean;
   bosTokenId: number | undefined;
   eosTokenId: number | undefined;
   padTokenId: number | undefined;

@@ -99,6 +99,9 @@ export function buildMergeTables(definition: BpeDefinition): MergeTables {
   const mask = capacity - 1;
   const hash = sharedInt32Array(capacity * 3).fill(-1);
   const filter = sharedInt32Array(1 << 15);
+  const bytePairRanks = sharedInt32Array(65536).fill(noRank);
+  const byteOf = new Int32Array(definition.modelVocabSize).fill(-1);
+  for (let byte = 0; byte < 256; byte++) byteOf[byteIds[byte] as number] = byte;
   // From the last rank down, so a pair listed twice keeps its first (lowest) rank, as HF does.
   for (let rank = mergeLeft.length - 1; rank >= 0; rank--) {
     const left = mergeLeft[rank] as number;
@@ -110,11 +113,9 @@ export function buildMergeTables(definition: BpeDefinition): MergeTables {
     hash[slot * 3 + 2] = rank;
     const bit = filterBitOf(left, right);
     filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
+    if ((byteOf[left] as number) >= 0 && (byteOf[right] as number) >= 0) bytePairRanks[((byteOf[left] as number) << 8) | (byteOf[right] as number)] = rank;
   }
-  const tables: MergeTables = { hash, filter, bytePairRanks: sharedInt32Array(65536), crossingRanks: crossingRanks(definition) };
-  const encoder = new BytePairEncoder(definition, tables);
-  for (let pair = 0; pair < 65536; pair++) tables.bytePairRanks[pair] = encoder.rank(byteIds[pair >> 8] as number, byteIds[pair & 255] as number);
-  return tables;
+  return { hash, filter, bytePairRanks, crossingRanks: crossingRanks(definition) };
 }
 
 export class BytePairEncoder {

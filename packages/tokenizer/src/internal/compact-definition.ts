@@ -1,7 +1,6 @@
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { TokenizerFileFormatError, TokenizerVocabularyMismatchError } from '../errors.js';
 import type { AddedTokenDefinition, BpeDefinition } from './bpe-definition.js';
-import { BytePairEncoder } from './byte-pair-encoder.js';
 import { isRecord, parseJsonFile } from './parse-json-file.js';
 
 const formatName = 'aquila-bpe';
@@ -15,7 +14,6 @@ interface CompactHeader {
   /** Tokens no merge produces (the 256 bytes, `<|endoftext|>`…): id → base64 of their bytes. */
   baseTokens: Record<string, string>;
   byteIds: number[];
-  tokensEncodeToThemselves: boolean;
   addedTokens: AddedTokenDefinition[];
   bosTokenId?: number;
   eosTokenId?: number;
@@ -43,7 +41,6 @@ export function writeCompactDefinition(definition: BpeDefinition): Buffer {
     mergeCount: definition.mergeLeft.length,
     baseTokens,
     byteIds: Array.from(definition.byteIds),
-    tokensEncodeToThemselves: tokensEncodeToThemselves(definition),
     addedTokens: definition.addedTokens,
     bosTokenId: definition.bosTokenId,
     eosTokenId: definition.eosTokenId,
@@ -57,19 +54,6 @@ export function writeCompactDefinition(definition: BpeDefinition): Buffer {
     merges.writeUInt32LE(definition.mergeResult[rank] ?? 0, rank * 12 + 8);
   }
   return gzipSync(Buffer.concat([Buffer.from(`${JSON.stringify(header)}\n`), merges]), { level: 9 });
-}
-
-/** Whether BPE of each merged token's bytes gives back that one token (true of Aquila; not of every vocabulary). */
-function tokensEncodeToThemselves(definition: BpeDefinition): boolean {
-  const encoder = new BytePairEncoder(definition);
-  const ids: number[] = [];
-  for (const id of definition.mergeResult) {
-    const bytes = definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]);
-    ids.length = 0;
-    encoder.encode(bytes, bytes.length, ids);
-    if (ids.length !== 1 || ids[0] !== id) return false;
-  }
-  return true;
 }
 
 /** Reads `writeCompactDefinition`'s output; `file` names it in errors. */
@@ -139,10 +123,10 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
       for (let index = tokenOffsets[part] as number, end = index + (lengths[part] as number); index < end; index++) tokenBytes[at++] = tokenBytes[index] as number;
     }
   }
-  const { addedTokens, tokensEncodeToThemselves, bosTokenId, eosTokenId, padTokenId, unkTokenId } = header as unknown as CompactHeader;
+  const { addedTokens, bosTokenId, eosTokenId, padTokenId, unkTokenId } = header as unknown as CompactHeader;
   const merges = { mergeLeft, mergeRight, mergeResult, byteIds: Uint32Array.from(byteIds) };
   const specialIds = { bosTokenId, eosTokenId, padTokenId, unkTokenId };
   // The compact form stores HF semantics; loadAquilaTokenizer swaps in FlagAI's where asked.
-  const behaviour = { stripWhiteSpace: 'unicode', addPrefixSpace: false, tokensEncodeToThemselves } as const;
+  const behaviour = { stripWhiteSpace: 'unicode', addPrefixSpace: false } as const;
   return { modelVocabSize, tokenOffsets, tokenBytes, tokenPresent, ...merges, addedTokens, ...behaviour, ...specialIds, decodeOverrides: [] };
 }
