@@ -1,6 +1,8 @@
+import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { LanguageModel } from '@aquila/runtime';
 import { extractSql } from '@aquila/sql-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,6 +111,28 @@ describe('predictBenchmark over an OpenAI-compatible endpoint', () => {
     const sampled = await predictBenchmark({ ...base(output), generation: sqlGenerationPresets.flagai, limit: 3 });
     expect(sampled).toMatchObject({ reused: 0, generated: 3 });
     expect(server.requests.at(-1)?.body).toMatchObject({ temperature: 0.9, top_k: 1000, top_p: 0.95, seed: 1234 });
+  });
+
+  it('continues a run whose process was killed with SIGKILL, without losing or repeating an item', async () => {
+    const output = join(directory, 'killed');
+    // Slow answers, so that the kill lands mid-run.
+    const slow = await startOpenAiStandIn({ latencyMs: 150 });
+    const { model: _, ...options } = { ...base(output), endpoint: slow.url, limit: 40, concurrency: 2 };
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./internal/predict-child.ts', import.meta.url)), JSON.stringify(options)], { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'] });
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    for (let waited = 0; (await raw(output).catch(() => [])).length < 6; waited += 1) {
+      if (waited > 600 || child.exitCode !== null) throw new Error('the child run did not get going');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    child.kill('SIGKILL');
+    await exited;
+    const before = await raw(output);
+    expect(before.length).toBeLessThan(40);
+    const resumed = await predictBenchmark({ ...base(output), model: createOpenAiModel({ endpoint: slow.url }), limit: 40, concurrency: 8 }).finally(() => slow.close());
+    expect(resumed).toMatchObject({ total: 40, reused: before.length, generated: 40 - before.length, failed: 0 });
+    const after = await raw(output);
+    expect(after.map((record) => record.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, index) => index));
+    expect((await lines(join(output, 'predict.txt'))).length).toBe(40);
   });
 
   it('records failed items as empty predictions that a re-run retries', async () => {
