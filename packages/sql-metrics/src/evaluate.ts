@@ -1,18 +1,19 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { EvaluationInputError, GoldQueryError, SchemaError } from './errors.js';
-import { exactMatch } from './exact-match.js';
+import { EvaluationInputError, GoldQueryError, SchemaError, SqlParseError } from './errors.js';
+import { exactMatch, type ExactMatchResult } from './exact-match.js';
 import { databaseFiles, executionTask, officialPrediction } from './execution-match.js';
 import { ExecutionPool } from './execution-pool.js';
 import type { ExecutionVerdict } from './execution-task.js';
 import { extractSql } from './extract-sql.js';
 import { SummaryBuilder, type EvaluationSummary, type EvaluationType, type ItemVerdict } from './evaluation-summary.js';
 import { hardness } from './hardness.js';
-import { parseSql, parseSqlOrUndefined } from './parse-sql.js';
+import { parseSql, parseTokens } from './parse-sql.js';
 import { parseGold, parsePredictions, parseRawOutputs, readTablesJson, readUtf8 } from './read-inputs.js';
 import { foreignKeyMap, schemaFromTablesJson, type SpiderSchema, type TablesJsonEntry } from './schema.js';
 import { schemaFromSqlite } from './schema-from-sqlite.js';
 import { emptySql, type SpiderSql } from './spider-sql.js';
+import { tokenizeSql } from './tokenize-sql.js';
 
 export interface EvaluateOptions {
   /** Gold file: `SQL<TAB>db_id` a line. */
@@ -60,8 +61,21 @@ interface Question {
 // Execution runs ahead of the questions being yielded by this many, so the workers stay busy.
 const window = 64;
 
-function parsePrediction(sql: string, schema: SpiderSchema, mode: 'official' | 'fixed'): SpiderSql | undefined {
-  return parseSqlOrUndefined({ sql: officialPrediction(sql, mode), schema, mode });
+interface ParsedGold {
+  sql: SpiderSql;
+  hardness: ItemVerdict['hardness'];
+  // Exact match against each distinct parsed prediction (undefined: one that did not parse).
+  matches: Map<SpiderSql | undefined, ExactMatchResult>;
+}
+
+function tokens(sql: string): string[] | undefined {
+  try {
+    return tokenizeSql(sql);
+  } catch (error) {
+    // Unpaired quotes: upstream's tokenizer asserts, the prediction is empty SQL.
+    if (SqlParseError.isInstance(error)) return undefined;
+    throw error;
+  }
 }
 
 /**
@@ -155,7 +169,20 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
   };
 
   const summary = new SummaryBuilder(etype);
-  const parsedGold = new Map<string, { sql: SpiderSql; hardness: ItemVerdict['hardness'] }>();
+  const parsedGold = new Map<string, ParsedGold>();
+  // A parse depends on the tokens, the schema and the mode alone: a prediction with the tokens of an earlier query
+  // (a third of DIN-SQL's are their gold, spaced or cased differently) reuses its parse, and its exact match.
+  const parsedByTokens = new Map<string, SpiderSql | undefined>();
+  const parsePrediction = (sql: string, database: string, schema: SpiderSchema, mode: 'official' | 'fixed'): SpiderSql | undefined => {
+    const list = tokens(officialPrediction(sql, mode));
+    if (list === undefined) return undefined;
+    const key = `${database}\u0000${mode}\u0000${JSON.stringify(list)}`;
+    if (!parsedByTokens.has(key)) {
+      const parsed = parseTokens(list, schema, mode);
+      parsedByTokens.set(key, 'rejected' in parsed ? undefined : parsed);
+    }
+    return parsedByTokens.get(key);
+  };
   const inFlight: Promise<[ExecutionVerdict, ExecutionVerdict | undefined]>[] = [];
   let next = 0;
   try {
@@ -168,15 +195,17 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       let gold = parsedGold.get(goldKey);
       if (gold === undefined) {
         try {
+          const goldTokens = tokenizeSql(question.gold);
           const sql = parseSql({ sql: question.gold, schema });
-          gold = { sql, hardness: hardness({ sql }) };
+          gold = { sql, hardness: hardness({ sql }), matches: new Map() };
+          parsedByTokens.set(`${question.database}\u0000official\u0000${JSON.stringify(goldTokens)}`, sql);
         } catch (error) {
           throw new GoldQueryError(`${options.gold}:${question.line}: the gold query does not parse in the Spider grammar (${(error as Error).message}); upstream crashes here`, { cause: error });
         }
         parsedGold.set(goldKey, gold);
       }
       const goldSql = gold.sql;
-      const predSql = parsePrediction(question.pred, schema, 'official');
+      const predSql = parsePrediction(question.pred, question.database, schema, 'official');
       const item: ItemVerdict = {
         i: question.index,
         db_id: question.database,
@@ -188,12 +217,17 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
         ...(question.extracted === undefined ? {} : { extracted: question.extracted }),
       };
       if (etype !== 'exec') {
-        const match = exactMatch({ pred: predSql ?? emptySql(), gold: goldSql, schema });
+        let match = gold.matches.get(predSql);
+        if (match === undefined) {
+          match = exactMatch({ pred: predSql ?? emptySql(), gold: goldSql, schema });
+          gold.matches.set(predSql, match);
+        }
         item.exact = match.exact;
-        item.partial = match.partial;
+        // Each item gets its own copy: callers may change what they are given.
+        item.partial = Object.fromEntries(Object.entries(match.partial).map(([component, score]) => [component, { ...score }])) as ExactMatchResult['partial'];
         if (options.fixed === true) {
           const fixedGold = parseSql({ sql: question.gold, schema, mode: 'fixed' });
-          const fixedPred = parsePrediction(question.pred, schema, 'fixed') ?? emptySql();
+          const fixedPred = parsePrediction(question.pred, question.database, schema, 'fixed') ?? emptySql();
           item.fixed = { exact: exactMatch({ pred: fixedPred, gold: fixedGold, schema, mode: 'fixed' }).exact };
         }
       }

@@ -443,21 +443,17 @@ class SpiderParser {
  */
 export function parseSql(options: ParseSqlOptions): SpiderSql {
   const tokens = tokenizeSql(options.sql);
-  try {
-    return new SpiderParser(options.schema, tokens, options.mode === 'fixed').sql(0)[1];
-  } catch (error) {
-    if (error instanceof ParseFailure) throw new SqlParseError(`${error.reason} (Spider grammar; tokens: ${tokens.join(' ')})`);
-    throw error;
-  }
+  const parsed = parseTokens(tokens, options.schema, options.mode);
+  if ('rejected' in parsed) throw new SqlParseError(`${parsed.rejected} (Spider grammar; tokens: ${tokens.join(' ')})`);
+  return parsed;
 }
 
-/** {@link parseSql}, with undefined for SQL that upstream rejects (an unparseable prediction scores as empty SQL). */
-export function parseSqlOrUndefined(options: ParseSqlOptions): SpiderSql | undefined {
+/** {@link parseSql} of {@link tokenizeSql}'s tokens; where upstream rejects them, why (no error is built). */
+export function parseTokens(tokens: readonly string[], schema: SpiderSchema, mode: ParseSqlOptions['mode']): SpiderSql | { rejected: string } {
   try {
-    return new SpiderParser(options.schema, tokenizeSql(options.sql), options.mode === 'fixed').sql(0)[1];
+    return new SpiderParser(schema, tokens, mode === 'fixed').sql(0)[1];
   } catch (error) {
-    // Unpaired quotes fail in the tokenizer (rare); the grammar's failures carry no stack.
-    if (error instanceof ParseFailure || SqlParseError.isInstance(error)) return undefined;
+    if (error instanceof ParseFailure) return { rejected: error.reason };
     throw error;
   }
 }
