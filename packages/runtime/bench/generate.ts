@@ -48,36 +48,67 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
+/** Runs a one-node GEMV session (best of 5) and returns bytes of weights read per second. */
+async function gemvRate(model: Uint8Array, feeds: Record<string, ort.Tensor>, weightBytes: number): Promise<number> {
+  const session = await ort.InferenceSession.create(model);
+  let best = Infinity;
+  for (let run = 0; run < 6; run++) {
+    const started = performance.now();
+    await session.run(feeds);
+    if (run > 0) best = Math.min(best, performance.now() - started);
+  }
+  await session.release();
+  return weightBytes / (best / 1000);
+}
+
+const gemvRows = 32768;
+const gemvColumns = 4096;
+
 /**
  * Read bandwidth as a decode step sees it: onnxruntime's MatMul of a 512 MiB float matrix by a vector
- * (GEMV, the shape of batch-1 decoding; inputs are zero-copy), with the session's default threads, best of 5.
+ * (GEMV, the shape of batch-1 decoding; inputs are zero-copy), with the session's default threads.
  */
-async function measureBandwidth(): Promise<number> {
-  const rows = 32768;
-  const columns = 4096;
+function measureBandwidth(): Promise<number> {
   const model = encodeOnnxModel({
     name: 'bandwidth',
     nodes: [{ opType: 'MatMul', name: 'gemv', inputs: ['matrix', 'vector'], outputs: ['product'] }],
     initializers: [],
     inputs: [
-      { name: 'matrix', elementType: 'float32', shape: [rows, columns] },
-      { name: 'vector', elementType: 'float32', shape: [columns, 1] },
+      { name: 'matrix', elementType: 'float32', shape: [gemvRows, gemvColumns] },
+      { name: 'vector', elementType: 'float32', shape: [gemvColumns, 1] },
     ],
-    outputs: [{ name: 'product', elementType: 'float32', shape: [rows, 1] }],
+    outputs: [{ name: 'product', elementType: 'float32', shape: [gemvRows, 1] }],
   });
-  const session = await ort.InferenceSession.create(model);
   const feeds = {
-    matrix: new ort.Tensor('float32', new Float32Array(rows * columns).fill(1), [rows, columns]),
-    vector: new ort.Tensor('float32', new Float32Array(columns).fill(1), [columns, 1]),
+    matrix: new ort.Tensor('float32', new Float32Array(gemvRows * gemvColumns).fill(1), [gemvRows, gemvColumns]),
+    vector: new ort.Tensor('float32', new Float32Array(gemvColumns).fill(1), [gemvColumns, 1]),
   };
-  let best = Infinity;
-  for (let run = 0; run < 5; run++) {
-    const started = performance.now();
-    await session.run(feeds);
-    best = Math.min(best, performance.now() - started);
-  }
-  await session.release();
-  return (rows * columns * 4) / (best / 1000);
+  return gemvRate(model, feeds, gemvRows * gemvColumns * 4);
+}
+
+/**
+ * How fast onnxruntime's MatMulNBits kernel alone gets through quantised weights (packed bytes and
+ * scales per second) in a GEMV, with the converter's settings (block 32, accuracy level 4): the ceiling
+ * a decode step of that precision can reach, whatever the bandwidth.
+ */
+function measureQuantizedKernel(bits: 4 | 8): Promise<number> {
+  const blockSize = 32;
+  const blocks = gemvColumns / blockSize;
+  const packed = new Uint8Array((gemvRows * gemvColumns * bits) / 8);
+  for (let index = 0; index < packed.length; index++) packed[index] = (index * 2654435761) >>> 24;
+  const scales = new Float32Array(gemvRows * blocks).fill(0.01);
+  const model = encodeOnnxModel({
+    name: 'kernel',
+    nodes: [{ opType: 'MatMulNBits', domain: 'com.microsoft', name: 'gemv', inputs: ['vector', 'packed', 'scales'], outputs: ['product'], attributes: { K: { int: gemvColumns }, N: { int: gemvRows }, bits: { int: bits }, block_size: { int: blockSize }, accuracy_level: { int: 4 } } }],
+    initializers: [
+      { name: 'packed', elementType: 'uint8', dims: [gemvRows, blocks, (blockSize * bits) / 8], data: { raw: packed } },
+      { name: 'scales', elementType: 'float32', dims: [gemvRows * blocks], data: { raw: new Uint8Array(scales.buffer) } },
+    ],
+    inputs: [{ name: 'vector', elementType: 'float32', shape: [1, gemvColumns] }],
+    outputs: [{ name: 'product', elementType: 'float32', shape: [1, gemvRows] }],
+  });
+  const feeds = { vector: new ort.Tensor('float32', new Float32Array(gemvColumns).fill(0.5), [1, gemvColumns]) };
+  return gemvRate(model, feeds, packed.length + scales.byteLength);
 }
 
 /** Bytes of weights one decode step reads: every projection (and scales), one embedding row, the norms. */
@@ -98,9 +129,12 @@ interface Row {
   bestDecode: number;
   /** New tokens over the whole request time (prefill included): the number compared with the peer. */
   endToEnd: number;
+  /** Process CPU time (all threads) per new token, prefill included: what the run costs a shared machine. */
+  cpuPerToken: number;
   /** The greedy tokens of the first prompt (warm-up run), to check the peer gives the same. */
   firstTokens: number[];
   peer?: number;
+  peerCpuPerToken?: number;
   peerAgrees?: boolean;
 }
 
@@ -109,11 +143,13 @@ async function measure(directory: string, precision: WeightPrecision, batch: num
   const prefills: number[] = [];
   const decodes: number[] = [];
   const endToEnd: number[] = [];
+  const cpu: number[] = [];
   const firstTokens: number[] = [];
   for (let repeat = 0; repeat <= repeats; repeat++) {
     // Each request: time to its first token = its prefill; after every request has its first token, the
     // shared decode steps produce the rest.
     const started = performance.now();
+    const cpuStarted = process.cpuUsage();
     const firstTokenTimes: number[] = [];
     let decoded = 0;
     const runs = Array.from({ length: batch }, async (_, index) => {
@@ -128,12 +164,14 @@ async function measure(directory: string, precision: WeightPrecision, batch: num
     });
     await Promise.all(runs);
     const ended = performance.now();
+    const cpuUsed = process.cpuUsage(cpuStarted);
     // The peer's repeat right after ours: both see the same machine load.
     await peer?.run(repeat);
     if (repeat === 0) continue; // warm-up
     const lastFirst = Math.max(...firstTokenTimes);
     prefills.push((batch * promptLength) / ((lastFirst - started) / 1000));
     endToEnd.push((batch * newTokens) / ((ended - started) / 1000));
+    cpu.push((cpuUsed.user + cpuUsed.system) / 1000 / (batch * newTokens));
     decodes.push(decoded / ((ended - lastFirst) / 1000));
   }
   await model.release();
@@ -145,8 +183,9 @@ async function measure(directory: string, precision: WeightPrecision, batch: num
     decode: median(decodes),
     bestDecode: Math.max(...decodes),
     endToEnd: median(endToEnd),
+    cpuPerToken: median(cpu),
     firstTokens,
-    ...(peerResult ? { peer: peerResult.rate, peerAgrees: peerResult.firstTokens.join() === firstTokens.join() } : {}),
+    ...(peerResult ? { peer: peerResult.rate, peerCpuPerToken: peerResult.cpuPerToken, peerAgrees: peerResult.firstTokens.join() === firstTokens.join() } : {}),
   };
 }
 
@@ -155,8 +194,8 @@ const prompt = (offset: number) => Array.from({ length: promptLength }, (_, inde
 interface PeerRunner {
   /** One generation of the batch; repeat 0 is the warm-up. */
   run(repeat: number): Promise<void>;
-  /** End to end (prompt + greedy new tokens) tokens/s, median over the repeats, and the first prompt's tokens. */
-  result(): { rate: number; firstTokens: number[] };
+  /** End to end (prompt + greedy new tokens) tokens/s and CPU ms per token, medians over the repeats, and the first prompt's tokens. */
+  result(): { rate: number; cpuPerToken: number; firstTokens: number[] };
   dispose(): Promise<void>;
 }
 
@@ -167,11 +206,13 @@ async function openPeer(peer: TransformersJs, directory: string, precision: Weig
   peer.env.localModelPath = directory;
   const model = await peer.AutoModelForCausalLM.from_pretrained('peer', { dtype, device: 'cpu', use_external_data_format: true, local_files_only: true });
   const rates: number[] = [];
+  const cpu: number[] = [];
   let firstTokens: number[] = [];
   return {
     async run(repeat) {
       const ids = Array.from({ length: batch }, (_, index) => prompt(index + repeat)).flat();
       const started = performance.now();
+      const cpuStarted = process.cpuUsage();
       const output = await model.generate({
         input_ids: new peer.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [batch, promptLength]),
         attention_mask: new peer.Tensor('int64', new BigInt64Array(batch * promptLength).fill(1n), [batch, promptLength]),
@@ -179,11 +220,15 @@ async function openPeer(peer: TransformersJs, directory: string, precision: Weig
         min_new_tokens: newTokens,
         do_sample: false,
       });
-      if (repeat > 0) rates.push((batch * newTokens) / ((performance.now() - started) / 1000));
+      const cpuUsed = process.cpuUsage(cpuStarted);
+      if (repeat > 0) {
+        rates.push((batch * newTokens) / ((performance.now() - started) / 1000));
+        cpu.push((cpuUsed.user + cpuUsed.system) / 1000 / (batch * newTokens));
+      }
       // Row 0 of the output: the prompt, then the new tokens.
       else firstTokens = Array.from((output as { data: BigInt64Array }).data.subarray(promptLength, promptLength + newTokens), Number);
     },
-    result: () => ({ rate: median(rates), firstTokens }),
+    result: () => ({ rate: median(rates), cpuPerToken: median(cpu), firstTokens }),
     dispose: () => model.dispose(),
   };
 }
@@ -195,6 +240,7 @@ async function main(): Promise<void> {
     await writeRandomCheckpoint({ directory: checkpoint, shape, naming: 'hf', format: 'safetensors', seed: 1 });
     const checkpointBytes = (await stat(join(checkpoint, 'model.safetensors'))).size;
     const bandwidth = await measureBandwidth();
+    const kernelRates: Record<WeightPrecision, number> = { fp32: bandwidth, int8: await measureQuantizedKernel(8), int4: await measureQuantizedKernel(4) };
     const peer = await loadTransformersJs();
     const peerConfig = {
       model_type: 'llama',
@@ -236,17 +282,17 @@ async function main(): Promise<void> {
     const parameters = shape.vocabSize * shape.hiddenSize * 2 + shape.layerCount * (4 * shape.hiddenSize ** 2 + 3 * shape.hiddenSize * shape.intermediateSize);
     process.stdout.write(
       `\n@aquila/runtime generate bench: ${(parameters / 1e6).toFixed(0)}M params (vocab ${shape.vocabSize}, ${shape.layerCount}×${shape.hiddenSize}), prompt ${promptLength}, ${newTokens} new tokens, median of ${repeats}\n` +
-        `measured read bandwidth (onnxruntime GEMV over 512 MiB): ${(bandwidth / 1e9).toFixed(1)} GB/s; load average ${loadavg().map((load) => load.toFixed(1)).join(' ')} (timings on a shared machine are noisy)\n` +
+        `measured read bandwidth (onnxruntime GEMV over 512 MiB): ${(bandwidth / 1e9).toFixed(1)} GB/s; MatMulNBits GEMV alone (block 32, accuracy level 4) gets through ${(kernelRates.int8 / 1e9).toFixed(1)} GB/s of int8 and ${(kernelRates.int4 / 1e9).toFixed(1)} GB/s of int4 weights ("kernel limit"); load average ${loadavg().map((load) => load.toFixed(1)).join(' ')} (timings on a shared machine are noisy)\n` +
         `checkpoint: ${(checkpointBytes / 2 ** 20).toFixed(0)} MiB of fp32 safetensors; "convert peak RSS" is the converting process's whole peak\n` +
         (peer
           ? `peer: transformers.js on the same weights (graph converted with cacheLayout "present-outputs"), prompt ${promptLength} + ${newTokens} greedy tokens end to end, each repeat right after ours\n\n`
           : `peer: transformers.js not installed, not run (add @huggingface/transformers as a devDependency; its protobufjs postinstall needs an allowBuilds entry)\n\n`),
     );
-    const header = ['precision', 'batch', 'prefill tok/s', 'decode tok/s', 'best decode', 'MB read/token', 'limit tok/s', 'share (median/best)', 'e2e tok/s', 'transformers.js e2e', 'vs peer', 'convert peak RSS'];
+    const header = ['precision', 'batch', 'prefill tok/s', 'decode tok/s', 'best decode', 'MB read/token', 'limit tok/s', 'share (median/best)', 'kernel limit tok/s', 'e2e tok/s', 'transformers.js e2e', 'vs peer', 'CPU ms/tok', 'peer CPU ms/tok', 'convert peak RSS'];
     const table = rows.map((row) => {
       const bytes = weightBytesPerToken(row.precision);
       const limit = (bandwidth / bytes) * row.batch; // one weight read serves the whole batch
-      return [row.precision, String(row.batch), row.prefill.toFixed(0), row.decode.toFixed(1), row.bestDecode.toFixed(1), (bytes / 1e6).toFixed(0), limit.toFixed(0), `${((row.decode / limit) * 100).toFixed(0)}% / ${((row.bestDecode / limit) * 100).toFixed(0)}%`, row.endToEnd.toFixed(1), row.peer === undefined ? 'n/a' : row.peer.toFixed(1), row.peer === undefined ? 'n/a' : `${(row.endToEnd / row.peer).toFixed(2)}×${row.peerAgrees ? '' : ' (tokens differ!)'}`, `${((peaks[row.precision] ?? 0) / 2 ** 20).toFixed(0)} MiB`];
+      return [row.precision, String(row.batch), row.prefill.toFixed(0), row.decode.toFixed(1), row.bestDecode.toFixed(1), (bytes / 1e6).toFixed(0), limit.toFixed(0), `${((row.decode / limit) * 100).toFixed(0)}% / ${((row.bestDecode / limit) * 100).toFixed(0)}%`, row.batch === 1 ? (kernelRates[row.precision] / bytes).toFixed(0) : 'n/a', row.endToEnd.toFixed(1), row.peer === undefined ? 'n/a' : row.peer.toFixed(1), row.peer === undefined ? 'n/a' : `${(row.endToEnd / row.peer).toFixed(2)}×${row.peerAgrees ? '' : ' (tokens differ!)'}`, row.cpuPerToken.toFixed(1), row.peerCpuPerToken === undefined ? 'n/a' : row.peerCpuPerToken.toFixed(1), `${((peaks[row.precision] ?? 0) / 2 ** 20).toFixed(0)} MiB`];
     });
     const widths = header.map((title, column) => Math.max(title.length, ...table.map((cells) => (cells[column] as string).length)));
     const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padStart(widths[column] as number)).join(' | ')} |\n`;

@@ -216,9 +216,33 @@ describe('convertCheckpoint with cacheLayout "present-outputs" (the onnxruntime-
       }
       return outputs.logits?.data as Float32Array;
     };
+    // The same weights in the caller-owned layout: its cache, rotated by the runtime, must hold exactly
+    // the keys and values GQA itself rotated and returned as present.*.
+    const own = join(workspace.path, 'present-own-onnx');
+    await convertCheckpoint({ checkpoint, output: own });
+    const decoder = await OnnxDecoder.create({ modelPath: join(own, 'model.onnx'), shape });
+    const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
+    const sameCache = (total: number): void => {
+      for (let layer = 0; layer < shape.layerCount; layer++) {
+        for (const kind of ['key', 'value'] as const) {
+          const present = past[`past_key_values.${layer}.${kind}`]?.data as Float32Array;
+          const ours = cache.view(layer, kind, 0, 1);
+          for (let head = 0; head < shape.keyValueHeadCount; head++) {
+            const rows = total * shape.headSize;
+            expect(ours.subarray(head * cache.capacity * shape.headSize, head * cache.capacity * shape.headSize + rows)).toEqual(present.subarray(head * rows, (head + 1) * rows));
+          }
+        }
+      }
+    };
     expect(maxAbsoluteDifference(await run(tokens.slice(0, 4), 4), reference[3] as Float64Array)).toBeLessThan(1e-4);
-    expect(maxAbsoluteDifference(await run([tokens[4] as number], 5), reference[4] as Float64Array)).toBeLessThan(1e-4);
-    expect(maxAbsoluteDifference(await run([tokens[5] as number], 6), reference[5] as Float64Array)).toBeLessThan(1e-4);
+    await decoder.step([{ tokenIds: tokens.slice(0, 4), pastLength: 0 }], cache, 0);
+    sameCache(4);
+    for (const position of [4, 5]) {
+      expect(maxAbsoluteDifference(await run([tokens[position] as number], position + 1), reference[position] as Float64Array)).toBeLessThan(1e-4);
+      await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0);
+      sameCache(position + 1);
+    }
+    await decoder.release();
     await session.release();
     await expect(LanguageModel.load({ path: output })).rejects.toThrow(/converted with cacheLayout "present-outputs"/);
   });

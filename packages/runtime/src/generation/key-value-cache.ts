@@ -80,8 +80,10 @@ export class KeyValueCache {
           const sin = rotary.sin[table + index] as number;
           const first = source[key + index] as number;
           const second = source[key + half + index] as number;
-          keys[to + index] = first * cos - second * sin;
-          keys[to + half + index] = second * cos + first * sin;
+          // The rounding of onnxruntime's rotary kernel (MLAS: fmsub/fmadd over one rounded product), so
+          // the cached keys equal the ones GQA rotated for the step itself, bit for bit.
+          keys[to + index] = first * cos - Math.fround(second * sin);
+          keys[to + half + index] = first * sin + Math.fround(second * cos);
         }
         values.set(source.subarray(from + width + head * headSize, from + width + (head + 1) * headSize), to);
       }
