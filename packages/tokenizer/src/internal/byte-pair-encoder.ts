@@ -77,12 +77,12 @@ function crossingRanks(definition: BpeDefinition): Int32Array | undefined {
  * shared with the `encodeBatch` workers instead of being rebuilt in each.
  */
 export interface MergeTables {
-  /** Open addressing, one slot = [left, right, rank] side by side (one cache line per probe); left -1 = empty. */
+  /** Open addressing, one slot = [left, right, rank, result] side by side (one cache line per probe); left -1 = empty. */
   hash: Int32Array;
   /** Pairs that may have a merge (a Bloom filter over `filterBitOf`), checked before the 3 MB hash. */
   filter: Int32Array;
-  /** Ranks of byte pairs, indexed by `first << 8 | second`: the first round of every piece without hashing. */
-  bytePairRanks: Int32Array;
+  /** Where in `hash` each byte pair's slot is (-1: no merge), indexed by `first << 8 | second`: the first round of a piece without hashing. */
+  bytePairSlots: Int32Array;
   /** See `crossingRanks`; undefined: pieces always start from bytes. */
   crossingRanks: Int32Array | undefined;
 }
@@ -93,13 +93,14 @@ function sharedInt32Array(length: number): Int32Array {
 
 /** Builds the merge-rank hash, its filter, the byte-pair ranks and the crossing ranks of `definition`. */
 export function buildMergeTables(definition: BpeDefinition): MergeTables {
-  const { mergeLeft, mergeRight, byteIds } = definition;
+  const { mergeLeft, mergeRight, mergeResult, byteIds } = definition;
+  // Three quarters full at most: the filter keeps most pairs without a merge from probing at all.
   let capacity = 1024;
-  while (capacity < mergeLeft.length * 2) capacity *= 2;
+  while (capacity < mergeLeft.length * 1.34) capacity *= 2;
   const mask = capacity - 1;
-  const hash = sharedInt32Array(capacity * 3).fill(-1);
+  const hash = sharedInt32Array(capacity * 4).fill(-1);
   const filter = sharedInt32Array(1 << 15);
-  const bytePairRanks = sharedInt32Array(65536).fill(noRank);
+  const bytePairSlots = sharedInt32Array(65536).fill(-1);
   const byteOf = new Int32Array(definition.modelVocabSize).fill(-1);
   for (let byte = 0; byte < 256; byte++) byteOf[byteIds[byte] as number] = byte;
   // From the last rank down, so a pair listed twice keeps its first (lowest) rank, as HF does.
@@ -107,15 +108,16 @@ export function buildMergeTables(definition: BpeDefinition): MergeTables {
     const left = mergeLeft[rank] as number;
     const right = mergeRight[rank] as number;
     let slot = slotOf(left, right, mask);
-    while (hash[slot * 3] !== -1 && !(hash[slot * 3] === left && hash[slot * 3 + 1] === right)) slot = (slot + 1) & mask;
-    hash[slot * 3] = left;
-    hash[slot * 3 + 1] = right;
-    hash[slot * 3 + 2] = rank;
+    while (hash[slot * 4] !== -1 && !(hash[slot * 4] === left && hash[slot * 4 + 1] === right)) slot = (slot + 1) & mask;
+    hash[slot * 4] = left;
+    hash[slot * 4 + 1] = right;
+    hash[slot * 4 + 2] = rank;
+    hash[slot * 4 + 3] = mergeResult[rank] as number;
     const bit = filterBitOf(left, right);
     filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
-    if ((byteOf[left] as number) >= 0 && (byteOf[right] as number) >= 0) bytePairRanks[((byteOf[left] as number) << 8) | (byteOf[right] as number)] = rank;
+    if ((byteOf[left] as number) >= 0 && (byteOf[right] as number) >= 0) bytePairSlots[((byteOf[left] as number) << 8) | (byteOf[right] as number)] = slot * 4;
   }
-  return { hash, filter, bytePairRanks, crossingRanks: crossingRanks(definition) };
+  return { hash, filter, bytePairSlots, crossingRanks: crossingRanks(definition) };
 }
 
 export class BytePairEncoder {
@@ -126,7 +128,7 @@ export class BytePairEncoder {
   readonly #hash: Int32Array;
   readonly #hashMask: number;
   readonly #filter: Int32Array;
-  readonly #bytePairRanks: Int32Array;
+  readonly #bytePairSlots: Int32Array;
   readonly #crossingRanks: Int32Array | undefined;
   /** The tokens each BMP character starts as (see the value encoding at `unsafeCharacter`), filled as met. */
   readonly #characterEntries = new Int32Array(0x10000);
@@ -135,6 +137,8 @@ export class BytePairEncoder {
   readonly #characterLists: number[] = [];
   #ids = new Int32Array(scanLimit);
   #ranks = new Int32Array(scanLimit);
+  /** What each pair in `#ranks` merges into. */
+  #results = new Int32Array(scanLimit);
   #next = new Int32Array(0);
   #previous = new Int32Array(0);
   #heap = new Float64Array(16);
@@ -147,24 +151,36 @@ export class BytePairEncoder {
     this.#mergeRight = definition.mergeRight;
     this.#mergeResult = definition.mergeResult;
     this.#hash = tables.hash;
-    this.#hashMask = tables.hash.length / 3 - 1;
+    this.#hashMask = tables.hash.length / 4 - 1;
     this.#filter = tables.filter;
-    this.#bytePairRanks = tables.bytePairRanks;
+    this.#bytePairSlots = tables.bytePairSlots;
     this.#crossingRanks = tables.crossingRanks;
+  }
+
+  /** Where the slot of merging `left` and `right` starts in `#hash`, or -1. */
+  #slot(left: number, right: number): number {
+    const bit = filterBitOf(left, right);
+    if (((this.#filter[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return -1;
+    const hash = this.#hash;
+    const mask = this.#hashMask;
+    for (let slot = slotOf(left, right, mask); ; slot = (slot + 1) & mask) {
+      const at = slot * 4;
+      const stored = hash[at] as number;
+      if (stored === left && hash[at + 1] === right) return at;
+      if (stored === -1) return -1;
+    }
   }
 
   /** The rank of merging `left` and `right`, or `noRank`. */
   rank(left: number, right: number): number {
-    const bit = filterBitOf(left, right);
-    if (((this.#filter[bit >>> 5] as number) & (1 << (bit & 31))) === 0) return noRank;
-    const hash = this.#hash;
-    const mask = this.#hashMask;
-    for (let slot = slotOf(left, right, mask); ; slot = (slot + 1) & mask) {
-      const at = slot * 3;
-      const stored = hash[at] as number;
-      if (stored === left && hash[at + 1] === right) return hash[at + 2] as number;
-      if (stored === -1) return noRank;
-    }
+    const at = this.#slot(left, right);
+    return at < 0 ? noRank : (this.#hash[at + 2] as number);
+  }
+
+  /** Sets `#ranks[index]` and `#results[index]` from the slot at `at` (-1: no merge). */
+  #setPair(index: number, at: number): void {
+    this.#ranks[index] = at < 0 ? noRank : (this.#hash[at + 2] as number);
+    this.#results[index] = at < 0 ? -1 : (this.#hash[at + 3] as number);
   }
 
   /** Appends the ids of `bytes[0 .. length)` to `out`. */
@@ -181,9 +197,8 @@ export class BytePairEncoder {
       this.#mergeByHeap(length, out);
       return;
     }
-    const ranks = this.#ranks;
-    const bytePairRanks = this.#bytePairRanks;
-    for (let index = 0; index < length - 1; index++) ranks[index] = bytePairRanks[((bytes[index] as number) << 8) | (bytes[index + 1] as number)] as number;
+    const bytePairSlots = this.#bytePairSlots;
+    for (let index = 0; index < length - 1; index++) this.#setPair(index, bytePairSlots[((bytes[index] as number) << 8) | (bytes[index + 1] as number)] as number);
     this.#mergeByScan(length, out);
   }
 
@@ -229,8 +244,7 @@ export class BytePairEncoder {
     if (count === 1) out.push(ids[0] as number);
     else if (count > scanLimit) this.#mergeByHeap(count, out);
     else {
-      const ranks = this.#ranks;
-      for (let index = 0; index < count - 1; index++) ranks[index] = this.rank(ids[index] as number, ids[index + 1] as number);
+      for (let index = 0; index < count - 1; index++) this.#setPair(index, this.#slot(ids[index] as number, ids[index + 1] as number));
       this.#mergeByScan(count, out);
     }
     return true;
@@ -279,10 +293,11 @@ export class BytePairEncoder {
     this.#ids = ids;
   }
 
-  /** Short pieces: the ids are in `#ids` and the rank of each adjacent pair in `#ranks`; merge the lowest, re-rank its neighbours. */
+  /** Short pieces: the ids are in `#ids`, each adjacent pair's rank and result in `#ranks` and `#results`; merge the lowest, re-rank its neighbours. */
   #mergeByScan(length: number, out: number[]): void {
     const ids = this.#ids;
     const ranks = this.#ranks;
+    const results = this.#results;
     let count = length;
     for (;;) {
       let best = noRank;
@@ -295,12 +310,15 @@ export class BytePairEncoder {
         }
       }
       if (at < 0) break;
-      ids[at] = this.#mergeResult[best] as number;
+      ids[at] = results[at] as number;
       for (let index = at + 1; index < count - 1; index++) ids[index] = ids[index + 1] as number;
-      for (let index = at + 1; index < count - 2; index++) ranks[index] = ranks[index + 1] as number;
+      for (let index = at + 1; index < count - 2; index++) {
+        ranks[index] = ranks[index + 1] as number;
+        results[index] = results[index + 1] as number;
+      }
       count--;
-      ranks[at] = at + 1 < count ? this.rank(ids[at] as number, ids[at + 1] as number) : noRank;
-      if (at > 0) ranks[at - 1] = this.rank(ids[at - 1] as number, ids[at] as number);
+      this.#setPair(at, at + 1 < count ? this.#slot(ids[at] as number, ids[at + 1] as number) : -1);
+      if (at > 0) this.#setPair(at - 1, this.#slot(ids[at - 1] as number, ids[at] as number));
     }
     for (let index = 0; index < count; index++) out.push(ids[index] as number);
   }
