@@ -115,7 +115,7 @@ describe('the OpenAI API', () => {
 
   it('samples with temperature and top_p, reproducibly under a seed', async () => {
     // After a token outside the scripts every logit is equal: sampling draws from the whole vocabulary.
-    const sample = async (seed: number): Promise<string> => (await json(api('/v1/completions', { json: { prompt: 'Random words', max_tokens: 8, temperature: 1, top_p: 0.9, seed } }))).choices[0].text;
+    const sample = async (seed: number): Promise<string> => (await json(api('/v1/completions', { json: { prompt: 'Random words', max_tokens: 4, temperature: 1, top_p: 0.9, seed } }))).choices[0].text;
     const first = await sample(7);
     expect(first.length).toBeGreaterThan(0);
     expect(await sample(7)).toBe(first);
@@ -150,8 +150,8 @@ describe("FlagAI's API", () => {
     const [completion] = asObject.completions;
     // Fixed: "sql" stays in the text (FlagAI deletes every "sql"); FlagAI's one leading space is dropped.
     expect(completion.text).toBe('Hello world, hello sql.');
-    expect(completion.tokens).toEqual(['ĠHello', 'Ġworld', ',', 'Ġhello', 'Ġsql', '.'].slice(0, completion.tokens.length));
-    expect(completion.tokens).toHaveLength(completion.logprobs.length);
+    expect(completion.tokens).toEqual(['ĠHello', 'Ġworld', ',', 'Ġhello', 'Ġsql', '.']);
+    expect(completion.logprobs).toHaveLength(6);
     expect(completion.logprobs.every((value: number) => value <= 0 && value > -1e-3)).toBe(true);
     expect(completion.top_logprobs_dicts[0]).toEqual({ [completion.tokens[0]]: completion.logprobs[0] });
     expect(completion.model_in.endsWith(serverScripts.greeting.after)).toBe(true);
@@ -249,6 +249,17 @@ describe('operations', () => {
     await idle();
     await vi.waitFor(async () => expect((await json(api('/health'))).admitted).toBe(0));
     expect((await generatedTokens()) - before).toBeLessThan(1500);
+  });
+
+  it('cancels a non-streamed generation when its client disconnects before the answer', async () => {
+    await idle();
+    const client = new AbortController();
+    const pending = api('/func', { json: { prompt: serverScripts.loop.after, max_new_tokens: 1500, temperature: 0 }, signal: client.signal }).catch((error: Error) => error);
+    await vi.waitFor(() => expect(server.model.load.running).toBe(1), { timeout: 10_000, interval: 20 });
+    client.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await idle();
+    await vi.waitFor(async () => expect((await json(api('/health'))).admitted).toBe(0));
   });
 
   it('answers 429 with Retry-After once the running batch and the queue are full, then takes requests again', async () => {
