@@ -8,8 +8,9 @@ const target = new URL('../src/trainer/gemm-wasm.ts', import.meta.url);
 
 export async function compileGemm() {
   const wabt = await createWabt();
-  const module = wabt.parseWat('gemm.wat', await readFile(source, 'utf8'), { simd: true });
-  module.validate();
+  const features = { simd: true, threads: true };
+  const module = wabt.parseWat('gemm.wat', await readFile(source, 'utf8'), features);
+  module.validate(features);
   const { buffer } = module.toBinary({});
   module.destroy();
   return Buffer.from(buffer).toString('base64');

@@ -2,9 +2,9 @@
 ;; B and C are row-major with n columns; A is read through two element strides (aRow, aCol), so one
 ;; kernel serves x·W (aRow = k, aCol = 1) and xᵀ·W (aRow = 1, aCol = m) without transposing A.
 ;; Addresses are byte offsets into the imported memory. `panel` (a multiple of 8) is how many columns
-;; of B one pass keeps hot in cache. Compiled to gemm-wasm.ts by `pnpm --filter @aquila/train build:wasm`.
+;; of B one pass keeps hot in cache. The memory is shared, so a worker thread can take half the rows. Compiled to gemm-wasm.ts by `pnpm --filter @aquila/train build:wasm`.
 (module
-  (import "kernels" "memory" (memory 1))
+  (import "kernels" "memory" (memory 1 65536 shared))
 
   ;; Rows i0..i1 × columns j0..j1, one row at a time: four columns per vector, then one by one.
   (func $edge (param $a i32) (param $aRow i32) (param $aCol i32) (param $b i32) (param $c i32)

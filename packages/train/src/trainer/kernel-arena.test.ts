@@ -6,14 +6,13 @@ import { gemmWasm } from './gemm-wasm.js';
 import { KernelArena } from './kernel-arena.js';
 
 describe('KernelArena.gemm', () => {
-  it('matches a float64 reference for any shape, both layouts of A, and with or without accumulating', () => {
-    const arena = new KernelArena({ floats: 4 * 70 * 70 + 64 });
-    const a = arena.allocate(70 * 70);
-    const b = arena.allocate(70 * 70);
-    const c = arena.allocate(70 * 70);
-    const reference = new Float64Array(70 * 70);
+  function check(arena: KernelArena, size: number, shapes: fc.Arbitrary<[number, number, number]>, numRuns: number): void {
+    const a = arena.allocate(size * size);
+    const b = arena.allocate(size * size);
+    const c = arena.allocate(size * size);
+    const reference = new Float64Array(size * size);
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 }), fc.integer({ min: 1, max: 70 }), fc.boolean(), fc.boolean(), fc.integer(), (m, n, k, transposedA, accumulate, seed) => {
+      fc.property(shapes, fc.boolean(), fc.boolean(), fc.integer(), ([m, n, k], transposedA, accumulate, seed) => {
         let state = seed >>> 0;
         const next = (): number => {
           state = (Math.imul(state, 1664525) + 1013904223) >>> 0;
@@ -34,12 +33,22 @@ describe('KernelArena.gemm', () => {
         for (let index = 0; index < m * n; index += 1) expect(Math.abs((c[index] as number) - (reference[index] as number))).toBeLessThan(1e-4 * (1 + Math.sqrt(k)));
         expect(c[m * n]).toBe(untouched);
       }),
-      { numRuns: 150 },
+      { numRuns },
     );
+  }
+
+  it('matches a float64 reference for any shape, both layouts of A, and with or without accumulating', () => {
+    const side = fc.integer({ min: 1, max: 70 });
+    check(new KernelArena({ floats: 4 * 70 * 70 + 64, threads: 1 }), 70, fc.tuple(side, side, side), 150);
+  });
+
+  it('gives the same results when a helper thread takes half the rows of large multiplies', () => {
+    const side = fc.integer({ min: 100, max: 160 });
+    check(new KernelArena({ floats: 4 * 160 * 160 + 64, threads: 2 }), 160, fc.tuple(fc.integer({ min: 8, max: 160 }), side, side), 12);
   });
 
   it('refuses operands outside the arena and allocations past its end', () => {
-    const arena = new KernelArena({ floats: 16 });
+    const arena = new KernelArena({ floats: 16, threads: 1 });
     const inside = arena.allocate(4);
     expect(() => arena.gemm(new Float32Array(4), 2, 1, inside, inside, 2, 2, 2, false)).toThrow(/kernel arena/);
     expect(() => arena.allocate(1_000_000)).toThrow(/arena full/);

@@ -128,8 +128,11 @@ export class LlamaModel {
   readonly #logits: Float32Array;
   readonly #logitRows: number;
 
-  /** A model initialised as Hugging Face LLaMA does: normal(0, 0.02) weights, norms at 1. */
-  constructor(options: { shape: LlamaShape; seed: number }) {
+  /**
+   * A model initialised as Hugging Face LLaMA does: normal(0, 0.02) weights, norms at 1. `threads` (1 or 2,
+   * default 1) is how many threads its large matrix multiplies use; see `KernelArena`.
+   */
+  constructor(options: { shape: LlamaShape; seed: number; threads?: 1 | 2 }) {
     const { shape } = options;
     if (shape.hiddenSize % shape.heads !== 0 || (shape.hiddenSize / shape.heads) % 2 !== 0) {
       throw new RangeError(`hiddenSize ${shape.hiddenSize} must split into ${shape.heads} heads of an even size`);
@@ -144,6 +147,7 @@ export class LlamaModel {
     const matrices = [square, square, square, square, inner * width, inner * width, width * inner];
     const layerActivations = [...Array.from({ length: 8 }, () => rows * width), rows * inner, rows * inner, rows * inner];
     this.#arena = new KernelArena({
+      ...(options.threads === undefined ? {} : { threads: options.threads }),
       floats: arenaFloats([
         ...[vocabSize * width, width, vocabSize * width].flatMap((length) => [length, length]),
         ...Array.from({ length: layers }, () => [...layerWeights, ...layerWeights, ...matrices, ...layerActivations]).flat(),
