@@ -1,7 +1,7 @@
 // Prediction throughput of `predictBenchmark` (what `aquila predict` runs) on Spider dev questions:
 // the local runtime at batch 1 (FlagAI s2's loop: one question at a time) and batched, and an OpenAI-compatible
 // endpoint at concurrency 1, 4 and 16.
-// Run: pnpm --filter @aquila/text-to-sql bench [-- --endpoint http://127.0.0.1:9175/v1 [--model-name NAME]]
+// Run: pnpm --filter @aquila/text-to-sql bench [-- --endpoint http://127.0.0.1:9175/v1 [--model-name NAME] [--label TEXT]]
 // Without --endpoint the HTTP rows use the loopback stand-in server of the tests, which answers after a fixed
 // delay (a model's generation time), so they measure the client: concurrency, streaming, retries, files.
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -15,7 +15,7 @@ import { writeRuleModel } from '../src/internal/rule-model.js';
 import { spiderDirectory } from '../src/internal/test-fixtures.js';
 
 // pnpm passes the `--` through.
-const { values: flags } = parseArgs({ args: process.argv.slice(2).filter((argument) => argument !== '--'), options: { endpoint: { type: 'string' }, 'model-name': { type: 'string' }, 'local-questions': { type: 'string', default: '32' }, 'http-questions': { type: 'string', default: '64' } } });
+const { values: flags } = parseArgs({ args: process.argv.slice(2).filter((argument) => argument !== '--'), options: { endpoint: { type: 'string' }, 'model-name': { type: 'string' }, label: { type: 'string' }, 'local-questions': { type: 'string', default: '32' }, 'http-questions': { type: 'string', default: '64' } } });
 const localQuestions = Number(flags['local-questions']);
 const httpQuestions = Number(flags['http-questions']);
 const standInLatencyMs = 100;
@@ -65,7 +65,7 @@ try {
   try {
     for (const concurrency of [1, 4, 16]) {
       const model = createOpenAiModel({ endpoint, ...(flags['model-name'] === undefined ? {} : { modelName: flags['model-name'] }) });
-      const label = standIn === undefined ? `HTTP ${endpoint}` : `HTTP stand-in (${standInLatencyMs} ms/answer)`;
+      const label = standIn === undefined ? `HTTP ${flags.label ?? endpoint}` : `HTTP stand-in (${standInLatencyMs} ms/answer)`;
       await measure(label, model, { kind: 'endpoint', endpoint, modelName: await model.modelName() }, concurrency, httpQuestions);
     }
   } finally {
