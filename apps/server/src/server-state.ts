@@ -56,20 +56,20 @@ export function plainTokenizer(tokenizer: Tokenizer): Tokenizer {
   });
 }
 
-/** Streams a generation under an admission, counting tokens and time to first token; releases the admission at the end. */
+/** Streams a generation under an admission, counting tokens as they come and the time to the first; releases the admission at the end. */
 export async function* generate(state: ServerState, admission: Admission, request: GenerationRequest): AsyncGenerator<GenerationEvent> {
-  let generated = 0;
-  let prompt = 0;
+  let started = false;
   try {
     for await (const event of state.model.stream({ ...request, signal: admission.controller.signal })) {
-      if (event.type === 'token-delta') {
-        if (generated === 0) state.metrics.firstTokenAfter((performance.now() - admission.started) / 1000);
-        generated += 1;
-      } else prompt = event.promptTokenCount;
+      if (!started) {
+        started = true;
+        state.metrics.firstTokenAfter((performance.now() - admission.started) / 1000);
+        state.metrics.tokens(request.promptIds?.length ?? 0, 0);
+      }
+      if (event.type === 'token-delta') state.metrics.tokens(0, 1);
       yield event;
     }
   } finally {
-    state.metrics.tokens(prompt, generated);
     admission.release();
   }
 }
@@ -105,6 +105,8 @@ export function streamingResponse(chunks: AsyncGenerator<string>, admission: Adm
     cancel(reason) {
       admission.controller.abort(reason ?? new DOMException('the client closed the connection', 'AbortError'));
       admission.release();
+      // Runs the producers' `finally` blocks (a DDL database is closed there).
+      chunks.return(undefined).catch(() => undefined);
     },
   });
   streamedBodies.add(body);
