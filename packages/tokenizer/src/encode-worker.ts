@@ -10,14 +10,21 @@ import type { EncodeOptions } from './tokenizer.js';
 const { definition, tables } = workerData as { definition: BpeDefinition; tables: MergeTables };
 const tokenizer = new Tokenizer(definition, tables);
 
+let buffer = new Uint32Array(1 << 16);
+
 parentPort?.on('message', (message: { chunk: number; texts: string[]; options: EncodeOptions }) => {
   const lengths = new Uint32Array(message.texts.length);
-  const all: number[] = [];
+  let used = 0;
   message.texts.forEach((text, index) => {
     const ids = tokenizer.encode(text, message.options);
     lengths[index] = ids.length;
-    for (const id of ids) all.push(id);
+    if (used + ids.length > buffer.length) {
+      const grown = new Uint32Array(Math.max(buffer.length * 2, used + ids.length));
+      grown.set(buffer.subarray(0, used));
+      buffer = grown;
+    }
+    for (let position = 0; position < ids.length; position++) buffer[used++] = ids[position] as number;
   });
-  const ids = Uint32Array.from(all);
+  const ids = buffer.slice(0, used);
   parentPort?.postMessage({ chunk: message.chunk, ids, lengths }, [ids.buffer, lengths.buffer]);
 });

@@ -75,7 +75,7 @@ export class Tokenizer {
   readonly #tables: MergeTables;
   readonly #encoder: BytePairEncoder;
   readonly #classes = characterClasses();
-  readonly #cache = new PieceTable({ entries: pieceCacheLimit, units: cacheUnits });
+  readonly #cache = new PieceTable(pieceCacheLimit, cacheUnits);
   readonly #cacheIds = new Int32Array(cacheIds);
   #cacheIdsUsed = 0;
   #bytes = new Uint8Array(1024);
