@@ -58,7 +58,7 @@ interface Question {
   extracted: boolean | undefined;
 }
 
-// Execution runs ahead of the questions being yielded by this many, so the workers stay busy.
+// How far matching runs ahead of the questions yielded (execution twice as far), so that no one waits.
 const window = 64;
 
 interface ParsedGold {
@@ -183,59 +183,82 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     }
     return parsedByTokens.get(key);
   };
-  const inFlight: Promise<[ExecutionVerdict, ExecutionVerdict | undefined]>[] = [];
-  let next = 0;
+  const matchItem = (question: Question): ItemVerdict => {
+    const schema = schemas.get(question.database) as SpiderSchema;
+    // Spider repeats each gold query for paraphrased questions: parse it once.
+    const goldKey = `${question.database}\u0000${question.gold}`;
+    let gold = parsedGold.get(goldKey);
+    if (gold === undefined) {
+      try {
+        const goldTokens = tokenizeSql(question.gold);
+        const sql = parseSql({ sql: question.gold, schema });
+        gold = { sql, hardness: hardness({ sql }), matches: new Map() };
+        parsedByTokens.set(`${question.database}\u0000official\u0000${JSON.stringify(goldTokens)}`, sql);
+      } catch (error) {
+        throw new GoldQueryError(`${options.gold}:${question.line}: the gold query does not parse in the Spider grammar (${(error as Error).message}); upstream crashes here`, { cause: error });
+      }
+      parsedGold.set(goldKey, gold);
+    }
+    const goldSql = gold.sql;
+    const predSql = parsePrediction(question.pred, question.database, schema, 'official');
+    const item: ItemVerdict = {
+      i: question.index,
+      db_id: question.database,
+      hardness: gold.hardness,
+      pred_parsed: predSql !== undefined,
+      pred_runs: false,
+      gold: question.gold,
+      pred: question.pred,
+      ...(question.extracted === undefined ? {} : { extracted: question.extracted }),
+    };
+    if (etype !== 'exec') {
+      let match = gold.matches.get(predSql);
+      if (match === undefined) {
+        match = exactMatch({ pred: predSql ?? emptySql(), gold: goldSql, schema });
+        gold.matches.set(predSql, match);
+      }
+      item.exact = match.exact;
+      // Each item gets its own copy: callers may change what they are given.
+      item.partial = Object.fromEntries(Object.entries(match.partial).map(([component, score]) => [component, { ...score }])) as ExactMatchResult['partial'];
+      if (options.fixed === true) {
+        const fixedGold = parseSql({ sql: question.gold, schema, mode: 'fixed' });
+        const fixedPred = parsePrediction(question.pred, question.database, schema, 'fixed') ?? emptySql();
+        item.fixed = { exact: exactMatch({ pred: fixedPred, gold: fixedGold, schema, mode: 'fixed' }).exact };
+      }
+    }
+    return item;
+  };
+
+  type Verdicts = [ExecutionVerdict, ExecutionVerdict | undefined];
+  // Execution runs ahead of the questions being matched, matching runs ahead of the questions yielded while the
+  // next verdict is not in (at the start, while the engines start): neither waits for the other.
+  const executions: { promise: Promise<Verdicts>; settled: boolean }[] = [];
+  const matched: ItemVerdict[] = [];
+  let dispatched = 0;
   try {
     for (const question of questions) {
       signal?.throwIfAborted();
-      while (pool !== undefined && next < questions.length && next < question.index + window) inFlight.push(execution(questions[next++] as Question));
-      const schema = schemas.get(question.database) as SpiderSchema;
-      // Spider repeats each gold query for paraphrased questions: parse it once.
-      const goldKey = `${question.database}\u0000${question.gold}`;
-      let gold = parsedGold.get(goldKey);
-      if (gold === undefined) {
-        try {
-          const goldTokens = tokenizeSql(question.gold);
-          const sql = parseSql({ sql: question.gold, schema });
-          gold = { sql, hardness: hardness({ sql }), matches: new Map() };
-          parsedByTokens.set(`${question.database}\u0000official\u0000${JSON.stringify(goldTokens)}`, sql);
-        } catch (error) {
-          throw new GoldQueryError(`${options.gold}:${question.line}: the gold query does not parse in the Spider grammar (${(error as Error).message}); upstream crashes here`, { cause: error });
-        }
-        parsedGold.set(goldKey, gold);
+      const before = dispatched;
+      while (pool !== undefined && dispatched < questions.length && dispatched < question.index + 2 * window) {
+        const entry = { promise: execution(questions[dispatched++] as Question), settled: false };
+        const settle = (): void => {
+          entry.settled = true;
+        };
+        entry.promise.then(settle, settle);
+        executions.push(entry);
       }
-      const goldSql = gold.sql;
-      const predSql = parsePrediction(question.pred, question.database, schema, 'official');
-      const item: ItemVerdict = {
-        i: question.index,
-        db_id: question.database,
-        hardness: gold.hardness,
-        pred_parsed: predSql !== undefined,
-        pred_runs: false,
-        gold: question.gold,
-        pred: question.pred,
-        ...(question.extracted === undefined ? {} : { extracted: question.extracted }),
-      };
-      if (etype !== 'exec') {
-        let match = gold.matches.get(predSql);
-        if (match === undefined) {
-          match = exactMatch({ pred: predSql ?? emptySql(), gold: goldSql, schema });
-          gold.matches.set(predSql, match);
-        }
-        item.exact = match.exact;
-        // Each item gets its own copy: callers may change what they are given.
-        item.partial = Object.fromEntries(Object.entries(match.partial).map(([component, score]) => [component, { ...score }])) as ExactMatchResult['partial'];
-        if (options.fixed === true) {
-          const fixedGold = parseSql({ sql: question.gold, schema, mode: 'fixed' });
-          const fixedPred = parsePrediction(question.pred, question.database, schema, 'fixed') ?? emptySql();
-          item.fixed = { exact: exactMatch({ pred: fixedPred, gold: fixedGold, schema, mode: 'fixed' }).exact };
-        }
+      // The pool sends new tasks in a microtask: let it, before matching keeps this thread busy.
+      if (dispatched > before) await undefined;
+      if (matched.length === 0) matched.push(matchItem(question));
+      while (pool !== undefined && executions[0]?.settled !== true && matched.length < window && question.index + matched.length < questions.length) {
+        matched.push(matchItem(questions[question.index + matched.length] as Question));
       }
+      const item = matched.shift() as ItemVerdict;
       if (pool !== undefined && etype === 'match') {
-        const [runs] = await (inFlight.shift() as Promise<[ExecutionVerdict, ExecutionVerdict | undefined]>);
+        const [runs] = await (executions.shift() as { promise: Promise<Verdicts> }).promise;
         item.pred_runs = runs.predRuns;
       } else if (pool !== undefined) {
-        const [official, fixed] = await (inFlight.shift() as Promise<[ExecutionVerdict, ExecutionVerdict | undefined]>);
+        const [official, fixed] = await (executions.shift() as { promise: Promise<Verdicts> }).promise;
         if (official.goldError !== undefined) throw new GoldQueryError(`${options.gold}:${question.line}: the gold query fails on its database: ${official.goldError}`);
         item.exec = official.exec;
         item.pred_runs = official.predRuns;

@@ -28,7 +28,7 @@ interface Child {
 }
 
 // Tasks sent ahead to each child, in batches, so that it never waits and few messages wake either side.
-const depth = 16;
+const depth = 64;
 
 // The build ships execution-process.js beside index.js; sources (under Vitest or tsx) run through tsx's loader.
 const source = import.meta.url.endsWith('.ts');
