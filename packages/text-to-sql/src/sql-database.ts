@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
+import type { SqlJsStatic } from 'sql.js';
 import { createSchema, ExecutionPool, type QueryRows, type SpiderSchema } from '@aquila/sql-metrics';
 import { DatabaseOpenError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
 import { raceSignal } from './internal/race-signal.js';
@@ -73,9 +74,49 @@ const readKeywords = new Set(['select', 'with', 'values']);
 const ddlStatement = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*create\s+(?:(?:temp|temporary)\s+)?(?:table|(?:unique\s+)?index|view|virtual\s+table)\b/i;
 const createTableAs = /^[^(]*\bas\s*\(?\s*(?:select|with|values)\b/i;
 
+// sql.js in this thread builds DDL databases; compiled once per process (a server may build one per request).
+let ddlEngineLoading: Promise<SqlJsStatic> | undefined;
+function ddlEngine(): Promise<SqlJsStatic> {
+  ddlEngineLoading ??= import('sql.js')
+    .then(({ default: initSqlJs }) => initSqlJs())
+    .catch((error: unknown) => {
+      ddlEngineLoading = undefined;
+      throw new DatabaseOpenError(`sql.js could not be loaded to build the DDL database: ${(error as Error).message}`, { cause: error });
+    });
+  return ddlEngineLoading;
+}
+
 function positiveInteger(name: string, value: number): number {
   if (!Number.isInteger(value) || value < 1) throw new TextToSqlOptionsError(`${name} must be a positive integer, got ${value}.`);
   return value;
+}
+
+const columnsQuery =
+  "SELECT m.name, p.name, p.type, p.pk FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.rowid, p.cid";
+const foreignKeysQuery = 'SELECT m.name, k."from", k."table", k."to" FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS k WHERE m.type = \'table\' ORDER BY m.rowid, k.id, k.seq';
+
+/** Tables from the rows of {@link columnsQuery} and {@link foreignKeysQuery}. */
+function tablesFromRows(columns: readonly (readonly unknown[])[], keys: readonly (readonly unknown[])[]): SqlTable[] {
+  const text = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
+  const tables = new Map<string, { name: string; columns: SqlColumn[]; foreignKeys: SqlForeignKey[] }>();
+  for (const [table, name, type, primaryKey] of columns) {
+    const key = text(table);
+    let entry = tables.get(key);
+    if (entry === undefined) {
+      entry = { name: key, columns: [], foreignKeys: [] };
+      tables.set(key, entry);
+    }
+    entry.columns.push({ name: text(name), type: text(type), primaryKey: Number(primaryKey) > 0 });
+  }
+  for (const [table, column, referenced, referencedColumn] of keys) {
+    const entry = tables.get(text(table));
+    if (entry === undefined) continue;
+    // A reference without a column names the referenced table's primary key.
+    const target = tables.get(text(referenced)) ?? [...tables.values()].find((candidate) => candidate.name.toLowerCase() === text(referenced).toLowerCase());
+    const primary = target?.columns.find((entryColumn) => entryColumn.primaryKey)?.name;
+    entry.foreignKeys.push({ column: text(column), table: target?.name ?? text(referenced), referencedColumn: referencedColumn === null ? (primary ?? '') : text(referencedColumn) });
+  }
+  return [...tables.values()];
 }
 
 function cell(value: QueryRows['rows'][number][number]): SqlCell {
@@ -122,10 +163,9 @@ export class SqlDatabase {
   /** Builds an in-memory database from CREATE TABLE statements (no rows): queries are checked against the schema and return nothing. */
   static async fromDdl(options: SqlDatabaseFromDdlOptions): Promise<SqlDatabase> {
     options.signal?.throwIfAborted();
-    const { default: initSqlJs } = await import('sql.js');
-    const engine = await initSqlJs();
-    const memory = new engine.Database();
+    const memory = new (await ddlEngine()).Database();
     let bytes: Uint8Array;
+    let tables: SqlTable[];
     try {
       let count = 0;
       for (const statement of memory.iterateStatements(options.ddl)) {
@@ -139,6 +179,8 @@ export class SqlDatabase {
         count += 1;
       }
       if (count === 0) throw new DatabaseOpenError('the DDL has no statements; give CREATE TABLE statements.');
+      const rows = (sql: string): unknown[][] => memory.exec(sql)[0]?.values ?? [];
+      tables = tablesFromRows(rows(columnsQuery), rows(foreignKeysQuery));
       bytes = memory.export();
     } catch (error) {
       if (DatabaseOpenError.isInstance(error)) throw error;
@@ -150,13 +192,9 @@ export class SqlDatabase {
     const directory = await mkdtemp(join(tmpdir(), 'aquila-text-to-sql-'));
     const file = join(directory, 'database.sqlite');
     await writeFile(file, bytes);
+    // Its worker starts with the first query.
     const database = new SqlDatabase(options.name ?? 'ddl', file, directory);
-    try {
-      await database.readTables(options.signal);
-    } catch (error) {
-      await database.close();
-      throw error;
-    }
+    database.tables = tables;
     return database;
   }
 
@@ -187,46 +225,15 @@ export class SqlDatabase {
   }
 
   private async readTables(signal: AbortSignal | undefined): Promise<void> {
-    const text = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
-    let columns: QueryRows;
-    let keys: QueryRows;
     try {
-      columns = await this.run(
-        "SELECT m.name, p.name, p.type, p.pk FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.rowid, p.cid",
-        schemaRowLimit,
-        defaultTimeoutMs,
-        signal,
-      );
-      keys = await this.run(
-        "SELECT m.name, k.\"from\", k.\"table\", k.\"to\" FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS k WHERE m.type = 'table' ORDER BY m.rowid, k.id, k.seq",
-        schemaRowLimit,
-        defaultTimeoutMs,
-        signal,
-      );
+      const columns = await this.run(columnsQuery, schemaRowLimit, defaultTimeoutMs, signal);
+      const keys = await this.run(foreignKeysQuery, schemaRowLimit, defaultTimeoutMs, signal);
+      this.tables = tablesFromRows(columns.rows, keys.rows);
     } catch (error) {
       await this.close();
       if (QueryExecutionError.isInstance(error)) throw new DatabaseOpenError(`cannot read the tables of ${this.file}: ${error.message} Is it a SQLite database?`, { cause: error });
       throw error;
     }
-    const tables = new Map<string, { name: string; columns: SqlColumn[]; foreignKeys: SqlForeignKey[] }>();
-    for (const [table, name, type, primaryKey] of columns.rows) {
-      const key = text(table);
-      let entry = tables.get(key);
-      if (entry === undefined) {
-        entry = { name: key, columns: [], foreignKeys: [] };
-        tables.set(key, entry);
-      }
-      entry.columns.push({ name: text(name), type: text(type), primaryKey: Number(primaryKey) > 0 });
-    }
-    for (const [table, column, referenced, referencedColumn] of keys.rows) {
-      const entry = tables.get(text(table));
-      if (entry === undefined) continue;
-      // A reference without a column names the referenced table's primary key.
-      const target = tables.get(text(referenced)) ?? [...tables.values()].find((candidate) => candidate.name.toLowerCase() === text(referenced).toLowerCase());
-      const primary = target?.columns.find((entryColumn) => entryColumn.primaryKey)?.name;
-      entry.foreignKeys.push({ column: text(column), table: target?.name ?? text(referenced), referencedColumn: referencedColumn === null ? (primary ?? '') : text(referencedColumn) });
-    }
-    this.tables = [...tables.values()];
   }
 
   /**
