@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { EvaluationInputError, GoldQueryError, SchemaError, SqlParseError } from './errors.js';
-import { exactMatch, type ExactMatchResult } from './exact-match.js';
+import { exactMatch, partialComponents, type ExactMatchResult } from './exact-match.js';
 import { databaseFiles, executionTask, officialPrediction } from './execution-match.js';
 import { ExecutionPool } from './execution-pool.js';
 import type { ExecutionVerdict } from './execution-task.js';
@@ -219,7 +219,9 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       }
       item.exact = match.exact;
       // Each item gets its own copy: callers may change what they are given.
-      item.partial = Object.fromEntries(Object.entries(match.partial).map(([component, score]) => [component, { ...score }])) as ExactMatchResult['partial'];
+      const partial = {} as ExactMatchResult['partial'];
+      for (const component of partialComponents) partial[component] = { ...match.partial[component] };
+      item.partial = partial;
       if (options.fixed === true) {
         const fixedGold = parseSql({ sql: question.gold, schema, mode: 'fixed' });
         const fixedPred = parsePrediction(question.pred, question.database, schema, 'fixed') ?? emptySql();

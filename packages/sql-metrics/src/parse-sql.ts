@@ -70,7 +70,8 @@ class SpiderParser {
     this.aliases = this.partAliases.get(0) as Map<string, string>;
   }
 
-  // Upstream `scan_alias` + `get_tables_with_alias`: every `X as Y` in the range, then the schema's tables.
+  // Upstream `scan_alias` + `get_tables_with_alias`: every `X as Y` in the range; no alias may be a table's name.
+  // The schema's tables (which upstream adds as `t → t`) are looked up in the schema itself, see table().
   private scanAliases(start: number, end: number): Map<string, string> {
     const aliases = new Map<string, string>();
     for (let index = start; index < end; index += 1) {
@@ -79,10 +80,7 @@ class SpiderParser {
       if (alias === undefined) this.fail('AS at the end of the query');
       aliases.set(alias, this.tokens.at(index - 1) as string);
     }
-    for (const table of this.schema.tables.keys()) {
-      if (aliases.has(table)) this.fail(`alias ${table} has the same name as a table`);
-      aliases.set(table, table);
-    }
+    for (const alias of aliases.keys()) if (this.schema.tables.has(alias)) this.fail(`alias ${alias} has the same name as a table`);
     return aliases;
   }
 
@@ -97,7 +95,7 @@ class SpiderParser {
   }
 
   private table(alias: string): string {
-    const table = this.aliases.get(alias);
+    const table = this.aliases.get(alias) ?? (this.schema.tables.has(alias) ? alias : undefined);
     if (table === undefined) this.fail(`unknown table or alias ${alias}`);
     return table;
   }
