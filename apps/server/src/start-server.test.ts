@@ -55,7 +55,8 @@ async function sseData(response: Response): Promise<string[]> {
     });
 }
 
-type Chunk = { choices: { text?: string; delta?: { content?: string; role?: string }; finish_reason: string | null }[]; usage?: unknown };
+type ChatLogprob = { token: string; logprob: number; bytes: number[] | null; top_logprobs: { token: string; logprob: number }[] };
+type Chunk = { choices: { text?: string; delta?: { content?: string; role?: string }; finish_reason: string | null; logprobs: { content: ChatLogprob[] } | null }[]; usage?: unknown };
 const chunks = (data: string[]): Chunk[] => data.slice(0, -1).map((item) => JSON.parse(item) as Chunk);
 const streamedText = (data: string[]): string => chunks(data).flatMap((chunk) => chunk.choices.map((choice) => choice.text ?? choice.delta?.content ?? '')).join('');
 
@@ -138,6 +139,26 @@ describe('the OpenAI API', () => {
     const last = await api('/v1/chat/completions', { json: { messages: [{ role: 'assistant', content: 'hi' }] } });
     expect(last.status).toBe(400);
     expect((await json(last)).error.message).toMatch(/last message must be the user's/);
+  });
+
+  it('returns log probabilities: completions as parallel lists, chat per token, streamed with the chunks that carry their text', async () => {
+    const { logprobs } = (await json(api('/v1/completions', { json: { prompt: serverScripts.greeting.after, logprobs: 2 } }))).choices[0];
+    expect(logprobs.tokens.join('')).toBe(serverScripts.greeting.output);
+    expect(logprobs.token_logprobs.every((value: number) => value <= 0 && value > -1e-3)).toBe(true);
+    expect(logprobs.text_offset).toEqual(logprobs.tokens.map((_: string, index: number) => logprobs.tokens.slice(0, index).join('').length));
+    logprobs.top_logprobs.forEach((top: Record<string, number>, index: number) => {
+      expect(Object.keys(top).length).toBeGreaterThanOrEqual(1);
+      expect(top[logprobs.tokens[index]]).toBe(logprobs.token_logprobs[index]);
+    });
+    const messages = [{ role: 'user', content: 'Say hello' }];
+    const data = await sseData(await api('/v1/chat/completions', { json: { messages, stream: true, logprobs: true, top_logprobs: 1 } }));
+    const entries = chunks(data).flatMap((chunk) => chunk.choices.flatMap((item) => item.logprobs?.content ?? []));
+    expect(entries.map((entry) => entry.token).join('')).toBe(serverScripts.chat.output);
+    expect(entries[0]?.bytes).toEqual([...Buffer.from(entries[0]?.token ?? '')]);
+    expect(entries[0]?.top_logprobs).toEqual([{ token: entries[0]?.token, logprob: entries[0]?.logprob, bytes: entries[0]?.bytes }]);
+    expect((await json(api('/v1/chat/completions', { json: { messages } }))).choices[0].logprobs).toBeNull();
+    const unasked = await api('/v1/chat/completions', { json: { messages, top_logprobs: 2 } });
+    expect((await json(unasked)).error.message).toBe('"top_logprobs" needs "logprobs": true.');
   });
 });
 

@@ -4,6 +4,7 @@ import { flagaiChatPromptIds, flagaiStopRules, type GenerationEvent, type Genera
 import { RequestError } from '../errors.js';
 import { readJsonObject, RequestFields, type JsonObject } from '../request-fields.js';
 import { admit, generate, plainTokenizer, primed, streamingResponse, type ServerState } from '../server-state.js';
+import { chatLogprobs, completionLogprobs, tokenLogprob, type TokenLogprob } from './openai-logprobs.js';
 
 interface Usage {
   prompt_tokens: number;
@@ -82,6 +83,14 @@ function chatPrompt(state: ServerState, messages: ChatMessage[]): number[] {
   return flagaiChatPromptIds({ text: last[1], history: turns, tokenizer: plainTokenizer(state.tokenizer), maxTokens: Number.POSITIVE_INFINITY });
 }
 
+/** Chat's `logprobs: true` with `top_logprobs` alternatives (0–20); undefined when not asked for. */
+function chatTopLogprobs(fields: RequestFields): number | undefined {
+  const top = fields.number('top_logprobs', { integer: true, min: 0, max: 20 });
+  if (fields.boolean('logprobs') === true) return top ?? 0;
+  if (top !== undefined) throw new RequestError(400, '"top_logprobs" needs "logprobs": true.');
+  return undefined;
+}
+
 const sse = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
 
 /** The error object of OpenAI's API. */
@@ -94,24 +103,41 @@ interface Endpoint {
   id: string;
   created: number;
   model: string;
+  /** Alternatives per token when log probabilities were asked for (`logprobs`, `top_logprobs`). */
+  topLogprobs: number | undefined;
 }
 
-function choice(endpoint: Endpoint, text: string, finishReason: string | null): JsonObject {
-  if (endpoint.kind === 'completion') return { index: 0, text, logprobs: null, finish_reason: finishReason };
-  return { index: 0, delta: finishReason === null ? { content: text } : {}, logprobs: null, finish_reason: finishReason };
+/** Log probabilities as the endpoint shapes them, or null when they were not asked for. */
+function logprobsOf(endpoint: Endpoint, items: readonly TokenLogprob[]): JsonObject | null {
+  if (endpoint.topLogprobs === undefined) return null;
+  return endpoint.kind === 'chat' ? chatLogprobs(items) : completionLogprobs(items);
+}
+
+function choice(endpoint: Endpoint, text: string, finishReason: string | null, items: readonly TokenLogprob[]): JsonObject {
+  const logprobs = logprobsOf(endpoint, items);
+  if (endpoint.kind === 'completion') return { index: 0, text, logprobs, finish_reason: finishReason };
+  return { index: 0, delta: finishReason === null ? { content: text } : {}, logprobs, finish_reason: finishReason };
 }
 
 /** OpenAI's SSE framing: one chunk per text delta, the finish reason, the usage chunk when asked for, `[DONE]`. */
-async function* eventStream(events: AsyncGenerator<GenerationEvent>, endpoint: Endpoint, includeUsage: boolean): AsyncGenerator<string> {
+async function* eventStream(state: ServerState, events: AsyncGenerator<GenerationEvent>, endpoint: Endpoint, includeUsage: boolean): AsyncGenerator<string> {
   const object = endpoint.kind === 'completion' ? 'text_completion' : 'chat.completion.chunk';
   const chunk = (choices: JsonObject[], usage?: Usage): string => sse({ id: endpoint.id, object, created: endpoint.created, model: endpoint.model, choices, ...(includeUsage ? { usage: usage ?? null } : {}) });
   // OpenAI's chat streams open with the role.
   if (endpoint.kind === 'chat') yield chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
+  // Tokens whose text is held back (a possible stop string, a split character) go with the next chunk.
+  let pending: TokenLogprob[] = [];
+  let offset = 0;
   try {
     for await (const event of events) {
-      if (event.text !== '') yield chunk([choice(endpoint, event.text, null)]);
+      if (event.type === 'token-delta' && endpoint.topLogprobs !== undefined) pending.push(tokenLogprob(state.tokenizer, event, offset));
+      offset += event.text.length;
+      if (event.text !== '') {
+        yield chunk([choice(endpoint, event.text, null, pending)]);
+        pending = [];
+      }
       if (event.type === 'generation-end') {
-        yield chunk([choice(endpoint, '', event.finishReason)]);
+        yield chunk([choice(endpoint, '', event.finishReason, pending)]);
         const usage = { prompt_tokens: event.promptTokenCount, completion_tokens: event.completionTokenCount, total_tokens: event.promptTokenCount + event.completionTokenCount };
         if (includeUsage) yield chunk([], usage);
       }
@@ -132,22 +158,27 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
     const stream = fields.boolean('stream') ?? false;
     const includeUsage = fields.object('stream_options')?.include_usage === true;
     const stop = fields.stringList('stop', 4);
+    const topLogprobs = kind === 'completion' ? fields.number('logprobs', { integer: true, min: 0, max: 5 }) : chatTopLogprobs(fields);
     const request: GenerationRequest = {
       ...samplingOptions(fields),
+      ...(topLogprobs === undefined ? {} : { logprobs: true, topLogprobs }),
       // The chat template separates turns with "###": FlagAI's stop rules end the answer there.
       ...(kind === 'chat' ? { stopTokenIds: flagaiStopRules.stopTokenIds, stopStrings: [...flagaiStopRules.stopStrings, ...(stop ?? [])] } : stop ? { stopStrings: stop } : {}),
       promptIds: kind === 'chat' ? chatPrompt(state, chatMessages(body)) : completionPrompt(state, body),
     };
-    const endpoint: Endpoint = { kind, id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: state.modelName };
+    const endpoint: Endpoint = { kind, id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: state.modelName, topLogprobs };
     const admission = admit(state, c.req.raw);
     const events = await primed(generate(state, admission, request));
-    if (stream) return streamingResponse(eventStream(events, endpoint, includeUsage), admission, 'text/event-stream; charset=utf-8');
+    if (stream) return streamingResponse(eventStream(state, events, endpoint, includeUsage), admission, 'text/event-stream; charset=utf-8');
     let text = '';
+    const items: TokenLogprob[] = [];
     for await (const event of events) {
+      if (event.type === 'token-delta' && topLogprobs !== undefined) items.push(tokenLogprob(state.tokenizer, event, text.length));
       text += event.text;
       if (event.type !== 'generation-end') continue;
       const usage: Usage = { prompt_tokens: event.promptTokenCount, completion_tokens: event.completionTokenCount, total_tokens: event.promptTokenCount + event.completionTokenCount };
-      const result = kind === 'chat' ? { index: 0, message: { role: 'assistant', content: text }, logprobs: null, finish_reason: event.finishReason } : { index: 0, text, logprobs: null, finish_reason: event.finishReason };
+      const logprobs = logprobsOf(endpoint, items);
+      const result = kind === 'chat' ? { index: 0, message: { role: 'assistant', content: text }, logprobs, finish_reason: event.finishReason } : { index: 0, text, logprobs, finish_reason: event.finishReason };
       return Response.json({ id: endpoint.id, object: kind === 'chat' ? 'chat.completion' : 'text_completion', created: endpoint.created, model: endpoint.model, choices: [result], usage });
     }
     throw new Error('generation ended without a generation-end event.');
