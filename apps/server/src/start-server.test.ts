@@ -380,5 +380,5 @@ describe('the playground page', () => {
       await browser.close();
       await rm(profile, { recursive: true, force: true });
     }
-  });
+  }, 120_000);
 });

@@ -70,5 +70,5 @@ describe('aquila serve', () => {
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }
-  });
+  }, 180_000);
 });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Hono } from 'hono';
-import { flagaiChatPromptIds, flagaiStopRules, type GenerationEvent, type GenerationRequest } from '@aquila/runtime';
+import { flagaiChatPromptIds, flagaiStopRules, type GenerationEndEvent, type GenerationEvent, type GenerationRequest } from '@aquila/runtime';
 import { RequestError } from '../errors.js';
 import { readJsonObject, RequestFields, type JsonObject } from '../request-fields.js';
 import { admit, generate, plainTokenizer, primed, streamingResponse, type ServerState } from '../server-state.js';
@@ -11,6 +11,8 @@ interface Usage {
   completion_tokens: number;
   total_tokens: number;
 }
+
+const usageOf = (end: GenerationEndEvent): Usage => ({ prompt_tokens: end.promptTokenCount, completion_tokens: end.completionTokenCount, total_tokens: end.promptTokenCount + end.completionTokenCount });
 
 /** The sampling fields both OpenAI endpoints share; unknown fields are ignored, as OpenAI-compatible servers do. */
 function samplingOptions(fields: RequestFields): GenerationRequest {
@@ -138,8 +140,7 @@ async function* eventStream(state: ServerState, events: AsyncGenerator<Generatio
       }
       if (event.type === 'generation-end') {
         yield chunk([choice(endpoint, '', event.finishReason, pending)]);
-        const usage = { prompt_tokens: event.promptTokenCount, completion_tokens: event.completionTokenCount, total_tokens: event.promptTokenCount + event.completionTokenCount };
-        if (includeUsage) yield chunk([], usage);
+        if (includeUsage) yield chunk([], usageOf(event));
       }
     }
   } catch (error) {
@@ -176,7 +177,7 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
       if (event.type === 'token-delta' && topLogprobs !== undefined) items.push(tokenLogprob(state.tokenizer, event, text.length));
       text += event.text;
       if (event.type !== 'generation-end') continue;
-      const usage: Usage = { prompt_tokens: event.promptTokenCount, completion_tokens: event.completionTokenCount, total_tokens: event.promptTokenCount + event.completionTokenCount };
+      const usage = usageOf(event);
       const logprobs = logprobsOf(endpoint, items);
       const result = kind === 'chat' ? { index: 0, message: { role: 'assistant', content: text }, logprobs, finish_reason: event.finishReason } : { index: 0, text, logprobs, finish_reason: event.finishReason };
       return Response.json({ id: endpoint.id, object: kind === 'chat' ? 'chat.completion' : 'text_completion', created: endpoint.created, model: endpoint.model, choices: [result], usage });
