@@ -60,8 +60,15 @@ try {
   rmSync(directory, { recursive: true, force: true });
 }
 
+// The floor on this machine at this load: an empty Node process.
+const empty = Array.from({ length: repeats }, () => {
+  const started = performance.now();
+  execFileSync(process.execPath, ['-e', '0']);
+  return (performance.now() - started) / 1000;
+}).sort((a, b) => a - b)[0] as number;
+
 const header = ['whole process (DIN-SQL, Spider dev)', 'EM / EX (= official)', 'wall best s', 'wall median s', 'CPU s (threads + child processes)', 'Python s*', 'speed-up (wall)'];
 const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => (row[column] as string).length)));
 const format = (row: string[]): string => `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
 console.log([format(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(format)].join('\n'));
-console.log(`* official test-suite-sql-eval (Python 3.11, SQLite 3.40.1) on this kind of machine, quoted from issue 4; not runnable here. ${repeats} runs each, node ${process.version}, ${availableParallelism()} cores, load average ${startLoad.toFixed(1)} at the start and ${loadavg()[0]?.toFixed(1)} at the end.`);
+console.log(`* official test-suite-sql-eval (Python 3.11, SQLite 3.40.1) on this kind of machine, quoted from issue 4; not runnable here. ${repeats} runs each; an empty \`node -e 0\` took ${empty.toFixed(2)} s (best); node ${process.version}, ${availableParallelism()} cores, load average ${startLoad.toFixed(1)} at the start and ${loadavg()[0]?.toFixed(1)} at the end.`);
