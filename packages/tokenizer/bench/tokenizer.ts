@@ -71,12 +71,11 @@ interface ColdStart {
   firstMegabyte: Mark;
   all: Mark;
   tokens: number;
-  loadRss: number;
-  encodeRss: number;
+  memory: number;
 }
 const coldStarts: ColdStart[] = [];
 for (let rep = 0; rep < reps; rep++) {
-  const child = spawnSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('cold-start.ts', import.meta.url))], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('cold-start.ts', import.meta.url))], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
   if (child.status !== 0) throw new Error(`bench/cold-start.ts failed: ${child.stderr}`);
   coldStarts.push(JSON.parse(child.stdout) as ColdStart);
 }
@@ -84,9 +83,9 @@ const coldStart = coldStarts.reduce((best, run) => (run.all.seconds < best.all.s
 const coldRow = (mode: string, mark: Mark, tokens: number, note: string): void => {
   rows.push({ encoder: '@aquila/tokenizer (Aquila)', mode, bytes: mark.bytes, seconds: mark.seconds, cpuSeconds: mark.cpuSeconds, tokens, note });
 };
-coldRow('fresh process: load only', coldStart.load, 0, `${coldStart.load.seconds.toFixed(2)} s; memory: +${(coldStart.loadRss / 2 ** 20).toFixed(0)} MiB RSS`);
+coldRow('fresh process: load only', coldStart.load, 0, `${coldStart.load.seconds.toFixed(2)} s`);
 coldRow('fresh process: load + first MB', coldStart.firstMegabyte, Math.round((coldStart.tokens * coldStart.firstMegabyte.bytes) / coldStart.all.bytes), 'counts load and JIT warm-up (tokens pro rata)');
-coldRow('fresh process: load + whole corpus', coldStart.all, coldStart.tokens, `memory: +${(coldStart.encodeRss / 2 ** 20).toFixed(0)} MiB RSS while encoding`);
+coldRow('fresh process: load + whole corpus', coldStart.all, coldStart.tokens, `the tokenizer then holds ${(coldStart.memory / 2 ** 20).toFixed(0)} MiB (heap and typed arrays: tables and piece cache)`);
 
 // This package. "cold": a fresh tokenizer, its piece cache empty, one pass; "warm": best of N passes.
 const coldTokenizer = await loadAquilaTokenizer();
