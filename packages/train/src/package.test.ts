@@ -41,6 +41,7 @@ it('exports the public API and nothing else', async () => {
       "readSftExamples",
       "renderLossChart",
       "renderRunReport",
+      "runDemo",
       "saveLlamaCheckpoint",
       "splitDocuments",
       "stopRun",
