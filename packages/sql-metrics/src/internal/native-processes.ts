@@ -66,12 +66,14 @@ export class NativeProcesses {
   private start(): Child {
     const child: Child = { process: startProcess(), sent: [], runningSince: 0, lastDatabase: undefined, ready: false };
     child.process.on('message', (reply: NativeReply) => this.receive(child, reply));
-    child.process.on('exit', () => {
-      if (!this.closed && this.children.includes(child)) this.replace(child);
-    });
-    child.process.on('error', () => {
-      if (!this.closed && this.children.includes(child)) this.replace(child);
-    });
+    // A process that dies before it is ready would die again (no native engine that works here): sql.js only.
+    const died = (): void => {
+      if (this.closed || !this.children.includes(child)) return;
+      if (child.ready) this.replace(child);
+      else this.giveUp();
+    };
+    child.process.on('exit', died);
+    child.process.on('error', died);
     this.idle(child);
     return child;
   }
