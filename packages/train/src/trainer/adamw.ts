@@ -1,3 +1,4 @@
+import { KernelArena } from './kernel-arena.js';
 import type { Parameter } from './llama-model.js';
 
 /** Options of `AdamW`. */
@@ -48,16 +49,22 @@ export class AdamW {
     const firstCorrection = 1 - beta1 ** this.#step;
     const secondCorrection = 1 - beta2 ** this.#step;
     for (const parameter of parameters) {
+      const { values, gradient } = parameter;
+      // A model's weights in a kernel arena get their moments there too, and the SIMD update.
+      const arena = KernelArena.of(values);
+      const inArena = arena !== undefined && KernelArena.of(gradient) === arena && arena.available >= 2 * values.length + 8;
       let moments = this.#moments.get(parameter);
       if (moments === undefined) {
-        moments = { first: new Float32Array(parameter.values.length), second: new Float32Array(parameter.values.length) };
+        const allocate = (length: number): Float32Array => (inArena ? arena.allocate(length) : new Float32Array(length));
+        moments = { first: allocate(values.length), second: allocate(values.length) };
         this.#moments.set(parameter, moments);
       }
       const { first, second } = moments;
-      const { values, gradient } = parameter;
       // LLaMA recipes decay matrices only; RMSNorm gains (1-d) are left alone.
       const decay = parameter.shape.length > 1 ? 1 - lr * weightDecay : 1;
-      update(values, gradient, first, second, { decay, gradientScale, beta1, beta2, stepSize: lr / firstCorrection, rmsScale: 1 / Math.sqrt(secondCorrection), eps });
+      const constants = { decay, gradientScale, beta1, beta2, stepSize: lr / firstCorrection, rmsScale: 1 / Math.sqrt(secondCorrection), eps };
+      if (arena !== undefined && KernelArena.of(first) === arena) arena.adamw(values, gradient, first, second, constants);
+      else update(values, gradient, first, second, constants);
     }
   }
 }

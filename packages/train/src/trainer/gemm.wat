@@ -1,4 +1,5 @@
-;; The trainer's matrix multiply in WebAssembly SIMD (f32x4): C[m, n] (+)= Σₚ A(m, p) · B[p, n].
+;; The trainer's kernels in WebAssembly SIMD (f32x4): the matrix multiply C[m, n] (+)= Σₚ A(m, p) · B[p, n],
+;; and AdamW's update (below).
 ;; B and C are row-major with n columns; A is read through two element strides (aRow, aCol), so one
 ;; kernel serves x·W (aRow = k, aCol = 1) and xᵀ·W (aRow = 1, aCol = m) without transposing A.
 ;; Addresses are byte offsets into the imported memory. `panel` (a multiple of 8) is how many columns
@@ -154,5 +155,37 @@
                 (i32.const 0) (local.get $m4) (local.get $n8) (local.get $n))
     (call $edge (local.get $a) (local.get $aRow) (local.get $aCol) (local.get $b) (local.get $c) (local.get $n) (local.get $k) (local.get $accumulate)
                 (local.get $m4) (local.get $m) (i32.const 0) (local.get $n))
+  )
+
+  ;; One AdamW step over n floats (rounded up to a multiple of 4: arena allocations are padded with zeros,
+;; which stay zero), four at a time; moments below 1e-30 are flushed to 0 (subnormals are slow on x86).
+  (func (export "adamw") (param $values i32) (param $gradient i32) (param $first i32) (param $second i32) (param $n i32)
+                         (param $decay f32) (param $gradientScale f32) (param $beta1 f32) (param $beta2 f32)
+                         (param $stepSize f32) (param $rmsScale f32) (param $eps f32)
+    (local $offset i32) (local $end i32) (local $g v128) (local $m v128) (local $v v128) (local $tiny v128)
+    (local $b1 v128) (local $b2 v128) (local $k1 v128) (local $k2 v128)
+    (local.set $end (i32.shl (i32.and (i32.add (local.get $n) (i32.const 3)) (i32.const -4)) (i32.const 2)))
+    (local.set $tiny (f32x4.splat (f32.const 1e-30)))
+    (local.set $b1 (f32x4.splat (local.get $beta1)))
+    (local.set $b2 (f32x4.splat (local.get $beta2)))
+    (local.set $k1 (f32x4.splat (f32.sub (f32.const 1) (local.get $beta1))))
+    (local.set $k2 (f32x4.splat (f32.sub (f32.const 1) (local.get $beta2))))
+    (block $done
+      (loop $each
+        (br_if $done (i32.ge_u (local.get $offset) (local.get $end)))
+        (local.set $g (f32x4.mul (v128.load (i32.add (local.get $gradient) (local.get $offset))) (f32x4.splat (local.get $gradientScale))))
+        (local.set $m (f32x4.add (f32x4.mul (local.get $b1) (v128.load (i32.add (local.get $first) (local.get $offset)))) (f32x4.mul (local.get $k1) (local.get $g))))
+        (local.set $v (f32x4.add (f32x4.mul (local.get $b2) (v128.load (i32.add (local.get $second) (local.get $offset)))) (f32x4.mul (local.get $k2) (f32x4.mul (local.get $g) (local.get $g)))))
+        (local.set $m (v128.and (local.get $m) (f32x4.ge (f32x4.abs (local.get $m)) (local.get $tiny))))
+        (local.set $v (v128.and (local.get $v) (f32x4.ge (local.get $v) (local.get $tiny))))
+        (v128.store (i32.add (local.get $first) (local.get $offset)) (local.get $m))
+        (v128.store (i32.add (local.get $second) (local.get $offset)) (local.get $v))
+        (v128.store (i32.add (local.get $values) (local.get $offset))
+          (f32x4.sub
+            (f32x4.mul (v128.load (i32.add (local.get $values) (local.get $offset))) (f32x4.splat (local.get $decay)))
+            (f32x4.div (f32x4.mul (f32x4.splat (local.get $stepSize)) (local.get $m))
+                       (f32x4.add (f32x4.mul (f32x4.sqrt (local.get $v)) (f32x4.splat (local.get $rmsScale))) (f32x4.splat (local.get $eps))))))
+        (local.set $offset (i32.add (local.get $offset) (i32.const 16)))
+        (br $each)))
   )
 )

@@ -44,6 +44,10 @@ const parallelWork = 1 << 20;
 let compiled: object | undefined;
 
 type Gemm = (a: number, aRow: number, aColumn: number, b: number, c: number, m: number, n: number, k: number, accumulate: number, panel: number) => void;
+type AdamWKernel = (values: number, gradient: number, first: number, second: number, length: number, decay: number, gradientScale: number, beta1: number, beta2: number, stepSize: number, rmsScale: number, eps: number) => void;
+
+/** The arena each wasm memory belongs to, so code handed a Float32Array can find its kernels. */
+const owners = new WeakMap<ArrayBufferLike, KernelArena>();
 
 const pageBytes = 65536;
 // wasm32 addresses 4 GiB at most.
@@ -57,6 +61,7 @@ const maximumPages = 65536;
 export class KernelArena {
   readonly #memory: { buffer: SharedArrayBuffer };
   readonly #gemm: Gemm;
+  readonly #adamw: AdamWKernel;
   #helper: Helper | undefined;
   #used = 0;
 
@@ -72,6 +77,8 @@ export class KernelArena {
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const instance = new WebAssembly.Instance(compiled, { kernels: { memory: this.#memory } });
     this.#gemm = instance.exports.gemm as Gemm;
+    this.#adamw = instance.exports.adamw as AdamWKernel;
+    owners.set(this.#memory.buffer, this);
     if (options.threads === 2) {
       const control = new Int32Array(new SharedArrayBuffer(12 * 4));
       const worker = new Worker(helperSource, { eval: true, workerData: { module: compiled, memory: this.#memory, control: control.buffer } });
@@ -85,6 +92,28 @@ export class KernelArena {
       this.#helper = { worker, control };
       helpers.register(this, this.#helper, this);
     }
+  }
+
+  /** The arena `array` is a view on, if any. */
+  static of(array: Float32Array): KernelArena | undefined {
+    return owners.get(array.buffer);
+  }
+
+  /** Room left, in floats. */
+  get available(): number {
+    return (this.#memory.buffer.byteLength - this.#used) / 4;
+  }
+
+  /**
+   * One AdamW step in place over arena arrays of the same length (gemm.wat's `adamw`, four floats at a
+   * time): the constants as `update` in adamw.ts takes them.
+   */
+  adamw(values: Float32Array, gradient: Float32Array, first: Float32Array, second: Float32Array, constants: { decay: number; gradientScale: number; beta1: number; beta2: number; stepSize: number; rmsScale: number; eps: number }): void {
+    for (const array of [values, gradient, first, second]) {
+      if (array.buffer !== this.#memory.buffer || array.length !== values.length) throw new RangeError('adamw operands must be arena arrays of one length');
+    }
+    const { decay, gradientScale, beta1, beta2, stepSize, rmsScale, eps } = constants;
+    this.#adamw(values.byteOffset, gradient.byteOffset, first.byteOffset, second.byteOffset, values.length, decay, gradientScale, beta1, beta2, stepSize, rmsScale, eps);
   }
 
   /** A zeroed Float32Array of `length` floats inside the arena, 16-byte aligned. */

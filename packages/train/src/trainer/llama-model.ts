@@ -149,8 +149,9 @@ export class LlamaModel {
     this.#arena = new KernelArena({
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       floats: arenaFloats([
-        ...[vocabSize * width, width, vocabSize * width].flatMap((length) => [length, length]),
-        ...Array.from({ length: layers }, () => [...layerWeights, ...layerWeights, ...matrices, ...layerActivations]).flat(),
+        // Weights, gradients and AdamW's two moments.
+        ...[vocabSize * width, width, vocabSize * width].flatMap((length) => [length, length, length, length]),
+        ...Array.from({ length: layers }, () => [...layerWeights, ...layerWeights, ...layerWeights, ...layerWeights, ...matrices, ...layerActivations]).flat(),
         vocabSize * width,
         ...Array.from({ length: 14 }, () => rows * width),
         rows * inner,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { openCheckpoint, readModelConfig } from '@aquila/runtime';
 import { describe, expect, it } from 'vitest';
 import { AdamW, clipGradientNorm } from './adamw.js';
+import { KernelArena } from './kernel-arena.js';
 import { learningRateAt } from './learning-rate.js';
 import { LlamaModel, type LlamaShape, type Parameter } from './llama-model.js';
 import { saveLlamaCheckpoint } from './save-llama-checkpoint.js';
@@ -34,6 +35,31 @@ describe('AdamW and clipGradientNorm', () => {
     // First step: m̂ = g, v̂ = g², so the update is lr · sign(g) after decay.
     expect(parameter.values[0]).toBeCloseTo(1 * (1 - 0.001) - 0.01, 6);
     expect(parameter.values[1]).toBeCloseTo(-2 * (1 - 0.001) - 0.01, 6);
+  });
+});
+
+describe('AdamW in a kernel arena', () => {
+  it('updates arena weights with the SIMD kernel exactly as the JS loop does, odd lengths and flushed moments included', () => {
+    const arena = new KernelArena({ floats: 64, threads: 1 });
+    const length = 7;
+    const start = Array.from({ length }, (_, index) => (index - 3) / 5);
+    const gradients = [Array.from({ length }, (_, index) => Math.sin(index + 1)), Array.from({ length }, (_, index) => (index === 2 ? 1e-35 : Math.cos(index)))];
+    const inArena: Parameter = { name: 'w', shape: [1, length], values: arena.allocate(length), gradient: arena.allocate(length) };
+    const plain: Parameter = { name: 'w', shape: [1, length], values: new Float32Array(length), gradient: new Float32Array(length) };
+    inArena.values.set(start);
+    plain.values.set(start);
+    const options = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
+    const [simd, loop] = [new AdamW(options), new AdamW(options)];
+    const room = arena.available;
+    for (const gradient of [...gradients, ...gradients]) {
+      inArena.gradient.set(gradient);
+      plain.gradient.set(gradient);
+      simd.step([inArena], 0.01, 0.5);
+      loop.step([plain], 0.01, 0.5);
+    }
+    inArena.values.forEach((value, index) => expect(value).toBeCloseTo(plain.values[index] as number, 6));
+    // The moments went into the arena (two arrays of 7 floats, padded to 8).
+    expect(arena.available).toBe(room - 16);
   });
 });
 
