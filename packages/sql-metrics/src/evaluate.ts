@@ -191,7 +191,8 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     if (gold === undefined) {
       try {
         const goldTokens = tokenizeSql(question.gold);
-        const sql = parseSql({ sql: question.gold, schema });
+        const sql = parseTokens(goldTokens, schema, 'official');
+        if ('rejected' in sql) throw new SqlParseError(sql.rejected);
         gold = { sql, hardness: hardness({ sql }), matches: new Map() };
         parsedByTokens.set(`${question.database}\u0000official\u0000${JSON.stringify(goldTokens)}`, sql);
       } catch (error) {

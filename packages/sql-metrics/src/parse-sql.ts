@@ -442,7 +442,7 @@ class SpiderParser {
 export function parseSql(options: ParseSqlOptions): SpiderSql {
   const tokens = tokenizeSql(options.sql);
   const parsed = parseTokens(tokens, options.schema, options.mode);
-  if ('rejected' in parsed) throw new SqlParseError(`${parsed.rejected} (Spider grammar; tokens: ${tokens.join(' ')})`);
+  if ('rejected' in parsed) throw new SqlParseError(parsed.rejected);
   return parsed;
 }
 
@@ -451,7 +451,7 @@ export function parseTokens(tokens: readonly string[], schema: SpiderSchema, mod
   try {
     return new SpiderParser(schema, tokens, mode === 'fixed').sql(0)[1];
   } catch (error) {
-    if (error instanceof ParseFailure) return { rejected: error.reason };
+    if (error instanceof ParseFailure) return { rejected: `${error.reason} (Spider grammar; tokens: ${tokens.join(' ')})` };
     throw error;
   }
 }
