@@ -2,7 +2,7 @@
 // once, nothing compiled or cached before. Prints one JSON line: seconds (wall and CPU) to load, to reach
 // the first MB of input, and to finish, and the memory the tokenizer holds at the end (tables and cache).
 import { readCorpus } from '../test/fixtures.js';
-import { loadAquilaTokenizer } from '../src/index.js';
+import { loadAquilaTokenizer } from './built-package.js';
 
 const corpus = readCorpus();
 const cpuSeconds = (): number => {

@@ -3,7 +3,7 @@
 // repeated character and of digits at two sizes (linear time shows as equal MB/s). It also checks that
 // every corpus document gets the ids HF tokenizers gives, and runs cold starts (bench/cold-start.ts) in fresh
 // processes: load, then the first MB and the whole corpus, nothing compiled or cached before.
-// Run: pnpm --filter @aquila/tokenizer bench
+// Run: pnpm --filter @aquila/tokenizer bench (it builds dist first and measures that).
 // Options: --reps N (best of N, default 3), --slow-share N (the pure-JS peer runs on every Nth document, default 5).
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -13,7 +13,7 @@ import { Tokenizer as HuggingFaceJsTokenizer } from '@huggingface/tokenizers';
 import { get_encoding } from 'tiktoken';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
 import { readCorpus, reconstructedTokenizerJson } from '../test/fixtures.js';
-import { loadAquilaTokenizer } from '../src/index.js';
+import { loadAquilaTokenizer } from './built-package.js';
 
 const argument = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);
@@ -99,7 +99,7 @@ await measure('@aquila/tokenizer (Aquila)', 'per document, 1 thread', corpus, re
 // warm rows reuse the pool, as a long job does.
 const batchTokenizer = await loadAquilaTokenizer();
 const batchTokens = async (): Promise<number> => (await batchTokenizer.encodeBatch(corpus, { threads })).reduce((sum, ids) => sum + ids.length, 0);
-await measure('@aquila/tokenizer (Aquila)', `encodeBatch, ${threads} threads, first batch`, corpus, 1, batchTokens, 'starts the workers (from sources: each compiles the TypeScript first)');
+await measure('@aquila/tokenizer (Aquila)', `encodeBatch, ${threads} threads, first batch`, corpus, 1, batchTokens, 'starts the workers');
 await measure('@aquila/tokenizer (Aquila)', `encodeBatch, ${threads} threads`, corpus, reps, batchTokens, 'workers and their caches warm');
 await batchTokenizer.close();
 
