@@ -7,10 +7,7 @@ const scanLimit = 64;
 /** `#characterEntries` values: 0 = not yet computed, id + 1 = one token, `unsafeCharacter`, or ≤ -2 = a list. */
 const unsafeCharacter = -1;
 
-/**
- * BPE over raw bytes with Hugging Face's semantics (lowest merge rank first, leftmost on ties). Ranks are
- * found in an open-addressing hash keyed by the pair of ids, not by strings.
- */
+/** The first slot to probe for a pair of ids in the merge hash. */
 function slotOf(left: number, right: number, mask: number): number {
   return (Math.imul(left, 0x9e3779b1) ^ Math.imul(right + 0x7f4a7c15, 0x85ebca77)) & mask;
 }
@@ -33,7 +30,7 @@ function withinOneCharacter(bytes: Uint8Array, start: number, end: number): bool
   return true;
 }
 
-/** Whether `bytes[start .. end)` is a run of whole UTF-8 characters (by their lengths; see `validUtf8` for the strict check). */
+/** Whether `bytes[start .. end)` is a run of whole UTF-8 characters (as long as their lead bytes say). */
 function wholeCharacters(bytes: Uint8Array, start: number, end: number): boolean {
   for (let index = start; index < end; ) {
     const length = sequenceLength(bytes[index] as number);
@@ -79,7 +76,7 @@ function crossingRanks(definition: BpeDefinition): Int32Array | undefined {
 export interface MergeTables {
   /** Open addressing, one slot = [left, right, rank, result] side by side (one cache line per probe); left -1 = empty. */
   hash: Int32Array;
-  /** Pairs that may have a merge (a Bloom filter over `filterBitOf`), checked before the 3 MB hash. */
+  /** Pairs that may have a merge (a Bloom filter over `filterBitOf`), checked before the 2 MB hash. */
   filter: Int32Array;
   /** Where in `hash` each byte pair's slot is (-1: no merge), indexed by `first << 8 | second`: the first round of a piece without hashing. */
   bytePairSlots: Int32Array;
@@ -120,6 +117,10 @@ export function buildMergeTables(definition: BpeDefinition): MergeTables {
   return { hash, filter, bytePairSlots, crossingRanks: crossingRanks(definition) };
 }
 
+/**
+ * BPE with Hugging Face's semantics (lowest merge rank first, leftmost on ties), from a piece's bytes or,
+ * where exact, from its characters. Ranks are found by pairs of ids, never by strings.
+ */
 export class BytePairEncoder {
   readonly #byteIds: Uint32Array;
   readonly #mergeLeft: Uint32Array;
