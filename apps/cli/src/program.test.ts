@@ -18,7 +18,7 @@ describe('aquila program', () => {
     const help = capture();
     const again = createProgram({ stdout: help.stream, stderr: help.stream }).exitOverride();
     await expect(again.parseAsync(['node', 'aquila', '--help'])).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
-    for (const command of ['demo', 'data', 'tokenize', 'train', 'convert', 'generate', 'pull', 'eval']) expect(help.text()).toContain(command);
+    for (const command of ['demo', 'data', 'tokenize', 'train', 'convert', 'generate', 'pull', 'eval', 'sql', 'serve', 'predict']) expect(help.text()).toContain(command);
   });
 
   it('rejects an unknown command with a clear message', async () => {

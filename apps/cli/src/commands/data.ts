@@ -1,6 +1,3 @@
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import {
   buildDataset,
@@ -8,7 +5,6 @@ import {
   formatBuildReportTable,
   openIndexedDataset,
   packJsonl,
-  samplesDirectory,
   sourceAdapters,
   sourceFiles,
   type PackConvention,
@@ -114,32 +110,4 @@ export function registerDataCommand(program: Command, context: CommandContext): 
       });
       for (const file of fetched) context.stdout.write(`${file.status} ${file.path} ${file.bytes} bytes sha256 ${file.sha256}\n`);
     });
-}
-
-/** The demo stage: builds the bundled samples of all eight sources into a temporary folder and prints the report. */
-export async function runDataDemoStage(context: CommandContext): Promise<void> {
-  const samples = samplesDirectory();
-  const outDirectory = await mkdtemp(join(tmpdir(), 'aquila-data-demo-'));
-  const report = await buildDataset({
-    config: {
-      sources: [
-        { type: 'sql-create-context', path: join(samples, 'sql_create_context_v4.json') },
-        { type: 'Llama-2-SQL-Dataset', path: join(samples, 'Llama-2-SQL-Dataset-train-00000-of-00001-1ba781ea67c6bd7f.parquet') },
-        { type: 'Text-to-sql-v1', path: join(samples, 'Text-to-sql-v1.jsonl') },
-        { type: 'pg-wikiSQL-sql-instructions-80k', path: join(samples, 'pg-wikiSQL-sql-instructions-80k-train.csv') },
-        { type: 'pg-gpt4SQL-sql-instructions-1k', path: join(samples, 'pg-gpt4SQL-sql-instructions-1k.csv') },
-        { type: 'autotrain-data-nl-to-sql', path: join(samples, 'autotrain-data-nl-to-sql-train.csv') },
-        { type: 'sql-context-instructions', path: join(samples, 'sql-context-instructions-train-00000-of-00001-a2d2f513b79f5b3d.parquet') },
-        { type: 'symbolic-instruction-tuning-sql', path: join(samples, 'symbolic-instruction-tuning-sql-train-00000-of-00001-09775d42d91b2c08.parquet') },
-      ],
-      filters: { excludeNonCommercial: true },
-      outputs: { megatron: { prefix: 'sql', convention: 'flagscale' }, sftMegatron: { prefix: 'sql_sft' } },
-      tokenizer: 'aquila',
-    },
-    outDirectory,
-  });
-  context.stdout.write(formatBuildReportTable(report));
-  const megatron = report.outputs.megatron;
-  context.stdout.write(`outputs in ${outDirectory}: records.jsonl, pretrain.jsonl, sft.jsonl, trl.jsonl, report.html`);
-  context.stdout.write(megatron === undefined ? '\n' : `, sql_text_document.bin/.idx (${megatron.documents} documents, ${megatron.tokens} tokens, ${megatron.dtype}), sql_sft_{text,loss_mask}_document.bin/.idx\n`);
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { EvaluationInputError } from '@aquila/sql-metrics';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { captureOutput, runCommand } from '../test-support/capture-output.js';
-import { registerEvalCommand, runEvalDemoStage } from './eval.js';
+import { runCommand } from '../test-support/capture-output.js';
+import { registerEvalCommand } from './eval.js';
 
 const spider = fileURLToPath(new URL('../../../../../shared/fixtures/spider-dev/', import.meta.url));
 let directory: string;
@@ -51,8 +51,8 @@ it('aquila eval stops with a typed error naming the files when lengths differ', 
   );
 });
 
-it('the eval demo stage scores DIN-SQL on Spider dev like the official evaluator', async () => {
-  const context = captureOutput();
-  await runEvalDemoStage(context);
-  expect(context.output()).toMatch(/621\/1034 exact \(official: 621\/1034\)/);
+it('aquila eval scores DIN-SQL on all of Spider dev exactly as the official evaluator', async () => {
+  const { out } = await run(['--gold', `${spider}dev_gold.sql`, '--pred', `${spider}predictions/DIN-SQL_GPT4.txt`, '--db', `${spider}database`, '--tables', `${spider}tables.json`, '--etype', 'match']);
+  expect(out).toMatch(/count\s+248\s+446\s+174\s+166\s+1034/);
+  expect(out).toMatch(/exact match\s+([\d.]+\s+){4}0\.601 *\n/);
 });

@@ -3,7 +3,6 @@ import { InvalidArgumentError, type Command } from 'commander';
 import { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine, type EvaluationSummary, type EvaluationType, type ItemVerdict } from '@aquila/sql-metrics';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
-import { sharedFixtures } from '../shared-fixtures.js';
 
 interface EvalOptions {
   gold: string;
@@ -99,22 +98,4 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     .action(async (options: EvalOptions) => {
       await runEvaluation(options, context);
     });
-}
-
-
-/** Demo stage: the DIN-SQL (GPT-4) predictions on the shared Spider dev set, scored like the official evaluator. */
-export async function runEvalDemoStage(context: CommandContext): Promise<void> {
-  const spiderFolder = sharedFixtures('spider-dev');
-  if (spiderFolder === undefined) {
-    context.stdout.write('skipped: the Spider dev fixtures (shared/fixtures/spider-dev beside the checkout) are not here\n');
-    return;
-  }
-  const sharedSpider = `${spiderFolder}/`;
-  context.stdout.write('DIN-SQL (GPT-4) on Spider dev, exact match over all 1034 questions (execution needs wta_1, which is not shipped):\n');
-  const started = performance.now();
-  const summary = await runEvaluation(
-    { gold: `${sharedSpider}dev_gold.sql`, pred: `${sharedSpider}predictions/DIN-SQL_GPT4.txt`, db: `${sharedSpider}database`, tables: `${sharedSpider}tables.json`, etype: 'match' },
-    context,
-  );
-  context.stdout.write(`${summary.matched.exact.all}/${summary.count.all} exact (official: 621/1034) in ${((performance.now() - started) / 1000).toFixed(1)} s\n`);
 }

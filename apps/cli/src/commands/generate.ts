@@ -1,11 +1,7 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { convertCheckpoint, flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel, writeRandomCheckpoint, type GenerationRequest } from '@aquila/runtime';
-import { loadAquilaTokenizer } from '@aquila/tokenizer';
+import { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel, type GenerationRequest } from '@aquila/runtime';
 import type { CommandContext } from '../program.js';
-import { createProgress } from '../progress.js';
 
 interface GenerateFlags {
   model: string;
@@ -125,39 +121,4 @@ export function registerGenerateCommand(program: Command, context: CommandContex
         await model.release();
       }
     });
-}
-
-/**
- * The runtime stage of `aquila demo`: a small random model with Aquila's vocabulary is converted to int4
- * and answers one FlagAI-style prompt, streamed token by token (random weights: the text is noise; the
- * stage shows the pipeline, not a model).
- */
-export async function runGenerateDemoStage(context: CommandContext): Promise<void> {
-  const directory = await mkdtemp(join(tmpdir(), 'aquila-demo-runtime-'));
-  try {
-    const shape = { vocabSize: 100008, hiddenSize: 64, intermediateSize: 192, layerCount: 2, headCount: 4, keyValueHeadCount: 2, headSize: 16, rmsNormEpsilon: 1e-5, ropeTheta: 10000, maxPositions: 512, tiedEmbeddings: false };
-    await writeRandomCheckpoint({ directory: join(directory, 'checkpoint'), shape, naming: 'flagai', format: 'bin', dtype: 'BF16' });
-    context.stdout.write(`random FlagAI-format checkpoint (pytorch_model.bin, BF16): ${shape.layerCount} layers, hidden ${shape.hiddenSize}, vocab ${shape.vocabSize}\n`);
-    const progress = createProgress({ label: 'convert int4', stream: context.stderr, unit: 'tensors' });
-    await convertCheckpoint({ checkpoint: join(directory, 'checkpoint'), output: join(directory, 'onnx'), precision: 'int4', onProgress: ({ done, total }) => progress.update(done, total) });
-    progress.finish();
-    const tokenizer = await loadAquilaTokenizer();
-    const model = await LanguageModel.load({ path: join(directory, 'onnx'), tokenizer });
-    try {
-      const question = '表名为cars_data，包含的属性为cars_data.horsepower,cars_data.id\n\n请为下面的问题编写sql查询语句：\n有多少辆汽车？';
-      const promptIds = flagaiPromptIds({ text: question, tokenizer });
-      context.stdout.write(`prompt: ${promptIds.length} tokens (BOS + FlagAI default path); streaming 24 tokens, greedy, FlagAI stop rules:\n`);
-      const started = performance.now();
-      let tokens = 0;
-      for await (const event of model.stream({ promptIds, ...flagaiStopRules, maxNewTokens: 24 })) {
-        context.stdout.write(event.text);
-        if (event.type === 'token-delta') tokens += 1;
-        else context.stdout.write(`\n[${event.finishReason}: ${tokens} tokens in ${((performance.now() - started) / 1000).toFixed(2)} s]\n`);
-      }
-    } finally {
-      await model.release();
-    }
-  } finally {
-    await rm(directory, { recursive: true, force: true });
-  }
 }

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { registerTokenizeCommand, runTokenizeDemoStage } from './tokenize.js';
-import { captureOutput, runCommand } from '../test-support/capture-output.js';
+import { registerTokenizeCommand } from './tokenize.js';
+import { runCommand } from '../test-support/capture-output.js';
 
 const aquilaFolder = fileURLToPath(new URL('../../../../../shared/fixtures/aquila-tokenizer/', import.meta.url));
 let directory: string;
@@ -49,12 +49,4 @@ it('aquila tokenize names the line of a bad record', async () => {
   await writeFile(input, '{"ids":[1,2]}\n{"ids":[1,200000]}\n');
   await expect(run(['--decode', '--input', input])).rejects.toThrow(/bad\.jsonl line 2: Token id 200000/);
   await expect(run(['--tokenizer', join(directory, 'missing'), '--text', 'x'])).rejects.toThrow(/does not exist/);
-});
-
-it('the tokenize demo stage encodes and streams back a prompt', async () => {
-  const context = captureOutput();
-  await runTokenizeDemoStage(context);
-  const out = context.output();
-  expect(out).toMatch(/Aquila \(100008 ids\), BOS 100006, EOS 100007\n.*→ \d+ ids \(BOS first\): \[100006,343,7033,/);
-  expect(out).toContain('streamed back: identical to the prompt');
 });

@@ -82,15 +82,3 @@ export function registerTokenizeCommand(program: Command, context: CommandContex
       }
     });
 }
-
-/** Demo stage: Aquila's tokenizer on an AquilaSQL prompt, as FlagAI's `predict()` feeds it to the model. */
-export async function runTokenizeDemoStage(context: CommandContext): Promise<void> {
-  const tokenizer = await loadAquilaTokenizer();
-  const prompt = '有多个数据库表，信息如下：\n表名为singer，包含的属性为singer.name,singer.age\n请为下面的问题编写sql查询语句：\n我们有多少歌手？';
-  const ids = tokenizer.encode(prompt, { addSpecialTokens: true }).slice(0, -1);
-  const decoder = tokenizer.createStreamingDecoder({ skipSpecialTokens: true });
-  const streamed = ids.map((id) => decoder.push(id)).join('') + decoder.flush();
-  context.stdout.write(`tokenizer: Aquila (${tokenizer.vocabSize} ids), BOS ${tokenizer.bosTokenId}, EOS ${tokenizer.eosTokenId}\n`);
-  context.stdout.write(`prompt: ${prompt.length} characters → ${ids.length} ids (BOS first): ${JSON.stringify(ids.slice(0, 12))}…\n`);
-  context.stdout.write(`streamed back: ${streamed === prompt ? 'identical to the prompt' : 'DIFFERENT from the prompt'}\n`);
-}
