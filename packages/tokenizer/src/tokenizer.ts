@@ -18,7 +18,7 @@ export interface EncodeOptions {
 }
 
 export interface EncodeBatchOptions extends EncodeOptions {
-  /** Worker threads to spread the batch over; default: available parallelism (1 encodes in this thread). */
+  /** Threads to spread a large batch over, this one and `threads - 1` workers; default: available parallelism (1 encodes in this thread only). */
   threads?: number;
   /** Stops the work; the promise rejects with the signal's reason. */
   signal?: AbortSignal;

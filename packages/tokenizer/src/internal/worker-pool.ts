@@ -65,7 +65,15 @@ export async function closeWorkers(tokenizer: Tokenizer): Promise<void> {
   if (pool !== undefined) await Promise.all(pool.workers.map((worker) => worker.terminate()));
 }
 
-/** `encodeBatch`: small batches in this thread, large ones in chunks over a pool of worker threads. */
+/** Chunks each worker holds at once: the next one is queued there while it encodes the current one. */
+const chunksInFlight = 2;
+
+/**
+ * `encodeBatch`: small batches in this thread; large ones in chunks shared by this thread and `threads - 1`
+ * workers. This thread encodes too (a chunk at a time, yielding between chunks to feed the workers): with a
+ * pool as large as the core count, the thread that hands out chunks and assembles the results would take
+ * a core from the encoders.
+ */
 export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], options: EncodeBatchOptions): Promise<number[][]> {
   const { signal, threads: requested, ...encodeOptions } = options;
   signal?.throwIfAborted();
@@ -89,8 +97,8 @@ export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], opt
     chunks.push([start, end]);
     start = end;
   }
-  const pool = getPool(tokenizer, Math.min(threads, chunks.length));
-  const workers = pool.workers.slice(0, Math.min(threads, chunks.length));
+  const workerCount = Math.min(threads - 1, chunks.length - 1);
+  const workers = getPool(tokenizer, workerCount).workers.slice(0, workerCount);
   const results: number[][] = new Array<number[]>(texts.length);
 
   return new Promise<number[][]>((resolve, reject) => {
@@ -114,14 +122,22 @@ export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], opt
       void closeWorkers(tokenizer);
       reject(error);
     };
+    const chunkDone = (): void => {
+      finished++;
+      if (finished < chunks.length) return;
+      settled = true;
+      cleanUp();
+      resolve(results);
+    };
     const send = (worker: Worker): void => {
+      if (nextChunk >= chunks.length) return;
       const chunk = nextChunk++;
       const [start, end] = chunks[chunk] as [number, number];
       worker.postMessage({ chunk, texts: texts.slice(start, end), options: encodeOptions });
     };
-    const senders = new Map<Worker, () => void>();
     function onMessage(this: Worker, message: ChunkResult): void {
       if (settled) return;
+      send(this);
       const [start] = chunks[message.chunk] as [number, number];
       const flat = message.ids;
       let offset = 0;
@@ -132,14 +148,7 @@ export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], opt
         results[start + index] = ids;
         offset += ids.length;
       }
-      finished++;
-      if (finished === chunks.length) {
-        settled = true;
-        cleanUp();
-        resolve(results);
-      } else if (nextChunk < chunks.length) {
-        senders.get(this)?.();
-      }
+      chunkDone();
     }
     function onError(error: Error): void {
       fail(new TokenizerWorkerError(`An encodeBatch worker thread failed: ${error.message}. The batch was not encoded; retry, or pass threads: 1 to encode in this thread.`, { cause: error }));
@@ -148,14 +157,27 @@ export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], opt
       fail(new TokenizerWorkerError(`An encodeBatch worker thread exited (code ${code}) before finishing. Retry, or pass threads: 1.`));
     }
     const onAbort = (): void => fail(signal?.reason);
+    // This thread's share: one chunk, then back to the event loop so that worker results are taken in.
+    const encodeHere = (): void => {
+      if (settled || nextChunk >= chunks.length) return;
+      const [start, end] = chunks[nextChunk++] as [number, number];
+      try {
+        for (let index = start; index < end; index++) results[index] = tokenizer.encode(texts[index] as string, encodeOptions);
+      } catch (error) {
+        fail(error);
+        return;
+      }
+      chunkDone();
+      setImmediate(encodeHere);
+    };
     signal?.addEventListener('abort', onAbort, { once: true });
     for (const worker of workers) {
       worker.ref();
       worker.on('message', onMessage);
       worker.on('error', onError);
       worker.on('exit', onExit);
-      senders.set(worker, () => send(worker));
     }
-    for (const worker of workers) if (nextChunk < chunks.length) send(worker);
+    for (let round = 0; round < chunksInFlight; round++) for (const worker of workers) send(worker);
+    setImmediate(encodeHere);
   });
 }
