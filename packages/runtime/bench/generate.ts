@@ -39,8 +39,14 @@ async function loadTransformersJs(): Promise<TransformersJs | undefined> {
 /** transformers.js's file names per precision (its `dtype` option picks the file). */
 const peerFiles = { fp32: ['fp32', 'model'], int8: ['q8', 'model_quantized'], int4: ['q4', 'model_q4'] } as const;
 
-const promptLength = 32;
-const newTokens = 64;
+/** A count from the environment (PROMPT_LENGTH=512 NEW_TOKENS=128 for a text-to-SQL-sized prompt), else the default. */
+function countFromEnvironment(name: string, fallback: number): number {
+  const value = Number(process.env[name] ?? fallback);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${process.env[name]}`);
+  return value;
+}
+const promptLength = countFromEnvironment('PROMPT_LENGTH', 32);
+const newTokens = countFromEnvironment('NEW_TOKENS', 64);
 const repeats = 5;
 
 function median(values: number[]): number {
