@@ -40,25 +40,35 @@ function readIdentifier(text: string): [string, string, boolean] {
   return match ? [match[0], trimmed.slice(match[0].length), false] : ['', trimmed, false];
 }
 
-/** Splits `text` on top-level commas (outside parentheses and quotes). */
-function splitTopLevel(text: string): string[] {
-  const parts: string[] = [];
-  let depth = 0;
+/**
+ * Walks `text` from `from` at parenthesis depth 1 (just inside an opening parenthesis), skipping quoted
+ * strings and identifiers; calls `onComma` at each comma of that level. Returns the index just past the
+ * matching `)`, or -1 when the parentheses never balance.
+ */
+function scanParenthesised(text: string, from: number, onComma: (index: number) => void = () => {}): number {
+  let depth = 1;
   let quote = '';
-  let start = 0;
-  for (let index = 0; index < text.length; index++) {
+  for (let index = from; index < text.length; index++) {
     const character = text[index]!;
     if (quote !== '') {
       if (character === quote) quote = '';
     } else if (character === '"' || character === "'" || character === '`') quote = character;
     else if (character === '(') depth++;
-    else if (character === ')') depth--;
-    else if (character === ',' && depth === 0) {
-      parts.push(text.slice(start, index));
-      start = index + 1;
-    }
+    else if (character === ')' && --depth === 0) return index + 1;
+    else if (character === ',' && depth === 1) onComma(index);
   }
-  parts.push(text.slice(start));
+  return -1;
+}
+
+/** Splits a parenthesised body on its top-level commas (outside parentheses and quotes). */
+function splitTopLevel(body: string): string[] {
+  const parts: string[] = [];
+  let start = 0;
+  scanParenthesised(`${body})`, 0, (index) => {
+    parts.push(body.slice(start, index));
+    start = index + 1;
+  });
+  parts.push(body.slice(start));
   return parts.map((part) => part.trim()).filter((part) => part !== '');
 }
 
@@ -71,18 +81,8 @@ export function parseCreateTables(text: string): SchemaTable[] {
     const open = afterName.indexOf('(');
     if (name === '' || open === -1 || afterName.slice(0, open).trim().replace(/^\.\s*\S+/, '') !== '') continue;
     const bodyStart = text.length - afterName.length + open + 1;
-    let depth = 1;
-    let quote = '';
-    let index = bodyStart;
-    for (; index < text.length && depth > 0; index++) {
-      const character = text[index]!;
-      if (quote !== '') {
-        if (character === quote) quote = '';
-      } else if (character === '"' || character === "'" || character === '`') quote = character;
-      else if (character === '(') depth++;
-      else if (character === ')') depth--;
-    }
-    if (depth !== 0) continue;
+    const index = scanParenthesised(text, bodyStart);
+    if (index === -1) continue;
     const body = text.slice(bodyStart, index - 1);
     const table: SchemaTable = { name, quoted, columns: [], foreignKeys: [], statement: text.slice(match.index, index) };
     for (const part of splitTopLevel(body)) {
