@@ -47,10 +47,10 @@ describe('renderLossChart', () => {
       <polyline fill="none" stroke="#9ecae1" stroke-width="1.2" points="64.0,40.0 147.0,117.3 230.0,156.0"/>
       <polyline fill="none" stroke="#08519c" stroke-width="2" points="64.0,40.0 147.0,117.3 230.0,156.0"/>
       <circle cx="147.0" cy="78.7" r="3.5" fill="#e6550d"/>
-      <g transform="translate(72 54)" fill="#333">
-      <line x1="0" x2="18" y1="-4" y2="-4" stroke="#08519c" stroke-width="2"/><text x="24" y="0">train loss (last 2.5000 at 3)</text>
-      <circle cx="9" cy="12" r="3.5" fill="#e6550d"/><text x="24" y="16">validation loss</text>
-      <line x1="0" x2="18" y1="28" y2="28" stroke="#9a9a9a" stroke-dasharray="4 3"/><text x="24" y="32">learning rate</text>
+      <g transform="translate(222 56)" fill="#333" text-anchor="end">
+      <g transform="translate(0 0)"><line x1="-18" x2="0" y1="-4" y2="-4" stroke="#08519c" stroke-width="2"/><text x="-24" y="0" stroke="#fff" stroke-width="3" paint-order="stroke">train loss (last 2.5000 at 3)</text></g>
+      <g transform="translate(0 16)"><circle cx="-9" cy="-4" r="3.5" fill="#e6550d"/><text x="-24" y="0" stroke="#fff" stroke-width="3" paint-order="stroke">validation loss</text></g>
+      <g transform="translate(0 32)"><line x1="-18" x2="0" y1="-4" y2="-4" stroke="#9a9a9a" stroke-dasharray="4 3"/><text x="-24" y="0" stroke="#fff" stroke-width="3" paint-order="stroke">learning rate</text></g>
       </g>
       </svg>
       "

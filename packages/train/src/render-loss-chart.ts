@@ -99,11 +99,15 @@ export function renderLossChart(options: RenderLossChartOptions): string {
   }
   for (const { iteration, loss } of validations) parts.push(`<circle cx="${coordinate(x(iteration))}" cy="${coordinate(y(loss))}" r="3.5" fill="#e6550d"/>`);
   const last = losses.at(-1);
+  // Top right, where a falling loss leaves room; labels end at the markers and carry a white halo.
+  const legendRows = [
+    { label: `train loss${last === undefined ? '' : ` (last ${last.loss.toFixed(4)} at ${last.iteration})`}`, marker: '<line x1="-18" x2="0" y1="-4" y2="-4" stroke="#08519c" stroke-width="2"/>' },
+    ...(validations.length > 0 ? [{ label: 'validation loss', marker: '<circle cx="-9" cy="-4" r="3.5" fill="#e6550d"/>' }] : []),
+    ...(rates.length > 0 ? [{ label: 'learning rate', marker: '<line x1="-18" x2="0" y1="-4" y2="-4" stroke="#9a9a9a" stroke-dasharray="4 3"/>' }] : []),
+  ];
   const legend = [
-    `<g transform="translate(${margin.left + 8} ${margin.top + 14})" fill="#333">`,
-    `<line x1="0" x2="18" y1="-4" y2="-4" stroke="#08519c" stroke-width="2"/><text x="24" y="0">train loss${last === undefined ? '' : ` (last ${last.loss.toFixed(4)} at ${last.iteration})`}</text>`,
-    ...(validations.length > 0 ? ['<circle cx="9" cy="12" r="3.5" fill="#e6550d"/><text x="24" y="16">validation loss</text>'] : []),
-    ...(rates.length > 0 ? [`<line x1="0" x2="18" y1="${validations.length > 0 ? 28 : 12}" y2="${validations.length > 0 ? 28 : 12}" stroke="#9a9a9a" stroke-dasharray="4 3"/><text x="24" y="${validations.length > 0 ? 32 : 16}">learning rate</text>`] : []),
+    `<g transform="translate(${margin.left + plotWidth - 8} ${margin.top + 16})" fill="#333" text-anchor="end">`,
+    ...legendRows.map(({ label, marker }, index) => `<g transform="translate(0 ${index * 16})">${marker}<text x="-24" y="0" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeHtml(label)}</text></g>`),
     '</g>',
   ];
   parts.push(...legend, '</svg>');

@@ -55,7 +55,7 @@ export function renderDemoReport(options: RenderDemoReportOptions): string {
       : `<p>A LLaMA-shaped model of ${training.parameters.toLocaleString('en-US')} parameters over the ${training.vocabularyUsed} token ids of the data, trained in-process on the CPU for ${training.steps} steps (${training.seconds.toFixed(1)} s): loss ${training.firstLoss.toFixed(3)} → ${training.lastLoss.toFixed(3)}. Checkpoint <code>${escapeHtml(training.checkpoint)}</code>, converted to ONNX in <code>${escapeHtml(result.modelDirectory)}</code>.</p>\n${renderLossChart({ events, title: 'loss of the tiny model' })}`,
     '<h2>Answers</h2>',
     `<p>Greedy decoding with FlagAI's SFT framing; the SQL is taken from the answer as FlagAI does (the first fenced block). Training questions: ${trainingAnswers.filter(({ reproduced }) => reproduced === true).length} of ${trainingAnswers.length} reproduced exactly.</p>`,
-    `<table class="answers">\n<tr><th>database / record</th><th>question</th><th>gold</th><th>predicted</th><th>verdict</th></tr>\n${answerRows(result.answers)}\n</table>`,
+    `<table class="answers">\n<colgroup><col style="width:14%"><col style="width:28%"><col style="width:22%"><col style="width:22%"><col style="width:14%"></colgroup>\n<tr><th>database / record</th><th>question</th><th>gold</th><th>predicted</th><th>verdict</th></tr>\n${answerRows(result.answers)}\n</table>`,
     '<h2>Spider dev scores</h2>',
     'summary' in result.spider
       ? `<p>${spiderAnswers.length} Spider dev questions, spread over the databases present, scored by @aquila/sql-metrics (the official exact set match and execution accuracy).</p>\n${scoresTable(result.spider.summary)}`
@@ -69,7 +69,7 @@ export function renderDemoReport(options: RenderDemoReportOptions): string {
 <head>
 <meta charset="utf-8">
 <title>Aquila-TS demo report</title>
-<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:80rem}table{border-collapse:collapse;margin-bottom:1rem}th,td{text-align:left;padding:3px 10px;border-bottom:1px solid #ddd;vertical-align:top}code,pre{font-size:0.85em;white-space:pre-wrap}.question{max-width:28rem;white-space:pre-wrap}.honest{background:#fff7e0;padding:0.6rem}</style>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222;max-width:80rem}table{border-collapse:collapse;margin-bottom:1rem}th,td{text-align:left;padding:3px 10px;border-bottom:1px solid #ddd;vertical-align:top}code,pre{font-size:0.85em;white-space:pre-wrap;overflow-wrap:anywhere}.answers{table-layout:fixed;width:100%}.answers td{overflow-wrap:anywhere}.question{white-space:pre-wrap}.honest{background:#fff7e0;padding:0.6rem}</style>
 </head>
 <body>
 <h1>Aquila-TS demo report</h1>
