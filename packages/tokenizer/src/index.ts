@@ -1,6 +1,7 @@
 // Loading
 export { loadTokenizer, type LoadTokenizerOptions } from './load-tokenizer.js';
 export { loadAquilaTokenizer, type LoadAquilaTokenizerOptions } from './load-aquila-tokenizer.js';
+export { writeTokenizerFiles, type WriteTokenizerFilesOptions } from './write-tokenizer-files.js';
 
 // The tokenizer
 export { Tokenizer, type DecodeOptions, type EncodeBatchOptions, type EncodeOptions, type StreamingDecoder } from './tokenizer.js';

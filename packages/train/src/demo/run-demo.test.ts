@@ -31,7 +31,8 @@ describe('runDemo', () => {
     expect(result.data.sftRecords).toBeGreaterThan(5);
     expect(result.data.kept).toBeLessThanOrEqual(result.data.read);
     expect(result.training?.steps).toBe(6);
-    expect(existsSync(join(output, 'model', 'model.onnx'))).toBe(true);
+    // The converted model is self-contained: graph, weights and the tokenizer the checkpoint carried.
+    expect(['model.onnx', 'tokenizer.json', 'special_tokens_map.json'].every((file) => existsSync(join(output, 'model', file)))).toBe(true);
     expect(result.answers.map(({ kind }) => kind)).toEqual(['training', 'spider', 'spider']);
     // The two questions are spread over dev: the first and the middle of those with a database.
     expect(result.answers[1]?.database).toBe('concert_singer');

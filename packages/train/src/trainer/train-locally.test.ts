@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openCheckpoint } from '@aquila/runtime';
+import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunConfigError } from '../errors.js';
 import { parseRunConfig } from '../parse-run-config.js';
@@ -60,6 +61,10 @@ describe('trainLocally', () => {
     } finally {
       await checkpoint.close();
     }
+    // The checkpoint carries Aquila's tokenizer, so a converted model needs nothing else.
+    const carried = await loadTokenizer({ path: result.checkpoint });
+    const question = '表名为singer，包含的属性为singer.name\n请为下面的问题编写sql查询语句：\n有多少歌手？';
+    expect(carried.encode(question, { addSpecialTokens: true })).toEqual((await loadAquilaTokenizer()).encode(question, { addSpecialTokens: true }));
   });
 
   it('packs SFT examples into fewer, longer sequences when data.packing is set', async () => {

@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from '@aquila/runtime';
-import { loadAquilaTokenizer } from '@aquila/tokenizer';
+import { loadAquilaTokenizer, writeTokenizerFiles, type Tokenizer } from '@aquila/tokenizer';
 import { RunConfigError } from '../errors.js';
 import { eventsFile, newRunRecord, writeRunRecord, type LocalRunRecord } from '../internal/run-record.js';
 import { openPretrainingDataset } from '../open-pretraining-dataset.js';
@@ -66,10 +66,9 @@ async function loadCheckpoint(model: LlamaModel, path: string, vocabulary: Int32
   }
 }
 
-async function loadSequences(config: RunConfig, directory: string, signal: AbortSignal | undefined): Promise<TrainingSequence[]> {
+async function loadSequences(config: RunConfig, directory: string, tokenizer: Tokenizer, signal: AbortSignal | undefined): Promise<TrainingSequence[]> {
   if (config.data.sftFile !== undefined) {
     const sequences: SftExample[] = [];
-    const tokenizer = await loadAquilaTokenizer({ signal });
     for await (const example of readSftExamples({ path: config.data.sftFile, tokenizer, maxLength: config.model.sequenceLength, signal })) sequences.push(example);
     if (!config.data.packing) return sequences;
     // Packed rows without their trailing padding (nothing attends to it and it carries no labels).
@@ -117,7 +116,8 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
   }
   const directory = config.output;
   await mkdir(directory, { recursive: true });
-  const sequences = await loadSequences(config, directory, signal);
+  const tokenizer = await loadAquilaTokenizer({ signal });
+  const sequences = await loadSequences(config, directory, tokenizer, signal);
   if (sequences.length === 0) throw new RunConfigError('the training data holds no example', { path: config.data.sftFile === undefined ? 'data.blend' : 'data.sftFile' });
 
   // The compact vocabulary: every id of the data, in increasing order.
@@ -176,7 +176,9 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
   };
   const save = async (iteration: number): Promise<string> => {
     const checkpoint = join(directory, 'checkpoints', `iter_${String(iteration).padStart(7, '0')}`);
-    await saveLlamaCheckpoint({ model, directory: checkpoint, vocabulary: { ids: vocabulary, size: shape.vocabSize }, bosTokenId: 100006, eosTokenId: 100007 });
+    await saveLlamaCheckpoint({ model, directory: checkpoint, vocabulary: { ids: vocabulary, size: shape.vocabSize }, bosTokenId: tokenizer.bosTokenId, eosTokenId: tokenizer.eosTokenId });
+    // The checkpoint carries its tokenizer: `aquila convert` copies it, so the converted model generates and serves on its own.
+    await writeTokenizerFiles({ tokenizer, directory: checkpoint, signal });
     await writeFile(join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), `${iteration}\n`);
     await report({ type: 'checkpoint', iteration, path: checkpoint });
     return checkpoint;
