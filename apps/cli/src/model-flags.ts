@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { customTemplate, sqlGenerationPreset, type OpenModelOptions, type SqlGenerationSettings, type SqlPromptTemplate } from '@aquila/text-to-sql';
+import type { OpenModelOptions, SqlGenerationSettings, SqlPromptTemplate } from '@aquila/text-to-sql';
 
 /** The flags that pick a model for `aquila sql` and `aquila predict`: a local folder or an OpenAI-compatible endpoint. */
 export interface ModelFlags {
@@ -40,12 +40,14 @@ export function modelOptions(flags: ModelFlags, extra: Partial<OpenModelOptions>
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as OpenModelOptions;
 }
 
-export function generationSettings(flags: ModelFlags): SqlGenerationSettings {
+export async function generationSettings(flags: ModelFlags): Promise<SqlGenerationSettings> {
+  const { sqlGenerationPreset } = await import('@aquila/text-to-sql');
   const preset = sqlGenerationPreset(flags.preset);
   return flags.maxNewTokens === undefined ? preset : { ...preset, maxNewTokens: flags.maxNewTokens };
 }
 
 export async function promptTemplate(flags: ModelFlags): Promise<{ template?: SqlPromptTemplate; templateFile?: string }> {
   if (flags.template === undefined) return {};
+  const { customTemplate } = await import('@aquila/text-to-sql');
   return { template: customTemplate(await readFile(flags.template, 'utf8'), flags.template), templateFile: flags.template };
 }

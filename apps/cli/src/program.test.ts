@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from './program.js';
 
@@ -26,5 +29,25 @@ describe('aquila program', () => {
     const program = createProgram({ stdout: stderr.stream, stderr: stderr.stream }).exitOverride();
     await expect(program.parseAsync(['node', 'aquila', 'no-such-command'])).rejects.toMatchObject({ exitCode: 1 });
     expect(stderr.text()).toContain("unknown command 'no-such-command'");
+  });
+
+  it('loads no @aquila package to build the program, print its version or render any help', async () => {
+    // A child node with a resolve hook that refuses every @aquila/* specifier, so importing program.ts (through tsx),
+    // building the command tree, rendering every command's help and --version fail if any of them loads a package.
+    const refuse = `export async function resolve(specifier, context, next) { if (specifier.startsWith('@aquila/')) throw new Error('loaded ' + specifier); return next(specifier, context); }`;
+    const hooks = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(refuse)}`)});`;
+    const script = `
+      const { createProgram } = await import('./src/program.ts');
+      const sink = new (await import('node:stream')).PassThrough().resume();
+      const program = createProgram({ stdout: sink, stderr: sink }).exitOverride();
+      const help = (command) => [command.helpInformation(), ...command.commands.flatMap(help)];
+      const pages = help(program).length;
+      await program.parseAsync(['node', 'aquila', '--version']).catch((error) => { if (error.code !== 'commander.version') throw error; });
+      const refused = await import('@aquila/errors').then(() => false, (error) => error.message.includes('loaded @aquila/errors'));
+      console.log(JSON.stringify({ pages, refused }));`;
+    const cwd = fileURLToPath(new URL('..', import.meta.url));
+    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(hooks)}`, '--input-type=module', '-e', script], { cwd });
+    expect(JSON.parse(stdout)).toEqual({ pages: expect.any(Number), refused: true });
+    expect(JSON.parse(stdout).pages).toBeGreaterThan(15);
   });
 });

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { convertCheckpoint, type WeightPrecision } from '@aquila/runtime';
+import type { WeightPrecision } from '@aquila/runtime';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -24,6 +24,7 @@ export function registerConvertCommand(program: Command, context: CommandContext
     .option('--dtype <precision>', 'weight precision: fp32, int8 or int4', parsePrecision, 'fp32' as WeightPrecision)
     .option('--block-size <n>', 'int8/int4 quantisation block size', parseBlockSize, 32)
     .action(async (options: { model: string; out: string; dtype: WeightPrecision; blockSize: number }) => {
+      const { convertCheckpoint } = await import('@aquila/runtime');
       const progress = createProgress({ label: 'convert', stream: context.stderr, unit: 'tensors' });
       const config = await convertCheckpoint({
         checkpoint: options.model,

@@ -1,22 +1,8 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
-import {
-  buildDataset,
-  fetchSourceFiles,
-  formatBuildReportTable,
-  openIndexedDataset,
-  packJsonl,
-  sourceAdapters,
-  sourceFiles,
-  type PackConvention,
-} from '@aquila/data';
-import { loadAquilaTokenizer, loadTokenizer, type Tokenizer } from '@aquila/tokenizer';
+import type { PackConvention } from '@aquila/data';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
-
-/** `aquila` is the tokenizer shipped in @aquila/tokenizer; anything else is a path. */
-function openTokenizer(path: string): Promise<Tokenizer> {
-  return path === 'aquila' ? loadAquilaTokenizer() : loadTokenizer({ path });
-}
+import { openTokenizer } from './tokenize.js';
 
 function parseWholeNumber(value: string): number {
   const number = Number(value);
@@ -25,6 +11,7 @@ function parseWholeNumber(value: string): number {
 }
 
 async function build(context: CommandContext, options: { config: string; out: string }): Promise<void> {
+  const { buildDataset, formatBuildReportTable } = await import('@aquila/data');
   const progress = createProgress({ label: 'build', stream: context.stderr, unit: 'records' });
   const report = await buildDataset({ config: options.config, outDirectory: options.out, onProgress: (event) => progress.update(event.read) });
   progress.finish();
@@ -54,6 +41,7 @@ export function registerDataCommand(program: Command, context: CommandContext): 
     .option('--eod', 'put EOD (</s>) after every document')
     .addOption(new Option('--convention <name>', 'framing when neither --bos nor --eod is given: flagai [CLS] … </s>, flagscale … </s>, none').choices(['flagai', 'flagscale', 'none']).default('flagai'))
     .action(async (options: { tokenizer: string; input: string; outputPrefix: string; jsonKey: string; bos?: boolean; eod?: boolean; convention: PackConvention }) => {
+      const { packJsonl } = await import('@aquila/data');
       const tokenizer = await openTokenizer(options.tokenizer);
       const explicit = options.bos === true || options.eod === true;
       const framing = explicit ? { convention: 'none' as const, bos: options.bos === true, eod: options.eod === true } : { convention: options.convention };
@@ -71,6 +59,7 @@ export function registerDataCommand(program: Command, context: CommandContext): 
     .option('--document <n>', 'the document to show', parseWholeNumber, 0)
     .option('--tokenizer <path>', 'tokenizer to decode with; "aquila" for the built-in one', 'aquila')
     .action(async (prefix: string, options: { document: number; tokenizer: string }) => {
+      const { openIndexedDataset } = await import('@aquila/data');
       const dataset = await openIndexedDataset({ prefix });
       try {
         context.stdout.write(`${prefix}: ${dataset.dtype}, ${dataset.documentCount} documents, ${dataset.sequenceCount} sequences, ${dataset.tokenCount} tokens\n`);
@@ -84,14 +73,18 @@ export function registerDataCommand(program: Command, context: CommandContext): 
       }
     });
 
-  data
+  // --source's help lists the names from @aquila/data, loaded once `data fetch` is dispatched (to run, or `data fetch --help`;
+  // `data help fetch` bypasses the hook and shows the short text).
+  const sourceOption = new Option('--source <name...>', 'sources to fetch (default all)');
+  const fetch = data
     .command('fetch')
     .description('download the source files FlagAI used from the dataset hub (resumable, checksummed)')
     .requiredOption('--out <dir>', 'folder to download into (one subfolder per source)')
-    .option('--source <name...>', `sources to fetch (default all): ${sourceAdapters.map((adapter) => adapter.name).join(', ')}`)
+    .addOption(sourceOption)
     .option('--revision <rev>', 'dataset revision', 'main')
     .option('--endpoint <url>', 'hub endpoint', 'https://huggingface.co')
     .action(async (options: { out: string; source?: string[]; revision: string; endpoint: string }) => {
+      const { fetchSourceFiles, sourceAdapters, sourceFiles } = await import('@aquila/data');
       const unknown = (options.source ?? []).filter((name) => !sourceAdapters.some((adapter) => adapter.name === name));
       if (unknown.length > 0) throw new InvalidArgumentError(`unknown source ${unknown.join(', ')}; known: ${sourceAdapters.map((adapter) => adapter.name).join(', ')}`);
       const adapters = sourceAdapters.filter((adapter) => options.source === undefined || options.source.includes(adapter.name));
@@ -110,4 +103,9 @@ export function registerDataCommand(program: Command, context: CommandContext): 
       });
       for (const file of fetched) context.stdout.write(`${file.status} ${file.path} ${file.bytes} bytes sha256 ${file.sha256}\n`);
     });
+  data.hook('preSubcommand', async (_data, subcommand) => {
+    if (subcommand !== fetch) return;
+    const { sourceAdapters } = await import('@aquila/data');
+    sourceOption.description = `sources to fetch (default all): ${sourceAdapters.map((adapter) => adapter.name).join(', ')}`;
+  });
 }

@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { runDemo } from '@aquila/train';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 import { sharedFixtures } from '../shared-fixtures.js';
@@ -35,6 +34,7 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
     .option('--questions <n>', 'Spider dev questions to answer', parseCount, 20)
     .option('--max-new-tokens <n>', 'most tokens generated per answer', parseCount, 80)
     .action(async (options: DemoOptions) => {
+      const { runDemo } = await import('@aquila/train');
       const spider = options.spider ?? sharedFixtures('spider-dev');
       context.stdout.write(`Aquila-TS demo → ${options.out}\n`);
       const training = createProgress({ label: 'train', stream: context.stderr, unit: 'it' });

@@ -1,6 +1,6 @@
 import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine, type EvaluationSummary, type EvaluationType, type ItemVerdict } from '@aquila/sql-metrics';
+import type { EvaluationSummary, EvaluationType, ItemVerdict } from '@aquila/sql-metrics';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -40,6 +40,7 @@ function parsePositive(value: string): number {
 
 /** Runs one evaluation with a progress display and writes the reports asked for; returns the summary. */
 async function runEvaluation(options: EvalOptions, context: CommandContext): Promise<EvaluationSummary> {
+  const { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine } = await import('@aquila/sql-metrics');
   const progress = createProgress({ label: 'eval', unit: 'questions', stream: context.stderr });
   const items: ItemVerdict[] = [];
   const generator = evaluate({

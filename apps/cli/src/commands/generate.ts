@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel, type GenerationRequest } from '@aquila/runtime';
+import type { GenerationOptionsError, GenerationRequest } from '@aquila/runtime';
 import type { CommandContext } from '../program.js';
 
 interface GenerateFlags {
@@ -32,19 +32,19 @@ function parseIds(value: string): number[] {
   return ids;
 }
 
-/** One JSONL input line: `{"prompt": "…"}` or `{"prompt_ids": […]}`, with optional per-line options. */
-function parseInputLine(line: string, file: string, lineNumber: number): GenerationRequest {
+/** One JSONL input line: `{"prompt": "…"}` or `{"prompt_ids": […]}`, with optional per-line options; `OptionsError` is the runtime's. */
+function parseInputLine(line: string, file: string, lineNumber: number, OptionsError: typeof GenerationOptionsError): GenerationRequest {
   let record: unknown;
   try {
     record = JSON.parse(line);
   } catch (error) {
-    throw new GenerationOptionsError(`${file}:${lineNumber}: not valid JSON (${(error as Error).message}).`);
+    throw new OptionsError(`${file}:${lineNumber}: not valid JSON (${(error as Error).message}).`);
   }
   const value = record as Record<string, unknown> | null;
   const prompt = value?.prompt;
   const promptIds = value?.prompt_ids ?? value?.promptIds;
   if (typeof prompt !== 'string' && !(Array.isArray(promptIds) && promptIds.every((id) => Number.isInteger(id)))) {
-    throw new GenerationOptionsError(`${file}:${lineNumber}: each line needs "prompt" (a string) or "prompt_ids" (an array of integers).`);
+    throw new OptionsError(`${file}:${lineNumber}: each line needs "prompt" (a string) or "prompt_ids" (an array of integers).`);
   }
   const pick = (key: string, alias: string): number | undefined => {
     const option = value?.[key] ?? value?.[alias];
@@ -82,6 +82,7 @@ export function registerGenerateCommand(program: Command, context: CommandContex
       return value;
     })
     .action(async (flags: GenerateFlags) => {
+      const { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel } = await import('@aquila/runtime');
       const sources = [flags.prompt !== undefined, flags.promptIds !== undefined, flags.input !== undefined].filter(Boolean).length;
       if (sources !== 1) throw new GenerationOptionsError('give exactly one of --prompt, --prompt-ids or --input.');
       const model = await LanguageModel.load({ path: flags.model, threads: flags.threads });
@@ -106,7 +107,7 @@ export function registerGenerateCommand(program: Command, context: CommandContex
         if (flags.input !== undefined) {
           const file = flags.input;
           const lines = (await readFile(file, 'utf8')).split('\n').map((line, index) => ({ line, number: index + 1 })).filter(({ line }) => line.trim() !== '');
-          const requests = lines.map(({ line, number: lineNumber }) => parseInputLine(line, file, lineNumber));
+          const requests = lines.map(({ line, number: lineNumber }) => parseInputLine(line, file, lineNumber, GenerationOptionsError));
           // All lines run concurrently: the scheduler batches their decode steps; results print in input order.
           const results = await Promise.all(requests.map((request) => model.generate(withPreset({ ...options, ...Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)) }))));
           for (const result of results) context.stdout.write(`${JSON.stringify({ text: result.text, token_ids: result.tokenIds, finish_reason: result.finishReason })}\n`);

@@ -1,5 +1,4 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } from '@aquila/text-to-sql';
 import { addModelFlags, generationSettings, integerFlag, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
@@ -57,6 +56,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
     .option('--eval', 'score the predictions with @aquila/sql-metrics and write report.html beside them')
     .option('--workers <n>', 'execution worker threads for --eval', integerFlag('count', 1))
     .action(async (flags: PredictFlags) => {
+      const { evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } = await import('@aquila/text-to-sql');
       if (flags.benchmark === 'spider' && flags.db === undefined) throw new TextToSqlOptionsError('--benchmark spider needs --db (the folder of <db_id>/<db_id>.sqlite files).');
       const { template, templateFile } = await promptTemplate(flags);
       const concurrency = flags.concurrency ?? (flags.model !== undefined ? 8 : 4);
@@ -75,7 +75,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
           output: flags.out,
           concurrency,
           preset: flags.preset,
-          generation: generationSettings(flags),
+          generation: await generationSettings(flags),
           ...(template === undefined ? {} : { template, templateFile }),
           ...(flags.limit === undefined ? {} : { limit: flags.limit }),
           ...(flags.ids === undefined ? {} : { ids: flags.ids }),

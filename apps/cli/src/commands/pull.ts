@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { pullModel } from '@aquila/runtime';
 import type { CommandContext } from '../program.js';
 import { createProgress, type Progress } from '../progress.js';
 
@@ -13,6 +12,7 @@ export function registerPullCommand(program: Command, context: CommandContext): 
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--endpoint <url>', 'hub base URL (default https://huggingface.co, or $HF_ENDPOINT)')
     .action(async (repo: string, options: { out: string; revision: string; endpoint?: string }) => {
+      const { pullModel } = await import('@aquila/runtime');
       let current: { file: string; progress: Progress } | undefined;
       const files = await pullModel({
         repo,

@@ -1,5 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { closeOnSignals, startServer, type ServerDatabase } from '@aquila/server';
+import type { ServerDatabase } from '@aquila/server';
 import type { CommandContext } from '../program.js';
 
 interface ServeFlags {
@@ -43,6 +43,7 @@ export function registerServeCommand(program: Command, context: CommandContext):
     .option('--model-name <name>', 'the name /v1/models reports (default: the folder name)')
     .option('--drain-timeout <ms>', 'on SIGTERM, how long in-flight requests may finish before they are cancelled', integer('drain timeout', 0), 30_000)
     .action(async (flags: ServeFlags) => {
+      const { closeOnSignals, startServer } = await import('@aquila/server');
       const server = await startServer({
         model: flags.model,
         host: flags.host,

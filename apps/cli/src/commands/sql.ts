@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { formatResultTable, openModel, SqlDatabase, streamAskDatabase } from '@aquila/text-to-sql';
 import { addModelFlags, generationSettings, integerFlag, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
 
@@ -31,6 +30,7 @@ export function registerSqlCommand(program: Command, context: CommandContext): v
     .option('--show-prompt', 'print the prompt first')
     .option('--json', 'print one JSON object (prompt, text, sql, checks, result) instead of text')
     .action(async (question: string, flags: SqlFlags) => {
+      const { formatResultTable, openModel, SqlDatabase, streamAskDatabase } = await import('@aquila/text-to-sql');
       const { template } = await promptTemplate(flags);
       const database = await SqlDatabase.open({ file: flags.db });
       try {
@@ -38,7 +38,7 @@ export function registerSqlCommand(program: Command, context: CommandContext): v
         try {
           const collected: Record<string, unknown> = {};
           let text = '';
-          const events = streamAskDatabase({ model: opened.model, database, question, execute: flags.execute, maxRows: flags.maxRows, timeoutMs: flags.timeout, generation: generationSettings(flags), ...(template === undefined ? {} : { template }) });
+          const events = streamAskDatabase({ model: opened.model, database, question, execute: flags.execute, maxRows: flags.maxRows, timeoutMs: flags.timeout, generation: await generationSettings(flags), ...(template === undefined ? {} : { template }) });
           for await (const event of events) {
             if (flags.json === true) {
               if (event.type === 'text-delta') collected.text = `${(collected.text as string | undefined) ?? ''}${event.text}`;

@@ -2,7 +2,7 @@ import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { InvalidArgumentError, type Command } from 'commander';
-import { decodeJsonLines, encodeJsonLines, loadAquilaTokenizer, loadTokenizer, type Tokenizer } from '@aquila/tokenizer';
+import type { Tokenizer } from '@aquila/tokenizer';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -26,7 +26,8 @@ function parseThreads(value: string): number {
 }
 
 /** `aquila` (the default) is the Aquila tokenizer shipped in @aquila/tokenizer; anything else is a path. */
-async function openTokenizer(path: string): Promise<Tokenizer> {
+export async function openTokenizer(path: string): Promise<Tokenizer> {
+  const { loadAquilaTokenizer, loadTokenizer } = await import('@aquila/tokenizer');
   return path === 'aquila' ? loadAquilaTokenizer() : loadTokenizer({ path });
 }
 
@@ -63,6 +64,7 @@ export function registerTokenizeCommand(program: Command, context: CommandContex
           for (const id of ids) context.stdout.write(`${id}\t${JSON.stringify(tokenizer.idToToken(id))}\t${JSON.stringify(tokenizer.decode([id]))}\n`);
           return;
         }
+        const { decodeJsonLines, encodeJsonLines } = await import('@aquila/tokenizer');
         const source = options.input === '-' ? 'stdin' : options.input;
         const lines = createInterface({ input: options.input === '-' ? process.stdin : createReadStream(options.input), crlfDelay: Infinity });
         const output = options.output === '-' ? context.stdout : createWriteStream(options.output);

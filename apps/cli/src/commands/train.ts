@@ -1,18 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import {
-  followRun,
-  formatCommandLine,
-  launchFlagScaleRun,
-  loadRunConfig,
-  planFlagScaleRun,
-  plotRun,
-  readRunStatus,
-  stopRun,
-  trainLocally,
-  type FlagScaleRunPlan,
-  type RunConfig,
-  type TrainingEvent,
-} from '@aquila/train';
+import type { FlagScaleRunPlan, RunConfig, TrainingEvent } from '@aquila/train';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -35,7 +22,8 @@ function parseMilliseconds(value: string): number {
   return milliseconds;
 }
 
-function describePlan(config: RunConfig, plan: FlagScaleRunPlan): string {
+async function describePlan(config: RunConfig, plan: FlagScaleRunPlan): Promise<string> {
+  const { formatCommandLine } = await import('@aquila/train');
   const length = 'trainSamples' in plan.length ? `${plan.length.trainSamples} samples` : `${plan.length.trainIterations} iterations`;
   const lines = [
     `# FlagScale ${config.task} run "${config.name}": ${length}, ${plan.totalIterations} iterations of ${config.batch.globalBatchSize} samples of ${config.model.sequenceLength} tokens`,
@@ -61,6 +49,7 @@ function describeEvent(event: TrainingEvent): string {
 }
 
 async function printStatus(directory: string, context: CommandContext, json: boolean): Promise<void> {
+  const { readRunStatus } = await import('@aquila/train');
   const status = await readRunStatus({ directory });
   if (json) {
     const { events, ...rest } = status;
@@ -87,6 +76,7 @@ export function registerTrainCommand(program: Command, context: CommandContext):
     .option('--poll-interval <ms>', 'how often to read new log lines while following', parseMilliseconds, 2000)
     .action(async (options: TrainOptions) => {
       if (options.config === undefined) train.error('error: give a run config with --config FILE, or a subcommand (status, stop, plot)');
+      const { followRun, launchFlagScaleRun, loadRunConfig, planFlagScaleRun, trainLocally } = await import('@aquila/train');
       const config = await loadRunConfig({ path: options.config as string });
       const engine = options.engine ?? config.engine;
       if (engine === 'local') {
@@ -110,7 +100,7 @@ export function registerTrainCommand(program: Command, context: CommandContext):
         return;
       }
       if (options.dryRun === true) {
-        context.stdout.write(describePlan(config, await planFlagScaleRun({ config })));
+        context.stdout.write(await describePlan(config, await planFlagScaleRun({ config })));
         return;
       }
       const plan = await launchFlagScaleRun({ config });
@@ -142,6 +132,7 @@ export function registerTrainCommand(program: Command, context: CommandContext):
     .command('stop <dir>')
     .description('stop a run: FlagScale through its runner (run.py action=stop), an in-process run by signalling it')
     .action(async (directory: string) => {
+      const { stopRun } = await import('@aquila/train');
       await stopRun({ directory });
       context.stdout.write(`stopped ${directory}\n`);
     });
@@ -151,6 +142,7 @@ export function registerTrainCommand(program: Command, context: CommandContext):
     .description("draw a run's loss curve: loss.svg and report.html in the run directory")
     .option('--title <title>', 'the chart title (default: the run name)')
     .action(async (directory: string, options: { title?: string }) => {
+      const { plotRun } = await import('@aquila/train');
       const result = await plotRun({ directory, ...(options.title === undefined ? {} : { title: options.title }) });
       context.stdout.write(`${result.events} events → ${result.svgFile}, ${result.htmlFile}\n`);
     });
