@@ -6,6 +6,12 @@ const lexer = /'(?:[^']|'')*'?|"(?:[^"]|"")*"?|`[^`]*`?|\[[^\]]*\]?|--[^\n]*|\/\
 
 /** The first statement of `sql` as sqlparse splits it, with every DISTINCT token removed. */
 export function removeDistinct(sql: string): string {
+  // The tokens cover the text, so without a `distinct` or a `;` (the only place the statement can end) it is unchanged.
+  return !sql.includes(';') && !/distinct/i.test(sql) ? sql : removeDistinctTokens(sql);
+}
+
+/** {@link removeDistinct} token by token, whatever the text. */
+export function removeDistinctTokens(sql: string): string {
   let output = '';
   let depth = 0;
   let ended = false;
