@@ -2,10 +2,11 @@
 // vocabulary (100,008), fp32/int8/int4, batch 1 and 4, against the memory-bandwidth limit measured here.
 // Run: pnpm --filter @aquila/runtime bench
 import { execFile } from 'node:child_process';
-import { mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { convertCheckpoint, LanguageModel, writeRandomCheckpoint, type ModelShape, type WeightPrecision } from '../src/index.js';
@@ -24,16 +25,40 @@ const shape: ModelShape = {
   maxPositions: 2048,
   tiedEmbeddings: false,
 };
-/** What the bench uses of transformers.js (loaded only when installed: it is not a dependency, see the README). */
+/** What the bench uses of transformers.js (a bench-only peer, installed on first use: see loadTransformersJs). */
 interface TransformersJs {
   AutoModelForCausalLM: { from_pretrained(name: string, options: Record<string, unknown>): Promise<{ generate(options: Record<string, unknown>): Promise<unknown>; dispose(): Promise<void> }> };
   Tensor: new (type: string, data: BigInt64Array, dims: number[]) => unknown;
   env: { allowRemoteModels: boolean; localModelPath: string };
 }
 
+const peerVersion = '4.3.1';
+const peerFolder = fileURLToPath(new URL('../.cache/bench-peers/', import.meta.url));
+
+/**
+ * transformers.js, the peer: from the workspace when linked there, else from a bench-only folder that the first
+ * run fills with `npm install` (about 470 MB with onnxruntime-web and sharp, too much for a devDependency that
+ * every install and CI run would pay; install scripts are not run, onnxruntime-node is the same 1.30). With
+ * BENCH_PEERS=off, or when npm cannot install it, the bench runs without the peer and says so.
+ */
 async function loadTransformersJs(): Promise<TransformersJs | undefined> {
   const specifier = '@huggingface/transformers';
-  return (await import(specifier).catch(() => undefined)) as TransformersJs | undefined;
+  const linked = (await import(specifier).catch(() => undefined)) as TransformersJs | undefined;
+  if (linked !== undefined || process.env.BENCH_PEERS === 'off') return linked;
+  const entry = join(peerFolder, 'node_modules', '@huggingface', 'transformers');
+  if (!(await stat(entry).then(() => true, () => false))) {
+    process.stderr.write(`installing the peer ${specifier}@${peerVersion} into ${peerFolder} (once)…\n`);
+    try {
+      await mkdir(peerFolder, { recursive: true });
+      await writeFile(join(peerFolder, 'package.json'), '{ "private": true }\n');
+      await promisify(execFile)('npm', ['install', '--prefix', peerFolder, '--no-audit', '--no-fund', '--ignore-scripts', `${specifier}@${peerVersion}`], { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+    } catch (error) {
+      process.stderr.write(`could not install ${specifier} (${(error as Error).message.split('\n')[0]}); running without the peer\n`);
+      return undefined;
+    }
+  }
+  const main = createRequire(join(peerFolder, 'package.json')).resolve(specifier);
+  return (await import(pathToFileURL(main).href)) as TransformersJs;
 }
 
 /** transformers.js's file names per precision (its `dtype` option picks the file). */
@@ -292,7 +317,7 @@ async function main(): Promise<void> {
         `checkpoint: ${(checkpointBytes / 2 ** 20).toFixed(0)} MiB of fp32 safetensors; "convert peak RSS" is the converting process's whole peak\n` +
         (peer
           ? `peer: transformers.js on the same weights (graph converted with cacheLayout "present-outputs"), prompt ${promptLength} + ${newTokens} greedy tokens end to end, each repeat right after ours\n\n`
-          : `peer: transformers.js not installed, not run (add @huggingface/transformers as a devDependency; its protobufjs postinstall needs an allowBuilds entry)\n\n`),
+          : `peer: transformers.js not run (BENCH_PEERS=off, or npm could not install it)\n\n`),
     );
     const header = ['precision', 'batch', 'prefill tok/s', 'decode tok/s', 'best decode', 'MB read/token', 'limit tok/s', 'share (median/best)', 'kernel limit tok/s', 'e2e tok/s', 'transformers.js e2e', 'vs peer', 'CPU ms/tok', 'peer CPU ms/tok', 'convert peak RSS'];
     const table = rows.map((row) => {
