@@ -30,8 +30,9 @@ function expectSameTokenizer(written: Tokenizer, source: Tokenizer): void {
 it('writes a Hugging Face tokenizer.json that loads back to the same ids', async () => {
   const source = await loadTokenizer({ path: reconstructedTokenizerJson });
   const folder = join(directory, 'hugging-face');
-  await writeTokenizerFiles({ tokenizer: source, directory: folder });
+  const written = await writeTokenizerFiles({ tokenizer: source, directory: folder });
   expect((await readdir(folder)).sort()).toEqual(['special_tokens_map.json', 'tokenizer.json']);
+  expect(written.sort()).toEqual(['special_tokens_map.json', 'tokenizer.json']);
   expectSameTokenizer(await loadTokenizer({ path: folder }), source);
 });
 

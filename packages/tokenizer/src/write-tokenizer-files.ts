@@ -15,9 +15,10 @@ export interface WriteTokenizerFilesOptions {
  * added tokens) with a `special_tokens_map.json` naming BOS, EOS, PAD and UNK, so that a checkpoint folder
  * carries its tokenizer: `loadTokenizer` (and Hugging Face tokenizers) read it back to the same ids. What the
  * format cannot say is left out: FlagAI's alternative spellings of an id, its decoding of id 0 as `[UNK]`,
- * and its Python notion of white space around special tokens (the file gets Hugging Face's).
+ * and its Python notion of white space around special tokens (the file gets Hugging Face's). Resolves to the
+ * names of the files written.
  */
-export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): Promise<void> {
+export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): Promise<string[]> {
   const { tokenizer, directory, signal } = options;
   signal?.throwIfAborted();
   const definition = tokenizer.definition;
@@ -65,4 +66,5 @@ export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): 
   } finally {
     await Promise.all(files.map(([file]) => rm(temporary(file), { force: true })));
   }
+  return files.map(([file]) => file);
 }

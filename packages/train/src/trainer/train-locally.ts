@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { openCheckpoint } from '@aquila/runtime';
@@ -117,6 +117,9 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
   const directory = config.output;
   await mkdir(directory, { recursive: true });
   const tokenizer = await loadAquilaTokenizer({ signal });
+  // Serialised once a run (about half a second), then copied into every checkpoint.
+  const tokenizerFolder = join(directory, 'tokenizer');
+  const tokenizerFiles = await writeTokenizerFiles({ tokenizer, directory: tokenizerFolder, signal });
   const sequences = await loadSequences(config, directory, tokenizer, signal);
   if (sequences.length === 0) throw new RunConfigError('the training data holds no example', { path: config.data.sftFile === undefined ? 'data.blend' : 'data.sftFile' });
 
@@ -178,7 +181,7 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
     const checkpoint = join(directory, 'checkpoints', `iter_${String(iteration).padStart(7, '0')}`);
     await saveLlamaCheckpoint({ model, directory: checkpoint, vocabulary: { ids: vocabulary, size: shape.vocabSize }, bosTokenId: tokenizer.bosTokenId, eosTokenId: tokenizer.eosTokenId });
     // The checkpoint carries its tokenizer: `aquila convert` copies it, so the converted model generates and serves on its own.
-    await writeTokenizerFiles({ tokenizer, directory: checkpoint, signal });
+    for (const file of tokenizerFiles) await copyFile(join(tokenizerFolder, file), join(checkpoint, file));
     await writeFile(join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), `${iteration}\n`);
     await report({ type: 'checkpoint', iteration, path: checkpoint });
     return checkpoint;
