@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
+import { integerFlag } from './integer-flag.js';
 import type { OpenModelOptions, SqlGenerationSettings, SqlPromptTemplate } from '@aquila/text-to-sql';
 
 /** The flags that pick a model for `aquila sql` and `aquila predict`: a local folder or an OpenAI-compatible endpoint. */
@@ -14,13 +15,6 @@ export interface ModelFlags {
   template?: string;
   maxNewTokens?: number;
 }
-
-/** A parser for integers ≥ minimum. */
-export const integerFlag = (name: string, minimum: number) => (value: string) => {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < minimum) throw new InvalidArgumentError(`not a valid ${name} (an integer ≥ ${minimum}).`);
-  return parsed;
-};
 
 export function addModelFlags(command: Command, defaultPreset: string): Command {
   return command

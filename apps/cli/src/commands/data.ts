@@ -1,14 +1,9 @@
 import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { PackConvention } from '@aquila/data';
+import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 import { openTokenizer } from './tokenize.js';
-
-function parseWholeNumber(value: string): number {
-  const number = Number(value);
-  if (!Number.isInteger(number) || number < 0) throw new InvalidArgumentError('use a whole number ≥ 0.');
-  return number;
-}
 
 async function build(context: CommandContext, options: { config: string; out: string }): Promise<void> {
   const { buildDataset, formatBuildReportTable } = await import('@aquila/data');
@@ -56,7 +51,7 @@ export function registerDataCommand(program: Command, context: CommandContext): 
     .command('inspect')
     .description('counts of a .bin/.idx pair, and one document decoded back to text')
     .argument('<prefix>', 'the prefix of <prefix>.bin and <prefix>.idx')
-    .option('--document <n>', 'the document to show', parseWholeNumber, 0)
+    .option('--document <n>', 'the document to show', integerFlag('document', 0), 0)
     .option('--tokenizer <path>', 'tokenizer to decode with; "aquila" for the built-in one', 'aquila')
     .action(async (prefix: string, options: { document: number; tokenizer: string }) => {
       const { openIndexedDataset } = await import('@aquila/data');

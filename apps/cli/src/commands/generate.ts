@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { GenerationOptionsError, GenerationRequest } from '@aquila/runtime';
+import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 
 interface GenerateFlags {
@@ -24,7 +25,6 @@ const number = (name: string, check: (value: number) => boolean) => (value: stri
   if (value.trim() === '' || !Number.isFinite(parsed) || !check(parsed)) throw new InvalidArgumentError(`not a valid ${name}.`);
   return parsed;
 };
-const integer = (name: string, minimum: number) => number(name, (value) => Number.isInteger(value) && value >= minimum);
 
 function parseIds(value: string): number[] {
   const ids = value.split(/[\s,]+/).filter(Boolean).map(Number);
@@ -69,14 +69,14 @@ export function registerGenerateCommand(program: Command, context: CommandContex
     .option('--prompt <text>', 'the prompt text')
     .option('--prompt-ids <ids>', 'the prompt as comma-separated token ids', parseIds)
     .option('--input <file>', 'JSONL with {"prompt": …} or {"prompt_ids": […]} per line; prints one JSON result per line')
-    .option('--max-new-tokens <n>', 'most tokens to generate', integer('token count', 1))
+    .option('--max-new-tokens <n>', 'most tokens to generate', integerFlag('token count', 1))
     .option('--temperature <t>', '0 = greedy', number('temperature', (value) => value >= 0))
-    .option('--top-k <k>', 'keep the k most likely tokens (0 = all)', integer('top-k', 0))
+    .option('--top-k <k>', 'keep the k most likely tokens (0 = all)', integerFlag('top-k', 0))
     .option('--top-p <p>', 'nucleus sampling mass', number('top-p', (value) => value > 0 && value <= 1))
     .option('--repetition-penalty <r>', 'penalty for repeated tokens (1 = off)', number('penalty', (value) => value > 0))
-    .option('--seed <s>', 'sampling seed', integer('seed', 0))
+    .option('--seed <s>', 'sampling seed', integerFlag('seed', 0))
     .option('--stop <text>', 'stop string (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
-    .option('--threads <n>', 'onnxruntime threads', integer('thread count', 1))
+    .option('--threads <n>', 'onnxruntime threads', integerFlag('thread count', 1))
     .option('--preset <name>', "FlagAI's prompt path and stop rules: flagai (BOS + prompt, newline runs collapsed) or flagai-chat (its chat template)", (value: string) => {
       if (value !== 'flagai' && value !== 'flagai-chat') throw new InvalidArgumentError('use flagai or flagai-chat.');
       return value;

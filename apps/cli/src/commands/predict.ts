@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import { addModelFlags, generationSettings, integerFlag, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
+import { integerFlag } from '../integer-flag.js';
+import { addModelFlags, generationSettings, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 

@@ -1,5 +1,6 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import type { ServerDatabase } from '@aquila/server';
+import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 
 interface ServeFlags {
@@ -15,12 +16,6 @@ interface ServeFlags {
   drainTimeout: number;
 }
 
-const integer = (name: string, minimum: number) => (value: string) => {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < minimum) throw new InvalidArgumentError(`${name} must be an integer ≥ ${minimum}.`);
-  return parsed;
-};
-
 function parseDatabase(value: string, previous: ServerDatabase[]): ServerDatabase[] {
   const separator = value.indexOf('=');
   if (separator <= 0 || separator === value.length - 1) throw new InvalidArgumentError('give NAME=FILE.sqlite, e.g. --db shop=./shop.sqlite.');
@@ -34,14 +29,14 @@ export function registerServeCommand(program: Command, context: CommandContext):
     .description('serve a converted model over HTTP: FlagAI /func and /stream_func, OpenAI /v1/*, /v1/sql and a playground at /')
     .requiredOption('--model <dir>', 'converted model folder (aquila convert), with its tokenizer files')
     .option('--host <host>', 'address to bind (loopback by default)', '127.0.0.1')
-    .option('--port <port>', 'port (0 = any free port)', integer('port', 0), 9175)
+    .option('--port <port>', 'port (0 = any free port)', integerFlag('port', 0), 9175)
     .option('--db <name=file>', 'a SQLite database for /v1/sql and the playground (repeatable)', parseDatabase, [] as ServerDatabase[])
     .option('--api-key <key>', 'require "Authorization: Bearer <key>" (default: $AQUILA_API_KEY, else none)')
-    .option('--parallel <n>', 'sequences decoded together', integer('parallel', 1), 4)
-    .option('--queue <n>', 'requests that may wait for a place; more get 429', integer('queue', 0), 16)
-    .option('--threads <n>', 'onnxruntime threads', integer('threads', 1))
+    .option('--parallel <n>', 'sequences decoded together', integerFlag('parallel', 1), 4)
+    .option('--queue <n>', 'requests that may wait for a place; more get 429', integerFlag('queue', 0), 16)
+    .option('--threads <n>', 'onnxruntime threads', integerFlag('threads', 1))
     .option('--model-name <name>', 'the name /v1/models reports (default: the folder name)')
-    .option('--drain-timeout <ms>', 'on SIGTERM, how long in-flight requests may finish before they are cancelled', integer('drain timeout', 0), 30_000)
+    .option('--drain-timeout <ms>', 'on SIGTERM, how long in-flight requests may finish before they are cancelled', integerFlag('drain timeout', 0), 30_000)
     .action(async (flags: ServeFlags) => {
       const { closeOnSignals, startServer } = await import('@aquila/server');
       const server = await startServer({

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { addModelFlags, generationSettings, integerFlag, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
+import { integerFlag } from '../integer-flag.js';
+import { addModelFlags, generationSettings, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
 
 interface SqlFlags extends ModelFlags {

@@ -1,8 +1,9 @@
 import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import type { Tokenizer } from '@aquila/tokenizer';
+import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -17,12 +18,6 @@ interface TokenizeOptions {
   parseSpecial: boolean;
   skipSpecial?: boolean;
   threads?: number;
-}
-
-function parseThreads(value: string): number {
-  const threads = Number(value);
-  if (!Number.isInteger(threads) || threads < 1) throw new InvalidArgumentError('use a whole number ≥ 1.');
-  return threads;
 }
 
 /** `aquila` (the default) is the Aquila tokenizer shipped in @aquila/tokenizer; anything else is a path. */
@@ -53,7 +48,7 @@ export function registerTokenizeCommand(program: Command, context: CommandContex
     .option('--add-special-tokens', 'put BOS before and EOS after each text (FlagAI encode_plus)')
     .option('--no-parse-special', 'keep special-token strings such as </s> as plain text (untrusted input)')
     .option('--skip-special', 'when decoding, leave special tokens out')
-    .option('--threads <n>', 'worker threads for encoding (default: the number of cores)', parseThreads)
+    .option('--threads <n>', 'worker threads for encoding (default: the number of cores)', integerFlag('threads', 1))
     .action(async (options: TokenizeOptions) => {
       const tokenizer = await openTokenizer(options.tokenizer);
       try {
