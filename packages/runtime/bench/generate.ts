@@ -10,7 +10,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
 import { convertCheckpoint, LanguageModel, writeRandomCheckpoint, type ModelShape, type WeightPrecision } from '../src/index.js';
-import { encodeOnnxModel } from '../src/onnx/onnx-model.js';
+import { encodeOnnxModel, type OnnxInitializer, type OnnxNode } from '../src/onnx/onnx-model.js';
 
 const shape: ModelShape = {
   vocabSize: 100008,
@@ -142,6 +142,61 @@ function measureQuantizedKernel(bits: 4 | 8): Promise<number> {
   return gemvRate(model, feeds, packed.length + scales.byteLength);
 }
 
+/**
+ * The decode step's matrix work alone: one session holding every projection of this model (6 layers of
+ * q‖k‖v, o, gate‖up, down, and the head), each with its own weights in the converter's layout, run on
+ * `batch` rows. Its steps/s is the ceiling of any decoder graph on onnxruntime's kernels at these shapes
+ * (attention, norms and the rest can only add time), which small-K shapes put well below the GEMV above.
+ */
+async function measureProjections(precision: WeightPrecision, batch: number): Promise<number> {
+  const { hiddenSize: hidden, intermediateSize: intermediate, vocabSize } = shape;
+  const query = shape.headCount * shape.headSize;
+  const keyValue = shape.keyValueHeadCount * shape.headSize;
+  const projections: [string, number, number][] = [];
+  for (let layer = 0; layer < shape.layerCount; layer++) {
+    projections.push([`hidden`, hidden, query + 2 * keyValue], [`attention`, query, hidden], [`hidden`, hidden, 2 * intermediate], [`inner`, intermediate, hidden]);
+  }
+  projections.push(['hidden', hidden, vocabSize]);
+  const blockSize = 32;
+  const bits = precision === 'int8' ? 8 : 4;
+  const nodes: OnnxNode[] = [];
+  const initializers: OnnxInitializer[] = [];
+  projections.forEach(([input, rows, columns], index) => {
+    const name = `projection${index}`;
+    if (precision === 'fp32') {
+      const weights = new Float32Array(rows * columns);
+      for (let offset = 0; offset < weights.length; offset++) weights[offset] = (((offset * 2654435761) >>> 24) - 128) / 4096;
+      initializers.push({ name, elementType: 'float32', dims: [rows, columns], data: { raw: new Uint8Array(weights.buffer) } });
+      nodes.push({ opType: 'MatMul', name: `${name}/MatMul`, inputs: [input, name], outputs: [`${name}/output`] });
+      return;
+    }
+    const blocks = Math.ceil(rows / blockSize);
+    const packed = new Uint8Array((columns * blocks * blockSize * bits) / 8);
+    for (let offset = 0; offset < packed.length; offset++) packed[offset] = ((offset + index) * 2654435761) >>> 24;
+    initializers.push({ name, elementType: 'uint8', dims: [columns, blocks, (blockSize * bits) / 8], data: { raw: packed } });
+    initializers.push({ name: `${name}.scales`, elementType: 'float32', dims: [columns * blocks], data: { raw: new Uint8Array(new Float32Array(columns * blocks).fill(0.01).buffer) } });
+    nodes.push({ opType: 'MatMulNBits', domain: 'com.microsoft', name: `${name}/MatMulNBits`, inputs: [input, name, `${name}.scales`], outputs: [`${name}/output`], attributes: { K: { int: rows }, N: { int: columns }, bits: { int: bits }, block_size: { int: blockSize }, accuracy_level: { int: 4 } } });
+  });
+  const widths = { hidden, attention: query, inner: intermediate };
+  const model = encodeOnnxModel({
+    name: 'projections',
+    nodes,
+    initializers,
+    inputs: Object.entries(widths).map(([name, width]) => ({ name, elementType: 'float32' as const, shape: [batch, width] })),
+    outputs: projections.map(([, , columns], index) => ({ name: `projection${index}/output`, elementType: 'float32' as const, shape: [batch, columns] })),
+  });
+  const feeds = Object.fromEntries(Object.entries(widths).map(([name, width]) => [name, new ort.Tensor('float32', new Float32Array(batch * width).fill(0.5), [batch, width])]));
+  const session = await ort.InferenceSession.create(model);
+  const times: number[] = [];
+  for (let run = 0; run < 24; run++) {
+    const started = performance.now();
+    await session.run(feeds);
+    if (run >= 4) times.push(performance.now() - started);
+  }
+  await session.release();
+  return 1000 / median(times);
+}
+
 /** Bytes of weights one decode step reads: every projection (and scales), one embedding row, the norms. */
 function weightBytesPerToken(precision: WeightPrecision): number {
   const { hiddenSize: hidden, intermediateSize: intermediate, vocabSize, layerCount } = shape;
@@ -153,6 +208,8 @@ function weightBytesPerToken(precision: WeightPrecision): number {
 
 interface Row {
   precision: WeightPrecision;
+  /** Tokens/s of the projections-only session at this batch (measureProjections): the kernels' ceiling. */
+  projectionsAlone?: number;
   batch: number;
   prefill: number;
   decode: number;
@@ -305,7 +362,7 @@ async function main(): Promise<void> {
       }
       for (const batch of [1, 4]) {
         const runner = peer ? await openPeer(peer, peerDirectory, precision, batch) : undefined;
-        rows.push(await measure(output, precision, batch, runner));
+        rows.push({ ...(await measure(output, precision, batch, runner)), projectionsAlone: batch * (await measureProjections(precision, batch)) });
         await runner?.dispose();
       }
       await rm(peerDirectory, { recursive: true, force: true });
@@ -319,11 +376,11 @@ async function main(): Promise<void> {
           ? `peer: transformers.js on the same weights (graph converted with cacheLayout "present-outputs"), prompt ${promptLength} + ${newTokens} greedy tokens end to end, each repeat right after ours\n\n`
           : `peer: transformers.js not run (BENCH_PEERS=off, or npm could not install it)\n\n`),
     );
-    const header = ['precision', 'batch', 'prefill tok/s', 'decode tok/s', 'best decode', 'MB read/token', 'limit tok/s', 'share (median/best)', 'kernel limit tok/s', 'e2e tok/s', 'transformers.js e2e', 'vs peer', 'CPU ms/tok', 'peer CPU ms/tok', 'convert peak RSS'];
+    const header = ['precision', 'batch', 'prefill tok/s', 'decode tok/s', 'best decode', 'MB read/token', 'limit tok/s', 'share (median/best)', 'kernel limit tok/s', 'projections alone tok/s', 'their share', 'decode / projections', 'e2e tok/s', 'transformers.js e2e', 'vs peer', 'CPU ms/tok', 'peer CPU ms/tok', 'convert peak RSS'];
     const table = rows.map((row) => {
       const bytes = weightBytesPerToken(row.precision);
       const limit = (bandwidth / bytes) * row.batch; // one weight read serves the whole batch
-      return [row.precision, String(row.batch), row.prefill.toFixed(0), row.decode.toFixed(1), row.bestDecode.toFixed(1), (bytes / 1e6).toFixed(0), limit.toFixed(0), `${((row.decode / limit) * 100).toFixed(0)}% / ${((row.bestDecode / limit) * 100).toFixed(0)}%`, row.batch === 1 ? (kernelRates[row.precision] / bytes).toFixed(0) : 'n/a', row.endToEnd.toFixed(1), row.peer === undefined ? 'n/a' : row.peer.toFixed(1), row.peer === undefined ? 'n/a' : `${(row.endToEnd / row.peer).toFixed(2)}×${row.peerAgrees ? '' : ' (tokens differ!)'}`, row.cpuPerToken.toFixed(1), row.peerCpuPerToken === undefined ? 'n/a' : row.peerCpuPerToken.toFixed(1), `${((peaks[row.precision] ?? 0) / 2 ** 20).toFixed(0)} MiB`];
+      return [row.precision, String(row.batch), row.prefill.toFixed(0), row.decode.toFixed(1), row.bestDecode.toFixed(1), (bytes / 1e6).toFixed(0), limit.toFixed(0), `${((row.decode / limit) * 100).toFixed(0)}% / ${((row.bestDecode / limit) * 100).toFixed(0)}%`, row.batch === 1 ? (kernelRates[row.precision] / bytes).toFixed(0) : 'n/a', (row.projectionsAlone ?? 0).toFixed(0), `${((row.projectionsAlone ?? 0) / limit * 100).toFixed(0)}%`, `${((row.decode / (row.projectionsAlone ?? 1)) * 100).toFixed(0)}%`, row.endToEnd.toFixed(1), row.peer === undefined ? 'n/a' : row.peer.toFixed(1), row.peer === undefined ? 'n/a' : `${(row.endToEnd / row.peer).toFixed(2)}×${row.peerAgrees ? '' : ' (tokens differ!)'}`, row.cpuPerToken.toFixed(1), row.peerCpuPerToken === undefined ? 'n/a' : row.peerCpuPerToken.toFixed(1), `${((peaks[row.precision] ?? 0) / 2 ** 20).toFixed(0)} MiB`];
     });
     const widths = header.map((title, column) => Math.max(title.length, ...table.map((cells) => (cells[column] as string).length)));
     const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padStart(widths[column] as number)).join(' | ')} |\n`;
