@@ -88,6 +88,18 @@ class SpiderParser {
     throw new ParseFailure(message);
   }
 
+  /** An optional `(` at `start`: where parsing goes on, and whether a `)` must close it. */
+  private openParenthesis(tokens: readonly string[], start: number): [number, boolean] {
+    return this.at(tokens, start) === '(' ? [start + 1, true] : [start, false];
+  }
+
+  /** Steps past the `)` that an opening `(` needs; `place` ends the error message (" after value"). */
+  private closeParenthesis(tokens: readonly string[], index: number, opened: boolean, place: string): number {
+    if (!opened) return index;
+    if (this.at(tokens, index) !== ')') this.fail(`expected )${place}`);
+    return index + 1;
+  }
+
   private at(tokens: readonly string[], index: number): string {
     const token = tokens[index];
     if (token === undefined) this.fail('unexpected end of query');
@@ -125,13 +137,8 @@ class SpiderParser {
   }
 
   columnUnit(tokens: readonly string[], start: number, defaultTables: readonly string[] | undefined): [number, ColumnUnit] {
-    let index = start;
-    let block = false;
+    let [index, block] = this.openParenthesis(tokens, start);
     let distinct = false;
-    if (this.at(tokens, index) === '(') {
-      block = true;
-      index += 1;
-    }
     const first = this.at(tokens, index);
     if (includes(aggregateOperators, first)) {
       const aggregate = aggregateOperators.indexOf(first as (typeof aggregateOperators)[number]);
@@ -154,21 +161,13 @@ class SpiderParser {
     }
     let column: string;
     [index, column] = this.column(tokens, index, defaultTables);
-    if (block) {
-      if (this.at(tokens, index) !== ')') this.fail('expected )');
-      index += 1;
-    }
+    index = this.closeParenthesis(tokens, index, block, '');
     return [index, [0, column, distinct]];
   }
 
   valueUnit(start: number, defaultTables: readonly string[] | undefined): [number, ValueUnit] {
     const tokens = this.tokens;
-    let index = start;
-    let block = false;
-    if (this.at(tokens, index) === '(') {
-      block = true;
-      index += 1;
-    }
+    let [index, block] = this.openParenthesis(tokens, start);
     let first: ColumnUnit;
     let second: ColumnUnit | null = null;
     let operator = 0;
@@ -179,10 +178,7 @@ class SpiderParser {
       index += 1;
       [index, second] = this.columnUnit(tokens, index, defaultTables);
     }
-    if (block) {
-      if (this.at(tokens, index) !== ')') this.fail('expected )');
-      index += 1;
-    }
+    index = this.closeParenthesis(tokens, index, block, '');
     return [index, [operator, first, second]];
   }
 
@@ -194,12 +190,7 @@ class SpiderParser {
 
   private value(start: number, defaultTables: readonly string[] | undefined): [number, SqlValue] {
     const tokens = this.tokens;
-    let index = start;
-    let block = false;
-    if (this.at(tokens, index) === '(') {
-      block = true;
-      index += 1;
-    }
+    let [index, block] = this.openParenthesis(tokens, start);
     let value: SqlValue;
     const token = this.at(tokens, index);
     const number = pythonFloat(token);
@@ -222,10 +213,7 @@ class SpiderParser {
       [, value] = this.columnUnit(tokens.slice(start, end), 0, defaultTables);
       index = end;
     }
-    if (block) {
-      if (this.at(tokens, index) !== ')') this.fail('expected ) after value');
-      index += 1;
-    }
+    index = this.closeParenthesis(tokens, index, block, ' after value');
     return [index, value];
   }
 
@@ -301,11 +289,8 @@ class SpiderParser {
     const tableUnits: TableUnit[] = [];
     const conditions: (ConditionUnit | 'and' | 'or')[] = [];
     while (index < tokens.length) {
-      let block = false;
-      if (tokens[index] === '(') {
-        block = true;
-        index += 1;
-      }
+      let block: boolean;
+      [index, block] = this.openParenthesis(tokens, index);
       if (this.at(tokens, index) === 'select') {
         let sql: SpiderSql;
         [index, sql] = this.sql(index);
@@ -325,10 +310,7 @@ class SpiderParser {
         if (conditions.length > 0) conditions.push('and');
         conditions.push(...more);
       }
-      if (block) {
-        if (this.at(tokens, index) !== ')') this.fail('expected ) in FROM');
-        index += 1;
-      }
+      index = this.closeParenthesis(tokens, index, block, ' in FROM');
       const next = tokens[index];
       if (next !== undefined && (clauses.has(next) || next === ')' || next === ';')) break;
     }
@@ -399,12 +381,7 @@ class SpiderParser {
   sql(start: number): [number, SpiderSql] {
     const tokens = this.tokens;
     this.aliases = this.partAliases.get(start) ?? this.aliases;
-    let index = start;
-    let block = false;
-    if (this.at(tokens, index) === '(') {
-      block = true;
-      index += 1;
-    }
+    let [index, block] = this.openParenthesis(tokens, start);
     const [fromEnd, tableUnits, fromConditions, defaultTables] = this.from(start);
     const select = this.select(index, defaultTables);
     index = fromEnd;
@@ -419,10 +396,7 @@ class SpiderParser {
     let limit: number | null;
     [index, limit] = this.limit(index);
     index = this.skipSemicolons(index);
-    if (block) {
-      if (this.at(tokens, index) !== ')') this.fail('expected ) after subquery');
-      index += 1;
-    }
+    index = this.closeParenthesis(tokens, index, block, ' after subquery');
     index = this.skipSemicolons(index);
     const sql: SpiderSql = { select, from: { table_units: tableUnits, conds: fromConditions }, where, groupBy, having, orderBy, limit, intersect: null, except: null, union: null };
     const next = tokens[index];

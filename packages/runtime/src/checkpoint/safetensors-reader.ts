@@ -1,6 +1,6 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
+import { openCheckpointFile, readExactly, type CheckpointFileOptions } from './checkpoint-file.js';
 import { decodeWeights, isWeightDtype, weightDtypeSizes } from './tensor-dtype.js';
 
 /** The largest JSON header read; real headers are a few hundred KiB, and the length field is attacker-chosen. */
@@ -13,18 +13,6 @@ interface SafetensorsEntry extends CheckpointTensorInfo {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Reads `length` bytes at `position`, failing on a short read (a file truncated after opening). */
-export async function readExactly(handle: FileHandle, file: string, position: number, length: number): Promise<Uint8Array> {
-  const bytes = new Uint8Array(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
-    if (bytesRead === 0) throw new CheckpointFormatError(`${file}: unexpected end of file at byte ${position + done} (wanted ${length} bytes from ${position}); the file is truncated.`);
-    done += bytesRead;
-  }
-  return bytes;
 }
 
 function parseHeader(file: string, text: string, bufferLength: number): SafetensorsEntry[] {
@@ -71,22 +59,12 @@ function parseHeader(file: string, text: string, bufferLength: number): Safetens
   return sorted;
 }
 
-export interface OpenSafetensorsOptions {
-  /** The `.safetensors` file. */
-  path: string;
-  signal?: AbortSignal;
-}
+export type OpenSafetensorsOptions = CheckpointFileOptions;
 
 /** Opens one safetensors file, validating its header against the file size before any tensor is read. */
 export async function openSafetensors(options: OpenSafetensorsOptions): Promise<Checkpoint> {
   const file = options.path;
-  options.signal?.throwIfAborted();
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    throw new CheckpointFormatError(`${file}: cannot open the safetensors file (${(error as Error).message}).`, { cause: error });
-  }
+  const handle = await openCheckpointFile({ ...options, kind: 'the safetensors file' });
   try {
     const { size } = await handle.stat();
     if (size < 8) throw new CheckpointFormatError(`${file}: ${size} bytes is too short for a safetensors file (it starts with an 8-byte header length).`);

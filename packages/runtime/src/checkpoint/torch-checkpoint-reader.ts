@@ -1,8 +1,7 @@
-import { open, type FileHandle } from 'node:fs/promises';
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
+import { openCheckpointFile, readExactly, type CheckpointFileOptions } from './checkpoint-file.js';
 import { readPickle, type PickledTensor } from './pickle-reader.js';
-import { readExactly } from './safetensors-reader.js';
 import { decodeWeights, weightDtypeSizes } from './tensor-dtype.js';
 import { readZipEntries, type ZipEntry } from './zip-reader.js';
 
@@ -23,22 +22,12 @@ function findStateDict(value: unknown, file: string): Map<unknown, unknown> {
   throw new CheckpointFormatError(`${file}: no tensors found in the pickle (top-level keys: ${[...value.keys()].slice(0, 10).join(', ')}).`);
 }
 
-export interface OpenTorchCheckpointOptions {
-  /** A `torch.save` zip file (`pytorch_model.bin`, `*.pt`). */
-  path: string;
-  signal?: AbortSignal;
-}
+export type OpenTorchCheckpointOptions = CheckpointFileOptions;
 
 /** Opens a PyTorch zip checkpoint without running its pickle: tensors are located, then read one at a time. */
 export async function openTorchCheckpoint(options: OpenTorchCheckpointOptions): Promise<Checkpoint> {
   const file = options.path;
-  options.signal?.throwIfAborted();
-  let handle: FileHandle;
-  try {
-    handle = await open(file, 'r');
-  } catch (error) {
-    throw new CheckpointFormatError(`${file}: cannot open the checkpoint (${(error as Error).message}).`, { cause: error });
-  }
+  const handle = await openCheckpointFile({ ...options, kind: 'the checkpoint' });
   try {
     const entries = await readZipEntries(handle, file);
     const pickleEntry = entries.find((entry) => entry.name === 'data.pkl' || entry.name.endsWith('/data.pkl'));

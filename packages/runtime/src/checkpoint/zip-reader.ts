@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { CheckpointFormatError } from '../errors.js';
-import { readExactly } from './safetensors-reader.js';
+import { readExactly } from './checkpoint-file.js';
 
 export interface ZipEntry {
   name: string;
