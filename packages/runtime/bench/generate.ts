@@ -74,6 +74,13 @@ const promptLength = countFromEnvironment('PROMPT_LENGTH', 32);
 const newTokens = countFromEnvironment('NEW_TOKENS', 64);
 const repeats = 5;
 
+/** The length of the common prefix of two token lists. */
+function leadingAgreement(left: readonly number[], right: readonly number[]): number {
+  let count = 0;
+  while (count < left.length && count < right.length && left[count] === right[count]) count++;
+  return count;
+}
+
 function median(values: number[]): number {
   const sorted = [...values].sort((left, right) => left - right);
   return sorted[Math.floor(sorted.length / 2)] as number;
@@ -223,7 +230,8 @@ interface Row {
   firstTokens: number[];
   peer?: number;
   peerCpuPerToken?: number;
-  peerAgrees?: boolean;
+  /** How many leading greedy tokens the peer shares with us (all of them unless a near-tie falls the other way). */
+  peerAgreement?: number;
 }
 
 async function measure(directory: string, precision: WeightPrecision, batch: number, peer?: PeerRunner): Promise<Row> {
@@ -273,7 +281,7 @@ async function measure(directory: string, precision: WeightPrecision, batch: num
     endToEnd: median(endToEnd),
     cpuPerToken: median(cpu),
     firstTokens,
-    ...(peerResult ? { peer: peerResult.rate, peerCpuPerToken: peerResult.cpuPerToken, peerAgrees: peerResult.firstTokens.join() === firstTokens.join() } : {}),
+    ...(peerResult ? { peer: peerResult.rate, peerCpuPerToken: peerResult.cpuPerToken, peerAgreement: leadingAgreement(peerResult.firstTokens, firstTokens) } : {}),
   };
 }
 
@@ -380,7 +388,7 @@ async function main(): Promise<void> {
     const table = rows.map((row) => {
       const bytes = weightBytesPerToken(row.precision);
       const limit = (bandwidth / bytes) * row.batch; // one weight read serves the whole batch
-      return [row.precision, String(row.batch), row.prefill.toFixed(0), row.decode.toFixed(1), row.bestDecode.toFixed(1), (bytes / 1e6).toFixed(0), limit.toFixed(0), `${((row.decode / limit) * 100).toFixed(0)}% / ${((row.bestDecode / limit) * 100).toFixed(0)}%`, row.batch === 1 ? (kernelRates[row.precision] / bytes).toFixed(0) : 'n/a', (row.projectionsAlone ?? 0).toFixed(0), `${((row.projectionsAlone ?? 0) / limit * 100).toFixed(0)}%`, `${((row.decode / (row.projectionsAlone ?? 1)) * 100).toFixed(0)}%`, row.endToEnd.toFixed(1), row.peer === undefined ? 'n/a' : row.peer.toFixed(1), row.peer === undefined ? 'n/a' : `${(row.endToEnd / row.peer).toFixed(2)}×${row.peerAgrees ? '' : ' (tokens differ!)'}`, row.cpuPerToken.toFixed(1), row.peerCpuPerToken === undefined ? 'n/a' : row.peerCpuPerToken.toFixed(1), `${((peaks[row.precision] ?? 0) / 2 ** 20).toFixed(0)} MiB`];
+      return [row.precision, String(row.batch), row.prefill.toFixed(0), row.decode.toFixed(1), row.bestDecode.toFixed(1), (bytes / 1e6).toFixed(0), limit.toFixed(0), `${((row.decode / limit) * 100).toFixed(0)}% / ${((row.bestDecode / limit) * 100).toFixed(0)}%`, row.batch === 1 ? (kernelRates[row.precision] / bytes).toFixed(0) : 'n/a', (row.projectionsAlone ?? 0).toFixed(0), `${((row.projectionsAlone ?? 0) / limit * 100).toFixed(0)}%`, `${((row.decode / (row.projectionsAlone ?? 1)) * 100).toFixed(0)}%`, row.endToEnd.toFixed(1), row.peer === undefined ? 'n/a' : row.peer.toFixed(1), row.peer === undefined ? 'n/a' : `${(row.endToEnd / row.peer).toFixed(2)}×${row.peerAgreement === row.firstTokens.length ? '' : ` (same first ${row.peerAgreement} of ${row.firstTokens.length} tokens)`}`, row.cpuPerToken.toFixed(1), row.peerCpuPerToken === undefined ? 'n/a' : row.peerCpuPerToken.toFixed(1), `${((peaks[row.precision] ?? 0) / 2 ** 20).toFixed(0)} MiB`];
     });
     const widths = header.map((title, column) => Math.max(title.length, ...table.map((cells) => (cells[column] as string).length)));
     const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padStart(widths[column] as number)).join(' | ')} |\n`;

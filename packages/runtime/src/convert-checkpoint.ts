@@ -231,7 +231,7 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     const eosTokenId = config.eosTokenId;
     const converted: ConvertedModelConfig = {
       format: 'aquila-onnx-decoder',
-      version: 2,
+      version: 3,
       shape: finalShape,
       precision,
       ...(precision === 'fp32' ? {} : { blockSize }),

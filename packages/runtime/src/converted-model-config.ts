@@ -17,8 +17,8 @@ export interface GenerationDefaults {
 /** `aquila-config.json`: everything `generate` and `serve` need besides the graph and weights. */
 export interface ConvertedModelConfig {
   format: 'aquila-onnx-decoder';
-  /** 2: GQA applies the rotary embedding and the graph returns unrotated `new_rows.N` and `next_token` (1: RotaryEmbedding nodes, separate key/value rows). */
-  version: 2;
+  /** 3: attention in plain operators over a cache with transposed keys, rotated `new_rows.N` (2: GroupQueryAttention, unrotated rows; 1: separate key/value rows). */
+  version: 3;
   shape: ModelShape;
   precision: WeightPrecision;
   /** MatMulNBits block size (int8/int4). */

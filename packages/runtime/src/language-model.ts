@@ -37,8 +37,8 @@ export async function readConvertedModelConfig(directory: string): Promise<Conve
   if (candidate?.format !== 'aquila-onnx-decoder' || typeof candidate.version !== 'number' || typeof candidate.shape !== 'object' || typeof candidate.model !== 'string') {
     throw new ModelConfigError(`${file}: not an aquila-onnx-decoder config.`);
   }
-  if (candidate.version !== 2) {
-    throw new ModelConfigError(`${file}: the graph is aquila-onnx-decoder version ${candidate.version}, and this @aquila/runtime runs version 2; convert the checkpoint again with \`aquila convert\`.`);
+  if (candidate.version !== 3) {
+    throw new ModelConfigError(`${file}: the graph is aquila-onnx-decoder version ${candidate.version}, and this @aquila/runtime runs version 3; convert the checkpoint again with \`aquila convert\`.`);
   }
   if (candidate.cacheLayout === 'present-outputs') {
     throw new ModelConfigError(`${file}: this model was converted with cacheLayout "present-outputs" for other runtimes (transformers.js, onnxruntime-genai); convert again without it to run it here.`);

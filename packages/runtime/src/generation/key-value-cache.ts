@@ -1,8 +1,9 @@
 /**
  * Key/value rows of every sequence in a batch, owned by JS and fed to the graph as inputs (runtime.md:
  * onnxruntime-node copies every fetched output, so a cache that round-trips through outputs costs a
- * full copy per step). Layout per layer and kind: `[slots, keyValueHeads, capacity, headSize]`; the
- * sequences of a batched step occupy slots `0…B−1`.
+ * full copy per step). Per layer and slot: keys transposed, `[keyValueHeads, headSize, capacity]` (what
+ * q·Kᵀ reads), values `[keyValueHeads, capacity, headSize]`; the sequences of a batched step occupy slots
+ * `0…B−1`.
  */
 export class KeyValueCache {
   private slotCount = 0;
@@ -28,31 +29,44 @@ export class KeyValueCache {
     return this.headCount * this.rowCapacity * this.headSize;
   }
 
-  /** Grows to at least `slots` sequences of `rows` positions (geometric growth, capped at the context). */
+  /**
+   * Grows to at least `slots` sequences of `rows` positions. Capacity grows in steps of 64 positions, capped
+   * at the context: attention reads the whole capacity every step, so it stays close to the longest sequence
+   * (a copy every 64 steps costs far less than reading twice the rows at each).
+   */
   reserve(slots: number, rows: number): void {
     if (slots <= this.slotCount && rows <= this.rowCapacity) return;
     const newSlots = Math.max(slots, this.slotCount);
-    const newCapacity = rows <= this.rowCapacity ? this.rowCapacity : Math.min(this.maximumCapacity, Math.max(rows, this.rowCapacity * 2, 32));
-    const newSlotSize = this.headCount * newCapacity * this.headSize;
-    const rowSize = this.rowCapacity * this.headSize;
-    this.buffers = Array.from({ length: this.layerCount * 2 }, (_, index) => {
-      const next = new Float32Array(newSlots * newSlotSize);
-      const previous = this.buffers[index];
-      if (previous) {
-        for (let slot = 0; slot < this.slotCount; slot++) {
-          for (let head = 0; head < this.headCount; head++) {
-            const from = (slot * this.headCount + head) * rowSize;
-            next.set(previous.subarray(from, from + rowSize), (slot * this.headCount + head) * newCapacity * this.headSize);
-          }
-        }
-      }
-      return next;
-    });
-    this.slotCount = newSlots;
+    const newCapacity = rows <= this.rowCapacity ? this.rowCapacity : Math.min(this.maximumCapacity, Math.ceil(rows / 64) * 64);
+    const previous = this.buffers;
+    const previousCapacity = this.rowCapacity;
+    this.buffers = Array.from({ length: this.layerCount * 2 }, () => new Float32Array(newSlots * this.headCount * newCapacity * this.headSize));
     this.rowCapacity = newCapacity;
+    if (previous.length > 0) for (let slot = 0; slot < this.slotCount; slot++) this.copyRows(previous, previousCapacity, slot, slot, previousCapacity);
+    this.slotCount = newSlots;
   }
 
-  /** The buffer of `count` consecutive slots from `first`, as `[count, heads, capacity, headSize]`. */
+  /** Copies positions `0…rows−1` of `sourceSlot` in `source` (laid out with `sourceCapacity`) into `targetSlot` here. */
+  private copyRows(source: readonly Float32Array[], sourceCapacity: number, sourceSlot: number, targetSlot: number, rows: number): void {
+    const { headCount, headSize, rowCapacity } = this;
+    this.buffers.forEach((target, index) => {
+      const from = source[index] as Float32Array;
+      if (index % 2 === 0) {
+        // Keys: one line of positions per (head, dimension).
+        for (let line = 0; line < headCount * headSize; line++) {
+          const start = (sourceSlot * headCount * headSize + line) * sourceCapacity;
+          target.set(from.subarray(start, start + rows), (targetSlot * headCount * headSize + line) * rowCapacity);
+        }
+      } else {
+        for (let head = 0; head < headCount; head++) {
+          const start = (sourceSlot * headCount + head) * sourceCapacity * headSize;
+          target.set(from.subarray(start, start + rows * headSize), (targetSlot * headCount + head) * rowCapacity * headSize);
+        }
+      }
+    });
+  }
+
+  /** The buffer of `count` consecutive slots from `first`: keys `[count, heads, headSize, capacity]`, values `[count, heads, capacity, headSize]`. */
   view(layer: number, kind: 'key' | 'value', first: number, count: number): Float32Array {
     const buffer = this.buffers[layer * 2 + (kind === 'key' ? 0 : 1)] as Float32Array;
     return buffer.subarray(first * this.slotSize, (first + count) * this.slotSize);
@@ -60,32 +74,18 @@ export class KeyValueCache {
 
   /**
    * Writes a step's new rows into `slot` at positions `position…position+rows−1`: `source` is a graph
-   * output `[batch, rowsPerBatch, keys ‖ values]` (keys not yet rotated), `batchRow` the row of this
-   * sequence. Keys get the rotary embedding (rotate-half, the tables GQA uses) on the way in.
+   * output `[batch, rowsPerBatch, keys ‖ values]` (keys already rotated), `batchRow` the row of this sequence.
    */
-  writeNewRows(layer: number, slot: number, position: number, source: Float32Array, batchRow: number, rowsPerBatch: number, rotary: { cos: Float32Array; sin: Float32Array }): void {
+  writeNewRows(layer: number, slot: number, position: number, source: Float32Array, batchRow: number, rowsPerBatch: number): void {
     const keys = this.buffers[layer * 2] as Float32Array;
     const values = this.buffers[layer * 2 + 1] as Float32Array;
-    const { headCount, headSize } = this;
+    const { headCount, headSize, rowCapacity } = this;
     const width = headCount * headSize;
-    const half = headSize / 2;
     for (let row = 0; row < rowsPerBatch; row++) {
       const from = (batchRow * rowsPerBatch + row) * 2 * width;
-      const table = (position + row) * half;
+      for (let line = 0; line < width; line++) keys[(slot * width + line) * rowCapacity + position + row] = source[from + line] as number;
       for (let head = 0; head < headCount; head++) {
-        const to = ((slot * headCount + head) * this.rowCapacity + position + row) * headSize;
-        const key = from + head * headSize;
-        for (let index = 0; index < half; index++) {
-          const cos = rotary.cos[table + index] as number;
-          const sin = rotary.sin[table + index] as number;
-          const first = source[key + index] as number;
-          const second = source[key + half + index] as number;
-          // The rounding of onnxruntime's rotary kernel (MLAS: fmsub/fmadd over one rounded product), so
-          // the cached keys equal the ones GQA rotated for the step itself, bit for bit.
-          keys[to + index] = first * cos - Math.fround(second * sin);
-          keys[to + half + index] = first * sin + Math.fround(second * cos);
-        }
-        values.set(source.subarray(from + width + head * headSize, from + width + (head + 1) * headSize), to);
+        values.set(source.subarray(from + width + head * headSize, from + width + (head + 1) * headSize), ((slot * headCount + head) * rowCapacity + position + row) * headSize);
       }
     }
   }
@@ -93,14 +93,7 @@ export class KeyValueCache {
   /** Copies the first `rows` positions of a sequence from a slot of another cache (a finished staged prefill). */
   copySequence(source: KeyValueCache, sourceSlot: number, targetSlot: number, rows: number): void {
     this.reserve(targetSlot + 1, rows);
-    const length = rows * this.headSize;
-    this.buffers.forEach((buffer, index) => {
-      const from = source.buffers[index] as Float32Array;
-      for (let head = 0; head < this.headCount; head++) {
-        const start = (sourceSlot * this.headCount + head) * source.rowCapacity * this.headSize;
-        buffer.set(from.subarray(start, start + length), (targetSlot * this.headCount + head) * this.rowCapacity * this.headSize);
-      }
-    });
+    this.copyRows(source.buffers, source.rowCapacity, sourceSlot, targetSlot, rows);
   }
 
   /** Copies a sequence's rows from one slot to another (a sequence left and the last one fills its place). */

@@ -2,7 +2,6 @@ import * as ort from 'onnxruntime-node';
 import type { ModelShape } from '../checkpoint/model-config.js';
 import { ModelRunError } from '../errors.js';
 import { decoderNames } from '../onnx/decoder-graph.js';
-import { rotaryTables } from '../onnx/rotary-tables.js';
 import type { KeyValueCache } from './key-value-cache.js';
 
 export interface DecoderStepRow {
@@ -33,14 +32,12 @@ export interface DecoderStepResult {
 
 /** One onnxruntime session of a converted decoder graph, stepping sequences whose cache JS holds. */
 export class OnnxDecoder {
-  private readonly rotary: { cos: Float32Array; sin: Float32Array };
   private readonly fetches: { withLogits: string[]; withoutLogits: string[] };
 
   private constructor(
     private readonly session: ort.InferenceSession,
     readonly shape: ModelShape,
   ) {
-    this.rotary = rotaryTables(shape);
     const rows = Array.from({ length: shape.layerCount }, (_, layer) => decoderNames.newKeyValue(layer));
     this.fetches = { withLogits: [decoderNames.logits, decoderNames.nextToken, ...rows], withoutLogits: [decoderNames.nextToken, ...rows] };
   }
@@ -69,20 +66,28 @@ export class OnnxDecoder {
     for (const row of rows) total = Math.max(total, row.pastLength + length);
     cache.reserve(firstSlot + batch, total);
     const inputIds = new BigInt64Array(batch * length);
-    const seqlens = new Int32Array(batch);
+    const positionIds = new BigInt64Array(batch * length);
+    // 0 where a row may attend, −∞ where not: each row's own cached positions, and causally within the step.
+    const pastBias = new Float32Array(batch * cache.capacity).fill(Number.NEGATIVE_INFINITY);
     rows.forEach((row, index) => {
-      for (let position = 0; position < length; position++) inputIds[index * length + position] = BigInt(row.tokenIds[position] as number);
-      seqlens[index] = row.pastLength + length - 1;
+      for (let position = 0; position < length; position++) {
+        inputIds[index * length + position] = BigInt(row.tokenIds[position] as number);
+        positionIds[index * length + position] = BigInt(row.pastLength + position);
+      }
+      pastBias.fill(0, index * cache.capacity, index * cache.capacity + row.pastLength);
     });
+    const groups = this.shape.headCount / heads;
+    const newBias = new Float32Array(groups * length * length);
+    for (let row = 0; row < groups * length; row++) newBias.fill(Number.NEGATIVE_INFINITY, row * length + (row % length) + 1, (row + 1) * length);
     const feeds: Record<string, ort.Tensor> = {
       [decoderNames.inputIds]: new ort.Tensor('int64', inputIds, [batch, length]),
-      [decoderNames.seqlensK]: new ort.Tensor('int32', seqlens, [batch]),
-      [decoderNames.totalSequenceLength]: new ort.Tensor('int32', Int32Array.of(total), []),
+      [decoderNames.positionIds]: new ort.Tensor('int64', positionIds, [batch, length]),
+      [decoderNames.attentionBiasPast]: new ort.Tensor('float32', pastBias, [batch, 1, 1, cache.capacity]),
+      [decoderNames.attentionBiasNew]: new ort.Tensor('float32', newBias, [1, 1, groups * length, length]),
     };
-    const dims = [batch, heads, cache.capacity, headSize];
     for (let layer = 0; layer < this.shape.layerCount; layer++) {
-      feeds[decoderNames.pastKey(layer)] = new ort.Tensor('float32', cache.view(layer, 'key', firstSlot, batch), dims);
-      feeds[decoderNames.pastValue(layer)] = new ort.Tensor('float32', cache.view(layer, 'value', firstSlot, batch), dims);
+      feeds[decoderNames.pastKey(layer)] = new ort.Tensor('float32', cache.view(layer, 'key', firstSlot, batch), [batch, heads, headSize, cache.capacity]);
+      feeds[decoderNames.pastValue(layer)] = new ort.Tensor('float32', cache.view(layer, 'value', firstSlot, batch), [batch, heads, cache.capacity, headSize]);
     }
     const withLogits = options.logits ?? true;
     let outputs: ort.InferenceSession.ReturnType;
@@ -93,7 +98,7 @@ export class OnnxDecoder {
     }
     for (let layer = 0; layer < this.shape.layerCount; layer++) {
       const newRows = outputs[decoderNames.newKeyValue(layer)]?.data as Float32Array;
-      rows.forEach((row, index) => cache.writeNewRows(layer, firstSlot + index, row.pastLength, newRows, index, length, this.rotary));
+      rows.forEach((row, index) => cache.writeNewRows(layer, firstSlot + index, row.pastLength, newRows, index, length));
     }
     const nextTokens = Array.from(outputs[decoderNames.nextToken]?.data as BigInt64Array, Number);
     if (!withLogits) return { logits: [], nextTokens };

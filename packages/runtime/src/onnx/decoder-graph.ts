@@ -46,6 +46,9 @@ export interface DecoderGraphOptions {
 /** Names of the graph's inputs and outputs: the contract between the converter and the runtime. */
 export const decoderNames = {
   inputIds: 'input_ids',
+  positionIds: 'position_ids',
+  attentionBiasPast: 'attention_bias.past',
+  attentionBiasNew: 'attention_bias.new',
   attentionMask: 'attention_mask',
   seqlensK: 'seqlens_k',
   totalSequenceLength: 'total_sequence_length',
@@ -59,13 +62,15 @@ export const decoderNames = {
 } as const;
 
 /**
- * The decoder graph for a KV cache owned by the caller (runtime.md §2): past keys/values of a fixed
- * capacity are inputs (zero-copy), GroupQueryAttention's `present` stays inside the graph, and only the
- * new key and value rows come out (`new_rows.N`: `[batch, sequence, keys ‖ values]`, keys not yet
- * rotated), for the caller to rotate and write at each sequence's length. GQA takes the packed QKV and
- * applies the rotary embedding itself (the onnxruntime-genai recipe: no Split or RotaryEmbedding nodes
- * per layer); positions come from `seqlens_k`. Logits only for the last position, and their argmax as
- * `next_token`, so that greedy steps need not fetch the logits.
+ * The decoder graph for a KV cache owned by the caller (runtime.md §2): past keys (transposed,
+ * `[batch, heads, headSize, capacity]`) and values (`[batch, heads, capacity, headSize]`) of a fixed capacity
+ * are inputs (zero-copy), and only the new key and value rows come out (`new_rows.N`: `[batch, sequence,
+ * keys ‖ values]`, keys rotated), for the caller to write at each sequence's length. Attention is written in
+ * plain operators over two parts, the cache (under `attention_bias.past`, 0 or −∞ per position and row) and
+ * the step's own rows (under `attention_bias.new`, causal), with one softmax across both: nothing copies the
+ * cache, where GroupQueryAttention copies the whole past into its present buffer every step (onnxruntime-node
+ * cannot bind one buffer as both). Logits only for the last position, and their argmax as `next_token`, so
+ * that greedy steps need not fetch the logits. The `present-outputs` layout keeps GroupQueryAttention.
  */
 export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
   const { shape, weights } = options;
@@ -122,6 +127,47 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
     nodes.push({ opType: 'Cast', name: '/model/attn_mask_reformat/Cast_total', inputs: ['/model/attn_mask_reformat/total'], outputs: [decoderNames.totalSequenceLength], attributes: { to: { int: 6 } } });
   }
 
+  const groups = headCount / keyValueHeadCount;
+  const node = (opType: string, name: string, inputs: string[], outputs: string[], attributes?: OnnxNode['attributes'], domain?: string): string => {
+    nodes.push({ opType, name, inputs, outputs, ...(attributes ? { attributes } : {}), ...(domain ? { domain } : {}) });
+    return outputs[0] as string;
+  };
+  const transpose = (name: string, input: string, perm: number[]): string => node('Transpose', name, [input], [`${name}/output`], { perm: { ints: perm } });
+  const reshape = (name: string, input: string, dims: number[]): string => node('Reshape', name, [input, int64(`${name}.shape`, dims)], [`${name}/output`]);
+  if (!presentOutputs) {
+    // The split of each softmax row into the step's own positions and the cache's: [sequence, capacity].
+    node('Shape', '/model/attn_split/sequence', [decoderNames.inputIds], ['/model/attn_split/sequence/output'], { start: { int: 1 }, end: { int: 2 } });
+    node('Shape', '/model/attn_split/capacity', [decoderNames.pastValue(0)], ['/model/attn_split/capacity/output'], { start: { int: 2 }, end: { int: 3 } });
+    node('Concat', '/model/attn_split/sizes', ['/model/attn_split/sequence/output', '/model/attn_split/capacity/output'], ['/model/attn_split/sizes/output'], { axis: { int: 0 } });
+    addFloat('/model/constants/attention_scale', [], { raw: new Uint8Array(Float32Array.of(1 / Math.sqrt(headSize)).buffer) });
+  }
+  /** Rotary, then softmax(q·[k_new ‖ K_cache]ᵀ·scale + bias)·[v_new ‖ V_cache], heads grouped as [batch, kv heads, groups·sequence, …]. */
+  const cacheAttention = (prefix: string, layer: number): void => {
+    const qkv = `${prefix}/qkv`;
+    split(`${prefix}/qk_v_split`, qkv, [queryWidth + keyWidth, keyWidth], [`${prefix}/qk`, `${prefix}/v`]);
+    node('RotaryEmbedding', `${prefix}/rotary`, [`${prefix}/qk`, decoderNames.positionIds, 'rotary.cos_cache', 'rotary.sin_cache'], [`${prefix}/qk_rotated`], { interleaved: { int: 0 } }, 'com.microsoft');
+    split(`${prefix}/q_k_split`, `${prefix}/qk_rotated`, [queryWidth, keyWidth], [`${prefix}/q`, `${prefix}/k`]);
+    node('Concat', `${prefix}/new_rows`, [`${prefix}/k`, `${prefix}/v`], [decoderNames.newKeyValue(layer)], { axis: { int: -1 } });
+    // q: [B, S, kv·g·hd] → [B, kv, g·S, hd], scaled.
+    const queryHeads = groups === 1 ? transpose(`${prefix}/q_transpose`, reshape(`${prefix}/q_heads`, `${prefix}/q`, [0, 0, keyValueHeadCount, headSize]), [0, 2, 1, 3]) : reshape(`${prefix}/q_grouped`, transpose(`${prefix}/q_transpose`, reshape(`${prefix}/q_heads`, `${prefix}/q`, [0, 0, keyValueHeadCount, groups, headSize]), [0, 2, 3, 1, 4]), [0, 0, -1, headSize]);
+    const query = node('Mul', `${prefix}/q_scale`, [queryHeads, '/model/constants/attention_scale'], [`${prefix}/q_scaled`]);
+    const keysNew = transpose(`${prefix}/k_transpose`, reshape(`${prefix}/k_heads`, `${prefix}/k`, [0, 0, keyValueHeadCount, headSize]), [0, 2, 3, 1]);
+    const valuesNew = transpose(`${prefix}/v_transpose`, reshape(`${prefix}/v_heads`, `${prefix}/v`, [0, 0, keyValueHeadCount, headSize]), [0, 2, 1, 3]);
+    const scoresNew = node('MatMul', `${prefix}/scores_new`, [query, keysNew], [`${prefix}/scores_new/output`]);
+    const scoresPast = node('MatMul', `${prefix}/scores_past`, [query, decoderNames.pastKey(layer)], [`${prefix}/scores_past/output`]);
+    const biasedNew = node('Add', `${prefix}/bias_new`, [scoresNew, decoderNames.attentionBiasNew], [`${prefix}/bias_new/output`]);
+    const biasedPast = node('Add', `${prefix}/bias_past`, [scoresPast, decoderNames.attentionBiasPast], [`${prefix}/bias_past/output`]);
+    const scores = node('Concat', `${prefix}/scores`, [biasedNew, biasedPast], [`${prefix}/scores/output`], { axis: { int: -1 } });
+    const probabilities = node('Softmax', `${prefix}/softmax`, [scores], [`${prefix}/softmax/output`], { axis: { int: -1 } });
+    node('Split', `${prefix}/probabilities_split`, [probabilities, '/model/attn_split/sizes/output'], [`${prefix}/probabilities_new`, `${prefix}/probabilities_past`], { axis: { int: -1 } });
+    const fromNew = node('MatMul', `${prefix}/context_new`, [`${prefix}/probabilities_new`, valuesNew], [`${prefix}/context_new/output`]);
+    const fromPast = node('MatMul', `${prefix}/context_past`, [`${prefix}/probabilities_past`, decoderNames.pastValue(layer)], [`${prefix}/context_past/output`]);
+    const context = node('Add', `${prefix}/context`, [fromNew, fromPast], [`${prefix}/context/output`]);
+    // [B, kv, g·S, hd] → [B, S, kv·g·hd]
+    const rows = groups === 1 ? transpose(`${prefix}/context_transpose`, context, [0, 2, 1, 3]) : transpose(`${prefix}/context_transpose`, reshape(`${prefix}/context_groups`, context, [0, 0, groups, -1, headSize]), [0, 3, 1, 2, 4]);
+    node('Reshape', `${prefix}/output_reshape`, [rows, int64(`${prefix}/output_reshape.shape`, [0, 0, queryWidth])], [`${prefix}/output`]);
+  };
+
   let residual = '/model/embed_tokens/output';
   let skip: string | undefined;
   weights.layers.forEach((layer, index) => {
@@ -134,19 +180,18 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
       residual = `${prefix}/input_layernorm/residual`;
     }
     matMul(`${prefix}/attn/qkv_proj`, `${prefix}/input_layernorm/output`, `${prefix}/attn/qkv`, layer.queryKeyValue, hidden, queryWidth + 2 * keyWidth);
-    if (!presentOutputs) {
-      // The key and value columns of the packed projection: what the caller's cache stores.
-      const slice = `${prefix}/attn/new_rows_slice`;
-      nodes.push({ opType: 'Slice', name: slice, inputs: [`${prefix}/attn/qkv`, int64(`${slice}.starts`, [queryWidth]), int64(`${slice}.ends`, [queryWidth + 2 * keyWidth]), int64(`${slice}.axes`, [-1])], outputs: [decoderNames.newKeyValue(index)] });
+    if (presentOutputs) {
+      nodes.push({
+        opType: 'GroupQueryAttention',
+        domain: 'com.microsoft',
+        name: `${prefix}/attn/GroupQueryAttention`,
+        inputs: [`${prefix}/attn/qkv`, '', '', decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength, 'rotary.cos_cache', 'rotary.sin_cache'],
+        outputs: [`${prefix}/attn/output`, decoderNames.presentKey(index), decoderNames.presentValue(index)],
+        attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 1 }, rotary_interleaved: { int: 0 } },
+      });
+    } else {
+      cacheAttention(`${prefix}/attn`, index);
     }
-    nodes.push({
-      opType: 'GroupQueryAttention',
-      domain: 'com.microsoft',
-      name: `${prefix}/attn/GroupQueryAttention`,
-      inputs: [`${prefix}/attn/qkv`, '', '', decoderNames.pastKey(index), decoderNames.pastValue(index), decoderNames.seqlensK, decoderNames.totalSequenceLength, 'rotary.cos_cache', 'rotary.sin_cache'],
-      outputs: [`${prefix}/attn/output`, presentOutputs ? decoderNames.presentKey(index) : `${prefix}/attn/present_key`, presentOutputs ? decoderNames.presentValue(index) : `${prefix}/attn/present_value`],
-      attributes: { num_heads: { int: headCount }, kv_num_heads: { int: keyValueHeadCount }, scale: { float: 1 / Math.sqrt(headSize) }, local_window_size: { int: -1 }, do_rotary: { int: 1 }, rotary_interleaved: { int: 0 } },
-    });
     matMul(`${prefix}/attn/o_proj`, `${prefix}/attn/output`, `${prefix}/attn/o_proj/output`, layer.attentionOutput, queryWidth, hidden);
     nodes.push({ opType: 'SkipSimplifiedLayerNormalization', domain: 'com.microsoft', name: `${prefix}/post_attention_layernorm`, inputs: [residual, `${prefix}/attn/o_proj/output`, addFloat(`model.layers.${index}.post_attention_layernorm.weight`, [hidden], layer.feedForwardNorm)], outputs: [`${prefix}/post_attention_layernorm/output`, '', '', `${prefix}/post_attention_layernorm/residual`], attributes: { epsilon: { float: shape.rmsNormEpsilon } } });
     residual = `${prefix}/post_attention_layernorm/residual`;
@@ -171,8 +216,9 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
       ]
     : [
         { name: decoderNames.inputIds, elementType: 'int64', shape: [batch, sequence] },
-        { name: decoderNames.seqlensK, elementType: 'int32', shape: [batch] },
-        { name: decoderNames.totalSequenceLength, elementType: 'int32', shape: [] },
+        { name: decoderNames.positionIds, elementType: 'int64', shape: [batch, sequence] },
+        { name: decoderNames.attentionBiasPast, elementType: 'float32', shape: [batch, 1, 1, 'cache_capacity'] },
+        { name: decoderNames.attentionBiasNew, elementType: 'float32', shape: [1, 1, 'query_rows', sequence] },
       ];
   const outputs: OnnxValueInfo[] = [{ name: decoderNames.logits, elementType: 'float32', shape: [batch, 1, shape.vocabSize] }];
   if (!presentOutputs) {
@@ -180,11 +226,12 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
     outputs.push({ name: decoderNames.nextToken, elementType: 'int64', shape: [batch, 1] });
   }
   for (let layer = 0; layer < shape.layerCount; layer++) {
-    const pastLength = presentOutputs ? 'past_sequence_length' : 'cache_capacity';
-    for (const name of [decoderNames.pastKey(layer), decoderNames.pastValue(layer)]) inputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, pastLength, headSize] });
     if (presentOutputs) {
+      for (const name of [decoderNames.pastKey(layer), decoderNames.pastValue(layer)]) inputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, 'past_sequence_length', headSize] });
       for (const name of [decoderNames.presentKey(layer), decoderNames.presentValue(layer)]) outputs.push({ name, elementType: 'float32', shape: [batch, keyValueHeadCount, 'total_sequence_length', headSize] });
     } else {
+      inputs.push({ name: decoderNames.pastKey(layer), elementType: 'float32', shape: [batch, keyValueHeadCount, headSize, 'cache_capacity'] });
+      inputs.push({ name: decoderNames.pastValue(layer), elementType: 'float32', shape: [batch, keyValueHeadCount, 'cache_capacity', headSize] });
       outputs.push({ name: decoderNames.newKeyValue(layer), elementType: 'float32', shape: [batch, sequence, 2 * keyWidth] });
     }
   }
