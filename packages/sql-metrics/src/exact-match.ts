@@ -201,26 +201,16 @@ function partialScores(pred: SpiderSql, label: SpiderSql, fixed: boolean): Recor
   const labelKeywords = keywords(label);
   const keywordCount = [...predKeywords].filter((keyword) => labelKeywords.has(keyword)).length;
 
+  // A component scored on how many of its units match, optionally compared by one part of each unit.
+  const unitScores = <T>(predUnits: readonly T[], labelUnits: readonly T[], part?: (unit: T) => unknown): PartialScore =>
+    scores(part ? multisetMatches(predUnits.map(part), labelUnits.map(part)) : multisetMatches(predUnits, labelUnits), predUnits.length, labelUnits.length);
+
   return {
-    select: scores(multisetMatches(predSelect, labelSelect), predSelect.length, labelSelect.length),
-    'select(no AGG)': scores(
-      multisetMatches(
-        predSelect.map((item) => item[1]),
-        labelSelect.map((item) => item[1]),
-      ),
-      predSelect.length,
-      labelSelect.length,
-    ),
-    where: scores(multisetMatches(predWhere, labelWhere), predWhere.length, labelWhere.length),
-    'where(no OP)': scores(
-      multisetMatches(
-        predWhere.map((unit) => unit[2]),
-        labelWhere.map((unit) => unit[2]),
-      ),
-      predWhere.length,
-      labelWhere.length,
-    ),
-    'group(no Having)': scores(multisetMatches(predGroup.map(groupName), labelGroup.map(groupName)), predGroup.length, labelGroup.length),
+    select: unitScores(predSelect, labelSelect),
+    'select(no AGG)': unitScores(predSelect, labelSelect, (item) => item[1]),
+    where: unitScores(predWhere, labelWhere),
+    'where(no OP)': unitScores(predWhere, labelWhere, (unit) => unit[2]),
+    'group(no Having)': unitScores(predGroup, labelGroup, groupName),
     group: scores(havingCount, predGroup.length > 0 ? 1 : 0, labelGroup.length > 0 ? 1 : 0),
     order: scores(orderCount, pred.orderBy.length > 0 ? 1 : 0, label.orderBy.length > 0 ? 1 : 0),
     'and/or': andOr,
