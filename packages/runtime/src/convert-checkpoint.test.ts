@@ -77,6 +77,41 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
     await decoder.release();
   });
 
+  it('matches the reference for several sequences prefilled in one step, with different pasts', async () => {
+    const decoder = await OnnxDecoder.create({ modelPath: join(output, 'model.onnx'), shape });
+    const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
+    const sequences = [
+      [5, 17, 3, 42, 8, 1],
+      [9, 2, 7, 11, 30, 4, 6, 21],
+    ];
+    const references = sequences.map((tokens) => referenceForward({ shape, weights, naming, tokens }));
+    // First chunks of different lengths cannot share a step, so the first row starts one step later.
+    await decoder.step([{ tokenIds: (sequences[1] as number[]).slice(0, 2), pastLength: 0 }], cache, 1);
+    // Two rows of three new tokens each, on pasts of 0 and 2 positions: batch > 1 with context, as batched prefill runs it.
+    const step = await decoder.step(
+      [
+        { tokenIds: (sequences[0] as number[]).slice(0, 3), pastLength: 0 },
+        { tokenIds: (sequences[1] as number[]).slice(2, 5), pastLength: 2 },
+      ],
+      cache,
+      0,
+    );
+    expect(maxAbsoluteDifference(step.logits[0] as Float32Array, references[0]?.[2] as Float64Array)).toBeLessThan(1e-4);
+    expect(maxAbsoluteDifference(step.logits[1] as Float32Array, references[1]?.[4] as Float64Array)).toBeLessThan(1e-4);
+    // Then both decode together from their different lengths.
+    const decode = await decoder.step(
+      [
+        { tokenIds: [(sequences[0] as number[])[3] as number], pastLength: 3 },
+        { tokenIds: [(sequences[1] as number[])[5] as number], pastLength: 5 },
+      ],
+      cache,
+      0,
+    );
+    expect(maxAbsoluteDifference(decode.logits[0] as Float32Array, references[0]?.[3] as Float64Array)).toBeLessThan(1e-4);
+    expect(maxAbsoluteDifference(decode.logits[1] as Float32Array, references[1]?.[5] as Float64Array)).toBeLessThan(1e-4);
+    await decoder.release();
+  });
+
   it('generates the same greedy tokens as the reference', async () => {
     const model = await LanguageModel.load({ path: output });
     const prompt = [7, 2, 11];

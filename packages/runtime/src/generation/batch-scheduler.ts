@@ -68,23 +68,23 @@ export interface BatchSchedulerOptions {
 }
 
 /**
- * Continuous batching on one decoder: each new request is prefilled alone (GQA accepts several new
- * tokens with past context only at batch 1), in chunks with a decode step of the running batch between
- * them, then joins the running sequences, which share one single-token decode step. Requests join and leave between steps; each sequence has its own seeded PRNG, so its tokens do
- * not depend on what it was batched with.
+ * Continuous batching on one decoder: new requests are prefilled together (as many as the running batch
+ * has room for), in chunks with a decode step of the running batch between them, and each joins the running
+ * sequences once its prompt is in; those share one single-token decode step. Requests join and leave between
+ * steps; each sequence has its own seeded PRNG, so its tokens do not depend on what it was batched with.
  */
 export class BatchScheduler {
   private readonly waiting: Sequence[] = [];
   private readonly active: Sequence[] = [];
   private readonly cache: KeyValueCache;
-  /** The cache of the one prompt being prefilled, chunk by chunk, before it joins the batch. */
+  /** The cache of the prompts being prefilled, chunk by chunk, before they join the batch: `staged[i]` in slot i. */
   private readonly stagingCache: KeyValueCache;
-  private staging: Sequence | undefined;
+  private staged: Sequence[] = [];
   private running = false;
 
   /** Sequences in the running batch, and requests waiting for a place in it. */
   get load(): { running: number; waiting: number } {
-    return { running: this.active.length, waiting: this.waiting.length + (this.staging ? 1 : 0) };
+    return { running: this.active.length, waiting: this.waiting.length + this.staged.length };
   }
 
   constructor(private readonly options: BatchSchedulerOptions) {
@@ -187,44 +187,58 @@ export class BatchScheduler {
     }
   }
 
+  /** Keeps the staged prompts `keep` accepts, in order, moving their cache slots down to stay consecutive. */
+  private keepStaged(keep: (sequence: Sequence, index: number) => boolean): void {
+    const kept: Sequence[] = [];
+    this.staged.forEach((sequence, index) => {
+      if (!keep(sequence, index)) return;
+      this.stagingCache.move(index, kept.length);
+      kept.push(sequence);
+    });
+    this.staged = kept;
+  }
+
   /**
-   * Runs one chunk of the staged prompt (taking the next waiting request when none is staged). A
-   * finished prompt moves into the batch's cache and joins the decode steps.
+   * Runs one chunk of every staged prompt (first staging waiting requests while the batch has room): a
+   * step's rows share their token count, so the chunk is as long as the shortest remaining prompt allows.
+   * A finished prompt moves into the batch's cache and joins the decode steps.
    */
   private async prefillChunk(): Promise<void> {
-    if (!this.staging) {
-      for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
-        if (next.cancelled) continue;
-        if (next.request.options.signal?.aborted) {
-          next.channel.fail(next.request.options.signal.reason);
-          continue;
-        }
-        this.staging = next;
-        break;
+    while (this.staged.length + this.active.length < this.options.maxBatchSize) {
+      const next = this.waiting.shift();
+      if (!next) break;
+      if (next.cancelled) continue;
+      if (next.request.options.signal?.aborted) {
+        next.channel.fail(next.request.options.signal.reason);
+        continue;
       }
+      this.staged.push(next);
     }
-    const sequence = this.staging;
-    if (!sequence) return;
-    const { signal } = sequence.request.options;
-    if (sequence.cancelled || signal?.aborted) {
-      this.staging = undefined;
+    this.keepStaged((sequence) => {
+      const { signal } = sequence.request.options;
+      if (!sequence.cancelled && !signal?.aborted) return true;
       if (!sequence.cancelled) sequence.channel.fail(signal?.reason);
-      return;
-    }
-    const prompt = sequence.request.promptIds;
-    const chunk = prompt.slice(sequence.pastLength, sequence.pastLength + this.options.prefillChunkSize);
+      return false;
+    });
+    if (this.staged.length === 0) return;
+    const length = Math.min(this.options.prefillChunkSize, ...this.staged.map((sequence) => sequence.request.promptIds.length - sequence.pastLength));
+    const rows = this.staged.map((sequence) => ({ tokenIds: sequence.request.promptIds.slice(sequence.pastLength, sequence.pastLength + length), pastLength: sequence.pastLength }));
+    const finishing = this.staged.map((sequence) => sequence.pastLength + length === sequence.request.promptIds.length);
     try {
-      const last = sequence.pastLength + chunk.length === prompt.length;
-      const step = await this.options.decoder.step([{ tokenIds: chunk, pastLength: sequence.pastLength }], this.stagingCache, 0, { logits: last && sequence.needsLogits });
-      sequence.pastLength += chunk.length;
-      if (!last) return;
-      this.staging = undefined;
-      this.cache.copySequence(this.stagingCache, 0, this.active.length, sequence.pastLength);
-      this.active.push(sequence);
-      this.accept(sequence, step.logits[0], step.nextTokens[0] as number);
+      const step = await this.options.decoder.step(rows, this.stagingCache, 0, { logits: this.staged.some((sequence, index) => finishing[index] && sequence.needsLogits) });
+      const joining: [Sequence, number][] = [];
+      this.staged.forEach((sequence, index) => {
+        sequence.pastLength += length;
+        if (!finishing[index]) return;
+        this.cache.copySequence(this.stagingCache, index, this.active.length, sequence.pastLength);
+        this.active.push(sequence);
+        joining.push([sequence, index]);
+      });
+      this.keepStaged((_, index) => !finishing[index]);
+      for (const [sequence, index] of joining) this.accept(sequence, sequence.needsLogits ? step.logits[index] : undefined, step.nextTokens[index] as number);
     } catch (error) {
-      this.staging = undefined;
-      sequence.channel.fail(error);
+      for (const sequence of this.staged) sequence.channel.fail(error);
+      this.staged = [];
     }
   }
 
@@ -232,7 +246,7 @@ export class BatchScheduler {
     this.running = true;
     const { decoder, maxBatchSize } = this.options;
     try {
-      while (this.waiting.length > 0 || this.active.length > 0 || this.staging) {
+      while (this.waiting.length > 0 || this.active.length > 0 || this.staged.length > 0) {
         // One prompt chunk, then one decode step: a long prompt never stalls running streams for long.
         if (this.active.length < maxBatchSize) await this.prefillChunk();
         const batch = [...this.active];
