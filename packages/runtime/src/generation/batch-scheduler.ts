@@ -199,20 +199,26 @@ export class BatchScheduler {
   }
 
   /**
-   * Runs one chunk of every staged prompt (first staging waiting requests while the batch has room): a
-   * step's rows share their token count, so the chunk is as long as the shortest remaining prompt allows.
+   * Runs one chunk of every staged prompt (first staging waiting requests while the batch and the step's
+   * token budget have room): a step's rows share their token count, so the chunk is as long as the shortest
+   * remaining prompt allows.
    * A finished prompt moves into the batch's cache and joins the decode steps.
    */
   private async prefillChunk(): Promise<void> {
+    // Short prompts share a step up to prefillChunkSize tokens in all: that bounds a step's activations and the
+    // staging cache, and long prompts (a compute-bound prefill either way) go one at a time, in chunks.
+    let stagedTokens = this.staged.reduce((sum, sequence) => sum + sequence.request.promptIds.length, 0);
     while (this.staged.length + this.active.length < this.options.maxBatchSize) {
-      const next = this.waiting.shift();
-      if (!next) break;
+      const next = this.waiting[0];
+      if (!next || (this.staged.length > 0 && stagedTokens + next.request.promptIds.length > this.options.prefillChunkSize)) break;
+      this.waiting.shift();
       if (next.cancelled) continue;
       if (next.request.options.signal?.aborted) {
         next.channel.fail(next.request.options.signal.reason);
         continue;
       }
       this.staged.push(next);
+      stagedTokens += next.request.promptIds.length;
     }
     this.keepStaged((sequence) => {
       const { signal } = sequence.request.options;
