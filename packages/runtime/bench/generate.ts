@@ -86,17 +86,44 @@ function median(values: number[]): number {
   return sorted[Math.floor(sorted.length / 2)] as number;
 }
 
-/** Runs a one-node GEMV session (best of 5) and returns bytes of weights read per second. */
-async function gemvRate(model: Uint8Array, feeds: Record<string, ort.Tensor>, weightBytes: number): Promise<number> {
+/** The best time in ms of `runs` runs of a session, after `warmups` unmeasured ones: a ceiling, which a busy moment should not lower. */
+async function bestRunTime(model: Uint8Array, feeds: Record<string, ort.Tensor>, counts: { warmups: number; runs: number }): Promise<number> {
   const session = await ort.InferenceSession.create(model);
   let best = Infinity;
-  for (let run = 0; run < 6; run++) {
+  for (let run = 0; run < counts.warmups + counts.runs; run++) {
     const started = performance.now();
     await session.run(feeds);
-    if (run > 0) best = Math.min(best, performance.now() - started);
+    if (run >= counts.warmups) best = Math.min(best, performance.now() - started);
   }
   await session.release();
-  return weightBytes / (best / 1000);
+  return best;
+}
+
+/** Runs a one-node GEMV session (best of 5) and returns bytes of weights read per second. */
+async function gemvRate(model: Uint8Array, feeds: Record<string, ort.Tensor>, weightBytes: number): Promise<number> {
+  return weightBytes / ((await bestRunTime(model, feeds, { warmups: 1, runs: 5 })) / 1000);
+}
+
+/**
+ * A `MatMulNBits` node with pseudo-random weights (`seed` varies them) in the converter's layout and settings
+ * (block 32, accuracy level 4): `rows` inputs (K) to `columns` outputs (N). Returns the node, its
+ * initializers and their bytes.
+ */
+function quantizedProjection(options: { name: string; input: string; output: string; rows: number; columns: number; bits: 4 | 8; seed: number }): { node: OnnxNode; initializers: OnnxInitializer[]; bytes: number } {
+  const { name, rows, columns, bits, seed } = options;
+  const blockSize = 32;
+  const blocks = Math.ceil(rows / blockSize);
+  const packed = new Uint8Array((columns * blocks * blockSize * bits) / 8);
+  for (let offset = 0; offset < packed.length; offset++) packed[offset] = ((offset + seed) * 2654435761) >>> 24;
+  const scales = new Float32Array(columns * blocks).fill(0.01);
+  return {
+    node: { opType: 'MatMulNBits', domain: 'com.microsoft', name: `${name}/MatMulNBits`, inputs: [options.input, `${name}.packed`, `${name}.scales`], outputs: [options.output], attributes: { K: { int: rows }, N: { int: columns }, bits: { int: bits }, block_size: { int: blockSize }, accuracy_level: { int: 4 } } },
+    initializers: [
+      { name: `${name}.packed`, elementType: 'uint8', dims: [columns, blocks, (blockSize * bits) / 8], data: { raw: packed } },
+      { name: `${name}.scales`, elementType: 'float32', dims: [columns * blocks], data: { raw: new Uint8Array(scales.buffer) } },
+    ],
+    bytes: packed.length + scales.byteLength,
+  };
 }
 
 const gemvRows = 32768;
@@ -130,23 +157,16 @@ function measureBandwidth(): Promise<number> {
  * a decode step of that precision can reach, whatever the bandwidth.
  */
 function measureQuantizedKernel(bits: 4 | 8): Promise<number> {
-  const blockSize = 32;
-  const blocks = gemvColumns / blockSize;
-  const packed = new Uint8Array((gemvRows * gemvColumns * bits) / 8);
-  for (let index = 0; index < packed.length; index++) packed[index] = (index * 2654435761) >>> 24;
-  const scales = new Float32Array(gemvRows * blocks).fill(0.01);
+  const projection = quantizedProjection({ name: 'gemv', input: 'vector', output: 'product', rows: gemvColumns, columns: gemvRows, bits, seed: 0 });
   const model = encodeOnnxModel({
     name: 'kernel',
-    nodes: [{ opType: 'MatMulNBits', domain: 'com.microsoft', name: 'gemv', inputs: ['vector', 'packed', 'scales'], outputs: ['product'], attributes: { K: { int: gemvColumns }, N: { int: gemvRows }, bits: { int: bits }, block_size: { int: blockSize }, accuracy_level: { int: 4 } } }],
-    initializers: [
-      { name: 'packed', elementType: 'uint8', dims: [gemvRows, blocks, (blockSize * bits) / 8], data: { raw: packed } },
-      { name: 'scales', elementType: 'float32', dims: [gemvRows * blocks], data: { raw: new Uint8Array(scales.buffer) } },
-    ],
+    nodes: [projection.node],
+    initializers: projection.initializers,
     inputs: [{ name: 'vector', elementType: 'float32', shape: [1, gemvColumns] }],
     outputs: [{ name: 'product', elementType: 'float32', shape: [1, gemvRows] }],
   });
   const feeds = { vector: new ort.Tensor('float32', new Float32Array(gemvColumns).fill(0.5), [1, gemvColumns]) };
-  return gemvRate(model, feeds, packed.length + scales.byteLength);
+  return gemvRate(model, feeds, projection.bytes);
 }
 
 /**
@@ -164,8 +184,6 @@ async function measureProjections(precision: WeightPrecision, batch: number): Pr
     projections.push([`hidden`, hidden, query + 2 * keyValue], [`attention`, query, hidden], [`hidden`, hidden, 2 * intermediate], [`inner`, intermediate, hidden]);
   }
   projections.push(['hidden', hidden, vocabSize]);
-  const blockSize = 32;
-  const bits = precision === 'int8' ? 8 : 4;
   const nodes: OnnxNode[] = [];
   const initializers: OnnxInitializer[] = [];
   projections.forEach(([input, rows, columns], index) => {
@@ -177,12 +195,9 @@ async function measureProjections(precision: WeightPrecision, batch: number): Pr
       nodes.push({ opType: 'MatMul', name: `${name}/MatMul`, inputs: [input, name], outputs: [`${name}/output`] });
       return;
     }
-    const blocks = Math.ceil(rows / blockSize);
-    const packed = new Uint8Array((columns * blocks * blockSize * bits) / 8);
-    for (let offset = 0; offset < packed.length; offset++) packed[offset] = ((offset + index) * 2654435761) >>> 24;
-    initializers.push({ name, elementType: 'uint8', dims: [columns, blocks, (blockSize * bits) / 8], data: { raw: packed } });
-    initializers.push({ name: `${name}.scales`, elementType: 'float32', dims: [columns * blocks], data: { raw: new Uint8Array(new Float32Array(columns * blocks).fill(0.01).buffer) } });
-    nodes.push({ opType: 'MatMulNBits', domain: 'com.microsoft', name: `${name}/MatMulNBits`, inputs: [input, name, `${name}.scales`], outputs: [`${name}/output`], attributes: { K: { int: rows }, N: { int: columns }, bits: { int: bits }, block_size: { int: blockSize }, accuracy_level: { int: 4 } } });
+    const projection = quantizedProjection({ name, input, output: `${name}/output`, rows, columns, bits: precision === 'int8' ? 8 : 4, seed: index });
+    nodes.push(projection.node);
+    initializers.push(...projection.initializers);
   });
   const widths = { hidden, attention: query, inner: intermediate };
   const model = encodeOnnxModel({
@@ -193,16 +208,7 @@ async function measureProjections(precision: WeightPrecision, batch: number): Pr
     outputs: projections.map(([, , columns], index) => ({ name: `projection${index}/output`, elementType: 'float32' as const, shape: [batch, columns] })),
   });
   const feeds = Object.fromEntries(Object.entries(widths).map(([name, width]) => [name, new ort.Tensor('float32', new Float32Array(batch * width).fill(0.5), [batch, width])]));
-  const session = await ort.InferenceSession.create(model);
-  const times: number[] = [];
-  for (let run = 0; run < 24; run++) {
-    const started = performance.now();
-    await session.run(feeds);
-    if (run >= 4) times.push(performance.now() - started);
-  }
-  await session.release();
-  // The best run: a ceiling, which a busy moment should not lower.
-  return 1000 / Math.min(...times);
+  return 1000 / (await bestRunTime(model, feeds, { warmups: 4, runs: 20 }));
 }
 
 /** Bytes of weights one decode step reads: every projection (and scales), one embedding row, the norms. */
