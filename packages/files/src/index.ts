@@ -1,0 +1,16 @@
+export { createAtomicFile } from './atomic-file.js';
+export type { AtomicFile, CreateAtomicFileOptions } from './atomic-file.js';
+export { openAtomicWriteStream } from './atomic-write-stream.js';
+export type { AtomicWriteStream, OpenAtomicWriteStreamOptions } from './atomic-write-stream.js';
+export { checkOutputPaths } from './check-output-paths.js';
+export type { CheckOutputPathsOptions, LabelledPath } from './check-output-paths.js';
+export { OutputFolderNotOwnedError, OutputIsInputError, OutputPathError } from './output-errors.js';
+export { outputFolderMarker, prepareOutputFolder } from './prepare-output-folder.js';
+export type { PreparedOutputFolder, PrepareOutputFolderOptions } from './prepare-output-folder.js';
+export { releaseTemporaryPath, removeTemporaryFilesSync, temporaryPathFor } from './temporary-files.js';
+export { writeFileAtomic } from './write-file-atomic.js';
+export type { WriteFileAtomicOptions } from './write-file-atomic.js';
+export { BadLineError, BadLinePolicy } from './bad-lines.js';
+export type { BadLineErrorOptions, BadLinePolicyOptions, SkippedLine } from './bad-lines.js';
+export { readTextLines } from './read-text-lines.js';
+export type { ReadTextLinesOptions, TextLine } from './read-text-lines.js';

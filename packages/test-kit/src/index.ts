@@ -1,0 +1,2 @@
+export { checkPropertyInWorker } from './check-property-in-worker.js';
+export type { CheckPropertyInWorkerOptions } from './check-property-in-worker.js';
