@@ -26,7 +26,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
   const program = new Command('aquila')
     .description('Aquila-TS: data, training, runtime and evaluation for text-to-SQL language models')
     .version(version, '-v, --version')
-    .showHelpAfterError()
+    .option('--debug', 'print the stack of a failure (or set AQUILA_DEBUG=1)')
     .configureOutput({ writeOut: (text) => stdout.write(text), writeErr: (text) => stderr.write(text) });
   const context = { stdout, stderr };
   registerDemoCommand(program, context);

@@ -30,7 +30,8 @@ export function createProgress(options: ProgressOptions): Progress {
   const interactive = stream.isTTY === true;
   const lineInterval = options.lineIntervalMs ?? 5000;
   const started = performance.now();
-  let lastDraw = 0;
+  // Off a TTY the first line waits one interval, so a command that fails at once prints only its error line.
+  let lastDraw = interactive ? 0 : started;
   let done = 0;
   let total: number | undefined;
 

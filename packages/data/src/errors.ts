@@ -44,3 +44,13 @@ export class DownloadError extends AquilaError {
 export class ChecksumMismatchError extends DownloadError {
   static override readonly code: string = 'AQUILA_DATA_CHECKSUM_MISMATCH';
 }
+
+/** An input file is missing, is a folder, or cannot be read. */
+export class InputFileError extends AquilaError {
+  static override readonly code: string = 'AQUILA_DATA_INPUT_FILE';
+}
+
+/** An input yields no document at all (an empty file, or no line with the text field), so nothing is written. */
+export class NoDocumentsError extends AquilaError {
+  static override readonly code: string = 'AQUILA_DATA_NO_DOCUMENTS';
+}

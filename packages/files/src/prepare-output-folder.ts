@@ -58,7 +58,8 @@ export async function prepareOutputFolder(options: PrepareOutputFolderOptions): 
     created = true;
   }
   let removed = 0;
-  if (entries.length > 0) {
+  // A folder holding nothing but a marker holds no one's work.
+  if (entries.some((entry) => entry !== outputFolderMarker)) {
     const ours = (await readMarker(directory)) === owner;
     if (!ours && options.force !== true) {
       const examples = entries.slice(0, 3).join(', ');

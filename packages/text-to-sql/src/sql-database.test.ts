@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseOpenError, QueryExecutionError, WriteRefusedError } from './errors.js';
 import { spiderDatabase } from './internal/test-fixtures.js';
@@ -58,6 +58,47 @@ describe('SqlDatabase.open', () => {
     const pending = database.execute({ sql: 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c', timeoutMs: 300, signal: controller.signal });
     controller.abort(new Error('the client went away'));
     await expect(pending).rejects.toThrow('the client went away');
+  });
+});
+
+/** The execution child processes of this test process (native SQLite, one per execution pool). */
+function executionProcesses(): number {
+  let count = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      // The parent id is the second field after the parenthesised command name.
+      const parent = Number(readFileSync(`/proc/${entry}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ')[1]);
+      if (parent === process.pid && readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes('execution-process')) count += 1;
+    } catch {
+      // The process ended while we looked.
+    }
+  }
+  return count;
+}
+
+describe.skipIf(!existsSync('/proc/self/stat'))('SqlDatabase execution pools', () => {
+  it('keeps a bounded number of child processes whatever timeouts the queries ask for', async () => {
+    const before = executionProcesses();
+    const database = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });
+    try {
+      const counts: number[] = [];
+      for (let index = 0; index < 8; index += 1) {
+        expect((await database.execute({ sql: 'SELECT count(*) FROM singer', timeoutMs: 5_000 + index })).rows).toEqual([[6]]);
+        counts.push(executionProcesses() - before);
+      }
+      // Concurrent queries with timeouts of their own wait for a pool instead of starting more.
+      const concurrent = Array.from({ length: 6 }, (_, index) => database.execute({ sql: 'SELECT count(*) FROM concert', timeoutMs: 7_000 + index }));
+      counts.push(executionProcesses() - before);
+      expect((await Promise.all(concurrent)).map((result) => result.rows)).toEqual(Array(6).fill([[6]]));
+      counts.push(executionProcesses() - before);
+      expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+      expect(counts.at(-1)).toBeGreaterThan(0);
+    } finally {
+      await database.close();
+    }
+    expect(executionProcesses()).toBe(before);
+    await expect(database.execute({ sql: 'SELECT 1' })).rejects.toThrow(/is closed/);
   });
 });
 

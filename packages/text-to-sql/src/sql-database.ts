@@ -2,7 +2,7 @@ import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import type { SqlJsStatic } from 'sql.js';
-import { createSchema, ExecutionPool, type QueryRows, type SpiderSchema } from '@aquila/sql-metrics';
+import { createSchema, ExecutionPool, type ExecutionVerdict, type QueryRows, type SpiderSchema } from '@aquila/sql-metrics';
 import { DatabaseOpenError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
 import { raceSignal } from './internal/race-signal.js';
 
@@ -64,6 +64,8 @@ export interface ExecuteOptions {
 }
 
 const defaultMaxRows = 1000;
+// Execution pools kept open per database (each one child process and one worker thread).
+const maxPools = 2;
 const defaultTimeoutMs = 10_000;
 const schemaRowLimit = 1_000_000;
 
@@ -84,6 +86,12 @@ function ddlEngine(): Promise<SqlJsStatic> {
       throw new DatabaseOpenError(`sql.js could not be loaded to build the DDL database: ${(error as Error).message}`, { cause: error });
     });
   return ddlEngineLoading;
+}
+
+interface PoolEntry {
+  pool: ExecutionPool;
+  /** Queries running or waiting on it. */
+  users: number;
 }
 
 function positiveInteger(name: string, value: number): number {
@@ -132,7 +140,11 @@ function cell(value: QueryRows['rows'][number][number]): SqlCell {
  * timeout has its worker stopped.
  */
 export class SqlDatabase {
-  private readonly pools = new Map<number, ExecutionPool>();
+  /** Open execution pools by timeout, least recently used first. */
+  private readonly pools = new Map<number, PoolEntry>();
+  private closingPools = 0;
+  private readonly poolFreed: (() => void)[] = [];
+  private closed = false;
   private schemaCache: SpiderSchema | undefined;
   tables: readonly SqlTable[] = [];
 
@@ -209,17 +221,47 @@ export class SqlDatabase {
     return this.tables.flatMap((table) => table.foreignKeys.map((key) => `${table.name}.${key.column} = ${key.table}.${key.referencedColumn}`.toLowerCase()));
   }
 
-  private pool(timeoutMs: number): ExecutionPool {
-    let pool = this.pools.get(timeoutMs);
-    if (pool === undefined) {
-      pool = new ExecutionPool({ workers: 1, timeoutMs });
-      this.pools.set(timeoutMs, pool);
+  // Each execution pool is a child process and a worker thread with one fixed timeout, so a pool serves one
+  // timeout. At most `maxPools` stay open, in order of last use; the least recently used idle one is closed to
+  // make room (a caller waits while every pool is busy), so no sequence of timeouts (a server takes them from
+  // its clients) starts processes without bound.
+  private async acquire(timeoutMs: number, signal: AbortSignal | undefined): Promise<PoolEntry> {
+    for (;;) {
+      if (this.closed) throw new QueryExecutionError(`database "${this.name}" is closed; open it again to run queries.`);
+      const entry = this.pools.get(timeoutMs);
+      if (entry !== undefined) {
+        this.pools.delete(timeoutMs);
+        this.pools.set(timeoutMs, entry);
+        entry.users += 1;
+        return entry;
+      }
+      if (this.pools.size + this.closingPools < maxPools) {
+        const created = { pool: new ExecutionPool({ workers: 1, timeoutMs }), users: 1 };
+        this.pools.set(timeoutMs, created);
+        return created;
+      }
+      const idle = [...this.pools].find(([, candidate]) => candidate.users === 0);
+      if (idle !== undefined) {
+        this.pools.delete(idle[0]);
+        this.closingPools += 1;
+        await idle[1].pool.close().finally(() => (this.closingPools -= 1));
+      } else await raceSignal(new Promise<void>((resolve) => this.poolFreed.push(resolve)), signal);
     }
-    return pool;
+  }
+
+  private release(entry: PoolEntry): void {
+    entry.users -= 1;
+    if (entry.users === 0) for (const wake of this.poolFreed.splice(0)) wake();
   }
 
   private async run(sql: string, maxRows: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<QueryRows> {
-    const verdict = await raceSignal(this.pool(timeoutMs).run({ databases: [this.file], gold: '', preds: [sql], orderMatters: false, returnRows: true, maxRows }), signal);
+    const entry = await this.acquire(timeoutMs, signal);
+    let verdict: ExecutionVerdict;
+    try {
+      verdict = await raceSignal(entry.pool.run({ databases: [this.file], gold: '', preds: [sql], orderMatters: false, returnRows: true, maxRows }), signal);
+    } finally {
+      this.release(entry);
+    }
     if (verdict.result === undefined) throw new QueryExecutionError(`the query failed on database "${this.name}": ${verdict.reason ?? 'no result'}.`);
     return verdict.result;
   }
@@ -262,9 +304,11 @@ export class SqlDatabase {
 
   /** Stops the worker threads and removes a DDL database's temporary file. */
   async close(): Promise<void> {
+    this.closed = true;
     const pools = [...this.pools.values()];
     this.pools.clear();
-    await Promise.all(pools.map((pool) => pool.close()));
+    for (const wake of this.poolFreed.splice(0)) wake();
+    await Promise.all(pools.map((entry) => entry.pool.close()));
     if (this.temporaryDirectory !== undefined) await rm(this.temporaryDirectory, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,7 @@
 import { AquilaError } from '@aquila/errors';
+import { BadLineError } from '@aquila/files';
 
-/** The base of every error thrown by @aquila/tokenizer. */
+/** The base of every error thrown by @aquila/tokenizer, except `TokenizerInputError` (a bad input line). */
 export class TokenizerError extends AquilaError {
   static override readonly code: string = 'AQUILA_TOKENIZER';
 }
@@ -40,7 +41,11 @@ export class TokenizerWorkerError extends TokenizerError {
   static override readonly code: string = 'AQUILA_TOKENIZER_WORKER';
 }
 
-/** A JSONL input line for `encodeJsonLines`/`decodeJsonLines` is not JSON or lacks its field. */
-export class TokenizerInputError extends TokenizerError {
+/**
+ * A JSONL input line of `encodeJsonLines`/`decodeJsonLines` is not JSON or not a record (no text field, no
+ * valid ids). It is a `BadLineError` of `@aquila/files`, not a `TokenizerError`, so that the one bad-line
+ * policy (stop at the first, or skip and count) applies to it as to every reader of user files.
+ */
+export class TokenizerInputError extends BadLineError {
   static override readonly code: string = 'AQUILA_TOKENIZER_INPUT';
 }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aquilaFolder, reconstructedTokenizerJson } from '../test/fixtures.js';
 import {
+  TokenizerError,
   TokenizerFileFormatError,
   TokenizerFileNotFoundError,
   TokenizerUnknownMergeError,
@@ -108,6 +109,36 @@ describe('loadTokenizer', () => {
     await expect(loadTokenizer({ path: await write('normalizer.json', { ...base, normalizer: { type: 'NFKC' } }) })).rejects.toThrow(/has a normalizer \("NFKC"\)/);
     await expect(loadTokenizer({ path: await write('metaspace.json', { ...base, pre_tokenizer: { type: 'Metaspace' } }) })).rejects.toThrow(/pre_tokenizer is "Metaspace"/);
     await expect(loadTokenizer({ path: await write('merges.json', { ...base, model: { ...base.model, merges: ['h e', 7] } }) })).rejects.toThrow(/model\.merges\[1\] is 7/);
+  });
+
+  it('answers values nested a hundred thousand deep with a typed error, not a stack overflow', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const base = JSON.stringify({ model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] }, pre_tokenizer: { type: 'ByteLevel', use_regex: true } });
+    const cases: Array<[string, string, RegExp]> = [
+      ['deep-type.json', base.replace('"type":"BPE"', `"type":${deep}`), /model\.type is an array of 1 item/],
+      ['deep-merge.json', base.replace('"h e"', deep), /model\.merges\[0\] is an array of 1 item/],
+      ['deep-normalizer.json', base.replace('{"model"', `{"normalizer":${deep},"model"`), /has a normalizer \(an array of 1 item\)/],
+    ];
+    for (const [name, text, message] of cases) {
+      const path = join(directory, name);
+      await writeFile(path, text);
+      const error = await loadTokenizer({ path }).catch((caught: unknown) => caught);
+      expect(TokenizerError.isInstance(error), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+    }
+  });
+
+  it('refuses token ids that are negative, fractional or huge, naming the file and the token', async () => {
+    const base = { model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] }, pre_tokenizer: { type: 'ByteLevel', use_regex: true } };
+    const huge = join(directory, 'huge-added.json');
+    // Before: an id of 2^40 made the decode table 4 TB long (RangeError on the first decode).
+    await writeFile(huge, JSON.stringify({ ...base, added_tokens: [{ id: 2 ** 40, content: '<x>' }] }));
+    await expect(loadTokenizer({ path: huge })).rejects.toThrow(/huge-added\.json: added_tokens\[0\] should be an object with an integer "id" from 0 to 16,777,215/);
+    const negative = await folder('negative-added', { 'vocab.json': JSON.stringify(tinyVocabulary()), 'merges.txt': tinyMerges, 'added_tokens.json': JSON.stringify({ '<neg>': -5 }) });
+    // Before: loaded, and encode('<neg>') gave the id -5.
+    await expect(loadTokenizer({ path: negative })).rejects.toThrow(/added_tokens\.json: the top level\["<neg>"\] \(-5\) should be an integer id from 0 to 16,777,215/);
+    const fraction = await folder('fraction-id', { 'vocab.json': JSON.stringify({ ...tinyVocabulary(), half: 1.5 }), 'merges.txt': tinyMerges });
+    await expect(loadTokenizer({ path: fraction })).rejects.toSatisfy((error) => TokenizerFileFormatError.isInstance(error) && /vocab\.json: the top level\["half"\] \(1\.5\)/.test(String(error)));
   });
 
   it('reads Aquila tokenizer.json with the special tokens named beside it', async () => {

@@ -2,7 +2,8 @@ import { readFile, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { TokenizerFileFormatError, TokenizerFileNotFoundError, TokenizerUnsupportedError } from './errors.js';
 import type { AddedTokenDefinition } from './internal/bpe-definition.js';
-import { buildDefinition, type DefinitionSource, type MergeSource } from './internal/build-definition.js';
+import { buildDefinition, isTokenId, type DefinitionSource, type MergeSource } from './internal/build-definition.js';
+import { describeValue } from './internal/describe-value.js';
 import { isRecord, parseJsonFile } from './internal/parse-json-file.js';
 import { Tokenizer } from './tokenizer.js';
 
@@ -88,25 +89,30 @@ function readVocabulary(value: unknown, file: string, field: string): Map<string
   if (!isRecord(value)) throw formatError(file, field, 'an object of token → id');
   const vocabulary = new Map<string, number>();
   for (const [token, id] of Object.entries(value)) {
-    if (typeof id !== 'number') throw formatError(file, `${field}[${JSON.stringify(token)}]`, 'a number');
+    if (!isTokenId(id)) throw formatError(file, `${field}[${describeValue(token)}] (${describeValue(id)})`, 'an integer id from 0 to 16,777,215');
     vocabulary.set(token, id);
   }
   return vocabulary;
 }
 
 async function readTokenizerJson(path: string, names: SpecialTokenNames, signal: AbortSignal | undefined): Promise<ReturnType<typeof buildDefinition>> {
-  const root = parseJsonFile(await readText(path, signal, 'the tokenizer file'), path);
+  return parseTokenizerJson(await readText(path, signal, 'the tokenizer file'), path, names);
+}
+
+/** The definition in the text of a Hugging Face `tokenizer.json` (`path` names it in errors). */
+export function parseTokenizerJson(text: string, path: string, names: SpecialTokenNames): ReturnType<typeof buildDefinition> {
+  const root = parseJsonFile(text, path);
   if (!isRecord(root) || !isRecord(root.model)) throw formatError(path, 'the top level', 'an object with a "model"');
   const model = root.model;
-  if (model.type !== undefined && model.type !== 'BPE') throw new TokenizerUnsupportedError(`${path}: model.type is ${JSON.stringify(model.type)}; only byte-level BPE tokenizers are supported.`);
+  if (model.type !== undefined && model.type !== 'BPE') throw new TokenizerUnsupportedError(`${path}: model.type is ${describeValue(model.type)}; only byte-level BPE tokenizers are supported.`);
   for (const field of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
     if (typeof model[field] === 'string' && model[field] !== '') throw new TokenizerUnsupportedError(`${path}: model.${field} is set; GPT-2-style byte-level BPE has none.`);
   }
   if (typeof model.dropout === 'number' && model.dropout > 0) throw new TokenizerUnsupportedError(`${path}: model.dropout is ${model.dropout}; only deterministic BPE is supported.`);
-  if (root.normalizer !== undefined && root.normalizer !== null) throw new TokenizerUnsupportedError(`${path}: it has a normalizer (${JSON.stringify(isRecord(root.normalizer) ? root.normalizer.type : root.normalizer)}); only tokenizers without one are supported.`);
+  if (root.normalizer !== undefined && root.normalizer !== null) throw new TokenizerUnsupportedError(`${path}: it has a normalizer (${describeValue(isRecord(root.normalizer) ? root.normalizer.type : root.normalizer)}); only tokenizers without one are supported.`);
   const preTokenizer = root.pre_tokenizer;
   if (!isRecord(preTokenizer) || preTokenizer.type !== 'ByteLevel' || preTokenizer.use_regex === false) {
-    throw new TokenizerUnsupportedError(`${path}: pre_tokenizer is ${JSON.stringify(isRecord(preTokenizer) ? preTokenizer.type : preTokenizer)}; only the GPT-2 ByteLevel pre-tokenizer (use_regex true) is supported.`);
+    throw new TokenizerUnsupportedError(`${path}: pre_tokenizer is ${describeValue(isRecord(preTokenizer) ? preTokenizer.type : preTokenizer)}; only the GPT-2 ByteLevel pre-tokenizer (use_regex true) is supported.`);
   }
   const vocabulary = readVocabulary(model.vocab, path, 'model.vocab');
   if (!Array.isArray(model.merges)) throw formatError(path, 'model.merges', 'an array');
@@ -114,20 +120,20 @@ async function readTokenizerJson(path: string, names: SpecialTokenNames, signal:
     const where = `${path} model.merges[${index}]`;
     if (typeof merge === 'string') {
       const parts = merge.split(' ');
-      if (parts.length !== 2) throw new TokenizerFileFormatError(`${where} is ${JSON.stringify(merge)}, not two tokens separated by one space.`);
+      if (parts.length !== 2) throw new TokenizerFileFormatError(`${where} is ${describeValue(merge)}, not two tokens separated by one space.`);
       return { left: parts[0] as string, right: parts[1] as string, where };
     }
     if (Array.isArray(merge) && merge.length === 2 && typeof merge[0] === 'string' && typeof merge[1] === 'string') return { left: merge[0], right: merge[1], where };
-    throw new TokenizerFileFormatError(`${where} is ${JSON.stringify(merge)}, not "left right" or ["left", "right"].`);
+    throw new TokenizerFileFormatError(`${where} is ${describeValue(merge)}, not "left right" or ["left", "right"].`);
   });
   const addedTokens: AddedTokenDefinition[] = [];
   if (root.added_tokens !== undefined && root.added_tokens !== null) {
     if (!Array.isArray(root.added_tokens)) throw formatError(path, 'added_tokens', 'an array');
     root.added_tokens.forEach((token: unknown, index: number) => {
-      if (!isRecord(token) || typeof token.id !== 'number' || !Number.isInteger(token.id) || token.id < 0 || typeof token.content !== 'string' || token.content === '') {
-        throw formatError(path, `added_tokens[${index}]`, 'an object with an integer "id" and a non-empty "content"');
+      if (!isRecord(token) || !isTokenId(token.id) || typeof token.content !== 'string' || token.content === '') {
+        throw formatError(path, `added_tokens[${index}]`, 'an object with an integer "id" from 0 to 16,777,215 and a non-empty "content"');
       }
-      if (token.single_word === true) throw new TokenizerUnsupportedError(`${path}: added_tokens[${index}] (${JSON.stringify(token.content)}) is single_word, which is not supported.`);
+      if (token.single_word === true) throw new TokenizerUnsupportedError(`${path}: added_tokens[${index}] (${describeValue(token.content)}) is single_word, which is not supported.`);
       addedTokens.push({ id: token.id, content: token.content, lstrip: token.lstrip === true, rstrip: token.rstrip === true, special: token.special === true });
     });
   }
@@ -146,7 +152,7 @@ export function parseMerges(text: string, file: string): MergeSource[] {
     const where = `${file} line ${index + 1}`;
     if (parts.length !== 2 || parts[0] === '' || parts[1] === '') {
       const hint = index === lines.length - 1 ? ' The file looks truncated: copy it again.' : '';
-      throw new TokenizerFileFormatError(`${where} is ${JSON.stringify(line.slice(0, 80))}, not two tokens separated by one space.${hint}`);
+      throw new TokenizerFileFormatError(`${where} is ${describeValue(line, 80)}, not two tokens separated by one space.${hint}`);
     }
     merges.push({ left: parts[0] as string, right: parts[1] as string, where });
   });

@@ -54,3 +54,11 @@ it('stops before writing when its signal has aborted', async () => {
   await expect(writeTokenizerFiles({ tokenizer: await loadAquilaTokenizer(), directory: join(directory, 'never'), signal: controller.signal })).rejects.toThrow('stop');
   await expect(readdir(join(directory, 'never'))).rejects.toThrow();
 });
+
+it('lets two writers share a folder: each writes its own temporary files, and none is left behind', async () => {
+  const folder = join(directory, 'concurrent');
+  const [aquila, huggingFace] = await Promise.all([loadAquilaTokenizer(), loadAquilaTokenizer({ specialTokens: 'huggingface' })]);
+  await Promise.all([writeTokenizerFiles({ tokenizer: aquila, directory: folder }), writeTokenizerFiles({ tokenizer: huggingFace, directory: folder })]);
+  expect((await readdir(folder)).sort()).toEqual(['special_tokens_map.json', 'tokenizer.json']);
+  expect((await loadTokenizer({ path: folder })).vocabSize).toBe(100_008);
+});

@@ -1,5 +1,6 @@
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createAtomicFile } from '@aquila/files';
 import { bytesToVocabularyString } from './internal/byte-level.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -54,17 +55,19 @@ export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): 
     ].filter(([, value]) => value !== undefined),
   );
   await mkdir(directory, { recursive: true });
-  // Written under temporary names and renamed: a folder never holds half a tokenizer.
   const files: Array<[string, string]> = [
     ['tokenizer.json', JSON.stringify(tokenizerJson)],
     ['special_tokens_map.json', `${JSON.stringify(specialTokensMap, null, 2)}\n`],
   ];
-  const temporary = (file: string): string => join(directory, `.${file}.${process.pid}.tmp`);
+  // Both are written under temporary names before either is renamed into place: a folder never holds half
+  // a tokenizer, and an interrupted process leaves no temporary file behind (@aquila/files removes them).
+  const pending = files.map(([file, text]) => ({ atomic: createAtomicFile({ path: join(directory, file) }), text }));
   try {
-    for (const [file, text] of files) await writeFile(temporary(file), text, { signal });
-    for (const [file] of files) await rename(temporary(file), join(directory, file));
-  } finally {
-    await Promise.all(files.map(([file]) => rm(temporary(file), { force: true })));
+    for (const { atomic, text } of pending) await writeFile(atomic.temporaryPath, text, { signal });
+    for (const { atomic } of pending) await atomic.commit();
+  } catch (error) {
+    await Promise.all(pending.map(({ atomic }) => atomic.abort()));
+    throw error;
   }
   return files.map(([file]) => file);
 }

@@ -32,7 +32,7 @@ export { createFlagScaleConfigs, flagScaleExperimentDirectory, type FlagScaleCon
 export { formatCommandLine, planFlagScaleRun, type CommandLine, type FlagScaleRunPlan } from './plan-flagscale-run.js';
 export { launchFlagScaleRun } from './launch-flagscale-run.js';
 export { followRun, type FollowRunOptions } from './follow-run.js';
-export { stopRun } from './stop-run.js';
+export { stopRun, type StopRunResult } from './stop-run.js';
 export { readRunStatus, type RunState, type RunStatus } from './read-run-status.js';
 
 // Training events

@@ -1,9 +1,10 @@
-import { access, mkdir, writeFile } from 'node:fs/promises';
+import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { writeFileAtomic } from '@aquila/files';
 import { LaunchError } from './errors.js';
 import { launcherLogFile, newRunRecord, readRunRecord, writeRunRecord, type RunRecord } from './internal/run-record.js';
 import { planFlagScaleRun, type FlagScaleRunPlan } from './plan-flagscale-run.js';
-import { runProcesses } from './internal/run-processes.js';
+import { recordRunners, runProcesses } from './internal/run-processes.js';
 import { runCommandLine } from './internal/run-command-line.js';
 import type { RunConfig } from './run-config.js';
 
@@ -28,7 +29,7 @@ export async function launchFlagScaleRun(options: { config: RunConfig; signal?: 
   await mkdir(plan.runDirectory, { recursive: true });
   for (const file of plan.files) {
     await mkdir(dirname(file.path), { recursive: true });
-    await writeFile(file.path, file.text);
+    await writeFileAtomic({ path: file.path, data: file.text, ...(signal === undefined ? {} : { signal }) });
   }
   const record: RunRecord = {
     ...newRunRecord(config, plan.totalIterations),
@@ -46,7 +47,11 @@ export async function launchFlagScaleRun(options: { config: RunConfig; signal?: 
     await writeRunRecord(plan.runDirectory, { ...record, state: 'launch-failed', launcherExitCode: -1 });
     throw error;
   }
-  await writeRunRecord(plan.runDirectory, { ...record, state: exitCode === 0 ? 'launched' : 'launch-failed', launcherExitCode: exitCode });
-  if (exitCode !== 0) throw new LaunchError(`FlagScale's run.py exited with code ${exitCode}; its output is in ${join(plan.runDirectory, launcherLogFile)}`);
+  if (exitCode !== 0) {
+    await writeRunRecord(plan.runDirectory, { ...record, state: 'launch-failed', launcherExitCode: exitCode });
+    throw new LaunchError(`FlagScale's run.py exited with code ${exitCode}; its output is in ${join(plan.runDirectory, launcherLogFile)}`);
+  }
+  // The runner's PIDs with their start times: status and stop later trust a PID only while it is the same process.
+  await writeRunRecord(plan.runDirectory, { ...record, state: 'launched', launcherExitCode: exitCode, runners: await recordRunners(plan.experimentDirectory) });
   return plan;
 }

@@ -1,5 +1,6 @@
-import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
+import { writeFileAtomic } from '@aquila/files';
 import { buildIndexMaps, type BuildIndexMapsOptions, type IndexMaps } from './build-index-maps.js';
 import { IndexMapCacheError } from './errors.js';
 import { decodeNpy, encodeNpy, type NpyArray } from './npy.js';
@@ -68,12 +69,6 @@ function checkCached(maps: { documentIndex: NpyArray; sampleIndex: NpyArray; shu
   return { documentIndex: documentIndex.data, sampleIndex: sampleIndex.data, shuffleIndex: shuffleIndex.data };
 }
 
-async function writeAtomically(path: string, bytes: Uint8Array): Promise<void> {
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, bytes);
-  await rename(temporary, path);
-}
-
 /**
  * Megatron's cached index maps of one split: read from the three `.npy` files when they all exist
  * (checked against the dataset), else built with `buildIndexMaps` and written there atomically.
@@ -88,8 +83,8 @@ export async function loadIndexMaps(options: LoadIndexMapsOptions): Promise<Load
   const maps = buildIndexMaps(options);
   options.signal?.throwIfAborted();
   if (options.cacheDirectory !== undefined) await mkdir(options.cacheDirectory, { recursive: true });
-  await writeAtomically(files.documentIndex, encodeNpy({ data: maps.documentIndex }));
-  await writeAtomically(files.sampleIndex, encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] }));
-  await writeAtomically(files.shuffleIndex, encodeNpy({ data: maps.shuffleIndex }));
+  await writeFileAtomic({ path: files.documentIndex, data: encodeNpy({ data: maps.documentIndex }) });
+  await writeFileAtomic({ path: files.sampleIndex, data: encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] }) });
+  await writeFileAtomic({ path: files.shuffleIndex, data: encodeNpy({ data: maps.shuffleIndex }) });
   return { documentIndex: maps.documentIndex, sampleIndex: maps.sampleIndex, shuffleIndex: maps.shuffleIndex, files, cached: false };
 }

@@ -41,7 +41,7 @@ const nativeSchema: FieldSpec = {
     data: {
       kind: 'object',
       fields: {
-        blend: { kind: 'array', items: { kind: 'object', fields: { prefix: text, weight: positive } } },
+        blend: { kind: 'array', items: { kind: 'object', fields: { prefix: text, weight: positive }, required: ['prefix', 'weight'] } },
         sftFile: text,
         split: text,
         seed: nonNegativeInteger,
@@ -190,13 +190,20 @@ function roundFfn(hiddenSize: number): number {
  */
 export function parseRunConfig(options: ParseRunConfigOptions): RunConfig {
   const { file } = options;
-  const parsed = parseDocument(options.text, { uniqueKeys: true });
+  // logLevel 'error': a mapping used as a key becomes its text (an unknown key below) without a warning on stderr.
+  const parsed = parseDocument(options.text, { uniqueKeys: true, logLevel: 'error' });
   const yamlError = parsed.errors[0];
   if (yamlError !== undefined) {
     const line = yamlError.linePos?.[0];
     throw new RunConfigError(`not valid YAML${line === undefined ? '' : ` at line ${line.line}, column ${line.col}`}: ${yamlError.message.split(/ at line \d/)[0]}`, { path: '', file, cause: yamlError });
   }
-  const document: unknown = parsed.toJS() ?? {};
+  let document: unknown;
+  try {
+    document = parsed.toJS() ?? {};
+  } catch (error) {
+    // An alias without its anchor, or aliases that would expand without bound.
+    throw new RunConfigError(`not valid YAML: ${error instanceof Error ? error.message : String(error)}`, { path: '', file, cause: error });
+  }
   if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new RunConfigError('the config must be a YAML mapping of keys to values', { path: '', file });
   const tree = document as Tree;
   const notes: string[] = [];
@@ -348,11 +355,20 @@ function resolveRunConfig(tree: Tree, context: { file: string | undefined; baseD
 
 /** Reads and validates a run config file (see `parseRunConfig`). */
 export async function loadRunConfig(options: { path: string; signal?: AbortSignal }): Promise<RunConfig> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await readFile(options.path, options.signal === undefined ? {} : { signal: options.signal });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ABORT_ERR') throw error;
+    const why = code === 'ENOENT' ? ': there is no such file; check the path' : code === 'EISDIR' ? ': it is a folder; give the path of the YAML file' : '; check the path and its permissions';
+    throw new RunConfigError(`cannot read the config file (${code ?? String(error)})${why}`, { path: '', file: options.path, cause: error });
+  }
   let text: string;
   try {
-    text = await readFile(options.path, { encoding: 'utf8', signal: options.signal });
+    text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (error) {
-    throw new RunConfigError(`cannot read the config file (${(error as NodeJS.ErrnoException).code ?? String(error)}); check the path`, { path: '', file: options.path, cause: error });
+    throw new RunConfigError('the config file is not UTF-8 text; save it as UTF-8 YAML', { path: '', file: options.path, cause: error });
   }
   return parseRunConfig({ text, file: options.path });
 }

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { openIndexedDataset } from '@aquila/data';
 import { AquilaError } from '@aquila/errors';
 import { DataPrefixError, RunConfigError } from './errors.js';
 import { createFlagScaleConfigs, flagScaleExperimentDirectory, type TrainLength } from './flagscale-configs.js';
+import { checkpointedIteration } from './internal/checkpointed-iteration.js';
 import { writeYaml } from './internal/write-yaml.js';
 import type { RunConfig } from './run-config.js';
 import { splitDocuments } from './split-documents.js';
@@ -107,9 +107,8 @@ export async function planFlagScaleRun(options: { config: RunConfig; signal?: Ab
   else length = { trainSamples: perEpoch * (config.schedule.epochs ?? 1) };
   const totalIterations = 'trainIterations' in length ? length.trainIterations : Math.ceil(length.trainSamples / config.batch.globalBatchSize);
   const experimentDirectory = flagScaleExperimentDirectory(config.output);
-  const latest = await readFile(join(experimentDirectory, 'checkpoints', 'latest_checkpointed_iteration.txt'), 'utf8').catch(() => undefined);
-  const resumeIteration = latest === undefined ? undefined : Number.parseInt(latest.trim(), 10);
-  const resume = resumeIteration !== undefined && Number.isInteger(resumeIteration);
+  const resumeIteration = await checkpointedIteration(experimentDirectory);
+  const resume = resumeIteration !== undefined;
   const configs = createFlagScaleConfigs({ config, length, resume });
   const configDirectory = join(config.output, 'config');
   const base: Omit<CommandLine, 'args'> = { command: config.flagscale.python, cwd: config.flagscale.root, env: {} };

@@ -1,5 +1,6 @@
-import { access, writeFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@aquila/files';
 import { runRecordFile } from './internal/run-record.js';
 import { readRunEvents } from './read-run-events.js';
 import { readRunStatus } from './read-run-status.js';
@@ -34,7 +35,7 @@ export async function plotRun(options: { directory: string; title?: string; sign
   title ??= 'Training loss';
   const svgFile = join(directory, 'loss.svg');
   const htmlFile = join(directory, 'report.html');
-  await writeFile(svgFile, renderLossChart({ events, title }));
-  await writeFile(htmlFile, renderRunReport({ events, title, facts }));
+  await writeFileAtomic({ path: svgFile, data: renderLossChart({ events, title }) });
+  await writeFileAtomic({ path: htmlFile, data: renderRunReport({ events, title, facts }) });
   return { svgFile, htmlFile, events: events.length };
 }

@@ -1,5 +1,7 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@aquila/files';
+import { checkpointedIteration } from './internal/checkpointed-iteration.js';
 import { findRankLog } from './internal/find-rank-log.js';
 import { runProcesses } from './internal/run-processes.js';
 import { eventsFile, launcherLogFile, readRunRecord } from './internal/run-record.js';
@@ -55,18 +57,12 @@ function parseLogEvents(text: string, sequenceLength: number): TrainingEvent[] {
   return events;
 }
 
-/** Writes events as JSON Lines, replacing the file atomically. */
-async function writeEventsFile(directory: string, events: readonly TrainingEvent[]): Promise<void> {
-  const path = join(directory, eventsFile);
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
-  await rename(temporary, path);
-}
-
 /**
  * Tells what happened to a run: reads `run.json`, FlagScale's pid files and the last rank's log
  * (rewriting `events.jsonl` from that log), or an in-process run's process and `events.jsonl`, and says whether the run is running, completed, stopped, failed
- * to launch, or died (its processes are gone before the last iteration; `errorTail` shows why).
+ * to launch, or died (its processes are gone before the last iteration; `errorTail` shows why). A FlagScale run has
+ * completed once an event or its checkpoint tracker reaches the last iteration; a process is taken for the run's
+ * only while its start time matches the one recorded at launch (a reused PID is not the run).
  */
 export async function readRunStatus(options: { directory: string; signal?: AbortSignal }): Promise<RunStatus> {
   const { directory } = options;
@@ -77,14 +73,19 @@ export async function readRunStatus(options: { directory: string; signal?: Abort
   let events: TrainingEvent[];
   if (record.engine === 'flagscale') {
     events = parseLogEvents(logText, record.sequenceLength);
-    if (events.length > 0) await writeEventsFile(directory, events);
+    if (events.length > 0) await writeFileAtomic({ path: join(directory, eventsFile), data: events.map((event) => `${JSON.stringify(event)}\n`).join('') });
   } else {
     events = await readRunEvents({ directory }).catch(() => []);
   }
   const processes = await runProcesses(record);
   const last = events.findLast((event): event is IterationEvent => event.type === 'iteration');
   const total = last?.totalIterations ?? record.totalIterations;
-  const progress = last === undefined ? 'no iteration logged yet' : `iteration ${last.iteration}/${total}${last.loss === undefined ? '' : `, loss ${last.loss.toFixed(4)}`}`;
+  const loss = last?.loss === undefined ? '' : `, loss ${last.loss.toFixed(4)}`;
+  const progress = last === undefined ? 'no iteration logged yet' : `iteration ${last.iteration}/${total}${loss}`;
+  // Megatron logs only every log_interval-th iteration, so the last one logged may fall short of the end of a
+  // finished run: its final checkpoint at train_iters (or any event at the end) says it got there.
+  const checkpointed = record.engine === 'flagscale' ? await checkpointedIteration(record.experimentDirectory) : undefined;
+  const reachedEnd = record.state === 'finished' || events.some(({ iteration }) => iteration >= total) || (checkpointed !== undefined && checkpointed >= total);
   const base = { directory, name: record.name, engine: record.engine, totalIterations: total, events, processes, ...(last === undefined ? {} : { last }), ...(logFile === undefined ? {} : { logFile }) };
 
   if (record.state === 'launch-failed') {
@@ -93,7 +94,10 @@ export async function readRunStatus(options: { directory: string; signal?: Abort
   // A local trainer that threw: its process (this one, maybe) lives on, the run does not.
   if (record.state === 'failed') return { ...base, state: 'died', message: `the trainer failed: ${record.error ?? 'unknown error'} (${progress})`, errorTail: record.error === undefined ? [] : [record.error] };
   if (record.state === 'stopped') return { ...base, state: 'stopped', message: `stopped at ${record.stoppedAt ?? '?'} (${progress})`, errorTail: [] };
-  if (last !== undefined && last.iteration >= total) return { ...base, state: 'completed', message: `completed ${progress}`, errorTail: [] };
+  if (reachedEnd) {
+    const logged = last === undefined ? 'no iteration logged' : `last logged: iteration ${last.iteration}${loss}`;
+    return { ...base, state: 'completed', message: last !== undefined && last.iteration >= total ? `completed ${progress}` : `completed iteration ${total}/${total} (${logged})`, errorTail: [] };
+  }
   if (processes.some(({ alive }) => alive === true)) return { ...base, state: 'running', message: `running: ${progress}`, errorTail: [] };
   if (processes.some(({ alive }) => alive === undefined)) return { ...base, state: 'running', message: `running on ${processes.map(({ host }) => host).join(', ')} as far as the log shows: ${progress}`, errorTail: [] };
   if (record.state === 'launching') return { ...base, state: 'launching', message: 'the launcher has not finished starting the job', errorTail: [] };

@@ -20,10 +20,11 @@ export function registerConvertCommand(program: Command, context: CommandContext
     .command('convert')
     .description('convert an Aquila/LLaMA checkpoint (safetensors or .bin; HF, FlagAI or FlagAI flash-attn names, detected) to an ONNX folder')
     .requiredOption('--model <dir>', 'checkpoint folder (config.json or params.json, weights, tokenizer files)')
-    .requiredOption('--out <dir>', 'folder to write model.onnx, model.onnx.data, aquila-config.json and the tokenizer into')
+    .requiredOption('--out <dir>', 'folder to write model.onnx, model.onnx.data, aquila-config.json and the tokenizer into: new, empty, or an earlier conversion\'s')
     .option('--dtype <precision>', 'weight precision: fp32, int8 or int4', parsePrecision, 'fp32' as WeightPrecision)
     .option('--block-size <n>', 'int8/int4 quantisation block size', parseBlockSize, 32)
-    .action(async (options: { model: string; out: string; dtype: WeightPrecision; blockSize: number }) => {
+    .option('--force', 'write into an --out folder that holds other files too, emptying it first')
+    .action(async (options: { model: string; out: string; dtype: WeightPrecision; blockSize: number; force?: boolean }) => {
       const { convertCheckpoint } = await import('@aquila/runtime');
       const progress = createProgress({ label: 'convert', stream: context.stderr, unit: 'tensors' });
       const config = await convertCheckpoint({
@@ -31,6 +32,7 @@ export function registerConvertCommand(program: Command, context: CommandContext
         output: options.out,
         precision: options.dtype,
         blockSize: options.blockSize,
+        force: options.force === true,
         onProgress: ({ done, total }) => progress.update(done, total),
       });
       progress.finish();

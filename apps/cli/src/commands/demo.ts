@@ -10,6 +10,7 @@ interface DemoOptions {
   steps: number;
   questions: number;
   maxNewTokens: number;
+  force?: boolean;
 }
 
 function parseCount(value: string): number {
@@ -27,7 +28,8 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
   program
     .command('demo')
     .description('run the whole pipeline on embedded defaults: sample data → tiny model trained in-process → ONNX → answers to Spider dev questions → scores, in one HTML report')
-    .option('--out <dir>', 'the folder to write (emptied first): data, run, model, spider and report.html', 'aquila-demo')
+    .option('--out <dir>', 'the folder to write: data, run, model, spider and report.html; it must be new, empty, or an earlier demo\'s (which is emptied)', 'aquila-demo')
+    .option('--force', 'write into a folder that holds other files too, emptying it first')
     .option('--model <dir>', 'answer with this converted model (aquila convert) instead of training a tiny one')
     .option('--spider <dir>', 'Spider dev: dev.json, tables.json, database/ (default: shared/fixtures/spider-dev beside the checkout, when there)')
     .option('--steps <n>', 'training steps of the tiny model', parseCount, 120)
@@ -46,6 +48,7 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
         steps: options.steps,
         questions: options.questions,
         maxNewTokens: options.maxNewTokens,
+        force: options.force === true,
         onLog: (line) => context.stdout.write(`${line}\n`),
         onTrainingEvent: (event) => {
           if (event.type !== 'iteration') return;

@@ -1,6 +1,6 @@
-import { writeFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { EvaluationSummary, EvaluationType, ItemVerdict } from '@aquila/sql-metrics';
+import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -20,6 +20,7 @@ interface EvalOptions {
   workers?: number;
   timeout?: number;
   engine?: 'auto' | 'sql.js';
+  skipBadLines?: boolean;
 }
 
 function parseEtype(value: string): EvaluationType {
@@ -41,6 +42,21 @@ function parsePositive(value: string): number {
 /** Runs one evaluation with a progress display and writes the reports asked for; returns the summary. */
 async function runEvaluation(options: EvalOptions, context: CommandContext): Promise<EvaluationSummary> {
   const { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine } = await import('@aquila/sql-metrics');
+  const { BadLinePolicy, checkOutputPaths, writeFileAtomic } = await import('@aquila/files');
+  // Reports are written after the whole run: check where they go before it starts.
+  const outputs = [
+    { path: options.perItem, label: '--per-item' },
+    { path: options.json, label: '--json' },
+    { path: options.html, label: '--html' },
+  ].filter((output): output is { path: string; label: string } => output.path !== undefined);
+  const inputs = [
+    { path: options.gold, label: '--gold' },
+    { path: options.pred, label: '--pred' },
+    { path: options.tables, label: '--tables' },
+    { path: options.db, label: '--db' },
+  ];
+  await checkOutputPaths({ outputs, inputs });
+  const badLines = new BadLinePolicy({ skip: options.skipBadLines === true });
   const progress = createProgress({ label: 'eval', unit: 'questions', stream: context.stderr });
   const items: ItemVerdict[] = [];
   const generator = evaluate({
@@ -56,6 +72,7 @@ async function runEvaluation(options: EvalOptions, context: CommandContext): Pro
     ...(options.workers === undefined ? {} : { workers: options.workers }),
     ...(options.timeout === undefined ? {} : { timeoutMs: options.timeout * 1000 }),
     ...(options.engine === undefined ? {} : { engine: options.engine }),
+    badLines,
     onProgress: ({ done, total }) => progress.update(done, total),
   });
   let step = await generator.next();
@@ -65,9 +82,10 @@ async function runEvaluation(options: EvalOptions, context: CommandContext): Pro
   }
   progress.finish();
   const summary = step.value;
-  if (options.perItem !== undefined) await writeFile(options.perItem, [...items.map(officialItemLine), officialSummaryLine(summary)].map((line) => `${line}\n`).join(''));
-  if (options.json !== undefined) await writeFile(options.json, `${JSON.stringify(summary, null, 2)}\n`);
-  if (options.html !== undefined) await writeFile(options.html, htmlReport({ summary, items }));
+  if (options.perItem !== undefined) await writeFileAtomic({ path: options.perItem, data: [...items.map(officialItemLine), officialSummaryLine(summary)].map((line) => `${line}\n`).join('') });
+  if (options.json !== undefined) await writeFileAtomic({ path: options.json, data: `${JSON.stringify(summary, null, 2)}\n` });
+  if (options.html !== undefined) await writeFileAtomic({ path: options.html, data: htmlReport({ summary, items }) });
+  reportSkippedLines(badLines, context);
   context.stdout.write(formatReport({ summary }));
   context.stdout.write(`\n${formatReportExtras({ summary })}`);
   return summary;
@@ -78,7 +96,7 @@ async function runEvaluation(options: EvalOptions, context: CommandContext): Pro
  * [--json FILE] [--html FILE] [--plug-value] [--keep-distinct] [--raw] [--fixed]`: Spider/CSpider verdicts.
  */
 export function registerEvalCommand(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('eval')
     .description('score text-to-SQL predictions with the official Spider verdicts (exact match, execution, test-suite)')
     .requiredOption('--gold <file>', 'gold file, SQL<TAB>db_id a line')
@@ -95,7 +113,8 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     .option('--fixed', 'also report the verdicts with the upstream bugs fixed, beside the official ones')
     .option('--workers <n>', 'execution worker threads', parsePositive)
     .option('--timeout <seconds>', 'per-query timeout (default 30)', parsePositive)
-    .option('--engine <engine>', 'auto (native SQLite where provably the same as sql.js) or sql.js', parseEngine)
+    .option('--engine <engine>', 'auto (native SQLite where provably the same as sql.js) or sql.js', parseEngine);
+  addSkipBadLinesFlag(command)
     .action(async (options: EvalOptions) => {
       await runEvaluation(options, context);
     });

@@ -1,6 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { GenerationOptionsError, GenerationRequest } from '@aquila/runtime';
+import type { BadLinePolicy } from '@aquila/files';
+import type { GenerationRequest } from '@aquila/runtime';
+import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 
@@ -18,6 +19,7 @@ interface GenerateFlags {
   stop: string[];
   threads?: number;
   preset?: 'flagai' | 'flagai-chat';
+  skipBadLines?: boolean;
 }
 
 const number = (name: string, check: (value: number) => boolean) => (value: string) => {
@@ -32,19 +34,19 @@ function parseIds(value: string): number[] {
   return ids;
 }
 
-/** One JSONL input line: `{"prompt": "…"}` or `{"prompt_ids": […]}`, with optional per-line options; `OptionsError` is the runtime's. */
-function parseInputLine(line: string, file: string, lineNumber: number, OptionsError: typeof GenerationOptionsError): GenerationRequest {
+/** One JSONL input line: `{"prompt": "…"}` or `{"prompt_ids": […]}`, with optional per-line options; otherwise what is wrong with it. */
+function parseInputLine(line: string): GenerationRequest | string {
   let record: unknown;
   try {
     record = JSON.parse(line);
   } catch (error) {
-    throw new OptionsError(`${file}:${lineNumber}: not valid JSON (${(error as Error).message}).`);
+    return `not valid JSON (${(error as Error).message})`;
   }
-  const value = record as Record<string, unknown> | null;
+  const value = typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as Record<string, unknown>) : undefined;
   const prompt = value?.prompt;
   const promptIds = value?.prompt_ids ?? value?.promptIds;
-  if (typeof prompt !== 'string' && !(Array.isArray(promptIds) && promptIds.every((id) => Number.isInteger(id)))) {
-    throw new OptionsError(`${file}:${lineNumber}: each line needs "prompt" (a string) or "prompt_ids" (an array of integers).`);
+  if (typeof prompt !== 'string' && !(Array.isArray(promptIds) && promptIds.length > 0 && promptIds.every((id) => Number.isInteger(id) && id >= 0))) {
+    return 'each line needs "prompt" (a string) or "prompt_ids" (an array of token ids)';
   }
   const pick = (key: string, alias: string): number | undefined => {
     const option = value?.[key] ?? value?.[alias];
@@ -60,9 +62,25 @@ function parseInputLine(line: string, file: string, lineNumber: number, OptionsE
   };
 }
 
+/** The requests of a JSONL file under the bad-line policy; a file without any is an error. */
+async function readRequests(file: string, skip: boolean): Promise<{ requests: GenerationRequest[]; badLines: BadLinePolicy }> {
+  const { BadLineError, BadLinePolicy, readTextLines } = await import('@aquila/files');
+  const { GenerationOptionsError } = await import('@aquila/runtime');
+  const badLines = new BadLinePolicy({ skip });
+  const requests: GenerationRequest[] = [];
+  for await (const { text, line } of readTextLines({ input: file, badLines })) {
+    if (text.trim() === '') continue;
+    const request = parseInputLine(text);
+    if (typeof request === 'string') badLines.report(new BadLineError({ source: file, line, problem: request }));
+    else requests.push(request);
+  }
+  if (requests.length === 0) throw new GenerationOptionsError(`${file} holds no prompts${badLines.count > 0 ? ` (${badLines.count} bad lines skipped)` : ''}: give one JSON object a line, {"prompt": "…"}.`);
+  return { requests, badLines };
+}
+
 /** `aquila generate --model DIR (--prompt TEXT | --input FILE.jsonl)`: streams text to stdout, or one JSON line per input. */
 export function registerGenerateCommand(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('generate')
     .description('generate with a converted model: stream one prompt to stdout, or run a JSONL file of prompts as a batch')
     .requiredOption('--model <dir>', 'converted model folder (aquila convert)')
@@ -80,11 +98,14 @@ export function registerGenerateCommand(program: Command, context: CommandContex
     .option('--preset <name>', "FlagAI's prompt path and stop rules: flagai (BOS + prompt, newline runs collapsed) or flagai-chat (its chat template)", (value: string) => {
       if (value !== 'flagai' && value !== 'flagai-chat') throw new InvalidArgumentError('use flagai or flagai-chat.');
       return value;
-    })
+    });
+  addSkipBadLinesFlag(command)
     .action(async (flags: GenerateFlags) => {
       const { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel } = await import('@aquila/runtime');
       const sources = [flags.prompt !== undefined, flags.promptIds !== undefined, flags.input !== undefined].filter(Boolean).length;
       if (sources !== 1) throw new GenerationOptionsError('give exactly one of --prompt, --prompt-ids or --input.');
+      // The input is read whole before the model loads, so a bad line stops the command before the slow part.
+      const input = flags.input === undefined ? undefined : await readRequests(flags.input, flags.skipBadLines === true);
       const model = await LanguageModel.load({ path: flags.model, threads: flags.threads });
       const options = {
         ...(flags.preset ? flagaiStopRules : {}),
@@ -104,13 +125,12 @@ export function registerGenerateCommand(program: Command, context: CommandContex
       const withPreset = (request: GenerationRequest): GenerationRequest =>
         flags.preset && request.prompt !== undefined && request.promptIds === undefined ? { ...request, prompt: undefined, promptIds: presetIds(request.prompt) } : request;
       try {
-        if (flags.input !== undefined) {
-          const file = flags.input;
-          const lines = (await readFile(file, 'utf8')).split('\n').map((line, index) => ({ line, number: index + 1 })).filter(({ line }) => line.trim() !== '');
-          const requests = lines.map(({ line, number: lineNumber }) => parseInputLine(line, file, lineNumber, GenerationOptionsError));
+        if (input !== undefined) {
+          const { requests, badLines } = input;
           // All lines run concurrently: the scheduler batches their decode steps; results print in input order.
           const results = await Promise.all(requests.map((request) => model.generate(withPreset({ ...options, ...Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)) }))));
           for (const result of results) context.stdout.write(`${JSON.stringify({ text: result.text, token_ids: result.tokenIds, finish_reason: result.finishReason })}\n`);
+          reportSkippedLines(badLines, context);
           return;
         }
         const request: GenerationRequest = flags.promptIds ? { ...options, promptIds: flags.promptIds } : { ...options, prompt: flags.prompt };

@@ -15,6 +15,7 @@ interface PredictFlags extends ModelFlags {
   concurrency?: number;
   eval?: boolean;
   workers?: number;
+  restart?: boolean;
 }
 
 function parseIds(value: string): number[] {
@@ -56,6 +57,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
     .option('--concurrency <n>', 'questions in flight (local: batched together; endpoint: parallel requests); default 8 local, 4 endpoint', integerFlag('count', 1))
     .option('--eval', 'score the predictions with @aquila/sql-metrics and write report.html beside them')
     .option('--workers <n>', 'execution worker threads for --eval', integerFlag('count', 1))
+    .option('--restart', 'discard the earlier run in --out (its own files only) instead of continuing it; needed when the settings changed')
     .action(async (flags: PredictFlags) => {
       const { evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } = await import('@aquila/text-to-sql');
       if (flags.benchmark === 'spider' && flags.db === undefined) throw new TextToSqlOptionsError('--benchmark spider needs --db (the folder of <db_id>/<db_id>.sqlite files).');
@@ -82,6 +84,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
           ...(flags.ids === undefined ? {} : { ids: flags.ids }),
           // Reused items are not counted, so the rate and the ETA are this run's.
           onProgress: ({ done, total, reused }) => progress.update(done - reused, total - reused),
+          restart: flags.restart === true,
           signal: controller.signal,
         });
         progress.finish();

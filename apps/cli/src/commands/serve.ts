@@ -14,6 +14,8 @@ interface ServeFlags {
   threads?: number;
   modelName?: string;
   drainTimeout: number;
+  allowedHost: string[];
+  corsOrigin: string[];
 }
 
 function parseDatabase(value: string, previous: ServerDatabase[]): ServerDatabase[] {
@@ -21,6 +23,8 @@ function parseDatabase(value: string, previous: ServerDatabase[]): ServerDatabas
   if (separator <= 0 || separator === value.length - 1) throw new InvalidArgumentError('give NAME=FILE.sqlite, e.g. --db shop=./shop.sqlite.');
   return [...previous, { name: value.slice(0, separator), file: value.slice(separator + 1) }];
 }
+
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 /** `aquila serve --model DIR`: the HTTP server (FlagAI, OpenAI, /v1/sql, playground) until SIGTERM or SIGINT. */
 export function registerServeCommand(program: Command, context: CommandContext): void {
@@ -36,6 +40,8 @@ export function registerServeCommand(program: Command, context: CommandContext):
     .option('--queue <n>', 'requests that may wait for a place; more get 429', integerFlag('queue', 0), 16)
     .option('--threads <n>', 'onnxruntime threads', integerFlag('threads', 1))
     .option('--model-name <name>', 'the name /v1/models reports (default: the folder name)')
+    .option('--allowed-host <host>', 'also answer requests whose Host header names this host (repeatable; loopback names always work), e.g. behind a proxy', collect, [] as string[])
+    .option('--cors-origin <origin>', 'let web pages from this origin call the API from a browser (repeatable), e.g. http://localhost:3000', collect, [] as string[])
     .option('--drain-timeout <ms>', 'on SIGTERM, how long in-flight requests may finish before they are cancelled', integerFlag('drain timeout', 0), 30_000)
     .action(async (flags: ServeFlags) => {
       const { closeOnSignals, startServer } = await import('@aquila/server');
@@ -50,6 +56,8 @@ export function registerServeCommand(program: Command, context: CommandContext):
         threads: flags.threads,
         modelName: flags.modelName,
         drainTimeoutMs: flags.drainTimeout,
+        allowedHosts: flags.allowedHost,
+        corsOrigins: flags.corsOrigin,
         log: context.stderr,
       });
       context.stdout.write(`aquila serve: listening on ${server.url} (playground at ${server.url}/)\n`);

@@ -1,8 +1,8 @@
-import { createReadStream, createWriteStream } from 'node:fs';
 import { once } from 'node:events';
-import { createInterface } from 'node:readline';
 import type { Command } from 'commander';
+import type { LabelledPath } from '@aquila/files';
 import type { Tokenizer } from '@aquila/tokenizer';
+import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
@@ -17,6 +17,7 @@ interface TokenizeOptions {
   addSpecialTokens?: boolean;
   parseSpecial: boolean;
   skipSpecial?: boolean;
+  skipBadLines?: boolean;
   threads?: number;
 }
 
@@ -26,7 +27,12 @@ export async function openTokenizer(path: string): Promise<Tokenizer> {
   return path === 'aquila' ? loadAquilaTokenizer() : loadTokenizer({ path });
 }
 
-/** Writes lines to a stream, waiting when it is full. */
+/** The tokenizer paths a command reads, as inputs that no output may overwrite. */
+export function tokenizerInputs(path: string): LabelledPath[] {
+  return path === 'aquila' ? [] : [{ path, label: '--tokenizer' }];
+}
+
+/** Writes lines to a stream, waiting when it is full (`once` rejects if the stream fails, e.g. a closed pipe). */
 async function writeLines(lines: AsyncIterable<string>, stream: NodeJS.WritableStream): Promise<void> {
   for await (const line of lines) if (!stream.write(`${line}\n`)) await once(stream, 'drain');
 }
@@ -36,20 +42,27 @@ async function writeLines(lines: AsyncIterable<string>, stream: NodeJS.WritableS
  * to `{"ids":[…]}` lines; `--decode` the reverse; `--text "…"` prints the ids and pieces of one text.
  */
 export function registerTokenizeCommand(program: Command, context: CommandContext): void {
-  program
+  const command = program
     .command('tokenize')
     .description('encode JSONL text records to token ids (or decode them back) with a byte-level BPE tokenizer')
     .option('--tokenizer <path>', 'tokenizer.json, or a folder with tokenizer.json or vocab.json + merges.txt; "aquila" for the built-in Aquila tokenizer', 'aquila')
     .option('--input <file>', 'JSONL input, "-" for stdin', '-')
-    .option('--output <file>', 'JSONL output, "-" for stdout', '-')
+    .option('--output <file>', 'JSONL output, "-" for stdout (a file appears only when complete)', '-')
     .option('--field <name>', 'the field holding the text (encode reads it, decode writes it)', 'text')
     .option('--decode', 'read {"ids":[…]} lines and write {"<field>":"…"} lines')
     .option('--text <text>', 'tokenize one text and print its ids and pieces')
     .option('--add-special-tokens', 'put BOS before and EOS after each text (FlagAI encode_plus)')
     .option('--no-parse-special', 'keep special-token strings such as </s> as plain text (untrusted input)')
     .option('--skip-special', 'when decoding, leave special tokens out')
-    .option('--threads <n>', 'worker threads for encoding (default: the number of cores)', integerFlag('threads', 1))
+    .option('--threads <n>', 'worker threads for encoding (default: the number of cores)', integerFlag('threads', 1));
+  addSkipBadLinesFlag(command)
     .action(async (options: TokenizeOptions) => {
+      const { BadLinePolicy, checkOutputPaths, openAtomicWriteStream, readTextLines } = await import('@aquila/files');
+      const toFile = options.output !== '-';
+      if (options.text === undefined && toFile) {
+        const inputs = [...(options.input === '-' ? [] : [{ path: options.input, label: '--input' }]), ...tokenizerInputs(options.tokenizer)];
+        await checkOutputPaths({ outputs: [{ path: options.output, label: '--output' }], inputs });
+      }
       const tokenizer = await openTokenizer(options.tokenizer);
       try {
         const encodeOptions = { addSpecialTokens: options.addSpecialTokens === true, parseSpecialTokens: options.parseSpecial };
@@ -60,19 +73,23 @@ export function registerTokenizeCommand(program: Command, context: CommandContex
           return;
         }
         const { decodeJsonLines, encodeJsonLines } = await import('@aquila/tokenizer');
+        const badLines = new BadLinePolicy({ skip: options.skipBadLines === true });
         const source = options.input === '-' ? 'stdin' : options.input;
-        const lines = createInterface({ input: options.input === '-' ? process.stdin : createReadStream(options.input), crlfDelay: Infinity });
-        const output = options.output === '-' ? context.stdout : createWriteStream(options.output);
-        const progress = createProgress({ label: options.decode === true ? 'decode' : 'tokenize', stream: context.stderr, unit: 'lines' });
-        const onProgress = ({ lines: done }: { lines: number }): void => progress.update(done);
-        const records = options.decode === true
-          ? decodeJsonLines({ tokenizer, lines, field: options.field, source, skipSpecialTokens: options.skipSpecial === true, onProgress })
-          : encodeJsonLines({ tokenizer, lines, field: options.field, source, threads: options.threads, onProgress, ...encodeOptions });
-        await writeLines(records, output);
-        progress.finish();
-        if (output !== context.stdout) {
-          output.end();
-          await once(output, 'finish');
+        const lines = readTextLines({ input: options.input === '-' ? process.stdin : options.input, source, badLines });
+        const output = toFile ? await openAtomicWriteStream({ path: options.output }) : undefined;
+        try {
+          const progress = createProgress({ label: options.decode === true ? 'decode' : 'tokenize', stream: context.stderr, unit: 'lines' });
+          const onProgress = ({ lines: done }: { lines: number }): void => progress.update(done);
+          const records = options.decode === true
+            ? decodeJsonLines({ tokenizer, lines, field: options.field, source, skipSpecialTokens: options.skipSpecial === true, badLines, onProgress })
+            : encodeJsonLines({ tokenizer, lines, field: options.field, source, threads: options.threads, badLines, onProgress, ...encodeOptions });
+          await writeLines(records, output?.stream ?? context.stdout);
+          await output?.commit();
+          progress.finish();
+          reportSkippedLines(badLines, context);
+        } catch (error) {
+          await output?.abort();
+          throw error;
         }
       } finally {
         await tokenizer.close();

@@ -1,4 +1,5 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, stat } from 'node:fs/promises';
+import { BadLineError, BadLinePolicy, checkOutputPaths, OutputPathError, writeFileAtomic } from '@aquila/files';
 import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
 import { join } from 'node:path';
 import { cleanRecord, isNonCommercialLicence } from '../clean/clean-record.js';
@@ -7,6 +8,7 @@ import { createDeduplicator } from '../clean/create-deduplicator.js';
 import { createSqlValidator, type SqlValidator } from '../clean/create-sql-validator.js';
 import { createIndexedDatasetWriter, type IndexedDatasetWriter } from '../indexed/indexed-dataset-writer.js';
 import { createSftIndexedDatasetWriter, type SftIndexedDatasetWriter } from '../indexed/sft-indexed-dataset-writer.js';
+import { checkInputFile } from '../internal/check-input-file.js';
 import { documentFramingIds, type PackTokenizer } from '../pack/pack-tokenizer.js';
 import { flagAiSftRecord, renderPretrainingText, renderPromptAndAnswer } from '../render/render-record.js';
 import { tokenizeAquilaConversation } from '../render/tokenize-aquila-conversation.js';
@@ -33,12 +35,22 @@ export interface BuildDatasetOptions {
   tokenizer?: PackTokenizer;
   /** A validator to reuse across builds (its databases stay open); by default one is made and closed. */
   validator?: SqlValidator;
+  /**
+   * Lines of JSONL and CSV sources that hold no record (broken JSON, a wrong field count, missing fields):
+   * by default the first one stops the build with a `BadLineError` naming file:line, and nothing is written;
+   * with a policy that skips, they are counted in it and, as before, among the report's dropped records.
+   * Well-formed records that are filtered (an invalid SQL, a duplicate, …) are never bad lines.
+   */
+  badLines?: BadLinePolicy;
   signal?: AbortSignal;
   onProgress?: (progress: BuildProgress) => void;
 }
 
 const examplesPerReason = 5;
 const validationBatch = 256;
+/** Drops that mean a line of a text source could not be read as a record; parquet and JSON-array rows have no line. */
+const badLineReasons: ReadonlySet<DropReason> = new Set(['invalid-json', 'csv-column-count', 'invalid-row']);
+const jsonlOutputs = { records: 'records.jsonl', pretrainingText: 'pretrain.jsonl', sft: 'sft.jsonl', trl: 'trl.jsonl' } as const;
 
 /**
  * Reads every configured source, cleans, filters, deduplicates and validates the records, and writes the
@@ -47,9 +59,13 @@ const validationBatch = 256;
  */
 export async function buildDataset(options: BuildDatasetOptions): Promise<BuildReport> {
   const started = performance.now();
+  options.signal?.throwIfAborted();
   const config = typeof options.config === 'string' ? await loadBuildConfig({ path: options.config }) : validateBuildConfig(options.config, process.cwd());
   const outputs = config.outputs ?? {};
   const filters = config.filters ?? {};
+  const path = (name: string) => join(options.outDirectory, name);
+  await checkBuildPaths(options, config);
+  const badLines = options.badLines ?? new BadLinePolicy();
   const tokenizer = options.tokenizer ?? (config.tokenizer === undefined ? undefined : await loadBuildTokenizer(config.tokenizer, options.signal));
   if ((outputs.megatron !== undefined || outputs.sftMegatron !== undefined) && tokenizer === undefined) {
     throw new BuildConfigError('The config asks for Megatron outputs but names no tokenizer; add `tokenizer: aquila` (or a path).');
@@ -57,12 +73,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
   await mkdir(options.outDirectory, { recursive: true });
   const validator = options.validator ?? createSqlValidator();
   const deduplicator = createDeduplicator();
-  const path = (name: string) => join(options.outDirectory, name);
-  const writers: { records?: JsonlWriter; pretrainingText?: JsonlWriter; sft?: JsonlWriter; trl?: JsonlWriter } = {};
-  if (outputs.records !== false) writers.records = createJsonlWriter(path('records.jsonl'));
-  if (outputs.pretrainingText !== false) writers.pretrainingText = createJsonlWriter(path('pretrain.jsonl'));
-  if (outputs.sft !== false) writers.sft = createJsonlWriter(path('sft.jsonl'));
-  if (outputs.trl !== false) writers.trl = createJsonlWriter(path('trl.jsonl'));
+  const writers: Partial<Record<keyof typeof jsonlOutputs, JsonlWriter>> = {};
   let megatron: IndexedDatasetWriter | undefined;
   let sftMegatron: SftIndexedDatasetWriter | undefined;
   const report: BuildReport = {
@@ -85,6 +96,9 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
   }
 
   try {
+    for (const name of Object.keys(jsonlOutputs) as (keyof typeof jsonlOutputs)[]) {
+      if (outputs[name] !== false) writers[name] = await createJsonlWriter(path(jsonlOutputs[name]));
+    }
     if (outputs.megatron !== undefined) {
       megatron = await createIndexedDatasetWriter({
         prefix: path(`${outputs.megatron.prefix ?? 'pretrain'}_text_document`),
@@ -121,6 +135,8 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
         report.totals.read++;
         if (report.totals.read % 5000 === 0) options.onProgress?.({ stage: 'read', source: adapter.name, read: report.totals.read, kept: report.totals.kept });
         if (event.type === 'drop') {
+          const { reason, file, line, detail } = event.drop;
+          if (line !== undefined && badLineReasons.has(reason)) badLines.report(new BadLineError({ source: file, line, problem: reason === 'invalid-json' ? `not valid JSON (${detail})` : detail }));
           drop(event.drop);
           continue;
         }
@@ -151,9 +167,9 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       await flushPending();
     }
     options.onProgress?.({ stage: 'finish', source: '', read: report.totals.read, kept: report.totals.kept });
-    for (const [name, writer] of Object.entries(writers)) {
+    for (const [name, writer] of Object.entries(writers) as [keyof typeof jsonlOutputs, JsonlWriter][]) {
       await writer.finish();
-      report.outputs[name as keyof typeof writers] = path({ records: 'records.jsonl', pretrainingText: 'pretrain.jsonl', sft: 'sft.jsonl', trl: 'trl.jsonl' }[name as keyof typeof writers]);
+      report.outputs[name] = path(jsonlOutputs[name]);
     }
     if (megatron !== undefined) report.outputs.megatron = await megatron.finish();
     if (sftMegatron !== undefined) report.outputs.sftMegatron = await sftMegatron.finish();
@@ -164,8 +180,8 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
     if (options.validator === undefined) await validator.close();
   }
   report.durationMs = Math.round(performance.now() - started);
-  await writeFile(path('report.json'), `${JSON.stringify(report, null, 2)}\n`);
-  await writeFile(path('report.html'), renderBuildReportHtml(report));
+  await writeFileAtomic({ path: path('report.json'), data: `${JSON.stringify(report, null, 2)}\n`, signal: options.signal });
+  await writeFileAtomic({ path: path('report.html'), data: renderBuildReportHtml(report), signal: options.signal });
   return report;
 
   // Records wait here between dedupe and validation, so the validator can check them in batches.
@@ -219,6 +235,28 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       await sftMegatron.addDocument(tokenizeAquilaConversation({ tokenizer: tokenizer!, conversations: sft.conversations, ...(maxLength === undefined ? {} : { maxLength }) }));
     }
   }
+}
+
+/**
+ * Before anything is written: every source is a readable file, the output folder is a folder (or missing),
+ * and no output file would replace a source or the config (a rename over an input destroys it).
+ */
+async function checkBuildPaths(options: BuildDatasetOptions, config: BuildConfig): Promise<void> {
+  const inputs = config.sources.map((source, index) => ({ path: source.path, label: `sources[${index}] (${source.type})` }));
+  for (const input of inputs) await checkInputFile(input);
+  const folder = await stat(options.outDirectory).catch(() => undefined);
+  if (folder === undefined) return;
+  if (!folder.isDirectory()) throw new OutputPathError(`the output folder ${options.outDirectory} is a file: give a folder to write into.`);
+  const outputs = config.outputs ?? {};
+  const names = [
+    ...(Object.keys(jsonlOutputs) as (keyof typeof jsonlOutputs)[]).filter((name) => outputs[name] !== false).map((name) => jsonlOutputs[name]),
+    ...(outputs.megatron === undefined ? [] : [`${outputs.megatron.prefix ?? 'pretrain'}_text_document`]),
+    ...(outputs.sftMegatron === undefined ? [] : ['text', 'loss_mask'].map((kind) => `${outputs.sftMegatron?.prefix ?? 'sft'}_${kind}_document`)),
+  ].flatMap((name) => (name.endsWith('.jsonl') ? [name] : [`${name}.bin`, `${name}.idx`]));
+  await checkOutputPaths({
+    outputs: [...names, 'report.json', 'report.html'].map((name) => ({ path: join(options.outDirectory, name), label: 'the build output' })),
+    inputs: [...inputs, ...(typeof options.config === 'string' ? [{ path: options.config, label: 'the config' }] : [])],
+  });
 }
 
 /** `aquila` loads the tokenizer shipped with @aquila/tokenizer; anything else is a tokenizer file or folder. */

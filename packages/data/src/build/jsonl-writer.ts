@@ -1,7 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
 import { once } from 'node:events';
+import { openAtomicWriteStream } from '@aquila/files';
 
 export interface JsonlWriter {
   write(value: unknown): Promise<void>;
@@ -11,14 +9,21 @@ export interface JsonlWriter {
 }
 
 /** Writes JSONL to a temporary name, honours backpressure, and renames it into place at `finish`. */
-export function createJsonlWriter(path: string): JsonlWriter {
-  const temporary = `${path}.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const stream = createWriteStream(temporary, { highWaterMark: 1 << 22 });
+export async function createJsonlWriter(path: string): Promise<JsonlWriter> {
+  const file = await openAtomicWriteStream({ path, highWaterMark: 1 << 22 });
+  const { stream } = file;
+  // A write error (a full disk) is emitted once, perhaps while nobody waits on the stream: keep it, so the
+  // next call throws it instead of the process dying of an unhandled 'error' or waiting for a 'finish' that never comes.
+  let failure: Error | undefined;
+  stream.on('error', (error) => {
+    failure ??= error;
+  });
   let lines = 0;
   // Lines are gathered into ~1 MiB writes: one write (and at most one wait) per thousand-odd records.
   let pending: string[] = [];
   let pendingLength = 0;
   async function flush(): Promise<void> {
+    if (failure !== undefined) throw failure;
     if (pending.length === 0) return;
     const chunk = pending.join('');
     pending = [];
@@ -35,14 +40,9 @@ export function createJsonlWriter(path: string): JsonlWriter {
     },
     async finish() {
       await flush();
-      stream.end();
-      await once(stream, 'finish');
-      await rename(temporary, path);
+      await file.commit();
     },
-    async abort() {
-      stream.destroy();
-      await rm(temporary, { force: true });
-    },
+    abort: () => file.abort(),
     get lines() {
       return lines;
     },

@@ -70,36 +70,41 @@ function fail(file: string, message: string): never {
 export function decodeIndexedDatasetIndex(bytes: Uint8Array, file = '.idx'): IndexedDatasetIndex {
   if (bytes.length < headerSize) fail(file, `only ${bytes.length} bytes, shorter than the 34-byte header`);
   for (let index = 0; index < indexMagic.length; index++) {
-    if (bytes[index] !== indexMagic[index]) fail(file, 'the magic bytes are not MMIDIDX\\x00\\x00');
+    if (bytes[index] !== indexMagic[index]) fail(file, 'the 9 bytes at offset 0 are not the magic MMIDIDX\\x00\\x00');
   }
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const version = view.getBigUint64(9, true);
   if (version !== 1n) fail(file, `version ${version} at offset 9, expected 1`);
   const code = view.getUint8(17);
   const dtype = dtypeByCode.get(code) ?? fail(file, `unknown dtype code ${code} at offset 17`);
-  const sequenceCount = Number(view.getBigUint64(18, true));
-  const documentCount = Number(view.getBigUint64(26, true));
-  const expected = headerSize + 12 * sequenceCount + 8 * documentCount;
+  // Counts stay bigints until checked against the file size: a corrupt header can hold any 64-bit value.
+  const sequences = view.getBigUint64(18, true);
+  const documents = view.getBigUint64(26, true);
+  const needed = BigInt(headerSize) + 12n * sequences + 8n * documents;
   // Multimodal datasets append one mode byte per sequence; text datasets never do.
-  if (bytes.length !== expected && bytes.length !== expected + sequenceCount) {
-    fail(file, `${bytes.length} bytes, but ${sequenceCount} sequences and ${documentCount} document indices need ${expected}`);
+  if (BigInt(bytes.length) !== needed && BigInt(bytes.length) !== needed + sequences) {
+    fail(file, `the header counts ${sequences} sequences (offset 18) and ${documents} document indices (offset 26), which need ${needed} bytes, but the file has ${bytes.length}`);
   }
+  const sequenceCount = Number(sequences);
+  const documentCount = Number(documents);
+  const expected = Number(needed);
   // Copies, so each typed array starts aligned whatever the sequence count.
   const pointersStart = headerSize + 4 * sequenceCount;
   const documentsStart = pointersStart + 8 * sequenceCount;
   const sequenceLengths = new Int32Array(new Uint8Array(bytes.subarray(headerSize, pointersStart)).buffer);
   const sequencePointers = new BigInt64Array(new Uint8Array(bytes.subarray(pointersStart, documentsStart)).buffer);
   const documentIndices = new BigInt64Array(new Uint8Array(bytes.subarray(documentsStart, expected)).buffer);
-  if (documentCount === 0 || documentIndices[0] !== 0n) fail(file, 'document indices must start with 0');
-  if (documentIndices[documentCount - 1] !== BigInt(sequenceCount)) fail(file, `the last document index is not the sequence count ${sequenceCount}`);
+  if (documentCount === 0) fail(file, 'the header counts no document indices (offset 26); there is always at least the leading 0');
+  if (documentIndices[0] !== 0n) fail(file, `document indices must start with 0, found ${documentIndices[0]} at offset ${documentsStart}`);
+  if (documentIndices[documentCount - 1] !== BigInt(sequenceCount)) fail(file, `the last document index (offset ${documentsStart + 8 * (documentCount - 1)}) is not the sequence count ${sequenceCount}`);
   for (let index = 1; index < documentCount; index++) {
-    if (documentIndices[index]! < documentIndices[index - 1]!) fail(file, `document indices decrease at entry ${index}`);
+    if (documentIndices[index]! < documentIndices[index - 1]!) fail(file, `document indices decrease at entry ${index} (offset ${documentsStart + 8 * index})`);
   }
   let pointer = 0n;
   const itemSize = BigInt(itemSizes[dtype]);
   for (let index = 0; index < sequenceCount; index++) {
-    if (sequenceLengths[index]! < 0) fail(file, `sequence ${index} has negative length`);
-    if (sequencePointers[index] !== pointer) fail(file, `sequence ${index} points at byte ${sequencePointers[index]}, expected ${pointer}`);
+    if (sequenceLengths[index]! < 0) fail(file, `sequence ${index} has negative length ${sequenceLengths[index]} (offset ${headerSize + 4 * index})`);
+    if (sequencePointers[index] !== pointer) fail(file, `sequence ${index} points at byte ${sequencePointers[index]} of the .bin, expected ${pointer} (offset ${pointersStart + 8 * index})`);
     pointer += BigInt(sequenceLengths[index]!) * itemSize;
   }
   return { dtype, sequenceLengths, sequencePointers, documentIndices };

@@ -1,5 +1,5 @@
-import { randomBytes } from 'node:crypto';
-import { open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { createAtomicFile } from '@aquila/files';
 import { dtypeItemSize, encodeIndexedDatasetIndex, optimalDtype, type IndexedDatasetDtype } from './indexed-dataset-index.js';
 import { tokenArrayFromBuffer, writeTokens } from './token-array.js';
 
@@ -53,10 +53,16 @@ export async function createIndexedDatasetWriter(options: IndexedDatasetWriterOp
   const itemSize = dtypeItemSize(dtype);
   const binPath = `${options.prefix}.bin`;
   const idxPath = `${options.prefix}.idx`;
-  const suffix = `.partial-${process.pid}-${randomBytes(4).toString('hex')}`;
-  const binTemporary = binPath + suffix;
-  const idxTemporary = idxPath + suffix;
-  const handle: FileHandle = await open(binTemporary, 'w');
+  // Temporary names are removed at process exit too, so Ctrl-C (turned into process.exit) leaves no partial file.
+  const binFile = createAtomicFile({ path: binPath });
+  const idxFile = createAtomicFile({ path: idxPath });
+  let handle: FileHandle;
+  try {
+    handle = await open(binFile.temporaryPath, 'w');
+  } catch (error) {
+    await Promise.all([binFile.abort(), idxFile.abort()]);
+    throw error;
+  }
   const chunk = new ArrayBuffer(chunkBytes);
   const chunkTokens = tokenArrayFromBuffer(dtype, chunk, 0, chunkBytes / itemSize);
   let used = 0;
@@ -100,8 +106,7 @@ export async function createIndexedDatasetWriter(options: IndexedDatasetWriterOp
     if (closed) return;
     closed = true;
     await handle.close().catch(() => undefined);
-    await rm(binTemporary, { force: true });
-    await rm(idxTemporary, { force: true });
+    await Promise.all([binFile.abort(), idxFile.abort()]);
   }
 
   return {
@@ -136,15 +141,10 @@ export async function createIndexedDatasetWriter(options: IndexedDatasetWriterOp
           pointer += BigInt(lengths[index]! * itemSize);
         }
         const index = encodeIndexedDatasetIndex({ dtype, sequenceLengths: lengths, sequencePointers: pointers, documentIndices: BigInt64Array.from(documentIndices, BigInt) });
-        const idxHandle = await open(idxTemporary, 'w');
-        try {
-          await idxHandle.write(index);
-        } finally {
-          await idxHandle.close();
-        }
+        await writeFile(idxFile.temporaryPath, index);
         // The .idx is renamed last: a reader that finds it also finds the complete .bin.
-        await rename(binTemporary, binPath);
-        await rename(idxTemporary, idxPath);
+        await binFile.commit();
+        await idxFile.commit();
       } catch (error) {
         closed = false;
         await abort();

@@ -1,14 +1,16 @@
 import { open, readFile, stat } from 'node:fs/promises';
-import { IndexedDatasetFormatError } from '../errors.js';
+import { IndexedDatasetFormatError, InputFileError } from '../errors.js';
 import { decodeIndexedDatasetIndex, dtypeItemSize, type IndexedDatasetDtype, type IndexedDatasetIndex } from './indexed-dataset-index.js';
 import { toTokenArray, tokenArrayFromBuffer, type TokenArray } from './token-array.js';
 
 export interface OpenIndexedDatasetOptions {
-  /** The prefix of `<prefix>.bin` and `<prefix>.idx`. */
+  /** The prefix of `<prefix>.bin` and `<prefix>.idx`; the path of either file works too. */
   prefix: string;
 }
 
 export interface IndexedDataset {
+  /** The prefix read (without `.bin`/`.idx`). */
+  readonly prefix: string;
   readonly dtype: IndexedDatasetDtype;
   readonly index: IndexedDatasetIndex;
   readonly sequenceCount: number;
@@ -23,10 +25,29 @@ export interface IndexedDataset {
   close(): Promise<void>;
 }
 
-/** Opens a Megatron MMIDIDX pair for reading: the index is parsed and checked, tokens are read on demand. */
+const isFile = (path: string) => stat(path).then((info) => info.isFile(), () => false);
+
+/** The prefix a user meant: `x.bin` or `x.idx` names the pair `x`, unless `x.bin.idx` itself exists. */
+async function resolvePrefix(given: string): Promise<string> {
+  const extension = /\.(?:bin|idx)$/.exec(given);
+  if (extension === null || (await isFile(`${given}.idx`))) return given;
+  return given.slice(0, extension.index);
+}
+
+/**
+ * Opens a Megatron MMIDIDX pair for reading: the index is parsed and checked, tokens are read on demand.
+ * A missing pair, a folder, or a file that is not an MMIDIDX index is an `InputFileError` or
+ * `IndexedDatasetFormatError` naming the file (and the byte offset where the index goes wrong).
+ */
 export async function openIndexedDataset(options: OpenIndexedDatasetOptions): Promise<IndexedDataset> {
-  const idxPath = `${options.prefix}.idx`;
-  const binPath = `${options.prefix}.bin`;
+  const prefix = await resolvePrefix(options.prefix);
+  const idxPath = `${prefix}.idx`;
+  const binPath = `${prefix}.bin`;
+  const found = await Promise.all([isFile(idxPath), isFile(binPath)]);
+  if (!found[0] || !found[1]) {
+    const what = found[0] || found[1] ? `${found[0] ? binPath : idxPath} is not a file (only ${found[0] ? idxPath : binPath} is)` : `neither ${idxPath} nor ${binPath} is a file`;
+    throw new InputFileError(`no indexed dataset at ${options.prefix}: ${what}; give the prefix of a .bin/.idx pair (for out/x_text_document.bin and .idx, give out/x_text_document).`);
+  }
   const index = decodeIndexedDatasetIndex(await readFile(idxPath), idxPath);
   const itemSize = dtypeItemSize(index.dtype);
   let tokenCount = 0;
@@ -59,6 +80,7 @@ export async function openIndexedDataset(options: OpenIndexedDatasetOptions): Pr
   }
 
   return {
+    prefix,
     dtype: index.dtype,
     index,
     sequenceCount,

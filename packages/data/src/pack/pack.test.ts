@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { BadLinePolicy } from '@aquila/files';
 import { loadAquilaTokenizer, type Tokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openIndexedDataset } from '../indexed/open-indexed-dataset.js';
@@ -32,7 +33,7 @@ describe('packJsonl with the Aquila tokenizer', () => {
   it('FlagScale convention: … </s> with no BOS; documents decode back to the JSONL text', async () => {
     const input = join(directory, 'docs.jsonl');
     await writeFile(input, `${JSON.stringify({ text: 'SELECT name FROM singer;' })}\n${JSON.stringify({ other: 1 })}\n${JSON.stringify({ text: '有多个数据库表' })}\n{"text": "trunc`);
-    const summary = await packJsonl({ tokenizer, input, outputPrefix: join(directory, 'fs'), convention: 'flagscale' });
+    const summary = await packJsonl({ tokenizer, input, outputPrefix: join(directory, 'fs'), convention: 'flagscale', badLines: new BadLinePolicy({ skip: true }) });
     expect(summary.skipped.map((entry) => entry.line)).toEqual([2, 4]);
     const dataset = await openIndexedDataset({ prefix: join(directory, 'fs_text_document') });
     const documents = [];

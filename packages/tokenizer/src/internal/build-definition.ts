@@ -1,6 +1,7 @@
 import { TokenizerFileFormatError, TokenizerUnknownMergeError, TokenizerVocabularyMismatchError } from '../errors.js';
 import { packTokenBytes, type AddedTokenDefinition, type BpeDefinition } from './bpe-definition.js';
 import { byteToCharacter, vocabularyStringToBytes } from './byte-level.js';
+import { describeValue } from './describe-value.js';
 
 export interface MergeSource {
   left: string;
@@ -10,6 +11,7 @@ export interface MergeSource {
 }
 
 export interface DefinitionSource {
+  /** Token → id; each id checked with `isTokenId`, as are those of `addedTokens`. */
   vocabulary: Map<string, number>;
   merges: MergeSource[];
   /** The file the vocabulary came from, for errors. */
@@ -20,20 +22,24 @@ export interface DefinitionSource {
   specialTokenNames: { bos?: string; eos?: string; pad?: string; unk?: string };
 }
 
+/** Ids run below 2^24: far above any real vocabulary, low enough that tables indexed by id stay small. */
+export const idLimit = 1 << 24;
+
+/** Whether `id` may be a token id (an integer from 0 to 16,777,215). */
+export function isTokenId(id: unknown): id is number {
+  return typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < idLimit;
+}
+
 /** Checks a vocabulary and its merges against each other and packs them into a `BpeDefinition`. */
 export function buildDefinition(source: DefinitionSource): BpeDefinition {
   const { vocabulary, merges } = source;
   let modelVocabSize = 0;
-  for (const [token, id] of vocabulary) {
-    if (!Number.isInteger(id) || id < 0 || id >= 1 << 24) {
-      throw new TokenizerFileFormatError(`${source.vocabularyFile}: the id of ${JSON.stringify(token)} is ${String(id)}, not an integer id from 0 to 16,777,215.`);
-    }
-    modelVocabSize = Math.max(modelVocabSize, id + 1);
-  }
+  // The readers checked each id with `isTokenId`.
+  for (const id of vocabulary.values()) modelVocabSize = Math.max(modelVocabSize, id + 1);
   const byId: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(modelVocabSize);
   for (const [token, id] of vocabulary) {
     if (byId[id] !== undefined) {
-      throw new TokenizerFileFormatError(`${source.vocabularyFile}: id ${id} is given to two tokens (one is ${JSON.stringify(token)}). Each id must name one token.`);
+      throw new TokenizerFileFormatError(`${source.vocabularyFile}: id ${id} is given to two tokens (one is ${describeValue(token)}). Each id must name one token.`);
     }
     byId[id] = vocabularyStringToBytes(token);
   }
@@ -60,13 +66,13 @@ export function buildDefinition(source: DefinitionSource): BpeDefinition {
     if (left === undefined || right === undefined) {
       const missing = left === undefined ? merge.left : merge.right;
       throw new TokenizerUnknownMergeError(
-        `${merge.where}: the merge "${merge.left} ${merge.right}" names ${JSON.stringify(missing)}, which is not in ${source.vocabularyFile}. The merges and the vocabulary must come from the same tokenizer.`,
+        `${merge.where}: the merge ${describeValue(`${merge.left} ${merge.right}`)} names ${describeValue(missing)}, which is not in ${source.vocabularyFile}. The merges and the vocabulary must come from the same tokenizer.`,
       );
     }
     const result = vocabulary.get(merge.left + merge.right);
     if (result === undefined) {
       throw new TokenizerVocabularyMismatchError(
-        `${merge.where}: the merge "${merge.left} ${merge.right}" makes ${JSON.stringify(merge.left + merge.right)}, which is not in ${source.vocabularyFile}. The merges and the vocabulary must come from the same tokenizer.`,
+        `${merge.where}: the merge ${describeValue(`${merge.left} ${merge.right}`)} makes ${describeValue(merge.left + merge.right)}, which is not in ${source.vocabularyFile}. The merges and the vocabulary must come from the same tokenizer.`,
       );
     }
     mergeLeft[rank] = left;

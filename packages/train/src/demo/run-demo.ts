@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { mkdir, readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { buildDataset, buildAquilaSqlPrompt, samplesDirectory, tokenizeAquilaConversation, type BuildDatasetOptions } from '@aquila/data';
+import { OutputPathError, prepareOutputFolder, writeFileAtomic } from '@aquila/files';
 import { convertCheckpoint, flagaiStopRules, LanguageModel } from '@aquila/runtime';
 import { evaluate, extractSql, type EvaluationSummary, type ItemVerdict } from '@aquila/sql-metrics';
 import { loadAquilaTokenizer, type Tokenizer } from '@aquila/tokenizer';
@@ -24,8 +25,14 @@ const sampleSources = [
 
 /** Options of `runDemo`. */
 export interface RunDemoOptions {
-  /** The folder the demo writes (emptied first): data/, run/, model/, spider/ and report.html. */
+  /**
+   * The folder the demo writes: data/, run/, model/, spider/ and report.html. It must be new, empty, or one an
+   * earlier demo wrote (its marker file says so), which is emptied first; anything else is refused
+   * (`OutputFolderNotOwnedError`) unless `force`.
+   */
   output: string;
+  /** Empty an output folder that holds other files too (never the working folder, one above it, or the home folder). */
+  force?: boolean;
   /** Spider dev (dev.json, tables.json, database/<db>/<db>.sqlite); without it the Spider part is skipped. */
   spider?: string;
   /** A converted model folder (`aquila convert`) to answer with, instead of training and converting a tiny one. */
@@ -103,6 +110,17 @@ function promptIds(tokenizer: Tokenizer, prompt: string): number[] {
 
 const squeeze = (sql: string): string => sql.replace(/\s+/g, ' ').trim().toLowerCase();
 
+/** The demo empties its output folder first: an input inside it would be deleted before it is read. */
+function checkInputsOutside(output: string, inputs: ReadonlyArray<readonly [label: string, path: string | undefined]>): void {
+  for (const [label, path] of inputs) {
+    if (path === undefined) continue;
+    const inside = relative(output, resolve(path));
+    if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
+      throw new OutputPathError(`the ${label} ${path} lies inside the demo's output folder ${output}, which the demo empties first; move it out or choose another output folder (--out)`);
+    }
+  }
+}
+
 /**
  * The end-to-end demo on embedded defaults: SFT data from the bundled sample sources (@aquila/data), a tiny
  * LLaMA-shaped model trained on it in-process, converted to ONNX (@aquila/runtime), answers to training
@@ -114,8 +132,11 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   const { signal } = options;
   const log = options.onLog ?? ((): void => undefined);
   const output = resolve(options.output);
-  await rm(output, { recursive: true, force: true });
-  await mkdir(output, { recursive: true });
+  checkInputsOutside(output, [
+    ['model folder (--model)', options.model],
+    ['Spider folder (--spider)', options.spider],
+  ]);
+  await prepareOutputFolder({ directory: output, owner: 'aquila demo', ...(options.force === undefined ? {} : { force: options.force }) });
   const started = performance.now();
   const timings: Array<[string, number]> = [];
   const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
@@ -166,7 +187,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       '',
     ].join('\n');
     const configFile = join(output, 'demo-sft.yaml');
-    await writeFile(configFile, text);
+    await writeFileAtomic({ path: configFile, data: text });
     const config = parseRunConfig({ text, file: configFile });
     const result = await timed('train', () => trainLocally({ config, ...(options.onTrainingEvent === undefined ? {} : { onEvent: options.onTrainingEvent }), ...(signal === undefined ? {} : { signal }) }));
     events = result.events;
@@ -246,10 +267,10 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   if (spider !== undefined && spiderAnswers.length > 0) {
     const folder = join(output, 'spider');
     await mkdir(folder, { recursive: true });
-    await writeFile(join(folder, 'gold.sql'), spiderAnswers.map(({ gold, database }) => `${gold}\t${database}\n`).join(''));
+    await writeFileAtomic({ path: join(folder, 'gold.sql'), data: spiderAnswers.map(({ gold, database }) => `${gold}\t${database}\n`).join('') });
     // One prediction a line. The official evaluator drops blank lines, so an answer without SQL is written as
     // a bare SELECT: it does not parse, which scores 0 as an empty prediction would.
-    await writeFile(join(folder, 'pred.txt'), spiderAnswers.map(({ predicted }) => `${predicted === '' ? 'SELECT' : predicted}\n`).join(''));
+    await writeFileAtomic({ path: join(folder, 'pred.txt'), data: spiderAnswers.map(({ predicted }) => `${predicted === '' ? 'SELECT' : predicted}\n`).join('') });
     const summary = await timed('evaluate', async () => {
       const run = evaluate({ gold: join(folder, 'gold.sql'), pred: join(folder, 'pred.txt'), db: join(spider, 'database'), tables: join(spider, 'tables.json'), etype: 'all', ...(signal === undefined ? {} : { signal }) });
       for (;;) {
@@ -267,7 +288,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   const reportFile = join(output, 'report.html');
   const result: DemoResult = { reportFile, data, ...(training === undefined ? {} : { training }), modelDirectory, answers, spider: spiderResult };
   timings.push(['total', (performance.now() - started) / 1000]);
-  await writeFile(reportFile, renderDemoReport({ result, build, events, timings }));
+  await writeFileAtomic({ path: reportFile, data: renderDemoReport({ result, build, events, timings }) });
   log(`report: ${reportFile}`);
   return result;
 }

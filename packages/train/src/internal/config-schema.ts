@@ -6,7 +6,7 @@ export type FieldSpec =
   | { kind: 'string' }
   | { kind: 'boolean' }
   | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'object'; fields: Record<string, FieldSpec> }
+  | { kind: 'object'; fields: Record<string, FieldSpec>; required?: readonly string[] }
   | { kind: 'array'; items: FieldSpec }
   | { kind: 'record'; values: FieldSpec };
 
@@ -14,7 +14,8 @@ function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
-  return `${typeof value} ${JSON.stringify(value)}`;
+  // String(), not JSON: YAML's .inf and .nan are numbers that JSON would show as null.
+  return `${typeof value} ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
 }
 
 function editDistance(left: string, right: string): number {
@@ -54,6 +55,7 @@ export function checkValue(value: unknown, spec: FieldSpec, path: string, file: 
     case 'number': {
       if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`expected a number, got ${describe(value)}`);
       if (spec.integer === true && !Number.isInteger(value)) fail(`expected an integer, got ${value}`);
+      if (spec.integer === true && !Number.isSafeInteger(value)) fail(`expected an integer below 2^53, got ${value}`);
       if (spec.positive === true && value <= 0) fail(`must be greater than 0, got ${value}`);
       if (spec.min !== undefined && value < spec.min) fail(`must be at least ${spec.min}, got ${value}`);
       if (spec.max !== undefined && value > spec.max) fail(`must be at most ${spec.max}, got ${value}`);
@@ -85,6 +87,9 @@ export function checkValue(value: unknown, spec: FieldSpec, path: string, file: 
           throw new RunConfigError(`unknown key${suggestKey(key, known)} (known here: ${known.join(', ')})`, { path: joinPath(path, key), file });
         }
         checkValue(item, field, joinPath(path, key), file);
+      }
+      for (const key of spec.required ?? []) {
+        if ((value as Record<string, unknown>)[key] === undefined) throw new RunConfigError(`missing; this entry needs ${spec.required?.join(' and ')}`, { path: joinPath(path, key), file });
       }
     }
   }

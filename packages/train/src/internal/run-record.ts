@@ -1,6 +1,8 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@aquila/files';
 import { RunDirectoryError } from '../errors.js';
+import type { RecordedProcess } from './process-alive.js';
 import type { CommandLine } from '../plan-flagscale-run.js';
 import type { RunConfig } from '../run-config.js';
 
@@ -28,6 +30,8 @@ export interface FlagScaleRunRecord extends RunRecordBase {
   experimentDirectory: string;
   run: CommandLine;
   stop: CommandLine;
+  /** The runner processes of `logs/pids/` as the launcher left them, with their start times (processes on this host). */
+  runners?: RecordedProcess[];
 }
 
 /** `run.json` of an in-process run: the process that trains. */
@@ -35,6 +39,8 @@ export interface LocalRunRecord extends RunRecordBase {
   engine: 'local';
   host: string;
   pid: number;
+  /** When the trainer process started (`processStartTime`), so that a later process with the same PID is not taken for it. */
+  startTime?: string;
 }
 
 /** What `run.json` in a run directory holds. */
@@ -50,10 +56,7 @@ export const eventsFile = 'events.jsonl';
 export const launcherLogFile = 'launcher.log';
 
 export async function writeRunRecord(directory: string, record: RunRecord): Promise<void> {
-  const path = join(directory, runRecordFile);
-  const temporary = `${path}.${process.pid}.tmp`;
-  await writeFile(temporary, `${JSON.stringify(record, null, 2)}\n`);
-  await rename(temporary, path);
+  await writeFileAtomic({ path: join(directory, runRecordFile), data: `${JSON.stringify(record, null, 2)}\n` });
 }
 
 export async function readRunRecord(directory: string): Promise<RunRecord> {

@@ -1,5 +1,6 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createAtomicFile, writeFileAtomic } from '@aquila/files';
 import { writeSafetensors } from '@aquila/runtime';
 import type { LlamaModel } from './llama-model.js';
 
@@ -28,9 +29,14 @@ export async function saveLlamaCheckpoint(options: {
     return { name, dtype: 'F32' as const, shape: [vocabulary.size, width], values: full };
   });
   await mkdir(directory, { recursive: true });
-  const temporary = join(directory, `model.safetensors.${process.pid}.tmp`);
-  await writeSafetensors({ path: temporary, tensors, metadata: { format: 'pt' } });
-  await rename(temporary, join(directory, 'model.safetensors'));
+  const weights = createAtomicFile({ path: join(directory, 'model.safetensors') });
+  try {
+    await writeSafetensors({ path: weights.temporaryPath, tensors, metadata: { format: 'pt' } });
+    await weights.commit();
+  } catch (error) {
+    await weights.abort();
+    throw error;
+  }
   const config = {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
@@ -49,5 +55,5 @@ export async function saveLlamaCheckpoint(options: {
     ...(options.bosTokenId === undefined ? {} : { bos_token_id: options.bosTokenId }),
     ...(options.eosTokenId === undefined ? {} : { eos_token_id: options.eosTokenId }),
   };
-  await writeFile(join(directory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
+  await writeFileAtomic({ path: join(directory, 'config.json'), data: `${JSON.stringify(config, null, 2)}\n` });
 }

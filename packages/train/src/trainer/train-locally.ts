@@ -1,9 +1,11 @@
-import { appendFile, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { writeFileAtomic } from '@aquila/files';
 import { openCheckpoint } from '@aquila/runtime';
 import { loadAquilaTokenizer, writeTokenizerFiles, type Tokenizer } from '@aquila/tokenizer';
 import { RunConfigError } from '../errors.js';
+import { processStartTime } from '../internal/process-start-time.js';
 import { eventsFile, newRunRecord, writeRunRecord, type LocalRunRecord } from '../internal/run-record.js';
 import { openPretrainingDataset } from '../open-pretraining-dataset.js';
 import { readRunEvents } from '../read-run-events.js';
@@ -154,11 +156,13 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
     },
     seed: config.seed,
   });
+  const startTime = processStartTime(process.pid);
   const record: LocalRunRecord = {
     ...newRunRecord(config, steps),
     engine: 'local',
     host: hostname(),
     pid: process.pid,
+    ...(startTime === undefined ? {} : { startTime }),
     state: 'launched',
   };
   // A run directory with a checkpoint continues from it (weights and schedule; AdamW's moments restart).
@@ -171,9 +175,10 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
   }
   await writeRunRecord(directory, record);
   const eventsPath = join(directory, eventsFile);
-  await writeFile(eventsPath, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
+  await writeFileAtomic({ path: eventsPath, data: events.map((event) => `${JSON.stringify(event)}\n`).join('') });
   const report = async (event: TrainingEvent): Promise<void> => {
     events.push(event);
+    // A live log: one whole line per event, appended as the run goes, so status and plot see the run so far.
     await appendFile(eventsPath, `${JSON.stringify(event)}\n`);
     options.onEvent?.(event);
   };
@@ -181,8 +186,9 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
     const checkpoint = join(directory, 'checkpoints', `iter_${String(iteration).padStart(7, '0')}`);
     await saveLlamaCheckpoint({ model, directory: checkpoint, vocabulary: { ids: vocabulary, size: shape.vocabSize }, bosTokenId: tokenizer.bosTokenId, eosTokenId: tokenizer.eosTokenId });
     // The checkpoint carries its tokenizer: `aquila convert` copies it, so the converted model generates and serves on its own.
-    for (const file of tokenizerFiles) await copyFile(join(tokenizerFolder, file), join(checkpoint, file));
-    await writeFile(join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), `${iteration}\n`);
+    for (const file of tokenizerFiles) await writeFileAtomic({ path: join(checkpoint, file), data: await readFile(join(tokenizerFolder, file)) });
+    // Written last, as Megatron does: a resume only ever starts from a checkpoint whose files are all in place.
+    await writeFileAtomic({ path: join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), data: `${iteration}\n` });
     await report({ type: 'checkpoint', iteration, path: checkpoint });
     return checkpoint;
   };

@@ -1,0 +1,71 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { createAtomicFile } from './atomic-file.js';
+import { openAtomicWriteStream } from './atomic-write-stream.js';
+import { writeFileAtomic } from './write-file-atomic.js';
+
+let directory: string;
+beforeEach(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'aquila-files-'));
+});
+afterEach(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+describe('atomic writes', () => {
+  it('writeFileAtomic replaces a file whole and leaves no temporary file', async () => {
+    const path = join(directory, 'out.txt');
+    await writeFile(path, 'old');
+    await writeFileAtomic({ path, data: 'new content' });
+    expect(await readFile(path, 'utf8')).toBe('new content');
+    expect(await readdir(directory)).toEqual(['out.txt']);
+  });
+
+  it('a failed write keeps the old file and removes the temporary one', async () => {
+    const path = join(directory, 'out.txt');
+    await writeFile(path, 'old');
+    const controller = new AbortController();
+    controller.abort();
+    await expect(writeFileAtomic({ path, data: 'x'.repeat(1 << 20), signal: controller.signal })).rejects.toThrow();
+    expect(await readFile(path, 'utf8')).toBe('old');
+    expect(await readdir(directory)).toEqual(['out.txt']);
+  });
+
+  it('a stream appears under its name only on commit, and abort leaves nothing', async () => {
+    const path = join(directory, 'lines.jsonl');
+    const file = await openAtomicWriteStream({ path });
+    file.stream.write('{"a":1}\n');
+    expect(await readdir(directory)).not.toContain('lines.jsonl');
+    await file.commit();
+    expect(await readFile(path, 'utf8')).toBe('{"a":1}\n');
+    const second = await openAtomicWriteStream({ path: join(directory, 'other.jsonl') });
+    second.stream.write('partial');
+    await second.abort();
+    expect(await readdir(directory)).toEqual(['lines.jsonl']);
+  });
+
+  it('opening a stream in a missing folder fails without leaving anything', async () => {
+    await expect(openAtomicWriteStream({ path: join(directory, 'missing', 'x.jsonl') })).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+
+  it('removes temporary files at process exit (a Ctrl-C turned into process.exit)', () => {
+    const script = `
+      import { createAtomicFile } from ${JSON.stringify(new URL('./atomic-file.ts', import.meta.url).href)};
+      import { writeFileSync } from 'node:fs';
+      const file = createAtomicFile({ path: ${JSON.stringify(join(directory, 'big.bin'))} });
+      writeFileSync(file.temporaryPath, 'half written');
+      process.exit(130);`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    expect(child.status).toBe(130);
+    return readdir(directory).then((entries) => expect(entries).toEqual([]));
+  });
+
+  it('createAtomicFile names its temporary file beside the target, hidden', () => {
+    const file = createAtomicFile({ path: join(directory, 'model.onnx') });
+    expect(file.temporaryPath.startsWith(join(directory, '.model.onnx.'))).toBe(true);
+    return file.abort();
+  });
+});
