@@ -27,23 +27,6 @@ interface BadInputCase {
   input?: string;
 }
 
-/** A byte-level BPE tokenizer.json with only the 256 byte tokens: a real tokenizer of another vocabulary. */
-function byteTokenizer(): string {
-  const printable = [...Array.from({ length: 94 }, (_, index) => 33 + index), ...Array.from({ length: 12 }, (_, index) => 161 + index), ...Array.from({ length: 82 }, (_, index) => 174 + index)];
-  const vocab: Record<string, number> = {};
-  let extra = 0;
-  for (let byte = 0; byte < 256; byte += 1) vocab[String.fromCodePoint(printable.includes(byte) ? byte : 256 + extra++)] = byte;
-  return JSON.stringify({
-    version: '1.0',
-    added_tokens: [],
-    normalizer: null,
-    pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
-    post_processor: null,
-    decoder: { type: 'ByteLevel', add_prefix_space: true, trim_offsets: true, use_regex: true },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, vocab, merges: [] },
-  });
-}
-
 const jsonl = (...records: unknown[]): string => records.map((record) => (typeof record === 'string' ? record : JSON.stringify(record))).join('\n') + '\n';
 const spiderArgs = (gold = '$/spider/gold.sql', pred = '$/spider/pred.sql'): string[] => ['--gold', gold, '--pred', pred, '--db', '$/spider/database', '--tables', '$/spider/tables.json', '--workers', '1'];
 
@@ -62,6 +45,14 @@ const cases: BadInputCase[] = [
   { name: 'tokenize: output is the input', files: { 'in.jsonl': jsonl({ text: 'keep me' }) }, args: ['tokenize', '--input', '$/in.jsonl', '--output', '$/in.jsonl'], exit: 1, code: 'AQUILA_OUTPUT_IS_INPUT', message: /--output .*in\.jsonl is also the input/ },
   { name: 'tokenize: output is a folder', files: { 'in.jsonl': jsonl({ text: 'a' }), 'folder/': null }, args: ['tokenize', '--input', '$/in.jsonl', '--output', '$/folder'], exit: 1, code: 'AQUILA_OUTPUT_PATH', message: /is a folder/ },
   { name: 'tokenize: broken JSON on line 3', files: { 'in.jsonl': jsonl({ text: 'a' }, { text: 'b' }, '{"text": "c"', { text: 'd' }) }, args: ['tokenize', '--input', '$/in.jsonl', '--output', '$/out.jsonl'], exit: 1, code: 'AQUILA_BAD_LINE', message: /in\.jsonl:3: / },
+  {
+    name: 'tokenize: broken line 2,500 of 3,000, on worker threads',
+    files: { 'in.jsonl': jsonl(...Array.from({ length: 3000 }, (_, index) => (index === 2499 ? '{"text": broken' : { text: `select ${index} from singer` }))) },
+    args: ['tokenize', '--threads', '2', '--input', '$/in.jsonl', '--output', '$/out.jsonl'],
+    exit: 1,
+    code: 'AQUILA_BAD_LINE',
+    message: /in\.jsonl:2500: /,
+  },
   { name: 'tokenize: bytes that are not UTF-8', files: { 'in.jsonl': Buffer.concat([Buffer.from('{"text":"a"}\n{"text":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}\n')]) }, args: ['tokenize', '--input', '$/in.jsonl', '--output', '$/out.jsonl'], exit: 1, code: 'AQUILA_BAD_LINE', message: /in\.jsonl:2: .*UTF-8/ },
   { name: 'tokenize: the field is missing', files: { 'in.jsonl': jsonl({ question: 'a' }) }, args: ['tokenize', '--input', '$/in.jsonl', '--output', '$/out.jsonl'], exit: 1, code: 'AQUILA_BAD_LINE', message: /in\.jsonl:1: .*text/ },
   { name: 'tokenize --decode of a text file', files: { 'notes.txt': 'just some text\nand more\n' }, args: ['tokenize', '--decode', '--input', '$/notes.txt', '--output', '$/out.jsonl'], exit: 1, code: 'AQUILA_BAD_LINE', message: /notes\.txt:1: / },
@@ -88,6 +79,7 @@ const cases: BadInputCase[] = [
   { name: 'eval: missing gold file', files: { 'spider/': null }, args: ['eval', ...spiderArgs('$/missing-gold.sql')], exit: 1, code: /ENOENT|AQUILA_/, message: /missing-gold\.sql/ },
   { name: 'eval: --html into a missing folder', files: { 'spider/': null }, args: ['eval', ...spiderArgs(), '--html', '$/reports/report.html'], exit: 1, code: 'AQUILA_OUTPUT_PATH', message: /--html .*reports does not exist/ },
   { name: 'eval: --per-item over the gold file', files: { 'spider/': null }, args: ['eval', ...spiderArgs(), '--per-item', '$/spider/gold.sql'], exit: 1, code: 'AQUILA_OUTPUT_IS_INPUT', message: /--per-item .*gold\.sql is also the input \(--gold/ },
+  { name: 'eval: --per-item into a missing folder', files: { 'spider/': null }, args: ['eval', ...spiderArgs(), '--per-item', '$/gone/items.jsonl'], exit: 1, code: 'AQUILA_OUTPUT_PATH', message: /--per-item .*gone does not exist/ },
   { name: 'eval: --json is a folder', files: { 'spider/': null, 'out/': null }, args: ['eval', ...spiderArgs(), '--json', '$/out'], exit: 1, code: 'AQUILA_OUTPUT_PATH', message: /is a folder/ },
   { name: 'eval: gold line without a database', files: { 'spider/': null, 'gold.sql': 'SELECT count(*) FROM singer\tsingers\nSELECT name FROM singer\n' }, args: ['eval', ...spiderArgs('$/gold.sql')], exit: 1, code: 'AQUILA_BAD_LINE', message: /gold\.sql:2: / },
   { name: 'eval: tables.json that is not JSON', files: { 'spider/': null, 'tables.json': '[{"db_id": "singers", ' }, args: ['eval', '--gold', '$/spider/gold.sql', '--pred', '$/spider/pred.sql', '--db', '$/spider/database', '--tables', '$/tables.json'], exit: 1, code: /AQUILA_/, message: /tables\.json/ },
@@ -119,6 +111,9 @@ const cases: BadInputCase[] = [
   { name: 'train stop: missing folder', args: ['train', 'stop', '$/no-run'], exit: 1, code: /ENOENT|AQUILA_/, message: /no-run/ },
   { name: 'train plot: missing folder', args: ['train', 'plot', '$/no-run'], exit: 1, code: /ENOENT|AQUILA_/, message: /no-run/ },
   { name: "demo: --out holding someone's files", files: { 'work/thesis.tex': 'years of work' }, args: ['demo', '--out', '$/work'], exit: 1, code: 'AQUILA_OUTPUT_FOLDER_NOT_OWNED', message: /thesis\.tex/ },
+  { name: 'demo: --out . in a folder with files', files: { 'notes.md': 'mine' }, args: ['demo', '--out', '.'], exit: 1, code: 'AQUILA_OUTPUT_FOLDER_NOT_OWNED', message: /notes\.md/ },
+  { name: 'demo: --spider without Spider files', files: { 'empty/': null }, args: ['demo', '--spider', '$/empty', '--out', '$/demo'], exit: 2, code: 'AQUILA_USAGE', message: /--spider .*empty has no dev\.json, tables\.json, database/ },
+  { name: 'demo: --model that is not converted', files: { 'empty/': null }, args: ['demo', '--model', '$/empty', '--out', '$/demo'], exit: 2, code: 'AQUILA_USAGE', message: /--model .*empty has no aquila-config\.json/ },
   { name: 'demo: zero questions', args: ['demo', '--questions', '0'], exit: 2, code: 'AQUILA_USAGE' },
 ];
 
@@ -199,13 +194,16 @@ describe('outputs: complete or absent, inputs never lost', () => {
     expect(stderr).not.toMatch(/EPIPE|Error|at /);
   });
 
-  it('Ctrl-C while writing leaves no file under the final name and no temporary file', async () => {
-    const directory = join(root, 'interrupt');
+  it.each([
+    ['tokenize', ['tokenize', '--threads', '1', '--input', 'in.jsonl', '--output', 'out.jsonl']],
+    ['data pack', ['data', 'pack', '--input', 'in.jsonl', '--output-prefix', 'packed']],
+  ])('Ctrl-C while %s writes leaves no file under the final name and no temporary file', async (command, args) => {
+    const directory = join(root, `interrupt-${command.replace(' ', '-')}`);
     await mkdir(directory);
-    await writeFile(join(directory, 'in.jsonl'), jsonl(...Array.from({ length: 200_000 }, (_, index) => ({ text: `select name , country from singer where singer_id = ${index} order by age desc` }))));
+    await writeFile(join(directory, 'in.jsonl'), Array.from({ length: 200_000 }, (_, index) => `{"text":"select name , country from singer where singer_id = ${index} order by age desc"}\n`).join(''));
     const { spawn } = await import('node:child_process');
     const { builtCli } = await import('../src/test-support/run-built-cli.js');
-    const child = spawn(process.execPath, [builtCli, 'tokenize', '--threads', '1', '--input', 'in.jsonl', '--output', 'out.jsonl'], { cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [builtCli, ...args], { cwd: directory, stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const closed = new Promise<number | null>((resolve) => child.on('close', (status) => resolve(status)));
@@ -217,7 +215,7 @@ describe('outputs: complete or absent, inputs never lost', () => {
     const status = await closed;
     clearTimeout(timer);
     expect(status).toBe(130);
-    expect(stderr.trim().split('\n').at(-1)).toBe('aquila tokenize: cancelled by SIGINT [AQUILA_CANCELLED]');
+    expect(stderr.trim().split('\n').at(-1)).toBe(`aquila ${command}: cancelled by SIGINT [AQUILA_CANCELLED]`);
     expect(await readdir(directory)).toEqual(['in.jsonl']);
     expect((await stat(join(directory, 'in.jsonl'))).size).toBeGreaterThan(1_000_000);
   });

@@ -5,6 +5,8 @@ import { GenerationOptionsError } from '@aquila/runtime';
 import { DatabaseOpenError, TextToSqlOptionsError } from '@aquila/text-to-sql';
 import { RequestError } from './errors.js';
 import { playgroundPage } from './playground-page.js';
+import { requestGuard, type RequestGuardOptions } from './request-guard.js';
+import { requireJsonBody } from './require-json-body.js';
 import { errorBody, registerOpenAiRoutes } from './routes/openai-routes.js';
 import { registerFlagaiRoutes } from './routes/flagai-routes.js';
 import { registerSqlRoutes } from './routes/sql-routes.js';
@@ -17,6 +19,8 @@ export interface AppOptions {
   bodyLimitBytes: number;
   /** True once a shutdown has begun: /health answers 503. */
   draining: () => boolean;
+  /** Which Host headers and browser origins are answered (see {@link requestGuard}). */
+  guard: RequestGuardOptions;
 }
 
 const routes = new Set(['/', '/health', '/metrics', '/func', '/stream_func', '/v1/models', '/v1/completions', '/v1/chat/completions', '/v1/sql', '/v1/databases']);
@@ -30,7 +34,7 @@ function sameSecret(sent: string, expected: string): boolean {
 
 /** The status and body for an error thrown by a route. */
 function errorResponse(error: unknown): { status: number; body: ReturnType<typeof errorBody> } {
-  if (RequestError.isInstance(error)) return { status: error.status, body: errorBody(error.message, error.type, error.code) };
+  if (RequestError.isInstance(error)) return { status: error.status, body: errorBody(error.message, error.type, error.apiCode) };
   if (GenerationOptionsError.isInstance(error) || TextToSqlOptionsError.isInstance(error) || DatabaseOpenError.isInstance(error)) {
     return { status: 400, body: errorBody(error.message, 'invalid_request_error', error.code) };
   }
@@ -38,7 +42,7 @@ function errorResponse(error: unknown): { status: number; body: ReturnType<typeo
   return { status: 500, body: errorBody(`internal error: ${(error as Error).message}`, 'server_error') };
 }
 
-/** The Hono app: logging and metrics around every request, the API key, the body limit, and the routes. */
+/** The Hono app: logging and metrics around every request, the Host and origin checks, the API key, JSON bodies, the body limit, and the routes. */
 export function createApp(state: ServerState, options: AppOptions): Hono {
   const app = new Hono();
 
@@ -73,6 +77,8 @@ export function createApp(state: ServerState, options: AppOptions): Hono {
     c.res = new Response(counted, c.res);
   });
 
+  app.use('*', requestGuard(options.guard));
+
   app.use('*', async (c, next) => {
     if (options.apiKey === undefined || publicRoutes.has(c.req.path)) return next();
     const sent = /^Bearer\s+(.+)$/i.exec(c.req.header('authorization') ?? '')?.[1];
@@ -82,6 +88,8 @@ export function createApp(state: ServerState, options: AppOptions): Hono {
     }
     return next();
   });
+
+  app.use('*', requireJsonBody());
 
   app.use(
     '*',

@@ -8,6 +8,7 @@ import { createApp } from './create-app.js';
 import { ServerOptionsError } from './errors.js';
 import { GenerationGate } from './generation-gate.js';
 import { createJsonLogger } from './json-logger.js';
+import { normalizeAllowedHost, normalizeCorsOrigin } from './request-guard.js';
 import { ServerMetrics } from './server-metrics.js';
 import type { ServerState } from './server-state.js';
 
@@ -29,6 +30,16 @@ export interface StartServerOptions {
   databases?: readonly ServerDatabase[];
   /** When set, every route but `/health` and the page needs `Authorization: Bearer <apiKey>`. */
   apiKey?: string;
+  /**
+   * Host names answered besides loopback names and `host` itself (`--allowed-host`): `gpu-box.lan`, `.example.com`
+   * for a domain and its subdomains, `*` for any. Other Host headers get 403, which defeats DNS rebinding.
+   */
+  allowedHosts?: readonly string[];
+  /**
+   * Origins whose pages may call the API from a browser (`--cors-origin`), e.g. `https://app.example.com`, or `*`.
+   * Requests from other sites' pages get 403; these get CORS headers and answered preflights.
+   */
+  corsOrigins?: readonly string[];
   /** Sequences decoded together (the scheduler's batch); default 4. */
   parallel?: number;
   /** Generation requests that may wait for a place in the batch; more get 429. Default 16. */
@@ -75,6 +86,14 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const queue = positiveInteger('queue', options.queue ?? 16, 0);
   const bodyLimitBytes = positiveInteger('bodyLimitBytes', options.bodyLimitBytes ?? 1024 * 1024);
   const drainTimeoutMs = positiveInteger('drainTimeoutMs', options.drainTimeoutMs ?? 30_000, 0);
+  const allowedHosts = (options.allowedHosts ?? []).map((entry) => {
+    if (normalizeAllowedHost(entry) === undefined) throw new ServerOptionsError(`--allowed-host ${JSON.stringify(entry)} is not a host name; give a name like gpu-box.lan, .example.com for a domain, or * for any.`);
+    return entry;
+  });
+  const corsOrigins = (options.corsOrigins ?? []).map((entry) => {
+    if (normalizeCorsOrigin(entry) === undefined) throw new ServerOptionsError(`--cors-origin ${JSON.stringify(entry)} is not an origin; give scheme, host and port as a browser sends them (https://app.example.com, http://localhost:3000), or * for any.`);
+    return entry;
+  });
   if (options.apiKey !== undefined && options.apiKey.trim() === '') throw new ServerOptionsError('the API key is empty; give a secret, or leave --api-key out.');
   const names = new Set<string>();
   for (const { name } of options.databases ?? []) {
@@ -109,7 +128,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     created: Math.floor(Date.now() / 1000),
   };
   let draining = false;
-  const app = createApp(state, { apiKey: options.apiKey, bodyLimitBytes, draining: () => draining });
+  const app = createApp(state, { apiKey: options.apiKey, bodyLimitBytes, draining: () => draining, guard: { host, allowedHosts, corsOrigins } });
 
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const created = serve({ fetch: app.fetch, hostname: host, port }, () => resolveServer(created));
@@ -119,6 +138,9 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
   logger.log('info', 'listening', { url, model: state.modelName, parallel, queue, databases: [...databases.keys()].join(',') });
   if (!loopback(host) && options.apiKey === undefined) logger.log('warn', 'open-to-network', { host, message: 'listening beyond loopback without --api-key: anyone who can reach this port can use the model.' });
+  if ((allowedHosts.includes('*') || corsOrigins.includes('*')) && options.apiKey === undefined) {
+    logger.log('warn', 'open-to-other-sites', { message: 'a * --allowed-host or --cors-origin without --api-key: web pages the user opens can call this server.' });
+  }
 
   let closing: Promise<void> | undefined;
   const close = (closeOptions: { drainTimeoutMs?: number } = {}): Promise<void> => {

@@ -69,3 +69,17 @@ describe('atomic writes', () => {
     return file.abort();
   });
 });
+
+describe('openAtomicWriteStream failures', () => {
+  it('keeps a write failure for write and commit instead of crashing, and leaves no file', async () => {
+    const path = join(directory, 'out.jsonl');
+    const file = await openAtomicWriteStream({ path });
+    await file.write('first line\n');
+    file.stream.destroy(Object.assign(new Error('no space left on device'), { code: 'ENOSPC' }));
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    await expect(file.write('second line\n')).rejects.toMatchObject({ code: 'ENOSPC' });
+    await expect(file.commit()).rejects.toMatchObject({ code: 'ENOSPC' });
+    await file.abort();
+    expect(await readdir(directory)).toEqual([]);
+  });
+});

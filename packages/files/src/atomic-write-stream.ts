@@ -12,7 +12,10 @@ export interface OpenAtomicWriteStreamOptions {
 /** A write stream onto a temporary file; `commit` ends it and renames it into place, `abort` removes it. */
 export interface AtomicWriteStream {
   readonly path: string;
+  /** The underlying stream, for APIs that take one; a failure of it is kept and thrown by `write` and `commit`. */
   readonly stream: WriteStream;
+  /** Writes a chunk, waiting while the stream is full; rejects once the stream has failed (a full disk). */
+  write(chunk: string | Uint8Array): Promise<void>;
   /** Ends the stream, waits until it is flushed, and renames the file onto `path`. */
   commit(): Promise<void>;
   /** Destroys the stream and removes the temporary file. */
@@ -23,6 +26,24 @@ export interface AtomicWriteStream {
 export async function openAtomicWriteStream(options: OpenAtomicWriteStreamOptions): Promise<AtomicWriteStream> {
   const file = createAtomicFile({ path: options.path });
   const stream = createWriteStream(file.temporaryPath, options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark });
+  // A write that fails while nobody waits (ENOSPC) must not crash the process: keep the error for the next call.
+  let failure: Error | undefined;
+  stream.on('error', (error) => {
+    failure ??= error;
+  });
+  const settled = (event: 'drain' | 'finish'): Promise<void> =>
+    new Promise((resolve, reject) => {
+      const done = (error?: Error): void => {
+        stream.off(event, onEvent);
+        stream.off('close', onClose);
+        if (error === undefined) resolve();
+        else reject(error);
+      };
+      const onEvent = (): void => done();
+      const onClose = (): void => done(failure ?? new Error(`${options.path}: the stream closed before it was complete`));
+      stream.on(event, onEvent);
+      stream.on('close', onClose);
+    });
   try {
     await once(stream, 'open');
   } catch (error) {
@@ -32,8 +53,13 @@ export async function openAtomicWriteStream(options: OpenAtomicWriteStreamOption
   return {
     path: options.path,
     stream,
+    async write(chunk) {
+      if (failure !== undefined) throw failure;
+      if (!stream.write(chunk)) await settled('drain');
+    },
     async commit() {
-      const finished = once(stream, 'finish');
+      if (failure !== undefined) throw failure;
+      const finished = settled('finish');
       stream.end();
       await finished;
       await file.commit();

@@ -29,7 +29,7 @@ export async function* readTextLines(options: ReadTextLinesOptions): AsyncGenera
   const stream = typeof options.input === 'string' ? createReadStream(options.input, options.signal === undefined ? {} : { signal: options.signal }) : options.input;
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let number = 0;
-  let pending: Uint8Array = new Uint8Array(0);
+  let pending: Uint8Array[] = [];
 
   function decode(bytes: Uint8Array): string | undefined {
     try {
@@ -57,16 +57,14 @@ export async function* readTextLines(options: ReadTextLinesOptions): AsyncGenera
     options.signal?.throwIfAborted();
     const bytes = typeof chunk === 'string' ? Buffer.from(chunk, 'utf8') : chunk;
     let start = 0;
-    let data: Uint8Array = bytes;
-    if (pending.length > 0) {
-      data = Buffer.concat([pending, bytes]);
-      pending = new Uint8Array(0);
-    }
-    for (let end = data.indexOf(newline, start); end !== -1; end = data.indexOf(newline, start)) {
-      yield* emit(data.subarray(start, end));
+    for (let end = bytes.indexOf(newline); end !== -1; end = bytes.indexOf(newline, start)) {
+      const piece = bytes.subarray(start, end);
+      // A long line arrives in many chunks: they are kept as a list and joined once, at its end.
+      yield* emit(pending.length === 0 ? piece : Buffer.concat([...pending, piece]));
+      pending = [];
       start = end + 1;
     }
-    if (start < data.length) pending = Uint8Array.from(data.subarray(start));
+    if (start < bytes.length) pending.push(Uint8Array.from(bytes.subarray(start)));
   }
-  if (pending.length > 0) yield* emit(pending);
+  if (pending.length > 0) yield* emit(pending.length === 1 ? (pending[0] as Uint8Array) : Buffer.concat(pending));
 }

@@ -1,6 +1,7 @@
-import { mkdir, readdir, readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import { OutputFolderNotOwnedError, OutputIsInputError, outputFolderMarker } from '@aquila/files';
 import * as ort from 'onnxruntime-node';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelShape } from './checkpoint/model-config.js';
 import { openCheckpoint } from './checkpoint/open-checkpoint.js';
@@ -9,7 +10,7 @@ import type { WeightDtype } from './checkpoint/tensor-dtype.js';
 import type { WeightNaming } from './checkpoint/weight-names.js';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
-import { CheckpointTensorError, ModelConfigError } from './errors.js';
+import { CheckpointTensorError, GenerationOptionsError, ModelConfigError } from './errors.js';
 import { KeyValueCache } from './generation/key-value-cache.js';
 import { OnnxDecoder } from './generation/onnx-decoder.js';
 import { concatenate } from './internal/concatenate.js';
@@ -57,7 +58,10 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
   });
 
   it('writes a self-contained folder', async () => {
-    expect((await readdir(output)).sort()).toEqual(['aquila-config.json', 'model.onnx', 'model.onnx.data']);
+    // Besides the model, only the marker that lets the next conversion empty the folder again.
+    const entries = await readdir(output);
+    expect(entries.filter((name) => name !== outputFolderMarker).sort()).toEqual(['aquila-config.json', 'model.onnx', 'model.onnx.data']);
+    expect(entries).toContain(outputFolderMarker);
   });
 
   it('matches the reference forward pass within 1e-4 at chunked prefill and every decode step', async () => {
@@ -162,6 +166,81 @@ describe('convertCheckpoint on bad input', () => {
   });
 });
 
+describe('convertCheckpoint output folder', () => {
+  const shape = tinyShapes.multiHead;
+  const checkpointFor = async (label: string): Promise<string> => {
+    const directory = join(workspace.path, `folder-${label}-checkpoint`);
+    await writeRandomCheckpoint({ directory, shape, naming: 'hf', format: 'safetensors', seed: 3 });
+    return directory;
+  };
+
+  it("refuses a folder holding someone's files and leaves them alone; --force empties it", async () => {
+    const checkpoint = await checkpointFor('foreign');
+    const output = join(workspace.path, 'folder-foreign-out');
+    await mkdir(output);
+    await writeFile(join(output, 'notes.txt'), 'my notes\n');
+    const error = await convertCheckpoint({ checkpoint, output }).catch((caught: unknown) => caught);
+    expect(OutputFolderNotOwnedError.isInstance(error), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/already holds 1 entry that aquila convert did not write \(notes\.txt\).*--force/);
+    expect(await readdir(output)).toEqual(['notes.txt']);
+    await convertCheckpoint({ checkpoint, output, force: true });
+    expect((await readdir(output)).sort()).toEqual([outputFolderMarker, 'aquila-config.json', 'model.onnx', 'model.onnx.data']);
+  });
+
+  it('replaces its own earlier conversion whole, without the files that run left', async () => {
+    const checkpoint = await checkpointFor('again');
+    const output = join(workspace.path, 'folder-again-out');
+    await convertCheckpoint({ checkpoint, output, weightsFile: 'model.onnx_data' });
+    await convertCheckpoint({ checkpoint, output });
+    expect((await readdir(output)).sort()).toEqual([outputFolderMarker, 'aquila-config.json', 'model.onnx', 'model.onnx.data']);
+    await (await LanguageModel.load({ path: output, tokenizer: null })).release();
+  });
+
+  it('refuses the checkpoint folder, a folder above it, or a link to it, before writing anything', async () => {
+    const checkpoint = await checkpointFor('self');
+    const before = (await readdir(checkpoint)).sort();
+    const link = join(workspace.path, 'folder-self-link');
+    await symlink(checkpoint, link);
+    for (const output of [checkpoint, `${checkpoint}/`, dirname(checkpoint), link]) {
+      const error = await convertCheckpoint({ checkpoint, output }).catch((caught: unknown) => caught);
+      expect(OutputIsInputError.isInstance(error), `${output}: ${String(error)}`).toBe(true);
+      expect((error as Error).message).toMatch(/converting into it would empty it and lose the checkpoint/);
+    }
+    expect((await readdir(checkpoint)).sort()).toEqual(before);
+  });
+
+  it('refuses a weights file name that another file of the folder has', async () => {
+    const checkpoint = await checkpointFor('names');
+    for (const weightsFile of ['aquila-config.json', 'tokenizer.json', outputFolderMarker, '../model.data']) {
+      await expect(convertCheckpoint({ checkpoint, output: join(workspace.path, 'folder-names-out'), weightsFile })).rejects.toSatisfy((error) => GenerationOptionsError.isInstance(error));
+    }
+  });
+
+  it('checks every tensor before touching the output: a bad checkpoint leaves an earlier conversion as it was', async () => {
+    const good = await checkpointFor('kept');
+    const output = join(workspace.path, 'folder-kept-out');
+    await convertCheckpoint({ checkpoint: good, output });
+    const config = await readFile(join(output, 'aquila-config.json'));
+    const bad = join(workspace.path, 'folder-kept-bad');
+    await writeRandomCheckpoint({ directory: bad, shape: { ...shape, layerCount: 3 }, naming: 'hf', format: 'safetensors', seed: 3 });
+    // Claim four layers: the fourth layer's tensors are missing, found only after three layers were converted before.
+    const configFile = join(bad, 'config.json');
+    await writeFile(configFile, (await readFile(configFile, 'utf8')).replace(/"num_hidden_layers": 3/, '"num_hidden_layers": 4'));
+    await expect(convertCheckpoint({ checkpoint: bad, output })).rejects.toThrow(/tensor "model\.layers\.3\.[a-z_.]+" is missing/);
+    expect((await readdir(output)).sort()).toEqual([outputFolderMarker, 'aquila-config.json', 'model.onnx', 'model.onnx.data']);
+    expect((await readFile(join(output, 'aquila-config.json'))).equals(config)).toBe(true);
+  });
+
+  it('leaves no file under a final name, and no temporary file, when interrupted', async () => {
+    const checkpoint = await checkpointFor('interrupted');
+    const output = join(workspace.path, 'folder-interrupted-out');
+    const controller = new AbortController();
+    const conversion = convertCheckpoint({ checkpoint, output, signal: controller.signal, onProgress: ({ done }) => done === 4 && controller.abort(new Error('interrupted')) });
+    await expect(conversion).rejects.toThrow('interrupted');
+    expect(await readdir(output)).toEqual([outputFolderMarker]);
+  });
+});
+
 describe('one model in the HF, FlagAI and FlagAI flash-attn layouts', () => {
   const shape = tinyShapes.groupedWide;
   const layouts = new Map<WeightNaming, { weights: Map<string, Float32Array>; output: string }>();
@@ -232,7 +311,7 @@ describe('convertCheckpoint with cacheLayout "present-outputs" (the onnxruntime-
     const output = join(workspace.path, 'present-onnx');
     const weights = await writeRandomCheckpoint({ directory: checkpoint, shape, naming: 'hf', format: 'safetensors', seed: 5 });
     await convertCheckpoint({ checkpoint, output, cacheLayout: 'present-outputs', weightsFile: 'model.onnx_data' });
-    expect((await readdir(output)).sort()).toEqual(['aquila-config.json', 'model.onnx', 'model.onnx_data']);
+    expect((await readdir(output)).filter((name) => name !== outputFolderMarker).sort()).toEqual(['aquila-config.json', 'model.onnx', 'model.onnx_data']);
     const tokens = [3, 14, 15, 9, 2, 6];
     const reference = referenceForward({ shape, weights, naming: 'hf', tokens });
     const session = await ort.InferenceSession.create(join(output, 'model.onnx'));

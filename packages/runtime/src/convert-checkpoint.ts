@@ -1,11 +1,13 @@
-import { copyFile, mkdir, open, readdir, rename, writeFile, type FileHandle } from 'node:fs/promises';
-import { basename, join, resolve } from 'node:path';
+import { copyFile, open, readdir, realpath, writeFile, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { createAtomicFile, OutputIsInputError, outputFolderMarker, prepareOutputFolder, type AtomicFile } from '@aquila/files';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
 import { readModelConfig, type ModelShape } from './checkpoint/model-config.js';
 import { openCheckpoint } from './checkpoint/open-checkpoint.js';
 import {
   interleavedToHalfRotation,
   layerWeightLocation,
+  layerWeights,
   layerWeightValues,
   modelWeightName,
   usesInterleavedRotary,
@@ -33,8 +35,14 @@ export interface ConvertProgress {
 export interface ConvertCheckpointOptions {
   /** The checkpoint folder (config.json or params.json, safetensors or .bin, tokenizer files). */
   checkpoint: string;
-  /** The folder to write (created): model.onnx, model.onnx.data, aquila-config.json, tokenizer files. */
+  /**
+   * The folder to write (created): model.onnx, model.onnx.data, aquila-config.json, tokenizer files. It must
+   * be missing, empty, or an earlier conversion's (marked by @aquila/files; it is emptied first), and must
+   * not be the checkpoint folder or a folder above it.
+   */
   output: string;
+  /** Empty an output folder that holds other files too (never the working folder, one above it, or home). */
+  force?: boolean;
   /** Weight precision; default fp32. */
   precision?: WeightPrecision;
   /** MatMulNBits block size for int8/int4 (a power of two ≥ 16); default 32. */
@@ -117,17 +125,30 @@ function detectNaming(checkpoint: Checkpoint, path: string): WeightNaming {
  * safetensors or PyTorch zip) to a
  * self-contained ONNX folder, tensor by tensor (peak memory ≈ the largest tensor as float32, about twice
  * its size while it is read), with
- * the weights in an external data file so that models over 2 GB load.
+ * the weights in an external data file so that models over 2 GB load. The output folder is touched only
+ * once every tensor has been checked, and its files appear only when all are complete.
  */
 export async function convertCheckpoint(options: ConvertCheckpointOptions): Promise<ConvertedModelConfig> {
   const { signal } = options;
   const precision = options.precision ?? 'fp32';
   const blockSize = options.blockSize ?? 32;
+  const weightsFile = options.weightsFile ?? 'model.onnx.data';
   if (!['fp32', 'int8', 'int4'].includes(precision)) throw new GenerationOptionsError(`precision must be fp32, int8 or int4, got ${JSON.stringify(precision)}.`);
   if (!Number.isInteger(blockSize) || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0) throw new GenerationOptionsError(`blockSize must be a power of two ≥ 16, got ${blockSize}.`);
+  if (basename(weightsFile) !== weightsFile || ['model.onnx', 'aquila-config.json', outputFolderMarker, ...tokenizerFileNames].includes(weightsFile)) {
+    throw new GenerationOptionsError(`weightsFile must be a plain file name other than model.onnx, aquila-config.json and the tokenizer files, got ${JSON.stringify(weightsFile)}.`);
+  }
+  await refuseOutputHoldingCheckpoint(options.checkpoint, options.output);
   const config = await readModelConfig({ directory: options.checkpoint });
   const { shape } = config;
   const checkpoint = await openCheckpoint({ path: options.checkpoint, signal });
+  // Files under temporary names in the output folder, renamed into place together once all are written.
+  const pending: AtomicFile[] = [];
+  const stage = (name: string): AtomicFile => {
+    const file = createAtomicFile({ path: join(options.output, name) });
+    pending.push(file);
+    return file;
+  };
   try {
     const naming = detectNaming(checkpoint, options.checkpoint);
     const headName = modelWeightName(naming, 'languageModelHead');
@@ -135,21 +156,32 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     if (!shape.tiedEmbeddings && tied) throw new CheckpointTensorError(`${options.checkpoint}: tensor "${headName}" is missing and ${config.source} does not tie the embeddings.`);
     const finalShape: ModelShape = { ...shape, tiedEmbeddings: tied };
     const { hiddenSize: hidden, headSize } = shape;
+    const embeddingName = modelWeightName(naming, 'embedding');
+    const finalNormName = modelWeightName(naming, 'finalNorm');
 
-    const read = async (name: string, expected: number[]): Promise<Float32Array> => {
+    /** The tensor's description, checked against the shape the config implies. */
+    const expectTensor = (name: string, expected: readonly number[]): void => {
       const info = checkpoint.get(name);
       if (!info) throw new CheckpointTensorError(`${options.checkpoint}: tensor "${name}" is missing from the checkpoint.`);
       if (info.shape.length !== expected.length || info.shape.some((size, axis) => size !== expected[axis])) {
         throw new CheckpointTensorError(`${info.file}: tensor "${name}" has shape [${info.shape.join(', ')}], but ${config.source} implies [${expected.join(', ')}].`);
       }
-      return checkpoint.read(name, { signal });
     };
+    // Every tensor is checked before the output folder is touched: a bad checkpoint leaves it as it was.
+    expectTensor(embeddingName, [shape.vocabSize, hidden]);
+    for (let layer = 0; layer < shape.layerCount; layer++) {
+      for (const weight of layerWeights) {
+        const location = layerWeightLocation(naming, shape, layer, weight);
+        expectTensor(location.name, location.tensorShape);
+      }
+    }
+    expectTensor(finalNormName, [hidden]);
+    if (!tied) expectTensor(headName, [shape.vocabSize, hidden]);
+    const read = (name: string): Promise<Float32Array> => checkpoint.read(name, { signal });
 
-    await mkdir(options.output, { recursive: true });
-    const weightsFile = options.weightsFile ?? 'model.onnx.data';
-    if (basename(weightsFile) !== weightsFile || weightsFile === 'model.onnx') throw new GenerationOptionsError(`weightsFile must be a plain file name other than model.onnx, got ${JSON.stringify(weightsFile)}.`);
-    const temporaryData = join(options.output, `${weightsFile}.partial`);
-    const handle = await open(temporaryData, 'w');
+    await prepareOutputFolder({ directory: options.output, owner: 'aquila convert', force: options.force });
+    const weightsData = stage(weightsFile);
+    const handle = await open(weightsData.temporaryPath, 'w');
     const total = 4 + shape.layerCount * 6 + 1;
     let done = 0;
     const step = (): void => {
@@ -166,8 +198,7 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
         const quantized = quantizeBlockwise({ weights: rowsMajor, rows, columns, bits, blockSize });
         return { kind: 'quantized', bits, packed: await data.append(quantized.packed), scales: await data.appendFloats(quantized.scales) };
       };
-      const embeddingName = modelWeightName(naming, 'embedding');
-      const embedding = await data.appendFloats(await read(embeddingName, [shape.vocabSize, hidden]));
+      const embedding = await data.appendFloats(await read(embeddingName));
       step();
       const tables = rotaryTables(shape);
       const rotaryCos = await data.appendFloats(tables.cos);
@@ -183,7 +214,7 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
           const location = layerWeightLocation(naming, shape, layer, weight);
           let tensor = layerTensors.get(location.name);
           if (!tensor) {
-            tensor = await read(location.name, location.tensorShape);
+            tensor = await read(location.name);
             layerTensors.set(location.name, tensor);
           }
           return layerWeightValues(location, tensor);
@@ -209,10 +240,10 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
         step();
         layers.push({ attentionNorm, queryKeyValue, attentionOutput, feedForwardNorm, gateUp, down });
       }
-      const finalNorm = await data.appendFloats(await read(modelWeightName(naming, 'finalNorm'), [hidden]));
+      const finalNorm = await data.appendFloats(await read(finalNormName));
       step();
       // Tied: the embedding is read again rather than held through the whole conversion.
-      const languageModelHead = await projection(await read(tied ? embeddingName : headName, [shape.vocabSize, hidden]), shape.vocabSize, hidden);
+      const languageModelHead = await projection(await read(tied ? embeddingName : headName), shape.vocabSize, hidden);
       step();
       weights = { embedding, rotaryCos, rotarySin, layers, finalNorm, languageModelHead };
     } finally {
@@ -221,13 +252,12 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     const accuracyLevel = options.accuracyLevel ?? 4;
     const cacheLayout = options.cacheLayout ?? 'caller-owned';
     const graph = buildDecoderGraph({ shape: finalShape, precision, blockSize, accuracyLevel, weights, cacheLayout });
-    await writeFile(join(options.output, 'model.onnx'), encodeOnnxModel(graph));
-    await rename(temporaryData, join(options.output, weightsFile));
+    await writeFile(stage('model.onnx').temporaryPath, encodeOnnxModel(graph), { signal });
     step();
 
     const present = new Set(await readdir(options.checkpoint));
     const tokenizerFiles = tokenizerFileNames.filter((name) => present.has(name));
-    for (const name of tokenizerFiles) await copyFile(join(options.checkpoint, name), join(options.output, name));
+    for (const name of tokenizerFiles) await copyFile(join(options.checkpoint, name), stage(name).temporaryPath);
     const eosTokenId = config.eosTokenId;
     const converted: ConvertedModelConfig = {
       format: 'aquila-onnx-decoder',
@@ -254,9 +284,40 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
       },
       source: { checkpoint: resolve(options.checkpoint), naming },
     };
-    await writeFile(join(options.output, 'aquila-config.json'), `${JSON.stringify(converted, null, 2)}\n`);
+    // aquila-config.json is staged last and renamed last: a folder with it holds a whole model.
+    await writeFile(stage('aquila-config.json').temporaryPath, `${JSON.stringify(converted, null, 2)}\n`, { signal });
+    signal?.throwIfAborted();
+    while (pending.length > 0) {
+      await pending[0]?.commit();
+      pending.shift();
+    }
     return converted;
+  } catch (error) {
+    await Promise.all(pending.map((file) => file.abort()));
+    throw error;
   } finally {
     await checkpoint.close();
+  }
+}
+
+/** The real path of `path` (links resolved), also when it does not exist yet: its nearest existing folder's, joined with the rest. */
+async function realLocation(path: string): Promise<string> {
+  const absolute = resolve(path);
+  try {
+    return await realpath(absolute);
+  } catch {
+    const parent = dirname(absolute);
+    return parent === absolute ? absolute : join(await realLocation(parent), basename(absolute));
+  }
+}
+
+/** Refuses, before anything is read or written, an output folder that is the checkpoint folder or lies above it: preparing it would empty the checkpoint. */
+async function refuseOutputHoldingCheckpoint(checkpoint: string, output: string): Promise<void> {
+  const [checkpointPath, outputPath] = await Promise.all([realLocation(checkpoint), realLocation(output)]);
+  const outputFolder = outputPath.endsWith(sep) ? outputPath : `${outputPath}${sep}`;
+  if (checkpointPath === outputPath || checkpointPath.startsWith(outputFolder)) {
+    throw new OutputIsInputError(
+      `the output folder ${output} ${checkpointPath === outputPath ? 'is the checkpoint folder' : `holds the checkpoint folder ${checkpoint}`}: converting into it would empty it and lose the checkpoint; choose another output folder.`,
+    );
   }
 }

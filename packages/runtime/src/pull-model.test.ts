@@ -21,12 +21,23 @@ const requests: string[] = [];
 /** Connections to cut after this many bytes of model.safetensors, one entry per request. */
 const cuts: number[] = [];
 let corruptWeights = false;
+/** Listings of other repositories, by tree URL path. */
+const oddListings: Record<string, unknown[]> = {
+  '/api/models/org/nul-path/tree/main': [{ type: 'file', path: 'config.json\u0000x', size: 3 }],
+  '/api/models/org/negative-size/tree/main': [{ type: 'file', path: 'config.json', size: -1 }],
+};
 
 beforeAll(async () => {
   workspace = await temporaryDirectory('pull');
   server = createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://localhost');
     requests.push(`${request.headers.range ?? 'full'} ${url.pathname}`);
+    const odd = oddListings[url.pathname];
+    if (odd !== undefined) {
+      response.setHeader('content-type', 'application/json');
+      response.end(JSON.stringify(odd));
+      return;
+    }
     if (url.pathname === '/api/models/org/tiny/tree/main') {
       response.setHeader('content-type', 'application/json');
       response.end(JSON.stringify(Object.entries(files).map(([path, content]) => (path === 'model.safetensors' ? { type: 'file', path, size: content.length, oid: 'x', lfs: { oid: sha256(content), size: content.length } } : { type: 'file', path, size: content.length, oid: gitOid(content) })).concat([{ type: 'directory', path: 'sub' } as never])));
@@ -104,5 +115,31 @@ describe('pullModel (against a hub on 127.0.0.1)', () => {
     cuts.push(10, 10, 10);
     await expect(pullModel({ repo: 'org/tiny', directory: join(workspace.path, 'flaky'), endpoint, attempts: 3 })).rejects.toThrow(/model.safetensors/);
     cuts.length = 0;
+  });
+
+  it('never leaves a file under its final name when interrupted, and the next run resumes it', async () => {
+    const directory = join(workspace.path, 'interrupted');
+    const controller = new AbortController();
+    const onProgress = ({ file, downloadedBytes }: { file: string; downloadedBytes: number }): void => {
+      if (file === 'model.safetensors' && downloadedBytes > 100_000) controller.abort(new Error('stopped by the user'));
+    };
+    await expect(pullModel({ repo: 'org/tiny', directory, endpoint, signal: controller.signal, onProgress })).rejects.toThrow('stopped by the user');
+    const names = await readdir(directory);
+    expect(names).not.toContain('model.safetensors');
+    expect(names).toContain('model.safetensors.partial');
+    requests.length = 0;
+    await pullModel({ repo: 'org/tiny', directory, endpoint });
+    expect(requests.find((line) => line.endsWith('model.safetensors'))).toMatch(/^bytes=[1-9]\d*- /);
+    expect((await readFile(join(directory, 'model.safetensors'))).equals(weights)).toBe(true);
+    expect(await readdir(directory)).not.toContain('model.safetensors.partial');
+  });
+
+  it('refuses a listing whose file names or sizes are malformed, with a typed error', async () => {
+    // Before: a NUL in the path reached mkdir (a TypeError), and a size of -1 was retried as a short download.
+    for (const repo of ['org/nul-path', 'org/negative-size']) {
+      const error = await pullModel({ repo, directory: join(workspace.path, repo.replace('/', '-')), endpoint, attempts: 1, include: () => true }).catch((caught: unknown) => caught);
+      expect(DownloadError.isInstance(error), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(/escapes the download folder or is no file name|a size of -1 bytes, which is no size/);
+    }
   });
 });

@@ -98,7 +98,8 @@ export async function listHubFiles(options: Pick<PullModelOptions, 'repo' | 'end
 /**
  * Downloads a model repository from a Hugging Face–style hub: lists the files, fetches the wanted
  * ones into `<file>.partial` with HTTP range requests (an interrupted download resumes where it
- * stopped, also across runs), checks size and checksum, then moves each into place.
+ * stopped, also across runs), checks size and checksum, then moves each into place: a file appears
+ * under its own name only whole and verified, however the download ends.
  */
 export async function pullModel(options: PullModelOptions): Promise<HubFile[]> {
   const endpoint = (options.endpoint ?? 'https://huggingface.co').replace(/\/$/, '');
@@ -112,8 +113,11 @@ export async function pullModel(options: PullModelOptions): Promise<HubFile[]> {
   let filesDone = 0;
   for (const file of files) {
     const target = normalize(join(options.directory, file.path));
-    if (!target.startsWith(normalize(options.directory) + sep)) throw new DownloadError(`${options.repo}: file path ${JSON.stringify(file.path)} escapes the download folder.`);
+    if (!target.startsWith(normalize(options.directory) + sep) || file.path.includes('\0')) {
+      throw new DownloadError(`${options.repo}: file path ${JSON.stringify(file.path)} escapes the download folder or is no file name.`);
+    }
     const total = file.lfs?.size ?? file.size;
+    if (!Number.isSafeInteger(total) || total < 0) throw new DownloadError(`${options.repo}: the listing gives ${file.path} a size of ${total} bytes, which is no size; the hub's answer is malformed.`);
     const report = (downloadedBytes: number): void => options.onProgress?.({ file: file.path, downloadedBytes, totalBytes: total, filesDone, filesTotal: files.length });
     await mkdir(dirname(target), { recursive: true });
     const done = await stat(target).catch(() => undefined);

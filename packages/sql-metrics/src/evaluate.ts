@@ -1,15 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { EvaluationInputError, GoldQueryError, SchemaError, SqlParseError } from './errors.js';
+import { BadLineError, BadLinePolicy } from '@aquila/files';
+import { EvaluationInputError, GoldQueryError, SqlParseError } from './errors.js';
 import { exactMatch, partialComponents, type ExactMatchResult } from './exact-match.js';
 import { databaseFiles, executionTask, officialPrediction } from './execution-match.js';
 import { ExecutionPool } from './execution-pool.js';
-import type { ExecutionVerdict } from './execution-task.js';
+import type { ExecutionTask, ExecutionVerdict } from './execution-task.js';
 import { extractSql } from './extract-sql.js';
 import { SummaryBuilder, type EvaluationSummary, type EvaluationType, type ItemVerdict } from './evaluation-summary.js';
 import { hardness } from './hardness.js';
 import { parseSql, parseTokens } from './parse-sql.js';
-import { parseGold, parsePredictions, parseRawOutputs, readTablesJson, readUtf8 } from './read-inputs.js';
+import { inputPathError, itemCount, parseGold, parsePrediction, parseRawOutput, readLines, readTablesJson } from './read-inputs.js';
 import { foreignKeyMap, schemaFromTablesJson, type SpiderSchema, type TablesJsonEntry } from './schema.js';
 import { schemaFromSqlite } from './schema-from-sqlite.js';
 import { emptySql, type SpiderSql } from './spider-sql.js';
@@ -44,13 +45,22 @@ export interface EvaluateOptions {
   timeoutMs?: number;
   /** 'auto' (default): native SQLite where its result is provably sql.js's, sql.js for the rest; 'sql.js': sql.js only. */
   engine?: 'auto' | 'sql.js';
+  /**
+   * Where bad lines of the gold and prediction files go (a gold line without a db_id or with one tables.json does
+   * not know, a raw output that starts as JSON and is not, bytes that are not UTF-8). By default the first one
+   * throws a BadLineError naming file and line; a policy that skips drops the question (gold and prediction) and
+   * counts the line.
+   */
+  badLines?: BadLinePolicy;
   /** Called after each question with the count done and the total. */
   onProgress?: (progress: { done: number; total: number }) => void;
   signal?: AbortSignal;
 }
 
 interface Question {
+  // Place among the questions evaluated, and among the gold file's items (they differ after skipped lines).
   index: number;
+  item: number;
   gold: string;
   database: string;
   line: number;
@@ -78,28 +88,62 @@ function tokens(sql: string): string[] | undefined {
   }
 }
 
+// A prediction that this code cannot handle scores 0 with the reason; the run goes on.
+function unhandled(what: string, error: unknown): string {
+  return `the prediction could not be ${what}: ${(error as Error | undefined)?.message ?? String(error)}`;
+}
+
+// The questions to evaluate: gold lines aligned with prediction lines, bad lines reported to the policy (skipped
+// ones drop their question). Everything is read and checked before any work starts.
+async function readQuestions(options: EvaluateOptions, tables: ReadonlyMap<string, TablesJsonEntry>, badLines: BadLinePolicy): Promise<Question[]> {
+  const { signal } = options;
+  const gold = parseGold({ lines: await readLines('gold', options.gold, badLines, signal), path: options.gold, tables, tablesPath: options.tables, badLines });
+  const predLines = await readLines('pred', options.pred, badLines, signal);
+  // Trailing blank lines are padding, except where the gold has items for them: aligned empty predictions at the end.
+  const predictions = Math.max(itemCount(predLines), Math.min(gold.length, predLines.length));
+  if (predictions !== gold.length) {
+    throw new EvaluationInputError(`${options.pred} has ${predictions} predictions but ${options.gold} has ${gold.length} gold queries; they must align line by line (a blank line is an empty prediction)`);
+  }
+  const questions: Question[] = [];
+  gold.forEach((item, index) => {
+    const line = predLines[index] ?? (index < predLines.length ? undefined : '');
+    if (item === undefined || line === undefined) return;
+    let pred: string;
+    let extracted: boolean | undefined;
+    if (options.raw === true) {
+      const output = parseRawOutput(line);
+      if (typeof output !== 'string') {
+        badLines.report(new BadLineError({ source: options.pred, line: index + 1, problem: output.problem }));
+        return;
+      }
+      const sql = extractSql({ text: output });
+      pred = sql?.sql ?? '';
+      extracted = sql !== undefined;
+    } else pred = parsePrediction(line);
+    questions.push({ index: questions.length, item: index, gold: item.sql, database: item.database, line: item.line, pred, extracted });
+  });
+  return questions;
+}
+
 /**
  * Evaluates predictions against Spider-format gold with the official verdicts: yields each question's verdict in
- * order and returns the summary. Inputs are checked before any work: lengths, encodings, databases, schemas.
+ * order and returns the summary. Inputs are checked before any work: paths, lines (bad ones go to `badLines`),
+ * lengths, databases, schemas. A prediction that cannot be handled scores 0 with its reason; the run goes on.
  */
 export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVerdict, EvaluationSummary, undefined> {
   const { signal } = options;
   const etype = options.etype ?? 'all';
-  const goldItems = parseGold(await readUtf8(options.gold, 'gold', signal), options.gold);
-  const predText = await readUtf8(options.pred, 'prediction', signal);
-  const outputs = options.raw === true ? parseRawOutputs(predText) : parsePredictions(predText);
-  // Trailing blank lines are padding, except where the gold has items for them: aligned empty predictions at the end.
-  const written = predText.split(/\r?\n/).length - (predText.endsWith('\n') ? 1 : 0);
-  while (outputs.length < goldItems.length && outputs.length < written) outputs.push('');
-  if (outputs.length !== goldItems.length) {
-    throw new EvaluationInputError(`${options.pred} has ${outputs.length} predictions but ${options.gold} has ${goldItems.length} gold queries; they must align line by line (a blank line is an empty prediction)`);
+  const badLines = options.badLines ?? new BadLinePolicy();
+  let dbIsFolder: boolean | undefined;
+  try {
+    dbIsFolder = statSync(options.db).isDirectory();
+  } catch (error) {
+    // A missing folder is fine where nothing runs (CSpider has no databases); where something must, it is named there.
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw inputPathError('db', options.db, error);
   }
+  if (dbIsFolder === false) throw new EvaluationInputError(`--db ${options.db} is a file; give the folder that holds <db_id>/<db_id>.sqlite`);
   const tables = await readTablesJson(options.tables, signal);
-  const questions: Question[] = goldItems.map((item, index) => {
-    const output = outputs[index] as string;
-    const extracted = options.raw === true ? extractSql({ text: output }) : undefined;
-    return { index, gold: item.sql, database: item.database, line: item.line, pred: options.raw === true ? (extracted?.sql ?? '') : output, extracted: options.raw === true ? extracted !== undefined : undefined };
-  });
+  const questions = await readQuestions(options, tables, badLines);
 
   const createPool = (): ExecutionPool =>
     new ExecutionPool({
@@ -116,7 +160,6 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
   for (const question of questions) {
     if (checked.has(question.database)) continue;
     checked.add(question.database);
-    if (!tables.has(question.database)) throw new SchemaError(`${options.gold}:${question.line}: db_id "${question.database}" is not in ${options.tables}`);
     const path = join(options.db, question.database, `${question.database}.sqlite`);
     if (source === 'sqlite' && !existsSync(path)) throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
     if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) {
@@ -151,17 +194,22 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       if (databases === undefined) return Promise.resolve([{ exec: 0, predRuns: false, reason: 'no database file' }, undefined]);
       return Promise.all([(pool as ExecutionPool).run({ databases, gold: '', preds: [question.pred], orderMatters: false, runsOnly: true, maxRows: 1000 }), undefined]);
     }
-    const run = (mode: 'official' | 'fixed'): Promise<ExecutionVerdict> =>
-      (pool as ExecutionPool).run(
-        executionTask({
+    const run = (mode: 'official' | 'fixed'): Promise<ExecutionVerdict> => {
+      let task: ExecutionTask;
+      try {
+        task = executionTask({
           gold: question.gold,
           pred: question.pred,
           databases: files.get(question.database) as string[],
           mode,
           ...(options.keepDistinct === undefined ? {} : { keepDistinct: options.keepDistinct }),
           ...(options.plugValue === undefined ? {} : { plugValue: options.plugValue }),
-        }),
-      );
+        });
+      } catch (error) {
+        return Promise.resolve({ exec: 0, predRuns: false, reason: unhandled('prepared to run', error) });
+      }
+      return (pool as ExecutionPool).run(task);
+    };
     const official = run('official');
     // Fixed mode executes differently only where upstream rewrote `value`.
     const fixed = options.fixed === true && officialPrediction(question.pred) !== question.pred ? run('fixed') : undefined;
@@ -183,6 +231,16 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     }
     return parsedByTokens.get(key);
   };
+  // A prediction that fails in a way the grammar does not foresee (a bug, a stack too small) is not parsed: the
+  // item says why and the run goes on.
+  const parseOrExplain = (question: Question, schema: SpiderSchema, mode: 'official' | 'fixed'): { sql?: SpiderSql; failure?: string } => {
+    try {
+      const sql = parsePrediction(question.pred, question.database, schema, mode);
+      return sql === undefined ? {} : { sql };
+    } catch (error) {
+      return { failure: unhandled('parsed', error) };
+    }
+  };
   const matchItem = (question: Question): ItemVerdict => {
     const schema = schemas.get(question.database) as SpiderSchema;
     // Spider repeats each gold query for paraphrased questions: parse it once.
@@ -201,9 +259,9 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       parsedGold.set(goldKey, gold);
     }
     const goldSql = gold.sql;
-    const predSql = parsePrediction(question.pred, question.database, schema, 'official');
+    const { sql: predSql, failure } = parseOrExplain(question, schema, 'official');
     const item: ItemVerdict = {
-      i: question.index,
+      i: question.item,
       db_id: question.database,
       hardness: gold.hardness,
       pred_parsed: predSql !== undefined,
@@ -211,6 +269,7 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       gold: question.gold,
       pred: question.pred,
       ...(question.extracted === undefined ? {} : { extracted: question.extracted }),
+      ...(failure === undefined ? {} : { reason: failure }),
     };
     if (etype !== 'exec') {
       let match = gold.matches.get(predSql);
@@ -225,7 +284,7 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       item.partial = partial;
       if (options.fixed === true) {
         const fixedGold = parseSql({ sql: question.gold, schema, mode: 'fixed' });
-        const fixedPred = parsePrediction(question.pred, question.database, schema, 'fixed') ?? emptySql();
+        const fixedPred = parseOrExplain(question, schema, 'fixed').sql ?? emptySql();
         item.fixed = { exact: exactMatch({ pred: fixedPred, gold: fixedGold, schema, mode: 'fixed' }).exact };
       }
     }
@@ -269,7 +328,7 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
         if (options.fixed === true) item.fixed = { ...item.fixed, exec: (fixed ?? official).exec };
       }
       if (question.extracted === false) item.reason = 'no SQL found in the model output';
-      summary.add(item);
+      summary.add(item, pool !== undefined && files.has(question.database));
       options.onProgress?.({ done: question.index + 1, total: questions.length });
       yield item;
     }

@@ -52,10 +52,13 @@ export interface EvaluationSummary {
   matched: { exact: Record<Level, number>; exec: Record<Level, number> };
   /** The fixed mode's accuracies, beside the official ones (when asked for). */
   fixed?: { exact: Record<Level, number>; exec: Record<Level, number> };
-  /** Rates over all questions: SQL found in raw output, parsed by the Spider grammar, ran without error. */
-  rates: { extracted?: number; parsed: number; runs: number };
-  /** Counts behind the rates. */
-  totals: { extracted?: number; parsed: number; runs: number };
+  /**
+   * Rates over all questions: SQL found in raw output, parsed by the Spider grammar, ran without error (absent when
+   * no prediction was run: there were no database files).
+   */
+  rates: { extracted?: number; parsed: number; runs?: number };
+  /** Counts behind the rates; `executed`: predictions run on a database. */
+  totals: { extracted?: number; parsed: number; runs: number; executed: number };
 }
 
 function perLevel(value: number): Record<Level, number> {
@@ -77,10 +80,12 @@ export class SummaryBuilder {
   private sawFixed = false;
   private parsed = 0;
   private runs = 0;
+  private executed = 0;
 
   constructor(private readonly etype: EvaluationType) {}
 
-  add(item: ItemVerdict): void {
+  /** Adds one verdict; `executed`: its prediction was run on a database (its `pred_runs` is a finding). */
+  add(item: ItemVerdict, executed: boolean): void {
     for (const level of [item.hardness, 'all'] as const) {
       this.count[level] += 1;
       this.exact[level] += item.exact ?? 0;
@@ -107,6 +112,7 @@ export class SummaryBuilder {
     if (item.fixed !== undefined) this.sawFixed = true;
     if (item.pred_parsed) this.parsed += 1;
     if (item.pred_runs) this.runs += 1;
+    if (executed) this.executed += 1;
   }
 
   finish(): EvaluationSummary {
@@ -137,8 +143,8 @@ export class SummaryBuilder {
       partial,
       matched: { exact: { ...this.exact }, exec: { ...this.exec } },
       ...(this.sawFixed ? { fixed: { exact: ratio(this.fixedExact), exec: ratio(this.fixedExec) } } : {}),
-      rates: { ...(this.sawRaw ? { extracted: rate(this.extracted) } : {}), parsed: rate(this.parsed), runs: rate(this.runs) },
-      totals: { ...(this.sawRaw ? { extracted: this.extracted } : {}), parsed: this.parsed, runs: this.runs },
+      rates: { ...(this.sawRaw ? { extracted: rate(this.extracted) } : {}), parsed: rate(this.parsed), ...(this.executed > 0 ? { runs: rate(this.runs) } : {}) },
+      totals: { ...(this.sawRaw ? { extracted: this.extracted } : {}), parsed: this.parsed, runs: this.runs, executed: this.executed },
     };
   }
 }

@@ -5,6 +5,7 @@ import { ExecutionPool } from './execution-pool.js';
 import type { ExecutionTask, ExecutionVerdict } from './execution-task.js';
 import { closeSpacedOperators, removeDistinct } from './internal/remove-distinct.js';
 import { plugGoldValues } from './internal/plug-values.js';
+import { sqlTokens } from './internal/sql-lexer.js';
 
 export interface ExecutionMatchOptions {
   /** The gold SQL. */
@@ -45,16 +46,26 @@ export function databaseFiles(directory: string): string[] {
   return files.map((name) => join(directory, name));
 }
 
-// The same query up to letter case and spacing outside quotes: SQLite reads the same statement, so it returns the
-// same rows and the prediction need not run (a third of DIN-SQL's predictions are their gold, spaced differently).
+// The same query up to letter case and spacing outside strings, quoted names and comments: SQLite reads the same
+// statement, so it returns the same rows and the prediction need not run (a third of DIN-SQL's predictions are
+// their gold, spaced differently). SQLite folds the case of ASCII letters only.
+const quoted = /^['"`[]/;
+
+function normalQuery(sql: string): string {
+  const plain = (text: string): string => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()).replace(/\s+/g, ' ').replace(/ ?([(),]) ?/g, '$1');
+  let normal = '';
+  let text = '';
+  for (const token of sqlTokens({ sql })) {
+    if (quoted.test(token)) {
+      normal += plain(text) + token;
+      text = '';
+    } else text += token.startsWith('--') || token.startsWith('/*') ? ' ' : token;
+  }
+  return (normal + plain(text)).trim();
+}
+
 function sameQuery(left: string, right: string): boolean {
-  const normal = (sql: string): string =>
-    sql
-      .split(/('(?:[^']|'')*'|"(?:[^"]|"")*")/)
-      .map((part, index) => (index % 2 === 1 ? part : part.toLowerCase().replace(/\s+/g, ' ').replace(/ ?([(),]) ?/g, '$1')))
-      .join('')
-      .trim();
-  return normal(left) === normal(right);
+  return normalQuery(left) === normalQuery(right);
 }
 
 /** Builds the worker task for one question, preprocessing both queries exactly as test-suite-sql-eval does. */

@@ -25,6 +25,11 @@ describe('returnRows tasks', () => {
     expect((await pool.run(rowsTask('SELECT count(*) FROM singer', 10))).result?.rows).toEqual([[6n]]);
   });
 
+  it('refuse a second statement after a comment, as Python does ("one statement at a time")', async () => {
+    expect((await pool.run(rowsTask('SELECT 1; /* c */ SELECT 2', 10))).reason).toBe('You can only execute one statement at a time.');
+    expect((await pool.run(rowsTask('SELECT 1; /* c */ -- d\n', 10))).result?.rows).toEqual([[1n]]);
+  });
+
   it('stop a runaway query at the timeout with a reason', async () => {
     const verdict = await pool.run(rowsTask('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c', 10));
     expect(verdict.result).toBeUndefined();

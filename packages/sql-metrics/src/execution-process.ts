@@ -1,5 +1,6 @@
 // Child-process entry: runs execution tasks on native SQLite. A process, not a worker thread, because a query
 // inside a native call cannot be interrupted: the pool kills the process when one runs too long.
+import { Worker } from 'node:worker_threads';
 import { NativeFallback, NativeSession } from './internal/native-session.js';
 import type { NativeAnswer, NativeReply, NativeRequest } from './internal/native-processes.js';
 import { TaskRunner } from './internal/task-runner.js';
@@ -39,3 +40,11 @@ try {
 }
 // The pool went away: nothing more will come.
 process.on('disconnect', () => process.exit(0));
+// A query inside a native call keeps this thread (and the 'disconnect' event) busy until it returns, which a runaway
+// query never does. A thread of its own ends the process once the parent is gone (it was killed: this process was
+// handed to another parent), so no child outlives the evaluation.
+new Worker(
+  `const { workerData: parent } = require('node:worker_threads');
+  setInterval(() => { if (process.ppid !== parent) process.kill(process.pid, 'SIGKILL'); }, 250);`,
+  { eval: true, workerData: process.ppid },
+).unref();

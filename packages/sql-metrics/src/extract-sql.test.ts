@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { extractSql } from './extract-sql.js';
 import { fixtureLines, flagaiDirectory } from './internal/test-fixtures.js';
@@ -20,5 +21,18 @@ describe('extractSql', () => {
     expect(extractSql({ text: '  select *\nfrom t  ' })).toEqual({ sql: 'select * from t', source: 'plain' });
     expect(extractSql({ text: 'select * from t', plainSql: false })).toBeUndefined();
     expect(extractSql({ text: 'I cannot answer that.' })).toBeUndefined();
+  });
+});
+
+// In a worker with a wall-clock limit: a quadratic strip or a stuck loop fails the test instead of stopping the suite.
+describe('extractSql properties', () => {
+  const module = new URL('./extract-sql.properties.ts', import.meta.url);
+
+  it("follows FlagAI's rule (and the plain-SQL one) on any model output", async () => {
+    await checkPropertyInWorker({ module, exportName: 'extractsByFlagaisRule', timeoutMs: 120_000 });
+  });
+
+  it('strips an output with millions of spaces inside in linear time', async () => {
+    await checkPropertyInWorker({ module, exportName: 'longRunsOfSpacesInLinearTime', timeoutMs: 120_000 });
   });
 });

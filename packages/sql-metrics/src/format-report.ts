@@ -1,19 +1,13 @@
 import { partialComponents } from './exact-match.js';
 import { levels, type EvaluationSummary, type ItemVerdict, type Level } from './evaluation-summary.js';
+import { pythonFixed } from './internal/python-text.js';
 
 export interface FormatReportOptions {
   summary: EvaluationSummary;
 }
 
-// Python's '{:.3f}': the exact binary value rounded half to even (JavaScript's toFixed rounds exact ties up).
-function fixed3(value: number): string {
-  const scaled = value * 1000;
-  if (scaled - Math.floor(scaled) === 0.5) {
-    const even = Math.floor(scaled) % 2 === 0 ? Math.floor(scaled) : Math.floor(scaled) + 1;
-    return (even / 1000).toFixed(3);
-  }
-  return value.toFixed(3);
-}
+// Python's '{:.3f}', which the official table prints.
+const fixed3 = (value: number): string => pythonFixed(value, 3);
 
 function row(name: string, cells: readonly string[]): string {
   return `${name.padEnd(20)} ${cells.map((cell) => cell.padEnd(20)).join(' ')}`;
@@ -57,8 +51,10 @@ export function formatReportExtras(options: FormatReportOptions): string {
   }
   const { rates, totals } = summary;
   const all = summary.count.all;
-  if (rates.extracted !== undefined) lines.push(`SQL extracted        ${totals.extracted}/${all} = ${fixed3(rates.extracted)}`);
-  lines.push(`parsed (Spider)      ${totals.parsed}/${all} = ${fixed3(rates.parsed)}`, `runs without error   ${totals.runs}/${all} = ${fixed3(rates.runs)}`);
+  // A rate of nothing is not 0: no questions, or no prediction run (no database files), is n/a.
+  const rate = (count: number | undefined, value: number | undefined): string => `${count}/${all} = ${all === 0 || value === undefined ? 'n/a' : fixed3(value)}`;
+  if (rates.extracted !== undefined) lines.push(`SQL extracted        ${rate(totals.extracted, rates.extracted)}`);
+  lines.push(`parsed (Spider)      ${rate(totals.parsed, rates.parsed)}`, `runs without error   ${rate(totals.runs, rates.runs)}${rates.runs === undefined ? ' (no prediction was run: no database files)' : ''}`);
   return `${lines.join('\n')}\n`;
 }
 

@@ -79,7 +79,7 @@ export function htmlReport(options: HtmlReportOptions): string {
 table{border-collapse:collapse;width:100%;font-size:13px}td,th{border-bottom:1px solid #e2e8f0;padding:4px 6px;vertical-align:top;text-align:left}code{white-space:pre-wrap;word-break:break-word}
 .reason{color:#718096;font-size:11px}th{position:sticky;top:0;background:#f7fafc}</style></head>
 <body><h1>${escape(title)}</h1>
-<p>${summary.count.all} questions${summary.etype !== 'match' ? ` · execution ${(summary.exec.all * 100).toFixed(1)}%` : ''}${summary.etype !== 'exec' ? ` · exact match ${(summary.exact.all * 100).toFixed(1)}%` : ''} · parsed ${(summary.rates.parsed * 100).toFixed(1)}% · runs ${(summary.rates.runs * 100).toFixed(1)}%${summary.rates.extracted === undefined ? '' : ` · SQL extracted ${(summary.rates.extracted * 100).toFixed(1)}%`}</p>
+<p>${summary.count.all} questions${summary.etype !== 'match' ? ` · execution ${(summary.exec.all * 100).toFixed(1)}%` : ''}${summary.etype !== 'exec' ? ` · exact match ${(summary.exact.all * 100).toFixed(1)}%` : ''} · parsed ${(summary.rates.parsed * 100).toFixed(1)}%${summary.rates.runs === undefined ? ' · runs n/a (no database files)' : ` · runs ${(summary.rates.runs * 100).toFixed(1)}%`}${summary.rates.extracted === undefined ? '' : ` · SQL extracted ${(summary.rates.extracted * 100).toFixed(1)}%`}</p>
 ${charts.join('\n')}
 <h2>Failures (${failures.length})</h2>
 <label>Hardness <select id="hardness">${options_}</select></label> <label>Search <input id="search" type="search"></label>

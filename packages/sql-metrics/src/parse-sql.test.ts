@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import fc from 'fast-check';
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { SqlParseError } from './errors.js';
 import { spiderDirectory } from './internal/test-fixtures.js';
@@ -21,12 +21,7 @@ function parseOrReject(sql: string): 'parsed' | 'rejected' {
   }
 }
 
-const words = [
-  'select', 'from', 'where', 'group', 'by', 'order', 'having', 'limit', 'intersect', 'union', 'except', 'join', 'on', 'as',
-  'and', 'or', 'not', 'in', 'like', 'between', 'is', 'exists', 'distinct', 'count', 'max', 'min', 'avg', 'sum', 'none', 'asc', 'desc',
-  'singer', 'stadium', 'concert', 'name', 'age', 'singer_id', 'T1', 'T2', 'T1.name', 'T2.age', '*', '(', ')', ',', ';', '=', '>', '<', '!',
-  '-', '+', '/', '"x"', "'y'", '3', '4.5', 'value', '.', '..',
-];
+const module = new URL('./parse-sql.properties.ts', import.meta.url);
 
 describe('tokenizeSql', () => {
   it('follows process_sql.tokenize on the quirks it is known for', () => {
@@ -39,17 +34,17 @@ describe('tokenizeSql', () => {
     expect(() => tokenizeSql(`SELECT capacity FROM stadium WHERE name = "Stark's Park"`)).toThrow(SqlParseError);
   });
 
-  it('never crashes on arbitrary text', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
-        try {
-          expect(Array.isArray(tokenizeSql(text))).toBe(true);
-        } catch (error) {
-          if (!SqlParseError.isInstance(error)) throw error;
-        }
-      }),
-      { numRuns: 2000 },
-    );
+  // In a worker with a wall-clock limit: a tokenizer stuck in a loop fails the test instead of stopping the suite.
+  it('never crashes on arbitrary text', async () => {
+    await checkPropertyInWorker({ module, exportName: 'tokenizesAnyTextOrThrowsSqlParseError', timeoutMs: 120_000 });
+  });
+
+  it('gives the tokens of upstream, written as it is, on SQL-shaped text', async () => {
+    await checkPropertyInWorker({ module, exportName: 'tokenizesAsUpstream', timeoutMs: 120_000 });
+  });
+
+  it('takes 200,000 strings or comparisons in linear time (it copied the text for each)', async () => {
+    await checkPropertyInWorker({ module, exportName: 'manyStringsAndComparisonsInLinearTime', timeoutMs: 120_000 });
   });
 });
 
@@ -65,22 +60,21 @@ describe('parseSql', () => {
     }
   });
 
-  it('never crashes or hangs on arbitrary text', () => {
-    fc.assert(
-      fc.property(fc.string({ maxLength: 300 }), (text) => {
-        parseOrReject(text);
-      }),
-      { numRuns: 2000 },
-    );
+  it('rejects queries nested past its limit instead of overflowing the stack', () => {
+    expect(parseOrReject(`${'SELECT name FROM singer WHERE age IN ('.repeat(5000)}SELECT age FROM singer${')'.repeat(5000)}`)).toBe('rejected');
+    expect(parseOrReject(Array.from({ length: 5000 }, () => 'SELECT name FROM singer').join(' UNION '))).toBe('rejected');
+    expect(parseOrReject(Array.from({ length: 150 }, () => 'SELECT name FROM singer').join(' UNION '))).toBe('parsed');
   });
 
-  it('never crashes or hangs on SQL-shaped token soup', () => {
-    fc.assert(
-      fc.property(fc.array(fc.constantFrom(...words), { maxLength: 40 }), (tokens) => {
-        parseOrReject(tokens.join(' '));
-        parseOrReject(`select ${tokens.join(' ')}`);
-      }),
-      { numRuns: 5000 },
-    );
+  it('never crashes or hangs on arbitrary text', async () => {
+    await checkPropertyInWorker({ module, exportName: 'parsesOrRejectsAnyText', timeoutMs: 120_000 });
+  });
+
+  it('never crashes or hangs on SQL-shaped token soup', async () => {
+    await checkPropertyInWorker({ module, exportName: 'parsesOrRejectsTokenSoup', timeoutMs: 120_000 });
+  });
+
+  it('never crashes or hangs on SQL-shaped text', async () => {
+    await checkPropertyInWorker({ module, exportName: 'parsesOrRejectsSqlText', timeoutMs: 120_000 });
   });
 });

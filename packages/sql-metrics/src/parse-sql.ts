@@ -41,6 +41,10 @@ class ParseFailure {
   constructor(readonly reason: string) {}
 }
 
+// Subqueries and INTERSECT/UNION/EXCEPT parts nest the parse (and everything that walks its result) this deep at
+// most: deeper would overflow the stack, as Python's recursion limit stops upstream at a similar depth.
+const maxNesting = 200;
+
 function includes(list: readonly string[], token: string): boolean {
   return list.includes(token);
 }
@@ -49,6 +53,7 @@ function includes(list: readonly string[], token: string): boolean {
 // keeps going after a clause or ignores trailing tokens: anything it rejects, we reject.
 class SpiderParser {
   private aliases: Map<string, string>;
+  private nesting = 0;
   // Fixed mode: alias maps per top-level INTERSECT/UNION/EXCEPT part, keyed by the part's first token.
   private readonly partAliases = new Map<number, Map<string, string>>();
 
@@ -380,6 +385,8 @@ class SpiderParser {
 
   sql(start: number): [number, SpiderSql] {
     const tokens = this.tokens;
+    this.nesting += 1;
+    if (this.nesting > maxNesting) this.fail(`queries nested more than ${maxNesting} deep`);
     this.aliases = this.partAliases.get(start) ?? this.aliases;
     let [index, block] = this.openParenthesis(tokens, start);
     const [fromEnd, tableUnits, fromConditions, defaultTables] = this.from(start);
@@ -405,6 +412,7 @@ class SpiderParser {
       [index, nested] = this.sql(index + 1);
       sql[next as 'intersect' | 'union' | 'except'] = nested;
     }
+    this.nesting -= 1;
     return [index, sql];
   }
 }

@@ -1,6 +1,11 @@
-import { readFile } from 'node:fs/promises';
-import { EvaluationInputError, SchemaError } from './errors.js';
+import { readFile, stat } from 'node:fs/promises';
+import { BadLineError, readTextLines, type BadLinePolicy } from '@aquila/files';
+import { EvaluationInputError } from './errors.js';
+import { parseTablesJson } from './internal/parse-tables-json.js';
 import type { TablesJsonEntry } from './schema.js';
+
+/** The evaluation's input options, as the messages name them. */
+export type InputOption = 'gold' | 'pred' | 'tables' | 'db';
 
 /** One gold line: `SQL<TAB>db_id`. */
 export interface GoldItem {
@@ -10,14 +15,127 @@ export interface GoldItem {
   line: number;
 }
 
-/** Reads a text file that must be UTF-8; a bad byte is reported with its line. */
-export async function readUtf8(path: string, what: string, signal?: AbortSignal): Promise<string> {
+/** The error for an input path that cannot be read, naming the option and the path. */
+export function inputPathError(option: InputOption, path: string, error: unknown): EvaluationInputError {
+  const code = (error as NodeJS.ErrnoException).code;
+  const problem =
+    code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'ENOTDIR' ? 'is not a folder' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? (error as Error).message})`;
+  return new EvaluationInputError(`--${option} ${path} ${problem}; check the path`, { cause: error });
+}
+
+// A file, not a folder, before it is opened: a folder would fail only on the first read, as EISDIR.
+async function checkFile(option: InputOption, path: string): Promise<void> {
+  let isFolder: boolean;
+  try {
+    isFolder = (await stat(path)).isDirectory();
+  } catch (error) {
+    throw inputPathError(option, path, error);
+  }
+  if (isFolder) throw new EvaluationInputError(`--${option} ${path} is a folder, not a file; give the file's path`);
+}
+
+function isAbort(error: unknown): boolean {
+  return (error as Error | undefined)?.name === 'AbortError';
+}
+
+/**
+ * A text file's lines by number (`lines[n - 1]` is line n), strict UTF-8: a line that is not UTF-8 goes to the
+ * policy, and is undefined here when skipped.
+ */
+export async function readLines(option: InputOption, path: string, badLines: BadLinePolicy, signal?: AbortSignal): Promise<(string | undefined)[]> {
+  await checkFile(option, path);
+  const lines: (string | undefined)[] = [];
+  const skippedBefore = badLines.count;
+  try {
+    for await (const { text, line } of readTextLines({ input: path, badLines, ...(signal === undefined ? {} : { signal }) })) {
+      while (lines.length < line - 1) lines.push(undefined);
+      lines.push(text);
+    }
+  } catch (error) {
+    if (BadLineError.isInstance(error) || isAbort(error)) throw error;
+    throw inputPathError(option, path, error);
+  }
+  // Skipped lines at the end leave no gap before a line that was read: count them in.
+  const skippedAtEnd = badLines.count - skippedBefore - lines.filter((line) => line === undefined).length;
+  for (let index = 0; index < skippedAtEnd; index += 1) lines.push(undefined);
+  return lines;
+}
+
+/** How many of `lines` are items: trailing blank lines are padding (a skipped bad line is an item). */
+export function itemCount(lines: readonly (string | undefined)[]): number {
+  let count = lines.length;
+  while (count > 0 && lines[count - 1]?.trim() === '') count -= 1;
+  return count;
+}
+
+export interface ParseGoldOptions {
+  /** The gold file's lines, from {@link readLines}. */
+  lines: readonly (string | undefined)[];
+  path: string;
+  /** tables.json's entries and path: a db_id it does not know is a bad line. */
+  tables: ReadonlyMap<string, TablesJsonEntry>;
+  tablesPath: string;
+  badLines: BadLinePolicy;
+}
+
+/**
+ * Parses gold lines, one `SQL<TAB>db_id` each, no blank line in between (sessions are not supported): an item per
+ * line, undefined where the line is bad and the policy skips it.
+ */
+export function parseGold(options: ParseGoldOptions): (GoldItem | undefined)[] {
+  const { path, badLines } = options;
+  return options.lines.slice(0, itemCount(options.lines)).map((raw, index) => {
+    if (raw === undefined) return undefined;
+    const line = index + 1;
+    const [sql, database] = raw.trim().split('\t');
+    let problem: string | undefined;
+    if (raw.trim() === '') problem = 'blank line in the gold file; every line must be SQL<TAB>db_id (SParC/CoSQL sessions are not supported)';
+    else if (sql === undefined || database === undefined || database.trim() === '') problem = 'expected SQL<TAB>db_id, found no tab-separated db_id';
+    else if (!options.tables.has(database.trim())) problem = `db_id "${database.trim()}" is not in ${options.tablesPath}`;
+    if (problem === undefined) return { sql: sql as string, database: (database as string).trim(), line };
+    badLines.report(new BadLineError({ source: path, line, problem }));
+    return undefined;
+  });
+}
+
+/** A prediction line: field 0 of a tab-separated line, as upstream; a blank line is an empty prediction. */
+export function parsePrediction(raw: string): string {
+  return raw.trim().split('\t')[0] ?? '';
+}
+
+/**
+ * A raw model output line: a JSON string, a JSON object with a string `result`/`text`/`output`/`prediction`, or
+ * plain text. A line that starts as JSON (`{` or `"`) must be one of the first two: anything else is a problem,
+ * returned as `{ problem }`.
+ */
+export function parseRawOutput(raw: string): string | { problem: string } {
+  const trimmed = raw.trim();
+  if (!trimmed.startsWith('{') && !trimmed.startsWith('"')) return raw;
+  let value: unknown;
+  try {
+    value = JSON.parse(trimmed);
+  } catch (error) {
+    return { problem: `starts as JSON but is not valid JSON (${(error as Error).message})` };
+  }
+  if (typeof value === 'string') return value;
+  if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+    for (const key of ['result', 'text', 'output', 'prediction']) {
+      const field = (value as Record<string, unknown>)[key];
+      if (typeof field === 'string') return field;
+    }
+  }
+  return { problem: 'a JSON line must be a string or an object with a string "result", "text", "output" or "prediction"' };
+}
+
+/** Reads a whole text file that must be UTF-8; a bad byte is reported with its line. */
+export async function readUtf8(option: InputOption, path: string, signal?: AbortSignal): Promise<string> {
+  await checkFile(option, path);
   let bytes: Buffer;
   try {
     bytes = await readFile(path, signal === undefined ? {} : { signal });
   } catch (error) {
-    if ((error as Error).name === 'AbortError') throw error;
-    throw new EvaluationInputError(`cannot read the ${what} file ${path} (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); check the path`, { cause: error });
+    if (isAbort(error)) throw error;
+    throw inputPathError(option, path, error);
   }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
@@ -35,94 +153,11 @@ export async function readUtf8(path: string, what: string, signal?: AbortSignal)
       }
     }
     const line = bytes.subarray(0, low).toString('utf8').split('\n').length;
-    throw new EvaluationInputError(`${path}:${line}: the ${what} file is not valid UTF-8 (bad byte at offset ${low}); re-encode it as UTF-8`, { cause: error });
+    throw new EvaluationInputError(`${path}:${line}: the --${option} file is not valid UTF-8 (bad byte at offset ${low}); re-encode it as UTF-8`, { cause: error });
   }
-}
-
-// Lines without the final newline(s): trailing blank lines are padding, not items.
-function lines(text: string): string[] {
-  const all = text.split(/\r?\n/);
-  while (all.length > 0 && all.at(-1)?.trim() === '') all.pop();
-  return all;
-}
-
-/** Parses a gold file: one `SQL<TAB>db_id` a line, no blank line in between (sessions are not supported). */
-export function parseGold(text: string, path: string): GoldItem[] {
-  return lines(text).map((raw, index) => {
-    const line = index + 1;
-    const fields = raw.trim().split('\t');
-    if (raw.trim() === '') throw new EvaluationInputError(`${path}:${line}: blank line in the gold file; every line must be SQL<TAB>db_id (SParC/CoSQL sessions are not supported)`);
-    const [sql, database] = fields;
-    if (sql === undefined || database === undefined || database.trim() === '') throw new EvaluationInputError(`${path}:${line}: expected SQL<TAB>db_id, found no tab-separated db_id`);
-    return { sql, database: database.trim(), line };
-  });
-}
-
-/** Parses a prediction file: one SQL a line (field 0 of a tab-separated line, as upstream); a blank line is an empty prediction. */
-export function parsePredictions(text: string): string[] {
-  return lines(text).map((raw) => raw.trim().split('\t')[0] ?? '');
-}
-
-/** Raw model outputs, one a line: a JSON string, a JSON object with `result`/`text`/`output`/`prediction`, or plain text. */
-export function parseRawOutputs(text: string): string[] {
-  return lines(text).map((raw) => {
-    const trimmed = raw.trim();
-    if (trimmed.startsWith('{') || trimmed.startsWith('"')) {
-      try {
-        const value = JSON.parse(trimmed) as unknown;
-        if (typeof value === 'string') return value;
-        if (typeof value === 'object' && value !== null) {
-          for (const key of ['result', 'text', 'output', 'prediction']) {
-            const field = (value as Record<string, unknown>)[key];
-            if (typeof field === 'string') return field;
-          }
-        }
-      } catch {
-        // Not JSON after all: the line is the output.
-      }
-    }
-    return raw;
-  });
-}
-
-// Where JSON.parse failed: newer V8 says "position N"; Node 20 quotes a snippet around the bad token instead.
-function jsonErrorPosition(text: string, message: string): number | undefined {
-  const position = /position (\d+)/.exec(message)?.[1];
-  if (position !== undefined) return Number(position);
-  if (message.includes('end of JSON input')) return text.length;
-  const snippet = /^Unexpected token '(.+?)', (?:\.\.\.)?"([\s\S]*?)"(?:\.\.\.)? is not valid JSON$/.exec(message);
-  if (snippet === null) return undefined;
-  const [, token, context] = snippet as unknown as [string, string, string];
-  const start = text.indexOf(context);
-  return start < 0 ? undefined : start + context.indexOf(token);
 }
 
 /** Reads tables.json: an array of Spider schema entries. */
 export async function readTablesJson(path: string, signal?: AbortSignal): Promise<Map<string, TablesJsonEntry>> {
-  const text = await readUtf8(path, 'tables.json', signal);
-  let data: unknown;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    const position = jsonErrorPosition(text, (error as Error).message);
-    const line = position === undefined ? '' : `:${text.slice(0, position).split('\n').length}`;
-    throw new SchemaError(`${path}${line}: tables.json is not valid JSON (${(error as Error).message})`, { cause: error });
-  }
-  if (!Array.isArray(data)) throw new SchemaError(`${path}: tables.json must be a JSON array of schema entries`);
-  const entries = new Map<string, TablesJsonEntry>();
-  data.forEach((entry: unknown, index) => {
-    const record = entry as Partial<TablesJsonEntry> | null;
-    const valid =
-      typeof record === 'object' &&
-      record !== null &&
-      typeof record.db_id === 'string' &&
-      Array.isArray(record.table_names_original) &&
-      Array.isArray(record.column_names_original) &&
-      Array.isArray(record.foreign_keys) &&
-      record.column_names_original.every((column) => Array.isArray(column) && typeof column[0] === 'number' && typeof column[1] === 'string') &&
-      record.foreign_keys.every((pair) => Array.isArray(pair) && pair.length === 2 && pair.every((item) => Number.isInteger(item)));
-    if (!valid) throw new SchemaError(`${path}: entry ${index} is not a Spider schema (needs db_id, table_names_original, column_names_original [[table, name]…], foreign_keys [[a, b]…])`);
-    entries.set(record.db_id as string, record as TablesJsonEntry);
-  });
-  return entries;
+  return parseTablesJson(await readUtf8('tables', path, signal), path);
 }

@@ -7,37 +7,46 @@ import { wordTokenize } from './internal/word-tokenize.js';
  * Throws SqlParseError where upstream's assertion fails (an odd number of quotes).
  */
 export function tokenizeSql(sql: string): string[] {
-  let text = sql.replaceAll("'", '"');
+  const text = sql.replaceAll("'", '"');
   const quotes: number[] = [];
-  for (let index = 0; index < text.length; index += 1) if (text[index] === '"') quotes.push(index);
+  for (let index = text.indexOf('"'); index >= 0; index = text.indexOf('"', index + 1)) quotes.push(index);
   if (quotes.length % 2 !== 0) throw new SqlParseError(`unexpected quote: ${quotes.length} quote characters in ${JSON.stringify(sql)}; quotes must pair up`);
+  // Each quoted string becomes a placeholder named by its place in the text (upstream replaces them from the last
+  // pair, so every place is the original one); built in one pass, not one copy of the text per string.
   const values = new Map<string, string>();
-  for (let index = quotes.length - 1; index > 0; index -= 2) {
-    const open = quotes[index - 1] as number;
-    const close = quotes[index] as number;
+  const parts: string[] = [];
+  let last = 0;
+  for (let index = 0; index < quotes.length; index += 2) {
+    const open = quotes[index] as number;
+    const close = quotes[index + 1] as number;
     const key = `__val_${open}_${close}__`;
     values.set(key, text.slice(open, close + 1));
-    text = text.slice(0, open) + key + text.slice(close + 1);
+    parts.push(text.slice(last, open), key);
+    last = close + 1;
   }
-  let tokens = wordTokenize(text).map((word) => {
+  parts.push(text.slice(last));
+  const words = wordTokenize(parts.join('')).map((word) => {
     const lower = word.toLowerCase();
     return values.get(lower) ?? lower;
   });
-  const equals: number[] = [];
-  tokens.forEach((token, index) => {
-    if (token === '=') equals.push(index);
-  });
-  for (const index of equals.reverse()) {
-    // Python indexing: toks[-1] is the last token, and the slices below follow Python's rules too.
-    const previous = tokens.at(index - 1);
-    if (previous === '!' || previous === '>' || previous === '<') {
-      tokens = [...pythonSlice(tokens, 0, index - 1), `${previous}=`, ...tokens.slice(index + 1)];
-    }
-  }
-  return tokens;
+  return mergeComparisons(words);
 }
 
-function pythonSlice<T>(items: readonly T[], start: number, end: number): T[] {
-  const resolve = (position: number): number => (position < 0 ? Math.max(0, items.length + position) : Math.min(position, items.length));
-  return items.slice(resolve(start), resolve(end));
+const comparisonPrefixes: ReadonlySet<string> = new Set(['!', '>', '<']);
+
+// Upstream, from the last `=` to the first: `toks[:i-1] + [toks[i-1] + "="] + toks[i+1:]` where toks[i-1] is `!`,
+// `>` or `<`. Merges never overlap (the token before a merged `=` is not `=`), so they are made in one pass; an `=`
+// first takes Python's toks[-1], the last token, as the one before it, and its slices then keep both.
+function mergeComparisons(tokens: readonly string[]): string[] {
+  const merged: string[] = [];
+  for (let index = 0; index < tokens.length; index += 1) {
+    const token = tokens[index] as string;
+    if (tokens[index + 1] === '=' && comparisonPrefixes.has(token)) {
+      merged.push(`${token}=`);
+      index += 1;
+    } else merged.push(token);
+  }
+  const previous = merged.at(-1);
+  if (tokens[0] === '=' && previous !== undefined && comparisonPrefixes.has(previous)) return [...merged.slice(0, -1), `${previous}=`, ...merged.slice(1)];
+  return merged;
 }

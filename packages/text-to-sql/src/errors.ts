@@ -29,3 +29,24 @@ export class BenchmarkInputError extends AquilaError {
 export class EndpointError extends AquilaError {
   static override readonly code: string = 'AQUILA_TEXT_TO_SQL_ENDPOINT';
 }
+
+export interface RunSettingsChangedErrorOptions {
+  /** The run folder. */
+  output: string;
+  /** What differs, each as `name before → after`. */
+  differences: readonly string[];
+}
+
+/** A run folder holds an earlier run with other settings: continuing it would mix two runs' predictions. */
+export class RunSettingsChangedError extends BenchmarkInputError {
+  static override readonly code: string = 'AQUILA_TEXT_TO_SQL_RUN_SETTINGS_CHANGED';
+  readonly differences: readonly string[];
+
+  constructor(options: RunSettingsChangedErrorOptions) {
+    super(
+      `${options.output} holds an earlier run with other settings (${options.differences.join('; ')}); adding to it would mix two runs. ` +
+        `Use a new --out folder, or pass --restart to discard the earlier run's files in ${options.output}.`,
+    );
+    this.differences = options.differences;
+  }
+}

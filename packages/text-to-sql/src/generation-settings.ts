@@ -5,7 +5,7 @@ import { TextToSqlOptionsError } from './errors.js';
 export interface SqlGenerationSettings extends Pick<GenerationOptions, 'temperature' | 'topK' | 'topP' | 'repetitionPenalty' | 'maxNewTokens' | 'seed' | 'stopTokenIds' | 'stopStrings'> {
   /**
    * `flagai` (default): FlagAI's path, BOS + the prompt with newline runs collapsed; a model without a tokenizer
-   * (an HTTP endpoint) gets the collapsed text and adds BOS itself. `plain`: the text as it is.
+   * (an HTTP endpoint) gets the collapsed text with `addBos`. `plain`: the text as it is.
    */
   promptFormat?: 'flagai' | 'plain';
 }
@@ -24,6 +24,15 @@ export function sqlGenerationPreset(name: string): SqlGenerationSettings {
   return sqlGenerationPresets[name as SqlGenerationPreset];
 }
 
+/** A runtime request as text-to-SQL sends it to a model (`TextToSqlModel.stream`). */
+export interface SqlGenerationRequest extends GenerationRequest {
+  /**
+   * The text `prompt` must begin with the model's BOS token, which a model that tokenizes the text itself (an
+   * endpoint) is asked to add: the FlagAI format on a model without a tokenizer here. Ids come with BOS already.
+   */
+  addBos?: boolean;
+}
+
 export interface SqlGenerationRequestOptions {
   prompt: string;
   settings: SqlGenerationSettings;
@@ -33,11 +42,11 @@ export interface SqlGenerationRequestOptions {
 }
 
 /** The runtime request for a prompt under the given settings. */
-export function sqlGenerationRequest(options: SqlGenerationRequestOptions): GenerationRequest {
+export function sqlGenerationRequest(options: SqlGenerationRequestOptions): SqlGenerationRequest {
   const { promptFormat = 'flagai', ...sampling } = options.settings;
   const defined = Object.fromEntries(Object.entries(sampling).filter(([, value]) => value !== undefined)) as GenerationOptions;
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   if (promptFormat === 'plain') return { ...defined, ...signal, prompt: options.prompt };
   if (options.tokenizer !== undefined) return { ...defined, ...signal, promptIds: flagaiPromptIds({ text: options.prompt, tokenizer: options.tokenizer }) };
-  return { ...defined, ...signal, prompt: options.prompt.replace(/\n+/g, '\n') };
+  return { ...defined, ...signal, prompt: options.prompt.replace(/\n+/g, '\n'), addBos: true };
 }

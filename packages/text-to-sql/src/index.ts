@@ -3,7 +3,7 @@ export { SqlDatabase, type ExecuteOptions, type OpenSqlDatabaseOptions, type Que
 
 // Prompts and generation settings
 export { buildSqlPrompt, customTemplate, type BuildSqlPromptOptions, type PromptSchema, type SqlPromptTemplate } from './build-sql-prompt.js';
-export { sqlGenerationPreset, sqlGenerationPresets, sqlGenerationRequest, type SqlGenerationPreset, type SqlGenerationRequestOptions, type SqlGenerationSettings } from './generation-settings.js';
+export { sqlGenerationPreset, sqlGenerationPresets, sqlGenerationRequest, type SqlGenerationPreset, type SqlGenerationRequest, type SqlGenerationRequestOptions, type SqlGenerationSettings } from './generation-settings.js';
 export type { TextToSqlModel } from './text-to-sql-model.js';
 
 // Asking a database
@@ -18,9 +18,10 @@ export { openModel, type OpenedModel, type OpenModelOptions } from './open-model
 export { formatResultTable, type FormatResultTableOptions } from './format-result-table.js';
 
 // Benchmark runs
-export { predictBenchmark, predictionFiles, type PredictBenchmarkOptions, type PredictBenchmarkSummary, type PredictProgress, type RawPrediction } from './predict-benchmark.js';
-export { evaluatePredictions, reportFiles, type EvaluatePredictionsOptions } from './evaluate-predictions.js';
+export { predictBenchmark, type PredictBenchmarkOptions, type PredictBenchmarkSummary, type PredictProgress, type RawPrediction } from './predict-benchmark.js';
+export { evaluatePredictions, type EvaluatePredictionsOptions } from './evaluate-predictions.js';
+export { predictionFiles, reportFiles } from './run-files.js';
 export { promptSchemaFromTablesJson, readBenchmark, type BenchmarkQuestion, type ReadBenchmarkOptions } from './read-benchmark.js';
 
 // Errors
-export { BenchmarkInputError, DatabaseOpenError, EndpointError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
+export { BenchmarkInputError, DatabaseOpenError, EndpointError, QueryExecutionError, RunSettingsChangedError, TextToSqlOptionsError, WriteRefusedError, type RunSettingsChangedErrorOptions } from './errors.js';

@@ -1,6 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointError, TextToSqlOptionsError } from './errors.js';
 import { startOpenAiStandIn, standInAnswer, type OpenAiStandIn, type StandInFault } from './internal/openai-stand-in.js';
+import { sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
 import { createOpenAiModel } from './openai-model.js';
 
 const prompt = '有多个数据库表，信息如下：\n表名为singer，包含的属性为singer.name\n请为下面的问题编写sql查询语句：\n有几位歌手？ ';
@@ -29,6 +30,16 @@ describe('createOpenAiModel', () => {
     expect(result.end).toMatchObject({ finishReason: 'stop', promptTokenCount: prompt.length, completionTokenCount: result.deltas });
     expect(server.requests[0]?.body).toMatchObject({ model: 'stand-in', prompt, temperature: 0, top_k: 1000, top_p: 0.95, seed: 1234, max_tokens: 64, stop: ['###', '[UNK]', '</s>'], stream: true });
     expect(await model.modelName()).toBe('stand-in');
+  });
+
+  it("asks for the model's BOS (add_special_tokens) where the FlagAI format needs it, as the local path adds it", async () => {
+    server = await startOpenAiStandIn();
+    const model = createOpenAiModel({ endpoint: server.url, modelName: 'm' });
+    await collect(model, sqlGenerationRequest({ prompt, settings: sqlGenerationPresets.greedy, tokenizer: model.tokenizer }));
+    await collect(model, sqlGenerationRequest({ prompt, settings: { ...sqlGenerationPresets.greedy, promptFormat: 'plain' }, tokenizer: model.tokenizer }));
+    await collect(model, { promptIds: [100006, 5, 6] });
+    expect(server.requests.map((request) => request.body.add_special_tokens)).toEqual([true, undefined, undefined]);
+    expect(server.requests[0]?.body.prompt).toBe(prompt.replace(/\n+/g, '\n'));
   });
 
   it.each<[StandInFault, number]>([

@@ -1,5 +1,6 @@
-import type { FinishReason, GenerationEvent, GenerationRequest } from '@aquila/runtime';
+import type { FinishReason, GenerationEvent } from '@aquila/runtime';
 import { EndpointError, TextToSqlOptionsError } from './errors.js';
+import type { SqlGenerationRequest } from './generation-settings.js';
 import type { TextToSqlModel } from './text-to-sql-model.js';
 
 export interface OpenAiModelOptions {
@@ -167,7 +168,7 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
     return resolvedName;
   }
 
-  async function* stream(request: GenerationRequest): AsyncGenerator<GenerationEvent> {
+  async function* stream(request: SqlGenerationRequest): AsyncGenerator<GenerationEvent> {
     // A consumer that stops reading cancels the request.
     const stopped = new AbortController();
     const signal = request.signal === undefined ? stopped.signal : AbortSignal.any([request.signal, stopped.signal]);
@@ -175,6 +176,8 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
     const body = JSON.stringify({
       model,
       prompt: request.promptIds === undefined ? (request.prompt ?? '') : [...request.promptIds],
+      // vLLM's field (apps/server reads it too): the server's tokenizer adds BOS, as the local FlagAI path does.
+      ...(request.addBos === true && request.promptIds === undefined ? { add_special_tokens: true } : {}),
       ...(request.maxNewTokens === undefined ? {} : { max_tokens: request.maxNewTokens }),
       ...(request.temperature === undefined ? {} : { temperature: request.temperature }),
       ...(request.topP === undefined ? {} : { top_p: request.topP }),

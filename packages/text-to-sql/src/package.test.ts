@@ -7,6 +7,7 @@ it('exports exactly the public API', async () => {
       "DatabaseOpenError",
       "EndpointError",
       "QueryExecutionError",
+      "RunSettingsChangedError",
       "SqlDatabase",
       "TextToSqlOptionsError",
       "WriteRefusedError",

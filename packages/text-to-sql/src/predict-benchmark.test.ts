@@ -7,7 +7,7 @@ import { LanguageModel } from '@aquila/runtime';
 import { extractSql } from '@aquila/sql-metrics';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSqlPrompt } from './build-sql-prompt.js';
-import { TextToSqlOptionsError } from './errors.js';
+import { RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
 import { evaluatePredictions } from './evaluate-predictions.js';
 import { sqlGenerationPresets } from './generation-settings.js';
 import { startOpenAiStandIn, standInAnswer, type OpenAiStandIn, type StandInFault } from './internal/openai-stand-in.js';
@@ -107,8 +107,9 @@ describe('predictBenchmark over an OpenAI-compatible endpoint', () => {
     expect(server.requests.length - requests).toBeGreaterThanOrEqual(24 - before);
     const again = await predictBenchmark(base(output));
     expect(again).toMatchObject({ reused: 24, generated: 0 });
-    // Other settings: nothing is reused.
-    const sampled = await predictBenchmark({ ...base(output), generation: sqlGenerationPresets.flagai, limit: 3 });
+    // Other settings: refused, since the two runs would mix; with restart the earlier run is discarded and nothing is reused.
+    await expect(predictBenchmark({ ...base(output), generation: sqlGenerationPresets.flagai, limit: 3 })).rejects.toThrow(RunSettingsChangedError);
+    const sampled = await predictBenchmark({ ...base(output), generation: sqlGenerationPresets.flagai, limit: 3, restart: true });
     expect(sampled).toMatchObject({ reused: 0, generated: 3 });
     expect(server.requests.at(-1)?.body).toMatchObject({ temperature: 0.9, top_k: 1000, top_p: 0.95, seed: 1234 });
   });

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { BadLineError, BadLinePolicy, checkOutputPaths, readTextLines, writeFileAtomic } from '@aquila/files';
 import { extractSql } from '@aquila/sql-metrics';
 import { buildSqlPrompt, type SqlPromptTemplate } from './build-sql-prompt.js';
-import { BenchmarkInputError, EndpointError, TextToSqlOptionsError } from './errors.js';
+import { BenchmarkInputError, EndpointError, RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
 import { sqlGenerationPresets, sqlGenerationRequest, type SqlGenerationSettings } from './generation-settings.js';
 import type { OpenedModel } from './open-model.js';
+import { earlierSessions, readRunRecord, runTimings, settingsDifferences, type RunSession, type RunSettings, type RunStatus } from './internal/run-record.js';
+import { writeFilesTogether } from './internal/write-files-together.js';
 import { readBenchmark, type BenchmarkQuestion } from './read-benchmark.js';
+import { predictionFiles, reportFiles } from './run-files.js';
 import type { TextToSqlModel } from './text-to-sql-model.js';
 
 export interface PredictBenchmarkOptions {
@@ -36,6 +40,16 @@ export interface PredictBenchmarkOptions {
   concurrency?: number;
   /** Tries of a question whose generation broke off (the endpoint client retries failed requests itself). Default 3. */
   attempts?: number;
+  /**
+   * Discard the folder's earlier run first (its raw_pred.jsonl, predict.txt, gold.txt, run.json and evaluation
+   * reports; nothing else in the folder). Without it, a folder holding a run with other settings is refused.
+   */
+  restart?: boolean;
+  /**
+   * Where broken lines of the earlier run's raw_pred.jsonl go: without a policy (or with one that does not skip)
+   * the first stops the run with its file:line. A last line cut short by a kill is always dropped.
+   */
+  badLines?: BadLinePolicy;
   onProgress?: (progress: PredictProgress) => void;
   signal?: AbortSignal;
 }
@@ -84,8 +98,6 @@ export interface PredictBenchmarkSummary {
   files: { raw: string; predictions: string; gold: string; record: string };
 }
 
-export const predictionFiles = { raw: 'raw_pred.jsonl', predictions: 'predict.txt', gold: 'gold.txt', record: 'run.json' } as const;
-
 // Prediction and gold files hold one query a line, a tab before the db_id.
 const oneLine = (sql: string): string => sql.replace(/[\t\r\n]+/g, ' ').trim();
 
@@ -106,34 +118,66 @@ function select(questions: BenchmarkQuestion[], options: PredictBenchmarkOptions
   return selected;
 }
 
-// Earlier lines of this run folder: finished items by id. A line cut short by a kill is dropped, and the file is
-// rewritten without it so that new lines start on a line of their own.
-async function readEarlier(path: string): Promise<Map<number, RawPrediction>> {
-  let text: string;
+/**
+ * Makes the run folder ready: creates it, checks that no output is one of the inputs, and with `restart` removes
+ * the earlier run's own files (never anything else).
+ */
+async function prepareRunFolder(options: PredictBenchmarkOptions, files: Record<keyof typeof predictionFiles, string>): Promise<void> {
   try {
-    text = await readFile(path, 'utf8');
+    await mkdir(options.output, { recursive: true });
+    if (!(await stat(options.output)).isDirectory()) throw new Error('not a folder');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return new Map();
+    throw new TextToSqlOptionsError(`--out ${options.output} cannot be the run folder (${(error as Error).message}); give a folder, new or from an earlier run.`, { cause: error });
+  }
+  await checkOutputPaths({
+    outputs: Object.entries(files).map(([name, path]) => ({ path, label: `the run's ${name} file` })),
+    inputs: [
+      { path: options.questions, label: '--questions' },
+      { path: options.tables, label: '--tables' },
+      ...(options.templateFile === undefined ? [] : [{ path: options.templateFile, label: '--template' }]),
+    ],
+  });
+  if (options.restart === true) {
+    for (const name of [...Object.values(predictionFiles), ...Object.values(reportFiles)]) await rm(join(options.output, name), { force: true });
+  }
+}
+
+// Earlier lines of this run folder: finished items by id (the last line of an id wins). Bytes after the last newline
+// are a line cut short by a kill (perhaps in the middle of a character) and are dropped; any other line that is not
+// a prediction is a bad line (the policy decides). `rewrite` is the file without the dropped lines, when there
+// were any: new lines must start on a line of their own.
+async function readEarlier(path: string, badLines: BadLinePolicy | undefined, signal: AbortSignal | undefined): Promise<{ records: Map<number, RawPrediction>; rewrite?: string }> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path, signal === undefined ? {} : { signal });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: new Map() };
     throw new BenchmarkInputError(`cannot read the earlier run's ${path}: ${(error as Error).message}`, { cause: error });
   }
-  const earlier = new Map<number, RawPrediction>();
+  const complete = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
+  const records = new Map<number, RawPrediction>();
   const kept: string[] = [];
-  for (const line of text.split('\n')) {
+  const policy = badLines ?? new BadLinePolicy();
+  const input = (async function* () {
+    yield complete;
+  })();
+  for await (const { text, line } of readTextLines({ input, source: path, badLines: policy, ...(signal === undefined ? {} : { signal }) })) {
+    if (text.trim() === '') continue;
+    let record: RawPrediction | null | undefined;
     try {
-      const record = JSON.parse(line) as RawPrediction;
-      if (typeof record.id !== 'number' || typeof record.settings !== 'string' || typeof record.output !== 'string') continue;
-      earlier.set(record.id, record);
-      kept.push(line);
+      record = JSON.parse(text) as RawPrediction | null;
     } catch {
-      // A partial last line (killed mid-write) or a blank one.
+      record = undefined;
     }
+    if (record === null || typeof record !== 'object' || typeof record.id !== 'number' || typeof record.settings !== 'string' || typeof record.output !== 'string' || typeof record.prompt !== 'string') {
+      policy.report(new BadLineError({ source: path, line, problem: 'not a prediction line (a JSON object with id, prompt, output and settings)' }));
+      continue;
+    }
+    records.set(record.id, record);
+    kept.push(text);
   }
   const clean = kept.map((line) => `${line}\n`).join('');
-  if (clean !== text) {
-    await writeFile(`${path}.tmp`, clean);
-    await rename(`${path}.tmp`, path);
-  }
-  return earlier;
+  return clean === bytes.toString('utf8') ? { records } : { records, rewrite: clean };
 }
 
 async function generate(model: TextToSqlModel, prompt: string, settings: SqlGenerationSettings, signal: AbortSignal | undefined) {
@@ -155,7 +199,8 @@ async function generate(model: TextToSqlModel, prompt: string, settings: SqlGene
  * model's output (local runtime or endpoint) with bounded concurrency, and SQL extracted by FlagAI's rule.
  * Writes raw_pred.jsonl as items finish (so a killed run continues where it stopped, and a re-run with the same
  * settings reuses finished items), then predict.txt aligned line for line with gold.txt (an empty line where no
- * SQL was found, never dropped) and the run record run.json.
+ * SQL was found, never dropped) and the run record run.json. A folder that holds a run with other settings is
+ * refused ({@link RunSettingsChangedError}) unless `restart` discards it.
  */
 export async function predictBenchmark(options: PredictBenchmarkOptions): Promise<PredictBenchmarkSummary> {
   const { model, signal } = options;
@@ -166,20 +211,39 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   const selected = select(questions, options);
   if (selected.length === 0) throw new TextToSqlOptionsError(`no questions selected from ${options.questions}; check --ids and --limit.`);
   const prompts = new Map(selected.map((question) => [question.id, buildSqlPrompt({ question: question.question, schema: schemas.get(question.databaseId) as NonNullable<ReturnType<typeof schemas.get>>, ...(options.template === undefined ? {} : { template: options.template }) })]));
-  const fingerprint = createHash('sha256').update(JSON.stringify({ model: options.modelDescription, settings })).digest('hex').slice(0, 16);
+  // A local model by its absolute path: the same folder, however it was spelled, is the same model.
+  const modelDescription = options.modelDescription.kind === 'local' ? { ...options.modelDescription, path: resolve(options.modelDescription.path) } : options.modelDescription;
+  const fingerprint = createHash('sha256').update(JSON.stringify({ model: modelDescription, settings })).digest('hex').slice(0, 16);
+  const runSettings: RunSettings = {
+    benchmark: options.benchmark,
+    model: modelDescription,
+    template: typeof options.template === 'object' ? { file: options.templateFile === undefined ? null : resolve(options.templateFile), text: options.template.text } : (options.template ?? 'spider'),
+    preset: options.preset ?? null,
+    generation: settings,
+    inputs: { questions: resolve(options.questions), tables: resolve(options.tables) },
+  };
 
-  await mkdir(options.output, { recursive: true });
   const files = {
     raw: join(options.output, predictionFiles.raw),
     predictions: join(options.output, predictionFiles.predictions),
     gold: join(options.output, predictionFiles.gold),
     record: join(options.output, predictionFiles.record),
   };
-  const earlier = await readEarlier(files.raw);
+  await prepareRunFolder(options, files);
+  const earlierRecord = await readRunRecord(files.record);
+  const { records: earlier, rewrite } = await readEarlier(files.raw, options.badLines, signal);
+  const differences = earlierRecord === undefined ? [] : settingsDifferences(earlierRecord, runSettings);
+  const otherSettings = [...earlier.values()].filter((record) => record.settings !== fingerprint).length;
+  if (otherSettings > 0 && differences.length === 0) differences.push(`${predictionFiles.raw} holds ${otherSettings} line${otherSettings === 1 ? '' : 's'} made with another model or other generation settings`);
+  const changedPrompts = selected.filter((question) => earlier.has(question.id) && earlier.get(question.id)?.prompt !== prompts.get(question.id));
+  if (changedPrompts.length > 0) differences.push(`the prompts of ${changedPrompts.length} question${changedPrompts.length === 1 ? '' : 's'} (first: question ${changedPrompts[0]?.id}), from other questions, tables or template`);
+  if (differences.length > 0) throw new RunSettingsChangedError({ output: options.output, differences });
+  if (rewrite !== undefined) await writeFileAtomic({ path: files.raw, data: rewrite });
+
   const results = new Map<number, RawPrediction>();
   for (const question of selected) {
     const record = earlier.get(question.id);
-    if (record !== undefined && record.error === undefined && record.settings === fingerprint && record.prompt === prompts.get(question.id)) results.set(question.id, record);
+    if (record !== undefined && record.error === undefined) results.set(question.id, record);
   }
   const reused = results.size;
   const pending = selected.filter((question) => !results.has(question.id));
@@ -187,11 +251,20 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
     const values = [...results.values()];
     return { done: values.length, total: selected.length, reused, extracted: values.filter((value) => value.extracted).length, failed: values.filter((value) => value.error !== undefined).length };
   };
-  options.onProgress?.(progress());
 
   const started = performance.now();
-  const startedAt = new Date().toISOString();
+  const sessions = earlierSessions(earlierRecord);
+  const session: RunSession = { started_at: new Date().toISOString(), finished_at: null, elapsed_seconds: null, generated: null, outcome: 'running' };
+  // Written before any generation, so that a later run knows these settings even if this one is killed.
+  const recordWith = (status: RunStatus, fields: Record<string, unknown>): string => {
+    const all = [...sessions, ...(session.outcome === 'finished' && session.generated === 0 ? [] : [session])];
+    return `${JSON.stringify({ ...earlierRecord, ...runSettings, settings: fingerprint, ...fields, status, sessions: all, ...runTimings(all, status) }, null, 2)}\n`;
+  };
+  await writeFileAtomic({ path: files.record, data: recordWith('running', {}) });
+  options.onProgress?.(progress());
+
   let next = 0;
+  let generated = 0;
   // Lines are appended one write each, in the order items finish.
   let writing = Promise.resolve();
   const work = async (): Promise<void> => {
@@ -249,53 +322,61 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
       const line = `${JSON.stringify(record)}\n`;
       writing = writing.then(() => appendFile(files.raw, line));
       await writing;
+      generated += 1;
       options.onProgress?.(progress());
     }
   };
   const workers = Array.from({ length: Math.min(concurrency, Math.max(1, pending.length)) }, () => work());
   const settled = await Promise.allSettled(workers);
-  await writing;
+  await writing.catch(() => undefined);
+  const closeSession = (outcome: RunSession['outcome']): number => {
+    const elapsedSeconds = (performance.now() - started) / 1000;
+    Object.assign(session, { finished_at: new Date().toISOString(), elapsed_seconds: Number(elapsedSeconds.toFixed(3)), generated, outcome });
+    return elapsedSeconds;
+  };
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
-  if (failure !== undefined) throw failure.reason;
+  if (failure !== undefined) {
+    // The lines written so far stay for the next run; the record says this session stopped, and its time counts.
+    closeSession('stopped');
+    await writeFileAtomic({ path: files.record, data: recordWith('stopped', {}) }).catch(() => undefined);
+    throw failure.reason;
+  }
+  await writing;
 
   const ordered = selected.map((question) => results.get(question.id) as RawPrediction);
-  const elapsedSeconds = (performance.now() - started) / 1000;
-  const generated = pending.length;
+  const elapsedSeconds = closeSession('finished');
   const failed = ordered.filter((record) => record.error !== undefined).length;
   const extracted = ordered.filter((record) => record.extracted).length;
-  await writeFile(files.predictions, ordered.map((record) => `${oneLine(record.sql)}\n`).join(''));
-  await writeFile(files.gold, selected.map((question) => `${oneLine(question.query)}\t${question.databaseId}\n`).join(''));
   const summary: PredictBenchmarkSummary = {
     total: selected.length,
     reused,
-    generated,
+    generated: pending.length,
     extracted,
     empty: selected.length - extracted - failed,
     failed,
     elapsedSeconds,
-    itemsPerSecond: elapsedSeconds > 0 ? generated / elapsedSeconds : 0,
+    itemsPerSecond: elapsedSeconds > 0 ? pending.length / elapsedSeconds : 0,
     files,
   };
-  const record = {
-    benchmark: options.benchmark,
-    model: options.modelDescription,
-    template: options.templateFile === undefined ? (typeof options.template === 'string' ? options.template : options.template === undefined ? 'spider' : 'custom') : { file: resolve(options.templateFile), text: (options.template as { text: string }).text },
-    preset: options.preset ?? null,
-    generation: settings,
-    settings: fingerprint,
-    inputs: { questions: resolve(options.questions), tables: resolve(options.tables) },
+  const record = recordWith('finished', {
     selection: { ids: options.ids ?? null, limit: options.limit ?? null, count: selected.length },
-    counts: { total: summary.total, extracted, empty: summary.empty, failed, reused, generated },
+    counts: { total: summary.total, extracted, empty: summary.empty, failed, reused, generated: summary.generated },
     // FlagAI's s2 dropped the questions without SQL from both files; here they stay as empty predictions.
     extract_rate: selected.length > 0 ? extracted / selected.length : 0,
     concurrency,
-    started_at: startedAt,
-    finished_at: new Date().toISOString(),
-    elapsed_seconds: Number(elapsedSeconds.toFixed(3)),
-    items_per_second: Number(summary.itemsPerSecond.toFixed(3)),
     tokens: { prompt: ordered.reduce((sum, item) => sum + item.prompt_tokens, 0), completion: ordered.reduce((sum, item) => sum + item.completion_tokens, 0) },
     files: predictionFiles,
-  };
-  await writeFile(files.record, `${JSON.stringify(record, null, 2)}\n`);
+  });
+  // One line per question ever predicted in this folder (a retried item's last line), in question order.
+  const all = new Map([...earlier, ...results]);
+  const raw = [...all.keys()].sort((left, right) => left - right).map((id) => `${JSON.stringify(all.get(id))}\n`).join('');
+  await writeFilesTogether({
+    files: [
+      { path: files.raw, data: raw },
+      { path: files.predictions, data: ordered.map((item) => `${oneLine(item.sql)}\n`).join('') },
+      { path: files.gold, data: selected.map((question) => `${oneLine(question.query)}\t${question.databaseId}\n`).join('') },
+      { path: files.record, data: record },
+    ],
+  });
   return summary;
 }

@@ -21,17 +21,32 @@ export interface ReadBenchmarkOptions {
   signal?: AbortSignal;
 }
 
-async function readJson(path: string, what: string, signal: AbortSignal | undefined): Promise<unknown> {
+/** `file:line:column` of a character offset, for JSON errors. */
+function place(path: string, text: string, offset: number): string {
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  return `${path}:${line}:${offset - before.lastIndexOf('\n')}`;
+}
+
+/** Reads a JSON file a flag names; a missing file, a folder or broken JSON is a BenchmarkInputError that says which. */
+async function readJson(path: string, flag: string, what: string, signal: AbortSignal | undefined): Promise<unknown> {
   let text: string;
   try {
     text = await readFile(path, { encoding: 'utf8', ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
-    throw new BenchmarkInputError(`cannot read ${what} ${path}: ${(error as Error).message}`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') throw new BenchmarkInputError(`${flag} ${path} does not exist; give the path of ${what}.`, { cause: error });
+    if (code === 'EISDIR') throw new BenchmarkInputError(`${flag} ${path} is a folder; give the path of ${what} in it.`, { cause: error });
+    if (signal?.aborted === true) throw error;
+    throw new BenchmarkInputError(`cannot read ${flag} ${path}: ${(error as Error).message}`, { cause: error });
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new BenchmarkInputError(`${path}: ${what} is not valid JSON (${(error as Error).message})`, { cause: error });
+    const message = (error as Error).message;
+    const position = /at position (\d+)/.exec(message)?.[1];
+    const where = position === undefined ? path : place(path, text, Number(position));
+    throw new BenchmarkInputError(`${where}: ${flag} is not valid JSON (${message}); it should be ${what}.`, { cause: error });
   }
 }
 
@@ -54,7 +69,7 @@ export function promptSchemaFromTablesJson(entry: TablesJsonEntry): PromptSchema
 
 /** Reads dev.json and tables.json, checking every question names a schema. */
 export async function readBenchmark(options: ReadBenchmarkOptions): Promise<{ questions: BenchmarkQuestion[]; schemas: Map<string, PromptSchema> }> {
-  const data = await readJson(options.questions, 'the questions file', options.signal);
+  const data = await readJson(options.questions, '--questions', "Spider's dev.json (a JSON array of {question, db_id, query})", options.signal);
   if (!Array.isArray(data)) throw new BenchmarkInputError(`${options.questions}: expected a JSON array of {question, db_id, query} (Spider's dev.json).`);
   const questions = data.map((entry: unknown, id): BenchmarkQuestion => {
     const record = entry as Record<string, unknown> | null;
@@ -64,7 +79,7 @@ export async function readBenchmark(options: ReadBenchmarkOptions): Promise<{ qu
     }
     return { id, question: record.question, databaseId: record.db_id, query };
   });
-  const entries = await readJson(options.tables, 'tables.json', options.signal);
+  const entries = await readJson(options.tables, '--tables', "Spider's tables.json (a JSON array of schemas)", options.signal);
   if (!Array.isArray(entries)) throw new BenchmarkInputError(`${options.tables}: tables.json must be a JSON array of schema entries.`);
   const schemas = new Map<string, PromptSchema>();
   entries.forEach((entry: unknown, index) => {

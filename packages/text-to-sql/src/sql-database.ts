@@ -258,6 +258,7 @@ export class SqlDatabase {
     const entry = await this.acquire(timeoutMs, signal);
     let verdict: ExecutionVerdict;
     try {
+      signal?.throwIfAborted();
       verdict = await raceSignal(entry.pool.run({ databases: [this.file], gold: '', preds: [sql], orderMatters: false, returnRows: true, maxRows }), signal);
     } finally {
       this.release(entry);

@@ -38,7 +38,7 @@ function readIds(value: unknown, tokenizer: Tokenizer): LineReading<number[]> {
   for (let index = 0; index < list.length; index++) {
     const id = list[index];
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= tokenizer.vocabSize) {
-      return { problem: `ids[${index}] is ${describeValue(id)}, not a token id of this tokenizer (integers 0 to ${tokenizer.vocabSize - 1}); was it written with another tokenizer?` };
+      return { problem: `ids[${index}] is ${describeValue(id)}, not a token id of this tokenizer (integers 0 to ${tokenizer.vocabSize - 1}; written with another tokenizer?)` };
     }
   }
   return { record: list as number[] };
@@ -48,8 +48,10 @@ function readIds(value: unknown, tokenizer: Tokenizer): LineReading<number[]> {
 export async function* decodeJsonLines(options: DecodeJsonLinesOptions): AsyncGenerator<string> {
   const { tokenizer, field = 'text', source = 'input', signal, onProgress } = options;
   const batches = jsonLineBatches({ lines: options.lines, source, batchSize: 1024, badLines: options.badLines, signal, read: (value) => readIds(value, tokenizer) });
-  for await (const { records, linesRead } of batches) {
+  let done = 0;
+  for await (const records of batches) {
     for (const ids of records) yield JSON.stringify({ [field]: tokenizer.decode(ids, { skipSpecialTokens: options.skipSpecialTokens }) });
-    onProgress?.({ lines: linesRead });
+    done += records.length;
+    onProgress?.({ lines: done });
   }
 }

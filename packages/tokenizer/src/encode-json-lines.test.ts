@@ -66,7 +66,7 @@ describe('encodeJsonLines / decodeJsonLines', () => {
       expect((error as BadLineError).line).toBe(1);
       return (error as BadLineError).problem;
     };
-    expect(await decodeProblem('{"ids": [1, 100008]}')).toMatch(/^ids\[1\] is 100008, not a token id of this tokenizer \(integers 0 to 100007\)/);
+    expect(await decodeProblem('{"ids": [1, 100008]}')).toMatch(/^ids\[1\] is 100008, not a token id of this tokenizer \(integers 0 to 100007; written with another tokenizer\?\)$/);
     expect(await decodeProblem('{"ids": [1, -1]}')).toMatch(/^ids\[1\] is -1/);
     expect(await decodeProblem('[1.5]')).toMatch(/^ids\[0\] is 1.5/);
     expect(await decodeProblem('{"ids": ["1"]}')).toMatch(/^ids\[0\] is "1"/);
@@ -91,7 +91,7 @@ describe('encodeJsonLines / decodeJsonLines', () => {
     expect(badLines.count).toBe(3);
     expect(badLines.first.map(({ line }) => line)).toEqual([2, 6, 7]);
     expect(badLines.describe()).toMatch(/^skipped 3 bad lines \(a\.jsonl:2 the "text" field is 2, not a string; a\.jsonl:6 not valid JSON/);
-    expect(progress.at(-1)).toBe(8);
+    expect(progress).toEqual([2, 3]);
     const decodePolicy = new BadLinePolicy({ skip: true });
     const decoded = await collect(decodeJsonLines({ tokenizer, lines: linesOf(encoded[0] as string, '{"ids": [100008]}', encoded[1] as string), badLines: decodePolicy }));
     expect(decoded).toEqual([JSON.stringify({ text: 'one' }), JSON.stringify({ text: 'three' })]);

@@ -43,7 +43,8 @@ function readText(value: unknown, field: string): LineReading<string> {
 export async function* encodeJsonLines(options: EncodeJsonLinesOptions): AsyncGenerator<string> {
   const { tokenizer, field = 'text', source = 'input', batchSize = 2048, signal, onProgress } = options;
   const batches = jsonLineBatches({ lines: options.lines, source, batchSize, badLines: options.badLines, signal, read: (value) => readText(value, field) });
-  for await (const { records, linesRead } of batches) {
+  let done = 0;
+  for await (const records of batches) {
     const encoded = await tokenizer.encodeBatch(records, {
       addSpecialTokens: options.addSpecialTokens,
       parseSpecialTokens: options.parseSpecialTokens,
@@ -51,6 +52,7 @@ export async function* encodeJsonLines(options: EncodeJsonLinesOptions): AsyncGe
       signal,
     });
     for (const ids of encoded) yield `{"ids":[${ids.join(',')}]}`;
-    onProgress?.({ lines: linesRead });
+    done += records.length;
+    onProgress?.({ lines: done });
   }
 }

@@ -44,8 +44,9 @@ export class TokenizerWorkerError extends TokenizerError {
 /**
  * A JSONL input line of `encodeJsonLines`/`decodeJsonLines` is not JSON or not a record (no text field, no
  * valid ids). It is a `BadLineError` of `@aquila/files`, not a `TokenizerError`, so that the one bad-line
- * policy (stop at the first, or skip and count) applies to it as to every reader of user files.
+ * policy (stop at the first, or skip and count) applies to it as to every reader of user files; and it has
+ * their code, `AQUILA_BAD_LINE`, so a bad line reads the same whichever command met it.
  */
 export class TokenizerInputError extends BadLineError {
-  static override readonly code: string = 'AQUILA_TOKENIZER_INPUT';
+  static override readonly code: string = BadLineError.code;
 }

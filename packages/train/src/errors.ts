@@ -21,7 +21,9 @@ export class RunConfigError extends AquilaError {
   /** Dotted path of the offending key, e.g. `optimizer.lr`; empty for the whole document. */
   readonly path: string;
   constructor(message: string, options: { path: string; file?: string; cause?: unknown }) {
-    super(`${options.file === undefined ? '' : `${options.file}: `}${options.path === '' ? '' : `${options.path}: `}${message}`, { cause: options.cause });
+    // A key may hold line breaks or other control characters (YAML allows them): quoted, the message stays one line.
+    const path = /[\u0000-\u001f\u007f\u2028\u2029]/.test(options.path) ? JSON.stringify(options.path) : options.path;
+    super(`${options.file === undefined ? '' : `${options.file}: `}${path === '' ? '' : `${path}: `}${message}`, { cause: options.cause });
     this.path = options.path;
   }
 }
@@ -36,7 +38,7 @@ export class RunDirectoryError extends AquilaError {
   static override readonly code: string = 'AQUILA_RUN_DIRECTORY';
 }
 
-/** The FlagScale runner could not be started or stopped. */
+/** A run could not be started or stopped: FlagScale's runner failed, or an in-process trainer cannot be signalled safely from here. */
 export class LaunchError extends AquilaError {
   static override readonly code: string = 'AQUILA_LAUNCH';
 }

@@ -1,3 +1,4 @@
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { parseMegatronLogLine } from './parse-megatron-log-line.js';
@@ -56,5 +57,16 @@ describe('parseMegatronLogLine', () => {
         return event?.type === 'iteration' && event.iteration === iteration && Math.abs((event.loss ?? 0) - loss) <= loss * 1e-6;
       }),
     );
+  });
+
+  it('gives a well-formed event or nothing for any line, and stays quick on long lines (fuzzed, in a worker)', async () => {
+    const module = new URL('./parse-megatron-log-line.properties.ts', import.meta.url);
+    await checkPropertyInWorker({ module, exportName: 'anyLineGivesAnEventOrNothing', timeoutMs: 120_000 });
+    await checkPropertyInWorker({ module, exportName: 'longLinesAreQuick', timeoutMs: 120_000 });
+  }, 300_000);
+
+  it('reads a line whose fields end with a carriage return (a CRLF log)', () => {
+    expect(parseMegatronLogLine({ line: ' iteration 3/ 10 | lm loss: 2.0E+00 |\r' })).toMatchObject({ iteration: 3, loss: 2 });
+    expect(parseMegatronLogLine({ line: ' validation loss at iteration 3 | lm loss value: 1.5E+00 |\r' })).toMatchObject({ type: 'validation', loss: 1.5 });
   });
 });

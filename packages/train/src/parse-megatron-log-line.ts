@@ -1,7 +1,9 @@
 import type { IterationEvent, TrainingEvent } from './training-event.js';
 
-const iterationPattern = /\biteration\s+(\d+)\s*\/\s*(\d+)\s*\|(.*)$/;
-const validationPattern = /validation loss at iteration\s+(\d+)[^|]*\|(.*)$/;
+// The fields after a pattern are taken with slice/indexOf, not `[^|]*\|(.*)$`: on a long line without a bar
+// such a tail backtracks from every occurrence of the prefix (quadratic time).
+const iterationPattern = /\biteration\s+(\d+)\s*\/\s*(\d+)\s*\|/;
+const validationPattern = /validation loss at iteration\s+(\d+)/;
 const checkpointPattern = /successfully saved checkpoint (?:at|from) iteration\s+(\d+)(?: to (\S+))?/;
 const timePattern = /\[(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\]/;
 const numberPattern = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|^[-+]?(?:nan|inf)/i;
@@ -20,6 +22,9 @@ const iterationFields: Record<string, keyof Omit<IterationEvent, 'type' | 'itera
   'number of skipped iterations': 'skippedIterations',
   'number of nan iterations': 'nanIterations',
 };
+
+/** Digits that make an iteration count: a longer run of digits is not a number Megatron printed. */
+const isCount = (digits: string | undefined): boolean => Number.isSafeInteger(Number(digits));
 
 function fields(text: string): Array<[string, number]> {
   const result: Array<[string, number]> = [];
@@ -50,12 +55,12 @@ export interface ParseMegatronLogLineOptions {
 export function parseMegatronLogLine(options: ParseMegatronLogLineOptions): TrainingEvent | undefined {
   const { line } = options;
   const iteration = iterationPattern.exec(line);
-  if (iteration !== null) {
+  if (iteration !== null && isCount(iteration[1]) && isCount(iteration[2])) {
     const event: IterationEvent = { type: 'iteration', iteration: Number(iteration[1]), totalIterations: Number(iteration[2]) };
     const stamp = timePattern.exec(line);
     if (stamp !== null) event.time = `${stamp[1]}T${stamp[2]}`;
     const extra: Record<string, number> = {};
-    for (const [key, value] of fields(iteration[3] ?? '')) {
+    for (const [key, value] of fields(line.slice(iteration.index + iteration[0].length))) {
       const field = iterationFields[key];
       if (field !== undefined) event[field] = value;
       else extra[key] = value;
@@ -67,13 +72,15 @@ export function parseMegatronLogLine(options: ParseMegatronLogLineOptions): Trai
     return event;
   }
   const validation = validationPattern.exec(line);
-  if (validation !== null) {
-    const values = new Map(fields(validation[2] ?? ''));
+  // No later occurrence can have a bar after it when the first has none.
+  const bar = validation === null ? -1 : line.indexOf('|', validation.index + validation[0].length);
+  if (validation !== null && bar >= 0 && isCount(validation[1])) {
+    const values = new Map(fields(line.slice(bar + 1)));
     const loss = values.get('lm loss value');
     const perplexity = values.get('lm loss PPL');
     return { type: 'validation', iteration: Number(validation[1]), ...(loss === undefined ? {} : { loss }), ...(perplexity === undefined ? {} : { perplexity }) };
   }
   const checkpoint = checkpointPattern.exec(line);
-  if (checkpoint !== null) return { type: 'checkpoint', iteration: Number(checkpoint[1]), ...(checkpoint[2] === undefined ? {} : { path: checkpoint[2] }) };
+  if (checkpoint !== null && isCount(checkpoint[1])) return { type: 'checkpoint', iteration: Number(checkpoint[1]), ...(checkpoint[2] === undefined ? {} : { path: checkpoint[2] }) };
   return undefined;
 }

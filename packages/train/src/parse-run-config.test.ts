@@ -1,7 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { RunConfigError } from './errors.js';
 import { loadRunConfig, parseRunConfig } from './parse-run-config.js';
@@ -106,4 +107,48 @@ flagscale: { root: /opt/FlagScale, environment: { CUDA_DEVICE_MAX_CONNECTIONS: "
       await rm(directory, { recursive: true, force: true });
     }
   });
+
+  it('names the file and what is wrong for a folder, bytes that are not UTF-8, and YAML that is broken or mistyped', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'aquila-config-'));
+    const load = async (name: string, text?: string | Uint8Array): Promise<RunConfigError> => {
+      const path = join(directory, name);
+      if (text !== undefined) await writeFile(path, text);
+      const error: unknown = await loadRunConfig({ path }).then(
+        () => undefined,
+        (failure: unknown) => failure,
+      );
+      if (!RunConfigError.isInstance(error)) throw new Error(`expected a RunConfigError for ${name}, got ${String(error)}`);
+      expect(error.message.startsWith(`${path}: `)).toBe(true);
+      expect(error.message).not.toMatch(/[\r\n]/);
+      return error;
+    };
+    try {
+      expect((await load('missing.yaml')).message).toMatch(/cannot read the config file \(ENOENT\): there is no such file; check the path$/);
+      await mkdir(join(directory, 'folder.yaml'));
+      expect((await load('folder.yaml')).message).toMatch(/cannot read the config file \(EISDIR\): it is a folder; give the path of the YAML file$/);
+      expect((await load('latin1.yaml', Uint8Array.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xe9, 0x0a]))).message).toMatch(/not UTF-8 text/);
+      expect((await load('broken.yaml', 'model: { layers: 2\n')).message).toMatch(/broken\.yaml: not valid YAML at line \d+, column \d+: /);
+      expect((await load('typed.yaml', 'model: { layers: two }\n')).message).toMatch(/typed\.yaml: model\.layers: expected a number, got string "two"$/);
+      expect((await load('huge.yaml', 'schedule: { trainIterations: 1.0e+20 }\n')).path).toBe('schedule.trainIterations');
+      expect((await load('infinite.yaml', 'optimizer: { lr: .inf }\n')).message).toMatch(/optimizer\.lr: expected a number, got number Infinity$/);
+      // A blend entry without its prefix failed later as a TypeError; without its weight, FlagScale got "undefined".
+      expect((await load('no-prefix.yaml', 'data: { blend: [{ weight: 1 }] }\n')).message).toMatch(/data\.blend\[0\]\.prefix: missing; this entry needs prefix and weight$/);
+      expect((await load('no-weight.yaml', 'data: { blend: [{ prefix: x }] }\n')).path).toBe('data.blend[0].weight');
+      // Aliases: one without its anchor, and a "billion laughs" that would expand without bound.
+      expect((await load('alias.yaml', 'name: *nowhere\n')).message).toMatch(/not valid YAML/);
+      const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefg'[index]}`).join(', ')}]`)].join('\n');
+      expect((await load('laughs.yaml', `${laughs}\n`)).message).toMatch(/not valid YAML: .*alias/i);
+      // Keys with line breaks, or empty, are named in one line.
+      expect((await load('key.yaml', '"a\\nb": 1\n')).message).toMatch(/key\.yaml: "a\\nb": unknown key$/);
+      expect((await load('empty-key.yaml', ': 1\n')).message).toMatch(/empty-key\.yaml: "": unknown key$/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('any YAML document or text gives a config or a RunConfigError naming the file in one line (fuzzed, in a worker)', async () => {
+    const module = new URL('./parse-run-config.properties.ts', import.meta.url);
+    await checkPropertyInWorker({ module, exportName: 'documentsGiveAConfigOrARunConfigError', timeoutMs: 120_000 });
+    await checkPropertyInWorker({ module, exportName: 'anyTextGivesAConfigOrARunConfigError', timeoutMs: 120_000 });
+  }, 300_000);
 });

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { RunConfigError } from './errors.js';
-import { checkValue, suggestKey, type FieldSpec } from './internal/config-schema.js';
+import { checkValue, joinPath, suggestKey, type FieldSpec } from './internal/config-schema.js';
 import type { RunConfig } from './run-config.js';
 
 const positiveInteger: FieldSpec = { kind: 'number', integer: true, min: 1 };
@@ -213,7 +213,7 @@ export function parseRunConfig(options: ParseRunConfigOptions): RunConfig {
   for (const [key, value] of Object.entries(tree)) {
     if (flagAiKnown.has(key)) continue;
     if (nativeFields[key] === undefined) {
-      throw new RunConfigError(`unknown key${suggestKey(key, [...Object.keys(nativeFields), ...flagAiKnown])}`, { path: key, file });
+      throw new RunConfigError(`unknown key${suggestKey(key, [...Object.keys(nativeFields), ...flagAiKnown])}`, { path: joinPath('', key), file });
     }
     native[key] = value;
   }

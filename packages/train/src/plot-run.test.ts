@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { OutputPathError } from '@aquila/files';
 import { describe, expect, it } from 'vitest';
 import { RunDirectoryError } from './errors.js';
 import { plotRun } from './plot-run.js';
@@ -78,6 +79,19 @@ describe('plotRun', () => {
       await writeFile(join(directory, 'events.jsonl'), '{"type":"iteration","iteration":1}\n{"type":"epoch"}\n');
       await expect(plotRun({ directory })).rejects.toThrow(RunDirectoryError);
       await expect(plotRun({ directory })).rejects.toThrow(/events\.jsonl:2: not a training event/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('writes neither file when one of them cannot be written (report.html is a folder)', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'aquila-plot-'));
+    try {
+      await writeFile(join(directory, 'events.jsonl'), '{"type":"iteration","iteration":1,"loss":2}\n');
+      await mkdir(join(directory, 'report.html'));
+      await expect(plotRun({ directory })).rejects.toThrow(OutputPathError);
+      await expect(plotRun({ directory })).rejects.toThrow(/the run report .*report\.html is a folder/);
+      expect((await readdir(directory)).sort()).toEqual(['events.jsonl', 'report.html']);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -1,6 +1,6 @@
 import { access } from 'node:fs/promises';
 import { join } from 'node:path';
-import { writeFileAtomic } from '@aquila/files';
+import { checkOutputPaths, writeFileAtomic } from '@aquila/files';
 import { runRecordFile } from './internal/run-record.js';
 import { readRunEvents } from './read-run-events.js';
 import { readRunStatus } from './read-run-status.js';
@@ -35,6 +35,8 @@ export async function plotRun(options: { directory: string; title?: string; sign
   title ??= 'Training loss';
   const svgFile = join(directory, 'loss.svg');
   const htmlFile = join(directory, 'report.html');
+  // Both or neither: a report path that cannot be written fails before the chart is.
+  await checkOutputPaths({ outputs: [{ path: svgFile, label: 'the loss chart' }, { path: htmlFile, label: 'the run report' }] });
   await writeFileAtomic({ path: svgFile, data: renderLossChart({ events, title }) });
   await writeFileAtomic({ path: htmlFile, data: renderRunReport({ events, title, facts }) });
   return { svgFile, htmlFile, events: events.length };

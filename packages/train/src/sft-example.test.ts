@@ -1,4 +1,4 @@
-import { readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -54,6 +54,31 @@ describe('createSftExample', () => {
       };
       await expect(read()).rejects.toThrow(/bad\.jsonl:3: "conversations" is missing or empty/);
       await expect(readSftExamples({ path: join(directory, 'none.jsonl'), tokenizer }).next()).rejects.toThrow(/none\.jsonl does not exist/);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('readSftExamples', () => {
+  it('rejects a line that is not UTF-8 and a folder, naming them, instead of reading U+FFFD or failing raw', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'aquila-sft-'));
+    const readAll = async (path: string): Promise<number> => {
+      let count = 0;
+      for await (const example of readSftExamples({ path, tokenizer })) count += example.inputIds.length > 0 ? 1 : 0;
+      return count;
+    };
+    try {
+      const first = Buffer.from(`${JSON.stringify((cases[0] as VectorCase).record)}\n`);
+      // Line 2 holds Latin-1 "é" (0xe9), which is not UTF-8.
+      await writeFile(join(directory, 'latin1.jsonl'), Buffer.concat([first, Buffer.from('{"conversations": [{"from": "human", "value": "caf'), Uint8Array.of(0xe9), Buffer.from('"}]}\n')]));
+      await expect(readAll(join(directory, 'latin1.jsonl'))).rejects.toThrow(SftRecordError);
+      await expect(readAll(join(directory, 'latin1.jsonl'))).rejects.toThrow(/latin1\.jsonl:2: the bytes are not valid UTF-8/);
+      await mkdir(join(directory, 'folder.jsonl'));
+      await expect(readAll(join(directory, 'folder.jsonl'))).rejects.toThrow(/folder\.jsonl is a folder; data\.sftFile must name a JSONL file/);
+      // A BOM and CRLF line ends, as Windows editors save them, are read.
+      await writeFile(join(directory, 'crlf.jsonl'), Buffer.concat([Buffer.from('\ufeff'), Buffer.from(first.toString().replace('\n', '\r\n'))]));
+      expect(await readAll(join(directory, 'crlf.jsonl'))).toBe(1);
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
@@ -19,6 +21,11 @@ function parseCount(value: string): number {
   return count;
 }
 
+function requireFiles(flag: string, folder: string, names: string[], what: string): void {
+  const missing = names.filter((name) => !existsSync(join(folder, name)));
+  if (missing.length > 0) throw new InvalidArgumentError(`${flag} ${folder} has no ${missing.join(', ')}: ${what}`);
+}
+
 /**
  * `aquila demo [--out DIR] [--model DIR] [--spider DIR] [--steps N] [--questions N]`: the whole pipeline on
  * embedded defaults (data → in-process training → conversion → generation → Spider evaluation) and one
@@ -36,6 +43,9 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
     .option('--questions <n>', 'Spider dev questions to answer', parseCount, 20)
     .option('--max-new-tokens <n>', 'most tokens generated per answer', parseCount, 80)
     .action(async (options: DemoOptions) => {
+      // Folders named on the command line are checked before the output folder is touched.
+      if (options.model !== undefined) requireFiles('--model', options.model, ['aquila-config.json'], 'give a folder written by aquila convert');
+      if (options.spider !== undefined) requireFiles('--spider', options.spider, ['dev.json', 'tables.json', 'database'], "give Spider's dev folder");
       const { runDemo } = await import('@aquila/train');
       const spider = options.spider ?? sharedFixtures('spider-dev');
       context.stdout.write(`Aquila-TS demo → ${options.out}\n`);

@@ -1,4 +1,5 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { integerFlag } from '../integer-flag.js';
 import { addModelFlags, generationSettings, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
@@ -16,6 +17,7 @@ interface PredictFlags extends ModelFlags {
   eval?: boolean;
   workers?: number;
   restart?: boolean;
+  skipBadLines?: boolean;
 }
 
 function parseIds(value: string): number[] {
@@ -38,7 +40,7 @@ function parseIds(value: string): number[] {
  * with --eval the official scores and an HTML report beside them. Re-running continues or reuses a run.
  */
 export function registerPredictCommand(program: Command, context: CommandContext): void {
-  addModelFlags(
+  const command = addModelFlags(
     program
       .command('predict')
       .description('predict SQL for Spider/CSpider questions with a local model or an OpenAI-compatible endpoint (resumable), and score it with --eval')
@@ -57,12 +59,15 @@ export function registerPredictCommand(program: Command, context: CommandContext
     .option('--concurrency <n>', 'questions in flight (local: batched together; endpoint: parallel requests); default 8 local, 4 endpoint', integerFlag('count', 1))
     .option('--eval', 'score the predictions with @aquila/sql-metrics and write report.html beside them')
     .option('--workers <n>', 'execution worker threads for --eval', integerFlag('count', 1))
-    .option('--restart', 'discard the earlier run in --out (its own files only) instead of continuing it; needed when the settings changed')
+    .option('--restart', 'discard the earlier run in --out (its own files only) instead of continuing it; needed when the settings changed');
+  addSkipBadLinesFlag(command)
     .action(async (flags: PredictFlags) => {
       const { evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } = await import('@aquila/text-to-sql');
       if (flags.benchmark === 'spider' && flags.db === undefined) throw new TextToSqlOptionsError('--benchmark spider needs --db (the folder of <db_id>/<db_id>.sqlite files).');
       const { template, templateFile } = await promptTemplate(flags);
       const concurrency = flags.concurrency ?? (flags.model !== undefined ? 8 : 4);
+      const { BadLinePolicy } = await import('@aquila/files');
+      const badLines = new BadLinePolicy({ skip: flags.skipBadLines === true });
       const opened = await openModel(modelOptions(flags, flags.model === undefined ? {} : { maxBatchSize: concurrency }));
       const controller = new AbortController();
       const interrupt = (): void => controller.abort(new TextToSqlOptionsError('interrupted; run the same command again to continue where it stopped.'));
@@ -85,6 +90,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
           // Reused items are not counted, so the rate and the ETA are this run's.
           onProgress: ({ done, total, reused }) => progress.update(done - reused, total - reused),
           restart: flags.restart === true,
+          badLines,
           signal: controller.signal,
         });
         progress.finish();
@@ -103,10 +109,12 @@ export function registerPredictCommand(program: Command, context: CommandContext
         tables: flags.tables,
         ...(flags.db === undefined ? {} : { databases: flags.db }),
         ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+        badLines,
         onProgress: ({ done, total }) => scoring.update(done, total),
       });
       scoring.finish();
       if (etype === 'match') context.stdout.write('exact match only: not every question has a database file under --db\n');
       context.stdout.write(report);
+      reportSkippedLines(badLines, context);
     });
 }

@@ -45,8 +45,8 @@ it('aquila tokenize encodes JSONL records and --decode turns them back', async (
 it('aquila tokenize names the line of a bad record', async () => {
   const input = join(directory, 'bad.jsonl');
   await writeFile(input, '{"text":"ok"}\n{"body":"no text"}\n');
-  await expect(run(['--input', input])).rejects.toThrow(/bad\.jsonl line 2 has no string field "text"/);
+  await expect(run(['--input', input])).rejects.toThrow(/bad\.jsonl:2: no "text" field \(the line has "body"\)/);
   await writeFile(input, '{"ids":[1,2]}\n{"ids":[1,200000]}\n');
-  await expect(run(['--decode', '--input', input])).rejects.toThrow(/bad\.jsonl line 2: Token id 200000/);
+  await expect(run(['--decode', '--input', input])).rejects.toThrow(/bad\.jsonl:2: ids\[1\] is 200000, not a token id of this tokenizer/);
   await expect(run(['--tokenizer', join(directory, 'missing'), '--text', 'x'])).rejects.toThrow(/does not exist/);
 });

@@ -32,9 +32,11 @@ export function tokenizerInputs(path: string): LabelledPath[] {
   return path === 'aquila' ? [] : [{ path, label: '--tokenizer' }];
 }
 
-/** Writes lines to a stream, waiting when it is full (`once` rejects if the stream fails, e.g. a closed pipe). */
-async function writeLines(lines: AsyncIterable<string>, stream: NodeJS.WritableStream): Promise<void> {
-  for await (const line of lines) if (!stream.write(`${line}\n`)) await once(stream, 'drain');
+/** Writes to stdout, waiting when it is full (`once` rejects if the stream fails, e.g. a closed pipe). */
+function stdoutWriter(stream: NodeJS.WritableStream): (text: string) => Promise<void> {
+  return async (text) => {
+    if (!stream.write(text)) await once(stream, 'drain');
+  };
 }
 
 /**
@@ -83,7 +85,8 @@ export function registerTokenizeCommand(program: Command, context: CommandContex
           const records = options.decode === true
             ? decodeJsonLines({ tokenizer, lines, field: options.field, source, skipSpecialTokens: options.skipSpecial === true, badLines, onProgress })
             : encodeJsonLines({ tokenizer, lines, field: options.field, source, threads: options.threads, badLines, onProgress, ...encodeOptions });
-          await writeLines(records, output?.stream ?? context.stdout);
+          const write = output === undefined ? stdoutWriter(context.stdout) : (text: string) => output.write(text);
+          for await (const record of records) await write(`${record}\n`);
           await output?.commit();
           progress.finish();
           reportSkippedLines(badLines, context);

@@ -133,8 +133,8 @@ export function registerTrainCommand(program: Command, context: CommandContext):
     .description('stop a run: FlagScale through its runner (run.py action=stop), an in-process run by signalling it')
     .action(async (directory: string) => {
       const { stopRun } = await import('@aquila/train');
-      await stopRun({ directory });
-      context.stdout.write(`stopped ${directory}\n`);
+      const result = await stopRun({ directory });
+      context.stdout.write(`${result.message}\n`);
     });
 
   train

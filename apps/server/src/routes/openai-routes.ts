@@ -28,13 +28,34 @@ function samplingOptions(fields: RequestFields): GenerationRequest {
   return Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
 }
 
-/** A completions prompt: a string, a one-item list of strings, token ids, or a one-item list of token ids. */
+/**
+ * A prompt and an explicit token limit that together exceed the model's context are refused, as OpenAI's API
+ * does, rather than cut short silently; without a limit the model's default applies (bounded by the context).
+ */
+function checkContextLength(state: ServerState, fields: RequestFields, promptIds: readonly number[], maxNewTokens: number | undefined): void {
+  const context = state.model.config.shape.maxPositions;
+  if (maxNewTokens === undefined || promptIds.length + maxNewTokens <= context) return;
+  const field = fields.number('max_completion_tokens') === undefined ? 'max_tokens' : 'max_completion_tokens';
+  const room = context - promptIds.length;
+  throw new RequestError(
+    400,
+    `this model's context is ${context} tokens, but the request needs ${promptIds.length + maxNewTokens}: ${promptIds.length} in the prompt and ${maxNewTokens} for the completion ("${field}"); ${room >= 1 ? `lower "${field}" to at most ${room} or shorten the prompt` : 'shorten the prompt'}.`,
+    { apiCode: 'context_length_exceeded' },
+  );
+}
+
+/**
+ * A completions prompt: a string, a one-item list of strings, token ids, or a one-item list of token ids. With
+ * `add_special_tokens: true` (vLLM's field) a string prompt gets the model's BOS first, as the local FlagAI
+ * prompt path has it, so that a client without the tokenizer sends the same tokens.
+ */
 function completionPrompt(state: ServerState, body: JsonObject): number[] {
   let prompt = body.prompt;
   if (Array.isArray(prompt) && prompt.length === 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0]))) prompt = prompt[0];
   if (typeof prompt === 'string') {
     if (prompt === '') throw new RequestError(400, '"prompt" is empty; send the text to complete.');
-    return state.tokenizer.encode(prompt, { parseSpecialTokens: false });
+    const bos = new RequestFields(body).boolean('add_special_tokens') === true ? (state.model.config.bosTokenId ?? state.tokenizer.bosTokenId) : undefined;
+    return [...(bos === undefined ? [] : [bos]), ...state.tokenizer.encode(prompt, { parseSpecialTokens: false })];
   }
   if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((id) => Number.isInteger(id))) return prompt as number[];
   throw new RequestError(400, '"prompt" must be a string or an array of token ids (one prompt per request; batches of several prompts are not supported).');
@@ -160,12 +181,15 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
     const includeUsage = fields.object('stream_options')?.include_usage === true;
     const stop = fields.stringList('stop', 4);
     const topLogprobs = kind === 'completion' ? fields.number('logprobs', { integer: true, min: 0, max: 5 }) : chatTopLogprobs(fields);
+    const sampling = samplingOptions(fields);
+    const promptIds = kind === 'chat' ? chatPrompt(state, chatMessages(body)) : completionPrompt(state, body);
+    checkContextLength(state, fields, promptIds, sampling.maxNewTokens);
     const request: GenerationRequest = {
-      ...samplingOptions(fields),
+      ...sampling,
       ...(topLogprobs === undefined ? {} : { logprobs: true, topLogprobs }),
       // The chat template separates turns with "###": FlagAI's stop rules end the answer there.
       ...(kind === 'chat' ? { stopTokenIds: flagaiStopRules.stopTokenIds, stopStrings: [...flagaiStopRules.stopStrings, ...(stop ?? [])] } : stop ? { stopStrings: stop } : {}),
-      promptIds: kind === 'chat' ? chatPrompt(state, chatMessages(body)) : completionPrompt(state, body),
+      promptIds,
     };
     const endpoint: Endpoint = { kind, id: `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`, created: Math.floor(Date.now() / 1000), model: state.modelName, topLogprobs };
     const admission = admit(state, c.req.raw);

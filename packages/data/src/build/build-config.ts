@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { parse } from 'yaml';
 import { BuildConfigError } from '../errors.js';
+import { checkInputFile } from '../internal/check-input-file.js';
 import type { PackConvention } from '../pack/pack-tokenizer.js';
 import { sourceAdapters } from '../sources/source-adapters.js';
 
@@ -74,11 +75,14 @@ export function validateBuildConfig(value: unknown, baseDirectory: string, where
 
 /** Reads a YAML build config; source and tokenizer paths resolve against the config file's folder. */
 export async function loadBuildConfig(options: { path: string }): Promise<BuildConfig> {
+  await checkInputFile({ path: options.path, label: 'the build config' });
   let value: unknown;
   try {
     value = parse(await readFile(options.path, 'utf8'));
   } catch (error) {
-    throw new BuildConfigError(`${options.path}: not readable YAML (${error instanceof Error ? error.message : String(error)}).`, { cause: error });
+    // The YAML parser's message goes on with a picture of the line; its first line says what and where.
+    const reason = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.replace(/:$/, '');
+    throw new BuildConfigError(`${options.path}: not readable YAML (${reason}).`, { cause: error });
   }
   return validateBuildConfig(value, dirname(resolve(options.path)), options.path);
 }

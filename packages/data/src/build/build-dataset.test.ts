@@ -1,9 +1,13 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlValidator } from '../clean/create-sql-validator.js';
-import { BuildConfigError, SourceFormatError } from '../errors.js';
+import { BadLineError, BadLinePolicy, OutputIsInputError, OutputPathError } from '@aquila/files';
+import { BuildConfigError, InputFileError, SourceFormatError } from '../errors.js';
 import { samplesDirectory } from '../internal/samples-directory.js';
 import type { DatasetRecord } from '../sources/dataset-record.js';
 import { loadBuildConfig } from './build-config.js';
@@ -149,5 +153,108 @@ describe('buildDataset over the bundled samples', () => {
     await expect(loadBuildConfig({ path: join(directory, 'bad.yaml') })).rejects.toThrow(/sources\[0\]: type must be one of/);
     await writeFile(join(directory, 'megatron.yaml'), 'sources:\n  - { type: sql-create-context, path: x.json }\noutputs:\n  megatron: { prefix: p }\n');
     await expect(loadBuildConfig({ path: join(directory, 'megatron.yaml') })).rejects.toThrow(/need `tokenizer`/);
+  });
+});
+
+describe('buildDataset on bad input', () => {
+  const jsonl = (name: string) => ({ type: 'Text-to-sql-v1', path: join(directory, name) });
+  const csv = (name: string) => ({ type: 'autotrain-data-nl-to-sql', path: join(directory, name) });
+  const fast = { filters: { validate: false } };
+
+  async function sourceWithBrokenLine(): Promise<string> {
+    const lines = (await readFile(join(samplesDirectory(), 'Text-to-sql-v1.jsonl'), 'utf8')).trim().split('\n');
+    await writeFile(join(directory, 'broken-line.jsonl'), `${lines[0]}\n${lines[1]!.slice(0, 60)}\n${lines[2]}\n`);
+    return 'broken-line.jsonl';
+  }
+
+  it('a broken JSONL line stops the build with file:line and writes nothing, unless bad lines are skipped', async () => {
+    const config = { sources: [jsonl(await sourceWithBrokenLine())], ...fast };
+    const outDirectory = join(directory, 'bad-line');
+    const failure = buildDataset({ config, outDirectory, validator });
+    await expect(failure).rejects.toThrow(BadLineError);
+    await expect(failure).rejects.toThrow(`${join(directory, 'broken-line.jsonl')}:2: not valid JSON (`);
+    expect(await readdir(outDirectory)).toEqual([]);
+    const policy = new BadLinePolicy({ skip: true });
+    const report = await buildDataset({ config, outDirectory, validator, badLines: policy });
+    expect(policy.count).toBe(1);
+    expect(policy.first[0]).toMatchObject({ line: 2 });
+    expect(report.sources[0]).toMatchObject({ read: 3, kept: 2, dropped: { 'invalid-json': 1 } });
+  });
+
+  it('a CSV row with the wrong field count is a bad line too; well-formed records that are filtered are not', async () => {
+    await writeFile(join(directory, 'ragged.csv'), 'question,sql\nhow many?,SELECT count(*) FROM t\nextra,SELECT 1,surplus\nnames?,SELECT name FROM t\nhow many?,SELECT count(*) FROM t\n');
+    const outDirectory = join(directory, 'ragged');
+    await expect(buildDataset({ config: { sources: [csv('ragged.csv')], ...fast }, outDirectory, validator })).rejects.toThrow(`${join(directory, 'ragged.csv')}:3: 3 fields, the header has 2`);
+    expect(await readdir(outDirectory)).toEqual([]);
+    const policy = new BadLinePolicy({ skip: true });
+    const report = await buildDataset({ config: { sources: [csv('ragged.csv')], ...fast }, outDirectory, validator, badLines: policy });
+    expect(policy.count).toBe(1);
+    expect(report.sources[0]!.dropped).toEqual({ 'csv-column-count': 1, 'duplicate-within-source': 1 });
+  });
+
+  it('a missing source, a folder as source, an output folder that is a file: typed errors before anything is written', async () => {
+    const outDirectory = join(directory, 'never');
+    await expect(buildDataset({ config: { sources: [jsonl('nope.jsonl')] }, outDirectory, validator })).rejects.toThrow(
+      new InputFileError(`sources[0] (Text-to-sql-v1) ${join(directory, 'nope.jsonl')} does not exist: check the path.`),
+    );
+    await mkdir(join(directory, 'a-folder.jsonl'), { recursive: true });
+    await expect(buildDataset({ config: { sources: [jsonl('a-folder.jsonl')] }, outDirectory, validator })).rejects.toThrow(InputFileError);
+    await writeFile(join(directory, 'a-file'), 'mine');
+    await expect(buildDataset({ config: { sources: [{ type: 'Text-to-sql-v1', path: join(samplesDirectory(), 'Text-to-sql-v1.jsonl') }] }, outDirectory: join(directory, 'a-file'), validator })).rejects.toThrow(OutputPathError);
+    expect(await readFile(join(directory, 'a-file'), 'utf8')).toBe('mine');
+    await expect(readdir(outDirectory)).rejects.toThrow();
+  });
+
+  it('refuses an output that would replace a source, before reading it', async () => {
+    const outDirectory = join(directory, 'in-place');
+    await mkdir(outDirectory, { recursive: true });
+    const source = await readFile(join(samplesDirectory(), 'Text-to-sql-v1.jsonl'));
+    await writeFile(join(outDirectory, 'records.jsonl'), source);
+    await expect(buildDataset({ config: { sources: [{ type: 'Text-to-sql-v1', path: join(outDirectory, 'records.jsonl') }], ...fast }, outDirectory, validator })).rejects.toThrow(OutputIsInputError);
+    expect((await readFile(join(outDirectory, 'records.jsonl'))).equals(source)).toBe(true);
+    expect(await readdir(outDirectory)).toEqual(['records.jsonl']);
+  });
+
+  it('an abort leaves no output and no temporary file', async () => {
+    const outDirectory = join(directory, 'aborted');
+    const controller = new AbortController();
+    const config = { sources: [{ type: 'Text-to-sql-v1', path: join(samplesDirectory(), 'Text-to-sql-v1.jsonl') }], outputs: { megatron: { prefix: 'sql' } }, tokenizer: 'aquila', ...fast };
+    const building = buildDataset({ config, outDirectory, validator, signal: controller.signal, onProgress: () => controller.abort() });
+    await expect(building).rejects.toThrow(/aborted/i);
+    expect(await readdir(outDirectory)).toEqual([]);
+  });
+
+  it('a missing config or broken YAML: one line saying which file and where', async () => {
+    await expect(loadBuildConfig({ path: join(directory, 'none.yaml') })).rejects.toThrow(new InputFileError(`the build config ${join(directory, 'none.yaml')} does not exist: check the path.`));
+    await writeFile(join(directory, 'broken.yaml'), 'sources: [a\nfoo: bar: baz\n');
+    const loading = loadBuildConfig({ path: join(directory, 'broken.yaml') });
+    await expect(loading).rejects.toThrow(BuildConfigError);
+    await expect(loading).rejects.toThrow(/^[^\n]*broken\.yaml: not readable YAML \([^\n]*at line 2, column 1\)\.$/);
+  });
+
+  it.skipIf(process.platform === 'win32')('a write that fails midway (a full disk) fails the build cleanly: no crash, no output, no temporary file', async () => {
+    const source = join(directory, 'many.jsonl');
+    const record = (index: number) => JSON.stringify({ instruction: `How many singers are older than ${index}?`, input: 'CREATE TABLE singer (name TEXT, age INTEGER)', response: `SELECT COUNT(*) FROM singer WHERE age > ${index}` });
+    await writeFile(source, `${Array.from({ length: 6000 }, (_, index) => record(index)).join('\n')}\n`);
+    const outDirectory = join(directory, 'full-disk');
+    const script = fileURLToPath(new URL('../../test/build-with-little-space.ts', import.meta.url));
+    // ulimit -f 256: no file may grow past 256 KiB, so the first 1 MiB write of records.jsonl fails with EFBIG
+    // while the build goes on reading (Node ignores SIGXFSZ).
+    const child = spawn('bash', ['-c', 'ulimit -f 256 && exec "$0" --import tsx "$@"', process.execPath, script, source, outDirectory], {
+      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+    try {
+      const [code] = (await once(child, 'exit')) as [number | null];
+      expect({ code, output }).toEqual({ code: 0, output: 'failed EFBIG\n' });
+    } finally {
+      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
+    expect(await readdir(outDirectory)).toEqual([]);
   });
 });

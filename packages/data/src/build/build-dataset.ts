@@ -1,4 +1,4 @@
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir, rm, stat } from 'node:fs/promises';
 import { BadLineError, BadLinePolicy, checkOutputPaths, OutputPathError, writeFileAtomic } from '@aquila/files';
 import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
 import { join } from 'node:path';
@@ -91,6 +91,8 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
   const examples = new Map<DropReason, number>();
   let pending: { record: DatasetRecord; where: { file: string; line?: number; row?: number }; report: SourceReport; drop: (dropped: DroppedRecord) => void }[] = [];
 
+  const committed: string[] = [];
+
   async function abortAll(): Promise<void> {
     await Promise.all([...Object.values(writers).map((writer) => writer.abort()), megatron?.abort(), sftMegatron?.abort()]);
   }
@@ -167,21 +169,33 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       await flushPending();
     }
     options.onProgress?.({ stage: 'finish', source: '', read: report.totals.read, kept: report.totals.kept });
+    options.signal?.throwIfAborted();
     for (const [name, writer] of Object.entries(writers) as [keyof typeof jsonlOutputs, JsonlWriter][]) {
       await writer.finish();
       report.outputs[name] = path(jsonlOutputs[name]);
+      committed.push(report.outputs[name]);
     }
-    if (megatron !== undefined) report.outputs.megatron = await megatron.finish();
-    if (sftMegatron !== undefined) report.outputs.sftMegatron = await sftMegatron.finish();
+    if (megatron !== undefined) {
+      report.outputs.megatron = await megatron.finish();
+      committed.push(report.outputs.megatron.binPath, report.outputs.megatron.idxPath);
+    }
+    if (sftMegatron !== undefined) {
+      report.outputs.sftMegatron = await sftMegatron.finish();
+      for (const pair of Object.values(report.outputs.sftMegatron)) committed.push(pair.binPath, pair.idxPath);
+    }
+    report.durationMs = Math.round(performance.now() - started);
+    for (const [name, data] of [['report.json', `${JSON.stringify(report, null, 2)}\n`], ['report.html', renderBuildReportHtml(report)]] as const) {
+      await writeFileAtomic({ path: path(name), data });
+      committed.push(path(name));
+    }
   } catch (error) {
+    // Outputs renamed into place before the failure go too: a build leaves all its outputs or none.
     await abortAll();
+    await Promise.all(committed.map((file) => rm(file, { force: true })));
     throw error;
   } finally {
     if (options.validator === undefined) await validator.close();
   }
-  report.durationMs = Math.round(performance.now() - started);
-  await writeFileAtomic({ path: path('report.json'), data: `${JSON.stringify(report, null, 2)}\n`, signal: options.signal });
-  await writeFileAtomic({ path: path('report.html'), data: renderBuildReportHtml(report), signal: options.signal });
   return report;
 
   // Records wait here between dedupe and validation, so the validator can check them in batches.

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -95,5 +95,19 @@ describe('fetchSourceFiles', () => {
   it('builds hub URLs for the files FlagAI used', () => {
     expect(hubFileUrl({ repository: 'b-mc2/sql-create-context', path: 'sql_create_context_v4.json' })).toBe('https://huggingface.co/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json');
     expect(sourceFiles(sqlCreateContextSource, '/raw')).toEqual([{ url: 'https://huggingface.co/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json', path: '/raw/sql-create-context/sql_create_context_v4.json' }]);
+  });
+
+  it('every failure is a DownloadError naming the URL and the file, and the file appears only when complete', async () => {
+    const folder = join(directory, 'failures');
+    const path = join(folder, 'cut.json');
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/missing`, path }] })).rejects.toThrow(`downloading ${base}/missing to ${path}: HTTP 404`);
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/cut`, path, sha256 }] })).rejects.toThrow(`downloading ${base}/cut to ${path}: the download broke off after 20000 bytes`);
+    expect(await readdir(folder)).toEqual(['cut.json.part']);
+    const taken = join(folder, 'taken.json');
+    await mkdir(taken);
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path: taken, sha256 }] })).rejects.toThrow(new RegExp(`^downloading ${base}/file to ${taken}: cannot read ${taken} \\(EISDIR\\)`));
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path: taken }] })).rejects.toThrow(DownloadError);
+    await writeFile(join(folder, 'a-file'), '');
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path: join(folder, 'a-file', 'x.json') }] })).rejects.toThrow(`cannot create the folder ${join(folder, 'a-file')}`);
   });
 });

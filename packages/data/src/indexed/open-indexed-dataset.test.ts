@@ -32,15 +32,15 @@ describe('openIndexedDataset: what a user may give it', () => {
   it('a prefix with no files, half a pair, or a folder: a typed error naming the paths it looked for', async () => {
     const prefix = join(directory, 'nothing');
     await expect(openIndexedDataset({ prefix })).rejects.toThrow(
-      new InputFileError(`no indexed dataset at ${prefix}: neither ${prefix}.idx nor ${prefix}.bin is a file; give the prefix of a .bin/.idx pair (for out/x_text_document.bin and .idx, give out/x_text_document).`),
+      new InputFileError(`no indexed dataset at ${prefix}: ${prefix}.idx does not exist and ${prefix}.bin does not exist; give the prefix of a .bin/.idx pair (for out/x_text_document.bin and .idx, give out/x_text_document).`),
     );
     const half = join(directory, 'half');
     await writeFile(`${half}.idx`, await readFile(`${demoPrefix}.idx`));
-    await expect(openIndexedDataset({ prefix: `${half}.idx` })).rejects.toThrow(`no indexed dataset at ${half}.idx: ${half}.bin is not a file (only ${half}.idx is)`);
+    await expect(openIndexedDataset({ prefix: `${half}.idx` })).rejects.toThrow(`no indexed dataset at ${half}.idx: ${half}.bin does not exist; give the prefix`);
     const folder = join(directory, 'folder');
     await mkdir(`${folder}.idx`);
     await writeFile(`${folder}.bin`, '');
-    await expect(openIndexedDataset({ prefix: folder })).rejects.toThrow(InputFileError);
+    await expect(openIndexedDataset({ prefix: folder })).rejects.toThrow(`no indexed dataset at ${folder}: ${folder}.idx is not a file; give the prefix`);
   });
 
   it('files that are not an MMIDIDX index: a typed error naming the file and the offset', async () => {

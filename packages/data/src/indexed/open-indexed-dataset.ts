@@ -25,12 +25,12 @@ export interface IndexedDataset {
   close(): Promise<void>;
 }
 
-const isFile = (path: string) => stat(path).then((info) => info.isFile(), () => false);
+const fileProblem = (path: string) => stat(path).then((info) => (info.isFile() ? undefined : 'is not a file'), () => 'does not exist');
 
 /** The prefix a user meant: `x.bin` or `x.idx` names the pair `x`, unless `x.bin.idx` itself exists. */
 async function resolvePrefix(given: string): Promise<string> {
   const extension = /\.(?:bin|idx)$/.exec(given);
-  if (extension === null || (await isFile(`${given}.idx`))) return given;
+  if (extension === null || (await fileProblem(`${given}.idx`)) === undefined) return given;
   return given.slice(0, extension.index);
 }
 
@@ -43,9 +43,9 @@ export async function openIndexedDataset(options: OpenIndexedDatasetOptions): Pr
   const prefix = await resolvePrefix(options.prefix);
   const idxPath = `${prefix}.idx`;
   const binPath = `${prefix}.bin`;
-  const found = await Promise.all([isFile(idxPath), isFile(binPath)]);
-  if (!found[0] || !found[1]) {
-    const what = found[0] || found[1] ? `${found[0] ? binPath : idxPath} is not a file (only ${found[0] ? idxPath : binPath} is)` : `neither ${idxPath} nor ${binPath} is a file`;
+  const problems = (await Promise.all([idxPath, binPath].map(async (path) => ({ path, problem: await fileProblem(path) })))).filter(({ problem }) => problem !== undefined);
+  if (problems.length > 0) {
+    const what = problems.map(({ path, problem }) => `${path} ${problem}`).join(' and ');
     throw new InputFileError(`no indexed dataset at ${options.prefix}: ${what}; give the prefix of a .bin/.idx pair (for out/x_text_document.bin and .idx, give out/x_text_document).`);
   }
   const index = decodeIndexedDatasetIndex(await readFile(idxPath), idxPath);

@@ -1,3 +1,4 @@
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import { expect, it } from 'vitest';
 import { parseCreateTables } from './parse-create-tables.js';
 
@@ -23,4 +24,16 @@ it('reads columns split on top-level commas only, past nested types and quoted n
 
 it('skips a statement whose parentheses never close', () => {
   expect(parseCreateTables('CREATE TABLE broken (a int, b text')).toEqual([]);
+});
+
+it('any text gives tables or none, never a throw or a hang; written tables read back (properties, in a worker with a wall-clock limit)', async () => {
+  const module = new URL('./parse-create-tables.properties.ts', import.meta.url);
+  await checkPropertyInWorker({ module, exportName: 'anyTextGivesTables', timeoutMs: 120_000 });
+  await checkPropertyInWorker({ module, exportName: 'writtenTablesReadBack', timeoutMs: 120_000 });
+  await checkPropertyInWorker({ module, exportName: 'columnTypeMatchesTheRegex', timeoutMs: 120_000 });
+});
+
+it('long adversarial text takes time in proportion to its length, not its square (in a worker: a regression fails, never blocks)', async () => {
+  // Each input took seconds to minutes before (a scan or a regex retried from every statement); all together take well under a second now.
+  await checkPropertyInWorker({ module: new URL('./parse-create-tables.properties.ts', import.meta.url), exportName: 'adversarialTextIsFast', timeoutMs: 20_000 });
 });

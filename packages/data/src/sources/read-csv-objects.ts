@@ -1,12 +1,10 @@
 import { SourceColumnsError, SourceFormatError } from '../errors.js';
 import { parseCsv } from './parse-csv.js';
-import { readTextChunks } from './read-text-chunks.js';
+import { readTextChunks, type ReadTextChunksOptions } from './read-text-chunks.js';
 
-export interface ReadCsvObjectsOptions {
-  path: string;
+export interface ReadCsvObjectsOptions extends ReadTextChunksOptions {
   /** Columns that must be in the header. */
   requiredColumns?: readonly string[];
-  signal?: AbortSignal;
 }
 
 export type CsvObjectEvent =

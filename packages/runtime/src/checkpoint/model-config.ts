@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelConfigError } from '../errors.js';
+import { describeValue } from '../internal/describe-value.js';
 
 /** The shapes of a LLaMA-family decoder (Aquila-7B: 4096 hidden, 11008 FFN, 32 layers, 32 heads, vocab 100008). */
 export interface ModelShape {
@@ -35,17 +36,20 @@ export interface ReadModelConfigOptions {
   directory: string;
 }
 
+/** cos and sin tables hold maxPositions × headSize values in all: 2^28 is 1 GiB of float32, a million positions at head size 256. */
+const maximumRotaryValues = 2 ** 28;
+
 function positiveInteger(config: Record<string, unknown>, key: string, file: string, fallback?: number): number {
   const value = config[key] ?? fallback;
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value <= 0) {
-    throw new ModelConfigError(`${file}: "${key}" must be a positive integer, got ${JSON.stringify(config[key])}.`);
+    throw new ModelConfigError(`${file}: "${key}" must be a positive integer, got ${describeValue(config[key])}.`);
   }
   return value;
 }
 
 function positiveNumber(config: Record<string, unknown>, key: string, file: string, fallback: number): number {
   const value = config[key] ?? fallback;
-  if (typeof value !== 'number' || !(value > 0)) throw new ModelConfigError(`${file}: "${key}" must be a positive number, got ${JSON.stringify(config[key])}.`);
+  if (typeof value !== 'number' || !(value > 0)) throw new ModelConfigError(`${file}: "${key}" must be a positive number, got ${describeValue(config[key])}.`);
   return value;
 }
 
@@ -94,11 +98,19 @@ export function parseModelConfig(config: Record<string, unknown>, file: string):
       tiedEmbeddings: config.tie_word_embeddings === true,
     };
   }
+  if (!Number.isSafeInteger(shape.intermediateSize) || shape.intermediateSize <= 0) {
+    throw new ModelConfigError(`${file}: the feed-forward size works out to ${shape.intermediateSize} (from dim, multiple_of and ffn_dim_multiplier ${describeValue(config.ffn_dim_multiplier)}); it must be a positive integer.`);
+  }
   if (!Number.isSafeInteger(shape.headSize) || shape.headSize % 2 !== 0) {
     throw new ModelConfigError(`${file}: head size ${shape.headSize} (hidden ${shape.hiddenSize} / ${shape.headCount} heads) must be an even integer.`);
   }
   if (shape.headSize % 8 !== 0) {
     throw new ModelConfigError(`${file}: head size ${shape.headSize} is not a multiple of 8, which onnxruntime's GroupQueryAttention needs.`);
+  }
+  if (shape.maxPositions * shape.headSize > maximumRotaryValues) {
+    throw new ModelConfigError(
+      `${file}: a context of ${shape.maxPositions} positions with head size ${shape.headSize} needs rotary tables of ${shape.maxPositions * shape.headSize} values, over the ${maximumRotaryValues} this converter builds; check max_position_embeddings (max_seq_len).`,
+    );
   }
   if (shape.headCount % shape.keyValueHeadCount !== 0) {
     throw new ModelConfigError(`${file}: ${shape.headCount} attention heads are not a multiple of ${shape.keyValueHeadCount} key/value heads.`);

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
 import { openSafetensors } from './safetensors-reader.js';
 import { openTorchCheckpoint } from './torch-checkpoint-reader.js';
@@ -28,7 +29,7 @@ async function readShardIndex(path: string): Promise<string[]> {
   const files = new Set<string>();
   for (const [name, file] of Object.entries(map)) {
     if (typeof file !== 'string' || basename(file) !== file || file.startsWith('.')) {
-      throw new CheckpointFormatError(`${path}: weight_map entry "${name}" names ${JSON.stringify(file)}, which is not a file in the same folder.`);
+      throw new CheckpointFormatError(`${path}: weight_map entry ${describeValue(name, 200)} names ${describeValue(file, 200)}, which is not a file in the same folder.`);
     }
     files.add(file);
   }

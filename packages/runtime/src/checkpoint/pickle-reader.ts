@@ -1,4 +1,5 @@
 import { UnsafePickleError } from '../errors.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { WeightDtype } from './tensor-dtype.js';
 
 /** A tensor as a PyTorch pickle describes it: a view into a storage record of the zip archive. */
@@ -44,6 +45,12 @@ const storageTypes: Readonly<Record<string, WeightDtype>> = {
   'torch.DoubleStorage': 'F64',
 };
 
+/**
+ * The most values (and marks) a pickle may push. A state dict pushes about a dozen per tensor, so real
+ * checkpoints stay far below; without a bound, 256 MB of one-byte EMPTY_DICT opcodes would ask for 50 GB.
+ */
+export const maximumPickleValues = 4_000_000;
+
 /** The only callables a checkpoint may name; anything else is refused before it could matter. */
 const allowedCallables = new Set(['collections.OrderedDict', 'torch._utils._rebuild_tensor_v2', 'torch._utils._rebuild_parameter']);
 
@@ -77,9 +84,19 @@ export function readPickle(bytes: Uint8Array, options: ReadPickleOptions): unkno
   const marks: number[] = [];
   const memo = new Map<number, PickleValue>();
   let position = 0;
+  let pushed = 0;
 
   const fail = (message: string): never => {
     throw new UnsafePickleError(`${where}: ${message} (at byte ${position}).`);
+  };
+  const counted = (): void => {
+    pushed += 1;
+    if (pushed > maximumPickleValues) fail(`the pickle pushes more than ${maximumPickleValues} values, far more than a tensor checkpoint; refusing to load it`);
+  };
+  /** Every push counts, memo references too: each takes a stack slot. */
+  const push = (value: PickleValue): void => {
+    counted();
+    stack.push(value);
   };
   const need = (count: number): number => {
     if (count < 0 || position + count > bytes.length) fail(`truncated pickle: ${count} more bytes needed`);
@@ -111,7 +128,7 @@ export function readPickle(bytes: Uint8Array, options: ReadPickleOptions): unkno
   const resolveGlobal = (module: string, name: string): PickledGlobal => {
     const full = `${module}.${name}`;
     if (!allowedCallables.has(full) && !Object.hasOwn(storageTypes, full)) {
-      fail(`the pickle names "${full}", which is not part of a tensor checkpoint; refusing to load it (only tensors, OrderedDict and storage types are allowed)`);
+      fail(`the pickle names ${describeValue(full, 120)}, which is not part of a tensor checkpoint; refusing to load it (only tensors, OrderedDict and storage types are allowed)`);
     }
     return { kind: 'global', name: full };
   };
@@ -133,7 +150,7 @@ export function readPickle(bytes: Uint8Array, options: ReadPickleOptions): unkno
       const { key, dtype } = storage as PickledStorage;
       return { kind: 'tensor', storageKey: key, dtype, storageOffset: offset as number, shape: toIntegers(size ?? null, 'size', where), stride: toIntegers(stride ?? null, 'stride', where) };
     }
-    return fail(`"${name}" cannot be called`);
+    return fail(`${describeValue(name, 120)} cannot be called`);
   };
 
   for (;;) {
@@ -146,70 +163,77 @@ export function readPickle(bytes: Uint8Array, options: ReadPickleOptions): unkno
         const value = pop();
         return value;
       }
-      case 0x28: marks.push(stack.length); break; // MARK
-      case 0x7d: stack.push(new Map()); break; // EMPTY_DICT
-      case 0x5d: stack.push([]); break; // EMPTY_LIST
-      case 0x29: stack.push({ kind: 'tuple', items: [] }); break; // EMPTY_TUPLE
-      case 0x4e: stack.push(null); break; // NONE
-      case 0x88: stack.push(true); break;
-      case 0x89: stack.push(false); break;
-      case 0x4b: stack.push(bytes[need(1)] as number); break; // BININT1
-      case 0x4d: stack.push(view.getUint16(need(2), true)); break; // BININT2
-      case 0x4a: stack.push(view.getInt32(need(4), true)); break; // BININT
+      case 0x28: counted(); marks.push(stack.length); break; // MARK
+      case 0x7d: push(new Map()); break; // EMPTY_DICT
+      case 0x5d: push([]); break; // EMPTY_LIST
+      case 0x29: push({ kind: 'tuple', items: [] }); break; // EMPTY_TUPLE
+      case 0x4e: push(null); break; // NONE
+      case 0x88: push(true); break;
+      case 0x89: push(false); break;
+      case 0x4b: push(bytes[need(1)] as number); break; // BININT1
+      case 0x4d: push(view.getUint16(need(2), true)); break; // BININT2
+      case 0x4a: push(view.getInt32(need(4), true)); break; // BININT
       case 0x8a: { // LONG1
         const length = bytes[need(1)] as number;
         const start = need(length);
         let value = 0n;
         for (let index = length - 1; index >= 0; index--) value = (value << 8n) | BigInt(bytes[start + index] as number);
         if (length > 0 && ((bytes[start + length - 1] as number) & 0x80) !== 0) value -= 1n << BigInt(8 * length);
-        stack.push(value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
+        push(value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value);
         break;
       }
-      case 0x47: stack.push(view.getFloat64(need(8), false)); break; // BINFLOAT
-      case 0x58: stack.push(text(view.getUint32(need(4), true))); break; // BINUNICODE
-      case 0x8c: stack.push(text(bytes[need(1)] as number)); break; // SHORT_BINUNICODE
+      case 0x47: push(view.getFloat64(need(8), false)); break; // BINFLOAT
+      case 0x58: push(text(view.getUint32(need(4), true))); break; // BINUNICODE
+      case 0x8c: push(text(bytes[need(1)] as number)); break; // SHORT_BINUNICODE
       case 0x8d: { // BINUNICODE8
         const length = view.getBigUint64(need(8), true);
         if (length > BigInt(bytes.length)) fail('string longer than the pickle');
-        stack.push(text(Number(length)));
+        push(text(Number(length)));
         break;
       }
       case 0x43: { // SHORT_BINBYTES
         const length = bytes[need(1)] as number;
-        stack.push(bytes.slice(need(length), position));
+        push(bytes.slice(need(length), position));
         break;
       }
       case 0x42: { // BINBYTES
         const length = view.getUint32(need(4), true);
-        stack.push(bytes.slice(need(length), position));
+        push(bytes.slice(need(length), position));
         break;
       }
-      case 0x71: memo.set(bytes[need(1)] as number, top()); break; // BINPUT
-      case 0x72: memo.set(view.getUint32(need(4), true), top()); break; // LONG_BINPUT
-      case 0x94: memo.set(memo.size, top()); break; // MEMOIZE
+      // Memo entries are counted like values: each costs memory, and LONG_BINPUT can make billions.
+      case 0x71: counted(); memo.set(bytes[need(1)] as number, top()); break; // BINPUT
+      case 0x72: counted(); memo.set(view.getUint32(need(4), true), top()); break; // LONG_BINPUT
+      case 0x94: counted(); memo.set(memo.size, top()); break; // MEMOIZE
       case 0x68: case 0x6a: { // BINGET, LONG_BINGET
         const key = opcode === 0x68 ? (bytes[need(1)] as number) : view.getUint32(need(4), true);
         if (!memo.has(key)) fail(`memo key ${key} was never stored`);
-        stack.push(memo.get(key) as PickleValue);
+        push(memo.get(key) as PickleValue);
         break;
       }
-      case 0x74: stack.push({ kind: 'tuple', items: popMark() }); break; // TUPLE
-      case 0x85: stack.push({ kind: 'tuple', items: [pop()] }); break;
-      case 0x86: { const second = pop(); stack.push({ kind: 'tuple', items: [pop(), second] }); break; }
-      case 0x87: { const third = pop(); const second = pop(); stack.push({ kind: 'tuple', items: [pop(), second, third] }); break; }
+      case 0x74: push({ kind: 'tuple', items: popMark() }); break; // TUPLE
+      case 0x85: push({ kind: 'tuple', items: [pop()] }); break;
+      case 0x86: { const second = pop(); push({ kind: 'tuple', items: [pop(), second] }); break; }
+      case 0x87: { const third = pop(); const second = pop(); push({ kind: 'tuple', items: [pop(), second, third] }); break; }
       case 0x73: { const value = pop(); const key = pop(); setItems(top(), [key, value]); break; } // SETITEM
       case 0x75: { const items = popMark(); setItems(top(), items); break; } // SETITEMS
       case 0x61: { const value = pop(); const list = top(); if (!Array.isArray(list)) fail('APPEND to a non-list'); (list as PickleValue[]).push(value); break; }
-      case 0x65: { const items = popMark(); const list = top(); if (!Array.isArray(list)) fail('APPENDS to a non-list'); (list as PickleValue[]).push(...items); break; }
-      case 0x63: { const module = line(); stack.push(resolveGlobal(module, line())); break; } // GLOBAL
+      case 0x65: { // APPENDS (a loop: spreading 200,000 items as arguments would overflow the stack)
+        const items = popMark();
+        const list = top();
+        if (!Array.isArray(list)) fail('APPENDS to a non-list');
+        for (const item of items) (list as PickleValue[]).push(item);
+        break;
+      }
+      case 0x63: { const module = line(); push(resolveGlobal(module, line())); break; } // GLOBAL
       case 0x93: { // STACK_GLOBAL
         const name = pop();
         const module = pop();
         if (typeof module !== 'string' || typeof name !== 'string') fail('STACK_GLOBAL without two strings');
-        stack.push(resolveGlobal(module as string, name as string));
+        push(resolveGlobal(module as string, name as string));
         break;
       }
-      case 0x52: { const args = pop(); stack.push(call(pop(), args)); break; } // REDUCE
+      case 0x52: { const args = pop(); push(call(pop(), args)); break; } // REDUCE
       case 0x62: { pop(); top(); break; } // BUILD: state (OrderedDict._metadata) is not needed
       case 0x51: { // BINPERSID: ('storage', storage_type, key, location, numel)
         const id = pop();
@@ -219,8 +243,8 @@ export function readPickle(bytes: Uint8Array, options: ReadPickleOptions): unkno
           fail('a persistent id that is not a tensor storage');
         }
         const dtype = storageTypes[(type as PickledGlobal).name];
-        if (!dtype) fail(`storage type ${(type as PickledGlobal).name} does not hold float weights`);
-        stack.push({ kind: 'storage', key: key as string, dtype: dtype as WeightDtype });
+        if (!dtype) fail(`storage type ${describeValue((type as PickledGlobal).name, 120)} does not hold float weights`);
+        push({ kind: 'storage', key: key as string, dtype: dtype as WeightDtype });
         break;
       }
       default:

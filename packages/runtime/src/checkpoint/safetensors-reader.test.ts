@@ -1,6 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError } from '../errors.js';
 import { temporaryDirectory } from '../test-support/tiny-models.js';
@@ -83,6 +84,34 @@ describe('openSafetensors', () => {
     expect((error as Error).message).toContain('.safetensors');
   });
 
+  it('opens an empty tensor at the start of another (found by the fuzz: it was called an overlap)', async () => {
+    const checkpoint = await openBytes('empty-first.safetensors', fileWithHeader({ '0': { dtype: 'F32', shape: [1], data_offsets: [0, 4] }, empty: { dtype: 'F32', shape: [0], data_offsets: [0, 0] } }, 4));
+    expect(checkpoint.tensors.map((tensor) => tensor.name)).toEqual(['empty', '0']);
+    expect((await checkpoint.read('empty')).length).toBe(0);
+    await checkpoint.close();
+  });
+
+  it('answers values nested a hundred thousand deep and names that are not UTF-8 with typed errors', async () => {
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const cases: Array<[string, Uint8Array, RegExp]> = [
+      // Before: JSON.stringify of the shape in the message overflowed the stack (RangeError).
+      ['deep-shape', fileWithHeader(`{"w": {"dtype": "F32", "shape": ${deep}, "data_offsets": [0, 4]}}`, 4), /tensor "w" has an invalid shape an array of 1 item/],
+      ['deep-offsets', fileWithHeader(`{"w": {"dtype": "F32", "shape": [1], "data_offsets": ${deep}}}`, 4), /invalid data_offsets an array of 1 item/],
+      ['deep-dtype', fileWithHeader(`{"w": {"dtype": ${deep}, "shape": [1], "data_offsets": [0, 4]}}`, 4), /has dtype an array of 1 item/],
+      // Before: the name was read as "w\uFFFD" and the file opened.
+      ['latin1-name', Buffer.concat([fileWithHeader('{"w\u0000": {"dtype": "F32", "shape": [1], "data_offsets": [0, 4]}}', 4)]).fill(0xe9, 8 + 3, 8 + 4), /header is not UTF-8/],
+    ];
+    for (const [name, bytes, message] of cases) {
+      const error = await openBytes(`${name}.safetensors`, bytes).catch((caught: unknown) => caught);
+      expect(CheckpointFormatError.isInstance(error), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(message);
+    }
+    const folder = join(workspace.path, 'deep-index');
+    await import('node:fs/promises').then(({ mkdir }) => mkdir(folder));
+    await writeFile(join(folder, 'model.safetensors.index.json'), `{"weight_map": {"x": ${deep}}}`);
+    await expect(openCheckpoint({ path: folder })).rejects.toThrow(/weight_map entry "x" names an array of 1 item, which is not a file in the same folder/);
+  });
+
   it('never fails with anything but CheckpointFormatError on corrupted files', async () => {
     const path = join(workspace.path, 'good.safetensors');
     await writeSafetensors({ path, tensors: [{ name: 'w', dtype: 'F16', shape: [3, 2], values: Float32Array.of(1, 2, 3, 4, 5, 6) }, { name: 'v', dtype: 'F32', shape: [2], values: Float32Array.of(7, 8) }] });
@@ -102,4 +131,7 @@ describe('openSafetensors', () => {
       { numRuns: 150 },
     );
   });
+  it('opens any mutated file with every tensor readable, or fails with a typed error (in a worker, under a time limit)', async () => {
+    await checkPropertyInWorker({ module: new URL('./safetensors-reader.properties.ts', import.meta.url), exportName: 'safetensorsOpensOrFailsTyped', timeoutMs: 120_000 });
+  }, 150_000);
 });

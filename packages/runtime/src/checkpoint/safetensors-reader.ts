@@ -1,4 +1,5 @@
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
 import { openCheckpointFile, readExactly, type CheckpointFileOptions } from './checkpoint-file.js';
 import { decodeWeights, isWeightDtype, weightDtypeSizes } from './tensor-dtype.js';
@@ -26,15 +27,15 @@ function parseHeader(file: string, text: string, bufferLength: number): Safetens
   const entries: SafetensorsEntry[] = [];
   for (const [name, value] of Object.entries(header)) {
     if (name === '__metadata__') continue;
-    const where = `${file}: tensor "${name}"`;
+    const where = `${file}: tensor ${describeValue(name, 200)}`;
     if (!isRecord(value)) throw new CheckpointFormatError(`${where} is not an object in the header.`);
     const { dtype, shape, data_offsets: offsets } = value;
-    if (typeof dtype !== 'string' || !isWeightDtype(dtype)) throw new CheckpointFormatError(`${where} has dtype ${JSON.stringify(dtype)}; weights must be F32, F16, BF16 or F64.`);
+    if (typeof dtype !== 'string' || !isWeightDtype(dtype)) throw new CheckpointFormatError(`${where} has dtype ${describeValue(dtype)}; weights must be F32, F16, BF16 or F64.`);
     if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
-      throw new CheckpointFormatError(`${where} has an invalid shape ${JSON.stringify(shape)}.`);
+      throw new CheckpointFormatError(`${where} has an invalid shape ${describeValue(shape)} (it must be an array of non-negative integers).`);
     }
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0)) {
-      throw new CheckpointFormatError(`${where} has invalid data_offsets ${JSON.stringify(offsets)}.`);
+      throw new CheckpointFormatError(`${where} has invalid data_offsets ${describeValue(offsets)} (they must be two non-negative integers).`);
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end || end > bufferLength) {
@@ -48,12 +49,15 @@ function parseHeader(file: string, text: string, bufferLength: number): Safetens
     }
     entries.push({ name, dtype, shape: shape as number[], file, begin, end });
   }
-  const sorted = [...entries].sort((left, right) => left.begin - right.begin);
+  // By begin, then end: an empty tensor at the start of another ([0, 0] and [0, 4]) does not overlap it.
+  const sorted = [...entries].sort((left, right) => left.begin - right.begin || left.end - right.end);
   for (let index = 1; index < sorted.length; index++) {
     const previous = sorted[index - 1] as SafetensorsEntry;
     const current = sorted[index] as SafetensorsEntry;
     if (current.begin < previous.end) {
-      throw new CheckpointFormatError(`${file}: tensors "${previous.name}" [${previous.begin}, ${previous.end}) and "${current.name}" [${current.begin}, ${current.end}) overlap.`);
+      throw new CheckpointFormatError(
+        `${file}: tensors ${describeValue(previous.name, 200)} [${previous.begin}, ${previous.end}) and ${describeValue(current.name, 200)} [${current.begin}, ${current.end}) overlap.`,
+      );
     }
   }
   return sorted;
@@ -74,7 +78,14 @@ export async function openSafetensors(options: OpenSafetensorsOptions): Promise<
       throw new CheckpointFormatError(`${file}: the header length field says ${headerLength} bytes, but the file has ${size - 8} after it (limit ${maximumHeaderLength}); the file is truncated or not safetensors.`);
     }
     const length = Number(headerLength);
-    const text = new TextDecoder('utf-8', { fatal: false }).decode(await readExactly(handle, file, 8, length));
+    const headerBytes = await readExactly(handle, file, 8, length);
+    let text: string;
+    try {
+      // Strictly: a name with bytes that are not UTF-8 would otherwise become another name, with U+FFFD in it.
+      text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
+    } catch (error) {
+      throw new CheckpointFormatError(`${file}: the safetensors header is not UTF-8 text; the file is damaged or not safetensors.`, { cause: error });
+    }
     const dataStart = 8 + length;
     const entries = parseHeader(file, text, size - dataStart);
     const byName = new Map(entries.map((entry) => [entry.name, entry]));

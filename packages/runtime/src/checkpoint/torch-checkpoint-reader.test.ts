@@ -1,12 +1,14 @@
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError, CheckpointTensorError, UnsafePickleError } from '../errors.js';
 import { temporaryDirectory } from '../test-support/tiny-models.js';
-import { readPickle } from './pickle-reader.js';
+import { maximumPickleValues, readPickle } from './pickle-reader.js';
 import { openTorchCheckpoint } from './torch-checkpoint-reader.js';
 import { writeTorchCheckpoint } from './torch-checkpoint-writer.js';
+import { writeStoredZip } from './zip-writer.js';
 
 let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
 beforeAll(async () => {
@@ -59,6 +61,51 @@ describe('openTorchCheckpoint', () => {
     await expect(openTorchCheckpoint({ path: join(workspace.path, 'legacy.bin') })).rejects.toThrow(/not a PyTorch zip checkpoint/);
   });
 
+  const short = (text: string): number[] => [0x8c, text.length, ...new TextEncoder().encode(text)];
+
+  it('reads APPENDS of 200,000 items (spreading them as arguments overflowed the stack)', () => {
+    const items = new Array<number>(200_000).fill(0x4e);
+    const list = readPickle(Uint8Array.from([0x80, 2, 0x5d, 0x28, ...items, 0x65, 0x2e]), { where: 'long.bin (data.pkl)' });
+    expect((list as unknown[]).length).toBe(200_000);
+  });
+
+  it('refuses a pickle that pushes more values than any checkpoint, before it exhausts memory', () => {
+    const marks = new Uint8Array(maximumPickleValues + 3).fill(0x28);
+    marks.set([0x80, 2], 0);
+    expect(() => readPickle(marks, { where: 'marks.bin (data.pkl)' })).toThrow(/marks\.bin \(data\.pkl\): the pickle pushes more than 4000000 values/);
+  });
+
+  it('finds no state dict in a dict that holds itself, or in dicts nested 100,000 deep, with a typed error', async () => {
+    // {"module": <itself>} through the memo: the recursive search never ended (a stack overflow).
+    const cyclic = Uint8Array.from([0x80, 2, 0x7d, 0x71, 0, ...short('module'), 0x68, 0, 0x73, 0x2e]);
+    const depth = 100_000;
+    const nested: number[] = [0x80, 2];
+    for (let level = 0; level < depth; level++) nested.push(0x7d, ...short('module'));
+    nested.push(0x7d, ...new Array<number>(depth).fill(0x73), 0x2e);
+    for (const [name, pickle] of [['cyclic', cyclic], ['nested', Uint8Array.from(nested)]] as const) {
+      const path = join(workspace.path, `${name}.bin`);
+      await writeStoredZip({ path, records: [{ name: 'archive/data.pkl', data: pickle }] });
+      const error = await openTorchCheckpoint({ path }).catch((caught: unknown) => caught);
+      expect(CheckpointFormatError.isInstance(error), String(error)).toBe(true);
+      expect((error as Error).message).toMatch(name === 'cyclic' ? /no tensors found in the pickle \(its dict has 1 key: "module"\)/ : /no tensors found in the pickle \(its dict is empty\)/);
+    }
+  });
+
+  it('reads a zip64 extra field only within its entry (a field claiming more bytes ran off the directory)', async () => {
+    const path = join(workspace.path, 'extra.bin');
+    // The name's last four bytes become the extra field once the lengths are patched: id 1 (zip64), 16 bytes long.
+    await writeStoredZip({ path, records: [{ name: 'archive/data.pkl\u0001\u0000\u0010\u0000', data: Uint8Array.of(0x80, 2, 0x7d, 0x2e) }] });
+    const bytes = await readFile(path);
+    const directory = bytes.readUInt32LE(bytes.length - 22 + 16);
+    bytes.writeUInt32LE(0xffffffff, directory + 24);
+    bytes.writeUInt16LE(bytes.readUInt16LE(directory + 28) - 4, directory + 28);
+    bytes.writeUInt16LE(4, directory + 30);
+    await writeFile(path, bytes);
+    const error = await openTorchCheckpoint({ path }).catch((caught: unknown) => caught);
+    expect(CheckpointFormatError.isInstance(error), String(error)).toBe(true);
+    expect((error as Error).message).toMatch(/short zip64 extra field for "archive\/data\.pkl"/);
+  });
+
   it('never fails with anything but a typed error on corrupted checkpoints', async () => {
     const path = join(workspace.path, 'fuzz-source.bin');
     await writeTorchCheckpoint({ path, tensors });
@@ -93,4 +140,11 @@ describe('openTorchCheckpoint', () => {
       { numRuns: 2000 },
     );
   });
+  it('reads 10,000 random opcode programs to a value or a typed error (in a worker, under a time limit)', async () => {
+    await checkPropertyInWorker({ module: new URL('./pickle-reader.properties.ts', import.meta.url), exportName: 'pickleProgramsGiveValueOrTypedError', timeoutMs: 120_000 });
+  }, 150_000);
+
+  it('opens mutated checkpoints (bytes changed, cut out, put in) or fails with a typed error (in a worker, under a time limit)', async () => {
+    await checkPropertyInWorker({ module: new URL('./pickle-reader.properties.ts', import.meta.url), exportName: 'mutatedCheckpointsOpenOrFailTyped', timeoutMs: 120_000 });
+  }, 150_000);
 });

@@ -1,4 +1,5 @@
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
+import { describeValue } from '../internal/describe-value.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
 import { openCheckpointFile, readExactly, type CheckpointFileOptions } from './checkpoint-file.js';
 import { readPickle, type PickledTensor } from './pickle-reader.js';
@@ -11,15 +12,25 @@ function isTensor(value: unknown): value is PickledTensor {
   return typeof value === 'object' && value !== null && (value as { kind?: unknown }).kind === 'tensor';
 }
 
-/** The state dict inside the top-level object: itself, or the one dict of tensors it wraps (`{"module": …}`). */
+/**
+ * The state dict inside the top-level object: itself, or the one dict of tensors it wraps (`{"module": …}`,
+ * wrapped any number of times). A loop, not recursion, and each dict visited once: a pickle can nest dicts a
+ * million deep, or put a dict inside itself through the memo.
+ */
 function findStateDict(value: unknown, file: string): Map<unknown, unknown> {
-  if (!(value instanceof Map)) throw new CheckpointFormatError(`${file}: the pickle does not hold a dict of tensors.`);
-  if ([...value.values()].some(isTensor)) return value;
-  for (const key of ['module', 'state_dict', 'model']) {
-    const inner = value.get(key);
-    if (inner instanceof Map) return findStateDict(inner, file);
+  if (!(value instanceof Map)) throw new CheckpointFormatError(`${file}: the pickle holds ${describeValue(value)}, not a dict of tensors.`);
+  const visited = new Set<Map<unknown, unknown>>();
+  let current: Map<unknown, unknown> = value;
+  for (;;) {
+    visited.add(current);
+    for (const item of current.values()) if (isTensor(item)) return current;
+    const inner = ['module', 'state_dict', 'model'].map((key) => current.get(key)).find((item) => item instanceof Map);
+    if (!(inner instanceof Map) || visited.has(inner)) break;
+    current = inner;
   }
-  throw new CheckpointFormatError(`${file}: no tensors found in the pickle (top-level keys: ${[...value.keys()].slice(0, 10).join(', ')}).`);
+  const keys = [...current.keys()].slice(0, 10).map((key) => describeValue(key, 40));
+  const contents = current.size === 0 ? 'its dict is empty' : `its dict has ${current.size} key${current.size === 1 ? '' : 's'}: ${keys.join(', ')}${current.size > 10 ? ', …' : ''}`;
+  throw new CheckpointFormatError(`${file}: no tensors found in the pickle (${contents}).`);
 }
 
 export type OpenTorchCheckpointOptions = CheckpointFileOptions;
@@ -41,13 +52,13 @@ export async function openTorchCheckpoint(options: OpenTorchCheckpointOptions): 
     for (const [key, value] of stateDict) {
       if (typeof key !== 'string' || !isTensor(value)) continue;
       const record = records.get(`${prefix}data/${value.storageKey}`);
-      if (!record) throw new CheckpointFormatError(`${file}: tensor "${key}" refers to storage ${value.storageKey}, which the zip lacks.`);
+      if (!record) throw new CheckpointFormatError(`${file}: tensor ${describeValue(key, 200)} refers to storage ${describeValue(value.storageKey)}, which the zip lacks.`);
       let expectedStride = 1;
       let elements = 1;
       for (let axis = value.shape.length - 1; axis >= 0; axis--) {
         const size = value.shape[axis] as number;
         if (size > 1 && value.stride[axis] !== expectedStride) {
-          throw new CheckpointTensorError(`${file}: tensor "${key}" is not contiguous (stride [${value.stride.join(', ')}] for shape [${value.shape.join(', ')}]); save it with .contiguous().`);
+          throw new CheckpointTensorError(`${file}: tensor ${describeValue(key, 200)} is not contiguous (stride [${value.stride.join(', ')}] for shape [${value.shape.join(', ')}]); save it with .contiguous().`);
         }
         expectedStride *= size;
         elements *= size;
@@ -56,7 +67,7 @@ export async function openTorchCheckpoint(options: OpenTorchCheckpointOptions): 
       const offset = value.storageOffset * itemSize;
       const length = elements * itemSize;
       if (!Number.isSafeInteger(offset + length) || offset + length > record.size) {
-        throw new CheckpointFormatError(`${file}: tensor "${key}" (${length} bytes at ${offset}) runs past its ${record.size}-byte storage record.`);
+        throw new CheckpointFormatError(`${file}: tensor ${describeValue(key, 200)} (${length} bytes at ${offset}) runs past its ${record.size}-byte storage record.`);
       }
       tensors.set(key, { info: { name: key, dtype: value.dtype, shape: value.shape, file }, offset: record.dataOffset + offset, length });
     }

@@ -1,24 +1,8 @@
-import { open } from 'node:fs/promises';
 import type { TensorToWrite } from './safetensors-writer.js';
 import { encodeWeights } from './tensor-dtype.js';
+import { writeStoredZip, type ZipRecord } from './zip-writer.js';
 
 const storageNames = { F32: 'FloatStorage', F16: 'HalfStorage', BF16: 'BFloat16Storage', F64: 'DoubleStorage' } as const;
-
-let crcTable: Uint32Array | undefined;
-
-function crc32(bytes: Uint8Array): number {
-  if (!crcTable) {
-    crcTable = new Uint32Array(256);
-    for (let index = 0; index < 256; index++) {
-      let value = index;
-      for (let bit = 0; bit < 8; bit++) value = value & 1 ? 0xedb88320 ^ (value >>> 1) : value >>> 1;
-      crcTable[index] = value >>> 0;
-    }
-  }
-  let crc = 0xffffffff;
-  for (const byte of bytes) crc = (crcTable[(crc ^ byte) & 0xff] as number) ^ (crc >>> 8);
-  return (crc ^ 0xffffffff) >>> 0;
-}
 
 /** Pickle opcodes for a `torch.save` state dict (protocol 2, the way torch writes it). */
 class PickleBuilder {
@@ -60,7 +44,7 @@ export async function writeTorchCheckpoint(options: WriteTorchCheckpointOptions)
   const pickle = new PickleBuilder().raw(0x80, 2);
   if (options.wrapInModule) pickle.raw(0x7d).text('module');
   pickle.global('collections', 'OrderedDict').raw(0x29, 0x52, 0x28);
-  const records: { name: string; data: Uint8Array }[] = [];
+  const records: ZipRecord[] = [];
   options.tensors.forEach((tensor, index) => {
     const strides = tensor.shape.map((_, axis) => tensor.shape.slice(axis + 1).reduce((product, size) => product * size, 1));
     pickle.text(tensor.name).global('torch._utils', '_rebuild_tensor_v2').raw(0x28);
@@ -74,50 +58,5 @@ export async function writeTorchCheckpoint(options: WriteTorchCheckpointOptions)
   records.unshift({ name: 'archive/data.pkl', data: pickle.finish() });
   records.push({ name: 'archive/version', data: new TextEncoder().encode('3\n') });
 
-  const handle = await open(options.path, 'w');
-  try {
-    let offset = 0;
-    const directory: Uint8Array[] = [];
-    for (const record of records) {
-      const name = new TextEncoder().encode(record.name);
-      const padding = (64 - ((offset + 30 + name.length + 4) % 64)) % 64;
-      const local = Buffer.alloc(30 + name.length + 4 + padding);
-      const crc = crc32(record.data);
-      local.writeUInt32LE(0x04034b50, 0);
-      local.writeUInt16LE(20, 4);
-      local.writeUInt32LE(crc, 14);
-      local.writeUInt32LE(record.data.length, 18);
-      local.writeUInt32LE(record.data.length, 22);
-      local.writeUInt16LE(name.length, 26);
-      local.writeUInt16LE(4 + padding, 28);
-      local.set(name, 30);
-      local.writeUInt16LE(0xcafe, 30 + name.length); // torch pads with a private extra field to align the data
-      local.writeUInt16LE(padding, 32 + name.length);
-      const central = Buffer.alloc(46 + name.length);
-      central.writeUInt32LE(0x02014b50, 0);
-      central.writeUInt16LE(20, 4);
-      central.writeUInt16LE(20, 6);
-      central.writeUInt32LE(crc, 16);
-      central.writeUInt32LE(record.data.length, 20);
-      central.writeUInt32LE(record.data.length, 24);
-      central.writeUInt16LE(name.length, 28);
-      central.writeUInt32LE(offset, 42);
-      central.set(name, 46);
-      directory.push(central);
-      await handle.write(local);
-      await handle.write(record.data);
-      offset += local.length + record.data.length;
-    }
-    const directoryBytes = Buffer.concat(directory);
-    const end = Buffer.alloc(22);
-    end.writeUInt32LE(0x06054b50, 0);
-    end.writeUInt16LE(records.length, 8);
-    end.writeUInt16LE(records.length, 10);
-    end.writeUInt32LE(directoryBytes.length, 12);
-    end.writeUInt32LE(offset, 16);
-    await handle.write(directoryBytes);
-    await handle.write(end);
-  } finally {
-    await handle.close();
-  }
+  await writeStoredZip({ path: options.path, records });
 }

@@ -1,5 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { CheckpointFormatError } from '../errors.js';
+import { describeValue } from '../internal/describe-value.js';
 import { readExactly } from './checkpoint-file.js';
 
 export interface ZipEntry {
@@ -14,6 +15,8 @@ const zip64LocatorSignature = 0x07064b50;
 const zip64EndSignature = 0x06064b50;
 const directorySignature = 0x02014b50;
 const localSignature = 0x04034b50;
+/** The most directory bytes read: a million entries fit; a lying size field cannot ask for gigabytes. */
+const maximumDirectoryLength = 256 * 1024 * 1024;
 
 function safeNumber(value: bigint, file: string, what: string): number {
   if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new CheckpointFormatError(`${file}: zip ${what} ${value} is out of range.`);
@@ -53,6 +56,9 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
     directorySize = safeNumber(record.getBigUint64(40, true), file, 'directory size');
     directoryOffset = safeNumber(record.getBigUint64(48, true), file, 'directory offset');
   }
+  if (directorySize > maximumDirectoryLength) {
+    throw new CheckpointFormatError(`${file}: the zip directory claims ${directorySize} bytes, over the ${maximumDirectoryLength}-byte limit; the file is damaged or not a PyTorch checkpoint.`);
+  }
   if (directoryOffset + directorySize > size || count * 46 > directorySize) {
     throw new CheckpointFormatError(`${file}: the zip directory (${count} entries, ${directorySize} bytes at ${directoryOffset}) does not fit in the ${size}-byte file; it is truncated.`);
   }
@@ -74,13 +80,16 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
     const next = position + 46 + nameLength + extraLength + commentLength;
     if (next > directorySize) throw new CheckpointFormatError(`${file}: zip directory entry ${index} overruns the directory.`);
     const name = new TextDecoder().decode(directory.subarray(position + 46, position + 46 + nameLength));
-    for (let extra = position + 46 + nameLength; extra + 4 <= position + 46 + nameLength + extraLength; ) {
+    const extraEnd = position + 46 + nameLength + extraLength;
+    for (let extra = position + 46 + nameLength; extra + 4 <= extraEnd; ) {
       const id = view.getUint16(extra, true);
       const length = view.getUint16(extra + 2, true);
       if (id === 0x0001) {
         let field = extra + 4;
+        // A field's own length may claim more than the entry's extra area holds: read within both.
+        const fieldEnd = Math.min(extra + 4 + length, extraEnd);
         const take = (): number => {
-          if (field + 8 > extra + 4 + length) throw new CheckpointFormatError(`${file}: short zip64 extra field for "${name}".`);
+          if (field + 8 > fieldEnd) throw new CheckpointFormatError(`${file}: short zip64 extra field for ${describeValue(name, 200)}.`);
           const value = safeNumber(view.getBigUint64(field, true), file, 'zip64 field');
           field += 8;
           return value;
@@ -92,14 +101,14 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
       extra += 4 + length;
     }
     if (method !== 0 || compressedSize !== uncompressedSize) {
-      throw new CheckpointFormatError(`${file}: zip entry "${name}" is compressed (method ${method}); PyTorch checkpoints store entries uncompressed.`);
+      throw new CheckpointFormatError(`${file}: zip entry ${describeValue(name, 200)} is compressed (method ${method}); PyTorch checkpoints store entries uncompressed.`);
     }
-    if (localOffset + 30 > size) throw new CheckpointFormatError(`${file}: zip entry "${name}" starts past the end of the file.`);
+    if (localOffset + 30 > size) throw new CheckpointFormatError(`${file}: zip entry ${describeValue(name, 200)} starts past the end of the file.`);
     const local = new DataView((await readExactly(handle, file, localOffset, 30)).buffer);
-    if (local.getUint32(0, true) !== localSignature) throw new CheckpointFormatError(`${file}: bad local header for zip entry "${name}" at byte ${localOffset}.`);
+    if (local.getUint32(0, true) !== localSignature) throw new CheckpointFormatError(`${file}: bad local header for zip entry ${describeValue(name, 200)} at byte ${localOffset}.`);
     const dataOffset = localOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
     if (dataOffset + compressedSize > size) {
-      throw new CheckpointFormatError(`${file}: zip entry "${name}" (${compressedSize} bytes at ${dataOffset}) runs past the end of the ${size}-byte file; it is truncated.`);
+      throw new CheckpointFormatError(`${file}: zip entry ${describeValue(name, 200)} (${compressedSize} bytes at ${dataOffset}) runs past the end of the ${size}-byte file; it is truncated.`);
     }
     entries.push({ name, dataOffset, size: compressedSize });
     position = next;

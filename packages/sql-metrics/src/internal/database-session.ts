@@ -2,15 +2,20 @@ import { readFileSync } from 'node:fs';
 import type { Database, SqlJsStatic, Statement } from 'sql.js';
 import { replaceCurrentYear } from './remove-distinct.js';
 import type { Row, SqliteValue } from './result-equal.js';
+import { skipSqlBlank } from './sql-lexer.js';
 import type { QueryOutcome, QuerySession } from './task-runner.js';
 
 // sql.js has these; its published types lack them.
 type FullStatement = Statement & { getBlob(column: number): Uint8Array; get(params: null, config: { useBigInt: boolean }): SqliteValue[] };
 type StatementIterator = ReturnType<Database['iterateStatements']> & { return(): unknown };
 
-const blankTail = /^(?:[ \t\f\n\r]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?(?:\*\/|$))*$/;
-/** A statement that can only read: SELECT, WITH or VALUES first (after parentheses and comments). */
-export const readOnlyStart = /^(?:[\s(]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*(?:select|with|values)\b/i;
+const readOnlyKeyword = /(?:select|with|values)\b/iy;
+
+/** A statement that can only read: SELECT, WITH or VALUES first (after parentheses, whitespace and comments). */
+export function readsOnly(sql: string): boolean {
+  readOnlyKeyword.lastIndex = skipSqlBlank(sql, 0, '(');
+  return readOnlyKeyword.test(sql);
+}
 
 // Python decodes text with errors="ignore"; sql.js substitutes U+FFFD. Drop the substitutes unless the bytes
 // really hold U+FFFD.
@@ -66,7 +71,8 @@ export class DatabaseSession implements QuerySession {
       statements = database.iterateStatements(query) as StatementIterator;
       const first = statements.next();
       if (first.done === true) return { ok: true, columns: [], rows: [], complete: true };
-      if (!blankTail.test(statements.getRemainingSQL())) return { ok: false, error: 'You can only execute one statement at a time.' };
+      const rest = statements.getRemainingSQL();
+      if (skipSqlBlank(rest, 0, '') < rest.length) return { ok: false, error: 'You can only execute one statement at a time.' };
       const statement = first.value as FullStatement;
       const rows: Row[] = [];
       while (rows.length < maxRows && statement.step()) {
@@ -82,7 +88,7 @@ export class DatabaseSession implements QuerySession {
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     } finally {
       statements?.return();
-      if (!readOnlyStart.test(query)) this.reopen(path);
+      if (!readsOnly(query)) this.reopen(path);
     }
   }
 

@@ -1,8 +1,9 @@
-import fc from 'fast-check';
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { unquoteStrings } from './double-quoted-strings.js';
 
 const names = new Set(['singer', 'name', 'country', 'rowid']);
+const module = new URL('./double-quoted-strings.properties.ts', import.meta.url);
 
 describe('unquoteStrings', () => {
   it('writes in single quotes only the double-quoted tokens that can name nothing', () => {
@@ -21,15 +22,26 @@ describe('unquoteStrings', () => {
     for (const sql of ['SELECT x AS "y" FROM singer', 'SELECT "t".name FROM singer AS t', 'SELECT "lower"(name) FROM singer', 'WITH t(a) AS (SELECT 1) SELECT "a" FROM t', 'SELECT value FROM json_each("[1]")', 'SELECT "open FROM singer']) {
       expect(unquoteStrings(sql, names), sql).toBeUndefined();
     }
+    // Single quotes against a single-quoted string would join the two into one string.
+    expect(unquoteStrings(`SELECT name FROM singer WHERE name IN ("a"'b')`, names)).toBeUndefined();
+  });
+});
+
+// In a worker with a wall-clock limit: an endless loop (as on `""`) fails the test instead of stopping the suite.
+describe('unquoteStrings properties', () => {
+  it('ends on empty double-quoted names and keeps them', async () => {
+    await checkPropertyInWorker({ module, exportName: 'emptyDoubleQuotedNames', timeoutMs: 120_000 });
   });
 
-  it('never throws, and leaves a query without double quotes as it is', () => {
-    fc.assert(
-      fc.property(fc.string({ unit: fc.constantFrom('"', "'", 'a', 'as', ' ', '.', '(', ')', '-', '*', '/', '\n', 'with', 'name', 'é', '[', ']', '`') }), (sql) => {
-        const result = unquoteStrings(sql, names);
-        if (!sql.includes('"')) expect(result).toEqual({ sql, quotedNames: false });
-      }),
-      { numRuns: 2000 },
-    );
+  it('never throws, and leaves a query without double quotes as it is', async () => {
+    await checkPropertyInWorker({ module, exportName: 'neverThrowsAndLeavesAQueryWithoutDoubleQuotesAsItIs', timeoutMs: 120_000 });
+  });
+
+  it('rewrites only double-quoted tokens, each into the single-quoted string of its content', async () => {
+    await checkPropertyInWorker({ module, exportName: 'rewritesOnlyDoubleQuotedTokens', timeoutMs: 120_000 });
+  });
+
+  it('takes a query with 100,000 quoted tokens in its stride', async () => {
+    await checkPropertyInWorker({ module, exportName: 'manyQuotedTokensInLinearTime', timeoutMs: 120_000 });
   });
 });

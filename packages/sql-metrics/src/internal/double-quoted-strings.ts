@@ -4,10 +4,17 @@
 // nothing in any scope is a string under DQS, so it may be written in single quotes. Tokens that might name
 // something stay as they are: if the query then runs natively, each of them resolved as a name, as under DQS.
 
-const lexer = /'(?:[^']|'')*'?|"(?:[^"]|"")*"?|`[^`]*`?|\[[^\]]*\]?|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|[\p{L}\p{N}_$]+|\s+|[\s\S]/gu;
+import { sqlTokens } from './sql-lexer.js';
+
 const word = /^[\p{L}\p{N}_$]/u;
+const wordOnly = /^[\p{L}\p{N}_$]+$/u;
+const words = /[\p{L}\p{N}_$]+/gu;
 const blank = /^(?:\s|--|\/\*)/u;
 const nameCharacter = /[\p{L}\p{N}_$]/u;
+
+// Names other than plain words are searched for in the query's text, each a scan of it: past this many characters
+// scanned, the query is left to sql.js (which decides as DQS does) rather than scanned on.
+const searchBudget = 1 << 24;
 
 // Eponymous virtual tables (json_each(…), pragma_table_info(…), …) bring column names the schema does not list.
 const virtualTable = /^(?:json_each|json_tree|jsonb_each|jsonb_tree|dbstat|sqlite_dbpage|sqlite_stmt|generate_series|carray|pragma_.*)$/;
@@ -31,14 +38,40 @@ export interface UnquotedSql {
   quotedNames: boolean;
 }
 
-// Occurs in `text` with no name character right before or after it (as a name would).
-function occursAsName(text: string, name: string): boolean {
-  for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
-    const before = text[at - 1];
-    const after = text[at + name.length];
-    if ((before === undefined || !nameCharacter.test(before)) && (after === undefined || !nameCharacter.test(after))) return true;
+// Whether `name` occurs in the query's text as a name would: with no name character right before or after it.
+// A plain word is looked up among the text's words; anything else is searched for, within the budget (undefined
+// past it). The empty name (`""`) may be a name SQLite resolves: it counts as one.
+class NameSearch {
+  private readonly words: ReadonlySet<string>;
+  private readonly found = new Map<string, boolean>();
+  private budget = searchBudget;
+
+  constructor(private readonly text: string) {
+    this.words = new Set(text.match(words));
   }
-  return false;
+
+  occurs(name: string): boolean | undefined {
+    if (name === '') return true;
+    if (wordOnly.test(name)) return this.words.has(name);
+    let found = this.found.get(name);
+    if (found === undefined) {
+      this.budget -= this.text.length;
+      if (this.budget < 0) return undefined;
+      found = this.scan(name);
+      this.found.set(name, found);
+    }
+    return found;
+  }
+
+  private scan(name: string): boolean {
+    const { text } = this;
+    for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
+      const before = text[at - 1];
+      const after = text[at + name.length];
+      if ((before === undefined || !nameCharacter.test(before)) && (after === undefined || !nameCharacter.test(after))) return true;
+    }
+    return false;
+  }
 }
 
 /**
@@ -48,10 +81,10 @@ function occursAsName(text: string, name: string): boolean {
  */
 export function unquoteStrings(sql: string, names: ReadonlySet<string>): UnquotedSql | undefined {
   if (!sql.includes('"')) return { sql, quotedNames: false };
-  const tokens = sql.match(lexer) ?? [];
+  const tokens = [...sqlTokens({ sql })];
   const significant = tokens.map((token, index) => (blank.test(token) ? -1 : index)).filter((index) => index >= 0);
   // The query's own text outside double quotes, where any alias, CTE column or derived column name appears.
-  const rest = tokens.map((token) => (token.startsWith('"') ? ' ' : token)).join('').toLowerCase();
+  const rest = new NameSearch(tokens.map((token) => (token.startsWith('"') ? ' ' : token)).join('').toLowerCase());
   for (const token of tokens) if (word.test(token) && (token.toLowerCase() === 'with' || virtualTable.test(token.toLowerCase()))) return undefined;
   const quoted = significant.flatMap((index, position) => {
     const token = tokens[index] as string;
@@ -59,6 +92,8 @@ export function unquoteStrings(sql: string, names: ReadonlySet<string>): Unquote
   });
   // A name double-quoted where an alias may be defined: each of its double-quoted uses may refer to that alias.
   const maybeAliases = new Set(quoted.filter((item) => !inValuePosition(item.previous)).map((item) => item.token.toLowerCase()));
+  const uses = new Map<string, number>();
+  for (const { token } of quoted) uses.set(token.toLowerCase(), (uses.get(token.toLowerCase()) ?? 0) + 1);
   let quotedNames = false;
   for (const { index, token, previous, next } of quoted) {
     if (token.length < 2 || !token.endsWith('"')) return undefined;
@@ -66,10 +101,14 @@ export function unquoteStrings(sql: string, names: ReadonlySet<string>): Unquote
     if (previous === 'as' || previous === '.' || next === '(' || next === '.') return undefined;
     const content = token.slice(1, -1).replaceAll('""', '"');
     const lower = content.toLowerCase();
-    if (names.has(lower) || occursAsName(rest, lower) || (maybeAliases.has(token.toLowerCase()) && quoted.filter((item) => item.token.toLowerCase() === token.toLowerCase()).length > 1)) {
+    const named = names.has(lower) || rest.occurs(lower);
+    if (named === undefined) return undefined;
+    if (named || (maybeAliases.has(token.toLowerCase()) && (uses.get(token.toLowerCase()) as number) > 1)) {
       quotedNames = true;
       continue;
     }
+    // Against a single quote (`"a"'b'`), single quotes would join both into one string (`'a''b'`).
+    if (tokens[index - 1]?.endsWith("'") === true || tokens[index + 1]?.startsWith("'") === true) return undefined;
     tokens[index] = `'${content.replaceAll("'", "''")}'`;
   }
   return { sql: tokens.join(''), quotedNames };

@@ -33,6 +33,24 @@ const depth = 64;
 // The build ships execution-process.js beside index.js; sources (under Vitest or tsx) run through tsx's loader.
 const source = import.meta.url.endsWith('.ts');
 
+// Every child still running, killed when this process exits however it exits normally (the end of the work, an
+// error, process.exit): a child must not outlive its parent. (Killed outright, the parent cannot do this; the
+// child then notices on its own, see execution-process.ts.)
+const running = new Set<ChildProcess>();
+let exitHook = false;
+
+function track(child: ChildProcess): ChildProcess {
+  running.add(child);
+  child.once('exit', () => running.delete(child));
+  if (!exitHook) {
+    exitHook = true;
+    process.once('exit', () => {
+      for (const child of running) child.kill('SIGKILL');
+    });
+  }
+  return child;
+}
+
 function startProcess(): ChildProcess {
   if (!source) return fork(fileURLToPath(new URL('./execution-process.js', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
@@ -64,7 +82,7 @@ export class NativeProcesses {
   }
 
   private start(): Child {
-    const child: Child = { process: startProcess(), sent: [], runningSince: 0, lastDatabase: undefined, ready: false };
+    const child: Child = { process: track(startProcess()), sent: [], runningSince: 0, lastDatabase: undefined, ready: false };
     child.process.on('message', (reply: NativeReply) => this.receive(child, reply));
     // A process that dies before it is ready would die again (no native engine that works here): sql.js only.
     const died = (): void => {

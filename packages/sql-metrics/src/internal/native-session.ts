@@ -1,5 +1,5 @@
 import type BetterSqlite3 from 'better-sqlite3';
-import { readOnlyStart } from './database-session.js';
+import { readsOnly } from './database-session.js';
 import { builtInNames, unquoteStrings } from './double-quoted-strings.js';
 import { replaceCurrentYear } from './remove-distinct.js';
 import type { Row, SqliteValue } from './result-equal.js';
@@ -48,7 +48,7 @@ export class NativeSession implements QuerySession {
   run(path: string, sql: string, maxRows: number): QueryOutcome {
     // One final `;` ends the only statement; any other `;` may start a second one, which sql.js rejects as Python does.
     const query = replaceCurrentYear(sql).replace(finalSemicolon, '');
-    if (query.includes(';') || !readOnlyStart.test(query)) throw new NativeFallback();
+    if (query.includes(';') || !readsOnly(query)) throw new NativeFallback();
     const { database, names } = this.database(path);
     const unquoted = unquoteStrings(query, names);
     if (unquoted === undefined) throw new NativeFallback();

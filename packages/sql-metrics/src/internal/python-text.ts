@@ -13,9 +13,16 @@ export function pythonSplit(text: string): string[] {
   return text.split(spaceRun).filter((part) => part.length > 0);
 }
 
+const spaceCharacter = new RegExp(`^[${pythonSpace}]$`, 'u');
+
 /** `str.strip()` with no argument. */
 export function pythonStrip(text: string): string {
-  return text.replace(new RegExp(`^[${pythonSpace}]+|[${pythonSpace}]+$`, 'gu'), '');
+  // Scanned from both ends: a regex `\s+$` would try every start inside a long inner run of spaces.
+  let start = 0;
+  let end = text.length;
+  while (start < end && spaceCharacter.test(text[start] as string)) start += 1;
+  while (end > start && spaceCharacter.test(text[end - 1] as string)) end -= 1;
+  return text.slice(start, end);
 }
 
 const digitPart = '\\p{Nd}(?:_?\\p{Nd})*';
@@ -50,4 +57,26 @@ export function pythonFloatString(value: number): string {
   // Within this range JavaScript also writes the shortest digits positionally.
   const fixed = String(value);
   return fixed.includes('.') ? fixed : `${fixed}.0`;
+}
+
+/**
+ * Python's `'%.Nf' % value` (and `'{:.Nf}'`): the double's exact binary value rounded half to even. JavaScript's
+ * toFixed also rounds the exact value, so the two differ only on exact ties, which toFixed rounds away from zero
+ * (0.7875 is not one: its double lies below the half, and both give 0.787).
+ */
+export function pythonFixed(value: number, digits: number): string {
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  const sign = value < 0 || Object.is(value, -0) ? '-' : '';
+  const magnitude = Math.abs(value);
+  const fraction = digits > 0 ? `.${'0'.repeat(digits)}` : '';
+  // toFixed writes 1e21 and above in exponent form; every double that large is an integer.
+  if (magnitude >= 1e21) return `${sign}${BigInt(magnitude)}${fraction}`;
+  const text = magnitude.toFixed(digits);
+  // An exact tie: magnitude × 10^digits ends in exactly .5, that is, magnitude × 2^(digits + 1) is an odd integer.
+  const scaled = magnitude * 2 ** (digits + 1);
+  const tie = Number.isInteger(scaled) && scaled % 2 === 1;
+  const last = text.charCodeAt(text.length - 1) - 48;
+  // toFixed took the upper neighbour; half to even takes the lower one when the upper is odd (never a borrow).
+  return sign + (tie && last % 2 === 1 ? `${text.slice(0, -1)}${last - 1}` : text);
 }

@@ -1,4 +1,5 @@
 import { readdirSync, readFileSync } from 'node:fs';
+import { checkPropertyInWorker } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { readSqliteSchema } from './read-sqlite-schema.js';
 import { openDatabaseCopy } from './sql-js.js';
@@ -48,5 +49,18 @@ describe('readSqliteSchema', () => {
   it('declines what it does not read, so SQLite is asked instead', () => {
     expect(readSqliteSchema(new Uint8Array(50))).toBeUndefined();
     expect(readSqliteSchema(new TextEncoder().encode('SQLite format 3\u0000'.padEnd(4096, '\u0000')))).toBeUndefined();
+  });
+});
+
+// In a worker with a wall-clock limit: a walk that does not end fails the test instead of stopping the suite.
+describe('readSqliteSchema on damaged files', () => {
+  const module = new URL('./read-sqlite-schema.properties.ts', import.meta.url);
+
+  it('declines b-trees whose pages are shared (a walk of 1000^6 pages), and impossible page sizes', async () => {
+    await checkPropertyInWorker({ module, exportName: 'bTreesThatShareAPage', timeoutMs: 120_000 });
+  });
+
+  it('gives names or declines, whatever bytes are damaged', async () => {
+    await checkPropertyInWorker({ module, exportName: 'damagedFilesGiveASchemaOrNothing', timeoutMs: 120_000 });
   });
 });

@@ -33,6 +33,8 @@ function page(layout: FileLayout, number: number): number {
 function payload(layout: FileLayout, cell: number): Uint8Array {
   const [size, afterSize] = varint(layout.bytes, cell);
   const [, start] = varint(layout.bytes, afterSize);
+  // A payload larger than the file is a damaged (or crafted) size: not something to allocate.
+  if (size > layout.bytes.length) throw new Unsupported(`payload of ${size} bytes in a file of ${layout.bytes.length}`);
   const maxLocal = layout.usable - 35;
   if (size <= maxLocal) return layout.bytes.subarray(start, start + size);
   const minLocal = Math.floor(((layout.usable - 12) * 32) / 255) - 23;
@@ -88,9 +90,12 @@ function record(data: Uint8Array): Value[] {
   return values;
 }
 
-// Every row of the table b-tree rooted at `root`, in rowid order.
-function rows(layout: FileLayout, root: number, depth = 0): Value[][] {
+// Every row of the table b-tree rooted at `root`, in rowid order. A page is read once: a damaged file whose interior
+// pages share their children would otherwise be walked exponentially often.
+function rows(layout: FileLayout, root: number, visited = new Set<number>(), depth = 0): Value[][] {
   if (depth > 32) throw new Unsupported('b-tree too deep');
+  if (visited.has(root)) throw new Unsupported(`page ${root} is reached twice`);
+  visited.add(root);
   const start = page(layout, root);
   const header = root === 1 ? start + 100 : start;
   const type = layout.bytes[header];
@@ -101,8 +106,8 @@ function rows(layout: FileLayout, root: number, depth = 0): Value[][] {
     return result;
   }
   if (type !== 0x05) throw new Unsupported(`page type ${type}`);
-  for (let index = 0; index < cells; index += 1) result.push(...rows(layout, layout.view.getUint32(start + layout.view.getUint16(header + 12 + index * 2)), depth + 1));
-  result.push(...rows(layout, layout.view.getUint32(header + 8), depth + 1));
+  for (let index = 0; index < cells; index += 1) result.push(...rows(layout, layout.view.getUint32(start + layout.view.getUint16(header + 12 + index * 2)), visited, depth + 1));
+  result.push(...rows(layout, layout.view.getUint32(header + 8), visited, depth + 1));
   return result;
 }
 
@@ -148,8 +153,11 @@ export function readSqliteSchema(bytes: Uint8Array): [string, string[]][] | unde
     const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     const rawPageSize = view.getUint16(16);
     const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+    const usable = pageSize - (bytes[20] as number);
+    // SQLite's own limits: a power of two from 512 to 65536, at least 480 usable bytes (less would loop on overflow pages).
+    if (pageSize < 512 || (pageSize & (pageSize - 1)) !== 0 || usable < 480) return undefined;
     if (view.getUint32(56) !== 1) return undefined;
-    const layout: FileLayout = { bytes, view, pageSize, usable: pageSize - (bytes[20] as number) };
+    const layout: FileLayout = { bytes, view, pageSize, usable };
     const tables: [string, string[]][] = [];
     for (const [type, name, , , sql] of rows(layout, 1)) {
       if (type !== 'table' || typeof name !== 'string' || typeof sql !== 'string') continue;

@@ -1,8 +1,9 @@
 // test-suite-sql-eval's `remove_distinct`: sqlparse's first statement, joined back without the tokens whose value
 // is `distinct`. Strings, quoted names and comments are single tokens there, so a DISTINCT inside them stays.
 // The splitter ends the first statement at a top-level `;`, plus the whitespace and `--` comments after it.
+import { sqlTokens } from './sql-lexer.js';
 
-const lexer = /'(?:[^']|'')*'?|"(?:[^"]|"")*"?|`[^`]*`?|\[[^\]]*\]?|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|[\p{L}\p{N}_$#]+|\s+|[\s\S]/gu;
+const blank = /^\s+$/u;
 
 /** The first statement of `sql` as sqlparse splits it, with every DISTINCT token removed. */
 export function removeDistinct(sql: string): string {
@@ -15,10 +16,9 @@ export function removeDistinctTokens(sql: string): string {
   let output = '';
   let depth = 0;
   let ended = false;
-  for (const match of sql.matchAll(lexer)) {
-    const token = match[0];
+  for (const token of sqlTokens({ sql, hashInNames: true })) {
     if (ended) {
-      if (/^\s+$/u.test(token) || token.startsWith('--')) {
+      if (blank.test(token) || token.startsWith('--')) {
         output += token;
         continue;
       }

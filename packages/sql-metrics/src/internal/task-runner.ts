@@ -3,6 +3,7 @@
 import type { ExecutionTask, ExecutionVerdict, QueryRows } from '../execution-task.js';
 import type { QueryRole } from './query-clock.js';
 import { resultEqual, type Row } from './result-equal.js';
+import { isBlankSql } from './sql-lexer.js';
 
 /** What running one query gave: its rows (at most `maxRows`), or the error SQLite (or Python's sqlite3) raised. */
 export type QueryOutcome = { ok: true; columns: string[]; rows: Row[]; complete: boolean } | { ok: false; error: string };
@@ -22,6 +23,10 @@ export interface QueryTracker {
 
 const goldCacheLimit = 512;
 
+// SQLite runs a text with no statement in it (empty, only comments or semicolons) without error and returns no
+// rows, which would equal every gold result that has none. No SQL is never a correct prediction, nor one that runs.
+const noStatement: QueryOutcome = { ok: false, error: 'no SQL to run: the prediction is empty or only comments' };
+
 export class TaskRunner {
   // Predictions cannot change a database (read-only, reopened after anything but a query), so gold rows keep.
   private readonly goldCache = new Map<string, Row[] | string>();
@@ -35,6 +40,10 @@ export class TaskRunner {
   private begin(role: QueryRole, index: number, path: string): void {
     this.session.open(path);
     this.tracker.start(role, index);
+  }
+
+  private runPrediction(path: string, sql: string, maxRows: number): QueryOutcome {
+    return isBlankSql(sql) ? noStatement : this.session.run(path, sql, maxRows);
   }
 
   private goldRows(path: string, index: number, sql: string, maxRows: number): Row[] | string {
@@ -66,11 +75,11 @@ export class TaskRunner {
       if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false };
       if (predRuns !== undefined) return { exec: 0, predRuns };
       this.begin('runs', 0, first);
-      return { exec: 0, predRuns: session.run(first, task.preds[0], task.maxRows).ok };
+      return { exec: 0, predRuns: this.runPrediction(first, task.preds[0], task.maxRows).ok };
     }
     if (predRuns === undefined && task.runsCheck !== undefined && first !== undefined) {
       this.begin('runs', 0, first);
-      predRuns = session.run(first, task.runsCheck, task.maxRows).ok;
+      predRuns = this.runPrediction(first, task.runsCheck, task.maxRows).ok;
       tracker.knowRuns(predRuns);
     }
     let reason = 'no database file';
@@ -84,7 +93,7 @@ export class TaskRunner {
           continue;
         }
         this.begin('pred', index, path);
-        const outcome = session.run(path, pred, gold.length + 1);
+        const outcome = this.runPrediction(path, pred, gold.length + 1);
         if (index === 0 && pred === task.preds[0] && predRuns === undefined) {
           predRuns = outcome.ok;
           tracker.knowRuns(predRuns);

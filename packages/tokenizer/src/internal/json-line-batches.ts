@@ -3,7 +3,7 @@ import { TokenizerInputError } from '../errors.js';
 import { describeValue } from './describe-value.js';
 
 export interface JsonLineProgress {
-  /** Input lines read so far: the number of the last one (blank and skipped lines count). */
+  /** Records done so far: output lines written (blank and skipped input lines are not records). */
   lines: number;
 }
 
@@ -21,26 +21,17 @@ export interface JsonLineBatchesOptions<T> {
   signal: AbortSignal | undefined;
 }
 
-/** A batch of records, in input order, and how many input lines were read up to its end. */
-export interface JsonLineBatch<T> {
-  records: T[];
-  linesRead: number;
-}
-
 /**
- * Groups JSONL lines into batches of records. Blank lines are not records: they are passed over silently,
+ * Groups JSONL lines into batches of records, in input order. Blank lines are not records: they are passed over silently,
  * as in most JSONL readers. A line that is not JSON, or that `read` refuses, is a `TokenizerInputError`
  * (a `BadLineError`) given to the bad-line policy: it stops the work unless the caller chose to skip.
  */
-export async function* jsonLineBatches<T>(options: JsonLineBatchesOptions<T>): AsyncGenerator<JsonLineBatch<T>> {
+export async function* jsonLineBatches<T>(options: JsonLineBatchesOptions<T>): AsyncGenerator<T[]> {
   const { source, batchSize, signal, read } = options;
   const badLines = options.badLines ?? new BadLinePolicy();
   let records: T[] = [];
-  let linesRead = 0;
-  let linesReported = 0;
   for await (const { text, line } of options.lines) {
     signal?.throwIfAborted();
-    linesRead = line;
     if (text.trim() === '') continue;
     let value: unknown;
     try {
@@ -56,12 +47,11 @@ export async function* jsonLineBatches<T>(options: JsonLineBatchesOptions<T>): A
     }
     records.push(reading.record);
     if (records.length >= batchSize) {
-      yield { records, linesRead };
+      yield records;
       records = [];
-      linesReported = linesRead;
     }
   }
-  if (linesRead > linesReported) yield { records, linesRead };
+  if (records.length > 0) yield records;
 }
 
 /** `a JSON array`, `a JSON number`, … for messages about a line's value. */

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { OutputFolderNotOwnedError, OutputPathError } from '@aquila/files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from './run-demo.js';
 
@@ -67,5 +68,30 @@ describe('runDemo', () => {
     expect(again.training).toBeUndefined();
     expect(again.answers).toHaveLength(1);
     expect(await readFile(again.reportFile, 'utf8')).toContain('No training: answers come from the given model');
+  });
+
+  it('refuses a folder holding files it did not write (unless forced), and empties its own folder on a rerun', { timeout: 300_000 }, async () => {
+    const mine = join(directory, 'mine');
+    await mkdir(mine);
+    await writeFile(join(mine, 'thesis.tex'), 'my work');
+    await expect(runDemo({ output: mine, ...fast })).rejects.toThrow(OutputFolderNotOwnedError);
+    await expect(runDemo({ output: mine, ...fast })).rejects.toThrow(/already holds 1 entry that aquila demo did not write \(thesis\.tex\); choose a new or empty folder, or pass --force/);
+    expect(await readdir(mine)).toEqual(['thesis.tex']);
+    expect(await readFile(join(mine, 'thesis.tex'), 'utf8')).toBe('my work');
+    // A model or Spider folder inside the output folder would be emptied away before it is read.
+    await expect(runDemo({ output: join(directory, 'outer'), model: join(directory, 'outer', 'model') })).rejects.toThrow(OutputPathError);
+    await expect(runDemo({ output: directory, spider: join(directory, 'spider-dev') })).rejects.toThrow(/the Spider folder \(--spider\) .* lies inside the demo's output folder/);
+    expect(existsSync(join(directory, 'outer'))).toBe(false);
+
+    // With force the folder is emptied and written; from then on it is the demo's, and a rerun empties it again.
+    const tiny = { steps: 2, layers: 1, hiddenSize: 32, trainingQuestions: 1, maxNewTokens: 2, spider: join(directory, 'nowhere') };
+    const forced = await runDemo({ output: mine, force: true, ...tiny });
+    expect(existsSync(join(mine, 'thesis.tex'))).toBe(false);
+    await mkdir(join(mine, 'spider'), { recursive: true });
+    await writeFile(join(mine, 'spider', 'stale.txt'), 'left by the first run');
+    const again = await runDemo({ output: mine, ...tiny });
+    expect(again.reportFile).toBe(forced.reportFile);
+    expect(await readFile(again.reportFile, 'utf8')).toMatch(/^<!doctype html>/);
+    expect(existsSync(join(mine, 'spider', 'stale.txt'))).toBe(false);
   });
 });

@@ -39,11 +39,15 @@ export function suggestKey(key: string, known: readonly string[]): string {
     const distance = editDistance(key.toLowerCase(), candidate.toLowerCase());
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
-  return best !== undefined && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best}"?` : '';
+  // Fewer edits than the key has characters: otherwise any short key would be "a typo" of `lr`.
+  return best !== undefined && bestDistance < key.length && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best}"?` : '';
 }
 
 export function joinPath(path: string, key: string | number): string {
-  return typeof key === 'number' ? `${path}[${key}]` : path === '' ? key : `${path}.${key}`;
+  if (typeof key === 'number') return `${path}[${key}]`;
+  // An empty key (YAML's `: 1` or `null: 1`) is shown as "", not as no key at all.
+  const shown = key === '' ? '""' : key;
+  return path === '' ? shown : `${path}.${shown}`;
 }
 
 /** Checks `value` against `spec`; throws RunConfigError with the dotted path of the first problem. */

@@ -1,4 +1,4 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { openCheckpoint } from '@aquila/runtime';
 import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunConfigError } from '../errors.js';
+import { processStartTime } from '../internal/process-start-time.js';
 import { parseRunConfig } from '../parse-run-config.js';
 import { plotRun } from '../plot-run.js';
 import { readRunStatus } from '../read-run-status.js';
@@ -106,5 +107,16 @@ describe('trainLocally', () => {
     expect(status.state).toBe('died');
     expect(status.message).toMatch(/^the trainer failed: stopped by the test \(iteration 1\/3, loss \d+\.\d{4}\)$/);
     await expect(trainLocally({ config: parseRunConfig({ file: join(directory, 'big.yaml'), text: `engine: local\ndata: { blend: [{ prefix: ${prefix}, weight: 1 }] }\n` }) })).rejects.toThrow(RunConfigError);
+  });
+
+  it("records the trainer's PID with its start time, so that stop and status can tell it from a later process with that PID", async () => {
+    const config = parseRunConfig({
+      file: join(directory, 'recorded.yaml'),
+      text: `name: recorded\nengine: local\n${tinyModel.replace('96', '64')}\ndata: { blend: [{ prefix: ${join(fixtures, 'indexed_dataset/demo_text_document')}, weight: 1 }], split: "90,10" }\nschedule: { trainIterations: 1 }\n`,
+    });
+    const result = await trainLocally({ config });
+    const record = JSON.parse(await readFile(join(result.directory, 'run.json'), 'utf8')) as { pid: number; startTime?: string; state: string };
+    expect(record).toMatchObject({ pid: process.pid, startTime: processStartTime(process.pid), state: 'finished' });
+    expect(record.startTime).toMatch(/^(linux|ps):/);
   });
 });

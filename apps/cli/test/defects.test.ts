@@ -1,0 +1,81 @@
+// Issue 15's defects as a user meets them: each runs the built binary on real files and checks the result.
+import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBuiltCli } from '../src/test-support/run-built-cli.js';
+import { byteTokenizer } from './fixtures/byte-tokenizer.js';
+
+const tinySpider = fileURLToPath(new URL('./fixtures/tiny-spider/', import.meta.url));
+let directory: string;
+
+beforeAll(async () => {
+  directory = await mkdtemp(join(tmpdir(), 'aquila-defects-'));
+  await cp(tinySpider, join(directory, 'spider'), { recursive: true });
+});
+afterAll(async () => {
+  await rm(directory, { recursive: true, force: true });
+});
+
+const spider = (name: string): string => join(directory, 'spider', name);
+
+describe('aquila eval on predictions that used to hang, crash or score wrongly', () => {
+  it('scores an empty double-quoted name, a 10 MB string literal and an empty prediction, and goes on', async () => {
+    const gold = join(directory, 'gold.sql');
+    const pred = join(directory, 'pred.sql');
+    const items = join(directory, 'items.jsonl');
+    await writeFile(gold, ['SELECT count(*) FROM singer\tsingers', `SELECT name FROM singer WHERE country = 'France'\tsingers`, "SELECT name FROM singer WHERE country = 'Spain'\tsingers", 'SELECT count(*) FROM singer\tsingers'].join('\n') + '\n');
+    await writeFile(pred, ['SELECT""FROM singer', `SELECT name FROM singer WHERE country = '${'x'.repeat(10_000_000)}'`, '', 'SELECT count(*) FROM singer'].join('\n') + '\n');
+    const result = await runBuiltCli({ args: ['eval', '--gold', gold, '--pred', pred, '--db', spider('database'), '--tables', spider('tables.json'), '--per-item', items, '--workers', '1', '--timeout', '20'], timeoutMs: 120_000 });
+    expect(result.timedOut).toBe(false);
+    expect(result.stderr).not.toMatch(/\n\s+at |RangeError|Maximum call stack/);
+    expect(result.status, result.stderr).toBe(0);
+    const verdicts = (await readFile(items, 'utf8')).trim().split('\n').slice(0, 4).map((line) => JSON.parse(line) as { exec?: number; exact?: number });
+    expect(verdicts.map((verdict) => verdict.exec)).toEqual([0, 0, 0, 1]);
+    expect(verdicts[3]?.exact).toBe(1);
+  }, 150_000);
+});
+
+describe('aquila data inspect', () => {
+  let prefix: string;
+  beforeAll(async () => {
+    const input = join(directory, 'docs.jsonl');
+    await writeFile(input, ['{"text":"select count ( * ) from singer"}', '{"text":"有多少歌手？"}'].join('\n') + '\n');
+    const packed = await runBuiltCli({ args: ['data', 'pack', '--input', input, '--output-prefix', join(directory, 'packed')] });
+    expect(packed.status, packed.stderr).toBe(0);
+    prefix = join(directory, 'packed_text_document');
+  });
+
+  it('reads the pair when given the .bin or the .idx', async () => {
+    for (const path of [`${prefix}.bin`, `${prefix}.idx`, prefix]) {
+      const result = await runBuiltCli({ args: ['data', 'inspect', path, '--document', '1'] });
+      expect(result.status, result.stderr).toBe(0);
+      expect(result.stdout).toContain('2 documents');
+      expect(result.stdout).toContain('有多少歌手？');
+    }
+  });
+
+  it('refuses a document past the end, and a tokenizer the dataset was not packed with', async () => {
+    const past = await runBuiltCli({ args: ['data', 'inspect', prefix, '--document', '2'] });
+    expect(past.status).toBe(2);
+    expect(past.stderr).toMatch(/^aquila data inspect: --document 2 is past the end: the dataset has 2 documents, 0 to 1; see 'aquila data inspect --help' \[AQUILA_USAGE\]\n$/);
+    const tokenizer = join(directory, 'gpt2-bytes.json');
+    await writeFile(tokenizer, byteTokenizer());
+    const wrong = await runBuiltCli({ args: ['data', 'inspect', prefix, '--tokenizer', tokenizer] });
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/^aquila data inspect: the document holds id \d+, past the 256 ids of --tokenizer .*give the tokenizer it was packed with/);
+    expect(wrong.stdout).not.toContain('select');
+  });
+});
+
+describe('aquila demo', () => {
+  it('refuses a folder it did not write, keeping the files', async () => {
+    const out = join(directory, 'mine');
+    await cp(tinySpider, out, { recursive: true });
+    const result = await runBuiltCli({ args: ['demo', '--out', out] });
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/^aquila demo: .*mine already holds \d+ entries that aquila demo did not write .*--force.* \[AQUILA_OUTPUT_FOLDER_NOT_OWNED\]\n$/);
+    expect((await readdir(out)).sort()).toEqual((await readdir(tinySpider)).sort());
+  });
+});

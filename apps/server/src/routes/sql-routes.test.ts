@@ -1,0 +1,51 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+// Test scaffolding of @aquila/text-to-sql: counts this process's execution child processes.
+import { canCountProcesses, executionProcesses } from '../../../../packages/text-to-sql/src/internal/execution-processes.js';
+import { startServer, type RunningServer } from '../start-server.js';
+import { spiderDatabase, writeScriptedModel, type ScriptedModel } from '../test-support/scripted-model.js';
+import { serverScripts } from '../test-support/server-scripts.js';
+
+let scripted: ScriptedModel;
+let server: RunningServer;
+let before: number;
+
+beforeAll(async () => {
+  before = executionProcesses();
+  scripted = await writeScriptedModel(Object.values(serverScripts));
+  server = await startServer({ model: scripted.path, port: 0, log: null, databases: [{ name: 'concert_singer', file: spiderDatabase('concert_singer') }] });
+});
+afterAll(async () => {
+  await server?.close({ drainTimeoutMs: 0 });
+  await scripted?.remove();
+});
+
+const ask = async (fields: Record<string, unknown>): Promise<{ status: number; body: any }> => {
+  const response = await fetch(`${server.url}/v1/sql`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ database: 'concert_singer', question: 'How many singers do we have?', ...fields }),
+    signal: AbortSignal.timeout(60_000),
+  });
+  return { status: response.status, body: await response.json() };
+};
+
+describe('/v1/sql timeout_ms', () => {
+  it('must be an integer from 1 to 60000', async () => {
+    for (const timeout of [0, -5, 60_001, 1e12, 2.5, '100']) {
+      const answer = await ask({ timeout_ms: timeout });
+      expect([timeout, answer.status]).toEqual([timeout, 400]);
+      expect(answer.body.error.message).toMatch(/^"timeout_ms" must be an integer ≥ 1 and ≤ 60000, got /);
+    }
+  });
+
+  it.skipIf(!canCountProcesses)('lets no client start child processes without bound, one timeout after another', async () => {
+    const counts: number[] = [];
+    for (const timeout of [3_001, 3_002, 3_003, 3_004, 3_005]) {
+      const answer = await ask({ timeout_ms: timeout });
+      expect(answer.body).toMatchObject({ sql: serverScripts.sql.output, result: { rows: [[6]] } });
+      counts.push(executionProcesses() - before);
+    }
+    // Two pools per database at most, one child process each.
+    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+  });
+});
