@@ -37,6 +37,14 @@ describe('aquila eval on predictions that used to hang, crash or score wrongly',
   }, 150_000);
 });
 
+describe('aquila eval without databases', () => {
+  it('says n/a for the run rate rather than 0.000', async () => {
+    const result = await runBuiltCli({ args: ['eval', '--etype', 'match', '--gold', spider('gold.sql'), '--pred', spider('pred.sql'), '--db', join(directory, 'no-databases'), '--tables', spider('tables.json')] });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout).toContain('runs without error   0/3 = n/a (no prediction was run: no database files)');
+  });
+});
+
 describe('aquila data inspect', () => {
   let prefix: string;
   beforeAll(async () => {
@@ -67,6 +75,23 @@ describe('aquila data inspect', () => {
     expect(wrong.stderr).toMatch(/^aquila data inspect: the document holds id \d+, past the 256 ids of --tokenizer .*give the tokenizer it was packed with/);
     expect(wrong.stdout).not.toContain('select');
   });
+});
+
+describe('aquila train stop', () => {
+  it('leaves a run that has ended as it is, and signals nothing', async () => {
+    const sft = join(directory, 'sft.jsonl');
+    const record = (question: string, sql: string): string => JSON.stringify({ id: question, conversations: [{ from: 'human', value: question }, { from: 'gpt', value: sql }] });
+    await writeFile(sft, `${record('How many singers are there?', 'SELECT count(*) FROM singer')}\n${record('List the names of singers.', 'SELECT name FROM singer')}\n`);
+    await writeFile(join(directory, 'run.yaml'), `name: tiny\noutput: ${join(directory, 'runs', 'tiny')}\nmodel: { layers: 1, hiddenSize: 32, attentionHeads: 4, ffnHiddenSize: 64, sequenceLength: 64 }\ndata: { sftFile: ${sft} }\nschedule: { trainIterations: 2 }\nlogInterval: 1\n`);
+    const trained = await runBuiltCli({ args: ['train', '--config', join(directory, 'run.yaml'), '--engine', 'local'], timeoutMs: 120_000 });
+    expect(trained.status, trained.stderr).toBe(0);
+    const runDirectory = join(directory, 'runs', 'tiny');
+    const before = await readFile(join(runDirectory, 'run.json'), 'utf8');
+    const stopped = await runBuiltCli({ args: ['train', 'stop', runDirectory] });
+    expect(stopped.status, stopped.stderr).toBe(0);
+    expect(stopped.stdout).toMatch(/had already ended \(completed/);
+    expect(await readFile(join(runDirectory, 'run.json'), 'utf8')).toBe(before);
+  }, 150_000);
 });
 
 describe('aquila demo', () => {

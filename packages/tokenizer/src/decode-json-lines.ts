@@ -1,5 +1,5 @@
 import type { BadLinePolicy, TextLine } from '@aquila/files';
-import { describeValue } from './internal/describe-value.js';
+import { describeValue } from '@aquila/errors';
 import { fieldOf, jsonKind, jsonLineBatches, missingField, type JsonLineProgress, type LineReading } from './internal/json-line-batches.js';
 import type { DecodeOptions, Tokenizer } from './tokenizer.js';
 

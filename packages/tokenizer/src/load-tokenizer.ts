@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { TokenizerFileFormatError, TokenizerFileNotFoundError, TokenizerUnsupportedError } from './errors.js';
 import type { AddedTokenDefinition } from './internal/bpe-definition.js';
 import { buildDefinition, isTokenId, type DefinitionSource, type MergeSource } from './internal/build-definition.js';
-import { describeValue } from './internal/describe-value.js';
+import { describeValue } from '@aquila/errors';
 import { isRecord, parseJsonFile } from './internal/parse-json-file.js';
 import { Tokenizer } from './tokenizer.js';
 

@@ -25,7 +25,7 @@ describe('aquila serve', () => {
     // The real command in a child process (sources through tsx), so the signal reaches a real process.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/bin.ts', 'serve', '--model', scripted.path, '--port', '0', '--parallel', '2', '--drain-timeout', '2500', '--db', `concert_singer=${spiderDatabase('concert_singer')}`],
+      ['--import', 'tsx', 'src/bin.ts', 'serve', '--model', scripted.path, '--port', '0', '--parallel', '2', '--drain-timeout', '1000', '--db', `concert_singer=${spiderDatabase('concert_singer')}`],
       { cwd: cliDirectory, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.json' } },
     );
     let stdout = '';

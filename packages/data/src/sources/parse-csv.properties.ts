@@ -7,7 +7,8 @@ import { SourceFormatError } from '../errors.js';
 import { parseCsv, type CsvRow } from './parse-csv.js';
 import { readCsvObjects } from './read-csv-objects.js';
 
-async function* chunked(text: string, sizes: number[]): AsyncGenerator<string> {
+/** The text in pieces of the given sizes, as a stream would deliver it. */
+export async function* chunked(text: string, sizes: number[]): AsyncGenerator<string> {
   let index = 0;
   for (let position = 0; position < text.length; index++) {
     const size = Math.max(1, sizes[index % Math.max(1, sizes.length)] ?? text.length);

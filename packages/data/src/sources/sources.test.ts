@@ -1,7 +1,6 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SourceColumnsError, SourceEncodingError, SourceFormatError } from '../errors.js';
 import { samplesDirectory } from '../internal/samples-directory.js';
@@ -12,6 +11,7 @@ import type { SourceEvent } from './dataset-record.js';
 import { parseCsv } from './parse-csv.js';
 import { readLines } from './read-lines.js';
 import { sourceAdapters } from './source-adapters.js';
+import { chunked } from './parse-csv.properties.js';
 
 const samples = samplesDirectory();
 let directory: string;
@@ -29,37 +29,7 @@ async function collect(name: string, file: string, directoryPath = samples): Pro
   return events;
 }
 
-async function* chunked(text: string, sizes: number[]): AsyncGenerator<string> {
-  let index = 0;
-  for (let position = 0; position < text.length; index++) {
-    const size = Math.max(1, sizes[index % Math.max(1, sizes.length)] ?? text.length);
-    yield text.slice(position, position + size);
-    position += size;
-  }
-}
-
-// The independent reference: how Python's csv.writer (QUOTE_MINIMAL) writes rows.
-function writeCsv(rows: string[][], newline: string): string {
-  return rows.map((row) => row.map((field) => (/[",\r\n]/.test(field) || field === '' ? `"${field.replaceAll('"', '""')}"` : field)).join(',')).join(newline) + newline;
-}
-
 describe('streaming CSV parser', () => {
-  it('parses whatever a CSV writer wrote, however the text is chunked', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.array(fc.string({ unit: fc.constantFrom('a', 'é', ',', '"', '\n', '\r\n', ' ', '語') }), { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }),
-        fc.array(fc.integer({ min: 1, max: 7 }), { maxLength: 5 }),
-        fc.constantFrom('\n', '\r\n'),
-        async (rows, sizes, newline) => {
-          const parsed: string[][] = [];
-          for await (const row of parseCsv(chunked(writeCsv(rows, newline), sizes), { file: 'x.csv' })) parsed.push(row.fields);
-          expect(parsed).toEqual(rows);
-        },
-      ),
-      { numRuns: 150 },
-    );
-  });
-
   it('reports the line where an unbalanced quote opened', async () => {
     const text = 'question,sql\na,b\n"fine\nmultiline",c\nd,"never closed\ne,f\n';
     const rows = parseCsv(chunked(text, [5]), { file: 'bad.csv' });

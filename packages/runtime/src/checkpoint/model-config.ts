@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ModelConfigError } from '../errors.js';
-import { describeValue } from '../internal/describe-value.js';
+import { describeValue } from '@aquila/errors';
 
 /** The shapes of a LLaMA-family decoder (Aquila-7B: 4096 hidden, 11008 FFN, 32 layers, 32 heads, vocab 100008). */
 export interface ModelShape {

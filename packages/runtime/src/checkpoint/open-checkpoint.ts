@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
-import { describeValue } from '../internal/describe-value.js';
+import { describeValue } from '@aquila/errors';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
 import { openSafetensors } from './safetensors-reader.js';
 import { openTorchCheckpoint } from './torch-checkpoint-reader.js';

@@ -1,5 +1,5 @@
 import { UnsafePickleError } from '../errors.js';
-import { describeValue } from '../internal/describe-value.js';
+import { describeValue } from '@aquila/errors';
 import type { WeightDtype } from './tensor-dtype.js';
 
 /** A tensor as a PyTorch pickle describes it: a view into a storage record of the zip archive. */

@@ -1,6 +1,5 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { checkPropertyInWorker } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError } from '../errors.js';
@@ -112,25 +111,6 @@ describe('openSafetensors', () => {
     await expect(openCheckpoint({ path: folder })).rejects.toThrow(/weight_map entry "x" names an array of 1 item, which is not a file in the same folder/);
   });
 
-  it('never fails with anything but CheckpointFormatError on corrupted files', async () => {
-    const path = join(workspace.path, 'good.safetensors');
-    await writeSafetensors({ path, tensors: [{ name: 'w', dtype: 'F16', shape: [3, 2], values: Float32Array.of(1, 2, 3, 4, 5, 6) }, { name: 'v', dtype: 'F32', shape: [2], values: Float32Array.of(7, 8) }] });
-    const good = new Uint8Array(await import('node:fs/promises').then(({ readFile }) => readFile(path)));
-    await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(good.length), async (edits, keep) => {
-        const bytes = good.slice(0, Math.max(keep, 1));
-        for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
-        try {
-          const checkpoint = await openBytes('fuzz.safetensors', bytes);
-          for (const tensor of checkpoint.tensors) await checkpoint.read(tensor.name);
-          await checkpoint.close();
-        } catch (error) {
-          expect(CheckpointFormatError.isInstance(error)).toBe(true);
-        }
-      }),
-      { numRuns: 150 },
-    );
-  });
   it('opens any mutated file with every tensor readable, or fails with a typed error (in a worker, under a time limit)', async () => {
     await checkPropertyInWorker({ module: new URL('./safetensors-reader.properties.ts', import.meta.url), exportName: 'safetensorsOpensOrFailsTyped', timeoutMs: 120_000 });
   }, 150_000);

@@ -1,5 +1,5 @@
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
-import { describeValue } from '../internal/describe-value.js';
+import { describeValue } from '@aquila/errors';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
 import { openCheckpointFile, readExactly, type CheckpointFileOptions } from './checkpoint-file.js';
 import { decodeWeights, isWeightDtype, weightDtypeSizes } from './tensor-dtype.js';

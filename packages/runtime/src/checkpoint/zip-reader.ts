@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
 import { CheckpointFormatError } from '../errors.js';
-import { describeValue } from '../internal/describe-value.js';
+import { describeValue } from '@aquila/errors';
 import { readExactly } from './checkpoint-file.js';
 
 export interface ZipEntry {

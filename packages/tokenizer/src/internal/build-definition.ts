@@ -1,7 +1,7 @@
 import { TokenizerFileFormatError, TokenizerUnknownMergeError, TokenizerVocabularyMismatchError } from '../errors.js';
 import { packTokenBytes, type AddedTokenDefinition, type BpeDefinition } from './bpe-definition.js';
 import { byteToCharacter, vocabularyStringToBytes } from './byte-level.js';
-import { describeValue } from './describe-value.js';
+import { describeValue } from '@aquila/errors';
 
 export interface MergeSource {
   left: string;

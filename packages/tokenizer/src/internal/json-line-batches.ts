@@ -1,6 +1,6 @@
 import { BadLinePolicy, type TextLine } from '@aquila/files';
 import { TokenizerInputError } from '../errors.js';
-import { describeValue } from './describe-value.js';
+import { describeValue } from '@aquila/errors';
 
 export interface JsonLineProgress {
   /** Records done so far: output lines written (blank and skipped input lines are not records). */

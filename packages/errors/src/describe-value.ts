@@ -1,7 +1,7 @@
 /**
- * A short description of a value read from a checkpoint (JSON or pickle), for error messages: strings are
+ * A short description of a value read from a user's file (JSON, YAML, pickle), for error messages: strings are
  * quoted and cut, numbers shown, containers only counted. Never recursive, so a value nested a million deep
- * (JSON.parse and the pickle reader accept it) cannot overflow the stack the way JSON.stringify would.
+ * (JSON.parse and a pickle accept it) cannot overflow the stack the way JSON.stringify would.
  */
 export function describeValue(value: unknown, limit = 60): string {
   if (typeof value === 'string') return value.length > limit ? `${JSON.stringify(value.slice(0, limit))}…` : JSON.stringify(value);
