@@ -104,3 +104,52 @@ describe('aquila demo', () => {
     expect((await readdir(out)).sort()).toEqual((await readdir(tinySpider)).sort());
   });
 });
+
+describe('killing aquila eval', () => {
+  /** The pids whose parent is `pid`, from /proc (Linux). */
+  async function childrenOf(pid: number): Promise<number[]> {
+    const children: number[] = [];
+    for (const entry of await readdir('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
+    }
+    return children;
+  }
+  const alive = (pid: number): boolean => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+
+  it.skipIf(process.platform !== 'linux')('takes its SQLite child processes with it, even mid-query', async () => {
+    const gold = join(directory, 'slow-gold.sql');
+    const pred = join(directory, 'slow-pred.sql');
+    await writeFile(gold, 'SELECT count(*) FROM singer\tsingers\n');
+    // Sixteen copies of four rows: 4^16 rows to count, far longer than the test waits.
+    await writeFile(pred, `SELECT count(*) FROM ${Array.from({ length: 16 }, (_, index) => `singer AS t${index}`).join(', ')}\n`);
+    const { spawn } = await import('node:child_process');
+    const { builtCli } = await import('../src/test-support/run-built-cli.js');
+    const child = spawn(process.execPath, [builtCli, 'eval', '--gold', gold, '--pred', pred, '--db', spider('database'), '--tables', spider('tables.json'), '--workers', '1'], { stdio: 'ignore' });
+    const pid = child.pid as number;
+    try {
+      let children: number[] = [];
+      const deadline = Date.now() + 60_000;
+      while (children.length === 0 && Date.now() < deadline) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        children = await childrenOf(pid);
+      }
+      expect(children.length, 'eval started no child process').toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      child.kill('SIGKILL');
+      const gone = Date.now() + 15_000;
+      while (children.some(alive) && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(children.filter(alive)).toEqual([]);
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+    }
+  }, 120_000);
+});
