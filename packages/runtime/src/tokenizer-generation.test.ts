@@ -1,15 +1,14 @@
-import { copyFile, readFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { reconstructedTokenizerJsonText } from '../../tokenizer/test/fixtures.js';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
 import { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules } from './flagai-presets.js';
 import { LanguageModel } from './language-model.js';
 import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
-
-const fixtures = fileURLToPath(new URL('../../../../shared/fixtures/', import.meta.url));
 
 let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
 let model: LanguageModel | undefined;
@@ -17,10 +16,11 @@ const loaded = (): LanguageModel => model as LanguageModel;
 beforeAll(async () => {
   workspace = await temporaryDirectory('tokenizer');
   const checkpoint = join(workspace.path, 'checkpoint');
-  // A tiny random model over Aquila's vocabulary, with the tokenizer files a real checkpoint carries.
+  // A tiny random model over Aquila's vocabulary, with the tokenizer files a real checkpoint carries (the
+  // tokenizer.json built from Aquila's vocab.json + merges.txt, as the tokenizer tests build it).
   await writeRandomCheckpoint({ directory: checkpoint, shape: { ...tinyShapes.multiHead, vocabSize: 100008 }, naming: 'hf', format: 'safetensors', seed: 3 });
-  await copyFile(join(fixtures, 'aquila-tokenizer/reconstructed/tokenizer.json'), join(checkpoint, 'tokenizer.json'));
-  await copyFile(join(fixtures, 'aquila-tokenizer/special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
+  await writeFile(join(checkpoint, 'tokenizer.json'), reconstructedTokenizerJsonText());
+  await copyFile(fixturePath('aquila-tokenizer', 'special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
   const config = await convertCheckpoint({ checkpoint, output: join(workspace.path, 'onnx'), precision: 'int8', generation: { stopTokenIds: [] } });
   expect(config.tokenizerFiles).toEqual(['tokenizer.json', 'special_tokens_map.json']);
   model = await LanguageModel.load({ path: join(workspace.path, 'onnx') });
@@ -66,7 +66,7 @@ describe('the README example', () => {
 describe('FlagAI presets with the Aquila tokenizer', () => {
   it('build the ids FlagAI builds for the inference prompts (default path and chat template)', async () => {
     const tokenizer = await loadAquilaTokenizer();
-    const { cases } = JSON.parse(await readFile(join(fixtures, 'flagai/generated/inference-prompt-vectors.json'), 'utf8')) as {
+    const { cases } = JSON.parse(await readFile(fixturePath('flagai', 'generated', 'inference-prompt-vectors.json'), 'utf8')) as {
       cases: { prompt: string; sft_false_ids: number[]; sft_true_ids_max_token_256: number[]; sft_true_ids_max_token_2048: number[] }[];
     };
     expect(cases.length).toBeGreaterThan(0);

@@ -5,8 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spiderDirectory as spider } from '../src/internal/test-fixtures.js';
 
-const spider = fileURLToPath(new URL('../../../../shared/fixtures/spider-dev/', import.meta.url));
 const runner = fileURLToPath(new URL('./eval-process.mjs', import.meta.url));
 if (!existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url)))) throw new Error('build first: pnpm --filter @aquila/sql-metrics build');
 

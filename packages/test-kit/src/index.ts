@@ -1,2 +1,3 @@
 export { checkPropertyInWorker } from './check-property-in-worker.js';
 export type { CheckPropertyInWorkerOptions } from './check-property-in-worker.js';
+export { fixturePath, fixturesDirectory } from './fixture-path.js';

@@ -1,10 +1,10 @@
 // One cold start, run by the benchmark in a fresh process: load Aquila's tokenizer, then encode the corpus
 // once, nothing compiled or cached before. Prints one JSON line: seconds (wall and CPU) to load, to reach
 // the first MB of input, and to finish, and the memory the tokenizer holds at the end (tables and cache).
-import { readCorpus } from '../test/fixtures.js';
+import { readBenchCorpus } from './corpus.js';
 import { loadAquilaTokenizer } from './built-package.js';
 
-const corpus = readCorpus();
+const corpus = readBenchCorpus();
 const cpuSeconds = (): number => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;

@@ -7,12 +7,12 @@
 // Options: --reps N (best of N, default 3), --slow-share N (the pure-JS peer runs on every Nth document, default 5).
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Tokenizer as HuggingFaceJsTokenizer } from '@huggingface/tokenizers';
 import { get_encoding } from 'tiktoken';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
-import { readCorpus, reconstructedTokenizerJson } from '../test/fixtures.js';
+import { reconstructedTokenizerJsonText } from '../test/fixtures.js';
+import { readBenchCorpus } from './corpus.js';
 import { loadAquilaTokenizer } from './built-package.js';
 
 const argument = (name: string, fallback: number): number => {
@@ -55,7 +55,7 @@ async function measure(encoder: string, mode: string, texts: string[], count: nu
   process.stderr.write(`  ${encoder} / ${mode}: ${(utf8Length(texts) / 1e6 / best).toFixed(2)} MB/s\n`);
 }
 
-const corpus = readCorpus();
+const corpus = readBenchCorpus();
 const slowSlice = corpus.filter((_, index) => index % slowShare === 0);
 const threads = availableParallelism();
 process.stderr.write(`corpus: ${corpus.length} documents, ${(utf8Length(corpus) / 1e6).toFixed(2)} MB; ${cpus()[0]?.model ?? 'cpu'}, ${threads} threads; Node ${process.version}\n`);
@@ -104,7 +104,7 @@ await measure('@aquila/tokenizer (Aquila)', `encodeBatch, ${threads} threads`, c
 await batchTokenizer.close();
 
 // HF tokenizers (Rust, napi), the reference: per document, and its Rayon batch API.
-const reference = HuggingFaceTokenizer.fromFile(reconstructedTokenizerJson);
+const reference = HuggingFaceTokenizer.fromString(reconstructedTokenizerJsonText());
 let referenceIds: number[][] = [];
 await measure('tokenizers 0.23.2 Rust (Aquila)', 'per document', corpus, Math.min(reps, 2), async () => {
   let tokens = 0;
@@ -117,7 +117,7 @@ await measure('tokenizers 0.23.2 Rust (Aquila)', 'encodeBatch (Rayon)', corpus, 
 });
 
 // @huggingface/tokenizers (pure JS, what transformers.js v4 runs), on a slice: it is ~30x slower.
-const tokenizerJson = JSON.parse(readFileSync(reconstructedTokenizerJson, 'utf8')) as object;
+const tokenizerJson = JSON.parse(reconstructedTokenizerJsonText()) as object;
 const javascript = new HuggingFaceJsTokenizer(tokenizerJson, { add_prefix_space: false });
 await measure('@huggingface/tokenizers 0.2.0 JS (Aquila)', 'per document', slowSlice, 1, () =>
   slowSlice.reduce((sum, text) => sum + javascript.encode(text, { add_special_tokens: false }).ids.length, 0), `every ${slowShare}th document`);

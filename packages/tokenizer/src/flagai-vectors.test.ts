@@ -21,8 +21,8 @@ interface PromptVectors {
   }>;
 }
 
-const vectors = readJsonFixture<TokenizerVectors>('flagai/generated/tokenizer-vectors.json');
-const prompts = readJsonFixture<PromptVectors>('flagai/generated/inference-prompt-vectors.json');
+const vectors = readJsonFixture<TokenizerVectors>('flagai', 'generated', 'tokenizer-vectors.json');
+const prompts = readJsonFixture<PromptVectors>('flagai', 'generated', 'inference-prompt-vectors.json');
 
 describe('Aquila against the ids FlagAI produced', () => {
   let tokenizer: Tokenizer;

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readCorpus } from '../test/fixtures.js';
+import { readTestCorpus } from '../test/fixtures.js';
 import { TokenIdError } from './errors.js';
 import { loadAquilaTokenizer } from './load-aquila-tokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -74,7 +74,7 @@ describe('Tokenizer', () => {
   });
 
   it('encodes a batch over worker threads exactly as one by one', async () => {
-    const corpus = readCorpus().slice(0, 250); // above the size that goes to workers
+    const corpus = readTestCorpus().slice(0, 250); // above the size that goes to workers
     const expected = corpus.map((text) => tokenizer.encode(text, { addSpecialTokens: true }));
     const results = await tokenizer.encodeBatch(corpus, { threads: 2, addSpecialTokens: true });
     expect(results.length).toBe(corpus.length);
@@ -83,7 +83,7 @@ describe('Tokenizer', () => {
   });
 
   it('stops a batch when its signal aborts', async () => {
-    const corpus = readCorpus().slice(0, 250); // above the size that goes to workers
+    const corpus = readTestCorpus().slice(0, 250); // above the size that goes to workers
     const controller = new AbortController();
     const batch = tokenizer.encodeBatch(corpus, { threads: 2, signal: controller.signal });
     // In this thread the batch would finish before abort() runs; it can only be stopped in workers.

@@ -1,22 +1,26 @@
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readCorpus, reconstructedTokenizerJson } from '../test/fixtures.js';
+import { readTestCorpus, reconstructedTokenizerJsonText } from '../test/fixtures.js';
 import { loadAquilaTokenizer } from './load-aquila-tokenizer.js';
 import { loadTokenizer } from './load-tokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
 import { writeTokenizerFiles } from './write-tokenizer-files.js';
 
 let directory: string;
+let reconstructedTokenizerJson: string;
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-write-tokenizer-'));
+  await mkdir(join(directory, 'reconstructed'));
+  reconstructedTokenizerJson = join(directory, 'reconstructed', 'tokenizer.json');
+  await writeFile(reconstructedTokenizerJson, reconstructedTokenizerJsonText());
 });
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-const texts = [...readCorpus().filter((_, index) => index % 40 === 0), 'a </s> b [CLS]x<|endoftext|>', '  spaces\tand\r\nlines  ', '表名为singer 😀'];
+const texts = [...readTestCorpus().filter((_, index) => index % 40 === 0), 'a </s> b [CLS]x<|endoftext|>', '  spaces\tand\r\nlines  ', '表名为singer 😀'];
 
 function expectSameTokenizer(written: Tokenizer, source: Tokenizer): void {
   expect([written.vocabSize, written.bosTokenId, written.eosTokenId]).toEqual([source.vocabSize, source.bosTokenId, source.eosTokenId]);

@@ -2,8 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { decodeIndexedDatasetIndex } from '@aquila/data';
+import { fixturePath } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { buildIndexMaps } from './build-index-maps.js';
 import { IndexMapCacheError, IndexMapError } from './errors.js';
@@ -11,7 +11,7 @@ import { loadIndexMaps } from './load-index-maps.js';
 import { encodeNpy } from './npy.js';
 import { splitDocuments } from './split-documents.js';
 
-const fixtures = fileURLToPath(new URL('../../../../shared/fixtures/flagai/indexed_dataset/', import.meta.url));
+const fixtures = fixturePath('flagai', 'indexed_dataset');
 const prefix = join(fixtures, 'demo_text_document');
 
 async function readIndexSizes(path: string): Promise<Int32Array> {

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaunchError, RunDirectoryError } from './errors.js';
 import { followRun } from './follow-run.js';
@@ -13,7 +13,7 @@ import { readRunStatus } from './read-run-status.js';
 import { stopRun } from './stop-run.js';
 import type { TrainingEvent } from './training-event.js';
 
-const prefix = fileURLToPath(new URL('../../../../shared/fixtures/flagai/indexed_dataset/demo_text_document', import.meta.url));
+const prefix = fixturePath('flagai', 'indexed_dataset', 'demo_text_document');
 
 // A stand-in for FlagScale's run.py: the same arguments, pid file and log tree, and a worker that prints
 // Megatron's progress lines as Megatron does: an iteration line every log_interval-th iteration only, and at

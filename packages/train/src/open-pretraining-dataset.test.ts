@@ -2,18 +2,18 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { IndexMapError } from './errors.js';
 import { openPretrainingDataset } from './open-pretraining-dataset.js';
 
-const fixtures = fileURLToPath(new URL('../../../../shared/fixtures/flagai/indexed_dataset/', import.meta.url));
+const fixtures = fixturePath('flagai', 'indexed_dataset');
 const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
 
 // GPTDataset.__getitem__ over the committed FlagAI maps, in numpy.
 const getitem = String.raw`
 import json, sys, struct, numpy as np
-d = sys.argv[1]; stem = d + 'demo_text_document_train_indexmap_90ns_1024sl_2023s_'
+d = sys.argv[1] + '/'; stem = d + 'demo_text_document_train_indexmap_90ns_1024sl_2023s_'
 doc = np.load(stem + 'doc_idx.npy'); smp = np.load(stem + 'sample_idx.npy'); shf = np.load(stem + 'shuffle_idx.npy')
 b = open(d + 'demo_text_document.idx', 'rb').read(); n = struct.unpack('<Q', b[18:26])[0]
 sizes = np.frombuffer(b, np.int32, n, 34); ptrs = np.frombuffer(b, np.int64, n, 34 + 4 * n)

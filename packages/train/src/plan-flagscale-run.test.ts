@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { DataPrefixError, RunConfigError } from './errors.js';
 import { parseRunConfig } from './parse-run-config.js';
 import { formatCommandLine, planFlagScaleRun } from './plan-flagscale-run.js';
 
-const indexed = fileURLToPath(new URL('../../../../shared/fixtures/flagai/indexed_dataset/', import.meta.url));
+const indexed = fixturePath('flagai', 'indexed_dataset');
 const hasPyYaml = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0;
 
 const configText = `

@@ -1,7 +1,7 @@
 import { mkdir, readFile, writeFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer, type Tokenizer } from '@aquila/tokenizer';
 import fc from 'fast-check';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { readSftExamples } from './read-sft-examples.js';
 import { packSftExamples, padSftExample } from './sft-batches.js';
 import { createSftExample, ignoreIndex, type SftExample } from './sft-example.js';
 
-const fixtures = fileURLToPath(new URL('../../../../shared/fixtures/flagai/', import.meta.url));
+const fixtures = fixturePath('flagai');
 interface VectorCase {
   record: unknown;
   input_ids: number[];

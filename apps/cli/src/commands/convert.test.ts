@@ -1,8 +1,8 @@
-import { copyFile, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { LanguageModel, writeRandomCheckpoint } from '@aquila/runtime';
+import { loadAquilaTokenizer, writeTokenizerFiles } from '@aquila/tokenizer';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { captureOutput } from '../test-support/capture-output.js';
@@ -51,11 +51,10 @@ describe('aquila convert / generate', () => {
   });
 
   it('streams text for a --prompt with the tokenizer files carried by the converted folder', async () => {
-    const tokenizerFiles = fileURLToPath(new URL('../../../../../shared/fixtures/aquila-tokenizer/', import.meta.url));
     const checkpoint = join(directory, 'aquila-vocab');
     await writeRandomCheckpoint({ directory: checkpoint, shape: { ...shape, vocabSize: 100008 }, naming: 'hf', format: 'safetensors' });
-    await copyFile(join(tokenizerFiles, 'reconstructed/tokenizer.json'), join(checkpoint, 'tokenizer.json'));
-    await copyFile(join(tokenizerFiles, 'special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
+    // Aquila's tokenizer.json and special_tokens_map.json, as a checkpoint carries them.
+    await writeTokenizerFiles({ tokenizer: await loadAquilaTokenizer(), directory: checkpoint });
     await capture().program.parseAsync(['convert', '--model', checkpoint, '--out', join(directory, 'aquila-onnx'), '--dtype', 'int4'], { from: 'user' });
     const run = capture();
     await run.program.parseAsync(['generate', '--model', join(directory, 'aquila-onnx'), '--prompt', '有多少辆汽车？ select', '--max-new-tokens', '6'], { from: 'user' });

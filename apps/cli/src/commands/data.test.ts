@@ -3,13 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { samplesDirectory } from '@aquila/data';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerDataCommand } from './data.js';
 import { runCommand } from '../test-support/capture-output.js';
+import { fixturePath } from '@aquila/test-kit';
 
-const generated = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/generated/', import.meta.url));
+const generated = fixturePath('flagai', 'generated');
 let directory: string;
 let server: Server;
 let endpoint: string;

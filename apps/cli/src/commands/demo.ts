@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
-import { sharedFixtures } from '../shared-fixtures.js';
+import { embeddedSpider } from '../embedded-spider.js';
 
 interface DemoOptions {
   out: string;
@@ -38,7 +38,7 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
     .option('--out <dir>', 'the folder to write: data, run, model, spider and report.html; it must be new, empty, or an earlier demo\'s (which is emptied)', 'aquila-demo')
     .option('--force', 'write into a folder that holds other files too, emptying it first')
     .option('--model <dir>', 'answer with this converted model (aquila convert) instead of training a tiny one')
-    .option('--spider <dir>', 'Spider dev: dev.json, tables.json, database/ (default: shared/fixtures/spider-dev beside the checkout, when there)')
+    .option('--spider <dir>', 'Spider dev: dev.json, tables.json, database/ (default: the 60 questions and 16 databases shipped with the CLI)')
     .option('--steps <n>', 'training steps of the tiny model', parseCount, 120)
     .option('--questions <n>', 'Spider dev questions to answer', parseCount, 20)
     .option('--max-new-tokens <n>', 'most tokens generated per answer', parseCount, 80)
@@ -47,14 +47,14 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
       if (options.model !== undefined) requireFiles('--model', options.model, ['aquila-config.json'], 'give a folder written by aquila convert');
       if (options.spider !== undefined) requireFiles('--spider', options.spider, ['dev.json', 'tables.json', 'database'], "give Spider's dev folder");
       const { runDemo } = await import('@aquila/train');
-      const spider = options.spider ?? sharedFixtures('spider-dev');
+      const spider = options.spider ?? embeddedSpider();
       context.stdout.write(`Aquila-TS demo → ${options.out}\n`);
       const training = createProgress({ label: 'train', stream: context.stderr, unit: 'it' });
       const answering = createProgress({ label: 'generate', stream: context.stderr, unit: 'answers' });
       const result = await runDemo({
         output: options.out,
         ...(options.model === undefined ? {} : { model: options.model }),
-        ...(spider === undefined ? {} : { spider }),
+        spider,
         steps: options.steps,
         questions: options.questions,
         maxNewTokens: options.maxNewTokens,

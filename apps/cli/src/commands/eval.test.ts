@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { EvaluationInputError } from '@aquila/sql-metrics';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCommand } from '../test-support/capture-output.js';
 import { registerEvalCommand } from './eval.js';
+import { fixturePath } from '@aquila/test-kit';
 
-const spider = fileURLToPath(new URL('../../../../../shared/fixtures/spider-dev/', import.meta.url));
+const spider = `${fixturePath('spider-dev')}/`;
 let directory: string;
 
 beforeAll(async () => {

@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerTokenizeCommand } from './tokenize.js';
 import { runCommand } from '../test-support/capture-output.js';
+import { fixturePath } from '@aquila/test-kit';
 
-const aquilaFolder = fileURLToPath(new URL('../../../../../shared/fixtures/aquila-tokenizer/', import.meta.url));
+const aquilaFolder = fixturePath('aquila-tokenizer');
 let directory: string;
 
 beforeAll(async () => {

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@aquila/test-kit';
 import { RunDirectoryError } from '@aquila/train';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { registerTrainCommand } from './train.js';
 import { runCommand } from '../test-support/capture-output.js';
 
-const prefix = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/indexed_dataset/demo_text_document', import.meta.url));
+const prefix = fixturePath('flagai', 'indexed_dataset', 'demo_text_document');
 const hasPython = spawnSync('python3', ['--version']).status === 0;
 let directory: string;
 
@@ -63,7 +63,7 @@ it.skipIf(!hasPython)('aquila train launches, follows to the end, then status an
 });
 
 it('aquila train --engine local trains a small model in-process', async () => {
-  const sft = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/aquila-sql/data/sql_generate_from_spider_wikisql_train_weighted_sample.jsonl', import.meta.url));
+  const sft = fixturePath('flagai', 'aquila-sql', 'data', 'sql_generate_from_spider_wikisql_train_weighted_sample.jsonl');
   await writeFile(join(directory, 'local.yaml'), `name: local-sft\nmodel: { layers: 1, hiddenSize: 32, attentionHeads: 4, ffnHiddenSize: 64, sequenceLength: 64 }\ndata: { sftFile: ${sft} }\nschedule: { trainIterations: 4 }\nlogInterval: 2\n`);
   const { out } = await run(['--config', join(directory, 'local.yaml'), '--engine', 'local']);
   expect(out.split('\n')[0]).toBe(`in-process sft run "local-sft": 1 layers × 32 (4 heads, FFN 64), 64 tokens, batch 1, 4 iterations → ${join(directory, 'runs/local-sft')}`);

@@ -2,10 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanguageModel } from '@aquila/runtime';
+import { fixturePath } from '@aquila/test-kit';
 import { createOpenAiModel, predictBenchmark, type RawPrediction, type TextToSqlModel } from '@aquila/text-to-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startServer, type RunningServer } from '../start-server.js';
-import { fixturesDirectory, writeScriptedModel, type ScriptedModel } from '../test-support/scripted-model.js';
+import { writeScriptedModel, type ScriptedModel } from '../test-support/scripted-model.js';
 import { serverScripts } from '../test-support/server-scripts.js';
 
 let scripted: ScriptedModel;
@@ -65,10 +66,9 @@ describe('max_tokens and the context', () => {
 describe('the same prompt tokens through an endpoint as on the local runtime', () => {
   it('aquila predict gives the model BOS + prompt either way: same prompt token count, same greedy answer', async () => {
     const local = await LanguageModel.load({ path: scripted.path, threads: 1 });
-    const spider = `${fixturesDirectory}spider-dev/`;
     const run = async (name: string, model: TextToSqlModel, modelDescription: Parameters<typeof predictBenchmark>[0]['modelDescription']): Promise<RawPrediction> => {
       const output = join(directory, name);
-      await predictBenchmark({ benchmark: 'spider', questions: `${spider}dev.json`, tables: `${spider}tables.json`, model, modelDescription, output, ids: [0] });
+      await predictBenchmark({ benchmark: 'spider', questions: fixturePath('spider-dev', 'dev.json'), tables: fixturePath('spider-dev', 'tables.json'), model, modelDescription, output, ids: [0] });
       return JSON.parse((await readFile(join(output, 'raw_pred.jsonl'), 'utf8')).trim()) as RawPrediction;
     };
     try {

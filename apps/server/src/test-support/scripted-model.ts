@@ -1,13 +1,12 @@
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { convertCheckpoint, layerWeightName, modelWeightName, writeSafetensors, type TensorToWrite } from '@aquila/runtime';
-import { loadAquilaTokenizer } from '@aquila/tokenizer';
+import { fixturePath } from '@aquila/test-kit';
+import { loadAquilaTokenizer, writeTokenizerFiles } from '@aquila/tokenizer';
 
-export const fixturesDirectory = fileURLToPath(new URL('../../../../../shared/fixtures/', import.meta.url));
 /** A Spider dev database file by name. */
-export const spiderDatabase = (name: string): string => `${fixturesDirectory}spider-dev/database/${name}/${name}.sqlite`;
+export const spiderDatabase = (name: string): string => fixturePath('spider-dev', 'database', name, `${name}.sqlite`);
 
 /** After the last token of `after`, greedy decoding writes `output` and then EOS (or loops back when `loop`). */
 export interface Script {
@@ -96,8 +95,8 @@ export async function writeScriptedModel(scripts: readonly Script[]): Promise<Sc
     pad_token_id: 0,
   };
   await writeFile(join(checkpoint, 'config.json'), JSON.stringify(config));
-  await copyFile(join(fixturesDirectory, 'aquila-tokenizer/reconstructed/tokenizer.json'), join(checkpoint, 'tokenizer.json'));
-  await copyFile(join(fixturesDirectory, 'aquila-tokenizer/special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
+  // The tokenizer files are written from the packaged Aquila tokenizer, the one the scripts were encoded with.
+  await writeTokenizerFiles({ tokenizer, directory: checkpoint });
   const path = join(directory, 'scripted-model');
   await convertCheckpoint({ checkpoint, output: path });
   await rm(checkpoint, { recursive: true, force: true });

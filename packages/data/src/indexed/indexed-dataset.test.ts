@@ -2,17 +2,17 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fixturePath } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexedDatasetFormatError, LossMaskLengthError, TokenRangeError } from '../errors.js';
-import { sharedFixturesDirectory } from '../internal/fixtures-directory.js';
 import { decodeIndexedDatasetIndex, encodeIndexedDatasetIndex, optimalDtype } from './indexed-dataset-index.js';
 import { createIndexedDatasetWriter } from './indexed-dataset-writer.js';
 import { openIndexedDataset } from './open-indexed-dataset.js';
 import { createSftIndexedDatasetWriter } from './sft-indexed-dataset-writer.js';
 import { writeIndexedDataset } from './write-indexed-dataset.js';
 
-const demoPrefix = join(sharedFixturesDirectory, 'flagai/indexed_dataset/demo_text_document');
+const demoPrefix = fixturePath('flagai', 'indexed_dataset', 'demo_text_document');
 let directory: string;
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-indexed-'));

@@ -1,15 +1,14 @@
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { checkPropertyInWorker } from '@aquila/test-kit';
+import { checkPropertyInWorker, fixturePath } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexedDatasetFormatError, InputFileError } from '../errors.js';
-import { sharedFixturesDirectory } from '../internal/fixtures-directory.js';
 import { encodeIndexedDatasetIndex } from './indexed-dataset-index.js';
 import { openIndexedDataset } from './open-indexed-dataset.js';
 import { writeIndexedDataset } from './write-indexed-dataset.js';
 
-const demoPrefix = join(sharedFixturesDirectory, 'flagai/indexed_dataset/demo_text_document');
+const demoPrefix = fixturePath('flagai', 'indexed_dataset', 'demo_text_document');
 let directory: string;
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-open-indexed-'));

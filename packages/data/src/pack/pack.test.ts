@@ -3,14 +3,14 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadLinePolicy } from '@aquila/files';
+import { fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer, type Tokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openIndexedDataset } from '../indexed/open-indexed-dataset.js';
-import { sharedFixturesDirectory } from '../internal/fixtures-directory.js';
 import { tokenizeAquilaConversation } from '../render/tokenize-aquila-conversation.js';
 import { packJsonl } from './pack-jsonl.js';
 
-const generated = join(sharedFixturesDirectory, 'flagai/generated');
+const generated = fixturePath('flagai', 'generated');
 let tokenizer: Tokenizer;
 let directory: string;
 beforeAll(async () => {

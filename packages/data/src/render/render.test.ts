@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { fixturePath } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
-import { sharedFixturesDirectory } from '../internal/fixtures-directory.js';
 import type { DatasetRecord } from '../sources/dataset-record.js';
 import { buildAquilaSqlAnswer, buildAquilaSqlPrompt, type AquilaSqlPromptColumn } from './build-aquila-sql-prompt.js';
 import { renderFlagAiSftRecord, renderPretrainingText, renderTrlRecord } from './render-record.js';
@@ -11,7 +10,7 @@ interface SampleLine {
   conversations: { from: string; value: string }[];
   instruction: string;
 }
-const sample = readFileSync(join(sharedFixturesDirectory, 'flagai/aquila-sql/data/sql_generate_from_spider_wikisql_train_weighted_sample.jsonl'), 'utf8')
+const sample = readFileSync(fixturePath('flagai', 'aquila-sql', 'data', 'sql_generate_from_spider_wikisql_train_weighted_sample.jsonl'), 'utf8')
   .trim()
   .split('\n')
   .map((line) => JSON.parse(line) as SampleLine);
@@ -33,7 +32,7 @@ function parseSpiderPrompt(prompt: string) {
   return { tables, relations: match[2] === '' ? [] : match[2]!.trim().split(' , '), question: match[3]! };
 }
 
-describe('FlagAI AquilaSQL templates, against the shared SFT sample', () => {
+describe('FlagAI AquilaSQL templates, against the FlagAI SFT sample', () => {
   const spider = sample.filter((line) => line.id === 'sql_spider');
   const wikisql = sample.filter((line) => line.id === 'sql_wikisql');
 

@@ -1,10 +1,11 @@
-// Paths and loaders of the shared reference fixtures, for tests and the benchmark only.
+// Paths and loaders of the reference fixtures (inside the repository, through @aquila/test-kit), for tests and
+// the benchmark only.
 import { readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { fixturePath } from '@aquila/test-kit';
 
-export const fixturesDirectory = fileURLToPath(new URL('../../../../../shared/fixtures/', import.meta.url));
-export const spiderDirectory = `${fixturesDirectory}spider-dev/`;
-export const flagaiDirectory = `${fixturesDirectory}flagai/`;
+// With a trailing slash, so that a test appends a path inside the set.
+export const spiderDirectory = `${fixturePath('spider-dev')}/`;
+export const flagaiDirectory = `${fixturePath('flagai')}/`;
 
 /** Non-empty lines of a fixture file. */
 export function fixtureLines(path: string): string[] {

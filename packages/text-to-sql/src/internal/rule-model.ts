@@ -1,11 +1,10 @@
 // Test and benchmark scaffolding: a real converted decoder over Aquila's vocabulary that answers every prompt
 // with one fixed text, so tests know what the local runtime path must extract, align and score.
-import { copyFile, mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertCheckpoint, modelWeightName, openCheckpoint, writeRandomCheckpoint, writeSafetensors } from '@aquila/runtime';
-import { loadAquilaTokenizer } from '@aquila/tokenizer';
-import { fixturesDirectory } from './test-fixtures.js';
+import { loadAquilaTokenizer, writeTokenizerFiles } from '@aquila/tokenizer';
 
 const vocabSize = 100008;
 const hidden = 64;
@@ -52,8 +51,8 @@ export async function writeRuleModel(options: { answer: string }): Promise<RuleM
   const file = random.tensors[0]?.file as string;
   await random.close();
   await writeSafetensors({ path: file, tensors, metadata: { format: 'pt' } });
-  await copyFile(join(fixturesDirectory, 'aquila-tokenizer/reconstructed/tokenizer.json'), join(checkpoint, 'tokenizer.json'));
-  await copyFile(join(fixturesDirectory, 'aquila-tokenizer/special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
+  // Written from the tokenizer package's own asset, so no 3.6 MB tokenizer.json has to ship as a fixture.
+  await writeTokenizerFiles({ tokenizer, directory: checkpoint });
   const path = join(directory, 'model');
   await convertCheckpoint({ checkpoint, output: path, generation: { stopTokenIds: [eos] } });
   await rm(checkpoint, { recursive: true, force: true });

@@ -1,9 +1,9 @@
-// Paths of the shared reference fixtures, for tests and the benchmark only.
-import { fileURLToPath } from 'node:url';
+// Paths of the reference fixtures (inside the repository, through @aquila/test-kit), for tests and the benchmark only.
+import { fixturePath } from '@aquila/test-kit';
 
-export const fixturesDirectory = fileURLToPath(new URL('../../../../../shared/fixtures/', import.meta.url));
-export const spiderDirectory = `${fixturesDirectory}spider-dev/`;
-export const flagaiDirectory = `${fixturesDirectory}flagai/`;
+// With a trailing slash, so that a test appends a path inside the set.
+export const spiderDirectory = `${fixturePath('spider-dev')}/`;
+export const flagaiDirectory = `${fixturePath('flagai')}/`;
 
 /** A Spider dev database file by name. */
-export const spiderDatabase = (name: string): string => `${spiderDirectory}database/${name}/${name}.sqlite`;
+export const spiderDatabase = (name: string): string => fixturePath('spider-dev', 'database', name, `${name}.sqlite`);

@@ -2,13 +2,12 @@ import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { OutputFolderNotOwnedError, OutputPathError } from '@aquila/files';
+import { fixturePath } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runDemo, type DemoResult } from './run-demo.js';
 
-const spider = fileURLToPath(new URL('../../../../../shared/fixtures/spider-dev', import.meta.url));
-const hasSpider = existsSync(join(spider, 'dev.json'));
+const spider = fixturePath('spider-dev');
 let directory: string;
 
 beforeAll(async () => {
@@ -22,7 +21,7 @@ describe('runDemo', () => {
   // Fast settings: a 1-layer model, a few steps, two Spider questions, short answers.
   const fast = { steps: 6, layers: 1, hiddenSize: 64, questions: 2, trainingQuestions: 1, maxNewTokens: 8 };
 
-  it.skipIf(!hasSpider)('runs data → train → convert → generate → evaluate and writes one report', { timeout: 300_000 }, async () => {
+  it('runs data → train → convert → generate → evaluate and writes one report', { timeout: 300_000 }, async () => {
     const lines: string[] = [];
     const output = join(directory, 'with-spider');
     const result: DemoResult = await runDemo({ output, spider, ...fast, onLog: (line) => lines.push(line) });

@@ -227,7 +227,7 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       if (fits(ids)) questions.push({ kind: 'training', question: human, database: record.id, gold: extractSql({ text: answer })?.sql ?? answer, ids });
     }
     if (spider === undefined) {
-      spiderSkipped = `the Spider dev fixtures (dev.json, tables.json, database/) are not at ${options.spider ?? '../shared/fixtures/spider-dev'}`;
+      spiderSkipped = `the Spider dev fixtures (dev.json, tables.json, database/) are not at ${options.spider ?? '(no --spider folder given)'}`;
       log(`spider: skipped: ${spiderSkipped}`);
     } else {
       const dev = JSON.parse(await readFile(join(spider, 'dev.json'), 'utf8')) as { db_id: string; question: string; query: string }[];

@@ -1,8 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { openCheckpoint } from '@aquila/runtime';
+import { fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RunConfigError } from '../errors.js';
@@ -12,7 +12,7 @@ import { plotRun } from '../plot-run.js';
 import { readRunStatus } from '../read-run-status.js';
 import { trainLocally } from './train-locally.js';
 
-const fixtures = fileURLToPath(new URL('../../../../../shared/fixtures/flagai/', import.meta.url));
+const fixtures = fixturePath('flagai');
 let directory: string;
 
 beforeAll(async () => {
