@@ -37,6 +37,16 @@ describe('aquila eval on predictions that used to hang, crash or score wrongly',
   }, 150_000);
 });
 
+describe('aquila eval reports to a device', () => {
+  it('writes --json /dev/stdout in place, leaving the device a device', async () => {
+    const result = await runBuiltCli({ args: ['eval', '--etype', 'match', '--gold', spider('gold.sql'), '--pred', spider('pred.sql'), '--db', spider('database'), '--tables', spider('tables.json'), '--json', '/dev/stdout', '--html', '/dev/null'] });
+    expect(result.status, result.stderr).toBe(0);
+    expect(result.stdout.startsWith('{\n')).toBe(true);
+    const { statSync } = await import('node:fs');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+});
+
 describe('aquila eval without databases', () => {
   it('says n/a for the run rate rather than 0.000', async () => {
     const result = await runBuiltCli({ args: ['eval', '--etype', 'match', '--gold', spider('gold.sql'), '--pred', spider('pred.sql'), '--db', join(directory, 'no-databases'), '--tables', spider('tables.json')] });

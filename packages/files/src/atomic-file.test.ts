@@ -83,3 +83,27 @@ describe('openAtomicWriteStream failures', () => {
     expect(await readdir(directory)).toEqual([]);
   });
 });
+
+describe('targets that are not plain files', () => {
+  it('writes a device in place instead of renaming over it', async () => {
+    await writeFileAtomic({ path: '/dev/null', data: 'discarded' });
+    const { statSync } = await import('node:fs');
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+    const stream = await openAtomicWriteStream({ path: '/dev/null' });
+    await stream.write('discarded too');
+    await stream.commit();
+    expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
+  });
+
+  it('writes through a symbolic link to the file it names, keeping the link', async () => {
+    const { lstat, symlink } = await import('node:fs/promises');
+    const real = join(directory, 'real.html');
+    const link = join(directory, 'link.html');
+    await writeFile(real, 'old');
+    await symlink(real, link);
+    await writeFileAtomic({ path: link, data: 'new' });
+    expect((await lstat(link)).isSymbolicLink()).toBe(true);
+    expect(await readFile(real, 'utf8')).toBe('new');
+    expect((await readdir(directory)).sort()).toEqual(['link.html', 'real.html']);
+  });
+});

@@ -1,3 +1,4 @@
+import { realpathSync, statSync } from 'node:fs';
 import { rename, rm } from 'node:fs/promises';
 import { releaseTemporaryPath, temporaryPathFor } from './temporary-files.js';
 
@@ -20,15 +21,19 @@ export interface AtomicFile {
 
 /**
  * Starts a file that is complete or absent: write `temporaryPath` (open it however suits), then `commit`.
- * On an error call `abort`; if the process exits first, the temporary file is removed at exit.
+ * On an error call `abort`; if the process exits first, the temporary file is removed at exit. A path that is a
+ * symbolic link writes the file it names; a device or pipe is written in place (`temporaryPath` is the path).
  */
 export function createAtomicFile(options: CreateAtomicFileOptions): AtomicFile {
-  const temporaryPath = temporaryPathFor(options.path);
+  const { target, direct } = resolveTarget(options.path);
+  // A device, pipe or socket (`--html /dev/stdout`) is written in place: renaming over it would replace it.
+  if (direct) return { path: options.path, temporaryPath: target, commit: async () => undefined, abort: async () => undefined };
+  const temporaryPath = temporaryPathFor(target);
   return {
     path: options.path,
     temporaryPath,
     async commit() {
-      await rename(temporaryPath, options.path);
+      await rename(temporaryPath, target);
       releaseTemporaryPath(temporaryPath);
     },
     async abort() {
@@ -36,4 +41,18 @@ export function createAtomicFile(options: CreateAtomicFileOptions): AtomicFile {
       releaseTemporaryPath(temporaryPath);
     },
   };
+}
+
+/**
+ * Where the bytes go: through a symbolic link to the file it names (the link stays a link), and whether the
+ * target is something other than a regular file, to be written in place.
+ */
+function resolveTarget(path: string): { target: string; direct: boolean } {
+  let target: string;
+  try {
+    target = realpathSync(path);
+  } catch {
+    return { target: path, direct: false };
+  }
+  return { target, direct: !statSync(target).isFile() };
 }

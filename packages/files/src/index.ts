@@ -7,7 +7,7 @@ export type { CheckOutputPathsOptions, LabelledPath } from './check-output-paths
 export { OutputFolderNotOwnedError, OutputIsInputError, OutputPathError } from './output-errors.js';
 export { outputFolderMarker, prepareOutputFolder } from './prepare-output-folder.js';
 export type { PreparedOutputFolder, PrepareOutputFolderOptions } from './prepare-output-folder.js';
-export { releaseTemporaryPath, removeTemporaryFilesSync, temporaryPathFor } from './temporary-files.js';
+export { removeTemporaryFilesSync } from './temporary-files.js';
 export { writeFileAtomic } from './write-file-atomic.js';
 export type { WriteFileAtomicOptions } from './write-file-atomic.js';
 export { BadLineError, BadLinePolicy } from './bad-lines.js';
