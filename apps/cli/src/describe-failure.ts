@@ -51,6 +51,7 @@ const reasons: Record<string, string> = {
   ECONNRESET: 'the connection was reset by the other side; try again',
   EADDRINUSE: 'the address is already in use; choose another port (--port) or stop the other server',
   EADDRNOTAVAIL: 'the address is not available on this machine; choose another --host',
+  ENXIO: 'no such device or address (a socket cannot be reopened by name); give a file or a pipe',
 };
 
 type SystemError = Error & { code?: unknown; syscall?: unknown; path?: unknown; address?: unknown; port?: unknown };

@@ -39,9 +39,13 @@ describe('aquila eval on predictions that used to hang, crash or score wrongly',
 
 describe('aquila eval reports to a device', () => {
   it('writes --json /dev/stdout in place, leaving the device a device', async () => {
-    const result = await runBuiltCli({ args: ['eval', '--etype', 'match', '--gold', spider('gold.sql'), '--pred', spider('pred.sql'), '--db', spider('database'), '--tables', spider('tables.json'), '--json', '/dev/stdout', '--html', '/dev/null'] });
-    expect(result.status, result.stderr).toBe(0);
-    expect(result.stdout.startsWith('{\n')).toBe(true);
+    // Through a shell pipe, as a user runs it (a socket, as Node's own child stdio is, cannot be reopened by name).
+    const { execFile } = await import('node:child_process');
+    const { builtCli } = await import('../src/test-support/run-built-cli.js');
+    const args = ['eval', '--etype', 'match', '--gold', spider('gold.sql'), '--pred', spider('pred.sql'), '--db', spider('database'), '--tables', spider('tables.json'), '--json', '/dev/stdout', '--html', '/dev/null'];
+    const command = `"${process.execPath}" "${builtCli}" ${args.map((arg) => `'${arg}'`).join(' ')} | cat`;
+    const stdout = await new Promise<string>((resolve, reject) => execFile('bash', ['-o', 'pipefail', '-c', command], { timeout: 60_000 }, (error, out) => (error ? reject(error) : resolve(out))));
+    expect(stdout.startsWith('{\n')).toBe(true);
     const { statSync } = await import('node:fs');
     expect(statSync('/dev/null').isCharacterDevice()).toBe(true);
   });

@@ -48,11 +48,12 @@ export function createAtomicFile(options: CreateAtomicFileOptions): AtomicFile {
  * target is something other than a regular file, to be written in place.
  */
 function resolveTarget(path: string): { target: string; direct: boolean } {
-  let target: string;
+  let isFile: boolean;
   try {
-    target = realpathSync(path);
+    isFile = statSync(path).isFile();
   } catch {
     return { target: path, direct: false };
   }
-  return { target, direct: !statSync(target).isFile() };
+  // `/dev/stdout` resolves to a name like `/proc/1/fd/pipe:[7]` that cannot be opened by name: write it as given.
+  return isFile ? { target: realpathSync(path), direct: false } : { target: path, direct: true };
 }
