@@ -36,8 +36,8 @@ const blank = fc.constantFrom('', ' ', '\t', '  \u00a0');
 
 type Reading<T> = { record: T } | { bad: true } | { blank: true };
 
-/** A plain reading of an encode line, independent of the code under test. */
-function expectedText(line: string): Reading<string> {
+/** A plain reading of one line, independent of the code under test: blank, not JSON, or the value `pick` finds in it. */
+function expectedReading<T>(line: string, pick: (value: unknown) => T | undefined): Reading<T> {
   if (line.trim() === '') return { blank: true };
   let value: unknown;
   try {
@@ -45,24 +45,23 @@ function expectedText(line: string): Reading<string> {
   } catch {
     return { bad: true };
   }
-  if (typeof value === 'string') return { record: value };
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, 'text') && typeof (value as { text: unknown }).text === 'string') {
-    return { record: (value as { text: string }).text };
-  }
-  return { bad: true };
+  const record = pick(value);
+  return record === undefined ? { bad: true } : { record };
 }
 
+const isObject = (value: unknown): value is Record<string, unknown> => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** An encode line: a JSON string, or an object with a string `text`. */
+function expectedText(line: string): Reading<string> {
+  return expectedReading(line, (value) => (typeof value === 'string' ? value : isObject(value) && Object.hasOwn(value, 'text') && typeof value.text === 'string' ? value.text : undefined));
+}
+
+/** A decode line: an array of ids, or an object with `ids`, every id a token of the vocabulary. */
 function expectedIds(line: string, vocabSize: number): Reading<number[]> {
-  if (line.trim() === '') return { blank: true };
-  let value: unknown;
-  try {
-    value = JSON.parse(line);
-  } catch {
-    return { bad: true };
-  }
-  const ids = Array.isArray(value) ? value : typeof value === 'object' && value !== null && Object.hasOwn(value, 'ids') ? (value as { ids: unknown }).ids : undefined;
-  if (!Array.isArray(ids) || !ids.every((id) => typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < vocabSize)) return { bad: true };
-  return { record: ids as number[] };
+  return expectedReading(line, (value) => {
+    const ids = Array.isArray(value) ? value : typeof value === 'object' && value !== null && Object.hasOwn(value, 'ids') ? (value as { ids: unknown }).ids : undefined;
+    return Array.isArray(ids) && ids.every((id) => typeof id === 'number' && Number.isInteger(id) && id >= 0 && id < vocabSize) ? (ids as number[]) : undefined;
+  });
 }
 
 /** Checks one run: with skipping, the records and the skipped line numbers; without, the first bad line thrown. */
