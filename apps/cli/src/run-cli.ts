@@ -12,31 +12,31 @@ export interface RunCliOptions {
   environment?: NodeJS.ProcessEnv;
 }
 
-/** `aquila data pack` for the arguments given: the deepest command their leading words name. */
-function commandName(program: Command, args: readonly string[]): string {
+/**
+ * The command the arguments name: the deepest one their leading words reach (`aquila data pack`), and whether
+ * they are nothing but those words (so a command that only groups subcommands was run bare).
+ */
+function namedCommand(program: Command, args: readonly string[]): { name: string; command: Command; bare: boolean } {
   const names = ['aquila'];
   let command = program;
+  let bare = true;
   for (const word of args) {
-    if (word.startsWith('-')) continue;
-    const next = command.commands.find((candidate) => candidate.name() === word || candidate.aliases().includes(word));
-    if (next === undefined) break;
+    const next = word.startsWith('-') ? undefined : command.commands.find((candidate) => candidate.name() === word || candidate.aliases().includes(word));
+    if (next === undefined) {
+      bare = false;
+      // Flags may stand before the words that name a subcommand (`aquila --debug data pack`).
+      if (word.startsWith('-')) continue;
+      break;
+    }
     names.push(next.name());
     command = next;
   }
-  return names.join(' ');
+  return { name: names.join(' '), command, bare };
 }
 
-/** Commands with subcommands and no action of their own: run bare, they ask for a subcommand. */
-function needsSubcommand(program: Command, args: readonly string[]): Command | undefined {
-  let command = program;
-  for (const word of args) {
-    if (word.startsWith('-')) return undefined;
-    const next = command.commands.find((candidate) => candidate.name() === word);
-    if (next === undefined) return undefined;
-    command = next;
-  }
-  const hasAction = (command as unknown as { _actionHandler?: unknown })._actionHandler != null;
-  return command.commands.length > 0 && !hasAction ? command : undefined;
+/** Whether a command only groups subcommands (no action of its own): run bare, it asks for one. */
+function groupsOnly(command: Command): boolean {
+  return command.commands.length > 0 && (command as unknown as { _actionHandler?: unknown })._actionHandler == null;
 }
 
 /**
@@ -50,7 +50,8 @@ export async function runCli(options: RunCliOptions): Promise<number> {
   const environment = options.environment ?? process.env;
   const debug = args.includes('--debug') || environment.AQUILA_DEBUG === '1';
   const program = createProgram({ stdout: options.stdout, stderr: options.stderr });
-  const command = commandName(program, args);
+  const named = namedCommand(program, args);
+  const command = named.name;
   const report = (error: unknown): number => {
     const failure = describeFailure(error, command);
     if (failure.quiet === true) return failure.exitCode;
@@ -87,10 +88,9 @@ export async function runCli(options: RunCliOptions): Promise<number> {
       for (const sub of command.commands) quiet(sub);
     };
     quiet(program);
-    const bare = needsSubcommand(program, args);
-    if (bare !== undefined) {
+    if (named.bare && groupsOnly(named.command)) {
       const name = command === 'aquila' ? 'a command' : 'a subcommand';
-      options.stderr.write(`${command}: give ${name} (${bare.commands.map((sub) => sub.name()).join(', ')}); see '${command} --help' [AQUILA_USAGE]\n`);
+      options.stderr.write(`${command}: give ${name} (${named.command.commands.map((sub) => sub.name()).join(', ')}); see '${command} --help' [AQUILA_USAGE]\n`);
       return 2;
     }
     await program.parseAsync([...options.argv]);

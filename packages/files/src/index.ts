@@ -14,3 +14,5 @@ export { BadLineError, BadLinePolicy } from './bad-lines.js';
 export type { BadLineErrorOptions, BadLinePolicyOptions, SkippedLine } from './bad-lines.js';
 export { readTextLines } from './read-text-lines.js';
 export type { ReadTextLinesOptions, TextLine } from './read-text-lines.js';
+export { writeFilesTogether } from './write-files-together.js';
+export type { WriteFilesTogetherOptions } from './write-files-together.js';

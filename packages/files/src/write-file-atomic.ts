@@ -1,5 +1,4 @@
-import { writeFile } from 'node:fs/promises';
-import { createAtomicFile } from './atomic-file.js';
+import { writeFilesTogether } from './write-files-together.js';
 
 export interface WriteFileAtomicOptions {
   /** The final path. */
@@ -10,13 +9,6 @@ export interface WriteFileAtomicOptions {
 }
 
 /** Writes a whole file under a temporary name and renames it into place: readers see the old file or the new one. */
-export async function writeFileAtomic(options: WriteFileAtomicOptions): Promise<void> {
-  const file = createAtomicFile({ path: options.path });
-  try {
-    await writeFile(file.temporaryPath, options.data, options.signal === undefined ? {} : { signal: options.signal });
-    await file.commit();
-  } catch (error) {
-    await file.abort();
-    throw error;
-  }
+export function writeFileAtomic(options: WriteFileAtomicOptions): Promise<void> {
+  return writeFilesTogether({ files: [{ path: options.path, data: options.data }], ...(options.signal === undefined ? {} : { signal: options.signal }) });
 }

@@ -1,9 +1,8 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fixturePath } from '@aquila/test-kit';
+import { aquilaTokenizerJson, fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { reconstructedTokenizerJsonText } from '../../tokenizer/test/fixtures.js';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
 import { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules } from './flagai-presets.js';
@@ -19,7 +18,7 @@ beforeAll(async () => {
   // A tiny random model over Aquila's vocabulary, with the tokenizer files a real checkpoint carries (the
   // tokenizer.json built from Aquila's vocab.json + merges.txt, as the tokenizer tests build it).
   await writeRandomCheckpoint({ directory: checkpoint, shape: { ...tinyShapes.multiHead, vocabSize: 100008 }, naming: 'hf', format: 'safetensors', seed: 3 });
-  await writeFile(join(checkpoint, 'tokenizer.json'), reconstructedTokenizerJsonText());
+  await writeFile(join(checkpoint, 'tokenizer.json'), aquilaTokenizerJson());
   await copyFile(fixturePath('aquila-tokenizer', 'special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
   const config = await convertCheckpoint({ checkpoint, output: join(workspace.path, 'onnx'), precision: 'int8', generation: { stopTokenIds: [] } });
   expect(config.tokenizerFiles).toEqual(['tokenizer.json', 'special_tokens_map.json']);

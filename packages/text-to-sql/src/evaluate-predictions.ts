@@ -1,10 +1,9 @@
 import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { BadLinePolicy, readTextLines } from '@aquila/files';
+import { BadLinePolicy, readTextLines, writeFilesTogether } from '@aquila/files';
 import { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine, type EvaluationSummary, type EvaluationType, type ItemVerdict } from '@aquila/sql-metrics';
 import { BenchmarkInputError } from './errors.js';
-import { writeFilesTogether } from './internal/write-files-together.js';
 import { predictionFiles, reportFiles } from './run-files.js';
 
 export interface EvaluatePredictionsOptions {

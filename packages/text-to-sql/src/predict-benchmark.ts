@@ -1,14 +1,13 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BadLineError, BadLinePolicy, checkOutputPaths, readTextLines, writeFileAtomic } from '@aquila/files';
+import { BadLineError, BadLinePolicy, checkOutputPaths, readTextLines, writeFileAtomic, writeFilesTogether } from '@aquila/files';
 import { extractSql } from '@aquila/sql-metrics';
 import { buildSqlPrompt, type SqlPromptTemplate } from './build-sql-prompt.js';
 import { BenchmarkInputError, EndpointError, RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
 import { sqlGenerationPresets, sqlGenerationRequest, type SqlGenerationSettings } from './generation-settings.js';
 import type { OpenedModel } from './open-model.js';
 import { earlierSessions, readRunRecord, runTimings, settingsDifferences, type RunSession, type RunSettings, type RunStatus } from './internal/run-record.js';
-import { writeFilesTogether } from './internal/write-files-together.js';
 import { readBenchmark, type BenchmarkQuestion } from './read-benchmark.js';
 import { predictionFiles, reportFiles } from './run-files.js';
 import type { TextToSqlModel } from './text-to-sql-model.js';

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { Tokenizer as HuggingFaceJsTokenizer } from '@huggingface/tokenizers';
 import { get_encoding } from 'tiktoken';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
-import { reconstructedTokenizerJsonText } from '../test/fixtures.js';
+import { aquilaTokenizerJson } from '@aquila/test-kit';
 import { readBenchCorpus } from './corpus.js';
 import { loadAquilaTokenizer } from './built-package.js';
 
@@ -104,7 +104,7 @@ await measure('@aquila/tokenizer (Aquila)', `encodeBatch, ${threads} threads`, c
 await batchTokenizer.close();
 
 // HF tokenizers (Rust, napi), the reference: per document, and its Rayon batch API.
-const reference = HuggingFaceTokenizer.fromString(reconstructedTokenizerJsonText());
+const reference = HuggingFaceTokenizer.fromString(aquilaTokenizerJson());
 let referenceIds: number[][] = [];
 await measure('tokenizers 0.23.2 Rust (Aquila)', 'per document', corpus, Math.min(reps, 2), async () => {
   let tokens = 0;
@@ -117,7 +117,7 @@ await measure('tokenizers 0.23.2 Rust (Aquila)', 'encodeBatch (Rayon)', corpus, 
 });
 
 // @huggingface/tokenizers (pure JS, what transformers.js v4 runs), on a slice: it is ~30x slower.
-const tokenizerJson = JSON.parse(reconstructedTokenizerJsonText()) as object;
+const tokenizerJson = JSON.parse(aquilaTokenizerJson()) as object;
 const javascript = new HuggingFaceJsTokenizer(tokenizerJson, { add_prefix_space: false });
 await measure('@huggingface/tokenizers 0.2.0 JS (Aquila)', 'per document', slowSlice, 1, () =>
   slowSlice.reduce((sum, text) => sum + javascript.encode(text, { add_special_tokens: false }).ids.length, 0), `every ${slowShare}th document`);

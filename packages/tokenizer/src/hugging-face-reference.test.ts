@@ -1,7 +1,8 @@
 import fc from 'fast-check';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aquilaFolder, readTestCorpus, reconstructedTokenizerJsonText } from '../test/fixtures.js';
+import { aquilaTokenizerJson } from '@aquila/test-kit';
+import { aquilaFolder, readTestCorpus } from '../test/fixtures.js';
 import { loadAquilaTokenizer } from './load-aquila-tokenizer.js';
 import { loadTokenizer } from './load-tokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -39,7 +40,7 @@ describe('Aquila against Hugging Face tokenizers (Rust)', () => {
   const referenceIds = async (text: string): Promise<number[]> => (await reference.encode(text, null, { addSpecialTokens: false })).getIds();
 
   beforeAll(async () => {
-    reference = HuggingFaceTokenizer.fromString(reconstructedTokenizerJsonText());
+    reference = HuggingFaceTokenizer.fromString(aquilaTokenizerJson());
     tokenizer = await loadAquilaTokenizer({ specialTokens: 'huggingface' });
   });
 

@@ -2,7 +2,8 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { aquilaFolder, reconstructedTokenizerJsonText } from '../test/fixtures.js';
+import { aquilaTokenizerJson } from '@aquila/test-kit';
+import { aquilaFolder } from '../test/fixtures.js';
 import {
   TokenizerError,
   TokenizerFileFormatError,
@@ -67,7 +68,7 @@ describe('loadTokenizer', () => {
   });
 
   it('says a truncated tokenizer.json is truncated', async () => {
-    const text = reconstructedTokenizerJsonText();
+    const text = aquilaTokenizerJson();
     const path = join(directory, 'truncated.json');
     await writeFile(path, text.slice(0, 100_000));
     const error = await loadTokenizer({ path }).catch((caught: unknown) => caught);
@@ -143,7 +144,7 @@ describe('loadTokenizer', () => {
 
   it('reads Aquila tokenizer.json with the special tokens named beside it', async () => {
     const path = await folder('aquila-json', {});
-    await writeFile(join(path, 'tokenizer.json'), reconstructedTokenizerJsonText());
+    await writeFile(join(path, 'tokenizer.json'), aquilaTokenizerJson());
     await copyFile(join(aquilaFolder, 'special_tokens_map.json'), join(path, 'special_tokens_map.json'));
     const tokenizer = await loadTokenizer({ path });
     expect([tokenizer.vocabSize, tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.padTokenId]).toEqual([100_008, 100_006, 100_007, 0]);

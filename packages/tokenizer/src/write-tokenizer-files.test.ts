@@ -2,7 +2,8 @@ import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { readTestCorpus, reconstructedTokenizerJsonText } from '../test/fixtures.js';
+import { aquilaTokenizerJson } from '@aquila/test-kit';
+import { readTestCorpus } from '../test/fixtures.js';
 import { loadAquilaTokenizer } from './load-aquila-tokenizer.js';
 import { loadTokenizer } from './load-tokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
@@ -14,7 +15,7 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-write-tokenizer-'));
   await mkdir(join(directory, 'reconstructed'));
   reconstructedTokenizerJson = join(directory, 'reconstructed', 'tokenizer.json');
-  await writeFile(reconstructedTokenizerJson, reconstructedTokenizerJsonText());
+  await writeFile(reconstructedTokenizerJson, aquilaTokenizerJson());
 });
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });

@@ -1,6 +1,6 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createAtomicFile } from '@aquila/files';
+import { writeFilesTogether } from '@aquila/files';
 import { bytesToVocabularyString } from './internal/byte-level.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -60,14 +60,7 @@ export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): 
     ['special_tokens_map.json', `${JSON.stringify(specialTokensMap, null, 2)}\n`],
   ];
   // Both are written under temporary names before either is renamed into place: a folder never holds half
-  // a tokenizer, and an interrupted process leaves no temporary file behind (@aquila/files removes them).
-  const pending = files.map(([file, text]) => ({ atomic: createAtomicFile({ path: join(directory, file) }), text }));
-  try {
-    for (const { atomic, text } of pending) await writeFile(atomic.temporaryPath, text, { signal });
-    for (const { atomic } of pending) await atomic.commit();
-  } catch (error) {
-    await Promise.all(pending.map(({ atomic }) => atomic.abort()));
-    throw error;
-  }
+  // a tokenizer, and an interrupted process leaves no temporary file behind.
+  await writeFilesTogether({ files: files.map(([file, data]) => ({ path: join(directory, file), data })), ...(signal === undefined ? {} : { signal }) });
   return files.map(([file]) => file);
 }

@@ -1,15 +1,16 @@
 import { writeFile } from 'node:fs/promises';
-import { createAtomicFile, type AtomicFile } from '@aquila/files';
+import { createAtomicFile, type AtomicFile } from './atomic-file.js';
 
 export interface WriteFilesTogetherOptions {
+  /** The files, each with its whole content; they are renamed into place in this order. */
   files: readonly { path: string; data: string | Uint8Array }[];
   signal?: AbortSignal;
 }
 
 /**
- * Writes each file under a temporary name beside it, and only when all are written renames them into place, one
- * after the other: files that belong together (predictions and gold, the reports of one evaluation) are never
- * left half-written, and a failure before the renames leaves every old file as it was.
+ * Writes each file under a temporary name beside it and renames them into place only once all are written: files
+ * that belong together (predictions and gold, a tokenizer's two files, the reports of one run) are never left half
+ * written, and a failure before the renames leaves every old file as it was.
  */
 export async function writeFilesTogether(options: WriteFilesTogetherOptions): Promise<void> {
   const started: AtomicFile[] = [];
@@ -19,9 +20,10 @@ export async function writeFilesTogether(options: WriteFilesTogetherOptions): Pr
       started.push(file);
       await writeFile(file.temporaryPath, data, options.signal === undefined ? {} : { signal: options.signal });
     }
+    for (const file of started) await file.commit();
   } catch (error) {
+    // A committed file's temporary name is gone already: abort removes only what is still pending.
     await Promise.all(started.map((file) => file.abort()));
     throw error;
   }
-  for (const file of started) await file.commit();
 }
