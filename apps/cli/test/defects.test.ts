@@ -3,6 +3,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { canListProcesses, childProcesses, isAlive } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuiltCli } from '../src/test-support/run-built-cli.js';
 import { byteTokenizer } from './fixtures/byte-tokenizer.js';
@@ -120,26 +121,7 @@ describe('aquila demo', () => {
 });
 
 describe('killing aquila eval', () => {
-  /** The pids whose parent is `pid`, from /proc (Linux). */
-  async function childrenOf(pid: number): Promise<number[]> {
-    const children: number[] = [];
-    for (const entry of await readdir('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      const stat = await readFile(`/proc/${entry}/stat`, 'utf8').catch(() => '');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid) children.push(Number(entry));
-    }
-    return children;
-  }
-  const alive = (pid: number): boolean => {
-    try {
-      process.kill(pid, 0);
-      return true;
-    } catch {
-      return false;
-    }
-  };
-
-  it.skipIf(process.platform !== 'linux')('takes its SQLite child processes with it, even mid-query', async () => {
+  it.skipIf(!canListProcesses)('takes its SQLite child processes with it, even mid-query', async () => {
     const gold = join(directory, 'slow-gold.sql');
     const pred = join(directory, 'slow-pred.sql');
     await writeFile(gold, 'SELECT count(*) FROM singer\tsingers\n');
@@ -154,14 +136,14 @@ describe('killing aquila eval', () => {
       const deadline = Date.now() + 60_000;
       while (children.length === 0 && Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 100));
-        children = await childrenOf(pid);
+        children = childProcesses({ parent: pid });
       }
       expect(children.length, 'eval started no child process').toBeGreaterThan(0);
       await new Promise((resolve) => setTimeout(resolve, 500));
       child.kill('SIGKILL');
       const gone = Date.now() + 15_000;
-      while (children.some(alive) && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 100));
-      expect(children.filter(alive)).toEqual([]);
+      while (children.some(isAlive) && Date.now() < gone) await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(children.filter(isAlive)).toEqual([]);
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL');
     }

@@ -1,9 +1,12 @@
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseOpenError, QueryExecutionError, WriteRefusedError } from './errors.js';
-import { canCountProcesses, executionProcesses } from './internal/execution-processes.js';
+import { canListProcesses, childProcesses } from '@aquila/test-kit';
 import { spiderDatabase } from './internal/test-fixtures.js';
 import { SqlDatabase } from './sql-database.js';
+
+/** The native SQLite execution processes this process runs now (one per execution pool). */
+const executionProcesses = (): number => childProcesses({ parent: process.pid, command: 'execution-process' }).length;
 
 describe('SqlDatabase.open', () => {
   let database: SqlDatabase;
@@ -62,7 +65,7 @@ describe('SqlDatabase.open', () => {
   });
 });
 
-describe.skipIf(!canCountProcesses)('SqlDatabase execution pools', () => {
+describe.skipIf(!canListProcesses)('SqlDatabase execution pools', () => {
   it('keeps a bounded number of child processes whatever timeouts the queries ask for', async () => {
     const before = executionProcesses();
     const database = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });

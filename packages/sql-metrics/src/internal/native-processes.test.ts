@@ -1,32 +1,10 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { canListProcesses, childProcesses, isAlive } from '@aquila/test-kit';
 
 const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-
-// Processes whose parent is `parent`, from /proc/<pid>/stat (the parent id is the second field after the name).
-function childrenOf(parent: number): number[] {
-  return readdirSync('/proc').flatMap((entry) => {
-    if (!/^\d+$/.test(entry)) return [];
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === parent ? [Number(entry)] : [];
-    } catch {
-      return [];
-    }
-  });
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   for (const deadline = Date.now() + timeoutMs; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 100))) if (condition()) return true;
@@ -34,7 +12,7 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
 }
 
 describe('native SQLite child processes', () => {
-  it.skipIf(!existsSync('/proc'))('end with their parent, even inside a query that never ends', async () => {
+  it.skipIf(!canListProcesses)('end with their parent, even inside a query that never ends', async () => {
     const parent = spawn(process.execPath, ['--import', tsx, new URL('./endless-query-parent.ts', import.meta.url).pathname], { stdio: ['ignore', 'pipe', 'inherit'] });
     let children: number[] = [];
     try {
@@ -49,14 +27,14 @@ describe('native SQLite child processes', () => {
         parent.once('exit', () => resolve(false));
       });
       expect(running).toBe(true);
-      children = childrenOf(parent.pid as number);
+      children = childProcesses({ parent: parent.pid as number });
       expect(children.length).toBeGreaterThan(0);
       // Killed outright (a timeout, a closed terminal): no exit handler of the parent runs.
       parent.kill('SIGKILL');
-      expect(await waitFor(() => children.every((pid) => !alive(pid)), 10_000)).toBe(true);
+      expect(await waitFor(() => children.every((pid) => !isAlive(pid)), 10_000)).toBe(true);
     } finally {
       parent.kill('SIGKILL');
-      for (const pid of children) if (alive(pid)) process.kill(pid, 'SIGKILL');
+      for (const pid of children) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
     }
   }, 90_000);
 });
