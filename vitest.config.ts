@@ -13,7 +13,10 @@ export default defineConfig({
       // Tests run against the sources of sibling packages, so no build is needed between an edit and a test run.
       resolve: {
         alias: [
-          { find: /^@aquila\/server$/, replacement: fileURLToPath(new URL('./apps/server/src/index.ts', import.meta.url)) },
+          {
+            find: /^@aquila\/server$/,
+            replacement: fileURLToPath(new URL('./apps/server/src/index.ts', import.meta.url)),
+          },
           { find: /^@aquila\/([a-z-]+)$/, replacement: `${packagesDirectory}$1/src/index.ts` },
         ],
       },

@@ -9,7 +9,9 @@ if (!existsSync(file)) {
   process.exit(1);
 }
 const report = JSON.parse(readFileSync(file, 'utf8'));
-const brokenSuites = report.testResults.filter((suite) => suite.status === 'failed' && suite.assertionResults.length === 0);
+const brokenSuites = report.testResults.filter(
+  (suite) => suite.status === 'failed' && suite.assertionResults.length === 0,
+);
 for (const suite of brokenSuites) console.log(`ci: suite failed to run: ${suite.name}\n${suite.message}`);
 const failed = report.numFailedTests + brokenSuites.length;
 const passed = report.numPassedTests;

@@ -1,4 +1,4 @@
-// `pnpm lint`: type-checks every package and app, then checks each publishable package with publint
+// `pnpm lint`: checks formatting and lint rules with Biome, type-checks every package and app, then checks each publishable package with publint
 // and @arethetypeswrong/cli (on the built dist, so run `pnpm build` first).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -25,6 +25,8 @@ const directories = ['packages', 'apps'].flatMap((group) =>
     .filter((entry) => entry.isDirectory() && existsSync(join(root, group, entry.name, 'package.json')))
     .map((entry) => join(root, group, entry.name)),
 );
+
+check('biome (format and lint)', bin('biome'), ['ci', '.'], root);
 
 for (const directory of directories) {
   const name = relative(root, directory);

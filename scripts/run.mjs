@@ -16,14 +16,20 @@ const environment = { ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env };
 if (!environment.npm_config_nodedir && existsSync('/usr/include/node/node.h')) environment.npm_config_nodedir = '/usr';
 
 function run(command, args) {
-  const result = spawnSync(command, args, { cwd: root, stdio: 'inherit', env: environment, shell: process.platform === 'win32' });
+  const result = spawnSync(command, args, {
+    cwd: root,
+    stdio: 'inherit',
+    env: environment,
+    shell: process.platform === 'win32',
+  });
   if (result.error) throw result.error;
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
 function pnpm(args) {
   const userAgent = process.env.npm_config_user_agent ?? '';
-  if (userAgent.startsWith(`pnpm/${pnpmVersion}`) && process.env.npm_execpath) run(process.execPath, [process.env.npm_execpath, ...args]);
+  if (userAgent.startsWith(`pnpm/${pnpmVersion}`) && process.env.npm_execpath)
+    run(process.execPath, [process.env.npm_execpath, ...args]);
   else run('npx', ['--yes', `pnpm@${pnpmVersion}`, ...args]);
 }
 
@@ -47,7 +53,10 @@ function fileTimes(directory, skip = /^$/) {
 function needsBuild(directory) {
   const built = fileTimes(join(directory, 'dist'));
   if (built.length === 0) return true;
-  const sources = [...fileTimes(join(directory, 'src'), /\.test\.ts$/), statSync(join(directory, 'package.json')).mtimeMs];
+  const sources = [
+    ...fileTimes(join(directory, 'src'), /\.test\.ts$/),
+    statSync(join(directory, 'package.json')).mtimeMs,
+  ];
   return Math.max(...sources) > Math.min(...built);
 }
 

@@ -14,7 +14,11 @@ const alternatives = 2;
 type Question = { db_id: string };
 const dev = JSON.parse(readFileSync(join(source, 'dev.json'), 'utf8')) as Question[];
 const tables = JSON.parse(readFileSync(join(source, 'tables.json'), 'utf8')) as { db_id: string }[];
-const present = dev.filter(({ db_id: database }) => existsSync(join(source, 'database', database, `${database}.sqlite`)) && tables.some((entry) => entry.db_id === database));
+const present = dev.filter(
+  ({ db_id: database }) =>
+    existsSync(join(source, 'database', database, `${database}.sqlite`)) &&
+    tables.some((entry) => entry.db_id === database),
+);
 const chosen: Question[] = [];
 for (let index = 0; index < picks; index += 1) {
   const first = Math.floor((index * present.length) / picks);
@@ -24,10 +28,20 @@ const databases = [...new Set(chosen.map(({ db_id: database }) => database))].so
 rmSync(target, { recursive: true, force: true });
 for (const database of databases) {
   mkdirSync(join(target, 'database', database), { recursive: true });
-  copyFileSync(join(source, 'database', database, `${database}.sqlite`), join(target, 'database', database, `${database}.sqlite`));
+  copyFileSync(
+    join(source, 'database', database, `${database}.sqlite`),
+    join(target, 'database', database, `${database}.sqlite`),
+  );
 }
 writeFileSync(join(target, 'dev.json'), `${JSON.stringify(chosen, null, 1)}\n`);
-writeFileSync(join(target, 'tables.json'), `${JSON.stringify(tables.filter((entry) => databases.includes(entry.db_id)), null, 1)}\n`);
+writeFileSync(
+  join(target, 'tables.json'),
+  `${JSON.stringify(
+    tables.filter((entry) => databases.includes(entry.db_id)),
+    null,
+    1,
+  )}\n`,
+);
 writeFileSync(
   join(target, 'README.md'),
   `# Spider dev, the demo's subset\n\n${chosen.length} questions of the Spider dev set (Yu et al., 2018; CC BY-SA 4.0) and the ${databases.length} databases they ask\n` +

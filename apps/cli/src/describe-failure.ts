@@ -57,20 +57,29 @@ const reasons: Record<string, string> = {
 type SystemError = Error & { code?: unknown; syscall?: unknown; path?: unknown; address?: unknown; port?: unknown };
 
 function isSystemError(error: unknown): error is SystemError & { code: string } {
-  return error instanceof Error && typeof (error as SystemError).code === 'string' && /^E[A-Z0-9]+$/.test((error as SystemError).code as string);
+  return (
+    error instanceof Error &&
+    typeof (error as SystemError).code === 'string' &&
+    /^E[A-Z0-9]+$/.test((error as SystemError).code as string)
+  );
 }
 
 function describeSystemError(error: SystemError & { code: string }): string {
   const reason = reasons[error.code] ?? error.message.replace(/^[A-Z0-9]+: /, '');
   const syscall = typeof error.syscall === 'string' ? error.syscall : undefined;
-  if (typeof error.path === 'string') return `cannot ${verbs[syscall ?? ''] ?? syscall ?? 'use'} ${error.path}: ${reason}`;
-  if (typeof error.address === 'string') return `cannot ${syscall ?? 'connect'} ${error.address}${typeof error.port === 'number' ? `:${error.port}` : ''}: ${reason}`;
+  if (typeof error.path === 'string')
+    return `cannot ${verbs[syscall ?? ''] ?? syscall ?? 'use'} ${error.path}: ${reason}`;
+  if (typeof error.address === 'string')
+    return `cannot ${syscall ?? 'connect'} ${error.address}${typeof error.port === 'number' ? `:${error.port}` : ''}: ${reason}`;
   return reason;
 }
 
 /** Commander's own messages start with `error: ` and end with a full stop; ours are one clause in a line. */
 function commanderMessage(error: CommanderError): string {
-  return error.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' ').replace(/\.$/, '');
+  return error.message
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ')
+    .replace(/\.$/, '');
 }
 
 /**
@@ -82,12 +91,14 @@ export function describeFailure(error: unknown, command: string): Failure {
   if (error instanceof CommanderError) {
     return { message: `${commanderMessage(error)}; see '${command} --help'`, code: 'AQUILA_USAGE', exitCode: 2 };
   }
-  if (AquilaError.isInstance(error)) return { message: error.message.replace(/\s*\n\s*/g, ' '), code: error.code, exitCode: 1 };
+  if (AquilaError.isInstance(error))
+    return { message: error.message.replace(/\s*\n\s*/g, ' '), code: error.code, exitCode: 1 };
   if (isSystemError(error)) {
     if (error.code === 'EPIPE') return { message: '', code: error.code, exitCode: 0, quiet: true };
     return { message: describeSystemError(error), code: error.code, exitCode: 1 };
   }
-  if (error instanceof Error && error.name === 'AbortError') return { message: 'cancelled', code: 'AQUILA_CANCELLED', exitCode: 130 };
+  if (error instanceof Error && error.name === 'AbortError')
+    return { message: 'cancelled', code: 'AQUILA_CANCELLED', exitCode: 130 };
   const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   return {
     message: `unexpected error (${detail.replace(/\s*\n\s*/g, ' ').slice(0, 500)}); run it again with --debug for the stack, and report it`,

@@ -11,6 +11,9 @@ export function embeddedSpider(): string {
   for (let directory = dirname(fileURLToPath(import.meta.url)); ; directory = dirname(directory)) {
     const candidate = join(directory, 'assets', 'spider-demo');
     if (existsSync(join(candidate, 'dev.json'))) return candidate;
-    if (dirname(directory) === directory) throw new Error(`assets/spider-demo is missing above ${fileURLToPath(import.meta.url)}: the package is incomplete; reinstall it.`);
+    if (dirname(directory) === directory)
+      throw new Error(
+        `assets/spider-demo is missing above ${fileURLToPath(import.meta.url)}: the package is incomplete; reinstall it.`,
+      );
   }
 }

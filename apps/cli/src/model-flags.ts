@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
+import type { OpenModelOptions, SqlGenerationSettings, SqlPromptTemplate } from '@aquila/text-to-sql';
 import type { Command } from 'commander';
 import { integerFlag } from './integer-flag.js';
-import type { OpenModelOptions, SqlGenerationSettings, SqlPromptTemplate } from '@aquila/text-to-sql';
 
 /** The flags that pick a model for `aquila sql` and `aquila predict`: a local folder or an OpenAI-compatible endpoint. */
 export interface ModelFlags {
@@ -24,13 +24,28 @@ export function addModelFlags(command: Command, defaultPreset: string): Command 
     .option('--model-name <name>', "endpoint model name (default: the server's first model)")
     .option('--retries <n>', 'endpoint retries per request (429, 5xx, network)', integerFlag('retry count', 0))
     .option('--threads <n>', 'local model: onnxruntime threads', integerFlag('thread count', 1))
-    .option('--preset <name>', 'generation preset: greedy, or flagai (BOS + prompt, T 0.9, top-k 1000, top-p 0.95, seed 1234)', defaultPreset)
+    .option(
+      '--preset <name>',
+      'generation preset: greedy, or flagai (BOS + prompt, T 0.9, top-k 1000, top-p 0.95, seed 1234)',
+      defaultPreset,
+    )
     .option('--max-new-tokens <n>', 'most tokens to generate (default 256)', integerFlag('token count', 1))
-    .option('--template <file>', 'custom prompt template with {question}, {database}, {schema}, {ddl}, {relations} (default: the AquilaSQL prompt)');
+    .option(
+      '--template <file>',
+      'custom prompt template with {question}, {database}, {schema}, {ddl}, {relations} (default: the AquilaSQL prompt)',
+    );
 }
 
 export function modelOptions(flags: ModelFlags, extra: Partial<OpenModelOptions> = {}): OpenModelOptions {
-  const options = { path: flags.model, endpoint: flags.endpoint, apiKey: flags.apiKey, modelName: flags.modelName, threads: flags.threads, retries: flags.retries, ...extra };
+  const options = {
+    path: flags.model,
+    endpoint: flags.endpoint,
+    apiKey: flags.apiKey,
+    modelName: flags.modelName,
+    threads: flags.threads,
+    retries: flags.retries,
+    ...extra,
+  };
   return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined)) as OpenModelOptions;
 }
 
@@ -40,8 +55,13 @@ export async function generationSettings(flags: ModelFlags): Promise<SqlGenerati
   return flags.maxNewTokens === undefined ? preset : { ...preset, maxNewTokens: flags.maxNewTokens };
 }
 
-export async function promptTemplate(flags: ModelFlags): Promise<{ template?: SqlPromptTemplate; templateFile?: string }> {
+export async function promptTemplate(
+  flags: ModelFlags,
+): Promise<{ template?: SqlPromptTemplate; templateFile?: string }> {
   if (flags.template === undefined) return {};
   const { customTemplate } = await import('@aquila/text-to-sql');
-  return { template: customTemplate(await readFile(flags.template, 'utf8'), flags.template), templateFile: flags.template };
+  return {
+    template: customTemplate(await readFile(flags.template, 'utf8'), flags.template),
+    templateFile: flags.template,
+  };
 }

@@ -16,12 +16,29 @@ describe('aquila program', () => {
   it('prints its version and help', async () => {
     const stdout = capture();
     const program = createProgram({ stdout: stdout.stream, stderr: stdout.stream }).exitOverride();
-    await expect(program.parseAsync(['node', 'aquila', '--version'])).rejects.toMatchObject({ code: 'commander.version' });
+    await expect(program.parseAsync(['node', 'aquila', '--version'])).rejects.toMatchObject({
+      code: 'commander.version',
+    });
     expect(stdout.text().trim()).toMatch(/^\d+\.\d+\.\d+/);
     const help = capture();
     const again = createProgram({ stdout: help.stream, stderr: help.stream }).exitOverride();
-    await expect(again.parseAsync(['node', 'aquila', '--help'])).rejects.toMatchObject({ code: 'commander.helpDisplayed' });
-    for (const command of ['demo', 'data', 'tokenize', 'train', 'convert', 'generate', 'pull', 'eval', 'sql', 'serve', 'predict']) expect(help.text()).toContain(command);
+    await expect(again.parseAsync(['node', 'aquila', '--help'])).rejects.toMatchObject({
+      code: 'commander.helpDisplayed',
+    });
+    for (const command of [
+      'demo',
+      'data',
+      'tokenize',
+      'train',
+      'convert',
+      'generate',
+      'pull',
+      'eval',
+      'sql',
+      'serve',
+      'predict',
+    ])
+      expect(help.text()).toContain(command);
   });
 
   it('rejects an unknown command with a clear message', async () => {
@@ -46,7 +63,19 @@ describe('aquila program', () => {
       const refused = await import('@aquila/errors').then(() => false, (error) => error.message.includes('loaded @aquila/errors'));
       console.log(JSON.stringify({ pages, refused }));`;
     const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--import', `data:text/javascript,${encodeURIComponent(hooks)}`, '--input-type=module', '-e', script], { cwd });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [
+        '--import',
+        'tsx',
+        '--import',
+        `data:text/javascript,${encodeURIComponent(hooks)}`,
+        '--input-type=module',
+        '-e',
+        script,
+      ],
+      { cwd },
+    );
     expect(JSON.parse(stdout)).toEqual({ pages: expect.any(Number), refused: true });
     expect(JSON.parse(stdout).pages).toBeGreaterThan(15);
   });

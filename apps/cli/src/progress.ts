@@ -20,7 +20,9 @@ function formatDuration(seconds: number): string {
   if (!Number.isFinite(seconds) || seconds < 0) return '?';
   if (seconds < 60) return `${seconds.toFixed(0)}s`;
   const minutes = Math.floor(seconds / 60);
-  return minutes < 60 ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s` : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
+  return minutes < 60
+    ? `${minutes}m${String(Math.round(seconds % 60)).padStart(2, '0')}s`
+    : `${Math.floor(minutes / 60)}h${String(minutes % 60).padStart(2, '0')}m`;
 }
 
 /** A progress display for long CLI work: a bar with rate and ETA on a TTY, a line every few seconds elsewhere. */
@@ -39,7 +41,8 @@ export function createProgress(options: ProgressOptions): Progress {
     const elapsed = (performance.now() - started) / 1000;
     const rate = elapsed > 0 ? done / elapsed : 0;
     const rateText = `${rate >= 100 ? rate.toFixed(0) : rate.toFixed(1)} ${unit}/s`;
-    if (total === undefined || total <= 0) return `${options.label} ${done} ${unit} ${rateText} ${formatDuration(elapsed)}`;
+    if (total === undefined || total <= 0)
+      return `${options.label} ${done} ${unit} ${rateText} ${formatDuration(elapsed)}`;
     const fraction = Math.min(1, done / total);
     const eta = rate > 0 ? (total - done) / rate : Number.NaN;
     const counts = `${done}/${total} ${rateText} ETA ${formatDuration(eta)}`;

@@ -1,5 +1,5 @@
 import { removeTemporaryFilesSync } from '@aquila/files';
-import { Command, CommanderError } from 'commander';
+import { type Command, CommanderError } from 'commander';
 import { describeFailure } from './describe-failure.js';
 import { createProgram } from './program.js';
 
@@ -21,7 +21,9 @@ function namedCommand(program: Command, args: readonly string[]): { name: string
   let command = program;
   let bare = true;
   for (const word of args) {
-    const next = word.startsWith('-') ? undefined : command.commands.find((candidate) => candidate.name() === word || candidate.aliases().includes(word));
+    const next = word.startsWith('-')
+      ? undefined
+      : command.commands.find((candidate) => candidate.name() === word || candidate.aliases().includes(word));
     if (next === undefined) {
       bare = false;
       // Flags may stand before the words that name a subcommand (`aquila --debug data pack`).
@@ -84,19 +86,29 @@ export async function runCli(options: RunCliOptions): Promise<number> {
     // Commander's own error printing is replaced by the one line above, on every command of the tree.
     const quiet = (command: Command): void => {
       command.exitOverride();
-      command.configureOutput({ writeOut: (text) => options.stdout.write(text), writeErr: (text) => options.stderr.write(text), outputError: () => undefined });
+      command.configureOutput({
+        writeOut: (text) => options.stdout.write(text),
+        writeErr: (text) => options.stderr.write(text),
+        outputError: () => undefined,
+      });
       for (const sub of command.commands) quiet(sub);
     };
     quiet(program);
     if (named.bare && groupsOnly(named.command)) {
       const name = command === 'aquila' ? 'a command' : 'a subcommand';
-      options.stderr.write(`${command}: give ${name} (${named.command.commands.map((sub) => sub.name()).join(', ')}); see '${command} --help' [AQUILA_USAGE]\n`);
+      options.stderr.write(
+        `${command}: give ${name} (${named.command.commands.map((sub) => sub.name()).join(', ')}); see '${command} --help' [AQUILA_USAGE]\n`,
+      );
       return 2;
     }
     await program.parseAsync([...options.argv]);
     return 0;
   } catch (error) {
-    if (error instanceof CommanderError && (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')) return 0;
+    if (
+      error instanceof CommanderError &&
+      (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
+    )
+      return 0;
     return report(error);
   } finally {
     options.stdout.removeListener('error', onEscapedError);

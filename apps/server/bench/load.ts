@@ -25,7 +25,23 @@ const rows: { concurrency: number; requests: number }[] = [
 /** autocannon in its own process, so the client does not share the server's event loop. */
 async function load(url: string, body: string, connections: number, amount: number): Promise<Result> {
   const cli = createRequire(import.meta.url).resolve('autocannon');
-  const args = [cli, '--json', '-m', 'POST', '-H', 'content-type=application/json', '-b', body, '-c', String(connections), '-a', String(amount), '-t', '60', url];
+  const args = [
+    cli,
+    '--json',
+    '-m',
+    'POST',
+    '-H',
+    'content-type=application/json',
+    '-b',
+    body,
+    '-c',
+    String(connections),
+    '-a',
+    String(amount),
+    '-t',
+    '60',
+    url,
+  ];
   const { stdout } = await promisify(execFile)(process.execPath, args, { maxBuffer: 16 * 2 ** 20 });
   return JSON.parse(stdout) as Result;
 }
@@ -39,7 +55,8 @@ const rss = (): number => {
 const scripted = await writeScriptedModel(Object.values(serverScripts));
 const server = await startServer({ model: scripted.path, port: 0, parallel, queue, log: null });
 const body = JSON.stringify({ prompt: serverScripts.loop.after, max_tokens: maxTokens, temperature: 0 });
-const generated = async (): Promise<number> => Number(/^aquila_generated_tokens_total (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
+const generated = async (): Promise<number> =>
+  Number(/^aquila_generated_tokens_total (\d+)$/m.exec(await (await fetch(`${server.url}/metrics`)).text())?.[1]);
 
 try {
   // Warm-up: first requests pay for onnxruntime's allocations.
@@ -79,10 +96,15 @@ try {
     );
     const peerSeconds = (performance.now() - started) / 1000;
     latencies.sort((left, right) => left - right);
-    const percentile = (fraction: number): number => Math.round(latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))] as number);
-    table.push(`| LanguageModel (no HTTP) | ${concurrency} | ${requests} | ${(requests / peerSeconds).toFixed(1)} | ${percentile(0.5)} | ${percentile(0.99)} | ${(peerTokens / peerSeconds).toFixed(0)} | 0 | 0 | | |`);
+    const percentile = (fraction: number): number =>
+      Math.round(latencies[Math.min(latencies.length - 1, Math.floor(fraction * latencies.length))] as number);
+    table.push(
+      `| LanguageModel (no HTTP) | ${concurrency} | ${requests} | ${(requests / peerSeconds).toFixed(1)} | ${percentile(0.5)} | ${percentile(0.99)} | ${(peerTokens / peerSeconds).toFixed(0)} | 0 | 0 | | |`,
+    );
   }
-  console.log(`server load: /v1/completions, ${maxTokens} tokens per request, greedy, --parallel ${parallel} --queue ${queue}, scripted 1-layer model (vocab 100008)\n`);
+  console.log(
+    `server load: /v1/completions, ${maxTokens} tokens per request, greedy, --parallel ${parallel} --queue ${queue}, scripted 1-layer model (vocab 100008)\n`,
+  );
   console.log(table.join('\n'));
 } finally {
   await server.close({ drainTimeoutMs: 0 });

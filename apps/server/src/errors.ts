@@ -12,7 +12,14 @@ export interface RequestErrorDetails {
   apiCode?: string;
 }
 
-const defaultType = (status: number): string => (status === 401 ? 'authentication_error' : status === 403 ? 'permission_error' : status === 429 || status === 503 ? 'server_busy' : 'invalid_request_error');
+const defaultType = (status: number): string =>
+  status === 401
+    ? 'authentication_error'
+    : status === 403
+      ? 'permission_error'
+      : status === 429 || status === 503
+        ? 'server_busy'
+        : 'invalid_request_error';
 
 /** A request the server refuses, with the HTTP status it answers. */
 export class RequestError extends AquilaError {

@@ -23,9 +23,16 @@ export class GenerationGate {
 
   /** Admits a request, or throws a 429 (queue full, with a Retry-After estimate) or a 503 (shutting down). */
   enter(): AbortController {
-    if (this.closed) throw new RequestError(503, 'the server is shutting down; send the request to another instance or retry after it restarts.');
+    if (this.closed)
+      throw new RequestError(
+        503,
+        'the server is shutting down; send the request to another instance or retry after it restarts.',
+      );
     if (this.active.size >= this.capacity) {
-      throw new RequestError(429, `the server is busy: ${this.parallel} requests generating and ${this.capacity - this.parallel} queued, the most it takes (--parallel, --queue); retry after the Retry-After seconds.`);
+      throw new RequestError(
+        429,
+        `the server is busy: ${this.parallel} requests generating and ${this.capacity - this.parallel} queued, the most it takes (--parallel, --queue); retry after the Retry-After seconds.`,
+      );
     }
     const controller = new AbortController();
     this.active.add(controller);
@@ -34,7 +41,10 @@ export class GenerationGate {
 
   /** Seconds until a place is likely free: one mean request time per full batch ahead. */
   retryAfterSeconds(): number {
-    return Math.max(1, Math.ceil((this.meanSeconds * Math.max(1, this.active.size - this.parallel + 1)) / this.parallel));
+    return Math.max(
+      1,
+      Math.ceil((this.meanSeconds * Math.max(1, this.active.size - this.parallel + 1)) / this.parallel),
+    );
   }
 
   leave(controller: AbortController, seconds: number): void {

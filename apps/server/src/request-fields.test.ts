@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RequestError } from './errors.js';
-import { readJsonObject, RequestFields } from './request-fields.js';
+import { RequestFields, readJsonObject } from './request-fields.js';
 
 const post = (body: string): Request => new Request('http://127.0.0.1/', { method: 'POST', body });
 
@@ -18,17 +18,24 @@ function outcome(read: () => unknown): { value: unknown } | { error: RequestErro
 describe('readJsonObject', () => {
   it('turns any body into an object or a 400 that says what to send', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.string(), fc.json(), fc.json().map((text) => JSON.stringify(text))), async (body) => {
-        for (const jsonString of [false, true]) {
-          try {
-            const value = await readJsonObject(post(body), { jsonString });
-            expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
-          } catch (error) {
-            expect(RequestError.isInstance(error) && error.status === 400).toBe(true);
-            expect((error as Error).message).toMatch(/JSON object|not valid JSON|empty/);
+      fc.asyncProperty(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.json().map((text) => JSON.stringify(text)),
+        ),
+        async (body) => {
+          for (const jsonString of [false, true]) {
+            try {
+              const value = await readJsonObject(post(body), { jsonString });
+              expect(typeof value === 'object' && value !== null && !Array.isArray(value)).toBe(true);
+            } catch (error) {
+              expect(RequestError.isInstance(error) && error.status === 400).toBe(true);
+              expect((error as Error).message).toMatch(/JSON object|not valid JSON|empty/);
+            }
           }
-        }
-      }),
+        },
+      ),
     );
   });
 
@@ -41,7 +48,12 @@ describe('readJsonObject', () => {
 
 describe('RequestFields', () => {
   it('returns only values that keep the rule, and names the field, the rule and the value otherwise', () => {
-    const rule = fc.record({ integer: fc.boolean(), min: fc.option(fc.integer({ min: -5, max: 5 }), { nil: undefined }), max: fc.option(fc.integer({ min: 6, max: 10 }), { nil: undefined }), above: fc.boolean() });
+    const rule = fc.record({
+      integer: fc.boolean(),
+      min: fc.option(fc.integer({ min: -5, max: 5 }), { nil: undefined }),
+      max: fc.option(fc.integer({ min: 6, max: 10 }), { nil: undefined }),
+      above: fc.boolean(),
+    });
     fc.assert(
       fc.property(fc.jsonValue(), rule, (value, numberRule) => {
         const result = outcome(() => new RequestFields({ field: value }).number('field', numberRule));
@@ -58,7 +70,8 @@ describe('RequestFields', () => {
         expect(read).toBe(value);
         expect(Number.isFinite(read)).toBe(true);
         if (numberRule.integer) expect(Number.isInteger(read)).toBe(true);
-        if (numberRule.min !== undefined) expect(numberRule.above ? (read as number) > numberRule.min : (read as number) >= numberRule.min).toBe(true);
+        if (numberRule.min !== undefined)
+          expect(numberRule.above ? (read as number) > numberRule.min : (read as number) >= numberRule.min).toBe(true);
         if (numberRule.max !== undefined) expect(read as number).toBeLessThanOrEqual(numberRule.max);
       }),
     );
@@ -68,7 +81,13 @@ describe('RequestFields', () => {
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         const fields = new RequestFields({ field: value });
-        for (const read of [(): unknown => fields.string('field'), () => fields.boolean('field'), () => fields.stringList('field', 4), () => fields.object('field'), () => fields.array('field')]) {
+        for (const read of [
+          (): unknown => fields.string('field'),
+          () => fields.boolean('field'),
+          () => fields.stringList('field', 4),
+          () => fields.object('field'),
+          () => fields.array('field'),
+        ]) {
           const result = outcome(read);
           if ('error' in result) expect(result.error.message).toMatch(/^"field" must be /);
           else if (value === null) expect(result.value).toBeUndefined();
@@ -76,6 +95,8 @@ describe('RequestFields', () => {
       }),
     );
     expect(new RequestFields({ stop: 'END' }).stringList('stop', 4)).toEqual(['END']);
-    expect(() => new RequestFields({}).string('prompt', { required: true })).toThrow('"prompt" is required (a string).');
+    expect(() => new RequestFields({}).string('prompt', { required: true })).toThrow(
+      '"prompt" is required (a string).',
+    );
   });
 });

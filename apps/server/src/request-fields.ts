@@ -13,13 +13,19 @@ export async function readJsonObject(request: Request, options: { jsonString?: b
     try {
       return JSON.parse(source);
     } catch (error) {
-      throw new RequestError(400, `${what} is not valid JSON (${(error as Error).message}); send a JSON object with Content-Type: application/json.`);
+      throw new RequestError(
+        400,
+        `${what} is not valid JSON (${(error as Error).message}); send a JSON object with Content-Type: application/json.`,
+      );
     }
   };
   let value = parse(text, 'the request body');
   if (options.jsonString && typeof value === 'string') value = parse(value, 'the JSON string in the request body');
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    throw new RequestError(400, `the request body must be a JSON object${options.jsonString ? ' (or a JSON string holding one)' : ''}, got ${Array.isArray(value) ? 'an array' : typeof value === 'string' ? 'a string' : String(value)}.`);
+    throw new RequestError(
+      400,
+      `the request body must be a JSON object${options.jsonString ? ' (or a JSON string holding one)' : ''}, got ${Array.isArray(value) ? 'an array' : typeof value === 'string' ? 'a string' : String(value)}.`,
+    );
   }
   return value as JsonObject;
 }
@@ -32,7 +38,12 @@ interface NumberRule {
   above?: boolean;
 }
 
-const describe = (value: unknown): string => (typeof value === 'string' ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value) : Array.isArray(value) ? 'an array' : String(JSON.stringify(value)));
+const describe = (value: unknown): string =>
+  typeof value === 'string'
+    ? JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)
+    : Array.isArray(value)
+      ? 'an array'
+      : String(JSON.stringify(value));
 
 /** Typed reads of a request's fields, with 400s that name the field, the rule and the value sent. Absent and null are undefined. */
 export class RequestFields {
@@ -50,10 +61,14 @@ export class RequestFields {
     const value = this.value(name);
     if (value === undefined) return undefined;
     const { integer = false, min, max, above = false } = rule;
-    const bounds = [min === undefined ? '' : `${above ? '>' : '≥'} ${min}`, max === undefined ? '' : `≤ ${max}`].filter(Boolean).join(' and ');
+    const bounds = [min === undefined ? '' : `${above ? '>' : '≥'} ${min}`, max === undefined ? '' : `≤ ${max}`]
+      .filter(Boolean)
+      .join(' and ');
     const text = `${integer ? 'an integer' : 'a number'}${bounds ? ` ${bounds}` : ''}`;
-    if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value))) this.fail(name, text, value);
-    if ((min !== undefined && (above ? value <= min : value < min)) || (max !== undefined && value > max)) this.fail(name, text, value);
+    if (typeof value !== 'number' || !Number.isFinite(value) || (integer && !Number.isInteger(value)))
+      this.fail(name, text, value);
+    if ((min !== undefined && (above ? value <= min : value < min)) || (max !== undefined && value > max))
+      this.fail(name, text, value);
     return value;
   }
 
@@ -80,7 +95,12 @@ export class RequestFields {
     const value = this.value(name);
     if (value === undefined) return undefined;
     const list = typeof value === 'string' ? [value] : value;
-    if (!Array.isArray(list) || list.length > maxItems || !list.every((item) => typeof item === 'string' && item !== '')) this.fail(name, `a non-empty string or a list of at most ${maxItems} of them`, value);
+    if (
+      !Array.isArray(list) ||
+      list.length > maxItems ||
+      !list.every((item) => typeof item === 'string' && item !== '')
+    )
+      this.fail(name, `a non-empty string or a list of at most ${maxItems} of them`, value);
     return list as string[];
   }
 

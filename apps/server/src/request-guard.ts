@@ -34,7 +34,8 @@ function loopbackName(name: string): boolean {
 export function normalizeAllowedHost(entry: string): string | undefined {
   const trimmed = entry.trim().toLowerCase();
   if (trimmed === '*') return trimmed;
-  if (trimmed.startsWith('.')) return hostName(trimmed.slice(1)) === undefined ? undefined : `.${hostName(trimmed.slice(1))}`;
+  if (trimmed.startsWith('.'))
+    return hostName(trimmed.slice(1)) === undefined ? undefined : `.${hostName(trimmed.slice(1))}`;
   return hostName(trimmed);
 }
 
@@ -44,7 +45,8 @@ export function normalizeCorsOrigin(entry: string): string | undefined {
   if (trimmed === '*') return trimmed;
   try {
     const url = new URL(trimmed);
-    const bare = url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
+    const bare =
+      url.pathname === '/' && url.search === '' && url.hash === '' && url.username === '' && url.password === '';
     return (url.protocol === 'http:' || url.protocol === 'https:') && bare ? url.origin : undefined;
   } catch {
     return undefined;
@@ -73,7 +75,10 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
   const hostAllowed = (name: string): boolean =>
     loopbackName(name) ||
     (listening !== undefined && !wildcardHosts.has(listening) && name === listening) ||
-    allowedHosts.some((entry) => entry === '*' || entry === name || (entry.startsWith('.') && (name === entry.slice(1) || name.endsWith(entry))));
+    allowedHosts.some(
+      (entry) =>
+        entry === '*' || entry === name || (entry.startsWith('.') && (name === entry.slice(1) || name.endsWith(entry))),
+    );
 
   return async (c, next) => {
     const host = c.req.header('host');
@@ -90,9 +95,15 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
 
     const origin = c.req.header('origin');
     const fetchSite = c.req.header('sec-fetch-site');
-    const crossOrigin = origin !== undefined ? host === undefined || originHost(origin) !== originHost(`http://${host}`) : fetchSite === 'cross-site';
+    const crossOrigin =
+      origin !== undefined
+        ? host === undefined || originHost(origin) !== originHost(`http://${host}`)
+        : fetchSite === 'cross-site';
     // A link followed from another site opens the page; the other site cannot read what it shows.
-    const navigation = origin === undefined && c.req.header('sec-fetch-mode') === 'navigate' && (c.req.method === 'GET' || c.req.method === 'HEAD');
+    const navigation =
+      origin === undefined &&
+      c.req.header('sec-fetch-mode') === 'navigate' &&
+      (c.req.method === 'GET' || c.req.method === 'HEAD');
     if (crossOrigin && !navigation) {
       const allowed = corsOrigins.has('*') || (origin !== undefined && corsOrigins.has(origin.toLowerCase()));
       if (!allowed) {
@@ -108,14 +119,21 @@ export function requestGuard(options: RequestGuardOptions): MiddlewareHandler {
           ...corsHeaders,
           'access-control-allow-methods': 'GET, POST, OPTIONS',
           // The origin is trusted: whatever headers its client sends (the OpenAI SDK adds its own) may come.
-          'access-control-allow-headers': c.req.header('access-control-request-headers') ?? 'authorization, content-type',
+          'access-control-allow-headers':
+            c.req.header('access-control-request-headers') ?? 'authorization, content-type',
           'access-control-max-age': '600',
-          ...(c.req.header('access-control-request-private-network') === 'true' ? { 'access-control-allow-private-network': 'true' } : {}),
+          ...(c.req.header('access-control-request-private-network') === 'true'
+            ? { 'access-control-allow-private-network': 'true' }
+            : {}),
         });
       }
       await next();
       // Error answers too: the page is allowed to read why its request failed.
-      for (const [name, value] of Object.entries({ ...corsHeaders, 'access-control-expose-headers': 'x-request-id, retry-after' })) c.header(name, value);
+      for (const [name, value] of Object.entries({
+        ...corsHeaders,
+        'access-control-expose-headers': 'x-request-id, retry-after',
+      }))
+        c.header(name, value);
       return;
     }
     await next();

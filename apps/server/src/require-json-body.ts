@@ -13,7 +13,10 @@ export function requireJsonBody(): MiddlewareHandler {
     if (c.req.method === 'POST') {
       const type = c.req.header('content-type');
       if (type === undefined || !jsonContentType.test(type)) {
-        throw new RequestError(415, `POST bodies must be JSON sent with "Content-Type: application/json", got ${type === undefined ? 'no Content-Type' : JSON.stringify(type.slice(0, 100))}; with curl, add -H 'Content-Type: application/json'.`);
+        throw new RequestError(
+          415,
+          `POST bodies must be JSON sent with "Content-Type: application/json", got ${type === undefined ? 'no Content-Type' : JSON.stringify(type.slice(0, 100))}; with curl, add -H 'Content-Type: application/json'.`,
+        );
       }
     }
     await next();

@@ -16,7 +16,9 @@ class Histogram {
 
 const labelText = (labels: Record<string, string>): string => {
   const entries = Object.entries(labels);
-  return entries.length === 0 ? '' : `{${entries.map(([key, value]) => `${key}="${value.replace(/["\\\n]/g, (character) => (character === '\n' ? '\\n' : `\\${character}`))}"`).join(',')}}`;
+  return entries.length === 0
+    ? ''
+    : `{${entries.map(([key, value]) => `${key}="${value.replace(/["\\\n]/g, (character) => (character === '\n' ? '\\n' : `\\${character}`))}"`).join(',')}}`;
 };
 
 /** How busy the model is now, read when /metrics is scraped. */
@@ -84,21 +86,48 @@ export class ServerMetrics {
     const histogram = (name: string, help: string, series: [Record<string, string>, Histogram][]): void => {
       lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} histogram`);
       for (const [labels, values] of series) {
-        latencyBuckets.forEach((bound, index) => lines.push(`${name}_bucket${labelText({ ...labels, le: String(bound) })} ${values.counts[index]}`));
-        lines.push(`${name}_bucket${labelText({ ...labels, le: '+Inf' })} ${values.count}`, `${name}_sum${labelText(labels)} ${values.sum}`, `${name}_count${labelText(labels)} ${values.count}`);
+        latencyBuckets.forEach((bound, index) =>
+          lines.push(`${name}_bucket${labelText({ ...labels, le: String(bound) })} ${values.counts[index]}`),
+        );
+        lines.push(
+          `${name}_bucket${labelText({ ...labels, le: '+Inf' })} ${values.count}`,
+          `${name}_sum${labelText(labels)} ${values.sum}`,
+          `${name}_count${labelText(labels)} ${values.count}`,
+        );
       }
     };
-    metric('aquila_http_requests_total', 'counter', 'HTTP requests answered, by route, method and status.', [...this.requests.values()].map(({ labels, value }) => [labels, value]));
-    metric('aquila_requests_rejected_total', 'counter', 'Requests refused with 429 because the queue was full.', [[{}, this.rejected]]);
+    metric(
+      'aquila_http_requests_total',
+      'counter',
+      'HTTP requests answered, by route, method and status.',
+      [...this.requests.values()].map(({ labels, value }) => [labels, value]),
+    );
+    metric('aquila_requests_rejected_total', 'counter', 'Requests refused with 429 because the queue was full.', [
+      [{}, this.rejected],
+    ]);
     metric('aquila_requests_running', 'gauge', 'Sequences in the running decode batch.', [[{}, load.running]]);
-    metric('aquila_requests_waiting', 'gauge', 'Generation requests queued behind the running batch.', [[{}, load.waiting]]);
-    metric('aquila_requests_admitted', 'gauge', 'Generation requests admitted (running or queued).', [[{}, load.admitted]]);
-    metric('aquila_queue_capacity', 'gauge', 'Generation requests admitted at most (--parallel + --queue).', [[{}, load.capacity]]);
+    metric('aquila_requests_waiting', 'gauge', 'Generation requests queued behind the running batch.', [
+      [{}, load.waiting],
+    ]);
+    metric('aquila_requests_admitted', 'gauge', 'Generation requests admitted (running or queued).', [
+      [{}, load.admitted],
+    ]);
+    metric('aquila_queue_capacity', 'gauge', 'Generation requests admitted at most (--parallel + --queue).', [
+      [{}, load.capacity],
+    ]);
     metric('aquila_prompt_tokens_total', 'counter', 'Prompt tokens processed.', [[{}, this.promptTokens]]);
     metric('aquila_generated_tokens_total', 'counter', 'Tokens generated.', [[{}, this.generatedTokens]]);
-    metric('aquila_tokens_per_second', 'gauge', 'Tokens generated per second over the last 10 s.', [[{}, this.tokensPerSecond()]]);
-    histogram('aquila_request_duration_seconds', 'Time from request to the end of the response, by route.', [...this.durations].map(([route, values]) => [{ route }, values]));
-    histogram('aquila_time_to_first_token_seconds', 'Time from request to the first generated token.', [[{}, this.firstToken]]);
+    metric('aquila_tokens_per_second', 'gauge', 'Tokens generated per second over the last 10 s.', [
+      [{}, this.tokensPerSecond()],
+    ]);
+    histogram(
+      'aquila_request_duration_seconds',
+      'Time from request to the end of the response, by route.',
+      [...this.durations].map(([route, values]) => [{ route }, values]),
+    );
+    histogram('aquila_time_to_first_token_seconds', 'Time from request to the first generated token.', [
+      [{}, this.firstToken],
+    ]);
     return `${lines.join('\n')}\n`;
   }
 }

@@ -57,7 +57,11 @@ export function plainTokenizer(tokenizer: Tokenizer): Tokenizer {
 }
 
 /** Streams a generation under an admission, counting tokens as they come and the time to the first; releases the admission at the end. */
-export async function* generate(state: ServerState, admission: Admission, request: GenerationRequest): AsyncGenerator<GenerationEvent> {
+export async function* generate(
+  state: ServerState,
+  admission: Admission,
+  request: GenerationRequest,
+): AsyncGenerator<GenerationEvent> {
   let started = false;
   try {
     for await (const event of state.model.stream({ ...request, signal: admission.controller.signal })) {
@@ -110,5 +114,7 @@ export function streamingResponse(chunks: AsyncGenerator<string>, admission: Adm
     },
   });
   streamedBodies.add(body);
-  return new Response(body, { headers: { 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } });
+  return new Response(body, {
+    headers: { 'content-type': contentType, 'cache-control': 'no-cache', 'x-accel-buffering': 'no' },
+  });
 }

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { basename, resolve } from 'node:path';
-import { serve, type ServerType } from '@hono/node-server';
 import { LanguageModel } from '@aquila/runtime';
 import { SqlDatabase } from '@aquila/text-to-sql';
 import { loadTokenizer } from '@aquila/tokenizer';
+import { type ServerType, serve } from '@hono/node-server';
 import { createApp } from './create-app.js';
 import { ServerOptionsError } from './errors.js';
 import { GenerationGate } from './generation-gate.js';
@@ -71,7 +71,8 @@ export interface RunningServer {
 }
 
 const positiveInteger = (name: string, value: number, minimum = 1): number => {
-  if (!Number.isInteger(value) || value < minimum) throw new ServerOptionsError(`${name} must be an integer ≥ ${minimum}, got ${value}.`);
+  if (!Number.isInteger(value) || value < minimum)
+    throw new ServerOptionsError(`${name} must be an integer ≥ ${minimum}, got ${value}.`);
   return value;
 };
 
@@ -87,29 +88,49 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const bodyLimitBytes = positiveInteger('bodyLimitBytes', options.bodyLimitBytes ?? 1024 * 1024);
   const drainTimeoutMs = positiveInteger('drainTimeoutMs', options.drainTimeoutMs ?? 30_000, 0);
   const allowedHosts = (options.allowedHosts ?? []).map((entry) => {
-    if (normalizeAllowedHost(entry) === undefined) throw new ServerOptionsError(`--allowed-host ${JSON.stringify(entry)} is not a host name; give a name like gpu-box.lan, .example.com for a domain, or * for any.`);
+    if (normalizeAllowedHost(entry) === undefined)
+      throw new ServerOptionsError(
+        `--allowed-host ${JSON.stringify(entry)} is not a host name; give a name like gpu-box.lan, .example.com for a domain, or * for any.`,
+      );
     return entry;
   });
   const corsOrigins = (options.corsOrigins ?? []).map((entry) => {
-    if (normalizeCorsOrigin(entry) === undefined) throw new ServerOptionsError(`--cors-origin ${JSON.stringify(entry)} is not an origin; give scheme, host and port as a browser sends them (https://app.example.com, http://localhost:3000), or * for any.`);
+    if (normalizeCorsOrigin(entry) === undefined)
+      throw new ServerOptionsError(
+        `--cors-origin ${JSON.stringify(entry)} is not an origin; give scheme, host and port as a browser sends them (https://app.example.com, http://localhost:3000), or * for any.`,
+      );
     return entry;
   });
-  if (options.apiKey !== undefined && options.apiKey.trim() === '') throw new ServerOptionsError('the API key is empty; give a secret, or leave --api-key out.');
+  if (options.apiKey !== undefined && options.apiKey.trim() === '')
+    throw new ServerOptionsError('the API key is empty; give a secret, or leave --api-key out.');
   const names = new Set<string>();
   for (const { name } of options.databases ?? []) {
-    if (!/^[A-Za-z0-9_.-]+$/.test(name)) throw new ServerOptionsError(`database name "${name}" must be letters, digits, "_", "-" or "."; give --db NAME=FILE.sqlite.`);
-    if (names.has(name)) throw new ServerOptionsError(`database name "${name}" is given twice; give each --db a different NAME.`);
+    if (!/^[A-Za-z0-9_.-]+$/.test(name))
+      throw new ServerOptionsError(
+        `database name "${name}" must be letters, digits, "_", "-" or "."; give --db NAME=FILE.sqlite.`,
+      );
+    if (names.has(name))
+      throw new ServerOptionsError(`database name "${name}" is given twice; give each --db a different NAME.`);
     names.add(name);
   }
   const logger = createJsonLogger(options.log === undefined ? process.stderr : options.log);
 
   const tokenizer = await loadTokenizer({ path: options.model, signal: options.signal }).catch((error: unknown) => {
-    throw new ServerOptionsError(`${options.model}: cannot load the tokenizer (${(error as Error).message}); the server needs a model folder converted with its tokenizer files (aquila convert copies them from the checkpoint).`, { cause: error });
+    throw new ServerOptionsError(
+      `${options.model}: cannot load the tokenizer (${(error as Error).message}); the server needs a model folder converted with its tokenizer files (aquila convert copies them from the checkpoint).`,
+      { cause: error },
+    );
   });
-  const model = await LanguageModel.load({ path: options.model, tokenizer, maxBatchSize: parallel, ...(options.threads === undefined ? {} : { threads: options.threads }) });
+  const model = await LanguageModel.load({
+    path: options.model,
+    tokenizer,
+    maxBatchSize: parallel,
+    ...(options.threads === undefined ? {} : { threads: options.threads }),
+  });
   const databases = new Map<string, SqlDatabase>();
   try {
-    for (const entry of options.databases ?? []) databases.set(entry.name, await SqlDatabase.open({ file: entry.file, name: entry.name, signal: options.signal }));
+    for (const entry of options.databases ?? [])
+      databases.set(entry.name, await SqlDatabase.open({ file: entry.file, name: entry.name, signal: options.signal }));
   } catch (error) {
     await Promise.all([...databases.values()].map((database) => database.close()));
     await model.release();
@@ -128,18 +149,41 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     created: Math.floor(Date.now() / 1000),
   };
   let draining = false;
-  const app = createApp(state, { apiKey: options.apiKey, bodyLimitBytes, draining: () => draining, guard: { host, allowedHosts, corsOrigins } });
+  const app = createApp(state, {
+    apiKey: options.apiKey,
+    bodyLimitBytes,
+    draining: () => draining,
+    guard: { host, allowedHosts, corsOrigins },
+  });
 
   const server: ServerType = await new Promise((resolveServer, reject) => {
     const created = serve({ fetch: app.fetch, hostname: host, port }, () => resolveServer(created));
-    created.once('error', (error) => reject(new ServerOptionsError(`cannot listen on ${host}:${port} (${error.message}); pick another --port or --host.`, { cause: error })));
+    created.once('error', (error) =>
+      reject(
+        new ServerOptionsError(`cannot listen on ${host}:${port} (${error.message}); pick another --port or --host.`, {
+          cause: error,
+        }),
+      ),
+    );
   });
   const address = server.address() as AddressInfo;
   const url = `http://${address.family === 'IPv6' ? `[${address.address}]` : address.address}:${address.port}`;
-  logger.log('info', 'listening', { url, model: state.modelName, parallel, queue, databases: [...databases.keys()].join(',') });
-  if (!loopback(host) && options.apiKey === undefined) logger.log('warn', 'open-to-network', { host, message: 'listening beyond loopback without --api-key: anyone who can reach this port can use the model.' });
+  logger.log('info', 'listening', {
+    url,
+    model: state.modelName,
+    parallel,
+    queue,
+    databases: [...databases.keys()].join(','),
+  });
+  if (!loopback(host) && options.apiKey === undefined)
+    logger.log('warn', 'open-to-network', {
+      host,
+      message: 'listening beyond loopback without --api-key: anyone who can reach this port can use the model.',
+    });
   if ((allowedHosts.includes('*') || corsOrigins.includes('*')) && options.apiKey === undefined) {
-    logger.log('warn', 'open-to-other-sites', { message: 'a * --allowed-host or --cors-origin without --api-key: web pages the user opens can call this server.' });
+    logger.log('warn', 'open-to-other-sites', {
+      message: 'a * --allowed-host or --cors-origin without --api-key: web pages the user opens can call this server.',
+    });
   }
 
   let closing: Promise<void> | undefined;
@@ -152,7 +196,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       (server as { closeIdleConnections?: () => void }).closeIdleConnections?.();
       const timeout = closeOptions.drainTimeoutMs ?? drainTimeoutMs;
       let timer: NodeJS.Timeout | undefined;
-      const finished = await Promise.race([gate.idle().then(() => true), new Promise<boolean>((done) => (timer = setTimeout(() => done(false), timeout)))]);
+      const finished = await Promise.race([
+        gate.idle().then(() => true),
+        new Promise<boolean>((done) => (timer = setTimeout(() => done(false), timeout))),
+      ]);
       clearTimeout(timer);
       if (!finished) {
         logger.log('warn', 'drain-timeout', { cancelled: gate.size });
@@ -174,7 +221,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
 }
 
 /** Closes the server on the first of `signals` (default SIGTERM and SIGINT) and resolves when it has closed. */
-export function closeOnSignals(server: RunningServer, signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT']): Promise<void> {
+export function closeOnSignals(
+  server: RunningServer,
+  signals: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT'],
+): Promise<void> {
   return new Promise((resolveClosed, reject) => {
     const onSignal = (): void => {
       for (const signal of signals) process.off(signal, onSignal);

@@ -67,7 +67,12 @@ describe('@aquila/data public surface', () => {
   });
 
   it('the README prompt example holds', () => {
-    expect(data.buildAquilaSqlPrompt({ question: 'How many heads are older than 56?', schema: 'CREATE TABLE head (age INTEGER)' })).toBe(
+    expect(
+      data.buildAquilaSqlPrompt({
+        question: 'How many heads are older than 56?',
+        schema: 'CREATE TABLE head (age INTEGER)',
+      }),
+    ).toBe(
       '有多个数据库表，信息如下：\n表名为head，包含的属性为head.age，它们之间的关系为\n请为下面的问题编写sql查询语句：\nHow many heads are older than 56? ',
     );
   });

@@ -4,7 +4,10 @@ import { buildDataset } from '../src/build/build-dataset.js';
 
 const [source, outDirectory] = process.argv.slice(2) as [string, string];
 try {
-  await buildDataset({ config: { sources: [{ type: 'Text-to-sql-v1', path: source }], filters: { validate: false } }, outDirectory });
+  await buildDataset({
+    config: { sources: [{ type: 'Text-to-sql-v1', path: source }], filters: { validate: false } },
+    outDirectory,
+  });
   process.stdout.write('finished\n');
 } catch (error) {
   process.stdout.write(`failed ${(error as NodeJS.ErrnoException).code ?? String(error)}\n`);

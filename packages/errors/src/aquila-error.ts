@@ -24,7 +24,11 @@ export class AquilaError extends Error {
   constructor(message: string, options: AquilaErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     const codes: string[] = [];
-    for (let current: unknown = new.target; typeof current === 'function' && current !== Error; current = Object.getPrototypeOf(current)) {
+    for (
+      let current: unknown = new.target;
+      typeof current === 'function' && current !== Error;
+      current = Object.getPrototypeOf(current)
+    ) {
       const code = (current as { code?: unknown }).code;
       if (typeof code === 'string' && Object.hasOwn(current, 'code')) codes.push(code);
     }
@@ -43,6 +47,6 @@ export class AquilaError extends Error {
     const record = error as Record<symbol, unknown>;
     if (record[errorMarker] !== true) return false;
     const codes = record[codesMarker];
-    return Array.isArray(codes) && codes.includes(this.code);
+    return Array.isArray(codes) && codes.includes(AquilaError.code);
   }
 }

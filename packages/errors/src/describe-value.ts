@@ -4,7 +4,8 @@
  * (JSON.parse and a pickle accept it) cannot overflow the stack the way JSON.stringify would.
  */
 export function describeValue(value: unknown, limit = 60): string {
-  if (typeof value === 'string') return value.length > limit ? `${JSON.stringify(value.slice(0, limit))}…` : JSON.stringify(value);
+  if (typeof value === 'string')
+    return value.length > limit ? `${JSON.stringify(value.slice(0, limit))}…` : JSON.stringify(value);
   if (Array.isArray(value)) {
     if (value.length <= 8 && value.every((item) => typeof item === 'number')) return `[${value.join(', ')}]`;
     return `an array of ${value.length} item${value.length === 1 ? '' : 's'}`;

@@ -1,3 +1,3 @@
-export { AquilaError } from './aquila-error.js';
 export type { AquilaErrorOptions } from './aquila-error.js';
+export { AquilaError } from './aquila-error.js';
 export { describeValue } from './describe-value.js';

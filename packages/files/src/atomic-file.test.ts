@@ -48,7 +48,9 @@ describe('atomic writes', () => {
   });
 
   it('opening a stream in a missing folder fails without leaving anything', async () => {
-    await expect(openAtomicWriteStream({ path: join(directory, 'missing', 'x.jsonl') })).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(openAtomicWriteStream({ path: join(directory, 'missing', 'x.jsonl') })).rejects.toMatchObject({
+      code: 'ENOENT',
+    });
   });
 
   it('removes temporary files at process exit (a Ctrl-C turned into process.exit)', () => {
@@ -58,7 +60,10 @@ describe('atomic writes', () => {
       const file = createAtomicFile({ path: ${JSON.stringify(join(directory, 'big.bin'))} });
       writeFileSync(file.temporaryPath, 'half written');
       process.exit(130);`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', timeout: 60_000 });
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
     expect(child.status).toBe(130);
     return readdir(directory).then((entries) => expect(entries).toEqual([]));
   });

@@ -27,7 +27,8 @@ export interface AtomicFile {
 export function createAtomicFile(options: CreateAtomicFileOptions): AtomicFile {
   const { target, direct } = resolveTarget(options.path);
   // A device, pipe or socket (`--html /dev/stdout`) is written in place: renaming over it would replace it.
-  if (direct) return { path: options.path, temporaryPath: target, commit: async () => undefined, abort: async () => undefined };
+  if (direct)
+    return { path: options.path, temporaryPath: target, commit: async () => undefined, abort: async () => undefined };
   const temporaryPath = temporaryPathFor(target);
   return {
     path: options.path,

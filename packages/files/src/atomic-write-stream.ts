@@ -1,5 +1,5 @@
-import { createWriteStream, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream, type WriteStream } from 'node:fs';
 import { createAtomicFile } from './atomic-file.js';
 
 export interface OpenAtomicWriteStreamOptions {
@@ -25,7 +25,10 @@ export interface AtomicWriteStream {
 /** Opens a stream whose file appears under `path` only once it is complete. Resolves once the file is open. */
 export async function openAtomicWriteStream(options: OpenAtomicWriteStreamOptions): Promise<AtomicWriteStream> {
   const file = createAtomicFile({ path: options.path });
-  const stream = createWriteStream(file.temporaryPath, options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark });
+  const stream = createWriteStream(
+    file.temporaryPath,
+    options.highWaterMark === undefined ? {} : { highWaterMark: options.highWaterMark },
+  );
   // A write that fails while nobody waits (ENOSPC) must not crash the process: keep the error for the next call.
   let failure: Error | undefined;
   stream.on('error', (error) => {
@@ -40,7 +43,8 @@ export async function openAtomicWriteStream(options: OpenAtomicWriteStreamOption
         else reject(error);
       };
       const onEvent = (): void => done();
-      const onClose = (): void => done(failure ?? new Error(`${options.path}: the stream closed before it was complete`));
+      const onClose = (): void =>
+        done(failure ?? new Error(`${options.path}: the stream closed before it was complete`));
       stream.on(event, onEvent);
       stream.on('close', onClose);
     });

@@ -21,7 +21,10 @@ export class BadLineError extends AquilaError {
   readonly problem: string;
 
   constructor(options: BadLineErrorOptions) {
-    super(`${options.source}:${options.line}: ${options.problem}; fix or remove the line, or pass --skip-bad-lines to skip such lines`, { cause: options.cause });
+    super(
+      `${options.source}:${options.line}: ${options.problem}; fix or remove the line, or pass --skip-bad-lines to skip such lines`,
+      { cause: options.cause },
+    );
     this.source = options.source;
     this.line = options.line;
     this.problem = options.problem;
@@ -61,7 +64,8 @@ export class BadLinePolicy {
   report(error: BadLineError): void {
     if (!this.skip) throw error;
     this.#count += 1;
-    if (this.#first.length < this.#keep) this.#first.push({ source: error.source, line: error.line, problem: error.problem });
+    if (this.#first.length < this.#keep)
+      this.#first.push({ source: error.source, line: error.line, problem: error.problem });
   }
 
   /** How many lines were skipped. */

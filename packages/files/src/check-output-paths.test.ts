@@ -25,8 +25,15 @@ describe('checkOutputPaths', () => {
   it('refuses the input itself, by another spelling, a symlink and a hard link', async () => {
     await symlink(join(directory, 'in.jsonl'), join(directory, 'soft.jsonl'));
     await link(join(directory, 'in.jsonl'), join(directory, 'hard.jsonl'));
-    for (const path of [join(directory, 'in.jsonl'), join(directory, '.', 'sub', '..', 'in.jsonl'), join(directory, 'soft.jsonl'), join(directory, 'hard.jsonl')]) {
-      await expect(checkOutputPaths({ outputs: [{ path, label: '--output' }], inputs: [input()] })).rejects.toMatchObject({
+    for (const path of [
+      join(directory, 'in.jsonl'),
+      join(directory, '.', 'sub', '..', 'in.jsonl'),
+      join(directory, 'soft.jsonl'),
+      join(directory, 'hard.jsonl'),
+    ]) {
+      await expect(
+        checkOutputPaths({ outputs: [{ path, label: '--output' }], inputs: [input()] }),
+      ).rejects.toMatchObject({
         code: 'AQUILA_OUTPUT_IS_INPUT',
         message: expect.stringContaining('is also the input (--input'),
       });
@@ -41,9 +48,19 @@ describe('checkOutputPaths', () => {
       [join(directory, 'in.jsonl', 'out.html'), /is not a folder/],
     ];
     for (const [path, message] of cases) {
-      await expect(checkOutputPaths({ outputs: [{ path, label: '--html' }] })).rejects.toMatchObject({ code: 'AQUILA_OUTPUT_PATH', message: expect.stringMatching(message) });
+      await expect(checkOutputPaths({ outputs: [{ path, label: '--html' }] })).rejects.toMatchObject({
+        code: 'AQUILA_OUTPUT_PATH',
+        message: expect.stringMatching(message),
+      });
     }
     const twice = join(directory, 'same.json');
-    await expect(checkOutputPaths({ outputs: [{ path: twice, label: '--json' }, { path: twice, label: '--per-item' }] })).rejects.toThrow(/give each output its own path/);
+    await expect(
+      checkOutputPaths({
+        outputs: [
+          { path: twice, label: '--json' },
+          { path: twice, label: '--per-item' },
+        ],
+      }),
+    ).rejects.toThrow(/give each output its own path/);
   });
 });

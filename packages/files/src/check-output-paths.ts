@@ -34,25 +34,43 @@ const describe = ({ path, label }: LabelledPath): string => `${label} ${path}`;
  * `OutputPathError` (or `OutputIsInputError`) that names the flag, the path and what to do.
  */
 export async function checkOutputPaths(options: CheckOutputPathsOptions): Promise<void> {
-  const inputs = await Promise.all((options.inputs ?? []).map(async (input) => ({ input, resolved: resolve(input.path), found: await identity(input.path) })));
+  const inputs = await Promise.all(
+    (options.inputs ?? []).map(async (input) => ({
+      input,
+      resolved: resolve(input.path),
+      found: await identity(input.path),
+    })),
+  );
   const seen: { output: LabelledPath; resolved: string; id: FileIdentity }[] = [];
   for (const output of options.outputs) {
     const resolved = resolve(output.path);
     const found = await identity(output.path);
-    if (found?.isDirectory === true) throw new OutputPathError(`${describe(output)} is a folder: give the path of a file to write.`);
+    if (found?.isDirectory === true)
+      throw new OutputPathError(`${describe(output)} is a folder: give the path of a file to write.`);
     const folder = dirname(resolved);
     const parent = await identity(folder);
-    if (parent === undefined) throw new OutputPathError(`${describe(output)}: the folder ${folder} does not exist; create it first or choose another path.`);
-    if (!parent.isDirectory) throw new OutputPathError(`${describe(output)}: ${folder} is not a folder; choose another path.`);
+    if (parent === undefined)
+      throw new OutputPathError(
+        `${describe(output)}: the folder ${folder} does not exist; create it first or choose another path.`,
+      );
+    if (!parent.isDirectory)
+      throw new OutputPathError(`${describe(output)}: ${folder} is not a folder; choose another path.`);
     const sameFile = (other: { resolved: string; id: FileIdentity }): boolean =>
-      other.resolved === resolved || (found?.id !== undefined && other.id !== undefined && other.id.device === found.id.device && other.id.inode === found.id.inode);
+      other.resolved === resolved ||
+      (found?.id !== undefined &&
+        other.id !== undefined &&
+        other.id.device === found.id.device &&
+        other.id.inode === found.id.inode);
     for (const { input, resolved: inputResolved, found: inputFound } of inputs) {
       if (sameFile({ resolved: inputResolved, id: inputFound?.id })) {
-        throw new OutputIsInputError(`${describe(output)} is also the input (${describe(input)}): writing it would destroy the input; choose another output path.`);
+        throw new OutputIsInputError(
+          `${describe(output)} is also the input (${describe(input)}): writing it would destroy the input; choose another output path.`,
+        );
       }
     }
     const twin = seen.find((other) => sameFile(other));
-    if (twin !== undefined) throw new OutputPathError(`${describe(output)} is also ${describe(twin.output)}: give each output its own path.`);
+    if (twin !== undefined)
+      throw new OutputPathError(`${describe(output)} is also ${describe(twin.output)}: give each output its own path.`);
     seen.push({ output, resolved, id: found?.id });
   }
 }

@@ -15,7 +15,10 @@ afterEach(async () => {
 describe('prepareOutputFolder', () => {
   it('creates a missing folder and marks it', async () => {
     const target = join(directory, 'demo');
-    expect(await prepareOutputFolder({ directory: target, owner: 'aquila demo' })).toEqual({ created: true, removed: 0 });
+    expect(await prepareOutputFolder({ directory: target, owner: 'aquila demo' })).toEqual({
+      created: true,
+      removed: 0,
+    });
     expect(await readdir(target)).toEqual([outputFolderMarker]);
   });
 
@@ -24,7 +27,10 @@ describe('prepareOutputFolder', () => {
     await prepareOutputFolder({ directory: target, owner: 'aquila demo' });
     await writeFile(join(target, 'report.html'), 'old');
     await mkdir(join(target, 'model'));
-    expect(await prepareOutputFolder({ directory: target, owner: 'aquila demo' })).toEqual({ created: false, removed: 2 });
+    expect(await prepareOutputFolder({ directory: target, owner: 'aquila demo' })).toEqual({
+      created: false,
+      removed: 2,
+    });
     expect(await readdir(target)).toEqual([outputFolderMarker]);
     await expect(prepareOutputFolder({ directory: target, owner: 'aquila convert' })).resolves.toBeDefined(); // only the marker: empty of work
   });
@@ -48,7 +54,9 @@ describe('prepareOutputFolder', () => {
     const cwd = process.cwd();
     process.chdir(directory);
     try {
-      await expect(prepareOutputFolder({ directory: '.', owner: 'aquila demo', force: true })).rejects.toThrow(/never emptied/);
+      await expect(prepareOutputFolder({ directory: '.', owner: 'aquila demo', force: true })).rejects.toThrow(
+        /never emptied/,
+      );
     } finally {
       process.chdir(cwd);
     }
@@ -57,6 +65,8 @@ describe('prepareOutputFolder', () => {
 
   it('refuses a file given as the folder', async () => {
     await writeFile(join(directory, 'file'), 'x');
-    await expect(prepareOutputFolder({ directory: join(directory, 'file'), owner: 'aquila demo' })).rejects.toMatchObject({ code: 'AQUILA_OUTPUT_PATH' });
+    await expect(
+      prepareOutputFolder({ directory: join(directory, 'file'), owner: 'aquila demo' }),
+    ).rejects.toMatchObject({ code: 'AQUILA_OUTPUT_PATH' });
   });
 });

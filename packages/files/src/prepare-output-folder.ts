@@ -1,5 +1,5 @@
+import { mkdir, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { mkdir, readFile, readdir, rm, stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { OutputFolderNotOwnedError, OutputPathError } from './output-errors.js';
 import { writeFileAtomic } from './write-file-atomic.js';
@@ -50,7 +50,8 @@ export async function prepareOutputFolder(options: PrepareOutputFolderOptions): 
   let created = false;
   let entries: string[] = [];
   try {
-    if (!(await stat(directory)).isDirectory()) throw new OutputPathError(`${directory} is a file, not a folder: choose a folder to write into.`);
+    if (!(await stat(directory)).isDirectory())
+      throw new OutputPathError(`${directory} is a file, not a folder: choose a folder to write into.`);
     entries = await readdir(directory);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
@@ -68,10 +69,16 @@ export async function prepareOutputFolder(options: PrepareOutputFolderOptions): 
           'choose a new or empty folder, or pass --force to empty it.',
       );
     }
-    if (!ours && isProtected(directory)) throw new OutputFolderNotOwnedError(`${directory} is the working folder, one above it, or the home folder: it is never emptied, even with --force; choose a new folder.`);
+    if (!ours && isProtected(directory))
+      throw new OutputFolderNotOwnedError(
+        `${directory} is the working folder, one above it, or the home folder: it is never emptied, even with --force; choose a new folder.`,
+      );
     for (const entry of entries) await rm(join(directory, entry), { recursive: true, force: true });
     removed = entries.filter((entry) => entry !== outputFolderMarker).length;
   }
-  await writeFileAtomic({ path: join(directory, outputFolderMarker), data: `${JSON.stringify({ owner, note: `written by ${owner}; it empties this folder on its next run` }, null, 2)}\n` });
+  await writeFileAtomic({
+    path: join(directory, outputFolderMarker),
+    data: `${JSON.stringify({ owner, note: `written by ${owner}; it empties this folder on its next run` }, null, 2)}\n`,
+  });
   return { created, removed };
 }

@@ -38,8 +38,16 @@ function reference(bytes: Uint8Array): { lines: { text: string; line: number }[]
   return { lines, bad };
 }
 
-const textish = fc.array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.constantFrom('\n', '\r\n', '\r', '\ufeff', '')), { maxLength: 12 }).map((parts) => new TextEncoder().encode(parts.join('')));
-const bytes = fc.oneof(textish, fc.uint8Array({ maxLength: 64 }), fc.tuple(textish, fc.uint8Array({ maxLength: 4 }), textish).map(([a, b, c]) => Uint8Array.from([...a, ...b, ...c])));
+const textish = fc
+  .array(fc.oneof(fc.string({ unit: 'grapheme' }), fc.constantFrom('\n', '\r\n', '\r', '\ufeff', '')), {
+    maxLength: 12,
+  })
+  .map((parts) => new TextEncoder().encode(parts.join('')));
+const bytes = fc.oneof(
+  textish,
+  fc.uint8Array({ maxLength: 64 }),
+  fc.tuple(textish, fc.uint8Array({ maxLength: 4 }), textish).map(([a, b, c]) => Uint8Array.from([...a, ...b, ...c])),
+);
 
 export async function linesEqualTheReference(): Promise<void> {
   await fc.assert(
@@ -48,8 +56,10 @@ export async function linesEqualTheReference(): Promise<void> {
       const policy = new BadLinePolicy({ skip: true, keep: 1000 });
       const lines: { text: string; line: number }[] = [];
       for await (const line of readTextLines({ input: chunked(input, cuts), badLines: policy })) lines.push(line);
-      if (JSON.stringify(lines) !== JSON.stringify(expected.lines)) throw new Error(`lines ${JSON.stringify(lines)} ≠ ${JSON.stringify(expected.lines)}`);
-      if (JSON.stringify(policy.first.map(({ line }) => line)) !== JSON.stringify(expected.bad)) throw new Error('bad lines differ');
+      if (JSON.stringify(lines) !== JSON.stringify(expected.lines))
+        throw new Error(`lines ${JSON.stringify(lines)} ≠ ${JSON.stringify(expected.lines)}`);
+      if (JSON.stringify(policy.first.map(({ line }) => line)) !== JSON.stringify(expected.bad))
+        throw new Error('bad lines differ');
     }),
     { numRuns: 5000 },
   );

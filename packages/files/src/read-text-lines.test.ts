@@ -6,7 +6,9 @@ import { describe, expect, it } from 'vitest';
 import { BadLineError, BadLinePolicy } from './bad-lines.js';
 import { readTextLines } from './read-text-lines.js';
 
-async function collect(lines: AsyncIterable<{ text: string; line: number }>): Promise<{ text: string; line: number }[]> {
+async function collect(
+  lines: AsyncIterable<{ text: string; line: number }>,
+): Promise<{ text: string; line: number }[]> {
   const result = [];
   for await (const line of lines) result.push(line);
   return result;
@@ -35,7 +37,11 @@ describe('readTextLines', () => {
       yield Buffer.from('fine\n');
     };
     await expect(collect(readTextLines({ input: input(), source: 'pred.txt' }))).rejects.toSatisfy(
-      (error) => BadLineError.isInstance(error) && error.line === 2 && error.message.startsWith('pred.txt:2: the bytes are not valid UTF-8') && error.message.includes('--skip-bad-lines'),
+      (error) =>
+        BadLineError.isInstance(error) &&
+        error.line === 2 &&
+        error.message.startsWith('pred.txt:2: the bytes are not valid UTF-8') &&
+        error.message.includes('--skip-bad-lines'),
     );
     const policy = new BadLinePolicy({ skip: true });
     expect(await collect(readTextLines({ input: input(), source: 'pred.txt', badLines: policy }))).toEqual([
@@ -43,7 +49,9 @@ describe('readTextLines', () => {
       { text: 'fine', line: 3 },
     ]);
     expect(policy.count).toBe(1);
-    expect(policy.describe()).toBe('skipped 1 bad line (pred.txt:2 the bytes are not valid UTF-8 (save the file as UTF-8))');
+    expect(policy.describe()).toBe(
+      'skipped 1 bad line (pred.txt:2 the bytes are not valid UTF-8 (save the file as UTF-8))',
+    );
   });
 
   it('does not cut a multi-byte character split across chunks', async () => {
@@ -58,14 +66,20 @@ describe('readTextLines', () => {
   });
 
   it('equals a reference split-and-decode on random bytes and chunkings (5,000 runs, in a worker)', async () => {
-    await checkPropertyInWorker({ module: new URL('./read-text-lines.properties.ts', import.meta.url), exportName: 'linesEqualTheReference', timeoutMs: 120_000 });
+    await checkPropertyInWorker({
+      module: new URL('./read-text-lines.properties.ts', import.meta.url),
+      exportName: 'linesEqualTheReference',
+      timeoutMs: 120_000,
+    });
   }, 150_000);
 });
 
 describe('BadLinePolicy', () => {
   it('throws by default and reports the first few when skipping', () => {
     const error = (line: number) => new BadLineError({ source: 'a.jsonl', line, problem: 'not valid JSON' });
-    expect(() => new BadLinePolicy().report(error(1))).toThrow('a.jsonl:1: not valid JSON; fix or remove the line, or pass --skip-bad-lines to skip such lines');
+    expect(() => new BadLinePolicy().report(error(1))).toThrow(
+      'a.jsonl:1: not valid JSON; fix or remove the line, or pass --skip-bad-lines to skip such lines',
+    );
     const policy = new BadLinePolicy({ skip: true, keep: 2 });
     expect(policy.describe()).toBeUndefined();
     for (const line of [3, 8, 9]) policy.report(error(line));

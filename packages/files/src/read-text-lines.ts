@@ -26,7 +26,10 @@ const newline = 0x0a;
  */
 export async function* readTextLines(options: ReadTextLinesOptions): AsyncGenerator<TextLine> {
   const source = options.source ?? (typeof options.input === 'string' ? options.input : 'stdin');
-  const stream = typeof options.input === 'string' ? createReadStream(options.input, options.signal === undefined ? {} : { signal: options.signal }) : options.input;
+  const stream =
+    typeof options.input === 'string'
+      ? createReadStream(options.input, options.signal === undefined ? {} : { signal: options.signal })
+      : options.input;
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   let number = 0;
   let pending: Uint8Array[] = [];
@@ -44,7 +47,11 @@ export async function* readTextLines(options: ReadTextLinesOptions): AsyncGenera
     const end = bytes.length > 0 && bytes[bytes.length - 1] === 0x0d ? bytes.length - 1 : bytes.length;
     let text = decode(bytes.subarray(0, end));
     if (text === undefined) {
-      const error = new BadLineError({ source, line: number, problem: 'the bytes are not valid UTF-8 (save the file as UTF-8)' });
+      const error = new BadLineError({
+        source,
+        line: number,
+        problem: 'the bytes are not valid UTF-8 (save the file as UTF-8)',
+      });
       if (options.badLines === undefined) throw error;
       options.badLines.report(error);
       return;

@@ -10,5 +10,8 @@ export interface WriteFileAtomicOptions {
 
 /** Writes a whole file under a temporary name and renames it into place: readers see the old file or the new one. */
 export function writeFileAtomic(options: WriteFileAtomicOptions): Promise<void> {
-  return writeFilesTogether({ files: [{ path: options.path, data: options.data }], ...(options.signal === undefined ? {} : { signal: options.signal }) });
+  return writeFilesTogether({
+    files: [{ path: options.path, data: options.data }],
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
 }

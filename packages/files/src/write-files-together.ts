@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import { createAtomicFile, type AtomicFile } from './atomic-file.js';
+import { type AtomicFile, createAtomicFile } from './atomic-file.js';
 
 export interface WriteFilesTogetherOptions {
   /** The files, each with its whole content; they are renamed into place in this order. */

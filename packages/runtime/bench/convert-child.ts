@@ -2,5 +2,9 @@
 import { convertCheckpoint, type WeightPrecision } from '../src/index.js';
 
 const [checkpoint, output, precision] = process.argv.slice(2);
-await convertCheckpoint({ checkpoint: checkpoint as string, output: output as string, precision: precision as WeightPrecision });
+await convertCheckpoint({
+  checkpoint: checkpoint as string,
+  output: output as string,
+  precision: precision as WeightPrecision,
+});
 process.stdout.write(`${process.resourceUsage().maxRSS * 1024}\n`);

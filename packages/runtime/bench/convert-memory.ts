@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { LanguageModel, layerWeightName, modelWeightName, type ModelShape } from '../src/index.js';
+import { LanguageModel, layerWeightName, type ModelShape, modelWeightName } from '../src/index.js';
 
 const shape: ModelShape = {
   vocabSize: 100008,
@@ -30,11 +30,23 @@ async function writeLargeCheckpoint(directory: string): Promise<{ bytes: number;
   const tensors: [string, number[], number][] = [[modelWeightName('hf', 'embedding'), [vocabSize, hidden], 1]];
   for (let layer = 0; layer < shape.layerCount; layer++) {
     const name = (weight: Parameters<typeof layerWeightName>[2]) => layerWeightName('hf', layer, weight);
-    tensors.push([name('attentionNorm'), [hidden], 0], [name('query'), [hidden, hidden], 1 / 64], [name('key'), [hidden, hidden], 1 / 64], [name('value'), [hidden, hidden], 1 / 64]);
-    tensors.push([name('attentionOutput'), [hidden, hidden], 1 / 64], [name('feedForwardNorm'), [hidden], 0], [name('gate'), [intermediate, hidden], 1 / 64]);
+    tensors.push(
+      [name('attentionNorm'), [hidden], 0],
+      [name('query'), [hidden, hidden], 1 / 64],
+      [name('key'), [hidden, hidden], 1 / 64],
+      [name('value'), [hidden, hidden], 1 / 64],
+    );
+    tensors.push(
+      [name('attentionOutput'), [hidden, hidden], 1 / 64],
+      [name('feedForwardNorm'), [hidden], 0],
+      [name('gate'), [intermediate, hidden], 1 / 64],
+    );
     tensors.push([name('up'), [intermediate, hidden], 1 / 64], [name('down'), [hidden, intermediate], 1 / 105]);
   }
-  tensors.push([modelWeightName('hf', 'finalNorm'), [hidden], 0], [modelWeightName('hf', 'languageModelHead'), [vocabSize, hidden], 1 / 64]);
+  tensors.push(
+    [modelWeightName('hf', 'finalNorm'), [hidden], 0],
+    [modelWeightName('hf', 'languageModelHead'), [vocabSize, hidden], 1 / 64],
+  );
   const header: Record<string, unknown> = {};
   let offset = 0;
   for (const [name, dims] of tensors) {
@@ -96,18 +108,44 @@ async function main(): Promise<void> {
     for (const precision of ['fp32', 'int4']) {
       const output = join(workspace, precision);
       const started = performance.now();
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, checkpoint, output, precision]);
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        '--import',
+        'tsx',
+        child,
+        checkpoint,
+        output,
+        precision,
+      ]);
       const seconds = (performance.now() - started) / 1000;
       const peak = Number(stdout.trim());
       const data = (await stat(join(output, 'model.onnx.data'))).size;
-      rows.push([precision, (bytes / 1e9).toFixed(2), (data / 1e9).toFixed(2), (largest / 2 ** 20).toFixed(0), (peak / 2 ** 20).toFixed(0), `${((peak / bytes) * 100).toFixed(0)}%`, seconds.toFixed(0)]);
+      rows.push([
+        precision,
+        (bytes / 1e9).toFixed(2),
+        (data / 1e9).toFixed(2),
+        (largest / 2 ** 20).toFixed(0),
+        (peak / 2 ** 20).toFixed(0),
+        `${((peak / bytes) * 100).toFixed(0)}%`,
+        seconds.toFixed(0),
+      ]);
     }
     const model = await LanguageModel.load({ path: join(workspace, 'fp32') });
     const result = await model.generate({ promptIds: [100006, 1234, 5678, 910], maxNewTokens: 3, stopTokenIds: [] });
     await model.release();
-    const header = ['precision', 'checkpoint GB (BF16)', 'weights file GB', 'largest tensor MiB (fp32)', 'convert peak RSS MiB', 'peak / checkpoint', 'seconds'];
-    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((cells) => (cells[column] as string).length)));
-    const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padStart(widths[column] as number)).join(' | ')} |\n`;
+    const header = [
+      'precision',
+      'checkpoint GB (BF16)',
+      'weights file GB',
+      'largest tensor MiB (fp32)',
+      'convert peak RSS MiB',
+      'peak / checkpoint',
+      'seconds',
+    ];
+    const widths = header.map((title, column) =>
+      Math.max(title.length, ...rows.map((cells) => (cells[column] as string).length)),
+    );
+    const line = (cells: string[]) =>
+      `| ${cells.map((cell, column) => cell.padStart(widths[column] as number)).join(' | ')} |\n`;
     process.stdout.write(
       `\n@aquila/runtime convert-memory bench: ${shape.layerCount} layers of Aquila-7B width (4096/11008, vocab ${shape.vocabSize}), converted in a fresh process each\n\n` +
         line(header) +

@@ -9,7 +9,13 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { convertCheckpoint, LanguageModel, writeRandomCheckpoint, type ModelShape, type WeightPrecision } from '../src/index.js';
+import {
+  convertCheckpoint,
+  LanguageModel,
+  type ModelShape,
+  type WeightPrecision,
+  writeRandomCheckpoint,
+} from '../src/index.js';
 import { encodeOnnxModel, type OnnxInitializer, type OnnxNode } from '../src/onnx/onnx-model.js';
 
 const shape: ModelShape = {
@@ -27,7 +33,12 @@ const shape: ModelShape = {
 };
 /** What the bench uses of transformers.js (a bench-only peer, installed on first use: see loadTransformersJs). */
 interface TransformersJs {
-  AutoModelForCausalLM: { from_pretrained(name: string, options: Record<string, unknown>): Promise<{ generate(options: Record<string, unknown>): Promise<unknown>; dispose(): Promise<void> }> };
+  AutoModelForCausalLM: {
+    from_pretrained(
+      name: string,
+      options: Record<string, unknown>,
+    ): Promise<{ generate(options: Record<string, unknown>): Promise<unknown>; dispose(): Promise<void> }>;
+  };
   Tensor: new (type: string, data: BigInt64Array, dims: number[]) => unknown;
   env: { allowRemoteModels: boolean; localModelPath: string };
 }
@@ -46,14 +57,33 @@ async function loadTransformersJs(): Promise<TransformersJs | undefined> {
   const linked = (await import(specifier).catch(() => undefined)) as TransformersJs | undefined;
   if (linked !== undefined || process.env.BENCH_PEERS === 'off') return linked;
   const entry = join(peerFolder, 'node_modules', '@huggingface', 'transformers');
-  if (!(await stat(entry).then(() => true, () => false))) {
+  if (
+    !(await stat(entry).then(
+      () => true,
+      () => false,
+    ))
+  ) {
     process.stderr.write(`installing the peer ${specifier}@${peerVersion} into ${peerFolder} (once)…\n`);
     try {
       await mkdir(peerFolder, { recursive: true });
       await writeFile(join(peerFolder, 'package.json'), '{ "private": true }\n');
-      await promisify(execFile)('npm', ['install', '--prefix', peerFolder, '--no-audit', '--no-fund', '--ignore-scripts', `${specifier}@${peerVersion}`], { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } });
+      await promisify(execFile)(
+        'npm',
+        [
+          'install',
+          '--prefix',
+          peerFolder,
+          '--no-audit',
+          '--no-fund',
+          '--ignore-scripts',
+          `${specifier}@${peerVersion}`,
+        ],
+        { env: { ...process.env, ONNXRUNTIME_NODE_INSTALL: 'skip' } },
+      );
     } catch (error) {
-      process.stderr.write(`could not install ${specifier} (${(error as Error).message.split('\n')[0]}); running without the peer\n`);
+      process.stderr.write(
+        `could not install ${specifier} (${(error as Error).message.split('\n')[0]}); running without the peer\n`,
+      );
       return undefined;
     }
   }
@@ -67,7 +97,8 @@ const peerFiles = { fp32: ['fp32', 'model'], int8: ['q8', 'model_quantized'], in
 /** A count from the environment (PROMPT_LENGTH=512 NEW_TOKENS=128 for a text-to-SQL-sized prompt), else the default. */
 function countFromEnvironment(name: string, fallback: number): number {
   const value = Number(process.env[name] ?? fallback);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a whole number ≥ 1, not ${process.env[name]}`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a whole number ≥ 1, not ${process.env[name]}`);
   return value;
 }
 const promptLength = countFromEnvironment('PROMPT_LENGTH', 32);
@@ -87,7 +118,11 @@ function median(values: number[]): number {
 }
 
 /** The best time in ms of `runs` runs of a session, after `warmups` unmeasured ones: a ceiling, which a busy moment should not lower. */
-async function bestRunTime(model: Uint8Array, feeds: Record<string, ort.Tensor>, counts: { warmups: number; runs: number }): Promise<number> {
+async function bestRunTime(
+  model: Uint8Array,
+  feeds: Record<string, ort.Tensor>,
+  counts: { warmups: number; runs: number },
+): Promise<number> {
   const session = await ort.InferenceSession.create(model);
   let best = Infinity;
   for (let run = 0; run < counts.warmups + counts.runs; run++) {
@@ -109,7 +144,15 @@ async function gemvRate(model: Uint8Array, feeds: Record<string, ort.Tensor>, we
  * (block 32, accuracy level 4): `rows` inputs (K) to `columns` outputs (N). Returns the node, its
  * initializers and their bytes.
  */
-function quantizedProjection(options: { name: string; input: string; output: string; rows: number; columns: number; bits: 4 | 8; seed: number }): { node: OnnxNode; initializers: OnnxInitializer[]; bytes: number } {
+function quantizedProjection(options: {
+  name: string;
+  input: string;
+  output: string;
+  rows: number;
+  columns: number;
+  bits: 4 | 8;
+  seed: number;
+}): { node: OnnxNode; initializers: OnnxInitializer[]; bytes: number } {
   const { name, rows, columns, bits, seed } = options;
   const blockSize = 32;
   const blocks = Math.ceil(rows / blockSize);
@@ -117,10 +160,33 @@ function quantizedProjection(options: { name: string; input: string; output: str
   for (let offset = 0; offset < packed.length; offset++) packed[offset] = ((offset + seed) * 2654435761) >>> 24;
   const scales = new Float32Array(columns * blocks).fill(0.01);
   return {
-    node: { opType: 'MatMulNBits', domain: 'com.microsoft', name: `${name}/MatMulNBits`, inputs: [options.input, `${name}.packed`, `${name}.scales`], outputs: [options.output], attributes: { K: { int: rows }, N: { int: columns }, bits: { int: bits }, block_size: { int: blockSize }, accuracy_level: { int: 4 } } },
+    node: {
+      opType: 'MatMulNBits',
+      domain: 'com.microsoft',
+      name: `${name}/MatMulNBits`,
+      inputs: [options.input, `${name}.packed`, `${name}.scales`],
+      outputs: [options.output],
+      attributes: {
+        K: { int: rows },
+        N: { int: columns },
+        bits: { int: bits },
+        block_size: { int: blockSize },
+        accuracy_level: { int: 4 },
+      },
+    },
     initializers: [
-      { name: `${name}.packed`, elementType: 'uint8', dims: [columns, blocks, (blockSize * bits) / 8], data: { raw: packed } },
-      { name: `${name}.scales`, elementType: 'float32', dims: [columns * blocks], data: { raw: new Uint8Array(scales.buffer) } },
+      {
+        name: `${name}.packed`,
+        elementType: 'uint8',
+        dims: [columns, blocks, (blockSize * bits) / 8],
+        data: { raw: packed },
+      },
+      {
+        name: `${name}.scales`,
+        elementType: 'float32',
+        dims: [columns * blocks],
+        data: { raw: new Uint8Array(scales.buffer) },
+      },
     ],
     bytes: packed.length + scales.byteLength,
   };
@@ -157,7 +223,15 @@ function measureBandwidth(): Promise<number> {
  * a decode step of that precision can reach, whatever the bandwidth.
  */
 function measureQuantizedKernel(bits: 4 | 8): Promise<number> {
-  const projection = quantizedProjection({ name: 'gemv', input: 'vector', output: 'product', rows: gemvColumns, columns: gemvRows, bits, seed: 0 });
+  const projection = quantizedProjection({
+    name: 'gemv',
+    input: 'vector',
+    output: 'product',
+    rows: gemvColumns,
+    columns: gemvRows,
+    bits,
+    seed: 0,
+  });
   const model = encodeOnnxModel({
     name: 'kernel',
     nodes: [projection.node],
@@ -181,7 +255,12 @@ async function measureProjections(precision: WeightPrecision, batch: number): Pr
   const keyValue = shape.keyValueHeadCount * shape.headSize;
   const projections: [string, number, number][] = [];
   for (let layer = 0; layer < shape.layerCount; layer++) {
-    projections.push([`hidden`, hidden, query + 2 * keyValue], [`attention`, query, hidden], [`hidden`, hidden, 2 * intermediate], [`inner`, intermediate, hidden]);
+    projections.push(
+      [`hidden`, hidden, query + 2 * keyValue],
+      [`attention`, query, hidden],
+      [`hidden`, hidden, 2 * intermediate],
+      [`inner`, intermediate, hidden],
+    );
   }
   projections.push(['hidden', hidden, vocabSize]);
   const nodes: OnnxNode[] = [];
@@ -190,12 +269,26 @@ async function measureProjections(precision: WeightPrecision, batch: number): Pr
     const name = `projection${index}`;
     if (precision === 'fp32') {
       const weights = new Float32Array(rows * columns);
-      for (let offset = 0; offset < weights.length; offset++) weights[offset] = (((offset * 2654435761) >>> 24) - 128) / 4096;
-      initializers.push({ name, elementType: 'float32', dims: [rows, columns], data: { raw: new Uint8Array(weights.buffer) } });
+      for (let offset = 0; offset < weights.length; offset++)
+        weights[offset] = (((offset * 2654435761) >>> 24) - 128) / 4096;
+      initializers.push({
+        name,
+        elementType: 'float32',
+        dims: [rows, columns],
+        data: { raw: new Uint8Array(weights.buffer) },
+      });
       nodes.push({ opType: 'MatMul', name: `${name}/MatMul`, inputs: [input, name], outputs: [`${name}/output`] });
       return;
     }
-    const projection = quantizedProjection({ name, input, output: `${name}/output`, rows, columns, bits: precision === 'int8' ? 8 : 4, seed: index });
+    const projection = quantizedProjection({
+      name,
+      input,
+      output: `${name}/output`,
+      rows,
+      columns,
+      bits: precision === 'int8' ? 8 : 4,
+      seed: index,
+    });
     nodes.push(projection.node);
     initializers.push(...projection.initializers);
   });
@@ -204,10 +297,23 @@ async function measureProjections(precision: WeightPrecision, batch: number): Pr
     name: 'projections',
     nodes,
     initializers,
-    inputs: Object.entries(widths).map(([name, width]) => ({ name, elementType: 'float32' as const, shape: [batch, width] })),
-    outputs: projections.map(([, , columns], index) => ({ name: `projection${index}/output`, elementType: 'float32' as const, shape: [batch, columns] })),
+    inputs: Object.entries(widths).map(([name, width]) => ({
+      name,
+      elementType: 'float32' as const,
+      shape: [batch, width],
+    })),
+    outputs: projections.map(([, , columns], index) => ({
+      name: `projection${index}/output`,
+      elementType: 'float32' as const,
+      shape: [batch, columns],
+    })),
   });
-  const feeds = Object.fromEntries(Object.entries(widths).map(([name, width]) => [name, new ort.Tensor('float32', new Float32Array(batch * width).fill(0.5), [batch, width])]));
+  const feeds = Object.fromEntries(
+    Object.entries(widths).map(([name, width]) => [
+      name,
+      new ort.Tensor('float32', new Float32Array(batch * width).fill(0.5), [batch, width]),
+    ]),
+  );
   return 1000 / (await bestRunTime(model, feeds, { warmups: 4, runs: 20 }));
 }
 
@@ -215,7 +321,8 @@ async function measureProjections(precision: WeightPrecision, batch: number): Pr
 function weightBytesPerToken(precision: WeightPrecision): number {
   const { hiddenSize: hidden, intermediateSize: intermediate, vocabSize, layerCount } = shape;
   const kv = shape.keyValueHeadCount * shape.headSize;
-  const projections = layerCount * (hidden * (hidden + 2 * kv) + hidden * hidden + 3 * hidden * intermediate) + vocabSize * hidden;
+  const projections =
+    layerCount * (hidden * (hidden + 2 * kv) + hidden * hidden + 3 * hidden * intermediate) + vocabSize * hidden;
   const bytesPerWeight = precision === 'fp32' ? 4 : (precision === 'int8' ? 1 : 0.5) + 4 / 32;
   return projections * bytesPerWeight + hidden * 4 + (2 * layerCount + 1) * hidden * 4;
 }
@@ -257,7 +364,11 @@ async function measure(directory: string, precision: WeightPrecision, batch: num
     let decoded = 0;
     const runs = Array.from({ length: batch }, async (_, index) => {
       let first = true;
-      for await (const event of model.stream({ promptIds: prompt(index + repeat), maxNewTokens: newTokens, stopTokenIds: [] })) {
+      for await (const event of model.stream({
+        promptIds: prompt(index + repeat),
+        maxNewTokens: newTokens,
+        stopTokenIds: [],
+      })) {
         if (event.type !== 'token-delta') continue;
         if (repeat === 0 && index === 0) firstTokens.push(event.tokenId);
         if (first) firstTokenTimes.push(performance.now());
@@ -288,11 +399,18 @@ async function measure(directory: string, precision: WeightPrecision, batch: num
     endToEnd: median(endToEnd),
     cpuPerToken: median(cpu),
     firstTokens,
-    ...(peerResult ? { peer: peerResult.rate, peerCpuPerToken: peerResult.cpuPerToken, peerAgreement: leadingAgreement(peerResult.firstTokens, firstTokens) } : {}),
+    ...(peerResult
+      ? {
+          peer: peerResult.rate,
+          peerCpuPerToken: peerResult.cpuPerToken,
+          peerAgreement: leadingAgreement(peerResult.firstTokens, firstTokens),
+        }
+      : {}),
   };
 }
 
-const prompt = (offset: number) => Array.from({ length: promptLength }, (_, index) => 1000 + ((index * 7919 + offset * 104729) % 90000));
+const prompt = (offset: number) =>
+  Array.from({ length: promptLength }, (_, index) => 1000 + ((index * 7919 + offset * 104729) % 90000));
 
 interface PeerRunner {
   /** One generation of the batch; repeat 0 is the warm-up. */
@@ -303,11 +421,21 @@ interface PeerRunner {
 }
 
 /** transformers.js on the same weights, run one repeat at a time so that its repeats interleave with ours. */
-async function openPeer(peer: TransformersJs, directory: string, precision: WeightPrecision, batch: number): Promise<PeerRunner> {
+async function openPeer(
+  peer: TransformersJs,
+  directory: string,
+  precision: WeightPrecision,
+  batch: number,
+): Promise<PeerRunner> {
   const [dtype] = peerFiles[precision];
   peer.env.allowRemoteModels = false;
   peer.env.localModelPath = directory;
-  const model = await peer.AutoModelForCausalLM.from_pretrained('peer', { dtype, device: 'cpu', use_external_data_format: true, local_files_only: true });
+  const model = await peer.AutoModelForCausalLM.from_pretrained('peer', {
+    dtype,
+    device: 'cpu',
+    use_external_data_format: true,
+    local_files_only: true,
+  });
   const rates: number[] = [];
   const cpu: number[] = [];
   let firstTokens: number[] = [];
@@ -318,7 +446,10 @@ async function openPeer(peer: TransformersJs, directory: string, precision: Weig
       const cpuStarted = process.cpuUsage();
       const output = await model.generate({
         input_ids: new peer.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [batch, promptLength]),
-        attention_mask: new peer.Tensor('int64', new BigInt64Array(batch * promptLength).fill(1n), [batch, promptLength]),
+        attention_mask: new peer.Tensor('int64', new BigInt64Array(batch * promptLength).fill(1n), [
+          batch,
+          promptLength,
+        ]),
         max_new_tokens: newTokens,
         min_new_tokens: newTokens,
         do_sample: false,
@@ -329,7 +460,11 @@ async function openPeer(peer: TransformersJs, directory: string, precision: Weig
         cpu.push((cpuUsed.user + cpuUsed.system) / 1000 / (batch * newTokens));
       }
       // Row 0 of the output: the prompt, then the new tokens.
-      else firstTokens = Array.from((output as { data: BigInt64Array }).data.subarray(promptLength, promptLength + newTokens), Number);
+      else
+        firstTokens = Array.from(
+          (output as { data: BigInt64Array }).data.subarray(promptLength, promptLength + newTokens),
+          Number,
+        );
     },
     result: () => ({ rate: median(rates), cpuPerToken: median(cpu), firstTokens }),
     dispose: () => model.dispose(),
@@ -343,7 +478,11 @@ async function main(): Promise<void> {
     await writeRandomCheckpoint({ directory: checkpoint, shape, naming: 'hf', format: 'safetensors', seed: 1 });
     const checkpointBytes = (await stat(join(checkpoint, 'model.safetensors'))).size;
     const bandwidth = await measureBandwidth();
-    const kernelRates: Record<WeightPrecision, number> = { fp32: bandwidth, int8: await measureQuantizedKernel(8), int4: await measureQuantizedKernel(4) };
+    const kernelRates: Record<WeightPrecision, number> = {
+      fp32: bandwidth,
+      int8: await measureQuantizedKernel(8),
+      int4: await measureQuantizedKernel(4),
+    };
     const peer = await loadTransformersJs();
     const peerConfig = {
       model_type: 'llama',
@@ -365,41 +504,109 @@ async function main(): Promise<void> {
       const output = join(workspace, precision);
       // Convert in a fresh process, so that its peak RSS is the converter's alone.
       const child = fileURLToPath(new URL('./convert-child.ts', import.meta.url));
-      const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', child, checkpoint, output, precision]);
+      const { stdout } = await promisify(execFile)(process.execPath, [
+        '--import',
+        'tsx',
+        child,
+        checkpoint,
+        output,
+        precision,
+      ]);
       peaks[precision] = Number(stdout.trim());
       const peerDirectory = join(workspace, `peer-${precision}`);
       if (peer) {
         // The same weights and operators in the onnxruntime-genai / transformers.js cache contract.
         const [, file] = peerFiles[precision];
-        await convertCheckpoint({ checkpoint, output: join(peerDirectory, 'peer', 'onnx'), precision, cacheLayout: 'present-outputs', weightsFile: `${file}.onnx_data` });
-        await rename(join(peerDirectory, 'peer', 'onnx', 'model.onnx'), join(peerDirectory, 'peer', 'onnx', `${file}.onnx`));
+        await convertCheckpoint({
+          checkpoint,
+          output: join(peerDirectory, 'peer', 'onnx'),
+          precision,
+          cacheLayout: 'present-outputs',
+          weightsFile: `${file}.onnx_data`,
+        });
+        await rename(
+          join(peerDirectory, 'peer', 'onnx', 'model.onnx'),
+          join(peerDirectory, 'peer', 'onnx', `${file}.onnx`),
+        );
         await writeFile(join(peerDirectory, 'peer', 'config.json'), JSON.stringify(peerConfig));
       }
       for (const batch of [1, 4]) {
         const runner = peer ? await openPeer(peer, peerDirectory, precision, batch) : undefined;
-        rows.push({ ...(await measure(output, precision, batch, runner)), projectionsAlone: batch * (await measureProjections(precision, batch)) });
+        rows.push({
+          ...(await measure(output, precision, batch, runner)),
+          projectionsAlone: batch * (await measureProjections(precision, batch)),
+        });
         await runner?.dispose();
       }
       await rm(peerDirectory, { recursive: true, force: true });
     }
-    const parameters = shape.vocabSize * shape.hiddenSize * 2 + shape.layerCount * (4 * shape.hiddenSize ** 2 + 3 * shape.hiddenSize * shape.intermediateSize);
+    const parameters =
+      shape.vocabSize * shape.hiddenSize * 2 +
+      shape.layerCount * (4 * shape.hiddenSize ** 2 + 3 * shape.hiddenSize * shape.intermediateSize);
     process.stdout.write(
       `\n@aquila/runtime generate bench: ${(parameters / 1e6).toFixed(0)}M params (vocab ${shape.vocabSize}, ${shape.layerCount}×${shape.hiddenSize}), prompt ${promptLength}, ${newTokens} new tokens, median of ${repeats}\n` +
-        `measured read bandwidth (onnxruntime GEMV over 512 MiB): ${(bandwidth / 1e9).toFixed(1)} GB/s; MatMulNBits GEMV alone (block 32, accuracy level 4) gets through ${(kernelRates.int8 / 1e9).toFixed(1)} GB/s of int8 and ${(kernelRates.int4 / 1e9).toFixed(1)} GB/s of int4 weights ("kernel limit"); load average ${loadavg().map((load) => load.toFixed(1)).join(' ')} (timings on a shared machine are noisy)\n` +
+        `measured read bandwidth (onnxruntime GEMV over 512 MiB): ${(bandwidth / 1e9).toFixed(1)} GB/s; MatMulNBits GEMV alone (block 32, accuracy level 4) gets through ${(kernelRates.int8 / 1e9).toFixed(1)} GB/s of int8 and ${(kernelRates.int4 / 1e9).toFixed(1)} GB/s of int4 weights ("kernel limit"); load average ${loadavg()
+          .map((load) => load.toFixed(1))
+          .join(' ')} (timings on a shared machine are noisy)\n` +
         `checkpoint: ${(checkpointBytes / 2 ** 20).toFixed(0)} MiB of fp32 safetensors; "convert peak RSS" is the converting process's whole peak\n` +
         (peer
           ? `peer: transformers.js on the same weights (graph converted with cacheLayout "present-outputs"), prompt ${promptLength} + ${newTokens} greedy tokens end to end, each repeat right after ours\n\n`
           : `peer: transformers.js not run (BENCH_PEERS=off, or npm could not install it)\n\n`),
     );
-    const header = ['precision', 'batch', 'prefill tok/s', 'decode tok/s', 'best decode', 'MB read/token', 'limit tok/s', 'share (median/best)', 'kernel limit tok/s', 'projections alone tok/s', 'their share', 'decode / projections', 'e2e tok/s', 'transformers.js e2e', 'vs peer', 'CPU ms/tok', 'peer CPU ms/tok', 'convert peak RSS'];
+    const header = [
+      'precision',
+      'batch',
+      'prefill tok/s',
+      'decode tok/s',
+      'best decode',
+      'MB read/token',
+      'limit tok/s',
+      'share (median/best)',
+      'kernel limit tok/s',
+      'projections alone tok/s',
+      'their share',
+      'decode / projections',
+      'e2e tok/s',
+      'transformers.js e2e',
+      'vs peer',
+      'CPU ms/tok',
+      'peer CPU ms/tok',
+      'convert peak RSS',
+    ];
     const table = rows.map((row) => {
       const bytes = weightBytesPerToken(row.precision);
       const limit = (bandwidth / bytes) * row.batch; // one weight read serves the whole batch
-      return [row.precision, String(row.batch), row.prefill.toFixed(0), row.decode.toFixed(1), row.bestDecode.toFixed(1), (bytes / 1e6).toFixed(0), limit.toFixed(0), `${((row.decode / limit) * 100).toFixed(0)}% / ${((row.bestDecode / limit) * 100).toFixed(0)}%`, row.batch === 1 ? (kernelRates[row.precision] / bytes).toFixed(0) : 'n/a', (row.projectionsAlone ?? 0).toFixed(0), `${((row.projectionsAlone ?? 0) / limit * 100).toFixed(0)}%`, `${((row.decode / (row.projectionsAlone ?? 1)) * 100).toFixed(0)}%`, row.endToEnd.toFixed(1), row.peer === undefined ? 'n/a' : row.peer.toFixed(1), row.peer === undefined ? 'n/a' : `${(row.endToEnd / row.peer).toFixed(2)}×${row.peerAgreement === row.firstTokens.length ? '' : ` (same first ${row.peerAgreement} of ${row.firstTokens.length} tokens)`}`, row.cpuPerToken.toFixed(1), row.peerCpuPerToken === undefined ? 'n/a' : row.peerCpuPerToken.toFixed(1), `${((peaks[row.precision] ?? 0) / 2 ** 20).toFixed(0)} MiB`];
+      return [
+        row.precision,
+        String(row.batch),
+        row.prefill.toFixed(0),
+        row.decode.toFixed(1),
+        row.bestDecode.toFixed(1),
+        (bytes / 1e6).toFixed(0),
+        limit.toFixed(0),
+        `${((row.decode / limit) * 100).toFixed(0)}% / ${((row.bestDecode / limit) * 100).toFixed(0)}%`,
+        row.batch === 1 ? (kernelRates[row.precision] / bytes).toFixed(0) : 'n/a',
+        (row.projectionsAlone ?? 0).toFixed(0),
+        `${(((row.projectionsAlone ?? 0) / limit) * 100).toFixed(0)}%`,
+        `${((row.decode / (row.projectionsAlone ?? 1)) * 100).toFixed(0)}%`,
+        row.endToEnd.toFixed(1),
+        row.peer === undefined ? 'n/a' : row.peer.toFixed(1),
+        row.peer === undefined
+          ? 'n/a'
+          : `${(row.endToEnd / row.peer).toFixed(2)}×${row.peerAgreement === row.firstTokens.length ? '' : ` (same first ${row.peerAgreement} of ${row.firstTokens.length} tokens)`}`,
+        row.cpuPerToken.toFixed(1),
+        row.peerCpuPerToken === undefined ? 'n/a' : row.peerCpuPerToken.toFixed(1),
+        `${((peaks[row.precision] ?? 0) / 2 ** 20).toFixed(0)} MiB`,
+      ];
     });
-    const widths = header.map((title, column) => Math.max(title.length, ...table.map((cells) => (cells[column] as string).length)));
-    const line = (cells: string[]) => `| ${cells.map((cell, column) => cell.padStart(widths[column] as number)).join(' | ')} |\n`;
-    process.stdout.write(line(header) + `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n` + table.map(line).join(''));
+    const widths = header.map((title, column) =>
+      Math.max(title.length, ...table.map((cells) => (cells[column] as string).length)),
+    );
+    const line = (cells: string[]) =>
+      `| ${cells.map((cell, column) => cell.padStart(widths[column] as number)).join(' | ')} |\n`;
+    process.stdout.write(
+      `${line(header)}|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n${table.map(line).join('')}`,
+    );
   } finally {
     await rm(workspace, { recursive: true, force: true });
   }

@@ -5,7 +5,7 @@ import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelShape } from './checkpoint/model-config.js';
 import { openCheckpoint } from './checkpoint/open-checkpoint.js';
-import { writeSafetensors, type TensorToWrite } from './checkpoint/safetensors-writer.js';
+import { type TensorToWrite, writeSafetensors } from './checkpoint/safetensors-writer.js';
 import type { WeightDtype } from './checkpoint/tensor-dtype.js';
 import type { WeightNaming } from './checkpoint/weight-names.js';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
@@ -27,12 +27,48 @@ interface Case {
 }
 
 const cases: Case[] = [
-  { label: 'MHA, untied, HF names, safetensors F32', shape: tinyShapes.multiHead, naming: 'hf', format: 'safetensors', dtype: 'F32' },
-  { label: 'GQA, tied, HF names, sharded safetensors BF16', shape: tinyShapes.groupedTied, naming: 'hf', format: 'sharded-safetensors', dtype: 'BF16' },
-  { label: 'MHA, FlagAI names (interleaved RoPE), .bin F16', shape: tinyShapes.multiHead, naming: 'flagai', format: 'bin', dtype: 'F16' },
-  { label: 'GQA, FlagAI names, .bin F32', shape: tinyShapes.groupedWide, naming: 'flagai', format: 'bin', dtype: 'F32' },
-  { label: 'MHA, FlagAI flash-attn names (packed Wqkv, fc1), .bin BF16', shape: tinyShapes.multiHead, naming: 'flash', format: 'bin', dtype: 'BF16' },
-  { label: 'GQA, FlagAI flash-attn names, sharded safetensors F32', shape: tinyShapes.groupedWide, naming: 'flash', format: 'sharded-safetensors', dtype: 'F32' },
+  {
+    label: 'MHA, untied, HF names, safetensors F32',
+    shape: tinyShapes.multiHead,
+    naming: 'hf',
+    format: 'safetensors',
+    dtype: 'F32',
+  },
+  {
+    label: 'GQA, tied, HF names, sharded safetensors BF16',
+    shape: tinyShapes.groupedTied,
+    naming: 'hf',
+    format: 'sharded-safetensors',
+    dtype: 'BF16',
+  },
+  {
+    label: 'MHA, FlagAI names (interleaved RoPE), .bin F16',
+    shape: tinyShapes.multiHead,
+    naming: 'flagai',
+    format: 'bin',
+    dtype: 'F16',
+  },
+  {
+    label: 'GQA, FlagAI names, .bin F32',
+    shape: tinyShapes.groupedWide,
+    naming: 'flagai',
+    format: 'bin',
+    dtype: 'F32',
+  },
+  {
+    label: 'MHA, FlagAI flash-attn names (packed Wqkv, fc1), .bin BF16',
+    shape: tinyShapes.multiHead,
+    naming: 'flash',
+    format: 'bin',
+    dtype: 'BF16',
+  },
+  {
+    label: 'GQA, FlagAI flash-attn names, sharded safetensors F32',
+    shape: tinyShapes.groupedWide,
+    naming: 'flash',
+    format: 'sharded-safetensors',
+    dtype: 'F32',
+  },
 ];
 
 let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -60,7 +96,11 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
   it('writes a self-contained folder', async () => {
     // Besides the model, only the marker that lets the next conversion empty the folder again.
     const entries = await readdir(output);
-    expect(entries.filter((name) => name !== outputFolderMarker).sort()).toEqual(['aquila-config.json', 'model.onnx', 'model.onnx.data']);
+    expect(entries.filter((name) => name !== outputFolderMarker).sort()).toEqual([
+      'aquila-config.json',
+      'model.onnx',
+      'model.onnx.data',
+    ]);
     expect(entries).toContain(outputFolderMarker);
   });
 
@@ -71,13 +111,17 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
     const prompt = tokens.slice(0, 4);
     const reference = referenceForward({ shape, weights, naming, tokens });
     // The prompt in two chunks (the second with past context, as chunked prefill runs it), then one token per step.
-    const check = ({ logits: [logits], nextTokens: [next] }: Awaited<ReturnType<OnnxDecoder['step']>>, position: number): void => {
+    const check = (
+      { logits: [logits], nextTokens: [next] }: Awaited<ReturnType<OnnxDecoder['step']>>,
+      position: number,
+    ): void => {
       expect(maxAbsoluteDifference(logits as Float32Array, reference[position] as Float64Array)).toBeLessThan(1e-4);
       expect(next).toBe(argmax(logits as Float32Array));
     };
     check(await decoder.step([{ tokenIds: prompt.slice(0, 2), pastLength: 0 }], cache, 0), 1);
     check(await decoder.step([{ tokenIds: prompt.slice(2), pastLength: 2 }], cache, 0), 3);
-    for (let position = 4; position < tokens.length; position++) check(await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0), position);
+    for (let position = 4; position < tokens.length; position++)
+      check(await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0), position);
     await decoder.release();
   });
 
@@ -100,8 +144,12 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
       cache,
       0,
     );
-    expect(maxAbsoluteDifference(step.logits[0] as Float32Array, references[0]?.[2] as Float64Array)).toBeLessThan(1e-4);
-    expect(maxAbsoluteDifference(step.logits[1] as Float32Array, references[1]?.[4] as Float64Array)).toBeLessThan(1e-4);
+    expect(maxAbsoluteDifference(step.logits[0] as Float32Array, references[0]?.[2] as Float64Array)).toBeLessThan(
+      1e-4,
+    );
+    expect(maxAbsoluteDifference(step.logits[1] as Float32Array, references[1]?.[4] as Float64Array)).toBeLessThan(
+      1e-4,
+    );
     // Then both decode together from their different lengths.
     const decode = await decoder.step(
       [
@@ -111,8 +159,12 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
       cache,
       0,
     );
-    expect(maxAbsoluteDifference(decode.logits[0] as Float32Array, references[0]?.[3] as Float64Array)).toBeLessThan(1e-4);
-    expect(maxAbsoluteDifference(decode.logits[1] as Float32Array, references[1]?.[5] as Float64Array)).toBeLessThan(1e-4);
+    expect(maxAbsoluteDifference(decode.logits[0] as Float32Array, references[0]?.[3] as Float64Array)).toBeLessThan(
+      1e-4,
+    );
+    expect(maxAbsoluteDifference(decode.logits[1] as Float32Array, references[1]?.[5] as Float64Array)).toBeLessThan(
+      1e-4,
+    );
     await decoder.release();
   });
 
@@ -121,7 +173,8 @@ describe.each(cases)('convertCheckpoint fp32: $label', ({ label, shape, naming, 
     const prompt = [7, 2, 11];
     const result = await model.generate({ promptIds: prompt, maxNewTokens: 8, stopTokenIds: [] });
     const sequence = [...prompt];
-    for (let step = 0; step < 8; step++) sequence.push(argmax(referenceForward({ shape, weights, naming, tokens: sequence }).at(-1) as Float64Array));
+    for (let step = 0; step < 8; step++)
+      sequence.push(argmax(referenceForward({ shape, weights, naming, tokens: sequence }).at(-1) as Float64Array));
     expect(result.tokenIds).toEqual(sequence.slice(prompt.length));
     expect(result.finishReason).toBe('length');
     await model.release();
@@ -134,35 +187,63 @@ describe('convertCheckpoint on bad input', () => {
     await writeRandomCheckpoint({ directory, shape: tinyShapes.multiHead, naming: 'hf', format: 'safetensors' });
     const checkpoint = await openCheckpoint({ path: directory });
     const tensors: TensorToWrite[] = [];
-    for (const tensor of checkpoint.tensors) tensors.push({ name: tensor.name, dtype: tensor.dtype, shape: tensor.shape, values: await checkpoint.read(tensor.name) });
+    for (const tensor of checkpoint.tensors)
+      tensors.push({
+        name: tensor.name,
+        dtype: tensor.dtype,
+        shape: tensor.shape,
+        values: await checkpoint.read(tensor.name),
+      });
     await checkpoint.close();
     await writeSafetensors({ path: join(directory, 'model.safetensors'), tensors: edit(tensors) });
     return directory;
   }
 
   it('names a missing tensor', async () => {
-    const checkpoint = await rewritten('missing', (tensors) => tensors.filter((tensor) => tensor.name !== 'model.layers.1.mlp.up_proj.weight'));
-    await expect(convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') })).rejects.toThrow(/tensor "model.layers.1.mlp.up_proj.weight" is missing/);
+    const checkpoint = await rewritten('missing', (tensors) =>
+      tensors.filter((tensor) => tensor.name !== 'model.layers.1.mlp.up_proj.weight'),
+    );
+    await expect(convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') })).rejects.toThrow(
+      /tensor "model.layers.1.mlp.up_proj.weight" is missing/,
+    );
   });
 
   it('names a tensor whose shape disagrees with the config', async () => {
-    const checkpoint = await rewritten('shape', (tensors) => tensors.map((tensor) => (tensor.name.endsWith('0.self_attn.k_proj.weight') ? { ...tensor, shape: [32, 128] } : tensor)));
-    const error = await convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') }).catch((caught: unknown) => caught);
+    const checkpoint = await rewritten('shape', (tensors) =>
+      tensors.map((tensor) =>
+        tensor.name.endsWith('0.self_attn.k_proj.weight') ? { ...tensor, shape: [32, 128] } : tensor,
+      ),
+    );
+    const error = await convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') }).catch(
+      (caught: unknown) => caught,
+    );
     expect(CheckpointTensorError.isInstance(error)).toBe(true);
-    expect((error as Error).message).toMatch(/"model.layers.0.self_attn.k_proj.weight" has shape \[32, 128\], but .*config.json implies \[64, 64\]/);
+    expect((error as Error).message).toMatch(
+      /"model.layers.0.self_attn.k_proj.weight" has shape \[32, 128\], but .*config.json implies \[64, 64\]/,
+    );
   });
 
   it('refuses an untied config whose checkpoint lacks lm_head', async () => {
-    const checkpoint = await rewritten('head', (tensors) => tensors.filter((tensor) => tensor.name !== 'lm_head.weight'));
-    await expect(convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') })).rejects.toThrow(/"lm_head.weight" is missing and .*config.json does not tie/);
+    const checkpoint = await rewritten('head', (tensors) =>
+      tensors.filter((tensor) => tensor.name !== 'lm_head.weight'),
+    );
+    await expect(convertCheckpoint({ checkpoint, output: join(checkpoint, 'out') })).rejects.toThrow(
+      /"lm_head.weight" is missing and .*config.json does not tie/,
+    );
   });
 
   it('needs a config file and a known naming', async () => {
     const empty = join(workspace.path, 'no-config');
     await mkdir(empty);
-    await expect(convertCheckpoint({ checkpoint: empty, output: join(empty, 'out') })).rejects.toSatisfy((error) => ModelConfigError.isInstance(error));
-    const renamed = await rewritten('names', (tensors) => tensors.map((tensor) => ({ ...tensor, name: `transformer.${tensor.name}` })));
-    await expect(convertCheckpoint({ checkpoint: renamed, output: join(renamed, 'out') })).rejects.toThrow(/none of "model.embed_tokens.weight" \(HF\), "tok_embeddings.weight" \(FlagAI\), "transformer.embeddings.word_embeddings.weight" \(FlagAI flash-attn\)/);
+    await expect(convertCheckpoint({ checkpoint: empty, output: join(empty, 'out') })).rejects.toSatisfy((error) =>
+      ModelConfigError.isInstance(error),
+    );
+    const renamed = await rewritten('names', (tensors) =>
+      tensors.map((tensor) => ({ ...tensor, name: `transformer.${tensor.name}` })),
+    );
+    await expect(convertCheckpoint({ checkpoint: renamed, output: join(renamed, 'out') })).rejects.toThrow(
+      /none of "model.embed_tokens.weight" \(HF\), "tok_embeddings.weight" \(FlagAI\), "transformer.embeddings.word_embeddings.weight" \(FlagAI flash-attn\)/,
+    );
   });
 });
 
@@ -181,10 +262,17 @@ describe('convertCheckpoint output folder', () => {
     await writeFile(join(output, 'notes.txt'), 'my notes\n');
     const error = await convertCheckpoint({ checkpoint, output }).catch((caught: unknown) => caught);
     expect(OutputFolderNotOwnedError.isInstance(error), String(error)).toBe(true);
-    expect((error as Error).message).toMatch(/already holds 1 entry that aquila convert did not write \(notes\.txt\).*--force/);
+    expect((error as Error).message).toMatch(
+      /already holds 1 entry that aquila convert did not write \(notes\.txt\).*--force/,
+    );
     expect(await readdir(output)).toEqual(['notes.txt']);
     await convertCheckpoint({ checkpoint, output, force: true });
-    expect((await readdir(output)).sort()).toEqual([outputFolderMarker, 'aquila-config.json', 'model.onnx', 'model.onnx.data']);
+    expect((await readdir(output)).sort()).toEqual([
+      outputFolderMarker,
+      'aquila-config.json',
+      'model.onnx',
+      'model.onnx.data',
+    ]);
   });
 
   it('replaces its own earlier conversion whole, without the files that run left', async () => {
@@ -192,7 +280,12 @@ describe('convertCheckpoint output folder', () => {
     const output = join(workspace.path, 'folder-again-out');
     await convertCheckpoint({ checkpoint, output, weightsFile: 'model.onnx_data' });
     await convertCheckpoint({ checkpoint, output });
-    expect((await readdir(output)).sort()).toEqual([outputFolderMarker, 'aquila-config.json', 'model.onnx', 'model.onnx.data']);
+    expect((await readdir(output)).sort()).toEqual([
+      outputFolderMarker,
+      'aquila-config.json',
+      'model.onnx',
+      'model.onnx.data',
+    ]);
     await (await LanguageModel.load({ path: output, tokenizer: null })).release();
   });
 
@@ -212,7 +305,9 @@ describe('convertCheckpoint output folder', () => {
   it('refuses a weights file name that another file of the folder has', async () => {
     const checkpoint = await checkpointFor('names');
     for (const weightsFile of ['aquila-config.json', 'tokenizer.json', outputFolderMarker, '../model.data']) {
-      await expect(convertCheckpoint({ checkpoint, output: join(workspace.path, 'folder-names-out'), weightsFile })).rejects.toSatisfy((error) => GenerationOptionsError.isInstance(error));
+      await expect(
+        convertCheckpoint({ checkpoint, output: join(workspace.path, 'folder-names-out'), weightsFile }),
+      ).rejects.toSatisfy((error) => GenerationOptionsError.isInstance(error));
     }
   });
 
@@ -222,12 +317,28 @@ describe('convertCheckpoint output folder', () => {
     await convertCheckpoint({ checkpoint: good, output });
     const config = await readFile(join(output, 'aquila-config.json'));
     const bad = join(workspace.path, 'folder-kept-bad');
-    await writeRandomCheckpoint({ directory: bad, shape: { ...shape, layerCount: 3 }, naming: 'hf', format: 'safetensors', seed: 3 });
+    await writeRandomCheckpoint({
+      directory: bad,
+      shape: { ...shape, layerCount: 3 },
+      naming: 'hf',
+      format: 'safetensors',
+      seed: 3,
+    });
     // Claim four layers: the fourth layer's tensors are missing, found only after three layers were converted before.
     const configFile = join(bad, 'config.json');
-    await writeFile(configFile, (await readFile(configFile, 'utf8')).replace(/"num_hidden_layers": 3/, '"num_hidden_layers": 4'));
-    await expect(convertCheckpoint({ checkpoint: bad, output })).rejects.toThrow(/tensor "model\.layers\.3\.[a-z_.]+" is missing/);
-    expect((await readdir(output)).sort()).toEqual([outputFolderMarker, 'aquila-config.json', 'model.onnx', 'model.onnx.data']);
+    await writeFile(
+      configFile,
+      (await readFile(configFile, 'utf8')).replace(/"num_hidden_layers": 3/, '"num_hidden_layers": 4'),
+    );
+    await expect(convertCheckpoint({ checkpoint: bad, output })).rejects.toThrow(
+      /tensor "model\.layers\.3\.[a-z_.]+" is missing/,
+    );
+    expect((await readdir(output)).sort()).toEqual([
+      outputFolderMarker,
+      'aquila-config.json',
+      'model.onnx',
+      'model.onnx.data',
+    ]);
     expect((await readFile(join(output, 'aquila-config.json'))).equals(config)).toBe(true);
   });
 
@@ -235,7 +346,12 @@ describe('convertCheckpoint output folder', () => {
     const checkpoint = await checkpointFor('interrupted');
     const output = join(workspace.path, 'folder-interrupted-out');
     const controller = new AbortController();
-    const conversion = convertCheckpoint({ checkpoint, output, signal: controller.signal, onProgress: ({ done }) => done === 4 && controller.abort(new Error('interrupted')) });
+    const conversion = convertCheckpoint({
+      checkpoint,
+      output,
+      signal: controller.signal,
+      onProgress: ({ done }) => done === 4 && controller.abort(new Error('interrupted')),
+    });
     await expect(conversion).rejects.toThrow('interrupted');
     expect(await readdir(output)).toEqual([outputFolderMarker]);
   });
@@ -250,7 +366,14 @@ describe('one model in the HF, FlagAI and FlagAI flash-attn layouts', () => {
       const checkpoint = join(workspace.path, `layouts-${naming}-checkpoint`);
       const output = join(workspace.path, `layouts-${naming}-onnx`);
       // The same seed draws the same model in every naming; only the checkpoint layout differs.
-      const weights = await writeRandomCheckpoint({ directory: checkpoint, shape, naming, format: naming === 'hf' ? 'safetensors' : 'bin', dtype: 'BF16', seed: 21 });
+      const weights = await writeRandomCheckpoint({
+        directory: checkpoint,
+        shape,
+        naming,
+        format: naming === 'hf' ? 'safetensors' : 'bin',
+        dtype: 'BF16',
+        seed: 21,
+      });
       const config = await convertCheckpoint({ checkpoint, output, precision: 'int4' });
       expect(config.source.naming).toBe(naming);
       layouts.set(naming, { weights, output });
@@ -274,11 +397,15 @@ describe('one model in the HF, FlagAI and FlagAI flash-attn layouts', () => {
         [`${flashLayer}.norm1.weight`, `${flagaiLayer}.attention_norm.weight`],
         [`${flashLayer}.norm2.weight`, `${flagaiLayer}.ffn_norm.weight`],
       );
-      const flagaiRows = (...names: string[]) => concatenate(names.map((name) => flagai.get(`${flagaiLayer}.${name}.weight`) as Float32Array));
-      expect(flash.get(`${flashLayer}.mixer.Wqkv.weight`)).toEqual(flagaiRows('attention.wq', 'attention.wk', 'attention.wv'));
+      const flagaiRows = (...names: string[]) =>
+        concatenate(names.map((name) => flagai.get(`${flagaiLayer}.${name}.weight`) as Float32Array));
+      expect(flash.get(`${flashLayer}.mixer.Wqkv.weight`)).toEqual(
+        flagaiRows('attention.wq', 'attention.wk', 'attention.wv'),
+      );
       expect(flash.get(`${flashLayer}.mlp.fc1.weight`)).toEqual(flagaiRows('feed_forward.w3', 'feed_forward.w1'));
     }
-    for (const [flashName, flagaiName] of rename) expect(flash.get(flashName), flashName).toEqual(flagai.get(flagaiName));
+    for (const [flashName, flagaiName] of rename)
+      expect(flash.get(flashName), flashName).toEqual(flagai.get(flagaiName));
     expect(flash.size).toBe(rename.length + 2 * shape.layerCount);
   });
 
@@ -288,9 +415,18 @@ describe('one model in the HF, FlagAI and FlagAI flash-attn layouts', () => {
     const logitsOf = async (output: string): Promise<Float32Array[]> => {
       const decoder = await OnnxDecoder.create({ modelPath: join(output, 'model.onnx'), shape });
       const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
-      const steps = [Float32Array.from((await decoder.step([{ tokenIds: tokens.slice(0, 3), pastLength: 0 }], cache, 0)).logits[0] as Float32Array)];
+      const steps = [
+        Float32Array.from(
+          (await decoder.step([{ tokenIds: tokens.slice(0, 3), pastLength: 0 }], cache, 0)).logits[0] as Float32Array,
+        ),
+      ];
       for (let position = 3; position < tokens.length; position++) {
-        steps.push(Float32Array.from((await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0)).logits[0] as Float32Array));
+        steps.push(
+          Float32Array.from(
+            (await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0))
+              .logits[0] as Float32Array,
+          ),
+        );
       }
       await decoder.release();
       return steps;
@@ -309,15 +445,26 @@ describe('convertCheckpoint with cacheLayout "present-outputs" (the onnxruntime-
     const shape = tinyShapes.groupedTied;
     const checkpoint = join(workspace.path, 'present-checkpoint');
     const output = join(workspace.path, 'present-onnx');
-    const weights = await writeRandomCheckpoint({ directory: checkpoint, shape, naming: 'hf', format: 'safetensors', seed: 5 });
+    const weights = await writeRandomCheckpoint({
+      directory: checkpoint,
+      shape,
+      naming: 'hf',
+      format: 'safetensors',
+      seed: 5,
+    });
     await convertCheckpoint({ checkpoint, output, cacheLayout: 'present-outputs', weightsFile: 'model.onnx_data' });
-    expect((await readdir(output)).filter((name) => name !== outputFolderMarker).sort()).toEqual(['aquila-config.json', 'model.onnx', 'model.onnx_data']);
+    expect((await readdir(output)).filter((name) => name !== outputFolderMarker).sort()).toEqual([
+      'aquila-config.json',
+      'model.onnx',
+      'model.onnx_data',
+    ]);
     const tokens = [3, 14, 15, 9, 2, 6];
     const reference = referenceForward({ shape, weights, naming: 'hf', tokens });
     const session = await ort.InferenceSession.create(join(output, 'model.onnx'));
     const empty = new ort.Tensor('float32', new Float32Array(0), [1, shape.keyValueHeadCount, 0, shape.headSize]);
     let past: Record<string, ort.Tensor> = {};
-    for (let layer = 0; layer < shape.layerCount; layer++) past = { ...past, [`past_key_values.${layer}.key`]: empty, [`past_key_values.${layer}.value`]: empty };
+    for (let layer = 0; layer < shape.layerCount; layer++)
+      past = { ...past, [`past_key_values.${layer}.key`]: empty, [`past_key_values.${layer}.value`]: empty };
     const run = async (ids: number[], total: number) => {
       const outputs = await session.run({
         input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
@@ -346,7 +493,9 @@ describe('convertCheckpoint with cacheLayout "present-outputs" (the onnxruntime-
             const head = Math.floor(index / (total * shape.headSize));
             const position = Math.floor(index / shape.headSize) % total;
             const dimension = index % shape.headSize;
-            return kind === 'key' ? ours[(head * shape.headSize + dimension) * cache.capacity + position] : ours[(head * cache.capacity + position) * shape.headSize + dimension];
+            return kind === 'key'
+              ? ours[(head * shape.headSize + dimension) * cache.capacity + position]
+              : ours[(head * cache.capacity + position) * shape.headSize + dimension];
           });
           // To rounding: RotaryEmbedding and GQA's own rotary, and the two attentions, sum in different orders.
           expect(maxAbsoluteDifference(reordered as number[], present)).toBeLessThan(1e-5);
@@ -357,7 +506,12 @@ describe('convertCheckpoint with cacheLayout "present-outputs" (the onnxruntime-
     await decoder.step([{ tokenIds: tokens.slice(0, 4), pastLength: 0 }], cache, 0);
     sameCache(4);
     for (const position of [4, 5]) {
-      expect(maxAbsoluteDifference(await run([tokens[position] as number], position + 1), reference[position] as Float64Array)).toBeLessThan(1e-4);
+      expect(
+        maxAbsoluteDifference(
+          await run([tokens[position] as number], position + 1),
+          reference[position] as Float64Array,
+        ),
+      ).toBeLessThan(1e-4);
       await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0);
       sameCache(position + 1);
     }

@@ -1,30 +1,48 @@
-import { copyFile, open, readdir, realpath, writeFile, type FileHandle } from 'node:fs/promises';
+import { copyFile, type FileHandle, open, readdir, realpath, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve, sep } from 'node:path';
-import { createAtomicFile, OutputIsInputError, outputFolderMarker, prepareOutputFolder, type AtomicFile } from '@aquila/files';
+import {
+  type AtomicFile,
+  createAtomicFile,
+  OutputIsInputError,
+  outputFolderMarker,
+  prepareOutputFolder,
+} from '@aquila/files';
 import type { Checkpoint } from './checkpoint/checkpoint.js';
-import { readModelConfig, type ModelShape } from './checkpoint/model-config.js';
+import { type ModelShape, readModelConfig } from './checkpoint/model-config.js';
 import { openCheckpoint } from './checkpoint/open-checkpoint.js';
 import {
   interleavedToHalfRotation,
+  type LayerWeight,
   layerWeightLocation,
   layerWeights,
   layerWeightValues,
   modelWeightName,
   usesInterleavedRotary,
-  weightNamings,
-  type LayerWeight,
   type WeightNaming,
+  weightNamings,
 } from './checkpoint/weight-names.js';
-import { concatenate } from './internal/concatenate.js';
 import type { ConvertedModelConfig, GenerationDefaults, WeightPrecision } from './converted-model-config.js';
 import { CheckpointTensorError, GenerationOptionsError } from './errors.js';
-import { buildDecoderGraph, type CacheLayout, type DecoderWeights, type ProjectionWeights } from './onnx/decoder-graph.js';
+import { concatenate } from './internal/concatenate.js';
+import {
+  buildDecoderGraph,
+  type CacheLayout,
+  type DecoderWeights,
+  type ProjectionWeights,
+} from './onnx/decoder-graph.js';
 import { encodeOnnxModel, type OnnxTensorData } from './onnx/onnx-model.js';
 import { quantizeBlockwise } from './onnx/quantize-blockwise.js';
 import { rotaryTables } from './onnx/rotary-tables.js';
 
 /** Tokenizer files copied into the converted folder when the checkpoint has them. */
-const tokenizerFileNames = ['tokenizer.json', 'tokenizer_config.json', 'vocab.json', 'merges.txt', 'special_tokens_map.json', 'added_tokens.json'];
+const tokenizerFileNames = [
+  'tokenizer.json',
+  'tokenizer_config.json',
+  'vocab.json',
+  'merges.txt',
+  'special_tokens_map.json',
+  'added_tokens.json',
+];
 
 export interface ConvertProgress {
   /** Tensors of the converted model written so far. */
@@ -92,7 +110,8 @@ class ExternalDataWriter {
     for (let start = 0; start < columns; start += slabRows) {
       const count = Math.min(slabRows, columns - start);
       for (let column = 0; column < count; column++) {
-        for (let row = 0; row < rows; row++) slab[column * rows + row] = values[row * columns + start + column] as number;
+        for (let row = 0; row < rows; row++)
+          slab[column * rows + row] = values[row * columns + start + column] as number;
       }
       const bytes = new Uint8Array(slab.buffer, 0, count * rows * 4);
       // The first slab is aligned like any tensor; the rest follow it directly.
@@ -115,9 +134,16 @@ const namingLabels: Readonly<Record<WeightNaming, string>> = { hf: 'HF', flagai:
 function detectNaming(checkpoint: Checkpoint, path: string): WeightNaming {
   const naming = weightNamings.find((candidate) => checkpoint.get(modelWeightName(candidate, 'embedding')));
   if (naming) return naming;
-  const sample = checkpoint.tensors.slice(0, 5).map((tensor) => tensor.name).join(', ');
-  const expected = weightNamings.map((candidate) => `"${modelWeightName(candidate, 'embedding')}" (${namingLabels[candidate]})`).join(', ');
-  throw new CheckpointTensorError(`${path}: none of ${expected} is in the checkpoint (it has ${sample}…), so it is no LLaMA-family checkpoint this converter knows.`);
+  const sample = checkpoint.tensors
+    .slice(0, 5)
+    .map((tensor) => tensor.name)
+    .join(', ');
+  const expected = weightNamings
+    .map((candidate) => `"${modelWeightName(candidate, 'embedding')}" (${namingLabels[candidate]})`)
+    .join(', ');
+  throw new CheckpointTensorError(
+    `${path}: none of ${expected} is in the checkpoint (it has ${sample}…), so it is no LLaMA-family checkpoint this converter knows.`,
+  );
 }
 
 /**
@@ -133,10 +159,17 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
   const precision = options.precision ?? 'fp32';
   const blockSize = options.blockSize ?? 32;
   const weightsFile = options.weightsFile ?? 'model.onnx.data';
-  if (!['fp32', 'int8', 'int4'].includes(precision)) throw new GenerationOptionsError(`precision must be fp32, int8 or int4, got ${JSON.stringify(precision)}.`);
-  if (!Number.isInteger(blockSize) || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0) throw new GenerationOptionsError(`blockSize must be a power of two ≥ 16, got ${blockSize}.`);
-  if (basename(weightsFile) !== weightsFile || ['model.onnx', 'aquila-config.json', outputFolderMarker, ...tokenizerFileNames].includes(weightsFile)) {
-    throw new GenerationOptionsError(`weightsFile must be a plain file name other than model.onnx, aquila-config.json and the tokenizer files, got ${JSON.stringify(weightsFile)}.`);
+  if (!['fp32', 'int8', 'int4'].includes(precision))
+    throw new GenerationOptionsError(`precision must be fp32, int8 or int4, got ${JSON.stringify(precision)}.`);
+  if (!Number.isInteger(blockSize) || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0)
+    throw new GenerationOptionsError(`blockSize must be a power of two ≥ 16, got ${blockSize}.`);
+  if (
+    basename(weightsFile) !== weightsFile ||
+    ['model.onnx', 'aquila-config.json', outputFolderMarker, ...tokenizerFileNames].includes(weightsFile)
+  ) {
+    throw new GenerationOptionsError(
+      `weightsFile must be a plain file name other than model.onnx, aquila-config.json and the tokenizer files, got ${JSON.stringify(weightsFile)}.`,
+    );
   }
   await refuseOutputHoldingCheckpoint(options.checkpoint, options.output);
   const config = await readModelConfig({ directory: options.checkpoint });
@@ -153,7 +186,10 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     const naming = detectNaming(checkpoint, options.checkpoint);
     const headName = modelWeightName(naming, 'languageModelHead');
     const tied = shape.tiedEmbeddings || !checkpoint.get(headName);
-    if (!shape.tiedEmbeddings && tied) throw new CheckpointTensorError(`${options.checkpoint}: tensor "${headName}" is missing and ${config.source} does not tie the embeddings.`);
+    if (!shape.tiedEmbeddings && tied)
+      throw new CheckpointTensorError(
+        `${options.checkpoint}: tensor "${headName}" is missing and ${config.source} does not tie the embeddings.`,
+      );
     const finalShape: ModelShape = { ...shape, tiedEmbeddings: tied };
     const { hiddenSize: hidden, headSize } = shape;
     const embeddingName = modelWeightName(naming, 'embedding');
@@ -162,9 +198,12 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     /** The tensor's description, checked against the shape the config implies. */
     const expectTensor = (name: string, expected: readonly number[]): void => {
       const info = checkpoint.get(name);
-      if (!info) throw new CheckpointTensorError(`${options.checkpoint}: tensor "${name}" is missing from the checkpoint.`);
+      if (!info)
+        throw new CheckpointTensorError(`${options.checkpoint}: tensor "${name}" is missing from the checkpoint.`);
       if (info.shape.length !== expected.length || info.shape.some((size, axis) => size !== expected[axis])) {
-        throw new CheckpointTensorError(`${info.file}: tensor "${name}" has shape [${info.shape.join(', ')}], but ${config.source} implies [${expected.join(', ')}].`);
+        throw new CheckpointTensorError(
+          `${info.file}: tensor "${name}" has shape [${info.shape.join(', ')}], but ${config.source} implies [${expected.join(', ')}].`,
+        );
       }
     };
     // Every tensor is checked before the output folder is touched: a bad checkpoint leaves it as it was.
@@ -196,7 +235,12 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
         if (precision === 'fp32') return { kind: 'float', data: await data.appendTransposed(rowsMajor, rows, columns) };
         const bits = precision === 'int8' ? 8 : 4;
         const quantized = quantizeBlockwise({ weights: rowsMajor, rows, columns, bits, blockSize });
-        return { kind: 'quantized', bits, packed: await data.append(quantized.packed), scales: await data.appendFloats(quantized.scales) };
+        return {
+          kind: 'quantized',
+          bits,
+          packed: await data.append(quantized.packed),
+          scales: await data.appendFloats(quantized.scales),
+        };
       };
       const embedding = await data.appendFloats(await read(embeddingName));
       step();
@@ -234,7 +278,11 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
         step();
         const feedForwardNorm = await data.appendFloats(await layerWeight('feedForwardNorm'));
         step();
-        const gateUp = await projection(concatenate([await layerWeight('gate'), await layerWeight('up')]), 2 * shape.intermediateSize, hidden);
+        const gateUp = await projection(
+          concatenate([await layerWeight('gate'), await layerWeight('up')]),
+          2 * shape.intermediateSize,
+          hidden,
+        );
         step();
         const down = await projection(await layerWeight('down'), hidden, shape.intermediateSize);
         step();

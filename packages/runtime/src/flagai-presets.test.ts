@@ -13,14 +13,23 @@ describe('FlagAI prompt presets', () => {
   });
 
   it('builds the chat template, newest history first while under maxTokens', () => {
-    expect(text(flagaiChatPromptIds({ text: 'how many?', tokenizer }))).toBe(`${flagaiSystemPrompt}###Human: how many?###Assistant:`);
-    const history = [['Human', 'q1'], ['ASSISTANT', 'a1']] as const;
-    expect(text(flagaiChatPromptIds({ text: 'q2', tokenizer, history, maxTokens: 2048 }))).toBe(`${flagaiSystemPrompt}###Human: q1###Assistant: a1###Human: q2###Assistant:`);
+    expect(text(flagaiChatPromptIds({ text: 'how many?', tokenizer }))).toBe(
+      `${flagaiSystemPrompt}###Human: how many?###Assistant:`,
+    );
+    const history = [
+      ['Human', 'q1'],
+      ['ASSISTANT', 'a1'],
+    ] as const;
+    expect(text(flagaiChatPromptIds({ text: 'q2', tokenizer, history, maxTokens: 2048 }))).toBe(
+      `${flagaiSystemPrompt}###Human: q1###Assistant: a1###Human: q2###Assistant:`,
+    );
     const short = flagaiChatPromptIds({ text: 'q2', tokenizer, history, maxTokens: flagaiSystemPrompt.length + 30 });
     expect(text(short)).toBe(`${flagaiSystemPrompt}###Human: q2###Assistant:`);
   });
 
   it('reproduces FlagAI dropping the question when the prompt alone reaches maxTokens', () => {
-    expect(text(flagaiChatPromptIds({ text: 'how many?', tokenizer, maxTokens: 10 }))).toBe(`${flagaiSystemPrompt}###Assistant:`);
+    expect(text(flagaiChatPromptIds({ text: 'how many?', tokenizer, maxTokens: 10 }))).toBe(
+      `${flagaiSystemPrompt}###Assistant:`,
+    );
   });
 });

@@ -57,7 +57,10 @@ function renderChat(messages: readonly (readonly [string, string | undefined])[]
 export function flagaiChatPromptIds(options: FlagaiChatPromptOptions): number[] {
   const { tokenizer, maxTokens = 256 } = options;
   const history = [...(options.history ?? [])];
-  const messages: (readonly [string, string | undefined])[] = [['Assistant', undefined], ['Human', options.text]];
+  const messages: (readonly [string, string | undefined])[] = [
+    ['Assistant', undefined],
+    ['Human', options.text],
+  ];
   const encode = (): number[] => tokenizer.encode(renderChat([...messages].reverse()));
   let ids = encode();
   while (history.length > 0 && ids.length < maxTokens) {

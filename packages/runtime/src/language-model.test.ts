@@ -10,7 +10,19 @@ import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 
 const shape = tinyShapes.multiHead;
 // 94 pieces + 2 specials = 96 = the vocabulary; a few two-character pieces.
-const alphabet = [...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?-_()[]{}<>=+*/#', 'th', 'er', 'on', 'an', 're', 'in', 'ed', 'nd', 'ha', 'at'];
+const alphabet = [
+  ...'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?-_()[]{}<>=+*/#',
+  'th',
+  'er',
+  'on',
+  'an',
+  're',
+  'in',
+  'ed',
+  'nd',
+  'ha',
+  'at',
+];
 
 let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
 let model: LanguageModel | undefined;
@@ -18,9 +30,23 @@ const loaded = (): LanguageModel => model as LanguageModel;
 beforeAll(async () => {
   expect(alphabet.length + 2).toBe(shape.vocabSize);
   workspace = await temporaryDirectory('generate');
-  await writeRandomCheckpoint({ directory: join(workspace.path, 'checkpoint'), shape, naming: 'hf', format: 'safetensors', seed: 7 });
-  await convertCheckpoint({ checkpoint: join(workspace.path, 'checkpoint'), output: join(workspace.path, 'onnx'), generation: { stopTokenIds: [] } });
-  model = await LanguageModel.load({ path: join(workspace.path, 'onnx'), tokenizer: createCharacterTokenizer(alphabet), maxBatchSize: 4 });
+  await writeRandomCheckpoint({
+    directory: join(workspace.path, 'checkpoint'),
+    shape,
+    naming: 'hf',
+    format: 'safetensors',
+    seed: 7,
+  });
+  await convertCheckpoint({
+    checkpoint: join(workspace.path, 'checkpoint'),
+    output: join(workspace.path, 'onnx'),
+    generation: { stopTokenIds: [] },
+  });
+  model = await LanguageModel.load({
+    path: join(workspace.path, 'onnx'),
+    tokenizer: createCharacterTokenizer(alphabet),
+    maxBatchSize: 4,
+  });
 });
 afterAll(async () => {
   await model?.release();
@@ -40,7 +66,9 @@ describe('LanguageModel generation', () => {
     const first = await loaded().generate({ promptIds: [3, 4, 5], ...sampling });
     const again = await loaded().generate({ promptIds: [3, 4, 5], ...sampling });
     expect(again.tokenIds).toEqual(first.tokenIds);
-    const others = await Promise.all([1, 2, 3].map((seed) => loaded().generate({ promptIds: [3, 4, 5], ...sampling, seed })));
+    const others = await Promise.all(
+      [1, 2, 3].map((seed) => loaded().generate({ promptIds: [3, 4, 5], ...sampling, seed })),
+    );
     expect(others.some((other) => other.tokenIds.join() !== first.tokenIds.join())).toBe(true);
     expect(first.tokenIds).toHaveLength(12);
     expect(first.finishReason).toBe('length');
@@ -61,7 +89,12 @@ describe('LanguageModel generation', () => {
     const together = await Promise.all(requests.map((request) => loaded().generate(request)));
     expect(together.map((result) => result.tokenIds)).toEqual(alone);
     // Prompts prefilled 3 tokens at a time, with decode steps of the others in between: the same tokens.
-    const chunked = await LanguageModel.load({ path: join(workspace.path, 'onnx'), tokenizer: null, maxBatchSize: 3, prefillChunkSize: 3 });
+    const chunked = await LanguageModel.load({
+      path: join(workspace.path, 'onnx'),
+      tokenizer: null,
+      maxBatchSize: 3,
+      prefillChunkSize: 3,
+    });
     const interleaved = await Promise.all(requests.map((request) => chunked.generate(request)));
     await chunked.release();
     expect(interleaved.map((result) => result.tokenIds)).toEqual(alone);
@@ -73,14 +106,21 @@ describe('LanguageModel generation', () => {
     const streamed = events.map((event) => event.text).join('');
     expect(streamed).toBe((await loaded().generate(request)).text);
     expect(events.filter((event) => event.type === 'token-delta')).toHaveLength(16);
-    expect(events.at(-1)).toMatchObject({ type: 'generation-end', finishReason: 'length', promptTokenCount: 10, completionTokenCount: 16 });
+    expect(events.at(-1)).toMatchObject({
+      type: 'generation-end',
+      finishReason: 'length',
+      promptTokenCount: 10,
+      completionTokenCount: 16,
+    });
   });
 
   it('stops at a stop string, cuts it, and never emits part of it first', async () => {
     const free = await loaded().generate({ prompt: 'hello', maxNewTokens: 20 });
     const stop = free.text.slice(6, 9);
     const expected = free.text.slice(0, free.text.indexOf(stop));
-    const events = await collect(loaded().stream({ prompt: 'hello', maxNewTokens: 20, stopStrings: [stop, 'never-there'] }));
+    const events = await collect(
+      loaded().stream({ prompt: 'hello', maxNewTokens: 20, stopStrings: [stop, 'never-there'] }),
+    );
     const deltas = events.map((event) => event.text);
     expect(deltas.join('')).toBe(expected);
     let emitted = '';
@@ -169,12 +209,16 @@ describe('LanguageModel generation', () => {
 
   it('rejects bad requests with typed errors naming the limit', async () => {
     const tooLong = Array.from({ length: shape.maxPositions }, () => 3);
-    await expect(loaded().generate({ promptIds: tooLong })).rejects.toThrow(/48 tokens, which leaves no room in the model's context of 48/);
+    await expect(loaded().generate({ promptIds: tooLong })).rejects.toThrow(
+      /48 tokens, which leaves no room in the model's context of 48/,
+    );
     await expect(loaded().generate({ promptIds: [] })).rejects.toThrow(GenerationOptionsError);
     await expect(loaded().generate({ promptIds: [96] })).rejects.toThrow(/outside the vocabulary \(0…95\)/);
     await expect(loaded().generate({ promptIds: [1], temperature: -1 })).rejects.toThrow(/temperature/);
     await expect(loaded().generate({ promptIds: [1], topP: 0 })).rejects.toThrow(/topP/);
     await expect(loaded().generate({ promptIds: [1], maxNewTokens: 0 })).rejects.toThrow(/maxNewTokens/);
-    await expect(LanguageModel.load({ path: join(workspace.path, 'onnx'), prefillChunkSize: 0 })).rejects.toThrow(/prefillChunkSize/);
+    await expect(LanguageModel.load({ path: join(workspace.path, 'onnx'), prefillChunkSize: 0 })).rejects.toThrow(
+      /prefillChunkSize/,
+    );
   });
 });

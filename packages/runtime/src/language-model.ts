@@ -1,10 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { loadTokenizer } from '@aquila/tokenizer';
 import { join } from 'node:path';
+import { loadTokenizer } from '@aquila/tokenizer';
 import type { ConvertedModelConfig } from './converted-model-config.js';
 import { GenerationOptionsError, ModelConfigError } from './errors.js';
 import { BatchScheduler } from './generation/batch-scheduler.js';
-import type { GenerationEvent, GenerationRequest, GenerationResult, GenerationTokenizer } from './generation/generation-types.js';
+import type {
+  GenerationEvent,
+  GenerationRequest,
+  GenerationResult,
+  GenerationTokenizer,
+} from './generation/generation-types.js';
 import { OnnxDecoder } from './generation/onnx-decoder.js';
 import { validateSamplingOptions } from './generation/sample-token.js';
 
@@ -31,17 +36,29 @@ export async function readConvertedModelConfig(directory: string): Promise<Conve
   try {
     config = JSON.parse(await readFile(file, 'utf8'));
   } catch (error) {
-    throw new ModelConfigError(`${file}: cannot read the converted model's config (${(error as Error).message}); convert the checkpoint with \`aquila convert\` first.`, { cause: error });
+    throw new ModelConfigError(
+      `${file}: cannot read the converted model's config (${(error as Error).message}); convert the checkpoint with \`aquila convert\` first.`,
+      { cause: error },
+    );
   }
   const candidate = config as Partial<ConvertedModelConfig> | null;
-  if (candidate?.format !== 'aquila-onnx-decoder' || typeof candidate.version !== 'number' || typeof candidate.shape !== 'object' || typeof candidate.model !== 'string') {
+  if (
+    candidate?.format !== 'aquila-onnx-decoder' ||
+    typeof candidate.version !== 'number' ||
+    typeof candidate.shape !== 'object' ||
+    typeof candidate.model !== 'string'
+  ) {
     throw new ModelConfigError(`${file}: not an aquila-onnx-decoder config.`);
   }
   if (candidate.version !== 3) {
-    throw new ModelConfigError(`${file}: the graph is aquila-onnx-decoder version ${candidate.version}, and this @aquila/runtime runs version 3; convert the checkpoint again with \`aquila convert\`.`);
+    throw new ModelConfigError(
+      `${file}: the graph is aquila-onnx-decoder version ${candidate.version}, and this @aquila/runtime runs version 3; convert the checkpoint again with \`aquila convert\`.`,
+    );
   }
   if (candidate.cacheLayout === 'present-outputs') {
-    throw new ModelConfigError(`${file}: this model was converted with cacheLayout "present-outputs" for other runtimes (transformers.js, onnxruntime-genai); convert again without it to run it here.`);
+    throw new ModelConfigError(
+      `${file}: this model was converted with cacheLayout "present-outputs" for other runtimes (transformers.js, onnxruntime-genai); convert again without it to run it here.`,
+    );
   }
   return candidate as ConvertedModelConfig;
 }
@@ -60,12 +77,23 @@ export class LanguageModel {
 
   static async load(options: LoadLanguageModelOptions): Promise<LanguageModel> {
     const maxBatchSize = options.maxBatchSize ?? 8;
-    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1) throw new GenerationOptionsError(`maxBatchSize must be a positive integer, got ${maxBatchSize}.`);
+    if (!Number.isInteger(maxBatchSize) || maxBatchSize < 1)
+      throw new GenerationOptionsError(`maxBatchSize must be a positive integer, got ${maxBatchSize}.`);
     const prefillChunkSize = options.prefillChunkSize ?? 128;
-    if (!Number.isInteger(prefillChunkSize) || prefillChunkSize < 1) throw new GenerationOptionsError(`prefillChunkSize must be a positive integer, got ${prefillChunkSize}.`);
+    if (!Number.isInteger(prefillChunkSize) || prefillChunkSize < 1)
+      throw new GenerationOptionsError(`prefillChunkSize must be a positive integer, got ${prefillChunkSize}.`);
     const config = await readConvertedModelConfig(options.path);
-    const tokenizer = options.tokenizer === undefined ? (config.tokenizerFiles.length > 0 ? await loadTokenizer({ path: options.path }) : undefined) : (options.tokenizer ?? undefined);
-    const decoder = await OnnxDecoder.create({ modelPath: join(options.path, config.model), shape: config.shape, threads: options.threads });
+    const tokenizer =
+      options.tokenizer === undefined
+        ? config.tokenizerFiles.length > 0
+          ? await loadTokenizer({ path: options.path })
+          : undefined
+        : (options.tokenizer ?? undefined);
+    const decoder = await OnnxDecoder.create({
+      modelPath: join(options.path, config.model),
+      shape: config.shape,
+      threads: options.threads,
+    });
     const scheduler = new BatchScheduler({ decoder, shape: config.shape, maxBatchSize, prefillChunkSize, tokenizer });
     return new LanguageModel(config, tokenizer, decoder, scheduler);
   }
@@ -77,8 +105,12 @@ export class LanguageModel {
 
   private promptIds(request: GenerationRequest): readonly number[] {
     if (request.promptIds) return request.promptIds;
-    if (request.prompt === undefined) throw new GenerationOptionsError('a request needs `prompt` (text) or `promptIds`.');
-    if (!this.tokenizer) throw new GenerationOptionsError('a text `prompt` needs a tokenizer: pass `tokenizer` to LanguageModel.load, or send `promptIds`.');
+    if (request.prompt === undefined)
+      throw new GenerationOptionsError('a request needs `prompt` (text) or `promptIds`.');
+    if (!this.tokenizer)
+      throw new GenerationOptionsError(
+        'a text `prompt` needs a tokenizer: pass `tokenizer` to LanguageModel.load, or send `promptIds`.',
+      );
     return this.tokenizer.encode(request.prompt);
   }
 
@@ -88,10 +120,15 @@ export class LanguageModel {
     const promptIds = this.promptIds(request);
     if (promptIds.length === 0) throw new GenerationOptionsError('the prompt is empty; give at least one token.');
     if (promptIds.length >= shape.maxPositions) {
-      throw new GenerationOptionsError(`the prompt has ${promptIds.length} tokens, which leaves no room in the model's context of ${shape.maxPositions}; shorten it.`);
+      throw new GenerationOptionsError(
+        `the prompt has ${promptIds.length} tokens, which leaves no room in the model's context of ${shape.maxPositions}; shorten it.`,
+      );
     }
     const badId = promptIds.find((id) => !Number.isInteger(id) || id < 0 || id >= shape.vocabSize);
-    if (badId !== undefined) throw new GenerationOptionsError(`prompt token id ${badId} is outside the vocabulary (0…${shape.vocabSize - 1}).`);
+    if (badId !== undefined)
+      throw new GenerationOptionsError(
+        `prompt token id ${badId} is outside the vocabulary (0…${shape.vocabSize - 1}).`,
+      );
     const options = {
       temperature: generation.temperature,
       topK: generation.topK,
@@ -101,13 +138,24 @@ export class LanguageModel {
     };
     validateSamplingOptions(options);
     const topLogprobs = request.topLogprobs ?? 0;
-    if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 100) throw new GenerationOptionsError(`topLogprobs must be an integer from 0 to 100, got ${topLogprobs}.`);
+    if (!Number.isInteger(topLogprobs) || topLogprobs < 0 || topLogprobs > 100)
+      throw new GenerationOptionsError(`topLogprobs must be an integer from 0 to 100, got ${topLogprobs}.`);
     const maxNewTokens = request.maxNewTokens ?? generation.maxNewTokens;
-    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1) throw new GenerationOptionsError(`maxNewTokens must be a positive integer, got ${maxNewTokens}.`);
+    if (!Number.isInteger(maxNewTokens) || maxNewTokens < 1)
+      throw new GenerationOptionsError(`maxNewTokens must be a positive integer, got ${maxNewTokens}.`);
     const stopStrings = request.stopStrings ?? generation.stopStrings;
-    if (stopStrings.length > 0 && !this.tokenizer) throw new GenerationOptionsError('stop strings need a tokenizer to see the text; pass `tokenizer` to LanguageModel.load.');
+    if (stopStrings.length > 0 && !this.tokenizer)
+      throw new GenerationOptionsError(
+        'stop strings need a tokenizer to see the text; pass `tokenizer` to LanguageModel.load.',
+      );
     request.signal?.throwIfAborted();
-    yield* this.scheduler.submit({ promptIds, maxNewTokens, options, stopTokenIds: new Set(request.stopTokenIds ?? generation.stopTokenIds), stopStrings });
+    yield* this.scheduler.submit({
+      promptIds,
+      maxNewTokens,
+      options,
+      stopTokenIds: new Set(request.stopTokenIds ?? generation.stopTokenIds),
+      stopStrings,
+    });
   }
 
   /** Generates to the end and returns the text and ids. */

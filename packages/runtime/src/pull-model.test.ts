@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -10,7 +10,12 @@ import { temporaryDirectory } from './test-support/tiny-models.js';
 
 const weights = Buffer.from(Array.from({ length: 300_000 }, (_, index) => (index * 7919) % 251));
 const config = Buffer.from('{"hidden_size": 64}\n');
-const files: Record<string, Buffer> = { 'config.json': config, 'model.safetensors': weights, 'README.md': Buffer.from('# readme\n'), 'sub/tokenizer.json': Buffer.from('{}') };
+const files: Record<string, Buffer> = {
+  'config.json': config,
+  'model.safetensors': weights,
+  'README.md': Buffer.from('# readme\n'),
+  'sub/tokenizer.json': Buffer.from('{}'),
+};
 const gitOid = (content: Buffer) => createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 const sha256 = (content: Buffer) => createHash('sha256').update(content).digest('hex');
 
@@ -40,7 +45,23 @@ beforeAll(async () => {
     }
     if (url.pathname === '/api/models/org/tiny/tree/main') {
       response.setHeader('content-type', 'application/json');
-      response.end(JSON.stringify(Object.entries(files).map(([path, content]) => (path === 'model.safetensors' ? { type: 'file', path, size: content.length, oid: 'x', lfs: { oid: sha256(content), size: content.length } } : { type: 'file', path, size: content.length, oid: gitOid(content) })).concat([{ type: 'directory', path: 'sub' } as never])));
+      response.end(
+        JSON.stringify(
+          Object.entries(files)
+            .map(([path, content]) =>
+              path === 'model.safetensors'
+                ? {
+                    type: 'file',
+                    path,
+                    size: content.length,
+                    oid: 'x',
+                    lfs: { oid: sha256(content), size: content.length },
+                  }
+                : { type: 'file', path, size: content.length, oid: gitOid(content) },
+            )
+            .concat([{ type: 'directory', path: 'sub' } as never]),
+        ),
+      );
       return;
     }
     const match = /^\/org\/tiny\/resolve\/main\/(.+)$/.exec(url.pathname);
@@ -50,7 +71,8 @@ beforeAll(async () => {
       response.end('not found');
       return;
     }
-    const body = corruptWeights && match?.[1] === 'model.safetensors' ? Buffer.from(content).fill(1, 1000, 1001) : content;
+    const body =
+      corruptWeights && match?.[1] === 'model.safetensors' ? Buffer.from(content).fill(1, 1000, 1001) : content;
     const start = Number(/^bytes=(\d+)-$/.exec(request.headers.range ?? '')?.[1] ?? 0);
     response.statusCode = start > 0 ? 206 : 200;
     response.setHeader('content-length', body.length - start);
@@ -75,7 +97,12 @@ describe('pullModel (against a hub on 127.0.0.1)', () => {
     requests.length = 0;
     cuts.push(100_000, 50_000);
     const progress: number[] = [];
-    await pullModel({ repo: 'org/tiny', directory, endpoint, onProgress: ({ downloadedBytes }) => progress.push(downloadedBytes) });
+    await pullModel({
+      repo: 'org/tiny',
+      directory,
+      endpoint,
+      onProgress: ({ downloadedBytes }) => progress.push(downloadedBytes),
+    });
     expect((await readdir(directory)).sort()).toEqual(['config.json', 'model.safetensors', 'sub']);
     expect((await readFile(join(directory, 'model.safetensors'))).equals(weights)).toBe(true);
     expect(await readFile(join(directory, 'sub/tokenizer.json'), 'utf8')).toBe('{}');
@@ -93,7 +120,10 @@ describe('pullModel (against a hub on 127.0.0.1)', () => {
     await writeFile(join(directory, 'model.safetensors.partial'), weights.subarray(0, 123_456));
     requests.length = 0;
     await pullModel({ repo: 'org/tiny', directory, endpoint });
-    expect(requests.filter((line) => line.includes('/resolve/'))).toEqual(['bytes=123456- /org/tiny/resolve/main/model.safetensors', 'full /org/tiny/resolve/main/sub/tokenizer.json']);
+    expect(requests.filter((line) => line.includes('/resolve/'))).toEqual([
+      'bytes=123456- /org/tiny/resolve/main/model.safetensors',
+      'full /org/tiny/resolve/main/sub/tokenizer.json',
+    ]);
     expect((await readFile(join(directory, 'model.safetensors'))).equals(weights)).toBe(true);
   });
 
@@ -101,7 +131,9 @@ describe('pullModel (against a hub on 127.0.0.1)', () => {
     const directory = join(workspace.path, 'corrupt');
     corruptWeights = true;
     try {
-      await expect(pullModel({ repo: 'org/tiny', directory, endpoint })).rejects.toThrow(/model.safetensors: checksum mismatch/);
+      await expect(pullModel({ repo: 'org/tiny', directory, endpoint })).rejects.toThrow(
+        /model.safetensors: checksum mismatch/,
+      );
     } finally {
       corruptWeights = false;
     }
@@ -109,11 +141,15 @@ describe('pullModel (against a hub on 127.0.0.1)', () => {
   });
 
   it('names the HTTP failure for an unknown repo, and gives up after the attempts', async () => {
-    const error = await pullModel({ repo: 'org/missing', directory: join(workspace.path, 'missing'), endpoint }).catch((caught: unknown) => caught);
+    const error = await pullModel({ repo: 'org/missing', directory: join(workspace.path, 'missing'), endpoint }).catch(
+      (caught: unknown) => caught,
+    );
     expect(DownloadError.isInstance(error)).toBe(true);
     expect((error as Error).message).toMatch(/listing org\/missing .* failed with HTTP 404/);
     cuts.push(10, 10, 10);
-    await expect(pullModel({ repo: 'org/tiny', directory: join(workspace.path, 'flaky'), endpoint, attempts: 3 })).rejects.toThrow(/model.safetensors/);
+    await expect(
+      pullModel({ repo: 'org/tiny', directory: join(workspace.path, 'flaky'), endpoint, attempts: 3 }),
+    ).rejects.toThrow(/model.safetensors/);
     cuts.length = 0;
   });
 
@@ -123,7 +159,9 @@ describe('pullModel (against a hub on 127.0.0.1)', () => {
     const onProgress = ({ file, downloadedBytes }: { file: string; downloadedBytes: number }): void => {
       if (file === 'model.safetensors' && downloadedBytes > 100_000) controller.abort(new Error('stopped by the user'));
     };
-    await expect(pullModel({ repo: 'org/tiny', directory, endpoint, signal: controller.signal, onProgress })).rejects.toThrow('stopped by the user');
+    await expect(
+      pullModel({ repo: 'org/tiny', directory, endpoint, signal: controller.signal, onProgress }),
+    ).rejects.toThrow('stopped by the user');
     const names = await readdir(directory);
     expect(names).not.toContain('model.safetensors');
     expect(names).toContain('model.safetensors.partial');
@@ -137,9 +175,17 @@ describe('pullModel (against a hub on 127.0.0.1)', () => {
   it('refuses a listing whose file names or sizes are malformed, with a typed error', async () => {
     // Before: a NUL in the path reached mkdir (a TypeError), and a size of -1 was retried as a short download.
     for (const repo of ['org/nul-path', 'org/negative-size']) {
-      const error = await pullModel({ repo, directory: join(workspace.path, repo.replace('/', '-')), endpoint, attempts: 1, include: () => true }).catch((caught: unknown) => caught);
+      const error = await pullModel({
+        repo,
+        directory: join(workspace.path, repo.replace('/', '-')),
+        endpoint,
+        attempts: 1,
+        include: () => true,
+      }).catch((caught: unknown) => caught);
       expect(DownloadError.isInstance(error), String(error)).toBe(true);
-      expect((error as Error).message).toMatch(/escapes the download folder or is no file name|a size of -1 bytes, which is no size/);
+      expect((error as Error).message).toMatch(
+        /escapes the download folder or is no file name|a size of -1 bytes, which is no size/,
+      );
     }
   });
 });

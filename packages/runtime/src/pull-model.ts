@@ -44,7 +44,9 @@ export interface PullModelOptions {
 }
 
 const defaultInclude = (path: string): boolean =>
-  /(^|\/)(config\.json|params\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|vocab\.json|merges\.txt|special_tokens_map\.json|added_tokens\.json|[^/]*\.safetensors|[^/]*\.safetensors\.index\.json|pytorch_model[^/]*\.bin|pytorch_model\.bin\.index\.json)$/.test(path);
+  /(^|\/)(config\.json|params\.json|generation_config\.json|tokenizer\.json|tokenizer_config\.json|vocab\.json|merges\.txt|special_tokens_map\.json|added_tokens\.json|[^/]*\.safetensors|[^/]*\.safetensors\.index\.json|pytorch_model[^/]*\.bin|pytorch_model\.bin\.index\.json)$/.test(
+    path,
+  );
 
 function retryable(status: number): boolean {
   return status === 429 || status >= 500;
@@ -65,22 +67,33 @@ async function hashExisting(path: string, hash: Hash, length: number, signal: Ab
 }
 
 /** Lists a repository's files (recursive tree of the revision). */
-export async function listHubFiles(options: Pick<PullModelOptions, 'repo' | 'endpoint' | 'revision' | 'token' | 'fetch' | 'signal'>): Promise<HubFile[]> {
+export async function listHubFiles(
+  options: Pick<PullModelOptions, 'repo' | 'endpoint' | 'revision' | 'token' | 'fetch' | 'signal'>,
+): Promise<HubFile[]> {
   const endpoint = (options.endpoint ?? 'https://huggingface.co').replace(/\/$/, '');
   const url = `${endpoint}/api/models/${options.repo}/tree/${encodeURIComponent(options.revision ?? 'main')}?recursive=true`;
   const fetcher = options.fetch ?? fetch;
   let response: Response;
   try {
-    response = await fetcher(url, { headers: options.token ? { authorization: `Bearer ${options.token}` } : {}, signal: options.signal });
+    response = await fetcher(url, {
+      headers: options.token ? { authorization: `Bearer ${options.token}` } : {},
+      signal: options.signal,
+    });
   } catch (error) {
     options.signal?.throwIfAborted();
-    throw new DownloadError(`cannot list ${options.repo} at ${url} (${(error as Error).message}); check the network and the endpoint.`, { cause: error });
+    throw new DownloadError(
+      `cannot list ${options.repo} at ${url} (${(error as Error).message}); check the network and the endpoint.`,
+      { cause: error },
+    );
   }
   if (!response.ok) {
-    throw new DownloadError(`listing ${options.repo} at ${url} failed with HTTP ${response.status}${response.status === 401 || response.status === 404 ? ' (a private or gated repo needs a token; or the name is wrong)' : ''}.`);
+    throw new DownloadError(
+      `listing ${options.repo} at ${url} failed with HTTP ${response.status}${response.status === 401 || response.status === 404 ? ' (a private or gated repo needs a token; or the name is wrong)' : ''}.`,
+    );
   }
   const entries: unknown = await response.json().catch(() => undefined);
-  if (!Array.isArray(entries)) throw new DownloadError(`listing ${options.repo} at ${url} did not return a JSON array.`);
+  if (!Array.isArray(entries))
+    throw new DownloadError(`listing ${options.repo} at ${url} did not return a JSON array.`);
   const files: HubFile[] = [];
   for (const entry of entries as Record<string, unknown>[]) {
     if (entry?.type !== 'file' || typeof entry.path !== 'string' || typeof entry.size !== 'number') continue;
@@ -89,7 +102,9 @@ export async function listHubFiles(options: Pick<PullModelOptions, 'repo' | 'end
       path: entry.path,
       size: entry.size,
       ...(typeof entry.oid === 'string' ? { oid: entry.oid } : {}),
-      ...(lfs && typeof lfs.oid === 'string' && typeof lfs.size === 'number' ? { lfs: { oid: lfs.oid, size: lfs.size } } : {}),
+      ...(lfs && typeof lfs.oid === 'string' && typeof lfs.size === 'number'
+        ? { lfs: { oid: lfs.oid, size: lfs.size } }
+        : {}),
     });
   }
   return files;
@@ -114,11 +129,23 @@ export async function pullModel(options: PullModelOptions): Promise<HubFile[]> {
   for (const file of files) {
     const target = normalize(join(options.directory, file.path));
     if (!target.startsWith(normalize(options.directory) + sep) || file.path.includes('\0')) {
-      throw new DownloadError(`${options.repo}: file path ${JSON.stringify(file.path)} escapes the download folder or is no file name.`);
+      throw new DownloadError(
+        `${options.repo}: file path ${JSON.stringify(file.path)} escapes the download folder or is no file name.`,
+      );
     }
     const total = file.lfs?.size ?? file.size;
-    if (!Number.isSafeInteger(total) || total < 0) throw new DownloadError(`${options.repo}: the listing gives ${file.path} a size of ${total} bytes, which is no size; the hub's answer is malformed.`);
-    const report = (downloadedBytes: number): void => options.onProgress?.({ file: file.path, downloadedBytes, totalBytes: total, filesDone, filesTotal: files.length });
+    if (!Number.isSafeInteger(total) || total < 0)
+      throw new DownloadError(
+        `${options.repo}: the listing gives ${file.path} a size of ${total} bytes, which is no size; the hub's answer is malformed.`,
+      );
+    const report = (downloadedBytes: number): void =>
+      options.onProgress?.({
+        file: file.path,
+        downloadedBytes,
+        totalBytes: total,
+        filesDone,
+        filesTotal: files.length,
+      });
     await mkdir(dirname(target), { recursive: true });
     const done = await stat(target).catch(() => undefined);
     if (done?.size === total) {
@@ -157,7 +184,8 @@ export async function pullModel(options: PullModelOptions): Promise<HubFile[]> {
             try {
               for await (const chunk of response.body ?? []) {
                 const bytes = chunk as Uint8Array;
-                if (have + bytes.length > total) throw new DownloadError(`${file.path}: the server sent more than the listed ${total} bytes.`);
+                if (have + bytes.length > total)
+                  throw new DownloadError(`${file.path}: the server sent more than the listed ${total} bytes.`);
                 await handle.write(bytes);
                 check?.hash.update(bytes);
                 have += bytes.length;
@@ -171,13 +199,18 @@ export async function pullModel(options: PullModelOptions): Promise<HubFile[]> {
           signal?.throwIfAborted();
           // A refused status or an over-long body will not get better on retry; a dropped connection may.
           if (DownloadError.isInstance(error)) throw error;
-          failure = new DownloadError(`downloading ${file.path} from ${url} was interrupted at byte ${have} of ${total} (${(error as Error).message}).`, { cause: error });
+          failure = new DownloadError(
+            `downloading ${file.path} from ${url} was interrupted at byte ${have} of ${total} (${(error as Error).message}).`,
+            { cause: error },
+          );
         }
       }
       if (!failure && have === total) {
         if (check && check.hash.digest('hex') !== check.expected) {
           await rename(partial, `${partial}.corrupt`);
-          throw new DownloadError(`${file.path}: checksum mismatch (expected ${check.expected}); the corrupt download was kept as ${partial}.corrupt and will be fetched again next time.`);
+          throw new DownloadError(
+            `${file.path}: checksum mismatch (expected ${check.expected}); the corrupt download was kept as ${partial}.corrupt and will be fetched again next time.`,
+          );
         }
         await rename(partial, target);
         break;

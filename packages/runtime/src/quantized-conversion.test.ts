@@ -18,7 +18,13 @@ let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
 let weights: Map<string, Float32Array>;
 beforeAll(async () => {
   workspace = await temporaryDirectory('quantized');
-  weights = await writeRandomCheckpoint({ directory: join(workspace.path, 'checkpoint'), shape, naming, format: 'bin', seed: 11 });
+  weights = await writeRandomCheckpoint({
+    directory: join(workspace.path, 'checkpoint'),
+    shape,
+    naming,
+    format: 'bin',
+    seed: 11,
+  });
 });
 afterAll(async () => {
   await workspace.remove();
@@ -29,7 +35,10 @@ async function modelLogits(directory: string): Promise<Float32Array[]> {
   const decoder = await OnnxDecoder.create({ modelPath: join(directory, 'model.onnx'), shape });
   const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
   const out = (await decoder.step([{ tokenIds: tokens.slice(0, promptLength), pastLength: 0 }], cache, 0)).logits;
-  for (let position = promptLength; position < tokens.length; position++) out.push(...(await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0)).logits);
+  for (let position = promptLength; position < tokens.length; position++)
+    out.push(
+      ...(await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0)).logits,
+    );
   await decoder.release();
   return out;
 }
@@ -37,10 +46,19 @@ async function modelLogits(directory: string): Promise<Float32Array[]> {
 /** The checkpoint's weights with every projection replaced by its quantise-dequantise round trip. */
 function dequantizedWeights(bits: 4 | 8): Map<string, Float32Array> {
   const out = new Map(weights);
-  const projections = [...Array.from({ length: shape.layerCount }, (_, layer) => layerWeights.filter((weight) => !weight.endsWith('Norm')).map((weight) => layerWeightName(naming, layer, weight))).flat(), modelWeightName(naming, 'languageModelHead')];
+  const projections = [
+    ...Array.from({ length: shape.layerCount }, (_, layer) =>
+      layerWeights.filter((weight) => !weight.endsWith('Norm')).map((weight) => layerWeightName(naming, layer, weight)),
+    ).flat(),
+    modelWeightName(naming, 'languageModelHead'),
+  ];
   for (const name of projections) {
     const values = weights.get(name) as Float32Array;
-    const columns = name.includes('attention.wo') ? shape.headCount * shape.headSize : name.includes('w2') ? shape.intermediateSize : shape.hiddenSize;
+    const columns = name.includes('attention.wo')
+      ? shape.headCount * shape.headSize
+      : name.includes('w2')
+        ? shape.intermediateSize
+        : shape.hiddenSize;
     const options = { rows: values.length / columns, columns, bits, blockSize: 32 };
     out.set(name, dequantizeBlockwise(quantizeBlockwise({ weights: values, ...options }), options));
   }
@@ -55,7 +73,9 @@ describe.each([8, 4] as const)('int%i conversion (MatMulNBits, block 32)', (bits
     await convertCheckpoint({ checkpoint: join(workspace.path, 'checkpoint'), output, precision, accuracyLevel: 0 });
     const reference = referenceForward({ shape, weights: dequantizedWeights(bits), naming, tokens });
     const logits = await modelLogits(output);
-    logits.forEach((row, index) => expect(maxAbsoluteDifference(row, reference[promptLength - 1 + index] as Float64Array)).toBeLessThan(1e-4));
+    logits.forEach((row, index) =>
+      expect(maxAbsoluteDifference(row, reference[promptLength - 1 + index] as Float64Array)).toBeLessThan(1e-4),
+    );
   });
 
   it('stays close to fp32 at the default accuracy level (stated tolerance)', async () => {

@@ -17,10 +17,24 @@ beforeAll(async () => {
   const checkpoint = join(workspace.path, 'checkpoint');
   // A tiny random model over Aquila's vocabulary, with the tokenizer files a real checkpoint carries (the
   // tokenizer.json built from Aquila's vocab.json + merges.txt, as the tokenizer tests build it).
-  await writeRandomCheckpoint({ directory: checkpoint, shape: { ...tinyShapes.multiHead, vocabSize: 100008 }, naming: 'hf', format: 'safetensors', seed: 3 });
+  await writeRandomCheckpoint({
+    directory: checkpoint,
+    shape: { ...tinyShapes.multiHead, vocabSize: 100008 },
+    naming: 'hf',
+    format: 'safetensors',
+    seed: 3,
+  });
   await writeFile(join(checkpoint, 'tokenizer.json'), aquilaTokenizerJson());
-  await copyFile(fixturePath('aquila-tokenizer', 'special_tokens_map.json'), join(checkpoint, 'special_tokens_map.json'));
-  const config = await convertCheckpoint({ checkpoint, output: join(workspace.path, 'onnx'), precision: 'int8', generation: { stopTokenIds: [] } });
+  await copyFile(
+    fixturePath('aquila-tokenizer', 'special_tokens_map.json'),
+    join(checkpoint, 'special_tokens_map.json'),
+  );
+  const config = await convertCheckpoint({
+    checkpoint,
+    output: join(workspace.path, 'onnx'),
+    precision: 'int8',
+    generation: { stopTokenIds: [] },
+  });
   expect(config.tokenizerFiles).toEqual(['tokenizer.json', 'special_tokens_map.json']);
   model = await LanguageModel.load({ path: join(workspace.path, 'onnx') });
 });
@@ -50,10 +64,19 @@ describe('generation with the tokenizer files of the converted folder', () => {
 describe('the README example', () => {
   it('runs as written, on a tiny model over the Aquila vocabulary', async () => {
     const model = loaded();
-    const promptIds = flagaiPromptIds({ text: '请为下面的问题编写sql查询语句：\n有多少辆汽车？', tokenizer: model.tokenizer! });
+    const promptIds = flagaiPromptIds({
+      text: '请为下面的问题编写sql查询语句：\n有多少辆汽车？',
+      tokenizer: model.tokenizer!,
+    });
     let streamed = '';
-    for await (const event of model.stream({ promptIds, ...flagaiStopRules, maxNewTokens: 128 })) streamed += event.text;
-    const { text, tokenIds, finishReason } = await model.generate({ prompt: 'select', temperature: 0.8, topP: 0.95, seed: 1 });
+    for await (const event of model.stream({ promptIds, ...flagaiStopRules, maxNewTokens: 128 }))
+      streamed += event.text;
+    const { text, tokenIds, finishReason } = await model.generate({
+      prompt: 'select',
+      temperature: 0.8,
+      topP: 0.95,
+      seed: 1,
+    });
     expect(promptIds[0]).toBe(100006);
     expect(typeof streamed).toBe('string');
     expect(tokenIds.length).toBeGreaterThan(0);
@@ -65,14 +88,25 @@ describe('the README example', () => {
 describe('FlagAI presets with the Aquila tokenizer', () => {
   it('build the ids FlagAI builds for the inference prompts (default path and chat template)', async () => {
     const tokenizer = await loadAquilaTokenizer();
-    const { cases } = JSON.parse(await readFile(fixturePath('flagai', 'generated', 'inference-prompt-vectors.json'), 'utf8')) as {
-      cases: { prompt: string; sft_false_ids: number[]; sft_true_ids_max_token_256: number[]; sft_true_ids_max_token_2048: number[] }[];
+    const { cases } = JSON.parse(
+      await readFile(fixturePath('flagai', 'generated', 'inference-prompt-vectors.json'), 'utf8'),
+    ) as {
+      cases: {
+        prompt: string;
+        sft_false_ids: number[];
+        sft_true_ids_max_token_256: number[];
+        sft_true_ids_max_token_2048: number[];
+      }[];
     };
     expect(cases.length).toBeGreaterThan(0);
     for (const item of cases) {
       expect(flagaiPromptIds({ text: item.prompt, tokenizer })).toEqual(item.sft_false_ids);
-      expect(flagaiChatPromptIds({ text: item.prompt, tokenizer, maxTokens: 256 })).toEqual(item.sft_true_ids_max_token_256);
-      expect(flagaiChatPromptIds({ text: item.prompt, tokenizer, maxTokens: 2048 })).toEqual(item.sft_true_ids_max_token_2048);
+      expect(flagaiChatPromptIds({ text: item.prompt, tokenizer, maxTokens: 256 })).toEqual(
+        item.sft_true_ids_max_token_256,
+      );
+      expect(flagaiChatPromptIds({ text: item.prompt, tokenizer, maxTokens: 2048 })).toEqual(
+        item.sft_true_ids_max_token_2048,
+      );
     }
   });
 });

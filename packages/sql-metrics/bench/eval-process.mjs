@@ -23,7 +23,16 @@ function cpuSeconds() {
     return (usage.user + usage.system) / 1e6;
   }
 }
-process.stdout.write(JSON.stringify({ exact: summary.matched.exact.all, exec: summary.matched.exec.all, count: summary.count.all, cpu: cpuSeconds(), warmSeconds }), () => {
-  // As the aquila CLI does: exit once the output is out, without waiting for V8's queued background compile jobs.
-  process.exit();
-});
+process.stdout.write(
+  JSON.stringify({
+    exact: summary.matched.exact.all,
+    exec: summary.matched.exec.all,
+    count: summary.count.all,
+    cpu: cpuSeconds(),
+    warmSeconds,
+  }),
+  () => {
+    // As the aquila CLI does: exit once the output is out, without waiting for V8's queued background compile jobs.
+    process.exit();
+  },
+);

@@ -2,16 +2,24 @@ import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { BadLineError, BadLinePolicy } from '@aquila/files';
 import { EvaluationInputError, GoldQueryError, SqlParseError } from './errors.js';
-import { exactMatch, partialComponents, type ExactMatchResult } from './exact-match.js';
+import { type EvaluationSummary, type EvaluationType, type ItemVerdict, SummaryBuilder } from './evaluation-summary.js';
+import { type ExactMatchResult, exactMatch, partialComponents } from './exact-match.js';
 import { databaseFiles, executionTask, officialPrediction } from './execution-match.js';
 import { ExecutionPool } from './execution-pool.js';
 import type { ExecutionTask, ExecutionVerdict } from './execution-task.js';
 import { extractSql } from './extract-sql.js';
-import { SummaryBuilder, type EvaluationSummary, type EvaluationType, type ItemVerdict } from './evaluation-summary.js';
 import { hardness } from './hardness.js';
 import { parseSql, parseTokens } from './parse-sql.js';
-import { inputPathError, itemCount, parseGold, parsePrediction, parseRawOutput, readLines, readTablesJson } from './read-inputs.js';
-import { foreignKeyMap, schemaFromTablesJson, type SpiderSchema, type TablesJsonEntry } from './schema.js';
+import {
+  inputPathError,
+  itemCount,
+  parseGold,
+  parsePrediction,
+  parseRawOutput,
+  readLines,
+  readTablesJson,
+} from './read-inputs.js';
+import { foreignKeyMap, type SpiderSchema, schemaFromTablesJson, type TablesJsonEntry } from './schema.js';
 import { schemaFromSqlite } from './schema-from-sqlite.js';
 import { emptySql, type SpiderSql } from './spider-sql.js';
 import { tokenizeSql } from './tokenize-sql.js';
@@ -95,14 +103,26 @@ function unhandled(what: string, error: unknown): string {
 
 // The questions to evaluate: gold lines aligned with prediction lines, bad lines reported to the policy (skipped
 // ones drop their question). Everything is read and checked before any work starts.
-async function readQuestions(options: EvaluateOptions, tables: ReadonlyMap<string, TablesJsonEntry>, badLines: BadLinePolicy): Promise<Question[]> {
+async function readQuestions(
+  options: EvaluateOptions,
+  tables: ReadonlyMap<string, TablesJsonEntry>,
+  badLines: BadLinePolicy,
+): Promise<Question[]> {
   const { signal } = options;
-  const gold = parseGold({ lines: await readLines('gold', options.gold, badLines, signal), path: options.gold, tables, tablesPath: options.tables, badLines });
+  const gold = parseGold({
+    lines: await readLines('gold', options.gold, badLines, signal),
+    path: options.gold,
+    tables,
+    tablesPath: options.tables,
+    badLines,
+  });
   const predLines = await readLines('pred', options.pred, badLines, signal);
   // Trailing blank lines are padding, except where the gold has items for them: aligned empty predictions at the end.
   const predictions = Math.max(itemCount(predLines), Math.min(gold.length, predLines.length));
   if (predictions !== gold.length) {
-    throw new EvaluationInputError(`${options.pred} has ${predictions} predictions but ${options.gold} has ${gold.length} gold queries; they must align line by line (a blank line is an empty prediction)`);
+    throw new EvaluationInputError(
+      `${options.pred} has ${predictions} predictions but ${options.gold} has ${gold.length} gold queries; they must align line by line (a blank line is an empty prediction)`,
+    );
   }
   const questions: Question[] = [];
   gold.forEach((item, index) => {
@@ -120,7 +140,15 @@ async function readQuestions(options: EvaluateOptions, tables: ReadonlyMap<strin
       pred = sql?.sql ?? '';
       extracted = sql !== undefined;
     } else pred = parsePrediction(line);
-    questions.push({ index: questions.length, item: index, gold: item.sql, database: item.database, line: item.line, pred, extracted });
+    questions.push({
+      index: questions.length,
+      item: index,
+      gold: item.sql,
+      database: item.database,
+      line: item.line,
+      pred,
+      extracted,
+    });
   });
   return questions;
 }
@@ -141,7 +169,8 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     // A missing folder is fine where nothing runs (CSpider has no databases); where something must, it is named there.
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw inputPathError('db', options.db, error);
   }
-  if (dbIsFolder === false) throw new EvaluationInputError(`--db ${options.db} is a file; give the folder that holds <db_id>/<db_id>.sqlite`);
+  if (dbIsFolder === false)
+    throw new EvaluationInputError(`--db ${options.db} is a file; give the folder that holds <db_id>/<db_id>.sqlite`);
   const tables = await readTablesJson(options.tables, signal);
   const questions = await readQuestions(options, tables, badLines);
 
@@ -161,12 +190,16 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     if (checked.has(question.database)) continue;
     checked.add(question.database);
     const path = join(options.db, question.database, `${question.database}.sqlite`);
-    if (source === 'sqlite' && !existsSync(path)) throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
+    if (source === 'sqlite' && !existsSync(path))
+      throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
     if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) {
       try {
         files.set(question.database, databaseFiles(join(options.db, question.database)));
       } catch (error) {
-        throw new EvaluationInputError(`${options.gold}:${question.line}: db_id "${question.database}": ${(error as Error).message}`, { cause: error });
+        throw new EvaluationInputError(
+          `${options.gold}:${question.line}: db_id "${question.database}": ${(error as Error).message}`,
+          { cause: error },
+        );
       }
     }
   }
@@ -179,7 +212,12 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       signal?.throwIfAborted();
       const entry = tables.get(question.database) as TablesJsonEntry;
       const path = join(options.db, question.database, `${question.database}.sqlite`);
-      schemas.set(question.database, source === 'tables' || !existsSync(path) ? schemaFromTablesJson(entry) : await schemaFromSqlite({ path, foreignKeyMap: foreignKeyMap(entry) }));
+      schemas.set(
+        question.database,
+        source === 'tables' || !existsSync(path)
+          ? schemaFromTablesJson(entry)
+          : await schemaFromSqlite({ path, foreignKeyMap: foreignKeyMap(entry) }),
+      );
     }
   } catch (error) {
     await earlyPool?.close();
@@ -191,8 +229,19 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     const databases = files.get(question.database);
     if (!needsExec) {
       // etype match: only whether the prediction runs (no database: it does not).
-      if (databases === undefined) return Promise.resolve([{ exec: 0, predRuns: false, reason: 'no database file' }, undefined]);
-      return Promise.all([(pool as ExecutionPool).run({ databases, gold: '', preds: [question.pred], orderMatters: false, runsOnly: true, maxRows: 1000 }), undefined]);
+      if (databases === undefined)
+        return Promise.resolve([{ exec: 0, predRuns: false, reason: 'no database file' }, undefined]);
+      return Promise.all([
+        (pool as ExecutionPool).run({
+          databases,
+          gold: '',
+          preds: [question.pred],
+          orderMatters: false,
+          runsOnly: true,
+          maxRows: 1000,
+        }),
+        undefined,
+      ]);
     }
     const run = (mode: 'official' | 'fixed'): Promise<ExecutionVerdict> => {
       let task: ExecutionTask;
@@ -212,7 +261,8 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
     };
     const official = run('official');
     // Fixed mode executes differently only where upstream rewrote `value`.
-    const fixed = options.fixed === true && officialPrediction(question.pred) !== question.pred ? run('fixed') : undefined;
+    const fixed =
+      options.fixed === true && officialPrediction(question.pred) !== question.pred ? run('fixed') : undefined;
     return Promise.all([official, fixed ?? official.then(() => undefined)]);
   };
 
@@ -221,7 +271,12 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
   // A parse depends on the tokens, the schema and the mode alone: a prediction with the tokens of an earlier query
   // (a third of DIN-SQL's are their gold, spaced or cased differently) reuses its parse, and its exact match.
   const parsedByTokens = new Map<string, SpiderSql | undefined>();
-  const parsePrediction = (sql: string, database: string, schema: SpiderSchema, mode: 'official' | 'fixed'): SpiderSql | undefined => {
+  const parsePrediction = (
+    sql: string,
+    database: string,
+    schema: SpiderSchema,
+    mode: 'official' | 'fixed',
+  ): SpiderSql | undefined => {
     const list = tokens(officialPrediction(sql, mode));
     if (list === undefined) return undefined;
     const key = `${database}\u0000${mode}\u0000${JSON.stringify(list)}`;
@@ -233,7 +288,11 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
   };
   // A prediction that fails in a way the grammar does not foresee (a bug, a stack too small) is not parsed: the
   // item says why and the run goes on.
-  const parseOrExplain = (question: Question, schema: SpiderSchema, mode: 'official' | 'fixed'): { sql?: SpiderSql; failure?: string } => {
+  const parseOrExplain = (
+    question: Question,
+    schema: SpiderSchema,
+    mode: 'official' | 'fixed',
+  ): { sql?: SpiderSql; failure?: string } => {
     try {
       const sql = parsePrediction(question.pred, question.database, schema, mode);
       return sql === undefined ? {} : { sql };
@@ -254,7 +313,10 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
         gold = { sql, hardness: hardness({ sql }), matches: new Map() };
         parsedByTokens.set(`${question.database}\u0000official\u0000${JSON.stringify(goldTokens)}`, sql);
       } catch (error) {
-        throw new GoldQueryError(`${options.gold}:${question.line}: the gold query does not parse in the Spider grammar (${(error as Error).message}); upstream crashes here`, { cause: error });
+        throw new GoldQueryError(
+          `${options.gold}:${question.line}: the gold query does not parse in the Spider grammar (${(error as Error).message}); upstream crashes here`,
+          { cause: error },
+        );
       }
       parsedGold.set(goldKey, gold);
     }
@@ -312,7 +374,12 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
       // The pool sends new tasks in a microtask: let it, before matching keeps this thread busy.
       if (dispatched > before) await undefined;
       if (matched.length === 0) matched.push(matchItem(question));
-      while (pool !== undefined && executions[0]?.settled !== true && matched.length < window && question.index + matched.length < questions.length) {
+      while (
+        pool !== undefined &&
+        executions[0]?.settled !== true &&
+        matched.length < window &&
+        question.index + matched.length < questions.length
+      ) {
         matched.push(matchItem(questions[question.index + matched.length] as Question));
       }
       const item = matched.shift() as ItemVerdict;
@@ -321,7 +388,10 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
         item.pred_runs = runs.predRuns;
       } else if (pool !== undefined) {
         const [official, fixed] = await (executions.shift() as { promise: Promise<Verdicts> }).promise;
-        if (official.goldError !== undefined) throw new GoldQueryError(`${options.gold}:${question.line}: the gold query fails on its database: ${official.goldError}`);
+        if (official.goldError !== undefined)
+          throw new GoldQueryError(
+            `${options.gold}:${question.line}: the gold query fails on its database: ${official.goldError}`,
+          );
         item.exec = official.exec;
         item.pred_runs = official.predRuns;
         if (official.reason !== undefined && official.exec === 0) item.reason = official.reason;
@@ -339,7 +409,9 @@ export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVe
 }
 
 /** Runs {@link evaluate} to the end: every verdict and the summary. */
-export async function evaluateAll(options: EvaluateOptions): Promise<{ items: ItemVerdict[]; summary: EvaluationSummary }> {
+export async function evaluateAll(
+  options: EvaluateOptions,
+): Promise<{ items: ItemVerdict[]; summary: EvaluationSummary }> {
   const items: ItemVerdict[] = [];
   const generator = evaluate(options);
   for (;;) {

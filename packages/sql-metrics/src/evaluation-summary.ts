@@ -1,4 +1,4 @@
-import { partialComponents, type PartialComponent, type PartialScore } from './exact-match.js';
+import { type PartialComponent, type PartialScore, partialComponents } from './exact-match.js';
 import type { Hardness } from './hardness.js';
 
 /** Which verdicts a run computes, as upstream's `--etype`. */
@@ -73,7 +73,12 @@ export class SummaryBuilder {
   private readonly fixedExact = perLevel(0);
   private readonly fixedExec = perLevel(0);
   private readonly components = Object.fromEntries(
-    levels.map((level) => [level, Object.fromEntries(partialComponents.map((component) => [component, { acc: 0, rec: 0, f1: 0, accCount: 0, recCount: 0 }]))]),
+    levels.map((level) => [
+      level,
+      Object.fromEntries(
+        partialComponents.map((component) => [component, { acc: 0, rec: 0, f1: 0, accCount: 0, recCount: 0 }]),
+      ),
+    ]),
   ) as Record<Level, Record<PartialComponent, ComponentTotals>>;
   private extracted = 0;
   private sawRaw = false;
@@ -117,7 +122,9 @@ export class SummaryBuilder {
 
   finish(): EvaluationSummary {
     const ratio = (values: Record<Level, number>): Record<Level, number> =>
-      Object.fromEntries(levels.map((level) => [level, this.count[level] === 0 ? 0 : values[level] / this.count[level]])) as Record<Level, number>;
+      Object.fromEntries(
+        levels.map((level) => [level, this.count[level] === 0 ? 0 : values[level] / this.count[level]]),
+      ) as Record<Level, number>;
     const partial = Object.fromEntries(
       levels.map((level) => [
         level,
@@ -143,8 +150,17 @@ export class SummaryBuilder {
       partial,
       matched: { exact: { ...this.exact }, exec: { ...this.exec } },
       ...(this.sawFixed ? { fixed: { exact: ratio(this.fixedExact), exec: ratio(this.fixedExec) } } : {}),
-      rates: { ...(this.sawRaw ? { extracted: rate(this.extracted) } : {}), parsed: rate(this.parsed), ...(this.executed > 0 ? { runs: rate(this.runs) } : {}) },
-      totals: { ...(this.sawRaw ? { extracted: this.extracted } : {}), parsed: this.parsed, runs: this.runs, executed: this.executed },
+      rates: {
+        ...(this.sawRaw ? { extracted: rate(this.extracted) } : {}),
+        parsed: rate(this.parsed),
+        ...(this.executed > 0 ? { runs: rate(this.runs) } : {}),
+      },
+      totals: {
+        ...(this.sawRaw ? { extracted: this.extracted } : {}),
+        parsed: this.parsed,
+        runs: this.runs,
+        executed: this.executed,
+      },
     };
   }
 }

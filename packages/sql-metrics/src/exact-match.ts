@@ -3,7 +3,18 @@ import type { SpiderSchema } from './schema.js';
 import type { ColumnUnit, Condition, ConditionUnit, SpiderSql, SqlValue, TableUnit, ValueUnit } from './spider-sql.js';
 
 /** The ten partial components, in the official report's order. */
-export const partialComponents = ['select', 'select(no AGG)', 'where', 'where(no OP)', 'group(no Having)', 'group', 'order', 'and/or', 'IUEN', 'keywords'] as const;
+export const partialComponents = [
+  'select',
+  'select(no AGG)',
+  'where',
+  'where(no OP)',
+  'group(no Having)',
+  'group',
+  'order',
+  'and/or',
+  'IUEN',
+  'keywords',
+] as const;
 export type PartialComponent = (typeof partialComponents)[number];
 
 /** One component's score for one question, as the official per-item output has it. */
@@ -58,7 +69,13 @@ function dropValues(sql: SpiderSql): SpiderSql {
     items.map((item) => {
       if (typeof item === 'string') return item;
       const [not, operator, valueUnit, first, second] = item;
-      return [not, operator, valueUnit, isSubquery(first) ? dropValues(first) : null, isSubquery(second) ? dropValues(second) : null] as ConditionUnit;
+      return [
+        not,
+        operator,
+        valueUnit,
+        isSubquery(first) ? dropValues(first) : null,
+        isSubquery(second) ? dropValues(second) : null,
+      ] as ConditionUnit;
     });
   return {
     ...sql,
@@ -78,14 +95,26 @@ function normaliseColumns(sql: SpiderSql, context: Normalisation): SpiderSql {
     if (unit === null) return null;
     const [aggregate, id, distinct] = unit;
     const mapped = context.foreignKeyMap.get(id);
-    return [aggregate, mapped !== undefined && context.validColumns(id) ? mapped : id, context.keepDistinct ? distinct : null];
+    return [
+      aggregate,
+      mapped !== undefined && context.validColumns(id) ? mapped : id,
+      context.keepDistinct ? distinct : null,
+    ];
   };
   const value = (unit: ValueUnit): ValueUnit => [unit[0], column(unit[1]) as ColumnUnit, column(unit[2])];
-  const nested = (item: SqlValue): SqlValue => (context.fixed && isSubquery(item) ? normaliseColumns(item, context) : item);
+  const nested = (item: SqlValue): SqlValue =>
+    context.fixed && isSubquery(item) ? normaliseColumns(item, context) : item;
   const condition = (items: Condition): Condition =>
-    items.map((item) => (typeof item === 'string' ? item : ([item[0], item[1], value(item[2]), nested(item[3]), nested(item[4])] as ConditionUnit)));
+    items.map((item) =>
+      typeof item === 'string'
+        ? item
+        : ([item[0], item[1], value(item[2]), nested(item[3]), nested(item[4])] as ConditionUnit),
+    );
   return {
-    select: [context.keepDistinct ? sql.select[0] : null, sql.select[1].map(([aggregate, unit]) => [aggregate, value(unit)] as const)],
+    select: [
+      context.keepDistinct ? sql.select[0] : null,
+      sql.select[1].map(([aggregate, unit]) => [aggregate, value(unit)] as const),
+    ],
     from: { table_units: sql.from.table_units, conds: condition(sql.from.conds) },
     where: condition(sql.where),
     groupBy: sql.groupBy.map((unit) => column(unit) as ColumnUnit),
@@ -103,7 +132,11 @@ function tableIds(tableUnits: readonly TableUnit[]): Set<string> {
 }
 
 /** Normalises a parsed query for comparison as upstream's evaluator does before exact match. */
-export function normaliseForMatch(sql: SpiderSql, schema: SpiderSchema, options: Omit<ExactMatchOptions, 'pred' | 'gold' | 'schema'> = {}): SpiderSql {
+export function normaliseForMatch(
+  sql: SpiderSql,
+  schema: SpiderSchema,
+  options: Omit<ExactMatchOptions, 'pred' | 'gold' | 'schema'> = {},
+): SpiderSql {
   const fixed = options.mode === 'fixed';
   const prefixes = tableIds(sql.from.table_units);
   const valid = (id: string): boolean => id.includes('.') && prefixes.has(id.slice(0, id.indexOf('.')));
@@ -114,7 +147,12 @@ export function normaliseForMatch(sql: SpiderSql, schema: SpiderSchema, options:
       }
     : valid;
   const withoutValues = options.compareValues === true ? sql : dropValues(sql);
-  return normaliseColumns(withoutValues, { validColumns, foreignKeyMap: schema.foreignKeyMap, keepDistinct: options.keepDistinct === true, fixed });
+  return normaliseColumns(withoutValues, {
+    validColumns,
+    foreignKeyMap: schema.foreignKeyMap,
+    keepDistinct: options.keepDistinct === true,
+    fixed,
+  });
 }
 
 function scores(count: number, predTotal: number, labelTotal: number): PartialScore {
@@ -156,7 +194,9 @@ function keywords(sql: SpiderSql): Set<string> {
   if (sql.except !== null) result.add('except');
   if (sql.union !== null) result.add('union');
   if (sql.intersect !== null) result.add('intersect');
-  const connectors = [sql.from.conds, sql.where, sql.having].flatMap((condition) => condition.filter((_, index) => index % 2 === 1));
+  const connectors = [sql.from.conds, sql.where, sql.having].flatMap((condition) =>
+    condition.filter((_, index) => index % 2 === 1),
+  );
   if (connectors.includes('or')) result.add('or');
   const units = [sql.from.conds, sql.where, sql.having].flatMap(conditionUnits);
   if (units.some((unit) => unit[0])) result.add('not');
@@ -177,14 +217,30 @@ function partialScores(pred: SpiderSql, label: SpiderSql, fixed: boolean): Recor
   const predGroup = pred.groupBy.map((unit) => unit[1]);
   const labelGroup = label.groupBy.map((unit) => unit[1]);
 
-  const havingCount = predGroup.length > 0 && labelGroup.length > 0 && pythonKey(predGroup) === pythonKey(labelGroup) && pythonKey(pred.having) === pythonKey(label.having) ? 1 : 0;
-  const orderCount = label.orderBy.length > 0 && pythonKey(pred.orderBy) === pythonKey(label.orderBy) && (pred.limit === null) === (label.limit === null) ? 1 : 0;
+  const havingCount =
+    predGroup.length > 0 &&
+    labelGroup.length > 0 &&
+    pythonKey(predGroup) === pythonKey(labelGroup) &&
+    pythonKey(pred.having) === pythonKey(label.having)
+      ? 1
+      : 0;
+  const orderCount =
+    label.orderBy.length > 0 &&
+    pythonKey(pred.orderBy) === pythonKey(label.orderBy) &&
+    (pred.limit === null) === (label.limit === null)
+      ? 1
+      : 0;
 
   const predConnectors = new Set(pred.where.filter((_, index) => index % 2 === 1));
   const labelConnectors = new Set(label.where.filter((_, index) => index % 2 === 1));
-  const sameConnectors = predConnectors.size === labelConnectors.size && [...predConnectors].every((item) => labelConnectors.has(item));
+  const sameConnectors =
+    predConnectors.size === labelConnectors.size && [...predConnectors].every((item) => labelConnectors.has(item));
   // Upstream returns (len(pred), len(label), 0) into (label_total, pred_total, cnt): swapped, unless fixed.
-  const andOr = sameConnectors ? scores(1, 1, 1) : fixed ? scores(0, predConnectors.size, labelConnectors.size) : scores(0, labelConnectors.size, predConnectors.size);
+  const andOr = sameConnectors
+    ? scores(1, 1, 1)
+    : fixed
+      ? scores(0, predConnectors.size, labelConnectors.size)
+      : scores(0, labelConnectors.size, predConnectors.size);
 
   let iuenLabel = 0;
   let iuenPred = 0;
@@ -202,8 +258,16 @@ function partialScores(pred: SpiderSql, label: SpiderSql, fixed: boolean): Recor
   const keywordCount = [...predKeywords].filter((keyword) => labelKeywords.has(keyword)).length;
 
   // A component scored on how many of its units match, optionally compared by one part of each unit.
-  const unitScores = <T>(predUnits: readonly T[], labelUnits: readonly T[], part?: (unit: T) => unknown): PartialScore =>
-    scores(part ? multisetMatches(predUnits.map(part), labelUnits.map(part)) : multisetMatches(predUnits, labelUnits), predUnits.length, labelUnits.length);
+  const unitScores = <T>(
+    predUnits: readonly T[],
+    labelUnits: readonly T[],
+    part?: (unit: T) => unknown,
+  ): PartialScore =>
+    scores(
+      part ? multisetMatches(predUnits.map(part), labelUnits.map(part)) : multisetMatches(predUnits, labelUnits),
+      predUnits.length,
+      labelUnits.length,
+    );
 
   return {
     select: unitScores(predSelect, labelSelect),

@@ -3,10 +3,10 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ExecutionPool } from './execution-pool.js';
 import { databaseFiles, executionMatch } from './execution-match.js';
-import { fixtureJsonl, fixtureLines, spiderDirectory } from './internal/test-fixtures.js';
+import { ExecutionPool } from './execution-pool.js';
 import { openDatabaseCopy } from './internal/sql-js.js';
+import { fixtureJsonl, fixtureLines, spiderDirectory } from './internal/test-fixtures.js';
 
 interface OfficialItem {
   i: number;
@@ -21,13 +21,20 @@ describe('execution accuracy against the official evaluator', () => {
   it('gives the official exec verdicts on the 22 quirk probes', async () => {
     const gold = fixtureLines(`${spiderDirectory}quirk-probes/gold.sql`).map((line) => line.split('\t'));
     const pred = fixtureLines(`${spiderDirectory}quirk-probes/pred.sql`);
-    const official = fixtureJsonl<OfficialItem>(`${spiderDirectory}quirk-probes/verdicts.jsonl`).filter((item) => 'i' in item);
+    const official = fixtureJsonl<OfficialItem>(`${spiderDirectory}quirk-probes/verdicts.jsonl`).filter(
+      (item) => 'i' in item,
+    );
     const pool = new ExecutionPool({ workers: 1 });
     try {
       const ours = [];
       for (const item of official) {
         const [goldSql, database] = gold[item.i] as [string, string];
-        const verdict = await executionMatch({ gold: goldSql, pred: (pred[item.i] as string).trim(), databases: databaseFiles(`${spiderDirectory}database/${database}`), pool });
+        const verdict = await executionMatch({
+          gold: goldSql,
+          pred: (pred[item.i] as string).trim(),
+          databases: databaseFiles(`${spiderDirectory}database/${database}`),
+          pool,
+        });
         ours.push({ i: item.i, exec: verdict.exec, pred_runs: verdict.predRuns });
       }
       expect(ours).toEqual(official.map(({ i, exec, pred_runs }) => ({ i, exec, pred_runs })));
@@ -86,7 +93,10 @@ describe('safety and test-suite accuracy', () => {
         expect(verdict.exec, pred).toBe(0);
         reasons.push(verdict.reason);
         // The database each worker holds is still the original one.
-        expect(await executionMatch({ gold, pred: 'SELECT age, name FROM singer', databases, pool })).toEqual({ exec: 1, predRuns: true });
+        expect(await executionMatch({ gold, pred: 'SELECT age, name FROM singer', databases, pool })).toEqual({
+          exec: 1,
+          predRuns: true,
+        });
       }
       // The endless CTE under count(*) and the 12-way cross join ran out of time (the plain endless CTE stops at the row cap).
       expect(reasons[hostile.length - 3]).toMatch(/^timeout/);
@@ -111,7 +121,16 @@ describe('safety and test-suite accuracy', () => {
     try {
       expect((await executionMatch({ gold, pred, databases: [original], pool })).exec).toBe(1);
       expect((await executionMatch({ gold, pred, databases: databaseFiles(databaseFolder), pool })).exec).toBe(0);
-      expect((await executionMatch({ gold, pred: 'SELECT count(*) FROM singer WHERE 50 < age', databases: databaseFiles(databaseFolder), pool })).exec).toBe(1);
+      expect(
+        (
+          await executionMatch({
+            gold,
+            pred: 'SELECT count(*) FROM singer WHERE 50 < age',
+            databases: databaseFiles(databaseFolder),
+            pool,
+          })
+        ).exec,
+      ).toBe(1);
     } finally {
       await pool.close();
     }

@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { EvaluationInputError } from './errors.js';
 import { ExecutionPool } from './execution-pool.js';
 import type { ExecutionTask, ExecutionVerdict } from './execution-task.js';
-import { closeSpacedOperators, removeDistinct } from './internal/remove-distinct.js';
 import { plugGoldValues } from './internal/plug-values.js';
+import { closeSpacedOperators, removeDistinct } from './internal/remove-distinct.js';
 import { sqlTokens } from './internal/sql-lexer.js';
 
 export interface ExecutionMatchOptions {
@@ -39,10 +39,16 @@ export function databaseFiles(directory: string): string[] {
   try {
     names = readdirSync(directory);
   } catch (error) {
-    throw new EvaluationInputError(`database folder ${directory} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); --db must hold one folder per db_id with its .sqlite file(s)`, { cause: error });
+    throw new EvaluationInputError(
+      `database folder ${directory} cannot be read (${(error as NodeJS.ErrnoException).code ?? 'error'}); --db must hold one folder per db_id with its .sqlite file(s)`,
+      { cause: error },
+    );
   }
   const files = names.filter((name) => name.includes('.sqlite')).sort();
-  if (files.length === 0) throw new EvaluationInputError(`database folder ${directory} has no .sqlite file; --db must hold <db_id>/<db_id>.sqlite`);
+  if (files.length === 0)
+    throw new EvaluationInputError(
+      `database folder ${directory} has no .sqlite file; --db must hold <db_id>/<db_id>.sqlite`,
+    );
   return files.map((name) => join(directory, name));
 }
 
@@ -52,7 +58,11 @@ export function databaseFiles(directory: string): string[] {
 const quoted = /^['"`[]/;
 
 function normalQuery(sql: string): string {
-  const plain = (text: string): string => text.replace(/[A-Z]+/g, (letters) => letters.toLowerCase()).replace(/\s+/g, ' ').replace(/ ?([(),]) ?/g, '$1');
+  const plain = (text: string): string =>
+    text
+      .replace(/[A-Z]+/g, (letters) => letters.toLowerCase())
+      .replace(/\s+/g, ' ')
+      .replace(/ ?([(),]) ?/g, '$1');
   let normal = '';
   let text = '';
   for (const token of sqlTokens({ sql })) {
@@ -94,7 +104,9 @@ export function executionTask(options: Omit<ExecutionMatchOptions, 'pool' | 'tim
  * prediction must give the gold's rows (as a bag, in order when the gold has ORDER BY, columns in any order).
  */
 export async function executionMatch(options: ExecutionMatchOptions): Promise<ExecutionVerdict> {
-  const pool = options.pool ?? new ExecutionPool({ workers: 1, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
+  const pool =
+    options.pool ??
+    new ExecutionPool({ workers: 1, ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }) });
   try {
     return await pool.run(executionTask(options));
   } finally {

@@ -3,7 +3,14 @@ import { ExecutionPool } from './execution-pool.js';
 import { spiderDirectory } from './internal/test-fixtures.js';
 
 const concertSinger = `${spiderDirectory}database/concert_singer/concert_singer.sqlite`;
-const rowsTask = (sql: string, maxRows: number) => ({ databases: [concertSinger], gold: '', preds: [sql], orderMatters: false, returnRows: true, maxRows });
+const rowsTask = (sql: string, maxRows: number) => ({
+  databases: [concertSinger],
+  gold: '',
+  preds: [sql],
+  orderMatters: false,
+  returnRows: true,
+  maxRows,
+});
 
 describe('returnRows tasks', () => {
   const pool = new ExecutionPool({ workers: 1, timeoutMs: 300 });
@@ -26,12 +33,16 @@ describe('returnRows tasks', () => {
   });
 
   it('refuse a second statement after a comment, as Python does ("one statement at a time")', async () => {
-    expect((await pool.run(rowsTask('SELECT 1; /* c */ SELECT 2', 10))).reason).toBe('You can only execute one statement at a time.');
+    expect((await pool.run(rowsTask('SELECT 1; /* c */ SELECT 2', 10))).reason).toBe(
+      'You can only execute one statement at a time.',
+    );
     expect((await pool.run(rowsTask('SELECT 1; /* c */ -- d\n', 10))).result?.rows).toEqual([[1n]]);
   });
 
   it('stop a runaway query at the timeout with a reason', async () => {
-    const verdict = await pool.run(rowsTask('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c', 10));
+    const verdict = await pool.run(
+      rowsTask('WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c', 10),
+    );
     expect(verdict.result).toBeUndefined();
     expect(verdict.reason).toMatch(/timeout/);
     expect((await pool.run(rowsTask('SELECT 1 AS one', 10))).result?.rows).toEqual([[1n]]);

@@ -42,9 +42,15 @@ const source = import.meta.url.endsWith('.ts');
 
 function createWorker(workerData: { module: WasmModule; clock: SharedArrayBuffer; origin: number }): Worker {
   if (!source) return new Worker(new URL('./execution-worker.js', import.meta.url), { workerData });
-  const tsx = new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'))).href;
+  const tsx = new URL(
+    'dist/esm/api/index.mjs',
+    pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json')),
+  ).href;
   const worker = new URL('./execution-worker.ts', import.meta.url).href;
-  return new Worker(`import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`, { eval: true, workerData });
+  return new Worker(
+    `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`,
+    { eval: true, workerData },
+  );
 }
 
 /**
@@ -71,7 +77,11 @@ export class ExecutionPool {
     this.size = Math.max(1, options.workers ?? Math.min(availableParallelism(), 4));
     if (options.engine === 'sql.js') void this.start();
     // The main thread parses and matches meanwhile: one core is left to it.
-    else this.native = new NativeProcesses(options.workers ?? Math.max(1, Math.min(availableParallelism() - 1, 4)), this.timeoutMs);
+    else
+      this.native = new NativeProcesses(
+        options.workers ?? Math.max(1, Math.min(availableParallelism() - 1, 4)),
+        this.timeoutMs,
+      );
     this.watchdog = setInterval(() => this.watch(), Math.min(1000, Math.max(10, this.timeoutMs / 5)));
     this.watchdog.unref();
   }
@@ -84,13 +94,19 @@ export class ExecutionPool {
         this.module = module;
         if (this.closed) return;
         for (let index = 0; index < size; index += 1) {
-          const slot = { current: undefined, lastDatabase: undefined, ready: false } as Omit<Slot, 'worker' | 'clock'> as Slot;
+          const slot = { current: undefined, lastDatabase: undefined, ready: false } as Omit<
+            Slot,
+            'worker' | 'clock'
+          > as Slot;
           this.startWorker(slot);
           this.slots.push(slot);
         }
       },
       (error: unknown) => {
-        this.broken = new ExecutionEngineError(`sql.js could not be loaded: ${(error as Error).message}; is the sql.js dependency installed?`, { cause: error });
+        this.broken = new ExecutionEngineError(
+          `sql.js could not be loaded: ${(error as Error).message}; is the sql.js dependency installed?`,
+          { cause: error },
+        );
       },
     );
     return this.ready;
@@ -100,7 +116,11 @@ export class ExecutionPool {
     // A fresh clock: a terminated worker may still write to the old one while it stops.
     slot.clock = QueryClock.create(this.origin);
     slot.clock.reset();
-    const worker = createWorker({ module: this.module as WasmModule, clock: slot.clock.buffer as SharedArrayBuffer, origin: this.origin });
+    const worker = createWorker({
+      module: this.module as WasmModule,
+      clock: slot.clock.buffer as SharedArrayBuffer,
+      origin: this.origin,
+    });
     slot.worker = worker;
     slot.lastDatabase = undefined;
     slot.ready = false;
@@ -151,14 +171,18 @@ export class ExecutionPool {
     for (const slot of this.slots) {
       if (slot.current === undefined) continue;
       const overdue = slot.clock.overdue(this.timeoutMs);
-      if (overdue !== undefined) this.abandon(slot, `timeout: the query ran longer than ${this.timeoutMs / 1000} s`, overdue);
+      if (overdue !== undefined)
+        this.abandon(slot, `timeout: the query ran longer than ${this.timeoutMs / 1000} s`, overdue);
     }
   }
 
   private breakDown(error: Error): void {
     const failure = new ExecutionEngineError(`an execution worker could not start: ${error.message}`, { cause: error });
     this.broken = failure;
-    const pending = [...this.slots.flatMap((slot) => (slot.current === undefined ? [] : [slot.current])), ...this.queue.splice(0)];
+    const pending = [
+      ...this.slots.flatMap((slot) => (slot.current === undefined ? [] : [slot.current])),
+      ...this.queue.splice(0),
+    ];
     void this.close();
     for (const item of pending) item.reject(failure);
   }
@@ -206,7 +230,8 @@ export class ExecutionPool {
     clearInterval(this.watchdog);
     await this.native?.close();
     await this.ready;
-    for (const pending of this.queue.splice(0)) pending.reject(new ExecutionEngineError('the execution pool was closed before this task ran'));
+    for (const pending of this.queue.splice(0))
+      pending.reject(new ExecutionEngineError('the execution pool was closed before this task ran'));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
 }

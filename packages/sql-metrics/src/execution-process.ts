@@ -1,8 +1,8 @@
 // Child-process entry: runs execution tasks on native SQLite. A process, not a worker thread, because a query
 // inside a native call cannot be interrupted: the pool kills the process when one runs too long.
 import { Worker } from 'node:worker_threads';
-import { NativeFallback, NativeSession } from './internal/native-session.js';
 import type { NativeAnswer, NativeReply, NativeRequest } from './internal/native-processes.js';
+import { NativeFallback, NativeSession } from './internal/native-session.js';
 import { TaskRunner } from './internal/task-runner.js';
 
 const send = (reply: NativeReply): void => {
@@ -23,7 +23,11 @@ try {
       try {
         answers.push({ id, verdict: runner.run(task) });
       } catch (error) {
-        answers.push(error instanceof NativeFallback ? { id, fallback: true } : { id, fallback: true, error: (error as Error).message });
+        answers.push(
+          error instanceof NativeFallback
+            ? { id, fallback: true }
+            : { id, fallback: true, error: (error as Error).message },
+        );
       }
       if (Date.now() - sentAt > 5) {
         send({ answers });

@@ -7,7 +7,12 @@ import { sqlText } from './internal/sql-text-arbitrary.js';
 // str.strip() as a regex: right on short text, quadratic on a long inner run of spaces (what pythonStrip replaced).
 const strip = (text: string): string => text.replace(new RegExp(`^[${pythonSpace}]+|[${pythonSpace}]+$`, 'gu'), '');
 
-const output = fc.array(fc.oneof(sqlText(8), fc.constantFrom('```sql\n', '```', '```sql', '\n', 'Here is the query:', ' WITH ', 'select ')), { maxLength: 8 }).map((parts) => parts.join(''));
+const output = fc
+  .array(
+    fc.oneof(sqlText(8), fc.constantFrom('```sql\n', '```', '```sql', '\n', 'Here is the query:', ' WITH ', 'select ')),
+    { maxLength: 8 },
+  )
+  .map((parts) => parts.join(''));
 
 export function extractsByFlagaisRule(): void {
   fc.assert(
@@ -16,12 +21,17 @@ export function extractsByFlagaisRule(): void {
       const open = text.indexOf('```sql\n');
       const close = open < 0 ? -1 : text.indexOf('```', open + 7);
       let expected: ReturnType<typeof extractSql>;
-      if (close >= 0) expected = close > open + 7 ? { sql: strip(text.slice(open + 7, close).replaceAll('\n', ' ')), source: 'fenced' } : undefined;
+      if (close >= 0)
+        expected =
+          close > open + 7
+            ? { sql: strip(text.slice(open + 7, close).replaceAll('\n', ' ')), source: 'fenced' }
+            : undefined;
       else if (plainSql) {
         const plain = strip(text.replaceAll('\n', ' '));
         expected = /^(?:select|with)\b/i.test(plain) ? { sql: plain, source: 'plain' } : undefined;
       }
-      if (JSON.stringify(result) !== JSON.stringify(expected)) throw new Error(`${JSON.stringify(text)} gave ${JSON.stringify(result)}, not ${JSON.stringify(expected)}`);
+      if (JSON.stringify(result) !== JSON.stringify(expected))
+        throw new Error(`${JSON.stringify(text)} gave ${JSON.stringify(result)}, not ${JSON.stringify(expected)}`);
     }),
     { numRuns: 10_000 },
   );
@@ -34,5 +44,6 @@ export function longRunsOfSpacesInLinearTime(): void {
   const fenced = extractSql({ text: `\`\`\`sql\n${spaces}SELECT${spaces}1${spaces}\`\`\`` });
   // Newlines become spaces; only the ends are stripped.
   const inside = ' \t '.repeat(2_000_000);
-  if (plain?.sql !== `SELECT${inside}name FROM singer` || fenced?.sql !== `SELECT${inside}1`) throw new Error('wrong SQL');
+  if (plain?.sql !== `SELECT${inside}name FROM singer` || fenced?.sql !== `SELECT${inside}1`)
+    throw new Error('wrong SQL');
 }

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { SummaryBuilder, type ItemVerdict } from './evaluation-summary.js';
+import { type ItemVerdict, SummaryBuilder } from './evaluation-summary.js';
 import { formatReport, formatReportExtras } from './format-report.js';
 import { pythonFixed } from './internal/python-text.js';
 
@@ -29,14 +29,23 @@ function exactFixed(value: number, digits: number): string {
 function summaryOf(matched: number, total: number): ReturnType<SummaryBuilder['finish']> {
   const builder = new SummaryBuilder('exec');
   for (let index = 0; index < total; index += 1) {
-    const item: ItemVerdict = { i: index, db_id: 'd', hardness: 'easy', pred_parsed: true, pred_runs: true, gold: '', pred: '', exec: index < matched ? 1 : 0 };
+    const item: ItemVerdict = {
+      i: index,
+      db_id: 'd',
+      hardness: 'easy',
+      pred_parsed: true,
+      pred_runs: true,
+      gold: '',
+      pred: '',
+      exec: index < matched ? 1 : 0,
+    };
     builder.add(item, true);
   }
   return builder.finish();
 }
 
 describe('the official table', () => {
-  it("prints 63/80, 49/80 and 69/80 as Python prints their doubles: 0.787, 0.613, 0.863 (not as exact halves)", () => {
+  it('prints 63/80, 49/80 and 69/80 as Python prints their doubles: 0.787, 0.613, 0.863 (not as exact halves)', () => {
     expect(formatReport({ summary: summaryOf(63, 80) })).toContain('execution            0.787');
     expect(formatReport({ summary: summaryOf(49, 80) })).toContain('execution            0.613');
     expect(formatReport({ summary: summaryOf(69, 80) })).toContain('execution            0.863');
@@ -44,8 +53,15 @@ describe('the official table', () => {
 
   it("formats every double as Python's '%.Nf' does", () => {
     const ties = fc.integer({ min: -(2 ** 40), max: 2 ** 40 }).map((value) => value / 16);
-    const fractions = fc.tuple(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 1, max: 100_000 })).map(([a, b]) => a / b);
-    const value = fc.oneof(fc.double(), ties, fractions, fc.constantFrom(0.0005, 0.0015, 0.0625, 0.1875, 2.5, 1e21, 1.5e300, -0, 5e-324, 0.7875, 0.6125, 0.8625));
+    const fractions = fc
+      .tuple(fc.integer({ min: 0, max: 100_000 }), fc.integer({ min: 1, max: 100_000 }))
+      .map(([a, b]) => a / b);
+    const value = fc.oneof(
+      fc.double(),
+      ties,
+      fractions,
+      fc.constantFrom(0.0005, 0.0015, 0.0625, 0.1875, 2.5, 1e21, 1.5e300, -0, 5e-324, 0.7875, 0.6125, 0.8625),
+    );
     fc.assert(
       fc.property(value, fc.integer({ min: 0, max: 6 }), (number, digits) => {
         expect(pythonFixed(number, digits)).toBe(exactFixed(number, digits));
@@ -61,8 +77,12 @@ describe('the official table', () => {
     builder.add({ i: 0, db_id: 'd', hardness: 'easy', pred_parsed: true, pred_runs: false, gold: '', pred: '' }, false);
     const summary = builder.finish();
     expect(summary.rates.runs).toBeUndefined();
-    expect(formatReportExtras({ summary })).toContain('runs without error   0/1 = n/a (no prediction was run: no database files)');
+    expect(formatReportExtras({ summary })).toContain(
+      'runs without error   0/1 = n/a (no prediction was run: no database files)',
+    );
     expect(formatReportExtras({ summary })).toContain('parsed (Spider)      1/1 = 1.000');
-    expect(formatReportExtras({ summary: new SummaryBuilder('all').finish() })).toContain('parsed (Spider)      0/0 = n/a');
+    expect(formatReportExtras({ summary: new SummaryBuilder('all').finish() })).toContain(
+      'parsed (Spider)      0/0 = n/a',
+    );
   });
 });

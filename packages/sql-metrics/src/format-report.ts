@@ -1,5 +1,5 @@
+import { type EvaluationSummary, type ItemVerdict, type Level, levels } from './evaluation-summary.js';
 import { partialComponents } from './exact-match.js';
-import { levels, type EvaluationSummary, type ItemVerdict, type Level } from './evaluation-summary.js';
 import { pythonFixed } from './internal/python-text.js';
 
 export interface FormatReportOptions {
@@ -14,18 +14,35 @@ function row(name: string, cells: readonly string[]): string {
 }
 
 function scores(name: string, values: Record<Level, number>): string {
-  return row(name, levels.map((level) => fixed3(values[level])));
+  return row(
+    name,
+    levels.map((level) => fixed3(values[level])),
+  );
 }
 
 /** The official evaluator's printed table (`print_scores`), line for line. */
 export function formatReport(options: FormatReportOptions): string {
   const { summary } = options;
-  const lines = [row('', levels), row('count', levels.map((level) => String(summary.count[level])))];
+  const lines = [
+    row('', levels),
+    row(
+      'count',
+      levels.map((level) => String(summary.count[level])),
+    ),
+  ];
   if (summary.etype !== 'match') {
-    lines.push('=====================   EXECUTION ACCURACY     =====================', scores('execution', summary.exec));
+    lines.push(
+      '=====================   EXECUTION ACCURACY     =====================',
+      scores('execution', summary.exec),
+    );
   }
   if (summary.etype !== 'exec') {
-    lines.push('', '====================== EXACT MATCHING ACCURACY =====================', scores('exact match', summary.exact), '');
+    lines.push(
+      '',
+      '====================== EXACT MATCHING ACCURACY =====================',
+      scores('exact match', summary.exact),
+      '',
+    );
     const sections = [
       ['---------------------PARTIAL MATCHING ACCURACY----------------------', 'acc'],
       ['---------------------- PARTIAL MATCHING RECALL ----------------------', 'rec'],
@@ -33,7 +50,13 @@ export function formatReport(options: FormatReportOptions): string {
     ] as const;
     for (const [title, key] of sections) {
       lines.push(title);
-      for (const component of partialComponents) lines.push(row(component, levels.map((level) => fixed3(summary.partial[level][component][key]))));
+      for (const component of partialComponents)
+        lines.push(
+          row(
+            component,
+            levels.map((level) => fixed3(summary.partial[level][component][key])),
+          ),
+        );
     }
   }
   return `${lines.join('\n')}\n`;
@@ -45,16 +68,22 @@ export function formatReportExtras(options: FormatReportOptions): string {
   const lines: string[] = [];
   if (summary.fixed !== undefined) {
     lines.push('==================== FIXED MODE (upstream bugs fixed) ==============');
-    if (summary.etype !== 'match') lines.push(scores('execution', summary.exec), scores('execution (fixed)', summary.fixed.exec));
-    if (summary.etype !== 'exec') lines.push(scores('exact match', summary.exact), scores('exact (fixed)', summary.fixed.exact));
+    if (summary.etype !== 'match')
+      lines.push(scores('execution', summary.exec), scores('execution (fixed)', summary.fixed.exec));
+    if (summary.etype !== 'exec')
+      lines.push(scores('exact match', summary.exact), scores('exact (fixed)', summary.fixed.exact));
     lines.push('');
   }
   const { rates, totals } = summary;
   const all = summary.count.all;
   // A rate of nothing is not 0: no questions, or no prediction run (no database files), is n/a.
-  const rate = (count: number | undefined, value: number | undefined): string => `${count}/${all} = ${all === 0 || value === undefined ? 'n/a' : fixed3(value)}`;
+  const rate = (count: number | undefined, value: number | undefined): string =>
+    `${count}/${all} = ${all === 0 || value === undefined ? 'n/a' : fixed3(value)}`;
   if (rates.extracted !== undefined) lines.push(`SQL extracted        ${rate(totals.extracted, rates.extracted)}`);
-  lines.push(`parsed (Spider)      ${rate(totals.parsed, rates.parsed)}`, `runs without error   ${rate(totals.runs, rates.runs)}${rates.runs === undefined ? ' (no prediction was run: no database files)' : ''}`);
+  lines.push(
+    `parsed (Spider)      ${rate(totals.parsed, rates.parsed)}`,
+    `runs without error   ${rate(totals.runs, rates.runs)}${rates.runs === undefined ? ' (no prediction was run: no database files)' : ''}`,
+  );
   return `${lines.join('\n')}\n`;
 }
 
@@ -71,7 +100,8 @@ export function officialItemLine(item: ItemVerdict): string {
 
 /** The closing `{"summary": …}` line of the per-item JSONL. */
 export function officialSummaryLine(summary: EvaluationSummary): string {
-  const present = (values: Record<Level, number>): Record<string, number> => Object.fromEntries(levels.filter((level) => summary.count[level] > 0).map((level) => [level, values[level]]));
+  const present = (values: Record<Level, number>): Record<string, number> =>
+    Object.fromEntries(levels.filter((level) => summary.count[level] > 0).map((level) => [level, values[level]]));
   return sortedJson({
     summary: {
       count: present(summary.count),
@@ -85,6 +115,11 @@ export function officialSummaryLine(summary: EvaluationSummary): string {
 
 function sortedJson(value: unknown): string {
   return JSON.stringify(value, (_, inner: unknown) =>
-    inner !== null && typeof inner === 'object' && !Array.isArray(inner) ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : inner,
-  ).replace(/("[^"\\]*(?:\\.[^"\\]*)*")|([:,])/g, (match, text: string | undefined, separator: string | undefined) => text ?? `${separator} `);
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  ).replace(
+    /("[^"\\]*(?:\\.[^"\\]*)*")|([:,])/g,
+    (_match, text: string | undefined, separator: string | undefined) => text ?? `${separator} `,
+  );
 }

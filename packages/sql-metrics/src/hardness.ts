@@ -1,4 +1,4 @@
-import { whereOperators, type Condition, type ConditionUnit, type SpiderSql } from './spider-sql.js';
+import { type Condition, type ConditionUnit, type SpiderSql, whereOperators } from './spider-sql.js';
 
 /** Spider's difficulty levels. */
 export type Hardness = 'easy' | 'medium' | 'hard' | 'extra';
@@ -34,10 +34,16 @@ export function nestedQueries(sql: SpiderSql): SpiderSql[] {
 }
 
 function componentOne(sql: SpiderSql): number {
-  let count = [sql.where.length > 0, sql.groupBy.length > 0, sql.orderBy.length > 0, sql.limit !== null].filter(Boolean).length;
+  let count = [sql.where.length > 0, sql.groupBy.length > 0, sql.orderBy.length > 0, sql.limit !== null].filter(
+    Boolean,
+  ).length;
   if (sql.from.table_units.length > 0) count += sql.from.table_units.length - 1;
-  count += [...connectors(sql.from.conds), ...connectors(sql.where), ...connectors(sql.having)].filter((token) => token === 'or').length;
-  count += [...units(sql.from.conds), ...units(sql.where), ...units(sql.having)].filter((unit) => unit[1] === like).length;
+  count += [...connectors(sql.from.conds), ...connectors(sql.where), ...connectors(sql.having)].filter(
+    (token) => token === 'or',
+  ).length;
+  count += [...units(sql.from.conds), ...units(sql.where), ...units(sql.having)].filter(
+    (unit) => unit[1] === like,
+  ).length;
   return count;
 }
 
@@ -72,6 +78,11 @@ export function hardness(options: HardnessOptions): Hardness {
   const other = others(sql);
   if (one <= 1 && other === 0 && two === 0) return 'easy';
   if ((other <= 2 && one <= 1 && two === 0) || (one <= 2 && other < 2 && two === 0)) return 'medium';
-  if ((other > 2 && one <= 2 && two === 0) || (one > 2 && one <= 3 && other <= 2 && two === 0) || (one <= 1 && other === 0 && two <= 1)) return 'hard';
+  if (
+    (other > 2 && one <= 2 && two === 0) ||
+    (one > 2 && one <= 3 && other <= 2 && two === 0) ||
+    (one <= 1 && other === 0 && two <= 1)
+  )
+    return 'hard';
   return 'extra';
 }

@@ -44,7 +44,8 @@ const outcome = (tokenize: (sql: string) => string[], sql: string): string => {
 export function tokenizesAsUpstream(): void {
   fc.assert(
     fc.property(sqlText(), (sql) => {
-      if (outcome(tokenizeSql, sql) !== outcome(upstreamTokenize, sql)) throw new Error(`tokens differ from upstream's on ${JSON.stringify(sql)}`);
+      if (outcome(tokenizeSql, sql) !== outcome(upstreamTokenize, sql))
+        throw new Error(`tokens differ from upstream's on ${JSON.stringify(sql)}`);
     }),
     { numRuns: 10_000 },
   );
@@ -53,7 +54,8 @@ export function tokenizesAsUpstream(): void {
 export function tokenizesAnyTextOrThrowsSqlParseError(): void {
   fc.assert(
     fc.property(fc.string({ unit: 'grapheme', maxLength: 200 }), (text) => {
-      if (!Array.isArray(JSON.parse(outcome(tokenizeSql, text).replace(/^SqlParseError$/, '[]')))) throw new Error('not a list of tokens');
+      if (!Array.isArray(JSON.parse(outcome(tokenizeSql, text).replace(/^SqlParseError$/, '[]'))))
+        throw new Error('not a list of tokens');
     }),
     { numRuns: 2000 },
   );
@@ -63,16 +65,78 @@ export function tokenizesAnyTextOrThrowsSqlParseError(): void {
 export function manyStringsAndComparisonsInLinearTime(): void {
   const strings = tokenizeSql(`SELECT name FROM singer WHERE ${"name = 'x' OR ".repeat(200_000)}name = 'y'`);
   const comparisons = tokenizeSql(`SELECT name FROM singer WHERE ${'age > = 1 OR '.repeat(200_000)}age < = 2`);
-  if (strings.length !== 800_008 || strings.at(-1) !== '"y"' || comparisons.length !== 800_008 || comparisons.at(-2) !== '<=') throw new Error('wrong tokens');
+  if (
+    strings.length !== 800_008 ||
+    strings.at(-1) !== '"y"' ||
+    comparisons.length !== 800_008 ||
+    comparisons.at(-2) !== '<='
+  )
+    throw new Error('wrong tokens');
 }
 
 const tables = JSON.parse(readFileSync(`${spiderDirectory}tables.json`, 'utf8')) as TablesJsonEntry[];
 const schema = schemaFromTablesJson(tables.find((entry) => entry.db_id === 'concert_singer') as TablesJsonEntry);
 const words = [
-  'select', 'from', 'where', 'group', 'by', 'order', 'having', 'limit', 'intersect', 'union', 'except', 'join', 'on', 'as',
-  'and', 'or', 'not', 'in', 'like', 'between', 'is', 'exists', 'distinct', 'count', 'max', 'min', 'avg', 'sum', 'none', 'asc', 'desc',
-  'singer', 'stadium', 'concert', 'name', 'age', 'singer_id', 'T1', 'T2', 'T1.name', 'T2.age', '*', '(', ')', ',', ';', '=', '>', '<', '!',
-  '-', '+', '/', '"x"', "'y'", '3', '4.5', 'value', '.', '..',
+  'select',
+  'from',
+  'where',
+  'group',
+  'by',
+  'order',
+  'having',
+  'limit',
+  'intersect',
+  'union',
+  'except',
+  'join',
+  'on',
+  'as',
+  'and',
+  'or',
+  'not',
+  'in',
+  'like',
+  'between',
+  'is',
+  'exists',
+  'distinct',
+  'count',
+  'max',
+  'min',
+  'avg',
+  'sum',
+  'none',
+  'asc',
+  'desc',
+  'singer',
+  'stadium',
+  'concert',
+  'name',
+  'age',
+  'singer_id',
+  'T1',
+  'T2',
+  'T1.name',
+  'T2.age',
+  '*',
+  '(',
+  ')',
+  ',',
+  ';',
+  '=',
+  '>',
+  '<',
+  '!',
+  '-',
+  '+',
+  '/',
+  '"x"',
+  "'y'",
+  '3',
+  '4.5',
+  'value',
+  '.',
+  '..',
 ];
 
 // Every failure must be a SqlParseError (upstream's exception becomes an empty SQL), never another error.

@@ -26,11 +26,47 @@ const module = new URL('./parse-sql.properties.ts', import.meta.url);
 describe('tokenizeSql', () => {
   it('follows process_sql.tokenize on the quirks it is known for', () => {
     expect(tokenizeSql("SELECT name FROM singer WHERE country = 'France' AND age >= 20")).toEqual([
-      'select', 'name', 'from', 'singer', 'where', 'country', '=', '"France"', 'and', 'age', '>=', '20',
+      'select',
+      'name',
+      'from',
+      'singer',
+      'where',
+      'country',
+      '=',
+      '"France"',
+      'and',
+      'age',
+      '>=',
+      '20',
     ]);
-    expect(tokenizeSql('select count(*) from t where a != 1;')).toEqual(['select', 'count', '(', '*', ')', 'from', 't', 'where', 'a', '!=', '1', ';']);
+    expect(tokenizeSql('select count(*) from t where a != 1;')).toEqual([
+      'select',
+      'count',
+      '(',
+      '*',
+      ')',
+      'from',
+      't',
+      'where',
+      'a',
+      '!=',
+      '1',
+      ';',
+    ]);
     // NLTK keeps `a=b` and `1,2` whole and splits a final period.
-    expect(tokenizeSql('select a=b from t where x in (1,2).')).toEqual(['select', 'a=b', 'from', 't', 'where', 'x', 'in', '(', '1,2', ')', '.']);
+    expect(tokenizeSql('select a=b from t where x in (1,2).')).toEqual([
+      'select',
+      'a=b',
+      'from',
+      't',
+      'where',
+      'x',
+      'in',
+      '(',
+      '1,2',
+      ')',
+      '.',
+    ]);
     expect(() => tokenizeSql(`SELECT capacity FROM stadium WHERE name = "Stark's Park"`)).toThrow(SqlParseError);
   });
 
@@ -50,19 +86,37 @@ describe('tokenizeSql', () => {
 
 describe('parseSql', () => {
   it('parses the Spider grammar and rejects what upstream rejects', () => {
-    const sql = parseSql({ sql: 'SELECT T1.name FROM singer AS T1 JOIN concert AS T2 ON T1.singer_id = T2.concert_id WHERE T1.age > 30 ORDER BY T1.age DESC LIMIT 3', schema });
+    const sql = parseSql({
+      sql: 'SELECT T1.name FROM singer AS T1 JOIN concert AS T2 ON T1.singer_id = T2.concert_id WHERE T1.age > 30 ORDER BY T1.age DESC LIMIT 3',
+      schema,
+    });
     expect(sql.select).toEqual([false, [[0, [0, [0, '__singer.name__', false], null]]]]);
-    expect(sql.from.table_units).toEqual([['table_unit', '__singer__'], ['table_unit', '__concert__']]);
+    expect(sql.from.table_units).toEqual([
+      ['table_unit', '__singer__'],
+      ['table_unit', '__concert__'],
+    ]);
     expect(sql.orderBy).toEqual(['desc', [[0, [0, '__singer.age__', false], null]]]);
     expect(sql.limit).toBe(1);
-    for (const rejected of ['SELECT name AS n FROM singer', 'SELECT name FROM singer WHERE age IS NOT NULL', 'SELECT T1.name FROM singer AS T1 LEFT JOIN concert AS T2 ON T1.singer_id = T2.concert_id', 'SELECT name FROM singer LIMIT', '']) {
+    for (const rejected of [
+      'SELECT name AS n FROM singer',
+      'SELECT name FROM singer WHERE age IS NOT NULL',
+      'SELECT T1.name FROM singer AS T1 LEFT JOIN concert AS T2 ON T1.singer_id = T2.concert_id',
+      'SELECT name FROM singer LIMIT',
+      '',
+    ]) {
       expect(parseOrReject(rejected)).toBe('rejected');
     }
   });
 
   it('rejects queries nested past its limit instead of overflowing the stack', () => {
-    expect(parseOrReject(`${'SELECT name FROM singer WHERE age IN ('.repeat(5000)}SELECT age FROM singer${')'.repeat(5000)}`)).toBe('rejected');
-    expect(parseOrReject(Array.from({ length: 5000 }, () => 'SELECT name FROM singer').join(' UNION '))).toBe('rejected');
+    expect(
+      parseOrReject(
+        `${'SELECT name FROM singer WHERE age IN ('.repeat(5000)}SELECT age FROM singer${')'.repeat(5000)}`,
+      ),
+    ).toBe('rejected');
+    expect(parseOrReject(Array.from({ length: 5000 }, () => 'SELECT name FROM singer').join(' UNION '))).toBe(
+      'rejected',
+    );
     expect(parseOrReject(Array.from({ length: 150 }, () => 'SELECT name FROM singer').join(' UNION '))).toBe('parsed');
   });
 

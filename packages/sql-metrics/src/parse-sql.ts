@@ -3,18 +3,18 @@ import { pythonFloat } from './internal/python-text.js';
 import type { SpiderSchema } from './schema.js';
 import {
   aggregateOperators,
-  clauseKeywords,
-  joinKeywords,
-  setOperators,
-  unitOperators,
-  whereOperators,
   type ColumnUnit,
   type Condition,
   type ConditionUnit,
+  clauseKeywords,
+  joinKeywords,
   type SpiderSql,
   type SqlValue,
+  setOperators,
   type TableUnit,
+  unitOperators,
   type ValueUnit,
+  whereOperators,
 } from './spider-sql.js';
 import { tokenizeSql } from './tokenize-sql.js';
 
@@ -71,7 +71,9 @@ class SpiderParser {
         else if (depth === 0 && includes(setOperators, token)) starts.push(index + 1);
       });
     }
-    starts.forEach((start, part) => this.partAliases.set(start, this.scanAliases(start, starts[part + 1] ?? tokens.length)));
+    starts.forEach((start, part) =>
+      this.partAliases.set(start, this.scanAliases(start, starts[part + 1] ?? tokens.length)),
+    );
     this.aliases = this.partAliases.get(0) as Map<string, string>;
   }
 
@@ -85,7 +87,8 @@ class SpiderParser {
       if (alias === undefined) this.fail('AS at the end of the query');
       aliases.set(alias, this.tokens.at(index - 1) as string);
     }
-    for (const alias of aliases.keys()) if (this.schema.tables.has(alias)) this.fail(`alias ${alias} has the same name as a table`);
+    for (const alias of aliases.keys())
+      if (this.schema.tables.has(alias)) this.fail(`alias ${alias} has the same name as a table`);
     return aliases;
   }
 
@@ -123,7 +126,11 @@ class SpiderParser {
     return id;
   }
 
-  private column(tokens: readonly string[], start: number, defaultTables: readonly string[] | undefined): [number, string] {
+  private column(
+    tokens: readonly string[],
+    start: number,
+    defaultTables: readonly string[] | undefined,
+  ): [number, string] {
     const token = this.at(tokens, start);
     if (token === '*') return [start + 1, this.id(token)];
     if (token.includes('.')) {
@@ -141,7 +148,11 @@ class SpiderParser {
     return this.fail(`unknown column ${token}`);
   }
 
-  columnUnit(tokens: readonly string[], start: number, defaultTables: readonly string[] | undefined): [number, ColumnUnit] {
+  columnUnit(
+    tokens: readonly string[],
+    start: number,
+    defaultTables: readonly string[] | undefined,
+  ): [number, ColumnUnit] {
     let [index, block] = this.openParenthesis(tokens, start);
     let distinct = false;
     const first = this.at(tokens, index);
@@ -211,7 +222,8 @@ class SpiderParser {
       let end = index;
       while (end < tokens.length) {
         const current = tokens[end] as string;
-        if (current === ',' || current === ')' || current === 'and' || clauses.has(current) || joins.has(current)) break;
+        if (current === ',' || current === ')' || current === 'and' || clauses.has(current) || joins.has(current))
+          break;
         end += 1;
       }
       // Upstream slices from the value's start (a leading parenthesis included) and resumes after the slice.
@@ -235,7 +247,8 @@ class SpiderParser {
         index += 1;
       }
       const operatorToken = tokens[index];
-      if (operatorToken === undefined || !includes(whereOperators, operatorToken)) this.fail(`expected a condition operator, found ${operatorToken ?? 'the end'}`);
+      if (operatorToken === undefined || !includes(whereOperators, operatorToken))
+        this.fail(`expected a condition operator, found ${operatorToken ?? 'the end'}`);
       const operator = whereOperators.indexOf(operatorToken as (typeof whereOperators)[number]);
       index += 1;
       let first: SqlValue;
@@ -330,7 +343,10 @@ class SpiderParser {
     index += 1;
     if (this.at(tokens, index) !== 'by') this.fail('expected BY after GROUP');
     index += 1;
-    while (index < tokens.length && !(clauses.has(tokens[index] as string) || tokens[index] === ')' || tokens[index] === ';')) {
+    while (
+      index < tokens.length &&
+      !(clauses.has(tokens[index] as string) || tokens[index] === ')' || tokens[index] === ';')
+    ) {
       let unit: ColumnUnit;
       [index, unit] = this.columnUnit(tokens, index, defaultTables);
       units.push(unit);
@@ -349,7 +365,10 @@ class SpiderParser {
     index += 1;
     if (this.at(tokens, index) !== 'by') this.fail('expected BY after ORDER');
     index += 1;
-    while (index < tokens.length && !(clauses.has(tokens[index] as string) || tokens[index] === ')' || tokens[index] === ';')) {
+    while (
+      index < tokens.length &&
+      !(clauses.has(tokens[index] as string) || tokens[index] === ')' || tokens[index] === ';')
+    ) {
       let unit: ValueUnit;
       [index, unit] = this.valueUnit(index, defaultTables);
       units.push(unit);
@@ -405,7 +424,18 @@ class SpiderParser {
     index = this.skipSemicolons(index);
     index = this.closeParenthesis(tokens, index, block, ' after subquery');
     index = this.skipSemicolons(index);
-    const sql: SpiderSql = { select, from: { table_units: tableUnits, conds: fromConditions }, where, groupBy, having, orderBy, limit, intersect: null, except: null, union: null };
+    const sql: SpiderSql = {
+      select,
+      from: { table_units: tableUnits, conds: fromConditions },
+      where,
+      groupBy,
+      having,
+      orderBy,
+      limit,
+      intersect: null,
+      except: null,
+      union: null,
+    };
     const next = tokens[index];
     if (next !== undefined && includes(setOperators, next)) {
       let nested: SpiderSql;
@@ -429,11 +459,16 @@ export function parseSql(options: ParseSqlOptions): SpiderSql {
 }
 
 /** {@link parseSql} of {@link tokenizeSql}'s tokens; where upstream rejects them, why (no error is built). */
-export function parseTokens(tokens: readonly string[], schema: SpiderSchema, mode: ParseSqlOptions['mode']): SpiderSql | { rejected: string } {
+export function parseTokens(
+  tokens: readonly string[],
+  schema: SpiderSchema,
+  mode: ParseSqlOptions['mode'],
+): SpiderSql | { rejected: string } {
   try {
     return new SpiderParser(schema, tokens, mode === 'fixed').sql(0)[1];
   } catch (error) {
-    if (error instanceof ParseFailure) return { rejected: `${error.reason} (Spider grammar; tokens: ${tokens.join(' ')})` };
+    if (error instanceof ParseFailure)
+      return { rejected: `${error.reason} (Spider grammar; tokens: ${tokens.join(' ')})` };
     throw error;
   }
 }

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises';
-import { BadLineError, readTextLines, type BadLinePolicy } from '@aquila/files';
+import { BadLineError, type BadLinePolicy, readTextLines } from '@aquila/files';
 import { EvaluationInputError } from './errors.js';
 import { parseTablesJson } from './internal/parse-tables-json.js';
 import type { TablesJsonEntry } from './schema.js';
@@ -19,7 +19,15 @@ export interface GoldItem {
 export function inputPathError(option: InputOption, path: string, error: unknown): EvaluationInputError {
   const code = (error as NodeJS.ErrnoException).code;
   const problem =
-    code === 'ENOENT' ? 'does not exist' : code === 'EISDIR' ? 'is a folder, not a file' : code === 'ENOTDIR' ? 'is not a folder' : code === 'EACCES' || code === 'EPERM' ? 'cannot be read (permission denied)' : `cannot be read (${code ?? (error as Error).message})`;
+    code === 'ENOENT'
+      ? 'does not exist'
+      : code === 'EISDIR'
+        ? 'is a folder, not a file'
+        : code === 'ENOTDIR'
+          ? 'is not a folder'
+          : code === 'EACCES' || code === 'EPERM'
+            ? 'cannot be read (permission denied)'
+            : `cannot be read (${code ?? (error as Error).message})`;
   return new EvaluationInputError(`--${option} ${path} ${problem}; check the path`, { cause: error });
 }
 
@@ -42,12 +50,21 @@ function isAbort(error: unknown): boolean {
  * A text file's lines by number (`lines[n - 1]` is line n), strict UTF-8: a line that is not UTF-8 goes to the
  * policy, and is undefined here when skipped.
  */
-export async function readLines(option: InputOption, path: string, badLines: BadLinePolicy, signal?: AbortSignal): Promise<(string | undefined)[]> {
+export async function readLines(
+  option: InputOption,
+  path: string,
+  badLines: BadLinePolicy,
+  signal?: AbortSignal,
+): Promise<(string | undefined)[]> {
   await checkFile(option, path);
   const lines: (string | undefined)[] = [];
   const skippedBefore = badLines.count;
   try {
-    for await (const { text, line } of readTextLines({ input: path, badLines, ...(signal === undefined ? {} : { signal }) })) {
+    for await (const { text, line } of readTextLines({
+      input: path,
+      badLines,
+      ...(signal === undefined ? {} : { signal }),
+    })) {
       while (lines.length < line - 1) lines.push(undefined);
       lines.push(text);
     }
@@ -89,9 +106,13 @@ export function parseGold(options: ParseGoldOptions): (GoldItem | undefined)[] {
     const line = index + 1;
     const [sql, database] = raw.trim().split('\t');
     let problem: string | undefined;
-    if (raw.trim() === '') problem = 'blank line in the gold file; every line must be SQL<TAB>db_id (SParC/CoSQL sessions are not supported)';
-    else if (sql === undefined || database === undefined || database.trim() === '') problem = 'expected SQL<TAB>db_id, found no tab-separated db_id';
-    else if (!options.tables.has(database.trim())) problem = `db_id "${database.trim()}" is not in ${options.tablesPath}`;
+    if (raw.trim() === '')
+      problem =
+        'blank line in the gold file; every line must be SQL<TAB>db_id (SParC/CoSQL sessions are not supported)';
+    else if (sql === undefined || database === undefined || database.trim() === '')
+      problem = 'expected SQL<TAB>db_id, found no tab-separated db_id';
+    else if (!options.tables.has(database.trim()))
+      problem = `db_id "${database.trim()}" is not in ${options.tablesPath}`;
     if (problem === undefined) return { sql: sql as string, database: (database as string).trim(), line };
     badLines.report(new BadLineError({ source: path, line, problem }));
     return undefined;
@@ -124,7 +145,9 @@ export function parseRawOutput(raw: string): string | { problem: string } {
       if (typeof field === 'string') return field;
     }
   }
-  return { problem: 'a JSON line must be a string or an object with a string "result", "text", "output" or "prediction"' };
+  return {
+    problem: 'a JSON line must be a string or an object with a string "result", "text", "output" or "prediction"',
+  };
 }
 
 /** Reads a whole text file that must be UTF-8; a bad byte is reported with its line. */
@@ -153,7 +176,10 @@ export async function readUtf8(option: InputOption, path: string, signal?: Abort
       }
     }
     const line = bytes.subarray(0, low).toString('utf8').split('\n').length;
-    throw new EvaluationInputError(`${path}:${line}: the --${option} file is not valid UTF-8 (bad byte at offset ${low}); re-encode it as UTF-8`, { cause: error });
+    throw new EvaluationInputError(
+      `${path}:${line}: the --${option} file is not valid UTF-8 (bad byte at offset ${low}); re-encode it as UTF-8`,
+      { cause: error },
+    );
   }
 }
 

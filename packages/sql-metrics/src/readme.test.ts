@@ -1,6 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { expect, it } from 'vitest';
-import { exactMatch, executionMatch, extractSql, hardness, parseSql, schemaFromTablesJson, type TablesJsonEntry } from './index.js';
+import {
+  exactMatch,
+  executionMatch,
+  extractSql,
+  hardness,
+  parseSql,
+  schemaFromTablesJson,
+  type TablesJsonEntry,
+} from './index.js';
 import { spiderDirectory } from './internal/test-fixtures.js';
 
 it('the README building-blocks example says what it does', async () => {
@@ -11,6 +19,8 @@ it('the README building-blocks example says what it does', async () => {
   expect(hardness({ sql: gold })).toBe('easy');
   expect(exactMatch({ pred, gold, schema }).exact).toBe(1);
   const databases = [`${spiderDirectory}database/concert_singer/concert_singer.sqlite`];
-  expect(await executionMatch({ gold: 'SELECT name FROM singer', pred: 'SELECT Name FROM singer', databases })).toEqual({ exec: 1, predRuns: true });
+  expect(await executionMatch({ gold: 'SELECT name FROM singer', pred: 'SELECT Name FROM singer', databases })).toEqual(
+    { exec: 1, predRuns: true },
+  );
   expect(extractSql({ text: 'Sure:\n```sql\nSELECT 1\n```' })).toEqual({ sql: 'SELECT 1', source: 'fenced' });
 });

@@ -20,13 +20,16 @@ export async function schemaFromSqlite(options: SchemaFromSqliteOptions): Promis
   try {
     bytes = await readFile(options.path);
   } catch (error) {
-    throw new SchemaError(`cannot read database ${options.path}: ${(error as Error).message}; check the --db folder holds <db_id>/<db_id>.sqlite`, { cause: error });
+    throw new SchemaError(
+      `cannot read database ${options.path}: ${(error as Error).message}; check the --db folder holds <db_id>/<db_id>.sqlite`,
+      { cause: error },
+    );
   }
   const foreignKeys = options.foreignKeyMap === undefined ? {} : { foreignKeyMap: options.foreignKeyMap };
   // Reading the file directly is much cheaper than starting SQLite; files it does not handle go to SQLite.
   const direct = readSqliteSchema(bytes);
   if (direct !== undefined) return createSchema({ tables: direct, ...foreignKeys });
-  let database;
+  let database: Awaited<ReturnType<typeof openDatabaseCopy>> | undefined;
   try {
     database = await openDatabaseCopy(bytes);
     const tables: [string, string[]][] = [];
@@ -39,7 +42,10 @@ export async function schemaFromSqlite(options: SchemaFromSqliteOptions): Promis
     return createSchema({ tables, ...foreignKeys });
   } catch (error) {
     if (SchemaError.isInstance(error)) throw error;
-    throw new SchemaError(`cannot read the schema of ${options.path}: ${String((error as Error).message ?? error)}; is it a SQLite database?`, { cause: error });
+    throw new SchemaError(
+      `cannot read the schema of ${options.path}: ${String((error as Error).message ?? error)}; is it a SQLite database?`,
+      { cause: error },
+    );
   } finally {
     database?.close();
   }

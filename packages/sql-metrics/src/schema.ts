@@ -29,9 +29,14 @@ export interface CreateSchemaOptions {
 /** Builds a schema from table and column names (from a SQLite file, tables.json or anywhere else). */
 export function createSchema(options: CreateSchemaOptions): SpiderSchema {
   const tables = new Map<string, string[]>();
-  for (const [table, columns] of options.tables) tables.set(table.toLowerCase(), columns.map((column) => column.toLowerCase()));
+  for (const [table, columns] of options.tables)
+    tables.set(
+      table.toLowerCase(),
+      columns.map((column) => column.toLowerCase()),
+    );
   const idMap = new Map<string, string>([['*', '__all__']]);
-  for (const [table, columns] of tables) for (const column of columns) idMap.set(`${table}.${column}`, `__${table}.${column}__`);
+  for (const [table, columns] of tables)
+    for (const column of columns) idMap.set(`${table}.${column}`, `__${table}.${column}__`);
   for (const table of tables.keys()) idMap.set(table, `__${table}__`);
   return { tables, idMap, foreignKeyMap: options.foreignKeyMap ?? new Map() };
 }
@@ -45,7 +50,10 @@ export function foreignKeyMap(entry: TablesJsonEntry): Map<string, string> {
   const columns = entry.column_names_original.map(([tableIndex, column]) => {
     if (tableIndex < 0) return '__all__';
     const table = entry.table_names_original[tableIndex];
-    if (table === undefined) throw new SchemaError(`tables.json entry "${entry.db_id}": column "${column}" points at table ${tableIndex}, which does not exist; fix column_names_original`);
+    if (table === undefined)
+      throw new SchemaError(
+        `tables.json entry "${entry.db_id}": column "${column}" points at table ${tableIndex}, which does not exist; fix column_names_original`,
+      );
     return `__${table.toLowerCase()}.${column.toLowerCase()}__`;
   });
   const sets: Set<number>[] = [];
@@ -63,7 +71,10 @@ export function foreignKeyMap(entry: TablesJsonEntry): Map<string, string> {
     const representative = columns[sorted[0] as number];
     for (const index of sorted) {
       const column = columns[index];
-      if (column === undefined || representative === undefined) throw new SchemaError(`tables.json entry "${entry.db_id}": foreign key column ${index} does not exist; fix foreign_keys`);
+      if (column === undefined || representative === undefined)
+        throw new SchemaError(
+          `tables.json entry "${entry.db_id}": foreign key column ${index} does not exist; fix foreign_keys`,
+        );
       map.set(column, representative);
     }
   }
@@ -73,6 +84,7 @@ export function foreignKeyMap(entry: TablesJsonEntry): Map<string, string> {
 /** The schema of one tables.json entry (for databases without a SQLite file, such as CSpider's). */
 export function schemaFromTablesJson(entry: TablesJsonEntry): SpiderSchema {
   const tables = entry.table_names_original.map((table): [string, string[]] => [table, []]);
-  for (const [tableIndex, column] of entry.column_names_original) if (tableIndex >= 0) tables[tableIndex]?.[1].push(column);
+  for (const [tableIndex, column] of entry.column_names_original)
+    if (tableIndex >= 0) tables[tableIndex]?.[1].push(column);
   return createSchema({ tables, foreignKeyMap: foreignKeyMap(entry) });
 }

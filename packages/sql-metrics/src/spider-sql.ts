@@ -7,7 +7,13 @@ export type ValueUnit = readonly [operator: number, first: ColumnUnit, second: C
 /** A condition value: a number, a quoted string token (quotes kept), a column unit, a subquery, or null once values are dropped. */
 export type SqlValue = null | number | string | ColumnUnit | SpiderSql;
 /** `[not, operator id, value unit, first value, second value]`. */
-export type ConditionUnit = readonly [not: boolean, operator: number, valueUnit: ValueUnit, first: SqlValue, second: SqlValue];
+export type ConditionUnit = readonly [
+  not: boolean,
+  operator: number,
+  valueUnit: ValueUnit,
+  first: SqlValue,
+  second: SqlValue,
+];
 /** Condition units joined by `and`/`or`: `[unit, 'and', unit, …]`. */
 export type Condition = readonly (ConditionUnit | 'and' | 'or')[];
 /** A FROM item: a table id like `"__singer__"`, or a subquery. */
@@ -29,9 +35,32 @@ export interface SpiderSql {
   union: SpiderSql | null;
 }
 
-export const clauseKeywords = ['select', 'from', 'where', 'group', 'order', 'limit', 'intersect', 'union', 'except'] as const;
+export const clauseKeywords = [
+  'select',
+  'from',
+  'where',
+  'group',
+  'order',
+  'limit',
+  'intersect',
+  'union',
+  'except',
+] as const;
 export const joinKeywords = ['join', 'on', 'as'] as const;
-export const whereOperators = ['not', 'between', '=', '>', '<', '>=', '<=', '!=', 'in', 'like', 'is', 'exists'] as const;
+export const whereOperators = [
+  'not',
+  'between',
+  '=',
+  '>',
+  '<',
+  '>=',
+  '<=',
+  '!=',
+  'in',
+  'like',
+  'is',
+  'exists',
+] as const;
 export const unitOperators = ['none', '-', '+', '*', '/'] as const;
 export const aggregateOperators = ['none', 'max', 'min', 'count', 'sum', 'avg'] as const;
 export const setOperators = ['intersect', 'union', 'except'] as const;

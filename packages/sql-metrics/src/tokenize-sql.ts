@@ -10,7 +10,10 @@ export function tokenizeSql(sql: string): string[] {
   const text = sql.replaceAll("'", '"');
   const quotes: number[] = [];
   for (let index = text.indexOf('"'); index >= 0; index = text.indexOf('"', index + 1)) quotes.push(index);
-  if (quotes.length % 2 !== 0) throw new SqlParseError(`unexpected quote: ${quotes.length} quote characters in ${JSON.stringify(sql)}; quotes must pair up`);
+  if (quotes.length % 2 !== 0)
+    throw new SqlParseError(
+      `unexpected quote: ${quotes.length} quote characters in ${JSON.stringify(sql)}; quotes must pair up`,
+    );
   // Each quoted string becomes a placeholder named by its place in the text (upstream replaces them from the last
   // pair, so every place is the original one); built in one pass, not one copy of the text per string.
   const values = new Map<string, string>();
@@ -47,6 +50,7 @@ function mergeComparisons(tokens: readonly string[]): string[] {
     } else merged.push(token);
   }
   const previous = merged.at(-1);
-  if (tokens[0] === '=' && previous !== undefined && comparisonPrefixes.has(previous)) return [...merged.slice(0, -1), `${previous}=`, ...merged.slice(1)];
+  if (tokens[0] === '=' && previous !== undefined && comparisonPrefixes.has(previous))
+    return [...merged.slice(0, -1), `${previous}=`, ...merged.slice(1)];
   return merged;
 }

@@ -9,12 +9,16 @@ describe('checkPropertyInWorker', () => {
   });
 
   it("rejects with fast-check's counterexample when it fails", async () => {
-    await expect(checkPropertyInWorker({ module, exportName: 'fails', timeoutMs: 30_000 })).rejects.toThrow(/Counterexample/);
+    await expect(checkPropertyInWorker({ module, exportName: 'fails', timeoutMs: 30_000 })).rejects.toThrow(
+      /Counterexample/,
+    );
   });
 
   it('fails a synchronous endless loop after the wall-clock limit instead of hanging', async () => {
     const started = Date.now();
-    await expect(checkPropertyInWorker({ module, exportName: 'hangs', timeoutMs: 1500 })).rejects.toThrow(/did not finish within 1500 ms/);
+    await expect(checkPropertyInWorker({ module, exportName: 'hangs', timeoutMs: 1500 })).rejects.toThrow(
+      /did not finish within 1500 ms/,
+    );
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 });

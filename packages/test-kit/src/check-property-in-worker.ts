@@ -11,7 +11,10 @@ export interface CheckPropertyInWorkerOptions {
   timeoutMs: number;
 }
 
-const tsxApi = new URL('dist/esm/api/index.mjs', pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json'))).href;
+const tsxApi = new URL(
+  'dist/esm/api/index.mjs',
+  pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json')),
+).href;
 
 /**
  * Runs a property in a worker thread, so that a parser stuck in a synchronous loop fails the test after
@@ -36,8 +39,18 @@ export function checkPropertyInWorker(options: CheckPropertyInWorkerOptions): Pr
       if (error === undefined) resolve();
       else reject(error);
     };
-    const timer = setTimeout(() => settle(new Error(`${options.exportName} in ${options.module.pathname} did not finish within ${options.timeoutMs} ms: a parser may loop forever on some input`)), options.timeoutMs);
-    worker.on('message', (message: { ok: boolean; message?: string }) => settle(message.ok ? undefined : new Error(message.message)));
+    const timer = setTimeout(
+      () =>
+        settle(
+          new Error(
+            `${options.exportName} in ${options.module.pathname} did not finish within ${options.timeoutMs} ms: a parser may loop forever on some input`,
+          ),
+        ),
+      options.timeoutMs,
+    );
+    worker.on('message', (message: { ok: boolean; message?: string }) =>
+      settle(message.ok ? undefined : new Error(message.message)),
+    );
     worker.on('error', (error) => settle(error));
     worker.on('exit', (code) => settle(new Error(`the property worker exited with code ${code} before reporting`)));
   });

@@ -17,7 +17,9 @@ export function childProcesses(options: ChildProcessesOptions): number[] {
     try {
       const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
       if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) !== options.parent) return [];
-      return options.command === undefined || readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(options.command) ? [Number(entry)] : [];
+      return options.command === undefined || readFileSync(`/proc/${entry}/cmdline`, 'utf8').includes(options.command)
+        ? [Number(entry)]
+        : [];
     } catch {
       // The process ended while we looked.
       return [];

@@ -9,13 +9,28 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LanguageModel } from '@aquila/runtime';
-import { createOpenAiModel, predictBenchmark, type OpenedModel, type PredictBenchmarkSummary, type TextToSqlModel } from '../src/index.js';
+import {
+  createOpenAiModel,
+  type OpenedModel,
+  type PredictBenchmarkSummary,
+  predictBenchmark,
+  type TextToSqlModel,
+} from '../src/index.js';
 import { startOpenAiStandIn } from '../src/internal/openai-stand-in.js';
 import { writeRuleModel } from '../src/internal/rule-model.js';
 import { spiderDirectory } from '../src/internal/test-fixtures.js';
 
 // pnpm passes the `--` through.
-const { values: flags } = parseArgs({ args: process.argv.slice(2).filter((argument) => argument !== '--'), options: { endpoint: { type: 'string' }, 'model-name': { type: 'string' }, label: { type: 'string' }, 'local-questions': { type: 'string', default: '32' }, 'http-questions': { type: 'string', default: '64' } } });
+const { values: flags } = parseArgs({
+  args: process.argv.slice(2).filter((argument) => argument !== '--'),
+  options: {
+    endpoint: { type: 'string' },
+    'model-name': { type: 'string' },
+    label: { type: 'string' },
+    'local-questions': { type: 'string', default: '32' },
+    'http-questions': { type: 'string', default: '64' },
+  },
+});
 const localQuestions = Number(flags['local-questions']);
 const httpQuestions = Number(flags['http-questions']);
 const standInLatencyMs = 100;
@@ -30,13 +45,38 @@ interface Row {
 const directory = await mkdtemp(join(tmpdir(), 'aquila-predict-bench-'));
 const rows: Row[] = [];
 
-async function measure(path: string, model: TextToSqlModel, description: OpenedModel['description'], concurrency: number, limit: number): Promise<void> {
+async function measure(
+  path: string,
+  model: TextToSqlModel,
+  description: OpenedModel['description'],
+  concurrency: number,
+  limit: number,
+): Promise<void> {
   const output = join(directory, `${rows.length}`);
-  const summary = await predictBenchmark({ benchmark: 'spider', questions: `${spiderDirectory}dev.json`, tables: `${spiderDirectory}tables.json`, model, modelDescription: description, output, limit, concurrency });
-  if (summary.extracted !== summary.total) throw new Error(`${path}: ${summary.total - summary.extracted} questions got no SQL; the benchmark expects an answer for each.`);
-  const record = JSON.parse(await readFile(summary.files.record, 'utf8')) as { tokens: { prompt: number; completion: number } };
+  const summary = await predictBenchmark({
+    benchmark: 'spider',
+    questions: `${spiderDirectory}dev.json`,
+    tables: `${spiderDirectory}tables.json`,
+    model,
+    modelDescription: description,
+    output,
+    limit,
+    concurrency,
+  });
+  if (summary.extracted !== summary.total)
+    throw new Error(
+      `${path}: ${summary.total - summary.extracted} questions got no SQL; the benchmark expects an answer for each.`,
+    );
+  const record = JSON.parse(await readFile(summary.files.record, 'utf8')) as {
+    tokens: { prompt: number; completion: number };
+  };
   // The stand-in counts characters, not tokens.
-  rows.push({ path, concurrency, summary, tokens: path.includes('stand-in') ? Number.NaN : record.tokens.prompt + record.tokens.completion });
+  rows.push({
+    path,
+    concurrency,
+    summary,
+    tokens: path.includes('stand-in') ? Number.NaN : record.tokens.prompt + record.tokens.completion,
+  });
   process.stderr.write(`${path} c=${concurrency}: ${summary.itemsPerSecond.toFixed(2)} questions/s\n`);
 }
 
@@ -51,7 +91,13 @@ try {
         // A warm-up question, so onnxruntime's first-run costs are not in the numbers.
         await measure('warm-up', model, { kind: 'local', path: rule.path }, 1, 1);
         rows.pop();
-        await measure(`local runtime, batch ${batch}`, model, { kind: 'local', path: rule.path }, batch, localQuestions);
+        await measure(
+          `local runtime, batch ${batch}`,
+          model,
+          { kind: 'local', path: rule.path },
+          batch,
+          localQuestions,
+        );
       } finally {
         await model.release();
       }
@@ -64,9 +110,19 @@ try {
   const endpoint = flags.endpoint ?? (standIn?.url as string);
   try {
     for (const concurrency of [1, 4, 16]) {
-      const model = createOpenAiModel({ endpoint, ...(flags['model-name'] === undefined ? {} : { modelName: flags['model-name'] }) });
-      const label = standIn === undefined ? `HTTP ${flags.label ?? endpoint}` : `HTTP stand-in (${standInLatencyMs} ms/answer)`;
-      await measure(label, model, { kind: 'endpoint', endpoint, modelName: await model.modelName() }, concurrency, httpQuestions);
+      const model = createOpenAiModel({
+        endpoint,
+        ...(flags['model-name'] === undefined ? {} : { modelName: flags['model-name'] }),
+      });
+      const label =
+        standIn === undefined ? `HTTP ${flags.label ?? endpoint}` : `HTTP stand-in (${standInLatencyMs} ms/answer)`;
+      await measure(
+        label,
+        model,
+        { kind: 'endpoint', endpoint, modelName: await model.modelName() },
+        concurrency,
+        httpQuestions,
+      );
     }
   } finally {
     await standIn?.close();
@@ -77,12 +133,26 @@ try {
   const table = rows.map((row) => {
     const first = firsts.get(row.path.split(',')[0] as string) ?? row.summary.itemsPerSecond;
     firsts.set(row.path.split(',')[0] as string, first);
-    return [row.path, String(row.concurrency), String(row.summary.total), row.summary.itemsPerSecond.toFixed(2), Number.isNaN(row.tokens) ? '—' : (row.tokens / row.summary.elapsedSeconds).toFixed(0), `${(row.summary.itemsPerSecond / first).toFixed(2)}×`];
+    return [
+      row.path,
+      String(row.concurrency),
+      String(row.summary.total),
+      row.summary.itemsPerSecond.toFixed(2),
+      Number.isNaN(row.tokens) ? '—' : (row.tokens / row.summary.elapsedSeconds).toFixed(0),
+      `${(row.summary.itemsPerSecond / first).toFixed(2)}×`,
+    ];
   });
-  const widths = header.map((title, column) => Math.max(title.length, ...table.map((cells) => (cells[column] as string).length)));
-  const line = (cells: string[]): string => `| ${cells.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |\n`;
-  process.stdout.write(`\nNode ${process.version}, load average ${loadavg()[0]?.toFixed(2)}; Spider dev questions from the start of dev.json\n\n`);
-  process.stdout.write(line(header) + `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n` + table.map(line).join(''));
+  const widths = header.map((title, column) =>
+    Math.max(title.length, ...table.map((cells) => (cells[column] as string).length)),
+  );
+  const line = (cells: string[]): string =>
+    `| ${cells.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |\n`;
+  process.stdout.write(
+    `\nNode ${process.version}, load average ${loadavg()[0]?.toFixed(2)}; Spider dev questions from the start of dev.json\n\n`,
+  );
+  process.stdout.write(
+    `${line(header)}|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|\n${table.map(line).join('')}`,
+  );
 } finally {
   await rm(directory, { recursive: true, force: true });
 }

@@ -3,7 +3,7 @@ import type { FinishReason } from '@aquila/runtime';
 import { extractSql, parseSql, type SpiderSchema } from '@aquila/sql-metrics';
 import { buildSqlPrompt, type SqlPromptTemplate } from './build-sql-prompt.js';
 import { QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
-import { sqlGenerationPresets, sqlGenerationRequest, type SqlGenerationSettings } from './generation-settings.js';
+import { type SqlGenerationSettings, sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
 import type { QueryResult, SqlDatabase } from './sql-database.js';
 import type { TextToSqlModel } from './text-to-sql-model.js';
 
@@ -83,11 +83,21 @@ export function checkSql(options: { text: string; schema: SpiderSchema }): SqlCh
  */
 export async function* streamAskDatabase(options: AskDatabaseOptions): AsyncGenerator<AskDatabaseEvent> {
   const { model, database, signal } = options;
-  const prompt = buildSqlPrompt({ question: options.question, schema: database, ...(options.template === undefined ? {} : { template: options.template }) });
-  if (options.maxRows !== undefined && (!Number.isInteger(options.maxRows) || options.maxRows < 1)) throw new TextToSqlOptionsError(`maxRows must be a positive integer, got ${options.maxRows}.`);
+  const prompt = buildSqlPrompt({
+    question: options.question,
+    schema: database,
+    ...(options.template === undefined ? {} : { template: options.template }),
+  });
+  if (options.maxRows !== undefined && (!Number.isInteger(options.maxRows) || options.maxRows < 1))
+    throw new TextToSqlOptionsError(`maxRows must be a positive integer, got ${options.maxRows}.`);
   signal?.throwIfAborted();
   yield { type: 'prompt', prompt };
-  const request = sqlGenerationRequest({ prompt, settings: options.generation ?? sqlGenerationPresets.greedy, tokenizer: model.tokenizer, ...(signal === undefined ? {} : { signal }) });
+  const request = sqlGenerationRequest({
+    prompt,
+    settings: options.generation ?? sqlGenerationPresets.greedy,
+    tokenizer: model.tokenizer,
+    ...(signal === undefined ? {} : { signal }),
+  });
   let text = '';
   let end: { finishReason: FinishReason; usage: TokenUsage } | undefined;
   for await (const event of model.stream(request)) {
@@ -96,19 +106,36 @@ export async function* streamAskDatabase(options: AskDatabaseOptions): AsyncGene
       text += event.text;
       yield { type: 'text-delta', text: event.text };
     }
-    if (event.type === 'generation-end') end = { finishReason: event.finishReason, usage: { promptTokens: event.promptTokenCount, completionTokens: event.completionTokenCount } };
+    if (event.type === 'generation-end')
+      end = {
+        finishReason: event.finishReason,
+        usage: { promptTokens: event.promptTokenCount, completionTokens: event.completionTokenCount },
+      };
   }
-  if (end === undefined) throw new TextToSqlOptionsError('the model stream ended without a generation-end event; is `model` a LanguageModel or an OpenAI-compatible client?');
+  if (end === undefined)
+    throw new TextToSqlOptionsError(
+      'the model stream ended without a generation-end event; is `model` a LanguageModel or an OpenAI-compatible client?',
+    );
   const check = checkSql({ text, schema: database.spiderSchema });
   yield { type: 'sql', ...check };
   if (check.extracted && options.execute !== false) {
     try {
-      const result = await database.execute({ sql: check.sql, ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }), ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }), ...(signal === undefined ? {} : { signal }) });
+      const result = await database.execute({
+        sql: check.sql,
+        ...(options.maxRows === undefined ? {} : { maxRows: options.maxRows }),
+        ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+        ...(signal === undefined ? {} : { signal }),
+      });
       yield { type: 'result', ...result };
     } catch (error) {
       // Query failures are the answer's; option errors and aborts are the caller's.
       if (!(WriteRefusedError.isInstance(error) || QueryExecutionError.isInstance(error))) throw error;
-      yield { type: 'error', stage: 'execution', code: (error as AquilaError).code, message: (error as AquilaError).message };
+      yield {
+        type: 'error',
+        stage: 'execution',
+        code: (error as AquilaError).code,
+        message: (error as AquilaError).message,
+      };
     }
   }
   yield { type: 'end', ...end };
@@ -145,7 +172,15 @@ export async function askDatabase(options: AskDatabaseOptions): Promise<AskDatab
         break;
       }
       case 'end':
-        return { prompt, text, ...check, ...(result === undefined ? {} : { result }), ...(failure === undefined ? {} : { error: failure }), finishReason: event.finishReason, usage: event.usage };
+        return {
+          prompt,
+          text,
+          ...check,
+          ...(result === undefined ? {} : { result }),
+          ...(failure === undefined ? {} : { error: failure }),
+          finishReason: event.finishReason,
+          usage: event.usage,
+        };
     }
   }
   throw new TextToSqlOptionsError('the answer stream ended without an end event.');

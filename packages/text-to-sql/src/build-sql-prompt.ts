@@ -24,28 +24,53 @@ export interface BuildSqlPromptOptions {
 
 const placeholders = /\{(question|database|schema|ddl|relations)\}/g;
 
-const quote = (name: string): string => (/^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`);
+const quote = (name: string): string =>
+  /^[A-Za-z_][A-Za-z0-9_]*$/.test(name) ? name : `"${name.replaceAll('"', '""')}"`;
 
 /** Checks a custom template's text: it must ask the question. */
 export function customTemplate(text: string, where = 'the template'): SqlPromptTemplate {
-  if (!text.includes('{question}')) throw new TextToSqlOptionsError(`${where} has no {question} placeholder; add it where the question goes (also available: {database}, {schema}, {ddl}, {relations}).`);
+  if (!text.includes('{question}'))
+    throw new TextToSqlOptionsError(
+      `${where} has no {question} placeholder; add it where the question goes (also available: {database}, {schema}, {ddl}, {relations}).`,
+    );
   return { text };
 }
 
 /** The prompt for one question, built from the database's real schema. */
 export function buildSqlPrompt(options: BuildSqlPromptOptions): string {
   const { question, schema } = options;
-  if (question.trim() === '') throw new TextToSqlOptionsError('the question is empty; ask something about the database.');
+  if (question.trim() === '')
+    throw new TextToSqlOptionsError('the question is empty; ask something about the database.');
   const template = options.template ?? 'spider';
   if (typeof template === 'string') {
-    return buildAquilaSqlPrompt({ question, schema: schema.tables.map((table) => ({ name: table.name, columns: table.columns.map((column) => ({ name: column.name, type: column.type })) })), relations: schema.relations, template });
+    return buildAquilaSqlPrompt({
+      question,
+      schema: schema.tables.map((table) => ({
+        name: table.name,
+        columns: table.columns.map((column) => ({ name: column.name, type: column.type })),
+      })),
+      relations: schema.relations,
+      template,
+    });
   }
   customTemplate(template.text);
   const values: Record<string, () => string> = {
     question: () => question,
     database: () => schema.name,
-    schema: () => schema.tables.map((table) => `${table.name}(${table.columns.map((column) => (column.type ? `${column.name} ${column.type}` : column.name)).join(', ')})`).join('\n'),
-    ddl: () => schema.tables.map((table) => `CREATE TABLE ${quote(table.name)} (${table.columns.map((column) => `${quote(column.name)}${column.type ? ` ${column.type}` : ''}`).join(', ')});`).join('\n'),
+    schema: () =>
+      schema.tables
+        .map(
+          (table) =>
+            `${table.name}(${table.columns.map((column) => (column.type ? `${column.name} ${column.type}` : column.name)).join(', ')})`,
+        )
+        .join('\n'),
+    ddl: () =>
+      schema.tables
+        .map(
+          (table) =>
+            `CREATE TABLE ${quote(table.name)} (${table.columns.map((column) => `${quote(column.name)}${column.type ? ` ${column.type}` : ''}`).join(', ')});`,
+        )
+        .join('\n'),
     relations: () => schema.relations.join(' , '),
   };
   // One pass: text that a placeholder brings in (a question holding "{ddl}") is not substituted again.

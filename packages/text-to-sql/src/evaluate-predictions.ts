@@ -2,7 +2,17 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BadLinePolicy, readTextLines, writeFilesTogether } from '@aquila/files';
-import { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine, type EvaluationSummary, type EvaluationType, type ItemVerdict } from '@aquila/sql-metrics';
+import {
+  type EvaluationSummary,
+  type EvaluationType,
+  evaluate,
+  formatReport,
+  formatReportExtras,
+  htmlReport,
+  type ItemVerdict,
+  officialItemLine,
+  officialSummaryLine,
+} from '@aquila/sql-metrics';
 import { BenchmarkInputError } from './errors.js';
 import { predictionFiles, reportFiles } from './run-files.js';
 
@@ -24,7 +34,10 @@ export interface EvaluatePredictionsOptions {
 async function runFile(output: string, name: string): Promise<string> {
   const path = join(output, name);
   const found = await stat(path).catch(() => undefined);
-  if (found?.isFile() !== true) throw new BenchmarkInputError(`${output} has no ${name}: it is not a finished prediction run; run aquila predict with --out ${output} first, or give the run folder.`);
+  if (found?.isFile() !== true)
+    throw new BenchmarkInputError(
+      `${output} has no ${name}: it is not a finished prediction run; run aquila predict with --out ${output} first, or give the run folder.`,
+    );
   return path;
 }
 
@@ -34,7 +47,11 @@ async function runFile(output: string, name: string): Promise<string> {
  */
 async function goldDatabases(gold: string, signal: AbortSignal | undefined): Promise<Set<string>> {
   const ids = new Set<string>();
-  for await (const { text } of readTextLines({ input: gold, badLines: new BadLinePolicy({ skip: true }), ...(signal === undefined ? {} : { signal }) })) {
+  for await (const { text } of readTextLines({
+    input: gold,
+    badLines: new BadLinePolicy({ skip: true }),
+    ...(signal === undefined ? {} : { signal }),
+  })) {
     const tab = text.lastIndexOf('\t');
     if (tab >= 0 && tab < text.length - 1) ids.add(text.slice(tab + 1));
   }
@@ -46,12 +63,15 @@ async function goldDatabases(gold: string, signal: AbortSignal | undefined): Pro
  * file is there) and writes the reports beside the predictions: report.html, report.txt, summary.json, items.jsonl.
  * The four appear together once the evaluation is done, or not at all.
  */
-export async function evaluatePredictions(options: EvaluatePredictionsOptions): Promise<{ summary: EvaluationSummary; etype: EvaluationType; report: string }> {
+export async function evaluatePredictions(
+  options: EvaluatePredictionsOptions,
+): Promise<{ summary: EvaluationSummary; etype: EvaluationType; report: string }> {
   const gold = await runFile(options.output, predictionFiles.gold);
   const pred = await runFile(options.output, predictionFiles.predictions);
   const databaseIds = await goldDatabases(gold, options.signal);
   const databases = options.databases;
-  const executable = databases !== undefined && [...databaseIds].every((id) => existsSync(join(databases, id, `${id}.sqlite`)));
+  const executable =
+    databases !== undefined && [...databaseIds].every((id) => existsSync(join(databases, id, `${id}.sqlite`)));
   const etype: EvaluationType = executable ? 'all' : 'match';
   const items: ItemVerdict[] = [];
   const generator = evaluate({
@@ -78,7 +98,10 @@ export async function evaluatePredictions(options: EvaluatePredictionsOptions): 
       { path: join(options.output, reportFiles.text), data: report },
       { path: join(options.output, reportFiles.html), data: htmlReport({ summary, items }) },
       { path: join(options.output, reportFiles.summary), data: `${JSON.stringify(summary, null, 2)}\n` },
-      { path: join(options.output, reportFiles.items), data: [...items.map(officialItemLine), officialSummaryLine(summary)].map((line) => `${line}\n`).join('') },
+      {
+        path: join(options.output, reportFiles.items),
+        data: [...items.map(officialItemLine), officialSummaryLine(summary)].map((line) => `${line}\n`).join(''),
+      },
     ],
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });

@@ -7,7 +7,8 @@ export interface FormatResultTableOptions {
 }
 
 // East Asian wide characters take two terminal columns.
-const wide = /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
+const wide =
+  /[\u1100-\u115F\u2E80-\uA4CF\uAC00-\uD7A3\uF900-\uFAFF\uFE30-\uFE4F\uFF00-\uFF60\uFFE0-\uFFE6\u{20000}-\u{3FFFD}]/u;
 
 function width(text: string): number {
   let columns = 0;
@@ -29,9 +30,15 @@ function cut(text: string, limit: number): string {
 export function formatResultTable(options: FormatResultTableOptions): string {
   const { columns, rows, truncated } = options.result;
   const limit = options.maxCellWidth ?? 40;
-  const cells = [columns, ...rows.map((row) => row.map((value) => (value === null ? 'NULL' : String(value))))].map((row) => row.map((value) => cut(value.replace(/\s+/g, ' '), limit)));
+  const cells = [columns, ...rows.map((row) => row.map((value) => (value === null ? 'NULL' : String(value))))].map(
+    (row) => row.map((value) => cut(value.replace(/\s+/g, ' '), limit)),
+  );
   const widths = columns.map((_, index) => Math.max(...cells.map((row) => width(row[index] ?? ''))));
-  const line = (row: string[]): string => row.map((value, index) => value + ' '.repeat((widths[index] ?? 0) - width(value))).join(' | ').trimEnd();
+  const line = (row: string[]): string =>
+    row
+      .map((value, index) => value + ' '.repeat((widths[index] ?? 0) - width(value)))
+      .join(' | ')
+      .trimEnd();
   const rule = widths.map((size) => '-'.repeat(size)).join('-+-');
   const [header = [], ...body] = cells;
   const count = `(${rows.length} row${rows.length === 1 ? '' : 's'}${truncated ? `; more not shown` : ''})`;

@@ -1,8 +1,19 @@
-import { flagaiPromptIds, flagaiSampling, flagaiStopRules, type GenerationOptions, type GenerationRequest, type GenerationTokenizer } from '@aquila/runtime';
+import {
+  flagaiPromptIds,
+  flagaiSampling,
+  flagaiStopRules,
+  type GenerationOptions,
+  type GenerationRequest,
+  type GenerationTokenizer,
+} from '@aquila/runtime';
 import { TextToSqlOptionsError } from './errors.js';
 
 /** Sampling, length and stop rules of one generation, and how the prompt text becomes the model's input. */
-export interface SqlGenerationSettings extends Pick<GenerationOptions, 'temperature' | 'topK' | 'topP' | 'repetitionPenalty' | 'maxNewTokens' | 'seed' | 'stopTokenIds' | 'stopStrings'> {
+export interface SqlGenerationSettings
+  extends Pick<
+    GenerationOptions,
+    'temperature' | 'topK' | 'topP' | 'repetitionPenalty' | 'maxNewTokens' | 'seed' | 'stopTokenIds' | 'stopStrings'
+  > {
   /**
    * `flagai` (default): FlagAI's path, BOS + the prompt with newline runs collapsed; a model without a tokenizer
    * (an HTTP endpoint) gets the collapsed text with `addBos`. `plain`: the text as it is.
@@ -20,7 +31,10 @@ export type SqlGenerationPreset = keyof typeof sqlGenerationPresets;
 
 /** A preset by name, with a clear error for unknown names. */
 export function sqlGenerationPreset(name: string): SqlGenerationSettings {
-  if (!Object.hasOwn(sqlGenerationPresets, name)) throw new TextToSqlOptionsError(`unknown generation preset "${name}"; use ${Object.keys(sqlGenerationPresets).join(' or ')}.`);
+  if (!Object.hasOwn(sqlGenerationPresets, name))
+    throw new TextToSqlOptionsError(
+      `unknown generation preset "${name}"; use ${Object.keys(sqlGenerationPresets).join(' or ')}.`,
+    );
   return sqlGenerationPresets[name as SqlGenerationPreset];
 }
 
@@ -44,9 +58,16 @@ export interface SqlGenerationRequestOptions {
 /** The runtime request for a prompt under the given settings. */
 export function sqlGenerationRequest(options: SqlGenerationRequestOptions): SqlGenerationRequest {
   const { promptFormat = 'flagai', ...sampling } = options.settings;
-  const defined = Object.fromEntries(Object.entries(sampling).filter(([, value]) => value !== undefined)) as GenerationOptions;
+  const defined = Object.fromEntries(
+    Object.entries(sampling).filter(([, value]) => value !== undefined),
+  ) as GenerationOptions;
   const signal = options.signal === undefined ? {} : { signal: options.signal };
   if (promptFormat === 'plain') return { ...defined, ...signal, prompt: options.prompt };
-  if (options.tokenizer !== undefined) return { ...defined, ...signal, promptIds: flagaiPromptIds({ text: options.prompt, tokenizer: options.tokenizer }) };
+  if (options.tokenizer !== undefined)
+    return {
+      ...defined,
+      ...signal,
+      promptIds: flagaiPromptIds({ text: options.prompt, tokenizer: options.tokenizer }),
+    };
   return { ...defined, ...signal, prompt: options.prompt.replace(/\n+/g, '\n'), addBos: true };
 }

@@ -2,7 +2,7 @@ import { LanguageModel } from '@aquila/runtime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askDatabase } from './ask-database.js';
 import { sqlGenerationPresets } from './generation-settings.js';
-import { writeRuleModel, type RuleModel } from './internal/rule-model.js';
+import { type RuleModel, writeRuleModel } from './internal/rule-model.js';
 import { spiderDatabase } from './internal/test-fixtures.js';
 import { SqlDatabase } from './sql-database.js';
 
@@ -24,14 +24,26 @@ afterAll(async () => {
 describe('askDatabase on the local runtime', () => {
   it('answers from the model, ending at EOS, with the SQL checked and run', async () => {
     const answer = await askDatabase({ model, database, question: 'How many singers do we have?' });
-    expect(answer).toMatchObject({ text: 'SELECT count(*) FROM singer', sql: 'SELECT count(*) FROM singer', extracted: true, parses: true, result: { columns: ['count(*)'], rows: [[6]] }, finishReason: 'stop' });
+    expect(answer).toMatchObject({
+      text: 'SELECT count(*) FROM singer',
+      sql: 'SELECT count(*) FROM singer',
+      extracted: true,
+      parses: true,
+      result: { columns: ['count(*)'], rows: [[6]] },
+      finishReason: 'stop',
+    });
     // BOS + the prompt's tokens; one token per answer piece, EOS not counted.
     expect(answer.usage.promptTokens).toBe(model.tokenizer!.encode(answer.prompt.replace(/\n+/g, '\n')).length + 1);
     expect(answer.usage.completionTokens).toBe(model.tokenizer!.encode(answer.text).length);
   });
 
   it('uses the FlagAI preset and the maxNewTokens limit', async () => {
-    const answer = await askDatabase({ model, database, question: 'How many singers?', generation: { ...sqlGenerationPresets.flagai, temperature: 0, maxNewTokens: 2 } });
+    const answer = await askDatabase({
+      model,
+      database,
+      question: 'How many singers?',
+      generation: { ...sqlGenerationPresets.flagai, temperature: 0, maxNewTokens: 2 },
+    });
     expect(answer.finishReason).toBe('length');
     expect(answer.usage.completionTokens).toBe(2);
     expect(answer.extracted).toBe(true);

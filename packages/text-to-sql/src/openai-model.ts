@@ -63,7 +63,8 @@ function sleep(milliseconds: number, signal: AbortSignal | undefined): Promise<v
 }
 
 function positive(name: string, value: number, minimum: number): number {
-  if (!Number.isFinite(value) || value < minimum) throw new TextToSqlOptionsError(`${name} must be a number ≥ ${minimum}, got ${value}.`);
+  if (!Number.isFinite(value) || value < minimum)
+    throw new TextToSqlOptionsError(`${name} must be a number ≥ ${minimum}, got ${value}.`);
   return value;
 }
 
@@ -109,19 +110,31 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
   try {
     base = new URL(options.endpoint);
   } catch (error) {
-    throw new TextToSqlOptionsError(`endpoint ${JSON.stringify(options.endpoint)} is not a URL; give e.g. http://127.0.0.1:9175/v1.`, { cause: error });
+    throw new TextToSqlOptionsError(
+      `endpoint ${JSON.stringify(options.endpoint)} is not a URL; give e.g. http://127.0.0.1:9175/v1.`,
+      { cause: error },
+    );
   }
-  if (base.protocol !== 'http:' && base.protocol !== 'https:') throw new TextToSqlOptionsError(`endpoint ${options.endpoint} is not http(s).`);
+  if (base.protocol !== 'http:' && base.protocol !== 'https:')
+    throw new TextToSqlOptionsError(`endpoint ${options.endpoint} is not http(s).`);
   const root = `${base.href.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1`;
   const retries = positive('retries', options.retries ?? 5, 0);
   const backoffMs = positive('backoffMs', options.backoffMs ?? 500, 0);
   const requestTimeoutMs = positive('requestTimeoutMs', options.requestTimeoutMs ?? 300_000, 1);
-  const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'text/event-stream, application/json' };
+  const headers: Record<string, string> = {
+    'content-type': 'application/json',
+    accept: 'text/event-stream, application/json',
+  };
   if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
-  let resolvedName: Promise<string> | undefined = options.modelName === undefined ? undefined : Promise.resolve(options.modelName);
+  let resolvedName: Promise<string> | undefined =
+    options.modelName === undefined ? undefined : Promise.resolve(options.modelName);
 
   // Runs `attempt` until it succeeds or fails for good; only RetryableError (and network failures) are retried.
-  async function withRetries<T>(what: string, signal: AbortSignal | undefined, attempt: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async function withRetries<T>(
+    what: string,
+    signal: AbortSignal | undefined,
+    attempt: (signal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
     for (let attemptNumber = 0; ; attemptNumber += 1) {
       signal?.throwIfAborted();
       const timeout = AbortSignal.timeout(requestTimeoutMs);
@@ -137,9 +150,13 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
           reason = error.message;
           wait = error.retryAfterMs;
         } else if (timeout.aborted) reason = `no complete answer within ${requestTimeoutMs} ms`;
-        else reason = `${(error as Error).message}${(error as { cause?: Error }).cause?.message === undefined ? '' : ` (${(error as { cause: Error }).cause.message})`}`;
+        else
+          reason = `${(error as Error).message}${(error as { cause?: Error }).cause?.message === undefined ? '' : ` (${(error as { cause: Error }).cause.message})`}`;
       }
-      if (attemptNumber >= retries) throw new EndpointError(`${what} at ${root} failed after ${attemptNumber + 1} attempts: ${reason}; check that the server is up and not overloaded, or raise --retries.`);
+      if (attemptNumber >= retries)
+        throw new EndpointError(
+          `${what} at ${root} failed after ${attemptNumber + 1} attempts: ${reason}; check that the server is up and not overloaded, or raise --retries.`,
+        );
       const delayMs = wait ?? Math.min(maxBackoffMs, backoffMs * 2 ** attemptNumber) * (0.5 + Math.random() / 2);
       options.onRetry?.({ attempt: attemptNumber + 1, delayMs, reason });
       await sleep(delayMs, signal);
@@ -149,8 +166,11 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
   async function failure(response: Response): Promise<Error> {
     const text = (await response.text().catch(() => '')).slice(0, 300);
     const message = `HTTP ${response.status}${text === '' ? '' : `: ${text}`}`;
-    if (response.status === 429 || response.status === 408 || response.status >= 500) return new RetryableError(message, retryAfter(response.headers.get('retry-after')));
-    return new EndpointError(`${root} answered ${message}${response.status === 401 || response.status === 403 ? '; check --api-key' : response.status === 404 ? '; check the endpoint URL and --model-name' : ''}.`);
+    if (response.status === 429 || response.status === 408 || response.status >= 500)
+      return new RetryableError(message, retryAfter(response.headers.get('retry-after')));
+    return new EndpointError(
+      `${root} answered ${message}${response.status === 401 || response.status === 403 ? '; check --api-key' : response.status === 404 ? '; check the endpoint URL and --model-name' : ''}.`,
+    );
   }
 
   function modelName(signal?: AbortSignal): Promise<string> {
@@ -184,7 +204,9 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
       // Not OpenAI's, but vLLM, llama.cpp and apps/server read it.
       ...(request.topK === undefined || request.topK === 0 ? {} : { top_k: request.topK }),
       ...(request.seed === undefined ? {} : { seed: request.seed }),
-      ...(request.stopStrings === undefined || request.stopStrings.length === 0 ? {} : { stop: [...request.stopStrings].slice(0, 4) }),
+      ...(request.stopStrings === undefined || request.stopStrings.length === 0
+        ? {}
+        : { stop: [...request.stopStrings].slice(0, 4) }),
       stream: true,
       stream_options: { include_usage: true },
     });
@@ -208,7 +230,8 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
       } catch {
         throw new RetryableError(`a response chunk is not JSON: ${payload.slice(0, 80)}`);
       }
-      if (chunk.error !== undefined) throw new RetryableError(`the server reported an error mid-stream: ${chunk.error.message ?? 'unknown'}`);
+      if (chunk.error !== undefined)
+        throw new RetryableError(`the server reported an error mid-stream: ${chunk.error.message ?? 'unknown'}`);
       const choice = chunk.choices?.[0];
       if (choice?.text !== undefined && choice.text !== '') {
         pending.push(choice.text);
@@ -221,7 +244,8 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
     };
     const run = withRetries('POST /v1/completions', signal, async (attemptSignal) => {
       const response = await fetch(`${root}/completions`, { method: 'POST', headers, body, signal: attemptSignal });
-      if (!response.ok || response.body === null) throw response.ok ? new RetryableError('an empty response') : await failure(response);
+      if (!response.ok || response.body === null)
+        throw response.ok ? new RetryableError('an empty response') : await failure(response);
       try {
         if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
           // A server that ignores `stream` answers with one completion.
@@ -237,7 +261,11 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
         if (!step.value) throw new RetryableError('the stream ended without data: [DONE] (cut off)');
       } catch (error) {
         // Text already handed on cannot be taken back: the caller retries the whole request.
-        if (produced) throw new EndpointError(`the answer from ${root}/completions broke off after ${chunks} chunks: ${(error as Error).message}; retry the request.`, { cause: error });
+        if (produced)
+          throw new EndpointError(
+            `the answer from ${root}/completions broke off after ${chunks} chunks: ${(error as Error).message}; retry the request.`,
+            { cause: error },
+          );
         throw error;
       }
     }).then(
@@ -268,7 +296,13 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
     }
     await run;
     if (failed !== undefined) throw failed;
-    yield { type: 'generation-end', finishReason, text: '', promptTokenCount: usage?.prompt_tokens ?? 0, completionTokenCount: usage?.completion_tokens ?? chunks };
+    yield {
+      type: 'generation-end',
+      finishReason,
+      text: '',
+      promptTokenCount: usage?.prompt_tokens ?? 0,
+      completionTokenCount: usage?.completion_tokens ?? chunks,
+    };
   }
 
   return { endpoint: root, tokenizer: undefined, modelName, stream };

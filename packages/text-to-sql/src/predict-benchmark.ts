@@ -1,14 +1,29 @@
 import { createHash } from 'node:crypto';
 import { appendFile, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { BadLineError, BadLinePolicy, checkOutputPaths, readTextLines, writeFileAtomic, writeFilesTogether } from '@aquila/files';
+import {
+  BadLineError,
+  BadLinePolicy,
+  checkOutputPaths,
+  readTextLines,
+  writeFileAtomic,
+  writeFilesTogether,
+} from '@aquila/files';
 import { extractSql } from '@aquila/sql-metrics';
 import { buildSqlPrompt, type SqlPromptTemplate } from './build-sql-prompt.js';
 import { BenchmarkInputError, EndpointError, RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
-import { sqlGenerationPresets, sqlGenerationRequest, type SqlGenerationSettings } from './generation-settings.js';
+import { type SqlGenerationSettings, sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
+import {
+  earlierSessions,
+  type RunSession,
+  type RunSettings,
+  type RunStatus,
+  readRunRecord,
+  runTimings,
+  settingsDifferences,
+} from './internal/run-record.js';
 import type { OpenedModel } from './open-model.js';
-import { earlierSessions, readRunRecord, runTimings, settingsDifferences, type RunSession, type RunSettings, type RunStatus } from './internal/run-record.js';
-import { readBenchmark, type BenchmarkQuestion } from './read-benchmark.js';
+import { type BenchmarkQuestion, readBenchmark } from './read-benchmark.js';
 import { predictionFiles, reportFiles } from './run-files.js';
 import type { TextToSqlModel } from './text-to-sql-model.js';
 
@@ -101,7 +116,8 @@ export interface PredictBenchmarkSummary {
 const oneLine = (sql: string): string => sql.replace(/[\t\r\n]+/g, ' ').trim();
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new TextToSqlOptionsError(`${name} must be a positive integer, got ${value}.`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new TextToSqlOptionsError(`${name} must be a positive integer, got ${value}.`);
   return value;
 }
 
@@ -110,7 +126,10 @@ function select(questions: BenchmarkQuestion[], options: PredictBenchmarkOptions
   if (options.ids !== undefined) {
     const wanted = new Set(options.ids);
     const unknown = [...wanted].find((id) => !Number.isInteger(id) || id < 0 || id >= questions.length);
-    if (unknown !== undefined) throw new TextToSqlOptionsError(`question id ${unknown} is not in ${options.questions} (0…${questions.length - 1}).`);
+    if (unknown !== undefined)
+      throw new TextToSqlOptionsError(
+        `question id ${unknown} is not in ${options.questions} (0…${questions.length - 1}).`,
+      );
     selected = selected.filter((question) => wanted.has(question.id));
   }
   if (options.limit !== undefined) selected = selected.slice(0, positiveInteger('limit', options.limit));
@@ -121,12 +140,18 @@ function select(questions: BenchmarkQuestion[], options: PredictBenchmarkOptions
  * Makes the run folder ready: creates it, checks that no output is one of the inputs, and with `restart` removes
  * the earlier run's own files (never anything else).
  */
-async function prepareRunFolder(options: PredictBenchmarkOptions, files: Record<keyof typeof predictionFiles, string>): Promise<void> {
+async function prepareRunFolder(
+  options: PredictBenchmarkOptions,
+  files: Record<keyof typeof predictionFiles, string>,
+): Promise<void> {
   try {
     await mkdir(options.output, { recursive: true });
     if (!(await stat(options.output)).isDirectory()) throw new Error('not a folder');
   } catch (error) {
-    throw new TextToSqlOptionsError(`--out ${options.output} cannot be the run folder (${(error as Error).message}); give a folder, new or from an earlier run.`, { cause: error });
+    throw new TextToSqlOptionsError(
+      `--out ${options.output} cannot be the run folder (${(error as Error).message}); give a folder, new or from an earlier run.`,
+      { cause: error },
+    );
   }
   await checkOutputPaths({
     outputs: Object.entries(files).map(([name, path]) => ({ path, label: `the run's ${name} file` })),
@@ -137,7 +162,8 @@ async function prepareRunFolder(options: PredictBenchmarkOptions, files: Record<
     ],
   });
   if (options.restart === true) {
-    for (const name of [...Object.values(predictionFiles), ...Object.values(reportFiles)]) await rm(join(options.output, name), { force: true });
+    for (const name of [...Object.values(predictionFiles), ...Object.values(reportFiles)])
+      await rm(join(options.output, name), { force: true });
   }
 }
 
@@ -145,13 +171,19 @@ async function prepareRunFolder(options: PredictBenchmarkOptions, files: Record<
 // are a line cut short by a kill (perhaps in the middle of a character) and are dropped; any other line that is not
 // a prediction is a bad line (the policy decides). `rewrite` is the file without the dropped lines, when there
 // were any: new lines must start on a line of their own.
-async function readEarlier(path: string, badLines: BadLinePolicy | undefined, signal: AbortSignal | undefined): Promise<{ records: Map<number, RawPrediction>; rewrite?: string }> {
+async function readEarlier(
+  path: string,
+  badLines: BadLinePolicy | undefined,
+  signal: AbortSignal | undefined,
+): Promise<{ records: Map<number, RawPrediction>; rewrite?: string }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path, signal === undefined ? {} : { signal });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return { records: new Map() };
-    throw new BenchmarkInputError(`cannot read the earlier run's ${path}: ${(error as Error).message}`, { cause: error });
+    throw new BenchmarkInputError(`cannot read the earlier run's ${path}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   const complete = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
   const records = new Map<number, RawPrediction>();
@@ -160,7 +192,12 @@ async function readEarlier(path: string, badLines: BadLinePolicy | undefined, si
   const input = (async function* () {
     yield complete;
   })();
-  for await (const { text, line } of readTextLines({ input, source: path, badLines: policy, ...(signal === undefined ? {} : { signal }) })) {
+  for await (const { text, line } of readTextLines({
+    input,
+    source: path,
+    badLines: policy,
+    ...(signal === undefined ? {} : { signal }),
+  })) {
     if (text.trim() === '') continue;
     let record: RawPrediction | null | undefined;
     try {
@@ -168,8 +205,21 @@ async function readEarlier(path: string, badLines: BadLinePolicy | undefined, si
     } catch {
       record = undefined;
     }
-    if (record === null || typeof record !== 'object' || typeof record.id !== 'number' || typeof record.settings !== 'string' || typeof record.output !== 'string' || typeof record.prompt !== 'string') {
-      policy.report(new BadLineError({ source: path, line, problem: 'not a prediction line (a JSON object with id, prompt, output and settings)' }));
+    if (
+      record === null ||
+      typeof record !== 'object' ||
+      typeof record.id !== 'number' ||
+      typeof record.settings !== 'string' ||
+      typeof record.output !== 'string' ||
+      typeof record.prompt !== 'string'
+    ) {
+      policy.report(
+        new BadLineError({
+          source: path,
+          line,
+          problem: 'not a prediction line (a JSON object with id, prompt, output and settings)',
+        }),
+      );
       continue;
     }
     records.set(record.id, record);
@@ -179,15 +229,29 @@ async function readEarlier(path: string, badLines: BadLinePolicy | undefined, si
   return clean === bytes.toString('utf8') ? { records } : { records, rewrite: clean };
 }
 
-async function generate(model: TextToSqlModel, prompt: string, settings: SqlGenerationSettings, signal: AbortSignal | undefined) {
+async function generate(
+  model: TextToSqlModel,
+  prompt: string,
+  settings: SqlGenerationSettings,
+  signal: AbortSignal | undefined,
+) {
   const started = performance.now();
   let output = '';
   let firstTokenMs: number | null = null;
-  for await (const event of model.stream(sqlGenerationRequest({ prompt, settings, tokenizer: model.tokenizer, ...(signal === undefined ? {} : { signal }) }))) {
+  for await (const event of model.stream(
+    sqlGenerationRequest({ prompt, settings, tokenizer: model.tokenizer, ...(signal === undefined ? {} : { signal }) }),
+  )) {
     if (event.type === 'token-delta' && firstTokenMs === null) firstTokenMs = performance.now() - started;
     output += event.text;
     if (event.type === 'generation-end') {
-      return { output, finishReason: event.finishReason, promptTokens: event.promptTokenCount, completionTokens: event.completionTokenCount, firstTokenMs, elapsedMs: performance.now() - started };
+      return {
+        output,
+        finishReason: event.finishReason,
+        promptTokens: event.promptTokenCount,
+        completionTokens: event.completionTokenCount,
+        firstTokenMs,
+        elapsedMs: performance.now() - started,
+      };
     }
   }
   throw new EndpointError('the model stream ended without a generation-end event.');
@@ -206,17 +270,43 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   const concurrency = positiveInteger('concurrency', options.concurrency ?? 4);
   const attempts = positiveInteger('attempts', options.attempts ?? 3);
   const settings = options.generation ?? sqlGenerationPresets.greedy;
-  const { questions, schemas } = await readBenchmark({ questions: options.questions, tables: options.tables, ...(signal === undefined ? {} : { signal }) });
+  const { questions, schemas } = await readBenchmark({
+    questions: options.questions,
+    tables: options.tables,
+    ...(signal === undefined ? {} : { signal }),
+  });
   const selected = select(questions, options);
-  if (selected.length === 0) throw new TextToSqlOptionsError(`no questions selected from ${options.questions}; check --ids and --limit.`);
-  const prompts = new Map(selected.map((question) => [question.id, buildSqlPrompt({ question: question.question, schema: schemas.get(question.databaseId) as NonNullable<ReturnType<typeof schemas.get>>, ...(options.template === undefined ? {} : { template: options.template }) })]));
+  if (selected.length === 0)
+    throw new TextToSqlOptionsError(`no questions selected from ${options.questions}; check --ids and --limit.`);
+  const prompts = new Map(
+    selected.map((question) => [
+      question.id,
+      buildSqlPrompt({
+        question: question.question,
+        schema: schemas.get(question.databaseId) as NonNullable<ReturnType<typeof schemas.get>>,
+        ...(options.template === undefined ? {} : { template: options.template }),
+      }),
+    ]),
+  );
   // A local model by its absolute path: the same folder, however it was spelled, is the same model.
-  const modelDescription = options.modelDescription.kind === 'local' ? { ...options.modelDescription, path: resolve(options.modelDescription.path) } : options.modelDescription;
-  const fingerprint = createHash('sha256').update(JSON.stringify({ model: modelDescription, settings })).digest('hex').slice(0, 16);
+  const modelDescription =
+    options.modelDescription.kind === 'local'
+      ? { ...options.modelDescription, path: resolve(options.modelDescription.path) }
+      : options.modelDescription;
+  const fingerprint = createHash('sha256')
+    .update(JSON.stringify({ model: modelDescription, settings }))
+    .digest('hex')
+    .slice(0, 16);
   const runSettings: RunSettings = {
     benchmark: options.benchmark,
     model: modelDescription,
-    template: typeof options.template === 'object' ? { file: options.templateFile === undefined ? null : resolve(options.templateFile), text: options.template.text } : (options.template ?? 'spider'),
+    template:
+      typeof options.template === 'object'
+        ? {
+            file: options.templateFile === undefined ? null : resolve(options.templateFile),
+            text: options.template.text,
+          }
+        : (options.template ?? 'spider'),
     preset: options.preset ?? null,
     generation: settings,
     inputs: { questions: resolve(options.questions), tables: resolve(options.tables) },
@@ -233,9 +323,17 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   const { records: earlier, rewrite } = await readEarlier(files.raw, options.badLines, signal);
   const differences = earlierRecord === undefined ? [] : settingsDifferences(earlierRecord, runSettings);
   const otherSettings = [...earlier.values()].filter((record) => record.settings !== fingerprint).length;
-  if (otherSettings > 0 && differences.length === 0) differences.push(`${predictionFiles.raw} holds ${otherSettings} line${otherSettings === 1 ? '' : 's'} made with another model or other generation settings`);
-  const changedPrompts = selected.filter((question) => earlier.has(question.id) && earlier.get(question.id)?.prompt !== prompts.get(question.id));
-  if (changedPrompts.length > 0) differences.push(`the prompts of ${changedPrompts.length} question${changedPrompts.length === 1 ? '' : 's'} (first: question ${changedPrompts[0]?.id}), from other questions, tables or template`);
+  if (otherSettings > 0 && differences.length === 0)
+    differences.push(
+      `${predictionFiles.raw} holds ${otherSettings} line${otherSettings === 1 ? '' : 's'} made with another model or other generation settings`,
+    );
+  const changedPrompts = selected.filter(
+    (question) => earlier.has(question.id) && earlier.get(question.id)?.prompt !== prompts.get(question.id),
+  );
+  if (changedPrompts.length > 0)
+    differences.push(
+      `the prompts of ${changedPrompts.length} question${changedPrompts.length === 1 ? '' : 's'} (first: question ${changedPrompts[0]?.id}), from other questions, tables or template`,
+    );
   if (differences.length > 0) throw new RunSettingsChangedError({ output: options.output, differences });
   if (rewrite !== undefined) await writeFileAtomic({ path: files.raw, data: rewrite });
 
@@ -248,12 +346,24 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   const pending = selected.filter((question) => !results.has(question.id));
   const progress = (): PredictProgress => {
     const values = [...results.values()];
-    return { done: values.length, total: selected.length, reused, extracted: values.filter((value) => value.extracted).length, failed: values.filter((value) => value.error !== undefined).length };
+    return {
+      done: values.length,
+      total: selected.length,
+      reused,
+      extracted: values.filter((value) => value.extracted).length,
+      failed: values.filter((value) => value.error !== undefined).length,
+    };
   };
 
   const started = performance.now();
   const sessions = earlierSessions(earlierRecord);
-  const session: RunSession = { started_at: new Date().toISOString(), finished_at: null, elapsed_seconds: null, generated: null, outcome: 'running' };
+  const session: RunSession = {
+    started_at: new Date().toISOString(),
+    finished_at: null,
+    elapsed_seconds: null,
+    generated: null,
+    outcome: 'running',
+  };
   // Written before any generation, so that a later run knows these settings even if this one is killed.
   const recordWith = (status: RunStatus, fields: Record<string, unknown>): string => {
     const all = [...sessions, ...(session.outcome === 'finished' && session.generated === 0 ? [] : [session])];
@@ -330,7 +440,12 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   await writing.catch(() => undefined);
   const closeSession = (outcome: RunSession['outcome']): number => {
     const elapsedSeconds = (performance.now() - started) / 1000;
-    Object.assign(session, { finished_at: new Date().toISOString(), elapsed_seconds: Number(elapsedSeconds.toFixed(3)), generated, outcome });
+    Object.assign(session, {
+      finished_at: new Date().toISOString(),
+      elapsed_seconds: Number(elapsedSeconds.toFixed(3)),
+      generated,
+      outcome,
+    });
     return elapsedSeconds;
   };
   const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
@@ -363,17 +478,26 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
     // FlagAI's s2 dropped the questions without SQL from both files; here they stay as empty predictions.
     extract_rate: selected.length > 0 ? extracted / selected.length : 0,
     concurrency,
-    tokens: { prompt: ordered.reduce((sum, item) => sum + item.prompt_tokens, 0), completion: ordered.reduce((sum, item) => sum + item.completion_tokens, 0) },
+    tokens: {
+      prompt: ordered.reduce((sum, item) => sum + item.prompt_tokens, 0),
+      completion: ordered.reduce((sum, item) => sum + item.completion_tokens, 0),
+    },
     files: predictionFiles,
   });
   // One line per question ever predicted in this folder (a retried item's last line), in question order.
   const all = new Map([...earlier, ...results]);
-  const raw = [...all.keys()].sort((left, right) => left - right).map((id) => `${JSON.stringify(all.get(id))}\n`).join('');
+  const raw = [...all.keys()]
+    .sort((left, right) => left - right)
+    .map((id) => `${JSON.stringify(all.get(id))}\n`)
+    .join('');
   await writeFilesTogether({
     files: [
       { path: files.raw, data: raw },
       { path: files.predictions, data: ordered.map((item) => `${oneLine(item.sql)}\n`).join('') },
-      { path: files.gold, data: selected.map((question) => `${oneLine(question.query)}\t${question.databaseId}\n`).join('') },
+      {
+        path: files.gold,
+        data: selected.map((question) => `${oneLine(question.query)}\t${question.databaseId}\n`).join(''),
+      },
       { path: files.record, data: record },
     ],
   });

@@ -35,8 +35,10 @@ async function readJson(path: string, flag: string, what: string, signal: AbortS
     text = await readFile(path, { encoding: 'utf8', ...(signal === undefined ? {} : { signal }) });
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new BenchmarkInputError(`${flag} ${path} does not exist; give the path of ${what}.`, { cause: error });
-    if (code === 'EISDIR') throw new BenchmarkInputError(`${flag} ${path} is a folder; give the path of ${what} in it.`, { cause: error });
+    if (code === 'ENOENT')
+      throw new BenchmarkInputError(`${flag} ${path} does not exist; give the path of ${what}.`, { cause: error });
+    if (code === 'EISDIR')
+      throw new BenchmarkInputError(`${flag} ${path} is a folder; give the path of ${what} in it.`, { cause: error });
     if (signal?.aborted === true) throw error;
     throw new BenchmarkInputError(`cannot read ${flag} ${path}: ${(error as Error).message}`, { cause: error });
   }
@@ -46,7 +48,9 @@ async function readJson(path: string, flag: string, what: string, signal: AbortS
     const message = (error as Error).message;
     const position = /at position (\d+)/.exec(message)?.[1];
     const where = position === undefined ? path : place(path, text, Number(position));
-    throw new BenchmarkInputError(`${where}: ${flag} is not valid JSON (${message}); it should be ${what}.`, { cause: error });
+    throw new BenchmarkInputError(`${where}: ${flag} is not valid JSON (${message}); it should be ${what}.`, {
+      cause: error,
+    });
   }
 }
 
@@ -61,16 +65,33 @@ export function promptSchemaFromTablesJson(entry: TablesJsonEntry): PromptSchema
   const columnName = (index: number): string => {
     const [table, name] = entry.column_names_original[index] ?? [-1, ''];
     const tableName = entry.table_names_original[table];
-    if (tableName === undefined) throw new BenchmarkInputError(`tables.json entry "${entry.db_id}": foreign key column ${index} does not exist; fix foreign_keys.`);
+    if (tableName === undefined)
+      throw new BenchmarkInputError(
+        `tables.json entry "${entry.db_id}": foreign key column ${index} does not exist; fix foreign_keys.`,
+      );
     return `${tableName}.${name}`.toLowerCase();
   };
-  return { name: entry.db_id, tables, relations: entry.foreign_keys.map(([from, to]) => `${columnName(from)} = ${columnName(to)}`) };
+  return {
+    name: entry.db_id,
+    tables,
+    relations: entry.foreign_keys.map(([from, to]) => `${columnName(from)} = ${columnName(to)}`),
+  };
 }
 
 /** Reads dev.json and tables.json, checking every question names a schema. */
-export async function readBenchmark(options: ReadBenchmarkOptions): Promise<{ questions: BenchmarkQuestion[]; schemas: Map<string, PromptSchema> }> {
-  const data = await readJson(options.questions, '--questions', "Spider's dev.json (a JSON array of {question, db_id, query})", options.signal);
-  if (!Array.isArray(data)) throw new BenchmarkInputError(`${options.questions}: expected a JSON array of {question, db_id, query} (Spider's dev.json).`);
+export async function readBenchmark(
+  options: ReadBenchmarkOptions,
+): Promise<{ questions: BenchmarkQuestion[]; schemas: Map<string, PromptSchema> }> {
+  const data = await readJson(
+    options.questions,
+    '--questions',
+    "Spider's dev.json (a JSON array of {question, db_id, query})",
+    options.signal,
+  );
+  if (!Array.isArray(data))
+    throw new BenchmarkInputError(
+      `${options.questions}: expected a JSON array of {question, db_id, query} (Spider's dev.json).`,
+    );
   const questions = data.map((entry: unknown, id): BenchmarkQuestion => {
     const record = entry as Record<string, unknown> | null;
     const query = record?.query ?? record?.SQL;
@@ -79,17 +100,33 @@ export async function readBenchmark(options: ReadBenchmarkOptions): Promise<{ qu
     }
     return { id, question: record.question, databaseId: record.db_id, query };
   });
-  const entries = await readJson(options.tables, '--tables', "Spider's tables.json (a JSON array of schemas)", options.signal);
-  if (!Array.isArray(entries)) throw new BenchmarkInputError(`${options.tables}: tables.json must be a JSON array of schema entries.`);
+  const entries = await readJson(
+    options.tables,
+    '--tables',
+    "Spider's tables.json (a JSON array of schemas)",
+    options.signal,
+  );
+  if (!Array.isArray(entries))
+    throw new BenchmarkInputError(`${options.tables}: tables.json must be a JSON array of schema entries.`);
   const schemas = new Map<string, PromptSchema>();
   entries.forEach((entry: unknown, index) => {
     const record = entry as Partial<TablesJsonEntry> | null;
-    if (typeof record?.db_id !== 'string' || !Array.isArray(record.table_names_original) || !Array.isArray(record.column_names_original) || !Array.isArray(record.foreign_keys)) {
-      throw new BenchmarkInputError(`${options.tables}: entry ${index} is not a Spider schema (needs db_id, table_names_original, column_names_original, foreign_keys).`);
+    if (
+      typeof record?.db_id !== 'string' ||
+      !Array.isArray(record.table_names_original) ||
+      !Array.isArray(record.column_names_original) ||
+      !Array.isArray(record.foreign_keys)
+    ) {
+      throw new BenchmarkInputError(
+        `${options.tables}: entry ${index} is not a Spider schema (needs db_id, table_names_original, column_names_original, foreign_keys).`,
+      );
     }
     schemas.set(record.db_id, promptSchemaFromTablesJson(record as TablesJsonEntry));
   });
   const missing = questions.find((question) => !schemas.has(question.databaseId));
-  if (missing !== undefined) throw new BenchmarkInputError(`${options.questions}: entry ${missing.id} asks about db_id "${missing.databaseId}", which ${options.tables} does not describe.`);
+  if (missing !== undefined)
+    throw new BenchmarkInputError(
+      `${options.questions}: entry ${missing.id} asks about db_id "${missing.databaseId}", which ${options.tables} does not describe.`,
+    );
   return { questions, schemas };
 }

@@ -7,7 +7,9 @@ import { spiderDatabase } from './internal/test-fixtures.js';
 
 it('the README example runs as written (on a rule model and a shared database) and prints what it says', async () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
-  expect(readme).toContain("for await (const event of streamAskDatabase({ model, database, question: 'How many singers do we have?' })) {");
+  expect(readme).toContain(
+    "for await (const event of streamAskDatabase({ model, database, question: 'How many singers do we have?' })) {",
+  );
   const rule = await writeRuleModel({ answer: 'SELECT count(*) FROM singer' });
   const model = await LanguageModel.load({ path: rule.path, threads: 1 });
   const database = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });

@@ -1,5 +1,15 @@
 /** The files of a prediction run folder, as `predictBenchmark` writes them. */
-export const predictionFiles = { raw: 'raw_pred.jsonl', predictions: 'predict.txt', gold: 'gold.txt', record: 'run.json' } as const;
+export const predictionFiles = {
+  raw: 'raw_pred.jsonl',
+  predictions: 'predict.txt',
+  gold: 'gold.txt',
+  record: 'run.json',
+} as const;
 
 /** The reports `evaluatePredictions` writes beside the predictions. */
-export const reportFiles = { html: 'report.html', text: 'report.txt', summary: 'summary.json', items: 'items.jsonl' } as const;
+export const reportFiles = {
+  html: 'report.html',
+  text: 'report.txt',
+  summary: 'summary.json',
+  items: 'items.jsonl',
+} as const;

@@ -1,8 +1,14 @@
 import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
+import {
+  createSchema,
+  ExecutionPool,
+  type ExecutionVerdict,
+  type QueryRows,
+  type SpiderSchema,
+} from '@aquila/sql-metrics';
 import type { SqlJsStatic } from 'sql.js';
-import { createSchema, ExecutionPool, type ExecutionVerdict, type QueryRows, type SpiderSchema } from '@aquila/sql-metrics';
 import { DatabaseOpenError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
 import { raceSignal } from './internal/race-signal.js';
 
@@ -73,7 +79,8 @@ const schemaRowLimit = 1_000_000;
 const firstKeyword = /^(?:[\s(]|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*([a-z]+)/i;
 const readKeywords = new Set(['select', 'with', 'values']);
 // DDL databases: CREATE TABLE/INDEX/VIEW only. Nothing in them runs a query at build time, so building cannot hang.
-const ddlStatement = /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*create\s+(?:(?:temp|temporary)\s+)?(?:table|(?:unique\s+)?index|view|virtual\s+table)\b/i;
+const ddlStatement =
+  /^(?:\s|--[^\n]*(?:\n|$)|\/\*[\s\S]*?\*\/)*create\s+(?:(?:temp|temporary)\s+)?(?:table|(?:unique\s+)?index|view|virtual\s+table)\b/i;
 const createTableAs = /^[^(]*\bas\s*\(?\s*(?:select|with|values)\b/i;
 
 // sql.js in this thread builds DDL databases; compiled once per process (a server may build one per request).
@@ -83,7 +90,9 @@ function ddlEngine(): Promise<SqlJsStatic> {
     .then(({ default: initSqlJs }) => initSqlJs())
     .catch((error: unknown) => {
       ddlEngineLoading = undefined;
-      throw new DatabaseOpenError(`sql.js could not be loaded to build the DDL database: ${(error as Error).message}`, { cause: error });
+      throw new DatabaseOpenError(`sql.js could not be loaded to build the DDL database: ${(error as Error).message}`, {
+        cause: error,
+      });
     });
   return ddlEngineLoading;
 }
@@ -95,13 +104,15 @@ interface PoolEntry {
 }
 
 function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1) throw new TextToSqlOptionsError(`${name} must be a positive integer, got ${value}.`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new TextToSqlOptionsError(`${name} must be a positive integer, got ${value}.`);
   return value;
 }
 
 const columnsQuery =
   "SELECT m.name, p.name, p.type, p.pk FROM sqlite_master AS m JOIN pragma_table_info(m.name) AS p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY m.rowid, p.cid";
-const foreignKeysQuery = 'SELECT m.name, k."from", k."table", k."to" FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS k WHERE m.type = \'table\' ORDER BY m.rowid, k.id, k.seq';
+const foreignKeysQuery =
+  'SELECT m.name, k."from", k."table", k."to" FROM sqlite_master AS m JOIN pragma_foreign_key_list(m.name) AS k WHERE m.type = \'table\' ORDER BY m.rowid, k.id, k.seq';
 
 /** Tables from the rows of {@link columnsQuery} and {@link foreignKeysQuery}. */
 function tablesFromRows(columns: readonly (readonly unknown[])[], keys: readonly (readonly unknown[])[]): SqlTable[] {
@@ -120,15 +131,24 @@ function tablesFromRows(columns: readonly (readonly unknown[])[], keys: readonly
     const entry = tables.get(text(table));
     if (entry === undefined) continue;
     // A reference without a column names the referenced table's primary key.
-    const target = tables.get(text(referenced)) ?? [...tables.values()].find((candidate) => candidate.name.toLowerCase() === text(referenced).toLowerCase());
+    const target =
+      tables.get(text(referenced)) ??
+      [...tables.values()].find((candidate) => candidate.name.toLowerCase() === text(referenced).toLowerCase());
     const primary = target?.columns.find((entryColumn) => entryColumn.primaryKey)?.name;
-    entry.foreignKeys.push({ column: text(column), table: target?.name ?? text(referenced), referencedColumn: referencedColumn === null ? (primary ?? '') : text(referencedColumn) });
+    entry.foreignKeys.push({
+      column: text(column),
+      table: target?.name ?? text(referenced),
+      referencedColumn: referencedColumn === null ? (primary ?? '') : text(referencedColumn),
+    });
   }
   return [...tables.values()];
 }
 
 function cell(value: QueryRows['rows'][number][number]): SqlCell {
-  if (typeof value === 'bigint') return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(value) : value.toString();
+  if (typeof value === 'bigint')
+    return value >= BigInt(Number.MIN_SAFE_INTEGER) && value <= BigInt(Number.MAX_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
   if (value instanceof Uint8Array) return `x'${Buffer.from(value).toString('hex')}'`;
   return value;
 }
@@ -164,10 +184,18 @@ export class SqlDatabase {
       if (!info.isFile()) throw new Error('not a file');
       size = info.size;
     } catch (error) {
-      throw new DatabaseOpenError(`cannot open database ${options.file}: ${(error as Error).message}; give the path of a .sqlite file.`, { cause: error });
+      throw new DatabaseOpenError(
+        `cannot open database ${options.file}: ${(error as Error).message}; give the path of a .sqlite file.`,
+        { cause: error },
+      );
     }
-    if (size === 0) throw new DatabaseOpenError(`database ${options.file} is empty (0 bytes); give a SQLite file with tables.`);
-    const database = new SqlDatabase(options.name ?? basename(options.file, extname(options.file)), options.file, undefined);
+    if (size === 0)
+      throw new DatabaseOpenError(`database ${options.file} is empty (0 bytes); give a SQLite file with tables.`);
+    const database = new SqlDatabase(
+      options.name ?? basename(options.file, extname(options.file)),
+      options.file,
+      undefined,
+    );
     await database.readTables(options.signal);
     return database;
   }
@@ -184,7 +212,9 @@ export class SqlDatabase {
         const text = statement.getSQL();
         if (!ddlStatement.test(text) || createTableAs.test(text.replace(ddlStatement, ''))) {
           statement.free();
-          throw new DatabaseOpenError(`DDL statement ${count + 1} is not a plain CREATE TABLE, CREATE INDEX or CREATE VIEW: ${JSON.stringify(text.slice(0, 80))}; a DDL database holds only the schema (register a SQLite file for data).`);
+          throw new DatabaseOpenError(
+            `DDL statement ${count + 1} is not a plain CREATE TABLE, CREATE INDEX or CREATE VIEW: ${JSON.stringify(text.slice(0, 80))}; a DDL database holds only the schema (register a SQLite file for data).`,
+          );
         }
         statement.step();
         statement.free();
@@ -196,7 +226,10 @@ export class SqlDatabase {
       bytes = memory.export();
     } catch (error) {
       if (DatabaseOpenError.isInstance(error)) throw error;
-      throw new DatabaseOpenError(`SQLite rejected the DDL: ${(error as Error).message}; fix the CREATE TABLE statements.`, { cause: error });
+      throw new DatabaseOpenError(
+        `SQLite rejected the DDL: ${(error as Error).message}; fix the CREATE TABLE statements.`,
+        { cause: error },
+      );
     } finally {
       memory.close();
     }
@@ -212,13 +245,19 @@ export class SqlDatabase {
 
   /** The schema as Spider's parser sees it (lower-case names), for parse checks. */
   get spiderSchema(): SpiderSchema {
-    this.schemaCache ??= createSchema({ tables: this.tables.map((table) => [table.name, table.columns.map((column) => column.name)] as const) });
+    this.schemaCache ??= createSchema({
+      tables: this.tables.map((table) => [table.name, table.columns.map((column) => column.name)] as const),
+    });
     return this.schemaCache;
   }
 
   /** Foreign keys as `table.column = table.column` (lower case), as AquilaSQL prompts list them. */
   get relations(): string[] {
-    return this.tables.flatMap((table) => table.foreignKeys.map((key) => `${table.name}.${key.column} = ${key.table}.${key.referencedColumn}`.toLowerCase()));
+    return this.tables.flatMap((table) =>
+      table.foreignKeys.map((key) =>
+        `${table.name}.${key.column} = ${key.table}.${key.referencedColumn}`.toLowerCase(),
+      ),
+    );
   }
 
   // Each execution pool is a child process and a worker thread with one fixed timeout, so a pool serves one
@@ -227,7 +266,8 @@ export class SqlDatabase {
   // its clients) starts processes without bound.
   private async acquire(timeoutMs: number, signal: AbortSignal | undefined): Promise<PoolEntry> {
     for (;;) {
-      if (this.closed) throw new QueryExecutionError(`database "${this.name}" is closed; open it again to run queries.`);
+      if (this.closed)
+        throw new QueryExecutionError(`database "${this.name}" is closed; open it again to run queries.`);
       const entry = this.pools.get(timeoutMs);
       if (entry !== undefined) {
         this.pools.delete(timeoutMs);
@@ -254,16 +294,32 @@ export class SqlDatabase {
     if (entry.users === 0) for (const wake of this.poolFreed.splice(0)) wake();
   }
 
-  private async run(sql: string, maxRows: number, timeoutMs: number, signal: AbortSignal | undefined): Promise<QueryRows> {
+  private async run(
+    sql: string,
+    maxRows: number,
+    timeoutMs: number,
+    signal: AbortSignal | undefined,
+  ): Promise<QueryRows> {
     const entry = await this.acquire(timeoutMs, signal);
     let verdict: ExecutionVerdict;
     try {
       signal?.throwIfAborted();
-      verdict = await raceSignal(entry.pool.run({ databases: [this.file], gold: '', preds: [sql], orderMatters: false, returnRows: true, maxRows }), signal);
+      verdict = await raceSignal(
+        entry.pool.run({
+          databases: [this.file],
+          gold: '',
+          preds: [sql],
+          orderMatters: false,
+          returnRows: true,
+          maxRows,
+        }),
+        signal,
+      );
     } finally {
       this.release(entry);
     }
-    if (verdict.result === undefined) throw new QueryExecutionError(`the query failed on database "${this.name}": ${verdict.reason ?? 'no result'}.`);
+    if (verdict.result === undefined)
+      throw new QueryExecutionError(`the query failed on database "${this.name}": ${verdict.reason ?? 'no result'}.`);
     return verdict.result;
   }
 
@@ -274,7 +330,11 @@ export class SqlDatabase {
       this.tables = tablesFromRows(columns.rows, keys.rows);
     } catch (error) {
       await this.close();
-      if (QueryExecutionError.isInstance(error)) throw new DatabaseOpenError(`cannot read the tables of ${this.file}: ${error.message} Is it a SQLite database?`, { cause: error });
+      if (QueryExecutionError.isInstance(error))
+        throw new DatabaseOpenError(
+          `cannot read the tables of ${this.file}: ${error.message} Is it a SQLite database?`,
+          { cause: error },
+        );
       throw error;
     }
   }
@@ -289,7 +349,9 @@ export class SqlDatabase {
     options.signal?.throwIfAborted();
     const keyword = firstKeyword.exec(options.sql)?.[1]?.toLowerCase();
     if (keyword === undefined || !readKeywords.has(keyword)) {
-      throw new WriteRefusedError(`only queries run on database "${this.name}" (SELECT, WITH or VALUES); refused a statement starting with ${keyword === undefined ? 'nothing' : keyword.toUpperCase()}.`);
+      throw new WriteRefusedError(
+        `only queries run on database "${this.name}" (SELECT, WITH or VALUES); refused a statement starting with ${keyword === undefined ? 'nothing' : keyword.toUpperCase()}.`,
+      );
     }
     const started = performance.now();
     let result: QueryRows;
@@ -297,10 +359,16 @@ export class SqlDatabase {
       result = await this.run(options.sql, maxRows, timeoutMs, options.signal);
     } catch (error) {
       // WITH … DELETE and friends pass the keyword check; the query_only connection refuses them.
-      if (QueryExecutionError.isInstance(error) && /readonly|read-only/i.test(error.message)) throw new WriteRefusedError(`${error.message} Only queries run here.`, { cause: error });
+      if (QueryExecutionError.isInstance(error) && /readonly|read-only/i.test(error.message))
+        throw new WriteRefusedError(`${error.message} Only queries run here.`, { cause: error });
       throw error;
     }
-    return { columns: result.columns, rows: result.rows.map((row) => row.map(cell)), truncated: result.truncated, elapsedMs: performance.now() - started };
+    return {
+      columns: result.columns,
+      rows: result.rows.map((row) => row.map(cell)),
+      truncated: result.truncated,
+      elapsedMs: performance.now() - started,
+    };
   }
 
   /** Stops the worker threads and removes a DDL database's temporary file. */

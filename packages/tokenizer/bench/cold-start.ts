@@ -1,8 +1,9 @@
 // One cold start, run by the benchmark in a fresh process: load Aquila's tokenizer, then encode the corpus
 // once, nothing compiled or cached before. Prints one JSON line: seconds (wall and CPU) to load, to reach
 // the first MB of input, and to finish, and the memory the tokenizer holds at the end (tables and cache).
-import { readBenchCorpus } from './corpus.js';
+
 import { loadAquilaTokenizer } from './built-package.js';
+import { readBenchCorpus } from './corpus.js';
 
 const corpus = readBenchCorpus();
 const cpuSeconds = (): number => {
@@ -25,7 +26,11 @@ const memoryBefore = memory();
 const wallStart = performance.now();
 const cpuStart = cpuSeconds();
 let bytes = 0;
-const mark = (): Mark => ({ seconds: (performance.now() - wallStart) / 1000, cpuSeconds: cpuSeconds() - cpuStart, bytes });
+const mark = (): Mark => ({
+  seconds: (performance.now() - wallStart) / 1000,
+  cpuSeconds: cpuSeconds() - cpuStart,
+  bytes,
+});
 
 const tokenizer = await loadAquilaTokenizer();
 const load = mark();

@@ -8,7 +8,9 @@ const corpusFile = fileURLToPath(new URL('../../../../shared/fixtures/bench-corp
 /** The benchmark corpus: one JSON string per line. Exits with a message when it is missing. */
 export function readBenchCorpus(): string[] {
   if (!existsSync(corpusFile)) {
-    process.stderr.write(`The benchmark corpus ${corpusFile} is missing: the benchmark needs shared/fixtures/bench-corpus beside the repository (the tests do not).\n`);
+    process.stderr.write(
+      `The benchmark corpus ${corpusFile} is missing: the benchmark needs shared/fixtures/bench-corpus beside the repository (the tests do not).\n`,
+    );
     process.exit(1);
   }
   return readFileSync(corpusFile, 'utf8')

@@ -8,12 +8,12 @@
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
+import { aquilaTokenizerJson } from '@aquila/test-kit';
 import { Tokenizer as HuggingFaceJsTokenizer } from '@huggingface/tokenizers';
 import { get_encoding } from 'tiktoken';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
-import { aquilaTokenizerJson } from '@aquila/test-kit';
-import { readBenchCorpus } from './corpus.js';
 import { loadAquilaTokenizer } from './built-package.js';
+import { readBenchCorpus } from './corpus.js';
 
 const argument = (name: string, fallback: number): number => {
   const index = process.argv.indexOf(`--${name}`);
@@ -36,7 +36,14 @@ const rows: Row[] = [];
 const utf8Length = (texts: string[]): number => texts.reduce((sum, text) => sum + Buffer.byteLength(text), 0);
 
 /** Best wall time of `count` runs of `run` (which returns the number of tokens), with that run's CPU time. */
-async function measure(encoder: string, mode: string, texts: string[], count: number, run: () => Promise<number> | number, note?: string): Promise<void> {
+async function measure(
+  encoder: string,
+  mode: string,
+  texts: string[],
+  count: number,
+  run: () => Promise<number> | number,
+  note?: string,
+): Promise<void> {
   let best = Infinity;
   let cpuSeconds = 0;
   let tokens = 0;
@@ -58,7 +65,9 @@ async function measure(encoder: string, mode: string, texts: string[], count: nu
 const corpus = readBenchCorpus();
 const slowSlice = corpus.filter((_, index) => index % slowShare === 0);
 const threads = availableParallelism();
-process.stderr.write(`corpus: ${corpus.length} documents, ${(utf8Length(corpus) / 1e6).toFixed(2)} MB; ${cpus()[0]?.model ?? 'cpu'}, ${threads} threads; Node ${process.version}\n`);
+process.stderr.write(
+  `corpus: ${corpus.length} documents, ${(utf8Length(corpus) / 1e6).toFixed(2)} MB; ${cpus()[0]?.model ?? 'cpu'}, ${threads} threads; Node ${process.version}\n`,
+);
 
 // Cold starts, each in a fresh process (best of N by wall time): load + first MB, load + the whole corpus.
 interface Mark {
@@ -75,32 +84,83 @@ interface ColdStart {
 }
 const coldStarts: ColdStart[] = [];
 for (let rep = 0; rep < reps; rep++) {
-  const child = spawnSync(process.execPath, ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('cold-start.ts', import.meta.url))], { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) });
+  const child = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('cold-start.ts', import.meta.url))],
+    { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) },
+  );
   if (child.status !== 0) throw new Error(`bench/cold-start.ts failed: ${child.stderr}`);
   coldStarts.push(JSON.parse(child.stdout) as ColdStart);
 }
 const coldStart = coldStarts.reduce((best, run) => (run.all.seconds < best.all.seconds ? run : best));
 const coldRow = (mode: string, mark: Mark, tokens: number, note: string): void => {
-  rows.push({ encoder: '@aquila/tokenizer (Aquila)', mode, bytes: mark.bytes, seconds: mark.seconds, cpuSeconds: mark.cpuSeconds, tokens, note });
+  rows.push({
+    encoder: '@aquila/tokenizer (Aquila)',
+    mode,
+    bytes: mark.bytes,
+    seconds: mark.seconds,
+    cpuSeconds: mark.cpuSeconds,
+    tokens,
+    note,
+  });
 };
 coldRow('fresh process: load only', coldStart.load, 0, `${coldStart.load.seconds.toFixed(2)} s`);
-coldRow('fresh process: load + first MB', coldStart.firstMegabyte, Math.round((coldStart.tokens * coldStart.firstMegabyte.bytes) / coldStart.all.bytes), 'counts load and JIT warm-up (tokens pro rata)');
-coldRow('fresh process: load + whole corpus', coldStart.all, coldStart.tokens, `the tokenizer then holds ${(coldStart.memory / 2 ** 20).toFixed(0)} MiB (heap and typed arrays: tables and piece cache)`);
+coldRow(
+  'fresh process: load + first MB',
+  coldStart.firstMegabyte,
+  Math.round((coldStart.tokens * coldStart.firstMegabyte.bytes) / coldStart.all.bytes),
+  'counts load and JIT warm-up (tokens pro rata)',
+);
+coldRow(
+  'fresh process: load + whole corpus',
+  coldStart.all,
+  coldStart.tokens,
+  `the tokenizer then holds ${(coldStart.memory / 2 ** 20).toFixed(0)} MiB (heap and typed arrays: tables and piece cache)`,
+);
 
 // This package. "cold": a fresh tokenizer, its piece cache empty, one pass; "warm": best of N passes.
 const coldTokenizer = await loadAquilaTokenizer();
 const warmUp = await loadAquilaTokenizer(); // compiles the hot code first, on another instance
 for (const text of corpus.slice(0, 300)) warmUp.encode(text);
-await measure('@aquila/tokenizer (Aquila)', 'per document, 1 thread, cold cache', corpus, 1, () => corpus.reduce((sum, text) => sum + coldTokenizer.encode(text).length, 0), 'first pass of a new tokenizer');
+await measure(
+  '@aquila/tokenizer (Aquila)',
+  'per document, 1 thread, cold cache',
+  corpus,
+  1,
+  () => corpus.reduce((sum, text) => sum + coldTokenizer.encode(text).length, 0),
+  'first pass of a new tokenizer',
+);
 const tokenizer = await loadAquilaTokenizer();
-await measure('@aquila/tokenizer (Aquila)', 'per document, 1 thread', corpus, reps + 1, () => corpus.reduce((sum, text) => sum + tokenizer.encode(text).length, 0), 'warm piece cache');
+await measure(
+  '@aquila/tokenizer (Aquila)',
+  'per document, 1 thread',
+  corpus,
+  reps + 1,
+  () => corpus.reduce((sum, text) => sum + tokenizer.encode(text).length, 0),
+  'warm piece cache',
+);
 // encodeBatch over worker threads (the tables are shared through SharedArrayBuffers; CPU s adds up all
 // threads). The first batch of a new tokenizer starts the workers, each with an empty piece cache; the
 // warm rows reuse the pool, as a long job does.
 const batchTokenizer = await loadAquilaTokenizer();
-const batchTokens = async (): Promise<number> => (await batchTokenizer.encodeBatch(corpus, { threads })).reduce((sum, ids) => sum + ids.length, 0);
-await measure('@aquila/tokenizer (Aquila)', `encodeBatch, ${threads} threads, first batch`, corpus, 1, batchTokens, 'starts the workers');
-await measure('@aquila/tokenizer (Aquila)', `encodeBatch, ${threads} threads`, corpus, reps, batchTokens, 'workers and their caches warm');
+const batchTokens = async (): Promise<number> =>
+  (await batchTokenizer.encodeBatch(corpus, { threads })).reduce((sum, ids) => sum + ids.length, 0);
+await measure(
+  '@aquila/tokenizer (Aquila)',
+  `encodeBatch, ${threads} threads, first batch`,
+  corpus,
+  1,
+  batchTokens,
+  'starts the workers',
+);
+await measure(
+  '@aquila/tokenizer (Aquila)',
+  `encodeBatch, ${threads} threads`,
+  corpus,
+  reps,
+  batchTokens,
+  'workers and their caches warm',
+);
 await batchTokenizer.close();
 
 // HF tokenizers (Rust, napi), the reference: per document, and its Rayon batch API.
@@ -108,31 +168,62 @@ const reference = HuggingFaceTokenizer.fromString(aquilaTokenizerJson());
 let referenceIds: number[][] = [];
 await measure('tokenizers 0.23.2 Rust (Aquila)', 'per document', corpus, Math.min(reps, 2), async () => {
   let tokens = 0;
-  for (const text of corpus) tokens += (await reference.encode(text, null, { addSpecialTokens: false })).getIds().length;
+  for (const text of corpus)
+    tokens += (await reference.encode(text, null, { addSpecialTokens: false })).getIds().length;
   return tokens;
 });
 await measure('tokenizers 0.23.2 Rust (Aquila)', 'encodeBatch (Rayon)', corpus, Math.min(reps, 2), async () => {
-  referenceIds = (await reference.encodeBatch(corpus, { addSpecialTokens: false })).map((encoding) => encoding.getIds());
+  referenceIds = (await reference.encodeBatch(corpus, { addSpecialTokens: false })).map((encoding) =>
+    encoding.getIds(),
+  );
   return referenceIds.reduce((sum, ids) => sum + ids.length, 0);
 });
 
 // @huggingface/tokenizers (pure JS, what transformers.js v4 runs), on a slice: it is ~30x slower.
 const tokenizerJson = JSON.parse(aquilaTokenizerJson()) as object;
 const javascript = new HuggingFaceJsTokenizer(tokenizerJson, { add_prefix_space: false });
-await measure('@huggingface/tokenizers 0.2.0 JS (Aquila)', 'per document', slowSlice, 1, () =>
-  slowSlice.reduce((sum, text) => sum + javascript.encode(text, { add_special_tokens: false }).ids.length, 0), `every ${slowShare}th document`);
+await measure(
+  '@huggingface/tokenizers 0.2.0 JS (Aquila)',
+  'per document',
+  slowSlice,
+  1,
+  () => slowSlice.reduce((sum, text) => sum + javascript.encode(text, { add_special_tokens: false }).ids.length, 0),
+  `every ${slowShare}th document`,
+);
 
 // tiktoken (WASM) with its own cl100k vocabulary: a different vocabulary, for scale.
 const cl100k = get_encoding('cl100k_base');
-await measure('tiktoken 1.0.22 WASM (cl100k)', 'per document', corpus, reps, () => corpus.reduce((sum, text) => sum + cl100k.encode_ordinary(text).length, 0), 'other vocabulary');
+await measure(
+  'tiktoken 1.0.22 WASM (cl100k)',
+  'per document',
+  corpus,
+  reps,
+  () => corpus.reduce((sum, text) => sum + cl100k.encode_ordinary(text).length, 0),
+  'other vocabulary',
+);
 cl100k.free();
 
 // Pathological input: 1 MB of one character, and of digits (one piece each), at 256 kB and 1 MB.
-for (const [name, unit] of [['"a" repeated', 'a'], ['digits', '0123456789']] as const) {
+for (const [name, unit] of [
+  ['"a" repeated', 'a'],
+  ['digits', '0123456789'],
+] as const) {
   for (const size of [262_144, 1_048_576]) {
     const text = unit.repeat(Math.ceil(size / unit.length)).slice(0, size);
-    await measure('@aquila/tokenizer (Aquila)', `${(size / 1024).toFixed(0)} kB of ${name}`, [text], reps + 2, () => tokenizer.encode(text).length);
-    await measure('tokenizers 0.23.2 Rust (Aquila)', `${(size / 1024).toFixed(0)} kB of ${name}`, [text], Math.min(reps, 2), async () => (await reference.encode(text, null, { addSpecialTokens: false })).getIds().length);
+    await measure(
+      '@aquila/tokenizer (Aquila)',
+      `${(size / 1024).toFixed(0)} kB of ${name}`,
+      [text],
+      reps + 2,
+      () => tokenizer.encode(text).length,
+    );
+    await measure(
+      'tokenizers 0.23.2 Rust (Aquila)',
+      `${(size / 1024).toFixed(0)} kB of ${name}`,
+      [text],
+      Math.min(reps, 2),
+      async () => (await reference.encode(text, null, { addSpecialTokens: false })).getIds().length,
+    );
   }
 }
 await tokenizer.close();
@@ -162,7 +253,10 @@ const number = (value: number): string => (Number.isFinite(value) ? value.toFixe
 const lines = [
   '| encoder (vocabulary) | mode | input MB | MB/s | Mtokens/s | CPU s | MB per CPU s | note |',
   '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
-  ...rows.map((row) => `| ${row.encoder} | ${row.mode} | ${(row.bytes / 1e6).toFixed(2)} | ${row.bytes === 0 ? '–' : number(row.bytes / 1e6 / row.seconds)} | ${row.tokens === 0 ? '–' : number(row.tokens / 1e6 / row.seconds)} | ${row.cpuSeconds.toFixed(2)} | ${row.bytes === 0 ? '–' : number(row.bytes / 1e6 / row.cpuSeconds)} | ${row.note ?? ''} |`),
+  ...rows.map(
+    (row) =>
+      `| ${row.encoder} | ${row.mode} | ${(row.bytes / 1e6).toFixed(2)} | ${row.bytes === 0 ? '–' : number(row.bytes / 1e6 / row.seconds)} | ${row.tokens === 0 ? '–' : number(row.tokens / 1e6 / row.seconds)} | ${row.cpuSeconds.toFixed(2)} | ${row.bytes === 0 ? '–' : number(row.bytes / 1e6 / row.cpuSeconds)} | ${row.note ?? ''} |`,
+  ),
   '',
   'targets:',
   check('warm, 1 thread', ours('per document, 1 thread')),
@@ -170,5 +264,9 @@ const lines = [
   check('fresh process, load + whole corpus', ours('fresh process: load + whole corpus')),
   check('fresh process, load + first MB', ours('fresh process: load + first MB')),
 ];
-process.stdout.write(`${lines.join('\n')}\n\nexact: ${corpus.length - mismatches}/${corpus.length} corpus documents give HF tokenizers' ids; best of ${reps} (wall time); load average ${loadavg().map((value) => value.toFixed(1)).join(' ')} on ${threads} threads (other work on the machine slows every row alike).\n`);
+process.stdout.write(
+  `${lines.join('\n')}\n\nexact: ${corpus.length - mismatches}/${corpus.length} corpus documents give HF tokenizers' ids; best of ${reps} (wall time); load average ${loadavg()
+    .map((value) => value.toFixed(1))
+    .join(' ')} on ${threads} threads (other work on the machine slows every row alike).\n`,
+);
 if (mismatches > 0) process.exitCode = 1;

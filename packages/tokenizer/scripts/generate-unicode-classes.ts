@@ -7,7 +7,8 @@ function ranges(test: (character: string) => boolean): number[] {
   const result: number[] = [];
   let start = -1;
   for (let codePoint = 0; codePoint <= 0x110000; codePoint++) {
-    const inside = codePoint < 0x110000 && !(codePoint >= 0xd800 && codePoint <= 0xdfff) && test(String.fromCodePoint(codePoint));
+    const inside =
+      codePoint < 0x110000 && !(codePoint >= 0xd800 && codePoint <= 0xdfff) && test(String.fromCodePoint(codePoint));
     if (inside && start < 0) start = codePoint;
     if (!inside && start >= 0) {
       result.push(start, codePoint - 1);

@@ -1,6 +1,13 @@
-import type { BadLinePolicy, TextLine } from '@aquila/files';
 import { describeValue } from '@aquila/errors';
-import { fieldOf, jsonKind, jsonLineBatches, missingField, type JsonLineProgress, type LineReading } from './internal/json-line-batches.js';
+import type { BadLinePolicy, TextLine } from '@aquila/files';
+import {
+  fieldOf,
+  type JsonLineProgress,
+  jsonKind,
+  jsonLineBatches,
+  type LineReading,
+  missingField,
+} from './internal/json-line-batches.js';
 import type { EncodeOptions, Tokenizer } from './tokenizer.js';
 
 export interface EncodeJsonLinesOptions extends EncodeOptions {
@@ -31,18 +38,28 @@ export interface EncodeJsonLinesOptions extends EncodeOptions {
 function readText(value: unknown, field: string): LineReading<string> {
   if (typeof value === 'string') return { record: value };
   if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return { problem: `${jsonKind(value)}, not an object with a string ${JSON.stringify(field)} field or a JSON string` };
+    return {
+      problem: `${jsonKind(value)}, not an object with a string ${JSON.stringify(field)} field or a JSON string`,
+    };
   }
   const text = fieldOf(value, field);
   if (text === undefined) return { problem: `${missingField(value, field)}; name the text field with --field` };
-  if (typeof text !== 'string') return { problem: `the ${JSON.stringify(field)} field is ${describeValue(text)}, not a string` };
+  if (typeof text !== 'string')
+    return { problem: `the ${JSON.stringify(field)} field is ${describeValue(text)}, not a string` };
   return { record: text };
 }
 
 /** Encodes JSONL text records: yields one `{"ids":[…]}` line (without newline) per input record, in order. */
 export async function* encodeJsonLines(options: EncodeJsonLinesOptions): AsyncGenerator<string> {
   const { tokenizer, field = 'text', source = 'input', batchSize = 2048, signal, onProgress } = options;
-  const batches = jsonLineBatches({ lines: options.lines, source, batchSize, badLines: options.badLines, signal, read: (value) => readText(value, field) });
+  const batches = jsonLineBatches({
+    lines: options.lines,
+    source,
+    batchSize,
+    badLines: options.badLines,
+    signal,
+    read: (value) => readText(value, field),
+  });
   let done = 0;
   for await (const records of batches) {
     const encoded = await tokenizer.encodeBatch(records, {

@@ -3,9 +3,9 @@
 // answering with flat ids and per-text lengths (transferred, not copied).
 import { parentPort, workerData } from 'node:worker_threads';
 import type { BpeDefinition } from './internal/bpe-definition.js';
-import { Tokenizer } from './tokenizer.js';
 import type { MergeTables } from './internal/byte-pair-encoder.js';
 import type { EncodeOptions } from './tokenizer.js';
+import { Tokenizer } from './tokenizer.js';
 
 const { definition, tables } = workerData as { definition: BpeDefinition; tables: MergeTables };
 const tokenizer = new Tokenizer(definition, tables);

@@ -31,16 +31,26 @@ describe('Aquila against the ids FlagAI produced', () => {
   });
 
   it('has FlagAI’s vocabulary size and BOS/EOS/pad ids', () => {
-    expect([tokenizer.vocabSize, tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.padTokenId]).toEqual([vectors.num_tokens, vectors.token_start_id, vectors.token_end_id, 0]);
+    expect([tokenizer.vocabSize, tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.padTokenId]).toEqual([
+      vectors.num_tokens,
+      vectors.token_start_id,
+      vectors.token_end_id,
+      0,
+    ]);
   });
 
-  it.each(vectors.encode_plus.map((entry) => [JSON.stringify(entry.text), entry] as const))('encode_plus(%s)', (_, entry) => {
-    expect(tokenizer.encode(entry.text, { addSpecialTokens: true })).toEqual(entry.input_ids);
-    expect(tokenizer.encode(entry.text)).toEqual(entry.input_ids.slice(1, -1));
-    expect(entry.input_ids.slice(1, -1).map((id) => tokenizer.idToToken(id))).toEqual(entry.tokens.map((token) => (token === '[UNK]' ? '<|endoftext|>' : token === '[SEP]' ? '[gMASK]' : token)));
-    expect(tokenizer.decode(entry.input_ids)).toBe(entry.decode_all);
-    expect(tokenizer.decode(entry.input_ids.slice(1, -1))).toBe(entry.decode_inner);
-  });
+  it.each(vectors.encode_plus.map((entry) => [JSON.stringify(entry.text), entry] as const))(
+    'encode_plus(%s)',
+    (_, entry) => {
+      expect(tokenizer.encode(entry.text, { addSpecialTokens: true })).toEqual(entry.input_ids);
+      expect(tokenizer.encode(entry.text)).toEqual(entry.input_ids.slice(1, -1));
+      expect(entry.input_ids.slice(1, -1).map((id) => tokenizer.idToToken(id))).toEqual(
+        entry.tokens.map((token) => (token === '[UNK]' ? '<|endoftext|>' : token === '[SEP]' ? '[gMASK]' : token)),
+      );
+      expect(tokenizer.decode(entry.input_ids)).toBe(entry.decode_all);
+      expect(tokenizer.decode(entry.input_ids.slice(1, -1))).toBe(entry.decode_inner);
+    },
+  );
 
   it.each(vectors.decode.map((entry) => [JSON.stringify(entry.ids), entry] as const))('decode(%s)', (_, entry) => {
     expect(tokenizer.decode(entry.ids)).toBe(entry.text);
@@ -48,7 +58,9 @@ describe('Aquila against the ids FlagAI produced', () => {
 
   it.each(prompts.cases.map((entry, index) => [index, entry] as const))('AquilaSQL inference prompt %i', (_, entry) => {
     // predict() with sft=false: encode_plus of the prompt with newline runs collapsed, EOS dropped.
-    expect(tokenizer.encode(entry.prompt.replace(/\n+/g, '\n'), { addSpecialTokens: true }).slice(0, -1)).toEqual(entry.sft_false_ids);
+    expect(tokenizer.encode(entry.prompt.replace(/\n+/g, '\n'), { addSpecialTokens: true }).slice(0, -1)).toEqual(
+      entry.sft_false_ids,
+    );
     expect(tokenizer.decode(entry.sft_false_ids)).toBe(entry.sft_false_model_in);
     // The chat template path: the ids of the templated text, which is what the model saw.
     expect(tokenizer.encode(entry.sft_true_model_in_2048)).toEqual(entry.sft_true_ids_max_token_2048);

@@ -1,13 +1,23 @@
+import { aquilaTokenizerJson } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { aquilaTokenizerJson } from '@aquila/test-kit';
 import { aquilaFolder, readTestCorpus } from '../test/fixtures.js';
 import { loadAquilaTokenizer } from './load-aquila-tokenizer.js';
 import { loadTokenizer } from './load-tokenizer.js';
 import type { Tokenizer } from './tokenizer.js';
 
-const specials = ['<|endoftext|>', '<|startofpiece|>', '<|endofpiece|>', '<|LDWANG|>', '[MASK]', '[gMASK]', '[sMASK]', '[CLS]', '</s>'];
+const specials = [
+  '<|endoftext|>',
+  '<|startofpiece|>',
+  '<|endofpiece|>',
+  '<|LDWANG|>',
+  '[MASK]',
+  '[gMASK]',
+  '[sMASK]',
+  '[CLS]',
+  '</s>',
+];
 
 /** Hand-picked trouble: the cases where a naive port goes wrong. */
 const adversarial = [
@@ -22,7 +32,7 @@ const adversarial = [
   '中文English混合123数字٣٤٥ ①② Ⅻ ¼ 𝟘𝟙',
   '𝐀𝐁𝐂 𠀀𠀁 𝔘𝔫𝔦 ꙮ 한국어 日本語のテキスト',
   '3.14159 1234567890123 -42 1,000,000 0x1F 1e-9',
-  ' '.repeat(40) + 'x' + '\t'.repeat(9) + 'y' + '\n'.repeat(7),
+  `${' '.repeat(40)}x${'\t'.repeat(9)}y${'\n'.repeat(7)}`,
   'a'.repeat(3000),
   '的'.repeat(700),
   'Supercalifragilisticexpialidocious'.repeat(30),
@@ -37,7 +47,8 @@ const adversarial = [
 describe('Aquila against Hugging Face tokenizers (Rust)', () => {
   let reference: HuggingFaceTokenizer;
   let tokenizer: Tokenizer;
-  const referenceIds = async (text: string): Promise<number[]> => (await reference.encode(text, null, { addSpecialTokens: false })).getIds();
+  const referenceIds = async (text: string): Promise<number[]> =>
+    (await reference.encode(text, null, { addSpecialTokens: false })).getIds();
 
   beforeAll(async () => {
     reference = HuggingFaceTokenizer.fromString(aquilaTokenizerJson());
@@ -56,13 +67,24 @@ describe('Aquila against Hugging Face tokenizers (Rust)', () => {
     expect(mismatches).toEqual([]);
   });
 
-  it.each(adversarial.map((text) => [JSON.stringify(text).slice(0, 60), text] as const))('gives the same ids on %s', async (_, text) => {
-    expect(tokenizer.encode(text)).toEqual(await referenceIds(text));
-  });
+  it.each(adversarial.map((text) => [JSON.stringify(text).slice(0, 60), text] as const))(
+    'gives the same ids on %s',
+    async (_, text) => {
+      expect(tokenizer.encode(text)).toEqual(await referenceIds(text));
+    },
+  );
 
   it('puts every special token at every position like HF', async () => {
     for (const special of specials) {
-      for (const text of [`${special}`, `${special}abc`, `abc${special}`, `a ${special} b`, `a\n${special}\nb`, `${special}${special}`, `中${special}文`]) {
+      for (const text of [
+        `${special}`,
+        `${special}abc`,
+        `abc${special}`,
+        `a ${special} b`,
+        `a\n${special}\nb`,
+        `${special}${special}`,
+        `中${special}文`,
+      ]) {
         expect(tokenizer.encode(text), text).toEqual(await referenceIds(text));
       }
     }
@@ -70,16 +92,44 @@ describe('Aquila against Hugging Face tokenizers (Rust)', () => {
 
   it('gives the same ids on generated text of every character class', async () => {
     const pieces = fc.oneof(
-      fc.constantFrom(' ', '  ', '\n', '\r\n', '\t', '\u00a0', '\u0085', '\u3000', "'s", "'ll", "'", '!', '，', '。', '1', '٣', '²', 'Ⅻ', '🙂', '‍', '\ud800', '\udfff'),
+      fc.constantFrom(
+        ' ',
+        '  ',
+        '\n',
+        '\r\n',
+        '\t',
+        '\u00a0',
+        '\u0085',
+        '\u3000',
+        "'s",
+        "'ll",
+        "'",
+        '!',
+        '，',
+        '。',
+        '1',
+        '٣',
+        '²',
+        'Ⅻ',
+        '🙂',
+        '‍',
+        '\ud800',
+        '\udfff',
+      ),
       fc.constantFrom(...specials),
       fc.string({ unit: 'grapheme', maxLength: 4 }),
       fc.string({ unit: 'binary', maxLength: 4 }),
       fc.stringMatching(/^[a-zA-Z]{1,12}$/),
       fc.stringMatching(/^[\u4e00-\u4e2f]{1,20}$/),
     );
-    const texts = fc.sample(fc.array(pieces, { maxLength: 30 }).map((parts) => parts.join('')), { numRuns: 400, seed: 1234 });
+    const texts = fc.sample(
+      fc.array(pieces, { maxLength: 30 }).map((parts) => parts.join('')),
+      { numRuns: 400, seed: 1234 },
+    );
     const expected = await reference.encodeBatch(texts, { addSpecialTokens: false });
-    texts.forEach((text, index) => expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(expected[index]?.getIds()));
+    texts.forEach((text, index) =>
+      expect(tokenizer.encode(text), JSON.stringify(text)).toEqual(expected[index]?.getIds()),
+    );
   });
 
   it('gives the same ids loaded from vocab.json + merges.txt as from the shipped copy', async () => {
@@ -90,7 +140,10 @@ describe('Aquila against Hugging Face tokenizers (Rust)', () => {
     expect(fromFolder.vocabSize).toBe(100_008);
     expect([fromFolder.bosTokenId, fromFolder.eosTokenId, fromFolder.padTokenId]).toEqual([100_006, 100_007, 0]);
     // Buffer.equals: vitest's deep equality walks typed arrays element by element, for seconds.
-    const same = (left: ArrayBufferView, right: ArrayBufferView): boolean => Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(Buffer.from(right.buffer, right.byteOffset, right.byteLength));
+    const same = (left: ArrayBufferView, right: ArrayBufferView): boolean =>
+      Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(
+        Buffer.from(right.buffer, right.byteOffset, right.byteLength),
+      );
     for (const field of ['tokenBytes', 'tokenOffsets', 'mergeLeft', 'mergeRight', 'mergeResult', 'byteIds'] as const) {
       expect(same(fromFolder.definition[field], tokenizer.definition[field]), field).toBe(true);
     }

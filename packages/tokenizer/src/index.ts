@@ -1,17 +1,8 @@
 // Loading
-export { loadTokenizer, type LoadTokenizerOptions } from './load-tokenizer.js';
-export { loadAquilaTokenizer, type LoadAquilaTokenizerOptions } from './load-aquila-tokenizer.js';
-export { writeTokenizerFiles, type WriteTokenizerFilesOptions } from './write-tokenizer-files.js';
 
-// The tokenizer
-export { Tokenizer, type DecodeOptions, type EncodeBatchOptions, type EncodeOptions, type StreamingDecoder } from './tokenizer.js';
-export { preTokenize } from './internal/pre-tokenize.js';
-
+export { type DecodeJsonLinesOptions, decodeJsonLines } from './decode-json-lines.js';
 // JSONL records
-export { encodeJsonLines, type EncodeJsonLinesOptions } from './encode-json-lines.js';
-export { decodeJsonLines, type DecodeJsonLinesOptions } from './decode-json-lines.js';
-export type { JsonLineProgress } from './internal/json-line-batches.js';
-
+export { type EncodeJsonLinesOptions, encodeJsonLines } from './encode-json-lines.js';
 // Errors
 export {
   TokenIdError,
@@ -24,3 +15,16 @@ export {
   TokenizerVocabularyMismatchError,
   TokenizerWorkerError,
 } from './errors.js';
+export type { JsonLineProgress } from './internal/json-line-batches.js';
+export { preTokenize } from './internal/pre-tokenize.js';
+export { type LoadAquilaTokenizerOptions, loadAquilaTokenizer } from './load-aquila-tokenizer.js';
+export { type LoadTokenizerOptions, loadTokenizer } from './load-tokenizer.js';
+// The tokenizer
+export {
+  type DecodeOptions,
+  type EncodeBatchOptions,
+  type EncodeOptions,
+  type StreamingDecoder,
+  Tokenizer,
+} from './tokenizer.js';
+export { type WriteTokenizerFilesOptions, writeTokenizerFiles } from './write-tokenizer-files.js';

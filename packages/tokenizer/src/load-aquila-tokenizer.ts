@@ -45,7 +45,10 @@ export async function loadAquilaTokenizer(options: LoadAquilaTokenizerOptions = 
     compressed = await readFile(file, { signal: options.signal });
   } catch (error) {
     if (options.signal?.aborted === true) throw options.signal.reason;
-    throw new TokenizerFileNotFoundError(`Aquila's tokenizer file ${file} is missing from @aquila/tokenizer. Reinstall the package.`, { cause: error });
+    throw new TokenizerFileNotFoundError(
+      `Aquila's tokenizer file ${file} is missing from @aquila/tokenizer. Reinstall the package.`,
+      { cause: error },
+    );
   }
   const definition = readCompactDefinition(compressed, file);
   if (options.specialTokens !== 'huggingface') {

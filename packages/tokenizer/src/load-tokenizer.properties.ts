@@ -13,7 +13,8 @@ function tinyTokenizerJson(): { [key: string]: Json } {
   const vocab: { [key: string]: Json } = {};
   let next = 256;
   for (let byte = 0; byte < 256; byte++) {
-    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
+    const printable =
+      (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
     vocab[String.fromCharCode(printable ? byte : next++)] = byte;
   }
   const merges = ['s e', 'se l', 'sel e', 'Ġ f', 'Ġf r', 'Ġfr o', 'Ġfro m', 'Ġ s'];
@@ -23,20 +24,41 @@ function tinyTokenizerJson(): { [key: string]: Json } {
     version: '1.0',
     added_tokens: [
       { id: id, content: '</s>', single_word: false, lstrip: false, rstrip: false, normalized: false, special: true },
-      { id: id + 1, content: '[CLS]', single_word: false, lstrip: true, rstrip: true, normalized: false, special: true },
+      {
+        id: id + 1,
+        content: '[CLS]',
+        single_word: false,
+        lstrip: true,
+        rstrip: true,
+        normalized: false,
+        special: true,
+      },
     ],
     normalizer: null,
     pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, trim_offsets: true, use_regex: true },
     decoder: { type: 'ByteLevel' },
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      vocab,
+      merges,
+    },
   };
 }
 
 /** The containers and keys of a JSON tree, as paths. */
-function paths(value: Json, prefix: Array<string | number> = [], found: Array<Array<string | number>> = []): Array<Array<string | number>> {
+function paths(
+  value: Json,
+  prefix: Array<string | number> = [],
+  found: Array<Array<string | number>> = [],
+): Array<Array<string | number>> {
   found.push(prefix);
   if (Array.isArray(value)) value.forEach((item, index) => paths(item, [...prefix, index], found));
-  else if (typeof value === 'object' && value !== null) for (const [key, item] of Object.entries(value)) paths(item, [...prefix, key], found);
+  else if (typeof value === 'object' && value !== null)
+    for (const [key, item] of Object.entries(value)) paths(item, [...prefix, key], found);
   return found;
 }
 
@@ -63,7 +85,25 @@ const baseText = JSON.stringify(base);
 /** Values a mutation puts in: any JSON, and the ones that matter here (ids near the limits, tokens, nesting). */
 const replacement: fc.Arbitrary<Json | undefined> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-  fc.constantFrom<Json | undefined>(undefined, -1, 1.5, 2 ** 24, 2 ** 53, 1e308, '', ' ', 'Ġ', 's e', 'x y', 'ByteLevel', 'BPE', [], {}, ['s', 'e'], [[[[[]]]]]),
+  fc.constantFrom<Json | undefined>(
+    undefined,
+    -1,
+    1.5,
+    2 ** 24,
+    2 ** 53,
+    1e308,
+    '',
+    ' ',
+    'Ġ',
+    's e',
+    'x y',
+    'ByteLevel',
+    'BPE',
+    [],
+    {},
+    ['s', 'e'],
+    [[[[[]]]]],
+  ),
   fc.integer({ min: -5, max: 300 }),
   fc.string({ maxLength: 6 }),
 );
@@ -71,7 +111,10 @@ const replacement: fc.Arbitrary<Json | undefined> = fc.oneof(
 // Most mutations go outside the 256 byte symbols of the vocabulary, where one edit is not always fatal.
 const vocabPaths = basePaths.filter((path) => path[0] === 'model' && path[1] === 'vocab' && path.length === 3);
 const otherPaths = basePaths.filter((path) => !vocabPaths.includes(path));
-const mutationPath = fc.oneof({ arbitrary: fc.constantFrom(...otherPaths), weight: 4 }, { arbitrary: fc.constantFrom(...vocabPaths), weight: 1 });
+const mutationPath = fc.oneof(
+  { arbitrary: fc.constantFrom(...otherPaths), weight: 4 },
+  { arbitrary: fc.constantFrom(...vocabPaths), weight: 1 },
+);
 
 const structural = fc.array(fc.tuple(mutationPath, replacement), { minLength: 1, maxLength: 4 }).map((edits) => {
   let root: Json = base;
@@ -85,11 +128,23 @@ const structural = fc.array(fc.tuple(mutationPath, replacement), { minLength: 1,
   return JSON.stringify(root);
 });
 
-const textual = fc.array(fc.tuple(fc.nat(baseText.length - 1), fc.oneof(fc.string({ maxLength: 3 }), fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '\\', '\\u', '-', '9e9', ''))), { minLength: 1, maxLength: 4 }).map((edits) => {
-  let text = baseText;
-  for (const [at, insert] of edits) text = text.slice(0, at % (text.length + 1)) + insert + text.slice((at % (text.length + 1)) + 1);
-  return text;
-});
+const textual = fc
+  .array(
+    fc.tuple(
+      fc.nat(baseText.length - 1),
+      fc.oneof(
+        fc.string({ maxLength: 3 }),
+        fc.constantFrom('"', '{', '}', '[', ']', ',', ':', '\\', '\\u', '-', '9e9', ''),
+      ),
+    ),
+    { minLength: 1, maxLength: 4 },
+  )
+  .map((edits) => {
+    let text = baseText;
+    for (const [at, insert] of edits)
+      text = text.slice(0, at % (text.length + 1)) + insert + text.slice((at % (text.length + 1)) + 1);
+    return text;
+  });
 
 const truncated = fc.nat(baseText.length).map((length) => baseText.slice(0, length));
 
@@ -99,9 +154,17 @@ const truncated = fc.nat(baseText.length).map((length) => baseText.slice(0, leng
  */
 const randomMerges = fc
   .array(fc.tuple(fc.nat(), fc.nat()), { maxLength: 60 })
-  .chain((pairs) => fc.tuple(fc.constant(pairs), fc.shuffledSubarray(pairs.map((_, index) => index), { minLength: pairs.length, maxLength: pairs.length })))
+  .chain((pairs) =>
+    fc.tuple(
+      fc.constant(pairs),
+      fc.shuffledSubarray(
+        pairs.map((_, index) => index),
+        { minLength: pairs.length, maxLength: pairs.length },
+      ),
+    ),
+  )
   .map(([pairs, order]) => {
-    const vocab = { ...((base.model as { vocab: { [key: string]: Json } }).vocab) };
+    const vocab = { ...(base.model as { vocab: { [key: string]: Json } }).vocab };
     const tokens = Object.keys(vocab).filter((token) => !token.includes(' '));
     let next = 0;
     for (const id of Object.values(vocab)) next = Math.max(next, (id as number) + 1);
@@ -148,11 +211,20 @@ const baseMerges = `#version: 0.2\n${((base.model as { merges: string[] }).merge
 
 /** merges.txt as written, then with characters changed, lines cut, CRLF endings and stray spaces. */
 const mergesText = fc.oneof(
-  fc.array(fc.tuple(fc.nat(baseMerges.length), fc.constantFrom('', ' ', '  ', '\n', '\r\n', 'x', 'Ġ', '#version', '\u0000', 'se')), { maxLength: 5 }).map((edits) => {
-    let text = baseMerges;
-    for (const [at, insert] of edits) text = text.slice(0, at % (text.length + 1)) + insert + text.slice((at % (text.length + 1)) + 1);
-    return text;
-  }),
+  fc
+    .array(
+      fc.tuple(
+        fc.nat(baseMerges.length),
+        fc.constantFrom('', ' ', '  ', '\n', '\r\n', 'x', 'Ġ', '#version', '\u0000', 'se'),
+      ),
+      { maxLength: 5 },
+    )
+    .map((edits) => {
+      let text = baseMerges;
+      for (const [at, insert] of edits)
+        text = text.slice(0, at % (text.length + 1)) + insert + text.slice((at % (text.length + 1)) + 1);
+      return text;
+    }),
   fc.nat(baseMerges.length).map((length) => baseMerges.slice(0, length)),
   fc.string({ maxLength: 40 }),
 );
@@ -163,7 +235,17 @@ export function mergesTextLoadsOrFailsTyped(): void {
       let tokenizer: Tokenizer;
       try {
         const merges = parseMerges(text, 'fuzz/merges.txt');
-        tokenizer = new Tokenizer(buildDefinition({ vocabulary: baseVocabulary, merges, vocabularyFile: 'fuzz/vocab.json', addedTokens: [], stripWhiteSpace: 'unicode', addPrefixSpace: false, specialTokenNames: {} }));
+        tokenizer = new Tokenizer(
+          buildDefinition({
+            vocabulary: baseVocabulary,
+            merges,
+            vocabularyFile: 'fuzz/vocab.json',
+            addedTokens: [],
+            stripWhiteSpace: 'unicode',
+            addPrefixSpace: false,
+            specialTokenNames: {},
+          }),
+        );
       } catch (error) {
         if (TokenizerError.isInstance(error)) return;
         throw error;

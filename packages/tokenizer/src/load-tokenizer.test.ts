@@ -1,8 +1,8 @@
 import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aquilaTokenizerJson } from '@aquila/test-kit';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aquilaFolder } from '../test/fixtures.js';
 import {
   TokenizerError,
@@ -20,7 +20,8 @@ function tinyVocabulary(): Record<string, number> {
   const vocabulary: Record<string, number> = { '<|endoftext|>': 0 };
   const symbols: string[] = [];
   for (let byte = 0; byte < 256; byte++) {
-    const printable = (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
+    const printable =
+      (byte >= 0x21 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xac) || (byte >= 0xae && byte <= 0xff);
     symbols.push(printable ? String.fromCharCode(byte) : '');
   }
   let next = 256;
@@ -79,46 +80,81 @@ describe('loadTokenizer', () => {
   it('says where a malformed file is broken', async () => {
     const path = await folder('malformed', { 'vocab.json': '{"a": 1,\n "b": 2,,\n}', 'merges.txt': tinyMerges });
     await expect(loadTokenizer({ path })).rejects.toThrow(/vocab\.json is not valid JSON at line 2/);
-    const badMerges = await folder('bad-merges', { 'vocab.json': JSON.stringify(tinyVocabulary()), 'merges.txt': '#version: 0.2\nh e\nl l x\n' });
+    const badMerges = await folder('bad-merges', {
+      'vocab.json': JSON.stringify(tinyVocabulary()),
+      'merges.txt': '#version: 0.2\nh e\nl l x\n',
+    });
     await expect(loadTokenizer({ path: badMerges })).rejects.toThrow(/merges\.txt line 3 is "l l x", not two tokens/);
-    const cut = await folder('cut-merges', { 'vocab.json': JSON.stringify(tinyVocabulary()), 'merges.txt': '#version: 0.2\nh e\nhe' });
+    const cut = await folder('cut-merges', {
+      'vocab.json': JSON.stringify(tinyVocabulary()),
+      'merges.txt': '#version: 0.2\nh e\nhe',
+    });
     await expect(loadTokenizer({ path: cut })).rejects.toThrow(/line 3 .*truncated/);
   });
 
   it('rejects a merge of unknown tokens and merges that do not fit the vocabulary', async () => {
-    const unknown = await folder('unknown-merge', { 'vocab.json': JSON.stringify(tinyVocabulary()), 'merges.txt': '#version: 0.2\nh e\nhe xyz\n' });
+    const unknown = await folder('unknown-merge', {
+      'vocab.json': JSON.stringify(tinyVocabulary()),
+      'merges.txt': '#version: 0.2\nh e\nhe xyz\n',
+    });
     await expect(loadTokenizer({ path: unknown })).rejects.toThrow(TokenizerUnknownMergeError);
-    await expect(loadTokenizer({ path: unknown })).rejects.toThrow(/merges\.txt line 3: the merge "he xyz" names "xyz"/);
-    const mismatch = await folder('mismatch', { 'vocab.json': JSON.stringify(tinyVocabulary()), 'merges.txt': '#version: 0.2\nh e\ne h\n' });
+    await expect(loadTokenizer({ path: unknown })).rejects.toThrow(
+      /merges\.txt line 3: the merge "he xyz" names "xyz"/,
+    );
+    const mismatch = await folder('mismatch', {
+      'vocab.json': JSON.stringify(tinyVocabulary()),
+      'merges.txt': '#version: 0.2\nh e\ne h\n',
+    });
     await expect(loadTokenizer({ path: mismatch })).rejects.toThrow(TokenizerVocabularyMismatchError);
     await expect(loadTokenizer({ path: mismatch })).rejects.toThrow(/makes "eh", which is not in .*vocab\.json/);
     const vocabulary = tinyVocabulary();
     delete vocabulary.Ġ;
-    const noSpace = await folder('no-space', { 'vocab.json': JSON.stringify(vocabulary), 'merges.txt': '#version: 0.2\n' });
+    const noSpace = await folder('no-space', {
+      'vocab.json': JSON.stringify(vocabulary),
+      'merges.txt': '#version: 0.2\n',
+    });
     await expect(loadTokenizer({ path: noSpace })).rejects.toThrow(/no token for byte 0x20/);
   });
 
   it('rejects tokenizer.json files that are not byte-level BPE', async () => {
-    const base = { model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] }, pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true } };
+    const base = {
+      model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] },
+      pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true },
+    };
     const write = async (name: string, value: unknown): Promise<string> => {
       const path = join(directory, name);
       await writeFile(path, JSON.stringify(value));
       return path;
     };
     await expect(loadTokenizer({ path: await write('ok.json', base) })).resolves.toBeDefined();
-    await expect(loadTokenizer({ path: await write('wordpiece.json', { ...base, model: { type: 'WordPiece', vocab: {} } }) })).rejects.toThrow(TokenizerUnsupportedError);
-    await expect(loadTokenizer({ path: await write('normalizer.json', { ...base, normalizer: { type: 'NFKC' } }) })).rejects.toThrow(/has a normalizer \("NFKC"\)/);
-    await expect(loadTokenizer({ path: await write('metaspace.json', { ...base, pre_tokenizer: { type: 'Metaspace' } }) })).rejects.toThrow(/pre_tokenizer is "Metaspace"/);
-    await expect(loadTokenizer({ path: await write('merges.json', { ...base, model: { ...base.model, merges: ['h e', 7] } }) })).rejects.toThrow(/model\.merges\[1\] is 7/);
+    await expect(
+      loadTokenizer({ path: await write('wordpiece.json', { ...base, model: { type: 'WordPiece', vocab: {} } }) }),
+    ).rejects.toThrow(TokenizerUnsupportedError);
+    await expect(
+      loadTokenizer({ path: await write('normalizer.json', { ...base, normalizer: { type: 'NFKC' } }) }),
+    ).rejects.toThrow(/has a normalizer \("NFKC"\)/);
+    await expect(
+      loadTokenizer({ path: await write('metaspace.json', { ...base, pre_tokenizer: { type: 'Metaspace' } }) }),
+    ).rejects.toThrow(/pre_tokenizer is "Metaspace"/);
+    await expect(
+      loadTokenizer({ path: await write('merges.json', { ...base, model: { ...base.model, merges: ['h e', 7] } }) }),
+    ).rejects.toThrow(/model\.merges\[1\] is 7/);
   });
 
   it('answers values nested a hundred thousand deep with a typed error, not a stack overflow', async () => {
     const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
-    const base = JSON.stringify({ model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] }, pre_tokenizer: { type: 'ByteLevel', use_regex: true } });
+    const base = JSON.stringify({
+      model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] },
+      pre_tokenizer: { type: 'ByteLevel', use_regex: true },
+    });
     const cases: Array<[string, string, RegExp]> = [
       ['deep-type.json', base.replace('"type":"BPE"', `"type":${deep}`), /model\.type is an array of 1 item/],
       ['deep-merge.json', base.replace('"h e"', deep), /model\.merges\[0\] is an array of 1 item/],
-      ['deep-normalizer.json', base.replace('{"model"', `{"normalizer":${deep},"model"`), /has a normalizer \(an array of 1 item\)/],
+      [
+        'deep-normalizer.json',
+        base.replace('{"model"', `{"normalizer":${deep},"model"`),
+        /has a normalizer \(an array of 1 item\)/,
+      ],
     ];
     for (const [name, text, message] of cases) {
       const path = join(directory, name);
@@ -130,16 +166,34 @@ describe('loadTokenizer', () => {
   });
 
   it('refuses token ids that are negative, fractional or huge, naming the file and the token', async () => {
-    const base = { model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] }, pre_tokenizer: { type: 'ByteLevel', use_regex: true } };
+    const base = {
+      model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] },
+      pre_tokenizer: { type: 'ByteLevel', use_regex: true },
+    };
     const huge = join(directory, 'huge-added.json');
     // Before: an id of 2^40 made the decode table 4 TB long (RangeError on the first decode).
     await writeFile(huge, JSON.stringify({ ...base, added_tokens: [{ id: 2 ** 40, content: '<x>' }] }));
-    await expect(loadTokenizer({ path: huge })).rejects.toThrow(/huge-added\.json: added_tokens\[0\] should be an object with an integer "id" from 0 to 16,777,215/);
-    const negative = await folder('negative-added', { 'vocab.json': JSON.stringify(tinyVocabulary()), 'merges.txt': tinyMerges, 'added_tokens.json': JSON.stringify({ '<neg>': -5 }) });
+    await expect(loadTokenizer({ path: huge })).rejects.toThrow(
+      /huge-added\.json: added_tokens\[0\] should be an object with an integer "id" from 0 to 16,777,215/,
+    );
+    const negative = await folder('negative-added', {
+      'vocab.json': JSON.stringify(tinyVocabulary()),
+      'merges.txt': tinyMerges,
+      'added_tokens.json': JSON.stringify({ '<neg>': -5 }),
+    });
     // Before: loaded, and encode('<neg>') gave the id -5.
-    await expect(loadTokenizer({ path: negative })).rejects.toThrow(/added_tokens\.json: the top level\["<neg>"\] \(-5\) should be an integer id from 0 to 16,777,215/);
-    const fraction = await folder('fraction-id', { 'vocab.json': JSON.stringify({ ...tinyVocabulary(), half: 1.5 }), 'merges.txt': tinyMerges });
-    await expect(loadTokenizer({ path: fraction })).rejects.toSatisfy((error) => TokenizerFileFormatError.isInstance(error) && /vocab\.json: the top level\["half"\] \(1\.5\)/.test(String(error)));
+    await expect(loadTokenizer({ path: negative })).rejects.toThrow(
+      /added_tokens\.json: the top level\["<neg>"\] \(-5\) should be an integer id from 0 to 16,777,215/,
+    );
+    const fraction = await folder('fraction-id', {
+      'vocab.json': JSON.stringify({ ...tinyVocabulary(), half: 1.5 }),
+      'merges.txt': tinyMerges,
+    });
+    await expect(loadTokenizer({ path: fraction })).rejects.toSatisfy(
+      (error) =>
+        TokenizerFileFormatError.isInstance(error) &&
+        /vocab\.json: the top level\["half"\] \(1\.5\)/.test(String(error)),
+    );
   });
 
   it('reads Aquila tokenizer.json with the special tokens named beside it', async () => {
@@ -147,7 +201,9 @@ describe('loadTokenizer', () => {
     await writeFile(join(path, 'tokenizer.json'), aquilaTokenizerJson());
     await copyFile(join(aquilaFolder, 'special_tokens_map.json'), join(path, 'special_tokens_map.json'));
     const tokenizer = await loadTokenizer({ path });
-    expect([tokenizer.vocabSize, tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.padTokenId]).toEqual([100_008, 100_006, 100_007, 0]);
+    expect([tokenizer.vocabSize, tokenizer.bosTokenId, tokenizer.eosTokenId, tokenizer.padTokenId]).toEqual([
+      100_008, 100_006, 100_007, 0,
+    ]);
     expect(tokenizer.encode('这是一个测试')).toEqual([15128, 5744]);
     const aquila = await loadAquilaTokenizer({ specialTokens: 'huggingface' });
     const text = "It's 中文 </s>[CLS] <|endoftext|>  x\u0085y 🙂 1234";

@@ -23,7 +23,16 @@ it('exports exactly the public API', async () => {
 
 it('gives every error its own code, recognised across package copies but not by siblings', async () => {
   const api = await import('./index.js');
-  const classes = [api.TokenIdError, api.TokenizerFileFormatError, api.TokenizerFileNotFoundError, api.TokenizerInputError, api.TokenizerUnknownMergeError, api.TokenizerUnsupportedError, api.TokenizerVocabularyMismatchError, api.TokenizerWorkerError];
+  const classes = [
+    api.TokenIdError,
+    api.TokenizerFileFormatError,
+    api.TokenizerFileNotFoundError,
+    api.TokenizerInputError,
+    api.TokenizerUnknownMergeError,
+    api.TokenizerUnsupportedError,
+    api.TokenizerVocabularyMismatchError,
+    api.TokenizerWorkerError,
+  ];
   expect(new Set(classes.map((errorClass) => errorClass.code)).size).toBe(classes.length);
   const error = new api.TokenizerUnknownMergeError('x');
   expect(api.TokenizerUnknownMergeError.isInstance(error)).toBe(true);

@@ -21,11 +21,14 @@ describe('Tokenizer', () => {
 
   it('decodes what it encodes, for any string (lone surrogates come back as U+FFFD)', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary-ascii' })), (text) => {
-        // Byte-level BPE is lossless on UTF-8. A JavaScript string may hold lone surrogates, which have no
-        // UTF-8: they are encoded as U+FFFD (as HF does), so the round trip gives the well-formed string.
-        expect(tokenizer.decode(tokenizer.encode(text, { parseSpecialTokens: false }))).toBe(wellFormed(text));
-      }),
+      fc.property(
+        fc.oneof(fc.string({ unit: 'grapheme' }), fc.string({ unit: 'binary' }), fc.string({ unit: 'binary-ascii' })),
+        (text) => {
+          // Byte-level BPE is lossless on UTF-8. A JavaScript string may hold lone surrogates, which have no
+          // UTF-8: they are encoded as U+FFFD (as HF does), so the round trip gives the well-formed string.
+          expect(tokenizer.decode(tokenizer.encode(text, { parseSpecialTokens: false }))).toBe(wellFormed(text));
+        },
+      ),
       { numRuns: 2000 },
     );
     expect(tokenizer.encode('abc\ud800def')).toEqual([22061, 40100, 3196]);
@@ -50,7 +53,11 @@ describe('Tokenizer', () => {
   });
 
   it('streams any id sequence to the same text as decode()', () => {
-    const id = fc.oneof(fc.integer({ min: 0, max: 100_007 }), fc.integer({ min: 1, max: 256 }), fc.constantFrom(28089, 248, 225, 100_006, 100_007, 0));
+    const id = fc.oneof(
+      fc.integer({ min: 0, max: 100_007 }),
+      fc.integer({ min: 1, max: 256 }),
+      fc.constantFrom(28089, 248, 225, 100_006, 100_007, 0),
+    );
     fc.assert(
       fc.property(fc.array(id, { maxLength: 30 }), (ids) => {
         const decoder = tokenizer.createStreamingDecoder();
@@ -65,12 +72,24 @@ describe('Tokenizer', () => {
       expect(() => tokenizer.decode([5, bad])).toThrow(TokenIdError);
       expect(() => tokenizer.createStreamingDecoder().push(bad)).toThrow(TokenIdError);
     }
-    expect(() => tokenizer.decode([5, 100_008])).toThrow(/Token id 100008 at index 1 is not an id of this tokenizer \(integers 0 to 100007\)/);
+    expect(() => tokenizer.decode([5, 100_008])).toThrow(
+      /Token id 100008 at index 1 is not an id of this tokenizer \(integers 0 to 100007\)/,
+    );
   });
 
   it('looks tokens and ids up both ways', () => {
-    expect([tokenizer.tokenToId('Ġthe'), tokenizer.tokenToId('</s>'), tokenizer.tokenToId('[SEP]'), tokenizer.tokenToId('no such token')]).toEqual([271, 100_007, 100_004, undefined]);
-    expect([tokenizer.idToToken(271), tokenizer.idToToken(100_006), tokenizer.idToToken(0), tokenizer.idToToken(100_008)]).toEqual(['Ġthe', '[CLS]', '<|endoftext|>', undefined]);
+    expect([
+      tokenizer.tokenToId('Ġthe'),
+      tokenizer.tokenToId('</s>'),
+      tokenizer.tokenToId('[SEP]'),
+      tokenizer.tokenToId('no such token'),
+    ]).toEqual([271, 100_007, 100_004, undefined]);
+    expect([
+      tokenizer.idToToken(271),
+      tokenizer.idToToken(100_006),
+      tokenizer.idToToken(0),
+      tokenizer.idToToken(100_008),
+    ]).toEqual(['Ġthe', '[CLS]', '<|endoftext|>', undefined]);
   });
 
   it('encodes a batch over worker threads exactly as one by one', async () => {
@@ -79,7 +98,9 @@ describe('Tokenizer', () => {
     const results = await tokenizer.encodeBatch(corpus, { threads: 2, addSpecialTokens: true });
     expect(results.length).toBe(corpus.length);
     expect(results).toEqual(expected);
-    expect(await tokenizer.encodeBatch(['a</s>b'], { parseSpecialTokens: false, threads: 2 })).toEqual([tokenizer.encode('a</s>b', { parseSpecialTokens: false })]);
+    expect(await tokenizer.encodeBatch(['a</s>b'], { parseSpecialTokens: false, threads: 2 })).toEqual([
+      tokenizer.encode('a</s>b', { parseSpecialTokens: false }),
+    ]);
   });
 
   it('stops a batch when its signal aborts', async () => {

@@ -1,10 +1,10 @@
+import { TokenIdError } from './errors.js';
 import type { AddedTokenDefinition, BpeDefinition } from './internal/bpe-definition.js';
 import { bytesToVocabularyString, vocabularyStringToBytes } from './internal/byte-level.js';
-import { buildMergeTables, BytePairEncoder, type MergeTables } from './internal/byte-pair-encoder.js';
+import { BytePairEncoder, buildMergeTables, type MergeTables } from './internal/byte-pair-encoder.js';
 import { characterClasses, whiteSpaceClass } from './internal/character-classes.js';
 import { hashPiece, missingPiece, PieceTable } from './internal/piece-table.js';
 import { pieceEnd } from './internal/pre-tokenize.js';
-import { TokenIdError } from './errors.js';
 import { closeWorkers, encodeInWorkers } from './internal/worker-pool.js';
 
 export interface EncodeOptions {
@@ -113,11 +113,17 @@ export class Tokenizer {
     const definition = this.#definition;
     const size = this.vocabSize;
     const overrides = new Map<number, Uint8Array | null>();
-    for (const token of definition.addedTokens) if (token.alias !== true) overrides.set(token.id, vocabularyStringToBytes(token.content));
-    for (const [id, text] of definition.decodeOverrides) overrides.set(id, text === null ? null : vocabularyStringToBytes(text));
+    for (const token of definition.addedTokens)
+      if (token.alias !== true) overrides.set(token.id, vocabularyStringToBytes(token.content));
+    for (const [id, text] of definition.decodeOverrides)
+      overrides.set(id, text === null ? null : vocabularyStringToBytes(text));
     let total = definition.tokenBytes.length;
     for (const bytes of overrides.values()) total += bytes?.length ?? 0;
-    const table: DecodeTable = { offsets: new Uint32Array(size + 1), bytes: new Uint8Array(total), flags: new Uint8Array(size) };
+    const table: DecodeTable = {
+      offsets: new Uint32Array(size + 1),
+      bytes: new Uint8Array(total),
+      flags: new Uint8Array(size),
+    };
     const specialIds = new Set(definition.addedTokens.filter((token) => token.special).map((token) => token.id));
     let offset = 0;
     for (let id = 0; id < size; id++) {
@@ -224,7 +230,12 @@ export class Tokenizer {
       const definition = this.#definition;
       for (let id = 0; id < definition.modelVocabSize; id++) {
         if (definition.tokenPresent[id] !== 1) continue;
-        ids.set(bytesToVocabularyString(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1])), id);
+        ids.set(
+          bytesToVocabularyString(
+            definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]),
+          ),
+          id,
+        );
       }
       this.#idsByName = ids;
     }
@@ -236,13 +247,18 @@ export class Tokenizer {
     const name = this.#names.get(id);
     if (name !== undefined) return name;
     const definition = this.#definition;
-    if (!Number.isInteger(id) || id < 0 || id >= definition.modelVocabSize || definition.tokenPresent[id] !== 1) return undefined;
-    return bytesToVocabularyString(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]));
+    if (!Number.isInteger(id) || id < 0 || id >= definition.modelVocabSize || definition.tokenPresent[id] !== 1)
+      return undefined;
+    return bytesToVocabularyString(
+      definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]),
+    );
   }
 
   #checkedId(id: number | undefined, index: number): number {
     if (typeof id !== 'number' || !Number.isInteger(id) || id < 0 || id >= this.vocabSize) {
-      throw new TokenIdError(`Token id ${String(id)} at index ${index} is not an id of this tokenizer (integers 0 to ${this.vocabSize - 1}).`);
+      throw new TokenIdError(
+        `Token id ${String(id)} at index ${index} is not an id of this tokenizer (integers 0 to ${this.vocabSize - 1}).`,
+      );
     }
     return id;
   }
@@ -269,7 +285,10 @@ export class Tokenizer {
 
   #isStripSpace(unit: number): boolean {
     // Python's str.isspace adds the separators U+001C–U+001F to White_Space.
-    return this.#classes[unit] === whiteSpaceClass || (this.#definition.stripWhiteSpace === 'python' && unit >= 0x1c && unit <= 0x1f);
+    return (
+      this.#classes[unit] === whiteSpaceClass ||
+      (this.#definition.stripWhiteSpace === 'python' && unit >= 0x1c && unit <= 0x1f)
+    );
   }
 
   #encodeSegment(text: string, start: number, end: number, out: number[]): void {

@@ -1,8 +1,8 @@
 import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
 import { aquilaTokenizerJson } from '@aquila/test-kit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { readTestCorpus } from '../test/fixtures.js';
 import { loadAquilaTokenizer } from './load-aquila-tokenizer.js';
 import { loadTokenizer } from './load-tokenizer.js';
@@ -21,10 +21,19 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-const texts = [...readTestCorpus().filter((_, index) => index % 40 === 0), 'a </s> b [CLS]x<|endoftext|>', '  spaces\tand\r\nlines  ', '表名为singer 😀'];
+const texts = [
+  ...readTestCorpus().filter((_, index) => index % 40 === 0),
+  'a </s> b [CLS]x<|endoftext|>',
+  '  spaces\tand\r\nlines  ',
+  '表名为singer 😀',
+];
 
 function expectSameTokenizer(written: Tokenizer, source: Tokenizer): void {
-  expect([written.vocabSize, written.bosTokenId, written.eosTokenId]).toEqual([source.vocabSize, source.bosTokenId, source.eosTokenId]);
+  expect([written.vocabSize, written.bosTokenId, written.eosTokenId]).toEqual([
+    source.vocabSize,
+    source.bosTokenId,
+    source.eosTokenId,
+  ]);
   for (const text of texts) {
     const ids = source.encode(text);
     expect(written.encode(text)).toEqual(ids);
@@ -56,14 +65,26 @@ it("writes Aquila's shipped tokenizer so that a checkpoint folder carries it", a
 it('stops before writing when its signal has aborted', async () => {
   const controller = new AbortController();
   controller.abort(new Error('stop'));
-  await expect(writeTokenizerFiles({ tokenizer: await loadAquilaTokenizer(), directory: join(directory, 'never'), signal: controller.signal })).rejects.toThrow('stop');
+  await expect(
+    writeTokenizerFiles({
+      tokenizer: await loadAquilaTokenizer(),
+      directory: join(directory, 'never'),
+      signal: controller.signal,
+    }),
+  ).rejects.toThrow('stop');
   await expect(readdir(join(directory, 'never'))).rejects.toThrow();
 });
 
 it('lets two writers share a folder: each writes its own temporary files, and none is left behind', async () => {
   const folder = join(directory, 'concurrent');
-  const [aquila, huggingFace] = await Promise.all([loadAquilaTokenizer(), loadAquilaTokenizer({ specialTokens: 'huggingface' })]);
-  await Promise.all([writeTokenizerFiles({ tokenizer: aquila, directory: folder }), writeTokenizerFiles({ tokenizer: huggingFace, directory: folder })]);
+  const [aquila, huggingFace] = await Promise.all([
+    loadAquilaTokenizer(),
+    loadAquilaTokenizer({ specialTokens: 'huggingface' }),
+  ]);
+  await Promise.all([
+    writeTokenizerFiles({ tokenizer: aquila, directory: folder }),
+    writeTokenizerFiles({ tokenizer: huggingFace, directory: folder }),
+  ]);
   expect((await readdir(folder)).sort()).toEqual(['special_tokens_map.json', 'tokenizer.json']);
   expect((await loadTokenizer({ path: folder })).vocabSize).toBe(100_008);
 });

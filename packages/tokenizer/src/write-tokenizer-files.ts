@@ -24,16 +24,32 @@ export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): 
   signal?.throwIfAborted();
   const definition = tokenizer.definition;
   const name = (id: number): string =>
-    bytesToVocabularyString(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]));
+    bytesToVocabularyString(
+      definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]),
+    );
   const vocab: Record<string, number> = {};
   for (let id = 0; id < definition.modelVocabSize; id++) if (definition.tokenPresent[id] === 1) vocab[name(id)] = id;
   const merges: string[] = [];
-  for (let rank = 0; rank < definition.mergeLeft.length; rank++) merges.push(`${name(definition.mergeLeft[rank] as number)} ${name(definition.mergeRight[rank] as number)}`);
+  for (let rank = 0; rank < definition.mergeLeft.length; rank++)
+    merges.push(`${name(definition.mergeLeft[rank] as number)} ${name(definition.mergeRight[rank] as number)}`);
   const addedTokens = definition.addedTokens
     .filter((token) => token.alias !== true)
     .sort((left, right) => left.id - right.id)
-    .map(({ id, content, lstrip, rstrip, special }) => ({ id, content, single_word: false, lstrip, rstrip, normalized: false, special }));
-  const byteLevel = { type: 'ByteLevel', add_prefix_space: definition.addPrefixSpace, trim_offsets: true, use_regex: true };
+    .map(({ id, content, lstrip, rstrip, special }) => ({
+      id,
+      content,
+      single_word: false,
+      lstrip,
+      rstrip,
+      normalized: false,
+      special,
+    }));
+  const byteLevel = {
+    type: 'ByteLevel',
+    add_prefix_space: definition.addPrefixSpace,
+    trim_offsets: true,
+    use_regex: true,
+  };
   const tokenizerJson = {
     version: '1.0',
     truncation: null,
@@ -43,9 +59,20 @@ export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): 
     pre_tokenizer: byteLevel,
     post_processor: null,
     decoder: byteLevel,
-    model: { type: 'BPE', dropout: null, unk_token: null, continuing_subword_prefix: null, end_of_word_suffix: null, fuse_unk: false, byte_fallback: false, vocab, merges },
+    model: {
+      type: 'BPE',
+      dropout: null,
+      unk_token: null,
+      continuing_subword_prefix: null,
+      end_of_word_suffix: null,
+      fuse_unk: false,
+      byte_fallback: false,
+      vocab,
+      merges,
+    },
   };
-  const tokenName = (id: number | undefined): string | undefined => (id === undefined ? undefined : (tokenizer.idToToken(id) ?? undefined));
+  const tokenName = (id: number | undefined): string | undefined =>
+    id === undefined ? undefined : (tokenizer.idToToken(id) ?? undefined);
   const specialTokensMap = Object.fromEntries(
     [
       ['bos_token', tokenName(tokenizer.bosTokenId)],
@@ -61,6 +88,9 @@ export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): 
   ];
   // Both are written under temporary names before either is renamed into place: a folder never holds half
   // a tokenizer, and an interrupted process leaves no temporary file behind.
-  await writeFilesTogether({ files: files.map(([file, data]) => ({ path: join(directory, file), data })), ...(signal === undefined ? {} : { signal }) });
+  await writeFilesTogether({
+    files: files.map(([file, data]) => ({ path: join(directory, file), data })),
+    ...(signal === undefined ? {} : { signal }),
+  });
   return files.map(([file]) => file);
 }

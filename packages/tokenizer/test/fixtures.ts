@@ -37,8 +37,17 @@ export function readTestCorpus(): string[] {
       .split('\n')
       .filter((line) => line !== '')
       .map((line) => JSON.parse(line) as Record<string, string>);
-  const news = documents(jsonLines('flagai', 'indexed_dataset', 'demo.jsonl').map((record) => record.text as string), 2000);
-  const sql = documents(jsonLines('flagai', 'aquila-sql', 'evaluation_result', 'cspider_raw_pred.jsonl').flatMap((record) => [record.prompt as string, record.result as string]), 2000);
+  const news = documents(
+    jsonLines('flagai', 'indexed_dataset', 'demo.jsonl').map((record) => record.text as string),
+    2000,
+  );
+  const sql = documents(
+    jsonLines('flagai', 'aquila-sql', 'evaluation_result', 'cspider_raw_pred.jsonl').flatMap((record) => [
+      record.prompt as string,
+      record.result as string,
+    ]),
+    2000,
+  );
   const corpus: string[] = [];
   for (let index = 0; index < Math.max(news.length, sql.length); index++) {
     if (index < news.length) corpus.push(news[index] as string);

@@ -18,10 +18,22 @@ function time<T>(work: () => T): [T, number] {
 }
 
 // One untimed pass so the timings below are of optimised code.
-buildIndexMaps({ sizes: sizes.subarray(0, 100_000), documents: { start: 0, end: 100_000 }, numSamples: 1000, sequenceLength, seed: 1 });
-const [, documentShuffle] = time(() => new RandomState(1234).shuffle(Int32Array.from({ length: documents }, (_, index) => index)));
-const [, sampleShuffle] = time(() => new RandomState(1234).shuffle(Uint32Array.from({ length: numSamples }, (_, index) => index)));
-const [maps, total] = time(() => buildIndexMaps({ sizes, documents: { start: 0, end: documents }, numSamples, sequenceLength, seed: 1234 }));
+buildIndexMaps({
+  sizes: sizes.subarray(0, 100_000),
+  documents: { start: 0, end: 100_000 },
+  numSamples: 1000,
+  sequenceLength,
+  seed: 1,
+});
+const [, documentShuffle] = time(() =>
+  new RandomState(1234).shuffle(Int32Array.from({ length: documents }, (_, index) => index)),
+);
+const [, sampleShuffle] = time(() =>
+  new RandomState(1234).shuffle(Uint32Array.from({ length: numSamples }, (_, index) => index)),
+);
+const [maps, total] = time(() =>
+  buildIndexMaps({ sizes, documents: { start: 0, end: documents }, numSamples, sequenceLength, seed: 1234 }),
+);
 
 const script = `
 import time, numpy as np
@@ -30,12 +42,24 @@ r = np.random.RandomState(1234); a = np.arange(n, dtype=np.int32); t = time.perf
 r = np.random.RandomState(1234); b = np.arange(s, dtype=np.uint32); t = time.perf_counter(); r.shuffle(b); e = time.perf_counter() - t
 print(d * 1000, e * 1000)`;
 const python = spawnSync('python3', ['-c', script], { encoding: 'utf8' });
-const [numpyDocuments, numpySamples] = python.status === 0 ? python.stdout.trim().split(' ').map(Number) : [Number.NaN, Number.NaN];
-const format = (milliseconds: number | undefined): string => (milliseconds === undefined || Number.isNaN(milliseconds) ? 'n/a' : `${milliseconds.toFixed(0)} ms`);
+const [numpyDocuments, numpySamples] =
+  python.status === 0 ? python.stdout.trim().split(' ').map(Number) : [Number.NaN, Number.NaN];
+const format = (milliseconds: number | undefined): string =>
+  milliseconds === undefined || Number.isNaN(milliseconds) ? 'n/a' : `${milliseconds.toFixed(0)} ms`;
 
-console.log(`index maps: ${documents.toLocaleString('en-US')} documents, ${tokens.toLocaleString('en-US')} tokens, ${maps.shuffleIndex.length.toLocaleString('en-US')} samples of ${sequenceLength + 1} tokens`);
+console.log(
+  `index maps: ${documents.toLocaleString('en-US')} documents, ${tokens.toLocaleString('en-US')} tokens, ${maps.shuffleIndex.length.toLocaleString('en-US')} samples of ${sequenceLength + 1} tokens`,
+);
 console.table([
-  { step: 'doc_idx shuffle (1M int32)', '@aquila/train': format(documentShuffle), 'numpy RandomState': format(numpyDocuments) },
+  {
+    step: 'doc_idx shuffle (1M int32)',
+    '@aquila/train': format(documentShuffle),
+    'numpy RandomState': format(numpyDocuments),
+  },
   { step: 'shuffle_idx shuffle', '@aquila/train': format(sampleShuffle), 'numpy RandomState': format(numpySamples) },
-  { step: 'all three maps (buildIndexMaps)', '@aquila/train': format(total), 'numpy RandomState': 'n/a (sample_idx is C++ in Megatron)' },
+  {
+    step: 'all three maps (buildIndexMaps)',
+    '@aquila/train': format(total),
+    'numpy RandomState': 'n/a (sample_idx is C++ in Megatron)',
+  },
 ]);

@@ -79,10 +79,18 @@ describe('buildIndexMaps', () => {
     const sizes = await readIndexSizes(`${prefix}.idx`);
     const boundaries = splitDocuments({ split: '90,10', size: sizes.length });
     expect(boundaries).toEqual([0, 18, 20, 20]);
-    const maps = buildIndexMaps({ sizes, documents: { start: boundaries[splitIndex] as number, end: boundaries[splitIndex + 1] as number }, numSamples, sequenceLength: 1024, seed: 2023 });
+    const maps = buildIndexMaps({
+      sizes,
+      documents: { start: boundaries[splitIndex] as number, end: boundaries[splitIndex + 1] as number },
+      numSamples,
+      sequenceLength: 1024,
+      seed: 2023,
+    });
     const stem = `${prefix}_${name}_indexmap_${numSamples}ns_1024sl_2023s`;
     expect(Buffer.from(encodeNpy({ data: maps.documentIndex }))).toEqual(await readFile(`${stem}_doc_idx.npy`));
-    expect(Buffer.from(encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] }))).toEqual(await readFile(`${stem}_sample_idx.npy`));
+    expect(Buffer.from(encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] }))).toEqual(
+      await readFile(`${stem}_sample_idx.npy`),
+    );
     expect(Buffer.from(encodeNpy({ data: maps.shuffleIndex }))).toEqual(await readFile(`${stem}_shuffle_idx.npy`));
   });
 
@@ -96,29 +104,61 @@ describe('buildIndexMaps', () => {
       // Sample counts just past an epoch boundary (a separate last epoch) or well inside one.
       const perEpoch = Math.floor((tokens - 1) / sequenceLength);
       const numSamples = trial % 2 === 0 ? perEpoch * (1 + (trial % 3)) + 1 : Math.max(1, Math.floor(perEpoch * 0.6));
-      return { sizes, start, end: documentCount, seq_length: sequenceLength, num_samples: numSamples, seed: trial * 1_000_003 + 7 };
+      return {
+        sizes,
+        start,
+        end: documentCount,
+        seq_length: sequenceLength,
+        num_samples: numSamples,
+        seed: trial * 1_000_003 + 7,
+      };
     });
-    const result = spawnSync('python3', ['-c', megatronReference], { input: JSON.stringify(trials), encoding: 'utf8', maxBuffer: 1 << 28 });
+    const result = spawnSync('python3', ['-c', megatronReference], {
+      input: JSON.stringify(trials),
+      encoding: 'utf8',
+      maxBuffer: 1 << 28,
+    });
     expect(result.stderr).toBe('');
-    const expected = JSON.parse(result.stdout) as Array<{ doc: string; sample: string; shuffle: string; separate: boolean }>;
+    const expected = JSON.parse(result.stdout) as Array<{
+      doc: string;
+      sample: string;
+      shuffle: string;
+      separate: boolean;
+    }>;
     let separateSeen = 0;
     trials.forEach((trial, index) => {
       const reference = expected[index] as { doc: string; sample: string; shuffle: string; separate: boolean };
-      const maps = buildIndexMaps({ sizes: trial.sizes, documents: { start: trial.start, end: trial.end }, numSamples: trial.num_samples, sequenceLength: trial.seq_length, seed: trial.seed });
+      const maps = buildIndexMaps({
+        sizes: trial.sizes,
+        documents: { start: trial.start, end: trial.end },
+        numSamples: trial.num_samples,
+        sequenceLength: trial.seq_length,
+        seed: trial.seed,
+      });
       expect(maps.separateLastEpoch).toBe(reference.separate);
       if (reference.separate) separateSeen += 1;
       expect(Buffer.from(encodeNpy({ data: maps.documentIndex })).toString('hex')).toBe(reference.doc);
-      expect(Buffer.from(encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] })).toString('hex')).toBe(reference.sample);
+      expect(
+        Buffer.from(encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] })).toString('hex'),
+      ).toBe(reference.sample);
       expect(Buffer.from(encodeNpy({ data: maps.shuffleIndex })).toString('hex')).toBe(reference.shuffle);
     });
     expect(separateSeen).toBeGreaterThan(0);
   });
 
   it('rejects empty ranges, empty documents and bad lengths with IndexMapError', () => {
-    expect(() => buildIndexMaps({ sizes: [3, 4], documents: { start: 1, end: 1 }, numSamples: 1, sequenceLength: 2, seed: 1 })).toThrow(IndexMapError);
-    expect(() => buildIndexMaps({ sizes: [1], documents: { start: 0, end: 1 }, numSamples: 1, sequenceLength: 2, seed: 1 })).toThrow(/at least 2/);
-    expect(() => buildIndexMaps({ sizes: [3, 4], documents: { start: 0, end: 2 }, numSamples: 1, sequenceLength: 0, seed: 1 })).toThrow(/sequenceLength/);
-    expect(() => buildIndexMaps({ sizes: [3, 4], documents: { start: 0, end: 3 }, numSamples: 1, sequenceLength: 2, seed: 1 })).toThrow(/check the split/);
+    expect(() =>
+      buildIndexMaps({ sizes: [3, 4], documents: { start: 1, end: 1 }, numSamples: 1, sequenceLength: 2, seed: 1 }),
+    ).toThrow(IndexMapError);
+    expect(() =>
+      buildIndexMaps({ sizes: [1], documents: { start: 0, end: 1 }, numSamples: 1, sequenceLength: 2, seed: 1 }),
+    ).toThrow(/at least 2/);
+    expect(() =>
+      buildIndexMaps({ sizes: [3, 4], documents: { start: 0, end: 2 }, numSamples: 1, sequenceLength: 0, seed: 1 }),
+    ).toThrow(/sequenceLength/);
+    expect(() =>
+      buildIndexMaps({ sizes: [3, 4], documents: { start: 0, end: 3 }, numSamples: 1, sequenceLength: 2, seed: 1 }),
+    ).toThrow(/check the split/);
   });
 });
 
@@ -136,13 +176,26 @@ describe('loadIndexMaps', () => {
     const directory = await mkdtemp(join(tmpdir(), 'aquila-index-maps-'));
     try {
       const sizes = await readIndexSizes(`${prefix}.idx`);
-      const options = { prefix, name: 'train', sizes, documents: { start: 0, end: 18 }, numSamples: 90, sequenceLength: 1024, seed: 2023, cacheDirectory: directory };
+      const options = {
+        prefix,
+        name: 'train',
+        sizes,
+        documents: { start: 0, end: 18 },
+        numSamples: 90,
+        sequenceLength: 1024,
+        seed: 2023,
+        cacheDirectory: directory,
+      };
       const built = await loadIndexMaps(options);
       expect(built.cached).toBe(false);
-      expect(built.files.documentIndex).toBe(join(directory, 'demo_text_document_train_indexmap_90ns_1024sl_2023s_doc_idx.npy'));
+      expect(built.files.documentIndex).toBe(
+        join(directory, 'demo_text_document_train_indexmap_90ns_1024sl_2023s_doc_idx.npy'),
+      );
       for (const [kind, file] of Object.entries(built.files)) {
         const suffix = { documentIndex: 'doc', sampleIndex: 'sample', shuffleIndex: 'shuffle' }[kind];
-        expect(await readFile(file)).toEqual(await readFile(`${prefix}_train_indexmap_90ns_1024sl_2023s_${suffix}_idx.npy`));
+        expect(await readFile(file)).toEqual(
+          await readFile(`${prefix}_train_indexmap_90ns_1024sl_2023s_${suffix}_idx.npy`),
+        );
       }
       const cached = await loadIndexMaps(options);
       expect(cached.cached).toBe(true);

@@ -29,7 +29,13 @@ export interface IndexMaps {
   separateLastEpoch: boolean;
 }
 
-function buildDocumentIndex(start: number, end: number, numEpochs: number, random: RandomState, separateLastEpoch: boolean): Int32Array {
+function buildDocumentIndex(
+  start: number,
+  end: number,
+  numEpochs: number,
+  random: RandomState,
+  separateLastEpoch: boolean,
+): Int32Array {
   if (separateLastEpoch && numEpochs > 1) {
     const first = buildDocumentIndex(start, end, numEpochs - 1, random, false);
     const last = buildDocumentIndex(start, end, 1, random, false);
@@ -47,7 +53,12 @@ function buildDocumentIndex(start: number, end: number, numEpochs: number, rando
 }
 
 // helpers.cpp build_sample_idx: consecutive samples share one boundary token.
-function buildSampleIndex(sizes: ArrayLike<number>, documentIndex: Int32Array, sequenceLength: number, sampleCount: number): Int32Array {
+function buildSampleIndex(
+  sizes: ArrayLike<number>,
+  documentIndex: Int32Array,
+  sequenceLength: number,
+  sampleCount: number,
+): Int32Array {
   const sampleIndex = new Int32Array(2 * (sampleCount + 1));
   let position = 0;
   let offset = 0;
@@ -87,17 +98,23 @@ export function buildIndexMaps(options: BuildIndexMapsOptions): IndexMaps {
   const { sizes, documents, numSamples, sequenceLength, seed } = options;
   const { start, end } = documents;
   if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > sizes.length || start >= end) {
-    throw new IndexMapError(`documents [${start}, ${end}) is not a non-empty range of the dataset's ${sizes.length} sequences; check the split`);
+    throw new IndexMapError(
+      `documents [${start}, ${end}) is not a non-empty range of the dataset's ${sizes.length} sequences; check the split`,
+    );
   }
-  if (!Number.isInteger(sequenceLength) || sequenceLength < 1) throw new IndexMapError(`sequenceLength must be a positive integer, got ${sequenceLength}`);
-  if (!Number.isInteger(numSamples) || numSamples < 1) throw new IndexMapError(`numSamples must be a positive integer, got ${numSamples}`);
+  if (!Number.isInteger(sequenceLength) || sequenceLength < 1)
+    throw new IndexMapError(`sequenceLength must be a positive integer, got ${sequenceLength}`);
+  if (!Number.isInteger(numSamples) || numSamples < 1)
+    throw new IndexMapError(`numSamples must be a positive integer, got ${numSamples}`);
   let tokensPerEpoch = 0;
   for (let document = start; document < end; document += 1) {
     const size = sizes[document] as number;
-    if (!Number.isInteger(size) || size < 0) throw new IndexMapError(`sequence ${document} has size ${size}; sizes must be non-negative integers`);
+    if (!Number.isInteger(size) || size < 0)
+      throw new IndexMapError(`sequence ${document} has size ${size}; sizes must be non-negative integers`);
     tokensPerEpoch += size;
   }
-  if (tokensPerEpoch <= 1) throw new IndexMapError(`documents [${start}, ${end}) hold ${tokensPerEpoch} tokens; a sample needs at least 2`);
+  if (tokensPerEpoch <= 1)
+    throw new IndexMapError(`documents [${start}, ${end}) hold ${tokensPerEpoch} tokens; a sample needs at least 2`);
   let numEpochs = 1;
   while (Math.floor((numEpochs * tokensPerEpoch - 1) / sequenceLength) < numSamples) numEpochs += 1;
 

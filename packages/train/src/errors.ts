@@ -22,8 +22,11 @@ export class RunConfigError extends AquilaError {
   readonly path: string;
   constructor(message: string, options: { path: string; file?: string; cause?: unknown }) {
     // A key may hold line breaks or other control characters (YAML allows them): quoted, the message stays one line.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it looks for
     const path = /[\u0000-\u001f\u007f\u2028\u2029]/.test(options.path) ? JSON.stringify(options.path) : options.path;
-    super(`${options.file === undefined ? '' : `${options.file}: `}${path === '' ? '' : `${path}: `}${message}`, { cause: options.cause });
+    super(`${options.file === undefined ? '' : `${options.file}: `}${path === '' ? '' : `${path}: `}${message}`, {
+      cause: options.cause,
+    });
     this.path = options.path;
   }
 }

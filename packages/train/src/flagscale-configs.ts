@@ -35,9 +35,13 @@ export function createFlagScaleConfigs(options: {
   const taskName = 'aquila';
   const bySamples = 'trainSamples' in length;
   const total = bySamples ? length.trainSamples : length.trainIterations;
-  const warmup = schedule.warmupSamples !== undefined ? schedule.warmupSamples : Math.floor((schedule.warmupFraction ?? 0) * total);
+  const warmup =
+    schedule.warmupSamples !== undefined ? schedule.warmupSamples : Math.floor((schedule.warmupFraction ?? 0) * total);
   const warmupKey = schedule.warmupSamples !== undefined || bySamples ? 'lr_warmup_samples' : 'lr_warmup_iters';
-  const dataPath: YamlValue = data.blend.length === 1 && data.blend[0]?.weight === 1 ? data.blend[0].prefix : data.blend.flatMap(({ prefix, weight }) => [String(weight), prefix]);
+  const dataPath: YamlValue =
+    data.blend.length === 1 && data.blend[0]?.weight === 1
+      ? data.blend[0].prefix
+      : data.blend.flatMap(({ prefix, weight }) => [String(weight), prefix]);
   const precision: { [key: string]: YamlValue } =
     config.precision === 'fp32'
       ? {}
@@ -96,7 +100,12 @@ export function createFlagScaleConfigs(options: {
         adam_beta1: optimizer.beta1,
         adam_beta2: optimizer.beta2,
         adam_eps: optimizer.eps,
-        lr_scheduler: { lr: optimizer.lr, min_lr: optimizer.minLr, [warmupKey]: warmup, lr_decay_style: schedule.decayStyle },
+        lr_scheduler: {
+          lr: optimizer.lr,
+          min_lr: optimizer.minLr,
+          [warmupKey]: warmup,
+          lr_decay_style: schedule.decayStyle,
+        },
       },
     },
     data: {
@@ -128,6 +137,8 @@ export function createFlagScaleConfigs(options: {
       envs: { CUDA_DEVICE_MAX_CONNECTIONS: 1, ...config.flagscale.environment },
     },
     action: 'run',
+    // Hydra's own interpolation, written as FlagScale's configs spell it.
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the value is Hydra syntax, not a template literal
     hydra: { run: { dir: '${experiment.exp_dir}/hydra' } },
   };
   return { experiment, task, taskName };

@@ -119,7 +119,13 @@ describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
     const events = await collect(plan.runDirectory);
     expect(events.filter(({ type }) => type === 'iteration').map((event) => event.iteration)).toEqual([1, 2, 3, 4, 5]);
     expect(events.find(({ type }) => type === 'checkpoint')).toMatchObject({ iteration: 4 });
-    expect(events[0]).toMatchObject({ type: 'iteration', loss: 10, learningRate: 2e-5, gradNorm: 1.5, tokensPerSecond: 8 * 1024 * 4 });
+    expect(events[0]).toMatchObject({
+      type: 'iteration',
+      loss: 10,
+      learningRate: 2e-5,
+      gradNorm: 1.5,
+      tokensPerSecond: 8 * 1024 * 4,
+    });
     const lines = (await readFile(join(plan.runDirectory, 'events.jsonl'), 'utf8')).trim().split('\n');
     expect(lines.map((line) => JSON.parse(line) as TrainingEvent)).toEqual(events);
     const status = await readRunStatus({ directory: plan.runDirectory });
@@ -127,9 +133,14 @@ describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
     expect(status.message).toBe('completed iteration 5/5, loss 2.0000');
     expect(status.logFile).toMatch(/attempt_0\/7\/stdout\.log$/);
     // A runner on another host cannot be probed from here: the log's last iteration ends the follow.
-    await rename(join(plan.experimentDirectory, 'logs/pids/host_0_localhost.pid'), join(plan.experimentDirectory, 'logs/pids/host_1_node7.pid'));
+    await rename(
+      join(plan.experimentDirectory, 'logs/pids/host_0_localhost.pid'),
+      join(plan.experimentDirectory, 'logs/pids/host_1_node7.pid'),
+    );
     expect((await collect(plan.runDirectory)).length).toBe(events.length);
-    expect((await readRunStatus({ directory: plan.runDirectory })).processes).toEqual([{ host: 'node7', pid: expect.any(Number), alive: undefined }]);
+    expect((await readRunStatus({ directory: plan.runDirectory })).processes).toEqual([
+      { host: 'node7', pid: expect.any(Number), alive: undefined },
+    ]);
   });
 
   it('reports a run as completed when train_iters is not a multiple of log_interval (Megatron logs only the multiples)', async () => {
@@ -140,7 +151,10 @@ describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
     expect(status.state).toBe('completed');
     expect(status.message).toBe('completed iteration 10/10 (last logged: iteration 9, loss 1.1111)');
     // On another host the processes cannot be probed: the final checkpoint, not a logged iteration 10, ends the follow.
-    await rename(join(plan.experimentDirectory, 'logs/pids/host_0_localhost.pid'), join(plan.experimentDirectory, 'logs/pids/host_1_node7.pid'));
+    await rename(
+      join(plan.experimentDirectory, 'logs/pids/host_0_localhost.pid'),
+      join(plan.experimentDirectory, 'logs/pids/host_1_node7.pid'),
+    );
     expect((await collect(plan.runDirectory)).length).toBe(events.length);
     expect((await readRunStatus({ directory: plan.runDirectory })).state).toBe('completed');
   });
@@ -151,10 +165,14 @@ describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
     expect(events.filter(({ type }) => type === 'iteration').map((event) => event.iteration)).toEqual([3, 6, 9]);
     const status = await readRunStatus({ directory: plan.runDirectory });
     expect(status.state).toBe('died');
-    expect(status.message).toMatch(/^the training processes are gone before the last iteration \(iteration 9\/10, loss 1\.1111\); see /);
+    expect(status.message).toMatch(
+      /^the training processes are gone before the last iteration \(iteration 9\/10, loss 1\.1111\); see /,
+    );
     // The launch recorded the runner's PID with its start time.
     const recordFile = join(plan.runDirectory, 'run.json');
-    const record = JSON.parse(await readFile(recordFile, 'utf8')) as { runners: Array<{ host: string; pid: number; startTime: string }> };
+    const record = JSON.parse(await readFile(recordFile, 'utf8')) as {
+      runners: Array<{ host: string; pid: number; startTime: string }>;
+    };
     expect(record.runners).toEqual([{ host: 'localhost', pid: expect.any(Number), startTime: expect.any(String) }]);
 
     // Later, another process holds the recorded PID (simulated: a live process recorded under another start time).
@@ -163,9 +181,14 @@ describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
       await once(bystander, 'spawn');
       const pid = bystander.pid as number;
       await writeFile(join(plan.experimentDirectory, 'logs/pids/host_0_localhost.pid'), String(pid));
-      await writeFile(recordFile, JSON.stringify({ ...record, runners: [{ host: 'localhost', pid, startTime: 'linux:another-boot:1' }] }));
+      await writeFile(
+        recordFile,
+        JSON.stringify({ ...record, runners: [{ host: 'localhost', pid, startTime: 'linux:another-boot:1' }] }),
+      );
       const before = await readFile(recordFile, 'utf8');
-      expect((await readRunStatus({ directory: plan.runDirectory })).processes).toEqual([{ host: 'localhost', pid, alive: false }]);
+      expect((await readRunStatus({ directory: plan.runDirectory })).processes).toEqual([
+        { host: 'localhost', pid, alive: false },
+      ]);
       expect(await stopRun({ directory: plan.runDirectory })).toMatchObject({ stopped: false, state: 'died' });
       await new Promise((resolve) => setTimeout(resolve, 300));
       // run.py action=stop never ran (it would have signalled the PID in the pid file), and run.json is as it was.
@@ -187,7 +210,9 @@ describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
     expect(events.map((event) => event.iteration)).toEqual([1, 2]);
     const status = await readRunStatus({ directory: plan.runDirectory });
     expect(status.state).toBe('died');
-    expect(status.message).toMatch(/^the training processes are gone before the last iteration \(iteration 2\/5, loss 5\.0000\); see /);
+    expect(status.message).toMatch(
+      /^the training processes are gone before the last iteration \(iteration 2\/5, loss 5\.0000\); see /,
+    );
     expect(status.errorTail.at(-1)).toBe('torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 2.00 GiB');
   });
 
@@ -204,7 +229,9 @@ describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
       if (processes.every(({ alive }) => alive === false)) break;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
-    expect((await readRunStatus({ directory: plan.runDirectory })).processes.every(({ alive }) => alive === false)).toBe(true);
+    expect(
+      (await readRunStatus({ directory: plan.runDirectory })).processes.every(({ alive }) => alive === false),
+    ).toBe(true);
   });
 
   it('records a launcher that fails, and rejects directories that are not runs', async () => {
@@ -213,7 +240,10 @@ describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
     expect(status.state).toBe('launch-failed');
     expect(status.errorTail.at(-1)).toBe('hydra.errors.ConfigCompositionException: Could not load train/aquila');
     await expect(readRunStatus({ directory: root })).rejects.toThrow(RunDirectoryError);
-    const config = parseRunConfig({ file: join(root, 'x.yaml'), text: `data: { blend: [{ prefix: ${prefix}, weight: 1 }] }\nmodel: { sequenceLength: 64 }\nflagscale: { root: nowhere }\n` });
+    const config = parseRunConfig({
+      file: join(root, 'x.yaml'),
+      text: `data: { blend: [{ prefix: ${prefix}, weight: 1 }] }\nmodel: { sequenceLength: 64 }\nflagscale: { root: nowhere }\n`,
+    });
     await expect(launchFlagScaleRun({ config })).rejects.toThrow(/nowhere\/run\.py not found; set flagscale\.root/);
   });
 });

@@ -5,9 +5,9 @@ import { writeFileAtomic } from '@aquila/files';
 import { RunDirectoryError } from './errors.js';
 import { checkpointedIteration } from './internal/checkpointed-iteration.js';
 import { findRankLog } from './internal/find-rank-log.js';
+import { runProcesses } from './internal/run-processes.js';
 import { eventsFile, readRunRecord } from './internal/run-record.js';
 import { parseMegatronLogLine } from './parse-megatron-log-line.js';
-import { runProcesses } from './internal/run-processes.js';
 import type { TrainingEvent } from './training-event.js';
 
 /** Options of `followRun`. */
@@ -28,7 +28,10 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Trai
   const { directory, signal } = options;
   const interval = options.pollIntervalMs ?? 1000;
   const record = await readRunRecord(directory);
-  if (record.engine !== 'flagscale') throw new RunDirectoryError(`${directory} is an in-process run; its events are in ${join(directory, eventsFile)} (readRunEvents)`);
+  if (record.engine !== 'flagscale')
+    throw new RunDirectoryError(
+      `${directory} is an in-process run; its events are in ${join(directory, eventsFile)} (readRunEvents)`,
+    );
   const eventsPath = join(directory, eventsFile);
   // Rewritten from the start of the log; then appended to line by line as the run goes (a live log, read by readRunEvents).
   await writeFileAtomic({ path: eventsPath, data: '' });
@@ -69,7 +72,11 @@ export async function* followRun(options: FollowRunOptions): AsyncGenerator<Trai
         const event = parseMegatronLogLine({ line, sequenceLength: record.sequenceLength });
         if (event === undefined) continue;
         events.push(event);
-        if (event.iteration >= ((event.type === 'iteration' ? event.totalIterations : undefined) ?? record.totalIterations)) reachedEnd = true;
+        if (
+          event.iteration >=
+          ((event.type === 'iteration' ? event.totalIterations : undefined) ?? record.totalIterations)
+        )
+          reachedEnd = true;
       }
       if (events.length > 0) await appendFile(eventsPath, events.map((event) => `${JSON.stringify(event)}\n`).join(''));
       yield* events;

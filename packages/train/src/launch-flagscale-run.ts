@@ -2,10 +2,10 @@ import { access, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { writeFileAtomic } from '@aquila/files';
 import { LaunchError } from './errors.js';
-import { launcherLogFile, newRunRecord, readRunRecord, writeRunRecord, type RunRecord } from './internal/run-record.js';
-import { planFlagScaleRun, type FlagScaleRunPlan } from './plan-flagscale-run.js';
-import { recordRunners, runProcesses } from './internal/run-processes.js';
 import { runCommandLine } from './internal/run-command-line.js';
+import { recordRunners, runProcesses } from './internal/run-processes.js';
+import { launcherLogFile, newRunRecord, type RunRecord, readRunRecord, writeRunRecord } from './internal/run-record.js';
+import { type FlagScaleRunPlan, planFlagScaleRun } from './plan-flagscale-run.js';
 import type { RunConfig } from './run-config.js';
 
 /**
@@ -14,17 +14,29 @@ import type { RunConfig } from './run-config.js';
  * job on every host of the hostfile and returns. A relaunch of the same directory resumes from its
  * latest checkpoint. Follow it with `followRun`, inspect it with `readRunStatus`, end it with `stopRun`.
  */
-export async function launchFlagScaleRun(options: { config: RunConfig; signal?: AbortSignal }): Promise<FlagScaleRunPlan> {
+export async function launchFlagScaleRun(options: {
+  config: RunConfig;
+  signal?: AbortSignal;
+}): Promise<FlagScaleRunPlan> {
   const { config, signal } = options;
   const plan = await planFlagScaleRun({ config, signal });
   const previous = await readRunRecord(plan.runDirectory).catch(() => undefined);
-  if (previous !== undefined && previous.state === 'launched' && (await runProcesses(previous)).some(({ alive }) => alive !== false)) {
-    throw new LaunchError(`${plan.runDirectory} holds a run that is still running; stop it first (aquila train stop ${plan.runDirectory})`);
+  if (
+    previous !== undefined &&
+    previous.state === 'launched' &&
+    (await runProcesses(previous)).some(({ alive }) => alive !== false)
+  ) {
+    throw new LaunchError(
+      `${plan.runDirectory} holds a run that is still running; stop it first (aquila train stop ${plan.runDirectory})`,
+    );
   }
   try {
     await access(join(plan.run.cwd, 'run.py'));
   } catch (error) {
-    throw new LaunchError(`${join(plan.run.cwd, 'run.py')} not found; set flagscale.root in the config to a FlagScale checkout`, { cause: error });
+    throw new LaunchError(
+      `${join(plan.run.cwd, 'run.py')} not found; set flagscale.root in the config to a FlagScale checkout`,
+      { cause: error },
+    );
   }
   await mkdir(plan.runDirectory, { recursive: true });
   for (const file of plan.files) {
@@ -49,9 +61,16 @@ export async function launchFlagScaleRun(options: { config: RunConfig; signal?: 
   }
   if (exitCode !== 0) {
     await writeRunRecord(plan.runDirectory, { ...record, state: 'launch-failed', launcherExitCode: exitCode });
-    throw new LaunchError(`FlagScale's run.py exited with code ${exitCode}; its output is in ${join(plan.runDirectory, launcherLogFile)}`);
+    throw new LaunchError(
+      `FlagScale's run.py exited with code ${exitCode}; its output is in ${join(plan.runDirectory, launcherLogFile)}`,
+    );
   }
   // The runner's PIDs with their start times: status and stop later trust a PID only while it is the same process.
-  await writeRunRecord(plan.runDirectory, { ...record, state: 'launched', launcherExitCode: exitCode, runners: await recordRunners(plan.experimentDirectory) });
+  await writeRunRecord(plan.runDirectory, {
+    ...record,
+    state: 'launched',
+    launcherExitCode: exitCode,
+    runners: await recordRunners(plan.experimentDirectory),
+  });
   return plan;
 }

@@ -3,7 +3,17 @@ import { NpyFormatError } from './errors.js';
 /** The numpy dtypes this package reads and writes (little-endian, as numpy writes on x86 and ARM). */
 export type NpyDtype = '<i4' | '<u4' | '<i8' | '<u8' | '<f4' | '<f8' | '<i2' | '<u2' | '|i1' | '|u1';
 
-type NpyData = Int32Array | Uint32Array | BigInt64Array | BigUint64Array | Float32Array | Float64Array | Int16Array | Uint16Array | Int8Array | Uint8Array;
+type NpyData =
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array
+  | BigUint64Array
+  | Float32Array
+  | Float64Array
+  | Int16Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array;
 
 /** A dense C-order numpy array. */
 export interface NpyArray {
@@ -31,7 +41,8 @@ const arrayAlign = 64;
 const growthAxisMaxDigits = 21;
 
 function dtypeOf(data: NpyData): NpyDtype {
-  for (const [dtype, constructor] of Object.entries(constructors)) if (data instanceof constructor) return dtype as NpyDtype;
+  for (const [dtype, arrayType] of Object.entries(constructors))
+    if (data instanceof arrayType) return dtype as NpyDtype;
   throw new NpyFormatError(`encodeNpy: unsupported array type ${Object.prototype.toString.call(data)}`);
 }
 
@@ -86,20 +97,25 @@ export function decodeNpy(options: { bytes: Uint8Array; source?: string }): NpyA
   const descr = /'descr':\s*'([^']*)'/.exec(header)?.[1];
   const fortran = /'fortran_order':\s*(True|False)/.exec(header)?.[1];
   const shapeText = /'shape':\s*\(([^)]*)\)/.exec(header)?.[1];
-  if (descr === undefined || fortran === undefined || shapeText === undefined) return fail(`unreadable header ${JSON.stringify(header.trim())}`);
+  if (descr === undefined || fortran === undefined || shapeText === undefined)
+    return fail(`unreadable header ${JSON.stringify(header.trim())}`);
   if (!(descr in constructors)) return fail(`dtype ${descr} is not one of ${Object.keys(constructors).join(', ')}`);
   if (fortran === 'True') fail('Fortran-order arrays are not supported');
-  const shape = shapeText.split(',').map((part) => part.trim()).filter((part) => part !== '').map(Number);
+  const shape = shapeText
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '')
+    .map(Number);
   if (shape.some((size) => !Number.isSafeInteger(size) || size < 0)) fail(`bad shape (${shapeText})`);
   const dtype = descr as NpyDtype;
-  const constructor = constructors[dtype];
+  const arrayType = constructors[dtype];
   const count = shape.reduce((product, size) => product * size, 1);
-  const byteLength = count * constructor.BYTES_PER_ELEMENT;
+  const byteLength = count * arrayType.BYTES_PER_ELEMENT;
   if (bytes.length - dataOffset !== byteLength) {
     fail(`shape (${shapeText}) of ${dtype} needs ${byteLength} data bytes, the file has ${bytes.length - dataOffset}`);
   }
   // Copy so the result is aligned and owns its memory (Buffer#slice would share Node's pool).
   const copy = new Uint8Array(byteLength);
   copy.set(bytes.subarray(dataOffset, dataOffset + byteLength));
-  return { dtype, shape, data: new constructor(copy.buffer, 0, count) };
+  return { dtype, shape, data: new arrayType(copy.buffer, 0, count) };
 }

@@ -32,12 +32,25 @@ describe('openPretrainingDataset', () => {
     const directory = await mkdtemp(join(tmpdir(), 'aquila-pretraining-'));
     try {
       // A copy, so the maps are rebuilt here rather than read from the fixture cache.
-      for (const extension of ['bin', 'idx']) await copyFile(join(fixtures, `demo_text_document.${extension}`), join(directory, `demo_text_document.${extension}`));
-      const dataset = await openPretrainingDataset({ prefix: join(directory, 'demo_text_document'), split: '90,10', name: 'train', numSamples: 90, sequenceLength: 1024, seed: 2023 });
+      for (const extension of ['bin', 'idx'])
+        await copyFile(
+          join(fixtures, `demo_text_document.${extension}`),
+          join(directory, `demo_text_document.${extension}`),
+        );
+      const dataset = await openPretrainingDataset({
+        prefix: join(directory, 'demo_text_document'),
+        split: '90,10',
+        name: 'train',
+        numSamples: 90,
+        sequenceLength: 1024,
+        seed: 2023,
+      });
       expect(dataset.maps.cached).toBe(false);
       expect(dataset.length).toBe(94);
       const indices = [0, 1, 17, 50, 93];
-      const expected = JSON.parse(spawnSync('python3', ['-c', getitem, fixtures, JSON.stringify(indices)], { encoding: 'utf8' }).stdout) as number[][];
+      const expected = JSON.parse(
+        spawnSync('python3', ['-c', getitem, fixtures, JSON.stringify(indices)], { encoding: 'utf8' }).stdout,
+      ) as number[][];
       for (const [position, index] of indices.entries()) {
         const sample = await dataset.sample(index);
         expect(sample.length).toBe(1025);
@@ -51,7 +64,25 @@ describe('openPretrainingDataset', () => {
   });
 
   it('reports an empty split and a missing dataset', async () => {
-    await expect(openPretrainingDataset({ prefix: join(fixtures, 'demo_text_document'), split: '100,0', name: 'valid', numSamples: 1, sequenceLength: 8, seed: 1 })).rejects.toThrow(IndexMapError);
-    await expect(openPretrainingDataset({ prefix: join(fixtures, 'no_such_document'), split: '1', name: 'train', numSamples: 1, sequenceLength: 8, seed: 1 })).rejects.toThrow(/no_such_document/);
+    await expect(
+      openPretrainingDataset({
+        prefix: join(fixtures, 'demo_text_document'),
+        split: '100,0',
+        name: 'valid',
+        numSamples: 1,
+        sequenceLength: 8,
+        seed: 1,
+      }),
+    ).rejects.toThrow(IndexMapError);
+    await expect(
+      openPretrainingDataset({
+        prefix: join(fixtures, 'no_such_document'),
+        split: '1',
+        name: 'train',
+        numSamples: 1,
+        sequenceLength: 8,
+        seed: 1,
+      }),
+    ).rejects.toThrow(/no_such_document/);
   });
 });

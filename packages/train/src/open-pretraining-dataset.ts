@@ -1,6 +1,6 @@
 import { openIndexedDataset } from '@aquila/data';
 import { IndexMapError } from './errors.js';
-import { loadIndexMaps, type LoadedIndexMaps } from './load-index-maps.js';
+import { type LoadedIndexMaps, loadIndexMaps } from './load-index-maps.js';
 import { splitDocuments } from './split-documents.js';
 
 const splitNames = ['train', 'valid', 'test'] as const;
@@ -47,7 +47,10 @@ export async function openPretrainingDataset(options: OpenPretrainingDatasetOpti
     const splitIndex = splitNames.indexOf(options.name);
     const start = boundaries[splitIndex] as number;
     const end = boundaries[splitIndex + 1] as number;
-    if (start >= end) throw new IndexMapError(`${options.prefix}: split "${options.split}" leaves the ${options.name} split of ${sizes.length} documents empty; give it a larger weight`);
+    if (start >= end)
+      throw new IndexMapError(
+        `${options.prefix}: split "${options.split}" leaves the ${options.name} split of ${sizes.length} documents empty; give it a larger weight`,
+      );
     const maps = await loadIndexMaps({ ...options, sizes, documents: { start, end } });
     const { documentIndex, sampleIndex, shuffleIndex } = maps;
     const length = shuffleIndex.length;

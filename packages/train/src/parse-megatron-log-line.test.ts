@@ -28,33 +28,64 @@ describe('parseMegatronLogLine', () => {
   });
 
   it('reads the older Megatron line, its running-average time and FlagAI-era spellings', () => {
-    expect(parseMegatronLogLine({ line: ' iteration     1000/    5000 | consumed samples:         8000 | elapsed time per iteration (ms): 283.9 | learning rate: 4.600E-05 | global batch size:     8 | lm loss: 5.540000E+00 | loss scale: 65536.0 | grad norm: 2.475 | number of skipped iterations:   0 | number of nan iterations:   0 |' })).toMatchObject({
+    expect(
+      parseMegatronLogLine({
+        line: ' iteration     1000/    5000 | consumed samples:         8000 | elapsed time per iteration (ms): 283.9 | learning rate: 4.600E-05 | global batch size:     8 | lm loss: 5.540000E+00 | loss scale: 65536.0 | grad norm: 2.475 | number of skipped iterations:   0 | number of nan iterations:   0 |',
+      }),
+    ).toMatchObject({
       iteration: 1000,
       totalIterations: 5000,
       learningRate: 4.6e-5,
       loss: 5.54,
       gradNorm: 2.475,
     });
-    expect(parseMegatronLogLine({ line: ' [2025-01-01 00:00:01] iteration       10/     100 | consumed samples:          80 | elapsed time per iteration (ms): 812.5/799.9 | learning rate: 1.0E-04 | global batch size:     8 | lm loss: 3.0E+00 | grad norm: nan |' })).toMatchObject({
+    expect(
+      parseMegatronLogLine({
+        line: ' [2025-01-01 00:00:01] iteration       10/     100 | consumed samples:          80 | elapsed time per iteration (ms): 812.5/799.9 | learning rate: 1.0E-04 | global batch size:     8 | lm loss: 3.0E+00 | grad norm: nan |',
+      }),
+    ).toMatchObject({
       iterationTimeMs: 812.5,
       gradNorm: Number.NaN,
     });
-    expect(parseMegatronLogLine({ line: ' iteration  11/50000 | consumed samples: 5632 | gloabl batch size:  512 | lm loss:  1.376514E+01 |' })).toMatchObject({ globalBatchSize: 512, loss: 13.76514 });
+    expect(
+      parseMegatronLogLine({
+        line: ' iteration  11/50000 | consumed samples: 5632 | gloabl batch size:  512 | lm loss:  1.376514E+01 |',
+      }),
+    ).toMatchObject({ globalBatchSize: 512, loss: 13.76514 });
   });
 
   it('reads validation and checkpoint lines and ignores everything else', () => {
-    expect(parseMegatronLogLine({ line: ' validation loss at iteration 2000 on validation set | lm loss value: 2.262209E+00 | lm loss PPL: 9.604340E+00 | ' })).toEqual({ type: 'validation', iteration: 2000, loss: 2.262209, perplexity: 9.60434 });
-    expect(parseMegatronLogLine({ line: '  successfully saved checkpoint from iteration    2000 to /runs/x/checkpoints [ t 1/1, p 1/1 ]' })).toEqual({ type: 'checkpoint', iteration: 2000, path: '/runs/x/checkpoints' });
+    expect(
+      parseMegatronLogLine({
+        line: ' validation loss at iteration 2000 on validation set | lm loss value: 2.262209E+00 | lm loss PPL: 9.604340E+00 | ',
+      }),
+    ).toEqual({ type: 'validation', iteration: 2000, loss: 2.262209, perplexity: 9.60434 });
+    expect(
+      parseMegatronLogLine({
+        line: '  successfully saved checkpoint from iteration    2000 to /runs/x/checkpoints [ t 1/1, p 1/1 ]',
+      }),
+    ).toEqual({ type: 'checkpoint', iteration: 2000, path: '/runs/x/checkpoints' });
     expect(parseMegatronLogLine({ line: 'saving checkpoint at iteration    2000 to /runs/x' })).toBeUndefined();
     expect(parseMegatronLogLine({ line: 'Traceback (most recent call last):' })).toBeUndefined();
   });
 
   it('never throws and reads back any well-formed line', () => {
-    fc.assert(fc.property(fc.string(), (line) => parseMegatronLogLine({ line }) === undefined || typeof parseMegatronLogLine({ line }) === 'object'));
+    fc.assert(
+      fc.property(
+        fc.string(),
+        (line) => parseMegatronLogLine({ line }) === undefined || typeof parseMegatronLogLine({ line }) === 'object',
+      ),
+    );
     fc.assert(
       fc.property(fc.nat(), fc.nat(), fc.double({ min: 1e-9, max: 100, noNaN: true }), (iteration, total, loss) => {
-        const event = parseMegatronLogLine({ line: ` iteration ${iteration}/ ${total} | lm loss: ${loss.toExponential(6).toUpperCase()} |` });
-        return event?.type === 'iteration' && event.iteration === iteration && Math.abs((event.loss ?? 0) - loss) <= loss * 1e-6;
+        const event = parseMegatronLogLine({
+          line: ` iteration ${iteration}/ ${total} | lm loss: ${loss.toExponential(6).toUpperCase()} |`,
+        });
+        return (
+          event?.type === 'iteration' &&
+          event.iteration === iteration &&
+          Math.abs((event.loss ?? 0) - loss) <= loss * 1e-6
+        );
       }),
     );
   });
@@ -66,7 +97,12 @@ describe('parseMegatronLogLine', () => {
   }, 300_000);
 
   it('reads a line whose fields end with a carriage return (a CRLF log)', () => {
-    expect(parseMegatronLogLine({ line: ' iteration 3/ 10 | lm loss: 2.0E+00 |\r' })).toMatchObject({ iteration: 3, loss: 2 });
-    expect(parseMegatronLogLine({ line: ' validation loss at iteration 3 | lm loss value: 1.5E+00 |\r' })).toMatchObject({ type: 'validation', loss: 1.5 });
+    expect(parseMegatronLogLine({ line: ' iteration 3/ 10 | lm loss: 2.0E+00 |\r' })).toMatchObject({
+      iteration: 3,
+      loss: 2,
+    });
+    expect(
+      parseMegatronLogLine({ line: ' validation loss at iteration 3 | lm loss value: 1.5E+00 |\r' }),
+    ).toMatchObject({ type: 'validation', loss: 1.5 });
   });
 });

@@ -8,7 +8,10 @@ const checkpointPattern = /successfully saved checkpoint (?:at|from) iteration\s
 const timePattern = /\[(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})\]/;
 const numberPattern = /^[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|^[-+]?(?:nan|inf)/i;
 
-const iterationFields: Record<string, keyof Omit<IterationEvent, 'type' | 'iteration' | 'totalIterations' | 'time' | 'extra' | 'tokensPerSecond'>> = {
+const iterationFields: Record<
+  string,
+  keyof Omit<IterationEvent, 'type' | 'iteration' | 'totalIterations' | 'time' | 'extra' | 'tokensPerSecond'>
+> = {
   'learning rate': 'learningRate',
   'lm loss': 'loss',
   loss: 'loss',
@@ -56,7 +59,11 @@ export function parseMegatronLogLine(options: ParseMegatronLogLineOptions): Trai
   const { line } = options;
   const iteration = iterationPattern.exec(line);
   if (iteration !== null && isCount(iteration[1]) && isCount(iteration[2])) {
-    const event: IterationEvent = { type: 'iteration', iteration: Number(iteration[1]), totalIterations: Number(iteration[2]) };
+    const event: IterationEvent = {
+      type: 'iteration',
+      iteration: Number(iteration[1]),
+      totalIterations: Number(iteration[2]),
+    };
     const stamp = timePattern.exec(line);
     if (stamp !== null) event.time = `${stamp[1]}T${stamp[2]}`;
     const extra: Record<string, number> = {};
@@ -66,7 +73,12 @@ export function parseMegatronLogLine(options: ParseMegatronLogLineOptions): Trai
       else extra[key] = value;
     }
     if (Object.keys(extra).length > 0) event.extra = extra;
-    if (options.sequenceLength !== undefined && event.globalBatchSize !== undefined && event.iterationTimeMs !== undefined && event.iterationTimeMs > 0) {
+    if (
+      options.sequenceLength !== undefined &&
+      event.globalBatchSize !== undefined &&
+      event.iterationTimeMs !== undefined &&
+      event.iterationTimeMs > 0
+    ) {
       event.tokensPerSecond = (event.globalBatchSize * options.sequenceLength * 1000) / event.iterationTimeMs;
     }
     return event;
@@ -78,9 +90,19 @@ export function parseMegatronLogLine(options: ParseMegatronLogLineOptions): Trai
     const values = new Map(fields(line.slice(bar + 1)));
     const loss = values.get('lm loss value');
     const perplexity = values.get('lm loss PPL');
-    return { type: 'validation', iteration: Number(validation[1]), ...(loss === undefined ? {} : { loss }), ...(perplexity === undefined ? {} : { perplexity }) };
+    return {
+      type: 'validation',
+      iteration: Number(validation[1]),
+      ...(loss === undefined ? {} : { loss }),
+      ...(perplexity === undefined ? {} : { perplexity }),
+    };
   }
   const checkpoint = checkpointPattern.exec(line);
-  if (checkpoint !== null && isCount(checkpoint[1])) return { type: 'checkpoint', iteration: Number(checkpoint[1]), ...(checkpoint[2] === undefined ? {} : { path: checkpoint[2] }) };
+  if (checkpoint !== null && isCount(checkpoint[1]))
+    return {
+      type: 'checkpoint',
+      iteration: Number(checkpoint[1]),
+      ...(checkpoint[2] === undefined ? {} : { path: checkpoint[2] }),
+    };
   return undefined;
 }

@@ -11,19 +11,83 @@ function parseOrExplain(text: string): void {
   try {
     parseRunConfig({ text, file });
   } catch (error) {
-    if (!RunConfigError.isInstance(error)) throw new Error(`not a RunConfigError for ${JSON.stringify(text)}: ${String(error)}`);
-    if (!error.message.startsWith(`${file}: `) || /[\r\n]/.test(error.message)) throw new Error(`the message does not name the file in one line: ${JSON.stringify(error.message)}`);
+    if (!RunConfigError.isInstance(error))
+      throw new Error(`not a RunConfigError for ${JSON.stringify(text)}: ${String(error)}`);
+    if (!error.message.startsWith(`${file}: `) || /[\r\n]/.test(error.message))
+      throw new Error(`the message does not name the file in one line: ${JSON.stringify(error.message)}`);
   }
 }
 
 // Keys of both dialects and of every section, so that generated documents reach the checks behind the schema.
 const keys = fc.constantFrom(
-  'name', 'task', 'engine', 'output', 'seed', 'model', 'data', 'optimizer', 'schedule', 'batch', 'parallelism', 'precision', 'checkpoints', 'logInterval', 'flagscale', 'tokenizer',
-  'layers', 'hiddenSize', 'attentionHeads', 'ffnHiddenSize', 'vocabSize', 'sequenceLength', 'preset', 'checkpoint', 'blend', 'prefix', 'weight', 'sftFile', 'split', 'packing',
-  'lr', 'minLr', 'trainIterations', 'trainSamples', 'epochs', 'warmupFraction', 'warmupSamples', 'decayStyle', 'microBatchSize', 'globalBatchSize', 'gradientAccumulationSteps',
-  'tensor', 'pipeline', 'nodes', 'gpusPerNode', 'hostfile', 'saveInterval', 'root', 'python', 'environment',
-  'batch_size', 'epochs', 'warm_up', 'fp16', 'bf16', 'pretrain_data', 'enable_sft_conversations_dataset_v2', 'enable_sft_dataset_dir', 'enable_sft_dataset_file',
-  'enable_pretrain_dataset_prefix', 'pre_load_dir', 'model_name', 'warmup_start_lr', 'save_dir', 'bmt_cpu_offload', 'x', '__proto__', 'constructor',
+  'name',
+  'task',
+  'engine',
+  'output',
+  'seed',
+  'model',
+  'data',
+  'optimizer',
+  'schedule',
+  'batch',
+  'parallelism',
+  'precision',
+  'checkpoints',
+  'logInterval',
+  'flagscale',
+  'tokenizer',
+  'layers',
+  'hiddenSize',
+  'attentionHeads',
+  'ffnHiddenSize',
+  'vocabSize',
+  'sequenceLength',
+  'preset',
+  'checkpoint',
+  'blend',
+  'prefix',
+  'weight',
+  'sftFile',
+  'split',
+  'packing',
+  'lr',
+  'minLr',
+  'trainIterations',
+  'trainSamples',
+  'epochs',
+  'warmupFraction',
+  'warmupSamples',
+  'decayStyle',
+  'microBatchSize',
+  'globalBatchSize',
+  'gradientAccumulationSteps',
+  'tensor',
+  'pipeline',
+  'nodes',
+  'gpusPerNode',
+  'hostfile',
+  'saveInterval',
+  'root',
+  'python',
+  'environment',
+  'batch_size',
+  'epochs',
+  'warm_up',
+  'fp16',
+  'bf16',
+  'pretrain_data',
+  'enable_sft_conversations_dataset_v2',
+  'enable_sft_dataset_dir',
+  'enable_sft_dataset_file',
+  'enable_pretrain_dataset_prefix',
+  'pre_load_dir',
+  'model_name',
+  'warmup_start_lr',
+  'save_dir',
+  'bmt_cpu_offload',
+  'x',
+  '__proto__',
+  'constructor',
 );
 const scalars = fc.oneof(
   fc.integer({ min: -3, max: 4096 }),
@@ -31,11 +95,29 @@ const scalars = fc.oneof(
   fc.constantFrom(0, 1, 2, 8, 64, 1e20, 2 ** 53, Number.POSITIVE_INFINITY, Number.NaN),
   fc.boolean(),
   fc.constant(null),
-  fc.constantFrom('', 'x', 'sft', 'pretrain', 'local', 'flagscale', 'cosine', 'bf16', 'aquila-7b', '90,10', 'a\nb', 'data/x_text_document'),
+  fc.constantFrom(
+    '',
+    'x',
+    'sft',
+    'pretrain',
+    'local',
+    'flagscale',
+    'cosine',
+    'bf16',
+    'aquila-7b',
+    '90,10',
+    'a\nb',
+    'data/x_text_document',
+  ),
   fc.string({ maxLength: 6 }),
 );
 const { tree } = fc.letrec<{ tree: unknown }>((self) => ({
-  tree: fc.oneof({ depthSize: 'small', withCrossShrink: true }, scalars, fc.array(self('tree'), { maxLength: 3 }), fc.dictionary(keys, self('tree'), { maxKeys: 4 })),
+  tree: fc.oneof(
+    { depthSize: 'small', withCrossShrink: true },
+    scalars,
+    fc.array(self('tree'), { maxLength: 3 }),
+    fc.dictionary(keys, self('tree'), { maxKeys: 4 }),
+  ),
 }));
 
 export function documentsGiveAConfigOrARunConfigError(): void {
@@ -45,11 +127,61 @@ export function documentsGiveAConfigOrARunConfigError(): void {
   );
 }
 
-const yamlUnit = fc.constantFrom('a', 'b', ':', ': ', ' ', '  ', '\n', '\r\n', '\t', '-', '- ', '{', '}', '[', ']', ',', '&a', '*a', '*b', '!!', '!!str', '!!binary', '"', "'", '#', '? ', '|', '>', '%YAML 1.2', '---', '...', '@', '`', '1', '.5', 'e3', '.inf', '.nan', '~', 'null', 'true', 'data', 'blend', 'prefix', 'weight', 'model', 'layers', '<<', '\u0000', '\ufeff', 'é', '😀');
+const yamlUnit = fc.constantFrom(
+  'a',
+  'b',
+  ':',
+  ': ',
+  ' ',
+  '  ',
+  '\n',
+  '\r\n',
+  '\t',
+  '-',
+  '- ',
+  '{',
+  '}',
+  '[',
+  ']',
+  ',',
+  '&a',
+  '*a',
+  '*b',
+  '!!',
+  '!!str',
+  '!!binary',
+  '"',
+  "'",
+  '#',
+  '? ',
+  '|',
+  '>',
+  '%YAML 1.2',
+  '---',
+  '...',
+  '@',
+  '`',
+  '1',
+  '.5',
+  'e3',
+  '.inf',
+  '.nan',
+  '~',
+  'null',
+  'true',
+  'data',
+  'blend',
+  'prefix',
+  'weight',
+  'model',
+  'layers',
+  '<<',
+  '\u0000',
+  '\ufeff',
+  'é',
+  '😀',
+);
 
 export function anyTextGivesAConfigOrARunConfigError(): void {
-  fc.assert(
-    fc.property(fc.string({ unit: yamlUnit, maxLength: 40 }), parseOrExplain),
-    { numRuns: 6000 },
-  );
+  fc.assert(fc.property(fc.string({ unit: yamlUnit, maxLength: 40 }), parseOrExplain), { numRuns: 6000 });
 }

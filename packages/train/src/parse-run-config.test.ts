@@ -26,7 +26,15 @@ describe('parseRunConfig', () => {
     expect(config.data.sftFile).toBe(join(fixtures, 'data/sql_generate_from_spider_wikisql_train_weighted.jsonl'));
     expect(config.model.sequenceLength).toBe(2048);
     expect(config.schedule).toEqual({ epochs: 3, warmupFraction: 0.1, decayStyle: 'linear' });
-    expect(config.optimizer).toEqual({ lr: 9.65e-6, minLr: 0, weightDecay: 0.1, beta1: 0.9, beta2: 0.95, eps: 1e-8, clipGrad: 1 });
+    expect(config.optimizer).toEqual({
+      lr: 9.65e-6,
+      minLr: 0,
+      weightDecay: 0.1,
+      beta1: 0.9,
+      beta2: 0.95,
+      eps: 1e-8,
+      clipGrad: 1,
+    });
     expect(config.batch).toEqual({ microBatchSize: 4, gradientAccumulationSteps: 1, globalBatchSize: 32 });
     expect(config.precision).toBe('fp16');
     expect(config.checkpoints).toEqual({ saveInterval: 2000, saveOptimizer: false, saveRng: false });
@@ -44,7 +52,15 @@ describe('parseRunConfig', () => {
     const config = await loadRunConfig({ path: join(fixtures, 'Aquila-pretrain-4n8g.yaml') });
     expect(config.task).toBe('pretrain');
     expect(config.data).toEqual({
-      blend: [{ prefix: join(fixtures, 'pretrain_data/opensource-sql-data-weighted-pretrain_add_sql_bw_add_chase-1turn-add-bw_text_document'), weight: 1 }],
+      blend: [
+        {
+          prefix: join(
+            fixtures,
+            'pretrain_data/opensource-sql-data-weighted-pretrain_add_sql_bw_add_chase-1turn-add-bw_text_document',
+          ),
+          weight: 1,
+        },
+      ],
       split: '90,10',
       seed: 2023,
       packing: false,
@@ -84,14 +100,28 @@ flagscale: { root: /opt/FlagScale, environment: { CUDA_DEVICE_MAX_CONNECTIONS: "
 
   it('names the path of unknown, mistyped, conflicting and missing keys', () => {
     expect(errorOf('lrr: 1.0e-5\n').message).toBe('/runs/run.yaml: lrr: unknown key; did you mean "lr"?');
-    expect(errorOf('optimizer: { lr: 1.0e-5, betaa1: 0.9 }\ndata: { blend: [{ prefix: x, weight: 1 }] }').message).toMatch(/optimizer\.betaa1: unknown key; did you mean "beta1"\?/);
-    expect(errorOf('data: { blend: [{ prefix: x, weight: -1 }] }').message).toMatch(/data\.blend\[0\]\.weight: must be greater than 0, got -1/);
-    expect(errorOf('lr: 1.0e-5\noptimizer: { lr: 2.0e-5 }\ndata: { blend: [{ prefix: x, weight: 1 }] }').path).toBe('optimizer.lr');
-    expect(errorOf('fp16: True\nbf16: True\ndata: { blend: [{ prefix: x, weight: 1 }] }').message).toMatch(/bf16: conflicts with "fp16"/);
-    expect(errorOf('schedule: { epochs: 1, trainSamples: 5 }\ndata: { blend: [{ prefix: x, weight: 1 }] }').path).toBe('schedule.trainSamples');
-    expect(errorOf('pretrain_data: True\nenable_sft_conversations_dataset_v2: True\n').path).toBe('enable_sft_conversations_dataset_v2');
+    expect(
+      errorOf('optimizer: { lr: 1.0e-5, betaa1: 0.9 }\ndata: { blend: [{ prefix: x, weight: 1 }] }').message,
+    ).toMatch(/optimizer\.betaa1: unknown key; did you mean "beta1"\?/);
+    expect(errorOf('data: { blend: [{ prefix: x, weight: -1 }] }').message).toMatch(
+      /data\.blend\[0\]\.weight: must be greater than 0, got -1/,
+    );
+    expect(errorOf('lr: 1.0e-5\noptimizer: { lr: 2.0e-5 }\ndata: { blend: [{ prefix: x, weight: 1 }] }').path).toBe(
+      'optimizer.lr',
+    );
+    expect(errorOf('fp16: True\nbf16: True\ndata: { blend: [{ prefix: x, weight: 1 }] }').message).toMatch(
+      /bf16: conflicts with "fp16"/,
+    );
+    expect(errorOf('schedule: { epochs: 1, trainSamples: 5 }\ndata: { blend: [{ prefix: x, weight: 1 }] }').path).toBe(
+      'schedule.trainSamples',
+    );
+    expect(errorOf('pretrain_data: True\nenable_sft_conversations_dataset_v2: True\n').path).toBe(
+      'enable_sft_conversations_dataset_v2',
+    );
     expect(errorOf('task: pretrain\n').path).toBe('data.blend');
-    expect(errorOf('batch: { microBatchSize: 3, globalBatchSize: 32 }\ndata: { blend: [{ prefix: x, weight: 1 }] }').path).toBe('batch.globalBatchSize');
+    expect(
+      errorOf('batch: { microBatchSize: 3, globalBatchSize: 32 }\ndata: { blend: [{ prefix: x, weight: 1 }] }').path,
+    ).toBe('batch.globalBatchSize');
     expect(errorOf('epochs: 2.5\n').message).toMatch(/epochs: expected an integer/);
     expect(errorOf('lr: 1\nlr: 2\n').message).toMatch(/not valid YAML at line 2/);
     expect(errorOf('- a\n- b\n').message).toMatch(/must be a YAML mapping/);
@@ -100,9 +130,13 @@ flagscale: { root: /opt/FlagScale, environment: { CUDA_DEVICE_MAX_CONNECTIONS: "
   it('reports an unreadable file as a RunConfigError', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'aquila-config-'));
     try {
-      await expect(loadRunConfig({ path: join(directory, 'missing.yaml') })).rejects.toThrow(/missing\.yaml: cannot read the config file \(ENOENT\)/);
+      await expect(loadRunConfig({ path: join(directory, 'missing.yaml') })).rejects.toThrow(
+        /missing\.yaml: cannot read the config file \(ENOENT\)/,
+      );
       await writeFile(join(directory, 'empty.yaml'), '');
-      await expect(loadRunConfig({ path: join(directory, 'empty.yaml') })).rejects.toThrow(/data\.blend: a pretraining run needs/);
+      await expect(loadRunConfig({ path: join(directory, 'empty.yaml') })).rejects.toThrow(
+        /data\.blend: a pretraining run needs/,
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
@@ -117,26 +151,48 @@ flagscale: { root: /opt/FlagScale, environment: { CUDA_DEVICE_MAX_CONNECTIONS: "
         () => undefined,
         (failure: unknown) => failure,
       );
-      if (!RunConfigError.isInstance(error)) throw new Error(`expected a RunConfigError for ${name}, got ${String(error)}`);
+      if (!RunConfigError.isInstance(error))
+        throw new Error(`expected a RunConfigError for ${name}, got ${String(error)}`);
       expect(error.message.startsWith(`${path}: `)).toBe(true);
       expect(error.message).not.toMatch(/[\r\n]/);
       return error;
     };
     try {
-      expect((await load('missing.yaml')).message).toMatch(/cannot read the config file \(ENOENT\): there is no such file; check the path$/);
+      expect((await load('missing.yaml')).message).toMatch(
+        /cannot read the config file \(ENOENT\): there is no such file; check the path$/,
+      );
       await mkdir(join(directory, 'folder.yaml'));
-      expect((await load('folder.yaml')).message).toMatch(/cannot read the config file \(EISDIR\): it is a folder; give the path of the YAML file$/);
-      expect((await load('latin1.yaml', Uint8Array.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xe9, 0x0a]))).message).toMatch(/not UTF-8 text/);
-      expect((await load('broken.yaml', 'model: { layers: 2\n')).message).toMatch(/broken\.yaml: not valid YAML at line \d+, column \d+: /);
-      expect((await load('typed.yaml', 'model: { layers: two }\n')).message).toMatch(/typed\.yaml: model\.layers: expected a number, got string "two"$/);
-      expect((await load('huge.yaml', 'schedule: { trainIterations: 1.0e+20 }\n')).path).toBe('schedule.trainIterations');
-      expect((await load('infinite.yaml', 'optimizer: { lr: .inf }\n')).message).toMatch(/optimizer\.lr: expected a number, got number Infinity$/);
+      expect((await load('folder.yaml')).message).toMatch(
+        /cannot read the config file \(EISDIR\): it is a folder; give the path of the YAML file$/,
+      );
+      expect(
+        (await load('latin1.yaml', Uint8Array.from([0x6e, 0x61, 0x6d, 0x65, 0x3a, 0x20, 0xe9, 0x0a]))).message,
+      ).toMatch(/not UTF-8 text/);
+      expect((await load('broken.yaml', 'model: { layers: 2\n')).message).toMatch(
+        /broken\.yaml: not valid YAML at line \d+, column \d+: /,
+      );
+      expect((await load('typed.yaml', 'model: { layers: two }\n')).message).toMatch(
+        /typed\.yaml: model\.layers: expected a number, got string "two"$/,
+      );
+      expect((await load('huge.yaml', 'schedule: { trainIterations: 1.0e+20 }\n')).path).toBe(
+        'schedule.trainIterations',
+      );
+      expect((await load('infinite.yaml', 'optimizer: { lr: .inf }\n')).message).toMatch(
+        /optimizer\.lr: expected a number, got number Infinity$/,
+      );
       // A blend entry without its prefix failed later as a TypeError; without its weight, FlagScale got "undefined".
-      expect((await load('no-prefix.yaml', 'data: { blend: [{ weight: 1 }] }\n')).message).toMatch(/data\.blend\[0\]\.prefix: missing; this entry needs prefix and weight$/);
+      expect((await load('no-prefix.yaml', 'data: { blend: [{ weight: 1 }] }\n')).message).toMatch(
+        /data\.blend\[0\]\.prefix: missing; this entry needs prefix and weight$/,
+      );
       expect((await load('no-weight.yaml', 'data: { blend: [{ prefix: x }] }\n')).path).toBe('data.blend[0].weight');
       // Aliases: one without its anchor, and a "billion laughs" that would expand without bound.
       expect((await load('alias.yaml', 'name: *nowhere\n')).message).toMatch(/not valid YAML/);
-      const laughs = ['a: &a [x, x, x, x, x, x, x, x, x]', ...'bcdefg'.split('').map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefg'[index]}`).join(', ')}]`)].join('\n');
+      const laughs = [
+        'a: &a [x, x, x, x, x, x, x, x, x]',
+        ...'bcdefg'
+          .split('')
+          .map((name, index) => `${name}: &${name} [${Array(9).fill(`*${'abcdefg'[index]}`).join(', ')}]`),
+      ].join('\n');
       expect((await load('laughs.yaml', `${laughs}\n`)).message).toMatch(/not valid YAML: .*alias/i);
       // Keys with line breaks, or empty, are named in one line.
       expect((await load('key.yaml', '"a\\nb": 1\n')).message).toMatch(/key\.yaml: "a\\nb": unknown key$/);

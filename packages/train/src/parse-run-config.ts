@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import { parseDocument } from 'yaml';
 import { RunConfigError } from './errors.js';
-import { checkValue, joinPath, suggestKey, type FieldSpec } from './internal/config-schema.js';
+import { checkValue, type FieldSpec, joinPath, suggestKey } from './internal/config-schema.js';
 import type { RunConfig } from './run-config.js';
 
 const positiveInteger: FieldSpec = { kind: 'number', integer: true, min: 1 };
@@ -41,7 +41,10 @@ const nativeSchema: FieldSpec = {
     data: {
       kind: 'object',
       fields: {
-        blend: { kind: 'array', items: { kind: 'object', fields: { prefix: text, weight: positive }, required: ['prefix', 'weight'] } },
+        blend: {
+          kind: 'array',
+          items: { kind: 'object', fields: { prefix: text, weight: positive }, required: ['prefix', 'weight'] },
+        },
         sftFile: text,
         split: text,
         seed: nonNegativeInteger,
@@ -50,18 +53,52 @@ const nativeSchema: FieldSpec = {
     },
     optimizer: {
       kind: 'object',
-      fields: { lr: positive, minLr: nonNegative, weightDecay: nonNegative, beta1: { kind: 'number', min: 0, max: 0.999999 }, beta2: { kind: 'number', min: 0, max: 0.999999 }, eps: positive, clipGrad: nonNegative },
+      fields: {
+        lr: positive,
+        minLr: nonNegative,
+        weightDecay: nonNegative,
+        beta1: { kind: 'number', min: 0, max: 0.999999 },
+        beta2: { kind: 'number', min: 0, max: 0.999999 },
+        eps: positive,
+        clipGrad: nonNegative,
+      },
     },
     schedule: {
       kind: 'object',
-      fields: { epochs: positiveInteger, trainSamples: positiveInteger, trainIterations: positiveInteger, warmupFraction: fraction, warmupSamples: nonNegativeInteger, decayStyle: { kind: 'enum', values: decayStyles } },
+      fields: {
+        epochs: positiveInteger,
+        trainSamples: positiveInteger,
+        trainIterations: positiveInteger,
+        warmupFraction: fraction,
+        warmupSamples: nonNegativeInteger,
+        decayStyle: { kind: 'enum', values: decayStyles },
+      },
     },
-    batch: { kind: 'object', fields: { microBatchSize: positiveInteger, gradientAccumulationSteps: positiveInteger, globalBatchSize: positiveInteger } },
-    parallelism: { kind: 'object', fields: { tensor: positiveInteger, pipeline: positiveInteger, nodes: positiveInteger, gpusPerNode: positiveInteger, hostfile: text } },
+    batch: {
+      kind: 'object',
+      fields: {
+        microBatchSize: positiveInteger,
+        gradientAccumulationSteps: positiveInteger,
+        globalBatchSize: positiveInteger,
+      },
+    },
+    parallelism: {
+      kind: 'object',
+      fields: {
+        tensor: positiveInteger,
+        pipeline: positiveInteger,
+        nodes: positiveInteger,
+        gpusPerNode: positiveInteger,
+        hostfile: text,
+      },
+    },
     precision: { kind: 'enum', values: ['fp16', 'bf16', 'fp32'] },
     checkpoints: { kind: 'object', fields: { saveInterval: positiveInteger, saveOptimizer: flag, saveRng: flag } },
     logInterval: positiveInteger,
-    flagscale: { kind: 'object', fields: { root: text, python: text, entrypoint: text, environment: { kind: 'record', values: text } } },
+    flagscale: {
+      kind: 'object',
+      fields: { root: text, python: text, entrypoint: text, environment: { kind: 'record', values: text } },
+    },
   },
 };
 
@@ -136,13 +173,18 @@ export interface ParseRunConfigOptions {
   baseDirectory?: string;
 }
 
-function flagAiTranslation(document: Tree, file: string | undefined, notes: string[]): { values: Tree; origins: Map<string, string> } {
+function flagAiTranslation(
+  document: Tree,
+  file: string | undefined,
+  notes: string[],
+): { values: Tree; origins: Map<string, string> } {
   const values: Tree = {};
   const origins = new Map<string, string>();
   const present = (key: string): boolean => document[key] !== undefined;
   const put = (target: string, value: unknown, key: string): void => {
     const earlier = origins.get(target);
-    if (earlier !== undefined) throw new RunConfigError(`conflicts with "${earlier}": both set ${target}; keep one`, { path: key, file });
+    if (earlier !== undefined)
+      throw new RunConfigError(`conflicts with "${earlier}": both set ${target}; keep one`, { path: key, file });
     origins.set(target, key);
     setPath(values, target, value);
   };
@@ -155,23 +197,42 @@ function flagAiTranslation(document: Tree, file: string | undefined, notes: stri
     } else if (key === 'pretrain_data') {
       put(target, value === true ? 'pretrain' : 'sft', key);
     } else if (key === 'enable_sft_conversations_dataset_v2') {
-      if (value !== true) throw new RunConfigError('only the ConversationDatasetV2 SFT format is supported; set it to True or remove it', { path: key, file });
-      if (document.pretrain_data === true) throw new RunConfigError('conflicts with "pretrain_data: True"; a run is either pretraining or SFT', { path: key, file });
+      if (value !== true)
+        throw new RunConfigError(
+          'only the ConversationDatasetV2 SFT format is supported; set it to True or remove it',
+          { path: key, file },
+        );
+      if (document.pretrain_data === true)
+        throw new RunConfigError('conflicts with "pretrain_data: True"; a run is either pretraining or SFT', {
+          path: key,
+          file,
+        });
       if (!present('pretrain_data')) put(target, 'sft', key);
     } else if (key === 'enable_sft_dataset_dir' || key === 'enable_sft_dataset_file') {
-      if (key === 'enable_sft_dataset_file') put(target, present('enable_sft_dataset_dir') ? `${String(document.enable_sft_dataset_dir)}/${String(value)}` : value, key);
-      else if (!present('enable_sft_dataset_file')) throw new RunConfigError('needs enable_sft_dataset_file beside it', { path: key, file });
+      if (key === 'enable_sft_dataset_file')
+        put(
+          target,
+          present('enable_sft_dataset_dir') ? `${String(document.enable_sft_dataset_dir)}/${String(value)}` : value,
+          key,
+        );
+      else if (!present('enable_sft_dataset_file'))
+        throw new RunConfigError('needs enable_sft_dataset_file beside it', { path: key, file });
     } else if (key === 'pre_load_dir' || key === 'model_name') {
-      if (key === 'model_name') put(target, present('pre_load_dir') ? `${String(document.pre_load_dir)}/${String(value)}` : value, key);
+      if (key === 'model_name')
+        put(target, present('pre_load_dir') ? `${String(document.pre_load_dir)}/${String(value)}` : value, key);
     } else if (key === 'enable_pretrain_dataset_prefix') {
       put(target, [{ prefix: value, weight: 1 }], key);
     } else {
       put(target, value, key);
     }
   }
-  for (const [key, why] of Object.entries(flagAiIgnored)) if (present(key)) notes.push(`${key}: accepted, no effect here (${why})`);
+  for (const [key, why] of Object.entries(flagAiIgnored))
+    if (present(key)) notes.push(`${key}: accepted, no effect here (${why})`);
   if (document.warmup_start_lr !== undefined && document.warmup_start_lr !== 0) {
-    throw new RunConfigError('only 0 is supported (warmup starts from 0, as FlagAI does by default)', { path: 'warmup_start_lr', file });
+    throw new RunConfigError('only 0 is supported (warmup starts from 0, as FlagAI does by default)', {
+      path: 'warmup_start_lr',
+      file,
+    });
   }
   return { values, origins };
 }
@@ -195,16 +256,24 @@ export function parseRunConfig(options: ParseRunConfigOptions): RunConfig {
   const yamlError = parsed.errors[0];
   if (yamlError !== undefined) {
     const line = yamlError.linePos?.[0];
-    throw new RunConfigError(`not valid YAML${line === undefined ? '' : ` at line ${line.line}, column ${line.col}`}: ${yamlError.message.split(/ at line \d/)[0]}`, { path: '', file, cause: yamlError });
+    throw new RunConfigError(
+      `not valid YAML${line === undefined ? '' : ` at line ${line.line}, column ${line.col}`}: ${yamlError.message.split(/ at line \d/)[0]}`,
+      { path: '', file, cause: yamlError },
+    );
   }
   let document: unknown;
   try {
     document = parsed.toJS() ?? {};
   } catch (error) {
     // An alias without its anchor, or aliases that would expand without bound.
-    throw new RunConfigError(`not valid YAML: ${error instanceof Error ? error.message : String(error)}`, { path: '', file, cause: error });
+    throw new RunConfigError(`not valid YAML: ${error instanceof Error ? error.message : String(error)}`, {
+      path: '',
+      file,
+      cause: error,
+    });
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) throw new RunConfigError('the config must be a YAML mapping of keys to values', { path: '', file });
+  if (typeof document !== 'object' || document === null || Array.isArray(document))
+    throw new RunConfigError('the config must be a YAML mapping of keys to values', { path: '', file });
   const tree = document as Tree;
   const notes: string[] = [];
 
@@ -213,7 +282,10 @@ export function parseRunConfig(options: ParseRunConfigOptions): RunConfig {
   for (const [key, value] of Object.entries(tree)) {
     if (flagAiKnown.has(key)) continue;
     if (nativeFields[key] === undefined) {
-      throw new RunConfigError(`unknown key${suggestKey(key, [...Object.keys(nativeFields), ...flagAiKnown])}`, { path: joinPath('', key), file });
+      throw new RunConfigError(`unknown key${suggestKey(key, [...Object.keys(nativeFields), ...flagAiKnown])}`, {
+        path: joinPath('', key),
+        file,
+      });
     }
     native[key] = value;
   }
@@ -221,13 +293,20 @@ export function parseRunConfig(options: ParseRunConfigOptions): RunConfig {
   const flagAi = flagAiTranslation(tree, file, notes);
   const dialect = flagAi.origins.size > 0 || notes.length > 0;
   for (const [target, key] of flagAi.origins) {
-    if (getPath(native, target) !== undefined) throw new RunConfigError(`conflicts with the FlagAI key "${key}"; both set this value, keep one`, { path: target, file });
+    if (getPath(native, target) !== undefined)
+      throw new RunConfigError(`conflicts with the FlagAI key "${key}"; both set this value, keep one`, {
+        path: target,
+        file,
+      });
     setPath(native, target, getPath(flagAi.values, target));
   }
   return resolveRunConfig(native, { file, baseDirectory: options.baseDirectory, notes, dialect });
 }
 
-function resolveRunConfig(tree: Tree, context: { file: string | undefined; baseDirectory: string | undefined; notes: string[]; dialect: boolean }): RunConfig {
+function resolveRunConfig(
+  tree: Tree,
+  context: { file: string | undefined; baseDirectory: string | undefined; notes: string[]; dialect: boolean },
+): RunConfig {
   const { file, notes, dialect } = context;
   const fail = (path: string, message: string): never => {
     throw new RunConfigError(message, { path, file });
@@ -248,35 +327,72 @@ function resolveRunConfig(tree: Tree, context: { file: string | undefined; baseD
   const blend = (data.blend as Array<{ prefix: string; weight: number }> | undefined) ?? [];
   const sftFile = data.sftFile as string | undefined;
   const task = (tree.task as RunConfig['task'] | undefined) ?? (sftFile !== undefined ? 'sft' : 'pretrain');
-  if (task === 'pretrain' && blend.length === 0) fail('data.blend', 'a pretraining run needs at least one indexed dataset: data.blend: [{ prefix: path/to/x_text_document, weight: 1 }]');
-  if (task === 'pretrain' && sftFile !== undefined) fail('data.sftFile', 'conflicts with task "pretrain"; SFT conversations belong to an SFT run');
-  if (task === 'sft' && sftFile === undefined && blend.length === 0) fail('data.sftFile', 'an SFT run needs data.sftFile (FlagAI JSONL) or data.blend (text + loss-mask indexed datasets)');
-  if (sftFile !== undefined && blend.length > 0) fail('data.blend', 'conflicts with data.sftFile; give SFT data as JSONL or as indexed datasets, not both');
+  if (task === 'pretrain' && blend.length === 0)
+    fail(
+      'data.blend',
+      'a pretraining run needs at least one indexed dataset: data.blend: [{ prefix: path/to/x_text_document, weight: 1 }]',
+    );
+  if (task === 'pretrain' && sftFile !== undefined)
+    fail('data.sftFile', 'conflicts with task "pretrain"; SFT conversations belong to an SFT run');
+  if (task === 'sft' && sftFile === undefined && blend.length === 0)
+    fail(
+      'data.sftFile',
+      'an SFT run needs data.sftFile (FlagAI JSONL) or data.blend (text + loss-mask indexed datasets)',
+    );
+  if (sftFile !== undefined && blend.length > 0)
+    fail('data.blend', 'conflicts with data.sftFile; give SFT data as JSONL or as indexed datasets, not both');
 
-  const scheduleKeys = (['epochs', 'trainSamples', 'trainIterations'] as const).filter((key) => schedule[key] !== undefined);
-  if (scheduleKeys.length > 1) fail(`schedule.${scheduleKeys[1]}`, `conflicts with schedule.${scheduleKeys[0]}; give exactly one of epochs, trainSamples, trainIterations`);
-  if (schedule.warmupFraction !== undefined && schedule.warmupSamples !== undefined) fail('schedule.warmupSamples', 'conflicts with schedule.warmupFraction; give one warmup');
+  const scheduleKeys = (['epochs', 'trainSamples', 'trainIterations'] as const).filter(
+    (key) => schedule[key] !== undefined,
+  );
+  if (scheduleKeys.length > 1)
+    fail(
+      `schedule.${scheduleKeys[1]}`,
+      `conflicts with schedule.${scheduleKeys[0]}; give exactly one of epochs, trainSamples, trainIterations`,
+    );
+  if (schedule.warmupFraction !== undefined && schedule.warmupSamples !== undefined)
+    fail('schedule.warmupSamples', 'conflicts with schedule.warmupFraction; give one warmup');
 
-  const preset = { layers: 32, hiddenSize: 4096, attentionHeads: 32, vocabSize: 100008, sequenceLength: task === 'sft' ? 2048 : dialect ? 1024 : 2048, normEpsilon: 1e-5, ropeTheta: 10000 };
+  const preset = {
+    layers: 32,
+    hiddenSize: 4096,
+    attentionHeads: 32,
+    vocabSize: 100008,
+    sequenceLength: task === 'sft' ? 2048 : dialect ? 1024 : 2048,
+    normEpsilon: 1e-5,
+    ropeTheta: 10000,
+  };
   const hiddenSize = (model.hiddenSize as number | undefined) ?? preset.hiddenSize;
   const attentionHeads = (model.attentionHeads as number | undefined) ?? preset.attentionHeads;
-  if (hiddenSize % attentionHeads !== 0) fail('model.attentionHeads', `${attentionHeads} heads do not divide hiddenSize ${hiddenSize}`);
+  if (hiddenSize % attentionHeads !== 0)
+    fail('model.attentionHeads', `${attentionHeads} heads do not divide hiddenSize ${hiddenSize}`);
 
   const tensor = (parallelism.tensor as number | undefined) ?? 1;
   const pipeline = (parallelism.pipeline as number | undefined) ?? 1;
   const nodes = (parallelism.nodes as number | undefined) ?? 1;
   const gpusPerNode = (parallelism.gpusPerNode as number | undefined) ?? 8;
   const worldSize = nodes * gpusPerNode;
-  if (worldSize % (tensor * pipeline) !== 0) fail('parallelism', `tensor ${tensor} × pipeline ${pipeline} does not divide the ${worldSize} GPUs (${nodes} nodes × ${gpusPerNode})`);
+  if (worldSize % (tensor * pipeline) !== 0)
+    fail(
+      'parallelism',
+      `tensor ${tensor} × pipeline ${pipeline} does not divide the ${worldSize} GPUs (${nodes} nodes × ${gpusPerNode})`,
+    );
   const dataParallel = worldSize / (tensor * pipeline);
   const microBatchSize = (batch.microBatchSize as number | undefined) ?? 1;
   let gradientAccumulationSteps = batch.gradientAccumulationSteps as number | undefined;
   let globalBatchSize = batch.globalBatchSize as number | undefined;
   if (globalBatchSize !== undefined) {
     const perStep = microBatchSize * dataParallel;
-    if (globalBatchSize % perStep !== 0) fail('batch.globalBatchSize', `${globalBatchSize} is not a multiple of microBatchSize ${microBatchSize} × data-parallel ${dataParallel}`);
+    if (globalBatchSize % perStep !== 0)
+      fail(
+        'batch.globalBatchSize',
+        `${globalBatchSize} is not a multiple of microBatchSize ${microBatchSize} × data-parallel ${dataParallel}`,
+      );
     if (gradientAccumulationSteps !== undefined && gradientAccumulationSteps !== globalBatchSize / perStep) {
-      fail('batch.gradientAccumulationSteps', `conflicts with batch.globalBatchSize: ${microBatchSize} × ${dataParallel} × ${gradientAccumulationSteps} ≠ ${globalBatchSize}`);
+      fail(
+        'batch.gradientAccumulationSteps',
+        `conflicts with batch.globalBatchSize: ${microBatchSize} × ${dataParallel} × ${gradientAccumulationSteps} ≠ ${globalBatchSize}`,
+      );
     }
     gradientAccumulationSteps = globalBatchSize / perStep;
   }
@@ -286,7 +402,9 @@ function resolveRunConfig(tree: Tree, context: { file: string | undefined; baseD
   const decayStyle = (schedule.decayStyle as RunConfig['schedule']['decayStyle'] | undefined) ?? 'cosine';
   const lr = (optimizer.lr as number | undefined) ?? (task === 'sft' ? 9.65e-6 : 2e-5);
   // FlagAI's Cosine10PP floors at 10 % of lr; bmtrain's Linear decays to 0.
-  const minLr = (optimizer.minLr as number | undefined) ?? (decayStyle === 'cosine' ? lr * 0.1 : decayStyle === 'constant' ? lr : 0);
+  const minLr =
+    (optimizer.minLr as number | undefined) ??
+    (decayStyle === 'cosine' ? lr * 0.1 : decayStyle === 'constant' ? lr : 0);
   if (minLr > lr) fail('optimizer.minLr', `${minLr} is above optimizer.lr ${lr}`);
   const hasLength = scheduleKeys.length === 1;
   const name = (tree.name as string | undefined) ?? (file === undefined ? 'aquila-run' : basename(file, extname(file)));
@@ -331,11 +449,19 @@ function resolveRunConfig(tree: Tree, context: { file: string | undefined; baseD
     },
     schedule: {
       ...(hasLength ? { [scheduleKeys[0] as string]: schedule[scheduleKeys[0] as string] } : { epochs: 1 }),
-      ...(schedule.warmupSamples === undefined ? { warmupFraction: (schedule.warmupFraction as number | undefined) ?? 0.01 } : { warmupSamples: schedule.warmupSamples as number }),
+      ...(schedule.warmupSamples === undefined
+        ? { warmupFraction: (schedule.warmupFraction as number | undefined) ?? 0.01 }
+        : { warmupSamples: schedule.warmupSamples as number }),
       decayStyle,
     },
     batch: { microBatchSize, gradientAccumulationSteps, globalBatchSize },
-    parallelism: { tensor, pipeline, nodes, gpusPerNode, ...(hostfile === undefined ? {} : { hostfile: absolute(hostfile) }) },
+    parallelism: {
+      tensor,
+      pipeline,
+      nodes,
+      gpusPerNode,
+      ...(hostfile === undefined ? {} : { hostfile: absolute(hostfile) }),
+    },
     precision,
     checkpoints: {
       saveInterval: (checkpoints.saveInterval as number | undefined) ?? 2000,
@@ -346,7 +472,9 @@ function resolveRunConfig(tree: Tree, context: { file: string | undefined; baseD
     flagscale: {
       root: absolute((flagscale.root as string | undefined) ?? 'FlagScale'),
       python: (flagscale.python as string | undefined) ?? 'python3',
-      entrypoint: (flagscale.entrypoint as string | undefined) ?? (task === 'sft' ? './flagscale/train/train_aquila_sft.py' : './flagscale/train/train_gpt.py'),
+      entrypoint:
+        (flagscale.entrypoint as string | undefined) ??
+        (task === 'sft' ? './flagscale/train/train_aquila_sft.py' : './flagscale/train/train_gpt.py'),
       environment: (flagscale.environment as Record<string, string> | undefined) ?? {},
     },
     notes,
@@ -361,14 +489,27 @@ export async function loadRunConfig(options: { path: string; signal?: AbortSigna
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ABORT_ERR') throw error;
-    const why = code === 'ENOENT' ? ': there is no such file; check the path' : code === 'EISDIR' ? ': it is a folder; give the path of the YAML file' : '; check the path and its permissions';
-    throw new RunConfigError(`cannot read the config file (${code ?? String(error)})${why}`, { path: '', file: options.path, cause: error });
+    const why =
+      code === 'ENOENT'
+        ? ': there is no such file; check the path'
+        : code === 'EISDIR'
+          ? ': it is a folder; give the path of the YAML file'
+          : '; check the path and its permissions';
+    throw new RunConfigError(`cannot read the config file (${code ?? String(error)})${why}`, {
+      path: '',
+      file: options.path,
+      cause: error,
+    });
   }
   let text: string;
   try {
     text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
   } catch (error) {
-    throw new RunConfigError('the config file is not UTF-8 text; save it as UTF-8 YAML', { path: '', file: options.path, cause: error });
+    throw new RunConfigError('the config file is not UTF-8 text; save it as UTF-8 YAML', {
+      path: '',
+      file: options.path,
+      cause: error,
+    });
   }
   return parseRunConfig({ text, file: options.path });
 }

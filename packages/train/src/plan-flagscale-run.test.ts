@@ -27,13 +27,20 @@ flagscale: { root: /opt/FlagScale }
 
 describe('planFlagScaleRun', () => {
   it("writes FlagScale's experiment and task YAMLs and the run.py commands", async () => {
-    const plan = await planFlagScaleRun({ config: parseRunConfig({ text: configText, file: '/runs/sql-pretrain.yaml' }) });
+    const plan = await planFlagScaleRun({
+      config: parseRunConfig({ text: configText, file: '/runs/sql-pretrain.yaml' }),
+    });
     // The demo train split holds 18 documents of 31,838 tokens: 31 samples of 1,025 tokens per epoch.
     expect(plan.length).toEqual({ trainSamples: 93 });
     expect(plan.totalIterations).toBe(1);
-    expect(formatCommandLine(plan.run)).toBe('cd /opt/FlagScale && python3 run.py --config-path /runs/sql-pretrain/config --config-name train action=run');
+    expect(formatCommandLine(plan.run)).toBe(
+      'cd /opt/FlagScale && python3 run.py --config-path /runs/sql-pretrain/config --config-name train action=run',
+    );
     expect(formatCommandLine(plan.stop)).toMatch(/action=stop$/);
-    expect(plan.files.map(({ path }) => path)).toEqual(['/runs/sql-pretrain/config/train.yaml', '/runs/sql-pretrain/config/train/aquila.yaml']);
+    expect(plan.files.map(({ path }) => path)).toEqual([
+      '/runs/sql-pretrain/config/train.yaml',
+      '/runs/sql-pretrain/config/train/aquila.yaml',
+    ]);
     expect(plan.files[0]?.text).toMatchInlineSnapshot(`
       "defaults:
         - train: aquila
@@ -58,8 +65,12 @@ describe('planFlagScaleRun', () => {
           dir: \${experiment.exp_dir}/hydra
       "
     `);
-    expect(plan.files[1]?.text).toContain('    lr_scheduler:\n      lr: 2.0e-07\n      min_lr: 2.0e-08\n      lr_warmup_samples: 0\n      lr_decay_style: cosine\n');
-    expect(plan.files[1]?.text).toContain(`data:\n  data_path: ${join(indexed, 'demo_text_document')}\n  split: "90,10"\n`);
+    expect(plan.files[1]?.text).toContain(
+      '    lr_scheduler:\n      lr: 2.0e-07\n      min_lr: 2.0e-08\n      lr_warmup_samples: 0\n      lr_decay_style: cosine\n',
+    );
+    expect(plan.files[1]?.text).toContain(
+      `data:\n  data_path: ${join(indexed, 'demo_text_document')}\n  split: "90,10"\n`,
+    );
   });
 
   it("resumes from the run's own latest checkpoint instead of model.checkpoint", async () => {
@@ -67,42 +78,76 @@ describe('planFlagScaleRun', () => {
     try {
       await mkdir(join(output, 'flagscale', 'checkpoints'), { recursive: true });
       await writeFile(join(output, 'flagscale', 'checkpoints', 'latest_checkpointed_iteration.txt'), '200\n');
-      const config = parseRunConfig({ text: configText.replace('output: /runs/sql-pretrain', `output: ${output}`), file: '/runs/sql-pretrain.yaml' });
+      const config = parseRunConfig({
+        text: configText.replace('output: /runs/sql-pretrain', `output: ${output}`),
+        file: '/runs/sql-pretrain.yaml',
+      });
       const plan = await planFlagScaleRun({ config });
       expect(plan.resumeIteration).toBe(200);
-      expect(plan.files[1]?.text).toContain(`  checkpoint:\n    save_interval: 2000\n    load: ${join(output, 'flagscale', 'checkpoints')}\n    no_save_rng: true\n`);
+      expect(plan.files[1]?.text).toContain(
+        `  checkpoint:\n    save_interval: 2000\n    load: ${join(output, 'flagscale', 'checkpoints')}\n    no_save_rng: true\n`,
+      );
     } finally {
       await rm(output, { recursive: true, force: true });
     }
   });
 
   it.skipIf(!hasPyYaml)('writes YAML that PyYAML reads back with the intended types', async () => {
-    const plan = await planFlagScaleRun({ config: parseRunConfig({ text: configText, file: '/runs/sql-pretrain.yaml' }) });
-    const script = 'import json, sys, yaml\nprint(json.dumps([yaml.safe_load(t) for t in json.loads(sys.stdin.read())]))';
-    const result = spawnSync('python3', ['-c', script], { input: JSON.stringify(plan.files.map(({ text }) => text)), encoding: 'utf8' });
-    const [experiment, task] = JSON.parse(result.stdout) as [Record<string, unknown>, Record<string, Record<string, unknown>>];
+    const plan = await planFlagScaleRun({
+      config: parseRunConfig({ text: configText, file: '/runs/sql-pretrain.yaml' }),
+    });
+    const script =
+      'import json, sys, yaml\nprint(json.dumps([yaml.safe_load(t) for t in json.loads(sys.stdin.read())]))';
+    const result = spawnSync('python3', ['-c', script], {
+      input: JSON.stringify(plan.files.map(({ text }) => text)),
+      encoding: 'utf8',
+    });
+    const [experiment, task] = JSON.parse(result.stdout) as [
+      Record<string, unknown>,
+      Record<string, Record<string, unknown>>,
+    ];
     expect(experiment.defaults).toEqual([{ train: 'aquila' }, '_self_']);
-    expect(task.model).toMatchObject({ norm_epsilon: 1e-5, train_samples: 93, optimizer: { adam_eps: 1e-8, lr_scheduler: { lr: 2e-7, min_lr: 2e-8 } } });
-    expect(task.system).toMatchObject({ precision: { fp16: true }, checkpoint: { load: '/ckpt/aquila-7b', no_save_rng: true, save_interval: 2000 } });
-    expect(task.data).toMatchObject({ split: '90,10', tokenizer: { tokenizer_type: 'AquilaTokenizerFS', vocab_size: 100008 } });
+    expect(task.model).toMatchObject({
+      norm_epsilon: 1e-5,
+      train_samples: 93,
+      optimizer: { adam_eps: 1e-8, lr_scheduler: { lr: 2e-7, min_lr: 2e-8 } },
+    });
+    expect(task.system).toMatchObject({
+      precision: { fp16: true },
+      checkpoint: { load: '/ckpt/aquila-7b', no_save_rng: true, save_interval: 2000 },
+    });
+    expect(task.data).toMatchObject({
+      split: '90,10',
+      tokenizer: { tokenizer_type: 'AquilaTokenizerFS', vocab_size: 100008 },
+    });
   });
 
   it('blends several prefixes as "weight prefix" pairs and reports a missing prefix by its path', async () => {
     const prefix = join(indexed, 'demo_text_document');
-    const blended = parseRunConfig({ text: `data: { blend: [{ prefix: ${prefix}, weight: 0.7 }, { prefix: ${prefix}, weight: 0.3 }] }\nschedule: { trainIterations: 10 }\n` });
+    const blended = parseRunConfig({
+      text: `data: { blend: [{ prefix: ${prefix}, weight: 0.7 }, { prefix: ${prefix}, weight: 0.3 }] }\nschedule: { trainIterations: 10 }\n`,
+    });
     const plan = await planFlagScaleRun({ config: blended });
     expect(plan.files[1]?.text).toContain(`  data_path:\n    - "0.7"\n    - ${prefix}\n    - "0.3"\n    - ${prefix}\n`);
     expect(plan.totalIterations).toBe(10);
-    const missing = parseRunConfig({ text: `data: { blend: [{ prefix: ${join(indexed, 'nothing_here')}, weight: 1 }] }\n` });
+    const missing = parseRunConfig({
+      text: `data: { blend: [{ prefix: ${join(indexed, 'nothing_here')}, weight: 1 }] }\n`,
+    });
     await expect(planFlagScaleRun({ config: missing })).rejects.toThrow(DataPrefixError);
-    await expect(planFlagScaleRun({ config: missing })).rejects.toThrow(/data\.blend\[0\]\.prefix: .*nothing_here\.idx does not exist/);
+    await expect(planFlagScaleRun({ config: missing })).rejects.toThrow(
+      /data\.blend\[0\]\.prefix: .*nothing_here\.idx does not exist/,
+    );
     // A pair whose .bin is shorter than its .idx says.
     const directory = await mkdtemp(join(tmpdir(), 'aquila-prefix-'));
     try {
       await copyFile(`${prefix}.idx`, join(directory, 'cut_text_document.idx'));
       await writeFile(join(directory, 'cut_text_document.bin'), (await readFile(`${prefix}.bin`)).subarray(0, 100));
-      const cut = parseRunConfig({ text: `data: { blend: [{ prefix: ${join(directory, 'cut_text_document')}, weight: 1 }] }\n` });
-      await expect(planFlagScaleRun({ config: cut })).rejects.toThrow(/data\.blend\[0\]\.prefix: .*cut_text_document\.bin: 100 bytes/);
+      const cut = parseRunConfig({
+        text: `data: { blend: [{ prefix: ${join(directory, 'cut_text_document')}, weight: 1 }] }\n`,
+      });
+      await expect(planFlagScaleRun({ config: cut })).rejects.toThrow(
+        /data\.blend\[0\]\.prefix: .*cut_text_document\.bin: 100 bytes/,
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

@@ -41,7 +41,9 @@ function shellQuote(word: string): string {
 
 /** A command line as a shell would run it: `cd DIR && ENV=… program args`. */
 export function formatCommandLine(line: CommandLine): string {
-  const environment = Object.entries(line.env).map(([key, value]) => `${key}=${shellQuote(value)} `).join('');
+  const environment = Object.entries(line.env)
+    .map(([key, value]) => `${key}=${shellQuote(value)} `)
+    .join('');
   return `cd ${shellQuote(line.cwd)} && ${environment}${[line.command, ...line.args].map(shellQuote).join(' ')}`;
 }
 
@@ -49,7 +51,10 @@ export function formatCommandLine(line: CommandLine): string {
 // and silently trains on every token when it is missing; an SFT run without one is refused here.
 async function checkLossMask(prefix: string, index: number, sizes: Int32Array): Promise<void> {
   const where = `data.blend[${index}].prefix`;
-  if (!prefix.endsWith('_text_document')) throw new DataPrefixError(`${where}: an SFT prefix must end in _text_document, with its loss mask beside it in _loss_mask_document; got ${prefix}`);
+  if (!prefix.endsWith('_text_document'))
+    throw new DataPrefixError(
+      `${where}: an SFT prefix must end in _text_document, with its loss mask beside it in _loss_mask_document; got ${prefix}`,
+    );
   const maskPrefix = `${prefix.slice(0, -'_text_document'.length)}_loss_mask_document`;
   let maskSizes: Int32Array;
   try {
@@ -57,10 +62,15 @@ async function checkLossMask(prefix: string, index: number, sizes: Int32Array): 
     maskSizes = mask.index.sequenceLengths;
     await mask.close();
   } catch (error) {
-    throw new DataPrefixError(`${where}: the loss mask ${maskPrefix}.{bin,idx} is missing or damaged; write both with @aquila/data's createSftIndexedDatasetWriter`, { cause: error });
+    throw new DataPrefixError(
+      `${where}: the loss mask ${maskPrefix}.{bin,idx} is missing or damaged; write both with @aquila/data's createSftIndexedDatasetWriter`,
+      { cause: error },
+    );
   }
   if (maskSizes.length !== sizes.length || maskSizes.some((size, position) => size !== sizes[position])) {
-    throw new DataPrefixError(`${where}: ${maskPrefix} does not have the same sequence lengths as ${prefix}; write both with @aquila/data's createSftIndexedDatasetWriter`);
+    throw new DataPrefixError(
+      `${where}: ${maskPrefix} does not have the same sequence lengths as ${prefix}; write both with @aquila/data's createSftIndexedDatasetWriter`,
+    );
   }
 }
 
@@ -74,8 +84,16 @@ async function samplesPerEpoch(config: RunConfig, signal: AbortSignal | undefine
       sizes = dataset.index.sequenceLengths;
       await dataset.close();
     } catch (error) {
-      const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? `${(error as NodeJS.ErrnoException).path ?? prefix} does not exist` : AquilaError.isInstance(error) ? error.message : String(error);
-      throw new DataPrefixError(`data.blend[${index}].prefix: ${reason}; write the dataset with @aquila/data (aquila data build) or fix the prefix (no .bin/.idx extension)`, { cause: error });
+      const reason =
+        (error as NodeJS.ErrnoException).code === 'ENOENT'
+          ? `${(error as NodeJS.ErrnoException).path ?? prefix} does not exist`
+          : AquilaError.isInstance(error)
+            ? error.message
+            : String(error);
+      throw new DataPrefixError(
+        `data.blend[${index}].prefix: ${reason}; write the dataset with @aquila/data (aquila data build) or fix the prefix (no .bin/.idx extension)`,
+        { cause: error },
+      );
     }
     if (config.task === 'sft') await checkLossMask(prefix, index, sizes);
     const [start, end] = splitDocuments({ split: config.data.split, size: sizes.length });
@@ -90,7 +108,10 @@ async function samplesPerEpoch(config: RunConfig, signal: AbortSignal | undefine
  * Plans a FlagScale run from a validated config: checks every data prefix, turns epochs into Megatron's
  * `train_samples`, renders the experiment and task YAMLs and the `run.py` commands. `--dry-run` prints this.
  */
-export async function planFlagScaleRun(options: { config: RunConfig; signal?: AbortSignal }): Promise<FlagScaleRunPlan> {
+export async function planFlagScaleRun(options: {
+  config: RunConfig;
+  signal?: AbortSignal;
+}): Promise<FlagScaleRunPlan> {
   const { config, signal } = options;
   if (config.data.sftFile !== undefined) {
     throw new RunConfigError(
@@ -100,19 +121,32 @@ export async function planFlagScaleRun(options: { config: RunConfig; signal?: Ab
   }
   // Every prefix is checked, whatever sets the run's length.
   const perEpoch = await samplesPerEpoch(config, signal);
-  if (perEpoch === 0) throw new DataPrefixError(`data.blend: the train split holds fewer than ${config.model.sequenceLength + 1} tokens, not one sample of model.sequenceLength + 1`);
+  if (perEpoch === 0)
+    throw new DataPrefixError(
+      `data.blend: the train split holds fewer than ${config.model.sequenceLength + 1} tokens, not one sample of model.sequenceLength + 1`,
+    );
   let length: TrainLength;
   if (config.schedule.trainIterations !== undefined) length = { trainIterations: config.schedule.trainIterations };
   else if (config.schedule.trainSamples !== undefined) length = { trainSamples: config.schedule.trainSamples };
   else length = { trainSamples: perEpoch * (config.schedule.epochs ?? 1) };
-  const totalIterations = 'trainIterations' in length ? length.trainIterations : Math.ceil(length.trainSamples / config.batch.globalBatchSize);
+  const totalIterations =
+    'trainIterations' in length
+      ? length.trainIterations
+      : Math.ceil(length.trainSamples / config.batch.globalBatchSize);
   const experimentDirectory = flagScaleExperimentDirectory(config.output);
   const resumeIteration = await checkpointedIteration(experimentDirectory);
   const resume = resumeIteration !== undefined;
   const configs = createFlagScaleConfigs({ config, length, resume });
   const configDirectory = join(config.output, 'config');
   const base: Omit<CommandLine, 'args'> = { command: config.flagscale.python, cwd: config.flagscale.root, env: {} };
-  const args = (action: string): string[] => ['run.py', '--config-path', configDirectory, '--config-name', 'train', `action=${action}`];
+  const args = (action: string): string[] => [
+    'run.py',
+    '--config-path',
+    configDirectory,
+    '--config-name',
+    'train',
+    `action=${action}`,
+  ];
   return {
     runDirectory: config.output,
     experimentDirectory,

@@ -67,12 +67,19 @@ describe('plotRun', () => {
   it('writes loss.svg and report.html from events.jsonl, and names a damaged line', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'aquila-plot-'));
     try {
-      const events = Array.from({ length: 200 }, (_, index) => ({ type: 'iteration', iteration: index + 1, loss: 8 * Math.exp(-index / 50) + 0.1 * Math.sin(index), tokensPerSecond: 1000 + index }));
+      const events = Array.from({ length: 200 }, (_, index) => ({
+        type: 'iteration',
+        iteration: index + 1,
+        loss: 8 * Math.exp(-index / 50) + 0.1 * Math.sin(index),
+        tokensPerSecond: 1000 + index,
+      }));
       await writeFile(join(directory, 'events.jsonl'), events.map((event) => `${JSON.stringify(event)}\n`).join(''));
       const result = await plotRun({ directory, title: 'tiny' });
       expect(result.events).toBe(200);
       const svg = await readFile(result.svgFile, 'utf8');
-      expect([...svg.matchAll(/<polyline[^>]*points="([^"]*)"/g)].map((match) => match[1]?.split(' ').length)).toEqual([200, 200]);
+      expect([...svg.matchAll(/<polyline[^>]*points="([^"]*)"/g)].map((match) => match[1]?.split(' ').length)).toEqual([
+        200, 200,
+      ]);
       const html = await readFile(result.htmlFile, 'utf8');
       expect(html).toContain('<tr><th>first → last loss</th><td>8.0000 → 0.0613 (min 0.0613)</td></tr>');
       expect(html).toContain('<tr><th>median tokens/s</th><td>1,100</td></tr>');

@@ -18,7 +18,11 @@ export interface PlotRunResult {
  * Draws a run's loss curve: `loss.svg` and `report.html` in the run directory. A FlagScale run's events
  * are first refreshed from its rank log; any directory with an `events.jsonl` works.
  */
-export async function plotRun(options: { directory: string; title?: string; signal?: AbortSignal }): Promise<PlotRunResult> {
+export async function plotRun(options: {
+  directory: string;
+  title?: string;
+  signal?: AbortSignal;
+}): Promise<PlotRunResult> {
   const { directory } = options;
   const facts: Array<readonly [string, string]> = [['directory', directory]];
   let title = options.title;
@@ -36,7 +40,12 @@ export async function plotRun(options: { directory: string; title?: string; sign
   const svgFile = join(directory, 'loss.svg');
   const htmlFile = join(directory, 'report.html');
   // Both or neither: a report path that cannot be written fails before the chart is.
-  await checkOutputPaths({ outputs: [{ path: svgFile, label: 'the loss chart' }, { path: htmlFile, label: 'the run report' }] });
+  await checkOutputPaths({
+    outputs: [
+      { path: svgFile, label: 'the loss chart' },
+      { path: htmlFile, label: 'the run report' },
+    ],
+  });
   await writeFileAtomic({ path: svgFile, data: renderLossChart({ events, title }) });
   await writeFileAtomic({ path: htmlFile, data: renderRunReport({ events, title, facts }) });
   return { svgFile, htmlFile, events: events.length };

@@ -30,14 +30,18 @@ print(json.dumps(out))`;
 
   it('shuffles into a permutation and keeps interval draws in range', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 0xffffffff }), fc.array(fc.integer(), { maxLength: 200 }), (seed, values) => {
-        const random = new RandomState(seed);
-        const shuffled = random.shuffle([...values]);
-        expect([...shuffled].sort((a, b) => a - b)).toEqual([...values].sort((a, b) => a - b));
-        const max = (seed % 1000) + 1;
-        const draw = random.interval(max);
-        return draw >= 0 && draw <= max;
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 0xffffffff }),
+        fc.array(fc.integer(), { maxLength: 200 }),
+        (seed, values) => {
+          const random = new RandomState(seed);
+          const shuffled = random.shuffle([...values]);
+          expect([...shuffled].sort((a, b) => a - b)).toEqual([...values].sort((a, b) => a - b));
+          const max = (seed % 1000) + 1;
+          const draw = random.interval(max);
+          return draw >= 0 && draw <= max;
+        },
+      ),
     );
   });
 

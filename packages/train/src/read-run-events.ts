@@ -13,7 +13,10 @@ export async function readRunEvents(options: { directory: string; signal?: Abort
   try {
     text = await readFile(path, { encoding: 'utf8', signal: options.signal });
   } catch (error) {
-    throw new RunDirectoryError(`${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); a run writes it as it trains`, { cause: error });
+    throw new RunDirectoryError(
+      `${path} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); a run writes it as it trains`,
+      { cause: error },
+    );
   }
   const events: TrainingEvent[] = [];
   for (const [index, line] of text.split('\n').entries()) {
@@ -25,11 +28,17 @@ export async function readRunEvents(options: { directory: string; signal?: Abort
       throw new RunDirectoryError(`${path}:${index + 1}: not valid JSON`, { cause: error });
     }
     const candidate = event as Partial<TrainingEvent> | null;
-    if (typeof candidate !== 'object' || candidate === null || !eventTypes.has(String(candidate.type)) || typeof candidate.iteration !== 'number') {
-      throw new RunDirectoryError(`${path}:${index + 1}: not a training event ({"type": "iteration" | "validation" | "checkpoint", "iteration": N, …})`);
+    if (
+      typeof candidate !== 'object' ||
+      candidate === null ||
+      !eventTypes.has(String(candidate.type)) ||
+      typeof candidate.iteration !== 'number'
+    ) {
+      throw new RunDirectoryError(
+        `${path}:${index + 1}: not a training event ({"type": "iteration" | "validation" | "checkpoint", "iteration": N, …})`,
+      );
     }
     events.push(candidate as TrainingEvent);
   }
   return events;
 }
-

@@ -73,7 +73,11 @@ export async function readRunStatus(options: { directory: string; signal?: Abort
   let events: TrainingEvent[];
   if (record.engine === 'flagscale') {
     events = parseLogEvents(logText, record.sequenceLength);
-    if (events.length > 0) await writeFileAtomic({ path: join(directory, eventsFile), data: events.map((event) => `${JSON.stringify(event)}\n`).join('') });
+    if (events.length > 0)
+      await writeFileAtomic({
+        path: join(directory, eventsFile),
+        data: events.map((event) => `${JSON.stringify(event)}\n`).join(''),
+      });
   } else {
     events = await readRunEvents({ directory }).catch(() => []);
   }
@@ -84,24 +88,77 @@ export async function readRunStatus(options: { directory: string; signal?: Abort
   const progress = last === undefined ? 'no iteration logged yet' : `iteration ${last.iteration}/${total}${loss}`;
   // Megatron logs only every log_interval-th iteration, so the last one logged may fall short of the end of a
   // finished run: its final checkpoint at train_iters (or any event at the end) says it got there.
-  const checkpointed = record.engine === 'flagscale' ? await checkpointedIteration(record.experimentDirectory) : undefined;
-  const reachedEnd = record.state === 'finished' || events.some(({ iteration }) => iteration >= total) || (checkpointed !== undefined && checkpointed >= total);
-  const base = { directory, name: record.name, engine: record.engine, totalIterations: total, events, processes, ...(last === undefined ? {} : { last }), ...(logFile === undefined ? {} : { logFile }) };
+  const checkpointed =
+    record.engine === 'flagscale' ? await checkpointedIteration(record.experimentDirectory) : undefined;
+  const reachedEnd =
+    record.state === 'finished' ||
+    events.some(({ iteration }) => iteration >= total) ||
+    (checkpointed !== undefined && checkpointed >= total);
+  const base = {
+    directory,
+    name: record.name,
+    engine: record.engine,
+    totalIterations: total,
+    events,
+    processes,
+    ...(last === undefined ? {} : { last }),
+    ...(logFile === undefined ? {} : { logFile }),
+  };
 
   if (record.state === 'launch-failed') {
-    return { ...base, state: 'launch-failed', message: `the launcher exited with code ${record.launcherExitCode ?? '?'} before training started; see ${join(directory, launcherLogFile)}`, errorTail: tail(await readText(join(directory, launcherLogFile))) };
+    return {
+      ...base,
+      state: 'launch-failed',
+      message: `the launcher exited with code ${record.launcherExitCode ?? '?'} before training started; see ${join(directory, launcherLogFile)}`,
+      errorTail: tail(await readText(join(directory, launcherLogFile))),
+    };
   }
   // A local trainer that threw: its process (this one, maybe) lives on, the run does not.
-  if (record.state === 'failed') return { ...base, state: 'died', message: `the trainer failed: ${record.error ?? 'unknown error'} (${progress})`, errorTail: record.error === undefined ? [] : [record.error] };
-  if (record.state === 'stopped') return { ...base, state: 'stopped', message: `stopped at ${record.stoppedAt ?? '?'} (${progress})`, errorTail: [] };
+  if (record.state === 'failed')
+    return {
+      ...base,
+      state: 'died',
+      message: `the trainer failed: ${record.error ?? 'unknown error'} (${progress})`,
+      errorTail: record.error === undefined ? [] : [record.error],
+    };
+  if (record.state === 'stopped')
+    return { ...base, state: 'stopped', message: `stopped at ${record.stoppedAt ?? '?'} (${progress})`, errorTail: [] };
   if (reachedEnd) {
     const logged = last === undefined ? 'no iteration logged' : `last logged: iteration ${last.iteration}${loss}`;
-    return { ...base, state: 'completed', message: last !== undefined && last.iteration >= total ? `completed ${progress}` : `completed iteration ${total}/${total} (${logged})`, errorTail: [] };
+    return {
+      ...base,
+      state: 'completed',
+      message:
+        last !== undefined && last.iteration >= total
+          ? `completed ${progress}`
+          : `completed iteration ${total}/${total} (${logged})`,
+      errorTail: [],
+    };
   }
-  if (processes.some(({ alive }) => alive === true)) return { ...base, state: 'running', message: `running: ${progress}`, errorTail: [] };
-  if (processes.some(({ alive }) => alive === undefined)) return { ...base, state: 'running', message: `running on ${processes.map(({ host }) => host).join(', ')} as far as the log shows: ${progress}`, errorTail: [] };
-  if (record.state === 'launching') return { ...base, state: 'launching', message: 'the launcher has not finished starting the job', errorTail: [] };
-  if (record.engine === 'local') return { ...base, state: 'died', message: `the trainer process is gone before the last iteration (${progress})`, errorTail: [] };
-  const where = logFile === undefined ? `no rank log under ${join(record.experimentDirectory, 'logs')}` : `see ${logFile}`;
-  return { ...base, state: 'died', message: `the training processes are gone before the last iteration (${progress}); ${where}`, errorTail: tail(logText) };
+  if (processes.some(({ alive }) => alive === true))
+    return { ...base, state: 'running', message: `running: ${progress}`, errorTail: [] };
+  if (processes.some(({ alive }) => alive === undefined))
+    return {
+      ...base,
+      state: 'running',
+      message: `running on ${processes.map(({ host }) => host).join(', ')} as far as the log shows: ${progress}`,
+      errorTail: [],
+    };
+  if (record.state === 'launching')
+    return { ...base, state: 'launching', message: 'the launcher has not finished starting the job', errorTail: [] };
+  if (record.engine === 'local')
+    return {
+      ...base,
+      state: 'died',
+      message: `the trainer process is gone before the last iteration (${progress})`,
+      errorTail: [],
+    };
+  const where =
+    logFile === undefined ? `no rank log under ${join(record.experimentDirectory, 'logs')}` : `see ${logFile}`;
+  return {
+    ...base,
+    state: 'died',
+    message: `the training processes are gone before the last iteration (${progress}); ${where}`,
+    errorTail: tail(logText),
+  };
 }

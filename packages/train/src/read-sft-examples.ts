@@ -19,7 +19,10 @@ export interface ReadSftExamplesOptions {
  */
 export async function* readSftExamples(options: ReadSftExamplesOptions): AsyncGenerator<SftExample> {
   try {
-    for await (const { text, line } of readTextLines({ input: options.path, ...(options.signal === undefined ? {} : { signal: options.signal }) })) {
+    for await (const { text, line } of readTextLines({
+      input: options.path,
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })) {
       if (text.trim() === '') continue;
       const source = `${options.path}:${line}`;
       let record: unknown;
@@ -32,10 +35,13 @@ export async function* readSftExamples(options: ReadSftExamplesOptions): AsyncGe
     }
   } catch (error) {
     // The training data is the config's data.sftFile: the message points there, not to a command-line flag.
-    if (BadLineError.isInstance(error)) throw new SftRecordError(`${error.source}:${error.line}: ${error.problem}`, { cause: error });
+    if (BadLineError.isInstance(error))
+      throw new SftRecordError(`${error.source}:${error.line}: ${error.problem}`, { cause: error });
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new SftRecordError(`${options.path} does not exist; check data.sftFile`, { cause: error });
-    if (code === 'EISDIR') throw new SftRecordError(`${options.path} is a folder; data.sftFile must name a JSONL file`, { cause: error });
+    if (code === 'ENOENT')
+      throw new SftRecordError(`${options.path} does not exist; check data.sftFile`, { cause: error });
+    if (code === 'EISDIR')
+      throw new SftRecordError(`${options.path} is a folder; data.sftFile must name a JSONL file`, { cause: error });
     throw error;
   }
 }

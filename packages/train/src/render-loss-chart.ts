@@ -1,5 +1,5 @@
-import type { IterationEvent, TrainingEvent, ValidationEvent } from './training-event.js';
 import { escapeHtml } from './internal/escape-html.js';
+import type { IterationEvent, TrainingEvent, ValidationEvent } from './training-event.js';
 
 /** Options of `renderLossChart`. */
 export interface RenderLossChartOptions {
@@ -17,7 +17,8 @@ function ticks(low: number, high: number, count: number): number[] {
   const magnitude = 10 ** Math.floor(Math.log10(raw));
   const step = ([1, 2, 5, 10].find((factor) => factor * magnitude >= raw) ?? 10) * magnitude;
   const result: number[] = [];
-  for (let value = Math.ceil(low / step) * step; value <= high + step * 1e-9; value += step) result.push(Number(value.toPrecision(12)));
+  for (let value = Math.ceil(low / step) * step; value <= high + step * 1e-9; value += step)
+    result.push(Number(value.toPrecision(12)));
   return result;
 }
 
@@ -37,9 +38,18 @@ export function renderLossChart(options: RenderLossChartOptions): string {
   const margin = { top: 40, right: 70, bottom: 44, left: 64 };
   const plotWidth = width - margin.left - margin.right;
   const plotHeight = height - margin.top - margin.bottom;
-  const losses = options.events.filter((event): event is IterationEvent & { loss: number } => event.type === 'iteration' && event.loss !== undefined && Number.isFinite(event.loss));
-  const validations = options.events.filter((event): event is ValidationEvent & { loss: number } => event.type === 'validation' && event.loss !== undefined && Number.isFinite(event.loss));
-  const rates = options.events.filter((event): event is IterationEvent & { learningRate: number } => event.type === 'iteration' && event.learningRate !== undefined && Number.isFinite(event.learningRate));
+  const losses = options.events.filter(
+    (event): event is IterationEvent & { loss: number } =>
+      event.type === 'iteration' && event.loss !== undefined && Number.isFinite(event.loss),
+  );
+  const validations = options.events.filter(
+    (event): event is ValidationEvent & { loss: number } =>
+      event.type === 'validation' && event.loss !== undefined && Number.isFinite(event.loss),
+  );
+  const rates = options.events.filter(
+    (event): event is IterationEvent & { learningRate: number } =>
+      event.type === 'iteration' && event.learningRate !== undefined && Number.isFinite(event.learningRate),
+  );
   const parts: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="12">`,
     `<rect width="${width}" height="${height}" fill="#fff"/>`,
@@ -47,7 +57,10 @@ export function renderLossChart(options: RenderLossChartOptions): string {
   ];
   const points = [...losses, ...validations];
   if (points.length === 0) {
-    parts.push(`<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#666">no loss logged yet</text>`, '</svg>');
+    parts.push(
+      `<text x="${width / 2}" y="${height / 2}" text-anchor="middle" fill="#666">no loss logged yet</text>`,
+      '</svg>',
+    );
     return `${parts.join('\n')}\n`;
   }
   const iterations = points.map(({ iteration }) => iteration);
@@ -57,14 +70,19 @@ export function renderLossChart(options: RenderLossChartOptions): string {
   const lossTicks = ticks(Math.min(...lossValues), Math.max(...lossValues), 5);
   const lowLoss = Math.min(lossTicks[0] as number, ...lossValues);
   const highLoss = Math.max(lossTicks.at(-1) as number, ...lossValues, lowLoss + 1e-9);
-  const x = (iteration: number): number => margin.left + ((iteration - minIteration) / (maxIteration - minIteration)) * plotWidth;
+  const x = (iteration: number): number =>
+    margin.left + ((iteration - minIteration) / (maxIteration - minIteration)) * plotWidth;
   const y = (loss: number): number => margin.top + (1 - (loss - lowLoss) / (highLoss - lowLoss)) * plotHeight;
   const coordinate = (value: number): string => value.toFixed(1);
 
   parts.push(`<g stroke="#ddd">`);
-  for (const tick of lossTicks) parts.push(`<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${coordinate(y(tick))}" y2="${coordinate(y(tick))}"/>`);
+  for (const tick of lossTicks)
+    parts.push(
+      `<line x1="${margin.left}" x2="${margin.left + plotWidth}" y1="${coordinate(y(tick))}" y2="${coordinate(y(tick))}"/>`,
+    );
   parts.push('</g>', `<g fill="#333" text-anchor="end">`);
-  for (const tick of lossTicks) parts.push(`<text x="${margin.left - 6}" y="${coordinate(y(tick) + 4)}">${formatTick(tick)}</text>`);
+  for (const tick of lossTicks)
+    parts.push(`<text x="${margin.left - 6}" y="${coordinate(y(tick) + 4)}">${formatTick(tick)}</text>`);
   parts.push('</g>', `<g fill="#333" text-anchor="middle">`);
   for (const tick of ticks(minIteration, maxIteration, 6).filter((value) => Number.isInteger(value))) {
     parts.push(`<text x="${coordinate(x(tick))}" y="${margin.top + plotHeight + 18}">${formatTick(tick)}</text>`);
@@ -87,7 +105,9 @@ export function renderLossChart(options: RenderLossChartOptions): string {
     );
   }
   if (losses.length > 0) {
-    parts.push(`<polyline fill="none" stroke="#9ecae1" stroke-width="1.2" points="${losses.map(({ iteration, loss }) => `${coordinate(x(iteration))},${coordinate(y(loss))}`).join(' ')}"/>`);
+    parts.push(
+      `<polyline fill="none" stroke="#9ecae1" stroke-width="1.2" points="${losses.map(({ iteration, loss }) => `${coordinate(x(iteration))},${coordinate(y(loss))}`).join(' ')}"/>`,
+    );
     // A trailing moving average over ~2 % of the points shows the trend through step-to-step noise.
     const window = Math.max(1, Math.round(losses.length / 50));
     let sum = 0;
@@ -97,17 +117,33 @@ export function renderLossChart(options: RenderLossChartOptions): string {
     });
     parts.push(`<polyline fill="none" stroke="#08519c" stroke-width="2" points="${smooth.join(' ')}"/>`);
   }
-  for (const { iteration, loss } of validations) parts.push(`<circle cx="${coordinate(x(iteration))}" cy="${coordinate(y(loss))}" r="3.5" fill="#e6550d"/>`);
+  for (const { iteration, loss } of validations)
+    parts.push(`<circle cx="${coordinate(x(iteration))}" cy="${coordinate(y(loss))}" r="3.5" fill="#e6550d"/>`);
   const last = losses.at(-1);
   // Top right, where a falling loss leaves room; labels end at the markers and carry a white halo.
   const legendRows = [
-    { label: `train loss${last === undefined ? '' : ` (last ${last.loss.toFixed(4)} at ${last.iteration})`}`, marker: '<line x1="-18" x2="0" y1="-4" y2="-4" stroke="#08519c" stroke-width="2"/>' },
-    ...(validations.length > 0 ? [{ label: 'validation loss', marker: '<circle cx="-9" cy="-4" r="3.5" fill="#e6550d"/>' }] : []),
-    ...(rates.length > 0 ? [{ label: 'learning rate', marker: '<line x1="-18" x2="0" y1="-4" y2="-4" stroke="#9a9a9a" stroke-dasharray="4 3"/>' }] : []),
+    {
+      label: `train loss${last === undefined ? '' : ` (last ${last.loss.toFixed(4)} at ${last.iteration})`}`,
+      marker: '<line x1="-18" x2="0" y1="-4" y2="-4" stroke="#08519c" stroke-width="2"/>',
+    },
+    ...(validations.length > 0
+      ? [{ label: 'validation loss', marker: '<circle cx="-9" cy="-4" r="3.5" fill="#e6550d"/>' }]
+      : []),
+    ...(rates.length > 0
+      ? [
+          {
+            label: 'learning rate',
+            marker: '<line x1="-18" x2="0" y1="-4" y2="-4" stroke="#9a9a9a" stroke-dasharray="4 3"/>',
+          },
+        ]
+      : []),
   ];
   const legend = [
     `<g transform="translate(${margin.left + plotWidth - 8} ${margin.top + 16})" fill="#333" text-anchor="end">`,
-    ...legendRows.map(({ label, marker }, index) => `<g transform="translate(0 ${index * 16})">${marker}<text x="-24" y="0" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeHtml(label)}</text></g>`),
+    ...legendRows.map(
+      ({ label, marker }, index) =>
+        `<g transform="translate(0 ${index * 16})">${marker}<text x="-24" y="0" stroke="#fff" stroke-width="3" paint-order="stroke">${escapeHtml(label)}</text></g>`,
+    ),
     '</g>',
   ];
   parts.push(...legend, '</svg>');

@@ -1,6 +1,6 @@
+import { escapeHtml } from './internal/escape-html.js';
 import { renderLossChart } from './render-loss-chart.js';
 import type { IterationEvent, TrainingEvent } from './training-event.js';
-import { escapeHtml } from './internal/escape-html.js';
 
 /** Options of `renderRunReport`. */
 export interface RenderRunReportOptions {
@@ -19,12 +19,37 @@ export function renderRunReport(options: RenderRunReportOptions): string {
   const facts: Array<readonly [string, string]> = [
     ...(options.facts ?? []),
     ['logged iterations', String(iterations.length)],
-    ...(last === undefined ? [] : [['last iteration', `${last.iteration}${last.totalIterations === undefined ? '' : ` / ${last.totalIterations}`}`] as const]),
-    ...(losses.length === 0 ? [] : [['first → last loss', `${(losses[0] as number).toFixed(4)} → ${(losses.at(-1) as number).toFixed(4)} (min ${Math.min(...losses).toFixed(4)})`] as const]),
-    ...(speeds.length === 0 ? [] : [['median tokens/s', Math.round([...speeds].sort((a, b) => a - b)[Math.floor(speeds.length / 2)] as number).toLocaleString('en-US')] as const]),
+    ...(last === undefined
+      ? []
+      : [
+          [
+            'last iteration',
+            `${last.iteration}${last.totalIterations === undefined ? '' : ` / ${last.totalIterations}`}`,
+          ] as const,
+        ]),
+    ...(losses.length === 0
+      ? []
+      : [
+          [
+            'first → last loss',
+            `${(losses[0] as number).toFixed(4)} → ${(losses.at(-1) as number).toFixed(4)} (min ${Math.min(...losses).toFixed(4)})`,
+          ] as const,
+        ]),
+    ...(speeds.length === 0
+      ? []
+      : [
+          [
+            'median tokens/s',
+            Math.round([...speeds].sort((a, b) => a - b)[Math.floor(speeds.length / 2)] as number).toLocaleString(
+              'en-US',
+            ),
+          ] as const,
+        ]),
     ['checkpoints', String(options.events.filter(({ type }) => type === 'checkpoint').length)],
   ];
-  const rows = facts.map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`).join('\n');
+  const rows = facts
+    .map(([name, value]) => `<tr><th>${escapeHtml(name)}</th><td>${escapeHtml(value)}</td></tr>`)
+    .join('\n');
   return `<!doctype html>
 <html lang="en">
 <head>

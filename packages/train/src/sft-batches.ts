@@ -10,7 +10,10 @@ export interface SftRow extends SftExample {
 /** FlagAI's collate: every example padded to `length` with id 0 (`<|endoftext|>`) and label -100. */
 export function padSftExample(options: { example: SftExample; length: number; padTokenId?: number }): SftRow {
   const { example, length } = options;
-  if (example.inputIds.length > length) throw new SftRecordError(`an example of ${example.inputIds.length} tokens does not fit a row of ${length}; truncate it with maxLength first`);
+  if (example.inputIds.length > length)
+    throw new SftRecordError(
+      `an example of ${example.inputIds.length} tokens does not fit a row of ${length}; truncate it with maxLength first`,
+    );
   const inputIds = new Int32Array(length).fill(options.padTokenId ?? 0);
   const labels = new Int32Array(length).fill(ignoreIndex);
   inputIds.set(example.inputIds);
@@ -22,12 +25,19 @@ export function padSftExample(options: { example: SftExample; length: number; pa
  * Packs examples into rows of `length` tokens, first fit in arrival order, so fewer pad tokens are
  * trained on; each row lists where its examples start. Examples keep their own labels, padding is -100.
  */
-export function packSftExamples(options: { examples: Iterable<SftExample>; length: number; padTokenId?: number }): SftRow[] {
+export function packSftExamples(options: {
+  examples: Iterable<SftExample>;
+  length: number;
+  padTokenId?: number;
+}): SftRow[] {
   const { length } = options;
   const rows: Array<{ examples: SftExample[]; used: number }> = [];
   for (const example of options.examples) {
     const size = example.inputIds.length;
-    if (size > length) throw new SftRecordError(`an example of ${size} tokens does not fit a row of ${length}; truncate it with maxLength first`);
+    if (size > length)
+      throw new SftRecordError(
+        `an example of ${size} tokens does not fit a row of ${length}; truncate it with maxLength first`,
+      );
     const row = rows.find(({ used }) => used + size <= length);
     if (row === undefined) rows.push({ examples: [example], used: size });
     else {

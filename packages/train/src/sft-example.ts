@@ -1,4 +1,4 @@
-import { tokenizeAquilaConversation, type ConversationTokenizer } from '@aquila/data';
+import { type ConversationTokenizer, tokenizeAquilaConversation } from '@aquila/data';
 import { SftRecordError } from './errors.js';
 
 /** FlagAI's label for tokens that carry no loss (`IGNORE_INDEX`). */
@@ -31,16 +31,20 @@ export interface CreateSftExampleOptions {
 
 function checkRecord(record: unknown, where: string): SftRecord {
   const fail = (what: string): never => {
-    throw new SftRecordError(`${where}: ${what}; expected FlagAI's {"conversations": [{"from": "human", "value": …}, {"from": "gpt", "value": …}], "instruction": ""}`);
+    throw new SftRecordError(
+      `${where}: ${what}; expected FlagAI's {"conversations": [{"from": "human", "value": …}, {"from": "gpt", "value": …}], "instruction": ""}`,
+    );
   };
   if (typeof record !== 'object' || record === null || Array.isArray(record)) return fail('not a JSON object');
   const { conversations, instruction } = record as { conversations?: unknown; instruction?: unknown };
   if (!Array.isArray(conversations) || conversations.length === 0) return fail('"conversations" is missing or empty');
   conversations.forEach((turn: unknown, index) => {
     const { from, value } = (turn ?? {}) as { from?: unknown; value?: unknown };
-    if (typeof from !== 'string' || typeof value !== 'string') fail(`conversations[${index}] needs string "from" and "value"`);
+    if (typeof from !== 'string' || typeof value !== 'string')
+      fail(`conversations[${index}] needs string "from" and "value"`);
   });
-  if (instruction !== undefined && instruction !== null && typeof instruction !== 'string') fail('"instruction" must be a string');
+  if (instruction !== undefined && instruction !== null && typeof instruction !== 'string')
+    fail('"instruction" must be a string');
   return record as SftRecord;
 }
 
@@ -52,7 +56,12 @@ function checkRecord(record: unknown, where: string): SftRecord {
 export function createSftExample(options: CreateSftExampleOptions): SftExample {
   const record = checkRecord(options.record, options.source ?? 'SFT record');
   const instruction = typeof record.instruction === 'string' ? record.instruction : '';
-  const { ids, lossMask } = tokenizeAquilaConversation({ tokenizer: options.tokenizer, conversations: record.conversations, instruction, maxLength: options.maxLength ?? 2048 });
+  const { ids, lossMask } = tokenizeAquilaConversation({
+    tokenizer: options.tokenizer,
+    conversations: record.conversations,
+    instruction,
+    maxLength: options.maxLength ?? 2048,
+  });
   const inputIds = Int32Array.from(ids);
   const labels = inputIds.map((id, index) => (lossMask[index] === 1 ? id : ignoreIndex));
   return { inputIds, labels };

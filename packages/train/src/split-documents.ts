@@ -19,7 +19,9 @@ export function splitDocuments(options: { split: string; size: number }): [numbe
   const separator = split.includes(',') ? ',' : split.includes('/') ? '/' : undefined;
   const weights = (separator === undefined ? [split] : split.split(separator)).map((part) => Number(part.trim()));
   if (weights.some((weight) => !Number.isFinite(weight) || weight < 0) || weights.length > 3) {
-    throw new IndexMapError(`split "${split}" must be up to three non-negative numbers separated by "," or "/", e.g. "90,10" or "949,50,1"`);
+    throw new IndexMapError(
+      `split "${split}" must be up to three non-negative numbers separated by "," or "/", e.g. "90,10" or "949,50,1"`,
+    );
   }
   while (weights.length < 3) weights.push(0);
   const sum = weights.reduce((total, weight) => total + weight, 0);

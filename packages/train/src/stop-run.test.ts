@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
@@ -35,7 +35,12 @@ async function startBystander(): Promise<ChildProcess & { pid: number }> {
 }
 
 /** run.json of an in-process run, as trainLocally writes it. */
-async function writeLocalRun(fields: { pid: number; state: string; startTime?: string; host?: string }): Promise<string> {
+async function writeLocalRun(fields: {
+  pid: number;
+  state: string;
+  startTime?: string;
+  host?: string;
+}): Promise<string> {
   const { host = hostname(), ...rest } = fields;
   const text = `${JSON.stringify({ version: 1, name: 'tiny', task: 'sft', createdAt: '2025-01-01T00:00:00.000Z', sequenceLength: 64, totalIterations: 10, engine: 'local', host, ...rest }, null, 2)}\n`;
   await writeFile(join(directory, 'run.json'), text);
@@ -54,22 +59,36 @@ describe('stopRun', () => {
     // The trainer ended; its PID now belongs to another process, which started at another time.
     const record = await writeLocalRun({ pid: bystander.pid, state: 'launched', startTime: 'linux:another-boot:1' });
     const result = await stopRun({ directory });
-    expect(result).toEqual({ stopped: false, state: 'died', message: expect.stringMatching(/had already ended \(died: the trainer process is gone before the last iteration/) });
+    expect(result).toEqual({
+      stopped: false,
+      state: 'died',
+      message: expect.stringMatching(/had already ended \(died: the trainer process is gone before the last iteration/),
+    });
     expect(await untouched(bystander)).toBe(true);
     expect(await readFile(join(directory, 'run.json'), 'utf8')).toBe(record);
-    expect((await readRunStatus({ directory })).processes).toEqual([{ host: hostname(), pid: bystander.pid, alive: false }]);
+    expect((await readRunStatus({ directory })).processes).toEqual([
+      { host: hostname(), pid: bystander.pid, alive: false },
+    ]);
   });
 
   it('leaves a finished run as it is, even while its recorded process lives on', async () => {
     const bystander = await startBystander();
-    const record = await writeLocalRun({ pid: bystander.pid, state: 'finished', startTime: processStartTime(bystander.pid) as string });
+    const record = await writeLocalRun({
+      pid: bystander.pid,
+      state: 'finished',
+      startTime: processStartTime(bystander.pid) as string,
+    });
     const result = await stopRun({ directory });
     expect(result).toMatchObject({ stopped: false, state: 'completed' });
     expect(result.message).toMatch(/had already ended \(completed: .*\); nothing was stopped$/);
     expect(await untouched(bystander)).toBe(true);
     expect(await readFile(join(directory, 'run.json'), 'utf8')).toBe(record);
     // Stopping a stopped run changes nothing either.
-    const stopped = await writeLocalRun({ pid: bystander.pid, state: 'stopped', startTime: processStartTime(bystander.pid) as string });
+    const stopped = await writeLocalRun({
+      pid: bystander.pid,
+      state: 'stopped',
+      startTime: processStartTime(bystander.pid) as string,
+    });
     expect(await stopRun({ directory })).toMatchObject({ stopped: false, state: 'stopped' });
     expect(await readFile(join(directory, 'run.json'), 'utf8')).toBe(stopped);
   });
@@ -90,9 +109,18 @@ describe('stopRun', () => {
     // A record without a start time cannot tell the trainer from a later process with its PID.
     await writeLocalRun({ pid: bystander.pid, state: 'launched' });
     await expect(stopRun({ directory })).rejects.toThrow(LaunchError);
-    await expect(stopRun({ directory })).rejects.toThrow(new RegExp(`records no start time for process ${bystander.pid}.*kill ${bystander.pid}`));
-    await writeLocalRun({ pid: bystander.pid, state: 'launched', startTime: processStartTime(bystander.pid) as string, host: 'node-elsewhere' });
-    await expect(stopRun({ directory })).rejects.toThrow(/process \d+ on node-elsewhere, not this machine; run aquila train stop there/);
+    await expect(stopRun({ directory })).rejects.toThrow(
+      new RegExp(`records no start time for process ${bystander.pid}.*kill ${bystander.pid}`),
+    );
+    await writeLocalRun({
+      pid: bystander.pid,
+      state: 'launched',
+      startTime: processStartTime(bystander.pid) as string,
+      host: 'node-elsewhere',
+    });
+    await expect(stopRun({ directory })).rejects.toThrow(
+      /process \d+ on node-elsewhere, not this machine; run aquila train stop there/,
+    );
     expect(await untouched(bystander)).toBe(true);
     expect(JSON.parse(await readFile(join(directory, 'run.json'), 'utf8'))).toMatchObject({ state: 'launched' });
   });

@@ -4,16 +4,18 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { samplesDirectory } from '@aquila/data';
-import { afterAll, beforeAll, expect, it } from 'vitest';
-import { registerDataCommand } from './data.js';
-import { runCommand } from '../test-support/capture-output.js';
 import { fixturePath } from '@aquila/test-kit';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { runCommand } from '../test-support/capture-output.js';
+import { registerDataCommand } from './data.js';
 
 const generated = fixturePath('flagai', 'generated');
 let directory: string;
 let server: Server;
 let endpoint: string;
-const served = Buffer.from('[{"question": "How many?", "context": "CREATE TABLE t (a INT)", "answer": "SELECT COUNT(*) FROM t"}]');
+const served = Buffer.from(
+  '[{"question": "How many?", "context": "CREATE TABLE t (a INT)", "answer": "SELECT COUNT(*) FROM t"}]',
+);
 
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-cli-data-'));
@@ -36,10 +38,27 @@ function run(...argv: string[]): Promise<{ out: string; err: string }> {
 
 it('aquila data pack reproduces FlagAI aquila_demo4 byte for byte, and inspect decodes it', async () => {
   const prefix = join(directory, 'aquila_demo4');
-  const { out } = await run('data', 'pack', '--input', join(generated, 'aquila_demo4.jsonl'), '--output-prefix', prefix, '--bos', '--eod');
+  const { out } = await run(
+    'data',
+    'pack',
+    '--input',
+    join(generated, 'aquila_demo4.jsonl'),
+    '--output-prefix',
+    prefix,
+    '--bos',
+    '--eod',
+  );
   expect(out).toMatch(/4 documents, \d+ tokens, int32\n$/);
-  expect((await readFile(`${prefix}_text_document.bin`)).equals(await readFile(join(generated, 'aquila_demo4_text_document.bin')))).toBe(true);
-  expect((await readFile(`${prefix}_text_document.idx`)).equals(await readFile(join(generated, 'aquila_demo4_text_document.idx')))).toBe(true);
+  expect(
+    (await readFile(`${prefix}_text_document.bin`)).equals(
+      await readFile(join(generated, 'aquila_demo4_text_document.bin')),
+    ),
+  ).toBe(true);
+  expect(
+    (await readFile(`${prefix}_text_document.idx`)).equals(
+      await readFile(join(generated, 'aquila_demo4_text_document.idx')),
+    ),
+  ).toBe(true);
   const inspected = await run('data', 'inspect', `${prefix}_text_document`, '--document', '1');
   expect(inspected.out).toMatch(/int32, 4 documents, 4 sequences, \d+ tokens\ndocument 1: \d+ tokens \[100006,/);
   expect(inspected.out).toContain('【环球网综合报道】菲律宾总统杜特尔特');
@@ -47,9 +66,17 @@ it('aquila data pack reproduces FlagAI aquila_demo4 byte for byte, and inspect d
 
 it('aquila data build writes the outputs and prints the report table', async () => {
   const config = join(directory, 'build.yaml');
-  await writeFile(config, `sources:\n  - { type: sql-create-context, path: ${join(samplesDirectory(), 'sql_create_context_v4.json')} }\n  - { type: Text-to-sql-v1, path: ${join(samplesDirectory(), 'Text-to-sql-v1.jsonl')} }\n`);
+  await writeFile(
+    config,
+    `sources:\n  - { type: sql-create-context, path: ${join(samplesDirectory(), 'sql_create_context_v4.json')} }\n  - { type: Text-to-sql-v1, path: ${join(samplesDirectory(), 'Text-to-sql-v1.jsonl')} }\n`,
+  );
   const { out } = await run('data', 'build', '--config', config, '--out', join(directory, 'built'));
-  expect(out.split('\n').slice(0, 5).map((line) => line.replace(/\s+/g, ' '))).toEqual([
+  expect(
+    out
+      .split('\n')
+      .slice(0, 5)
+      .map((line) => line.replace(/\s+/g, ' ')),
+  ).toEqual([
     'source licence read kept dropped reasons',
     expect.stringMatching(/^-/),
     'sql-create-context cc-by-4.0 5 3 2 duplicate-within-source 1, invalid-sql 1',
@@ -60,8 +87,23 @@ it('aquila data build writes the outputs and prints the report table', async () 
 });
 
 it('aquila data fetch downloads from the hub URL layout; unknown sources are refused', async () => {
-  const { out } = await run('data', 'fetch', '--out', join(directory, 'raw'), '--source', 'sql-create-context', '--endpoint', endpoint);
-  expect(out).toMatch(new RegExp(`^downloaded .*sql-create-context/sql_create_context_v4\\.json ${served.length} bytes sha256 [0-9a-f]{64}\\n$`));
-  expect((await readFile(join(directory, 'raw', 'sql-create-context', 'sql_create_context_v4.json'))).equals(served)).toBe(true);
+  const { out } = await run(
+    'data',
+    'fetch',
+    '--out',
+    join(directory, 'raw'),
+    '--source',
+    'sql-create-context',
+    '--endpoint',
+    endpoint,
+  );
+  expect(out).toMatch(
+    new RegExp(
+      `^downloaded .*sql-create-context/sql_create_context_v4\\.json ${served.length} bytes sha256 [0-9a-f]{64}\\n$`,
+    ),
+  );
+  expect(
+    (await readFile(join(directory, 'raw', 'sql-create-context', 'sql_create_context_v4.json'))).equals(served),
+  ).toBe(true);
   await expect(run('data', 'fetch', '--out', directory, '--source', 'spider')).rejects.toThrow(/unknown source spider/);
 });

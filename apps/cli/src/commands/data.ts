@@ -1,21 +1,31 @@
-import { InvalidArgumentError, Option, type Command } from 'commander';
 import type { PackConvention } from '@aquila/data';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 import { openTokenizer } from './tokenize.js';
 
-async function build(context: CommandContext, options: { config: string; out: string; skipBadLines?: boolean }): Promise<void> {
+async function build(
+  context: CommandContext,
+  options: { config: string; out: string; skipBadLines?: boolean },
+): Promise<void> {
   const { buildDataset, formatBuildReportTable } = await import('@aquila/data');
   const { BadLinePolicy } = await import('@aquila/files');
   const badLines = new BadLinePolicy({ skip: options.skipBadLines === true });
   const progress = createProgress({ label: 'build', stream: context.stderr, unit: 'records' });
-  const report = await buildDataset({ config: options.config, outDirectory: options.out, badLines, onProgress: (event) => progress.update(event.read) });
+  const report = await buildDataset({
+    config: options.config,
+    outDirectory: options.out,
+    badLines,
+    onProgress: (event) => progress.update(event.read),
+  });
   progress.finish();
   reportSkippedLines(badLines, context);
   context.stdout.write(formatBuildReportTable(report));
-  context.stdout.write(`wrote ${options.out}: report.json, report.html${Object.keys(report.outputs).length > 0 ? `, ${Object.keys(report.outputs).join(', ')}` : ''}\n`);
+  context.stdout.write(
+    `wrote ${options.out}: report.json, report.html${Object.keys(report.outputs).length > 0 ? `, ${Object.keys(report.outputs).join(', ')}` : ''}\n`,
+  );
 }
 
 /**
@@ -23,25 +33,40 @@ async function build(context: CommandContext, options: { config: string; out: st
  * the vocabulary size (uint16 below 65,500 ids), and no id may be past the vocabulary; otherwise decoding
  * would print another tokenizer's text.
  */
-function checkVocabulary(ids: number[], dtype: string, vocabSize: number, tokenizer: string, optimalDtype: (size: number) => string): number[] {
+function checkVocabulary(
+  ids: number[],
+  dtype: string,
+  vocabSize: number,
+  tokenizer: string,
+  optimalDtype: (size: number) => string,
+): number[] {
   const largest = ids.reduce((maximum, id) => Math.max(maximum, id), 0);
   const fix = 'give the tokenizer it was packed with (--tokenizer)';
-  if (largest >= vocabSize) throw new InvalidArgumentError(`the document holds id ${largest}, past the ${vocabSize} ids of --tokenizer ${tokenizer}: ${fix}`);
+  if (largest >= vocabSize)
+    throw new InvalidArgumentError(
+      `the document holds id ${largest}, past the ${vocabSize} ids of --tokenizer ${tokenizer}: ${fix}`,
+    );
   const expected = optimalDtype(vocabSize);
   if ((dtype === 'uint16' || dtype === 'int32') && dtype !== expected) {
-    throw new InvalidArgumentError(`the dataset stores ${dtype} ids, but a tokenizer of ${vocabSize} ids would have been packed as ${expected} (--tokenizer ${tokenizer}): ${fix}`);
+    throw new InvalidArgumentError(
+      `the dataset stores ${dtype} ids, but a tokenizer of ${vocabSize} ids would have been packed as ${expected} (--tokenizer ${tokenizer}): ${fix}`,
+    );
   }
   return ids;
 }
 
 /** `aquila data build|pack|inspect|fetch`: flags over @aquila/data. */
 export function registerDataCommand(program: Command, context: CommandContext): void {
-  const data = program.command('data').description('open text-to-SQL datasets in; pretraining text, SFT records and Megatron .bin/.idx out');
+  const data = program
+    .command('data')
+    .description('open text-to-SQL datasets in; pretraining text, SFT records and Megatron .bin/.idx out');
 
   addSkipBadLinesFlag(
     data
       .command('build')
-      .description('read, clean, deduplicate and validate the sources a YAML config names, and write the outputs and a report')
+      .description(
+        'read, clean, deduplicate and validate the sources a YAML config names, and write the outputs and a report',
+      )
       .requiredOption('--config <file>', 'YAML build config (sources, filters, outputs, tokenizer)')
       .requiredOption('--out <dir>', 'output folder'),
   ).action((options: { config: string; out: string; skipBadLines?: boolean }) => build(context, options));
@@ -49,31 +74,64 @@ export function registerDataCommand(program: Command, context: CommandContext): 
   const pack = data
     .command('pack')
     .description('tokenize a JSONL file into Megatron MMIDIDX <prefix>_<key>_document.bin/.idx')
-    .option('--tokenizer <path>', 'tokenizer.json or a vocab.json + merges.txt folder; "aquila" for the built-in Aquila tokenizer', 'aquila')
+    .option(
+      '--tokenizer <path>',
+      'tokenizer.json or a vocab.json + merges.txt folder; "aquila" for the built-in Aquila tokenizer',
+      'aquila',
+    )
     .requiredOption('--input <file>', 'JSONL, one document per line')
     .requiredOption('--output-prefix <prefix>', 'output prefix (files are <prefix>_<key>_document.bin/.idx)')
     .option('--json-key <key>', 'the field holding the text', 'text')
     .option('--bos', 'put BOS ([CLS]) before every document')
     .option('--eod', 'put EOD (</s>) after every document')
-    .addOption(new Option('--convention <name>', 'framing when neither --bos nor --eod is given: flagai [CLS] … </s>, flagscale … </s>, none').choices(['flagai', 'flagscale', 'none']).default('flagai'));
-  addSkipBadLinesFlag(pack)
-    .action(async (options: { tokenizer: string; input: string; outputPrefix: string; jsonKey: string; bos?: boolean; eod?: boolean; convention: PackConvention; skipBadLines?: boolean }) => {
+    .addOption(
+      new Option(
+        '--convention <name>',
+        'framing when neither --bos nor --eod is given: flagai [CLS] … </s>, flagscale … </s>, none',
+      )
+        .choices(['flagai', 'flagscale', 'none'])
+        .default('flagai'),
+    );
+  addSkipBadLinesFlag(pack).action(
+    async (options: {
+      tokenizer: string;
+      input: string;
+      outputPrefix: string;
+      jsonKey: string;
+      bos?: boolean;
+      eod?: boolean;
+      convention: PackConvention;
+      skipBadLines?: boolean;
+    }) => {
       const { packJsonl } = await import('@aquila/data');
       const { BadLinePolicy } = await import('@aquila/files');
       const badLines = new BadLinePolicy({ skip: options.skipBadLines === true });
       const tokenizer = await openTokenizer(options.tokenizer);
       const explicit = options.bos === true || options.eod === true;
-      const framing = explicit ? { convention: 'none' as const, bos: options.bos === true, eod: options.eod === true } : { convention: options.convention };
+      const framing = explicit
+        ? { convention: 'none' as const, bos: options.bos === true, eod: options.eod === true }
+        : { convention: options.convention };
       const progress = createProgress({ label: 'pack', stream: context.stderr, unit: 'documents' });
       try {
-        const summary = await packJsonl({ tokenizer, input: options.input, outputPrefix: options.outputPrefix, jsonKey: options.jsonKey, ...framing, badLines, onProgress: ({ documents }) => progress.update(documents) });
+        const summary = await packJsonl({
+          tokenizer,
+          input: options.input,
+          outputPrefix: options.outputPrefix,
+          jsonKey: options.jsonKey,
+          ...framing,
+          badLines,
+          onProgress: ({ documents }) => progress.update(documents),
+        });
         progress.finish();
-        context.stdout.write(`wrote ${summary.binPath} and ${summary.idxPath}: ${summary.documents} documents, ${summary.tokens} tokens, ${summary.dtype}\n`);
+        context.stdout.write(
+          `wrote ${summary.binPath} and ${summary.idxPath}: ${summary.documents} documents, ${summary.tokens} tokens, ${summary.dtype}\n`,
+        );
         reportSkippedLines(badLines, context);
       } finally {
         await tokenizer.close();
       }
-    });
+    },
+  );
 
   data
     .command('inspect')
@@ -85,16 +143,24 @@ export function registerDataCommand(program: Command, context: CommandContext): 
       const { openIndexedDataset, optimalDtype } = await import('@aquila/data');
       const dataset = await openIndexedDataset({ prefix });
       try {
-        context.stdout.write(`${prefix}: ${dataset.dtype}, ${dataset.documentCount} documents, ${dataset.sequenceCount} sequences, ${dataset.tokenCount} tokens\n`);
+        context.stdout.write(
+          `${prefix}: ${dataset.dtype}, ${dataset.documentCount} documents, ${dataset.sequenceCount} sequences, ${dataset.tokenCount} tokens\n`,
+        );
         if (dataset.documentCount === 0) return;
         if (options.document >= dataset.documentCount) {
-          throw new InvalidArgumentError(`--document ${options.document} is past the end: the dataset has ${dataset.documentCount} documents, 0 to ${dataset.documentCount - 1}`);
+          throw new InvalidArgumentError(
+            `--document ${options.document} is past the end: the dataset has ${dataset.documentCount} documents, 0 to ${dataset.documentCount - 1}`,
+          );
         }
         const ids = Array.from(await dataset.readDocument(options.document));
-        context.stdout.write(`document ${options.document}: ${ids.length} tokens ${JSON.stringify(ids.slice(0, 16))}${ids.length > 16 ? '…' : ''}\n`);
+        context.stdout.write(
+          `document ${options.document}: ${ids.length} tokens ${JSON.stringify(ids.slice(0, 16))}${ids.length > 16 ? '…' : ''}\n`,
+        );
         const tokenizer = await openTokenizer(options.tokenizer);
         try {
-          context.stdout.write(`${tokenizer.decode(checkVocabulary(ids, dataset.dtype, tokenizer.vocabSize, options.tokenizer, optimalDtype))}\n`);
+          context.stdout.write(
+            `${tokenizer.decode(checkVocabulary(ids, dataset.dtype, tokenizer.vocabSize, options.tokenizer, optimalDtype))}\n`,
+          );
         } finally {
           await tokenizer.close();
         }
@@ -116,9 +182,16 @@ export function registerDataCommand(program: Command, context: CommandContext): 
     .action(async (options: { out: string; source?: string[]; revision: string; endpoint: string }) => {
       const { fetchSourceFiles, sourceAdapters, sourceFiles } = await import('@aquila/data');
       const unknown = (options.source ?? []).filter((name) => !sourceAdapters.some((adapter) => adapter.name === name));
-      if (unknown.length > 0) throw new InvalidArgumentError(`unknown source ${unknown.join(', ')}; known: ${sourceAdapters.map((adapter) => adapter.name).join(', ')}`);
-      const adapters = sourceAdapters.filter((adapter) => options.source === undefined || options.source.includes(adapter.name));
-      const files = adapters.flatMap((adapter) => sourceFiles(adapter, options.out, { revision: options.revision, endpoint: options.endpoint }));
+      if (unknown.length > 0)
+        throw new InvalidArgumentError(
+          `unknown source ${unknown.join(', ')}; known: ${sourceAdapters.map((adapter) => adapter.name).join(', ')}`,
+        );
+      const adapters = sourceAdapters.filter(
+        (adapter) => options.source === undefined || options.source.includes(adapter.name),
+      );
+      const files = adapters.flatMap((adapter) =>
+        sourceFiles(adapter, options.out, { revision: options.revision, endpoint: options.endpoint }),
+      );
       let label = '';
       let progress = createProgress({ label: 'fetch', stream: context.stderr, unit: 'bytes' });
       const fetched = await fetchSourceFiles({
@@ -131,7 +204,8 @@ export function registerDataCommand(program: Command, context: CommandContext): 
           progress.update(bytes, totalBytes);
         },
       });
-      for (const file of fetched) context.stdout.write(`${file.status} ${file.path} ${file.bytes} bytes sha256 ${file.sha256}\n`);
+      for (const file of fetched)
+        context.stdout.write(`${file.status} ${file.path} ${file.bytes} bytes sha256 ${file.sha256}\n`);
     });
   data.hook('preSubcommand', async (_data, subcommand) => {
     if (subcommand !== fetch) return;

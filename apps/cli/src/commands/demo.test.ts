@@ -3,8 +3,8 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { registerDemoCommand } from './demo.js';
 import { runCommand } from '../test-support/capture-output.js';
+import { registerDemoCommand } from './demo.js';
 
 let directory: string;
 
@@ -17,11 +17,23 @@ afterAll(async () => {
 
 it('aquila demo runs the pipeline on fast settings and prints where its report is', { timeout: 300_000 }, async () => {
   const out = join(directory, 'demo');
-  const { out: stdout, err } = await runCommand(registerDemoCommand, ['demo', '--out', out, '--steps', '3', '--questions', '1', '--max-new-tokens', '6']);
+  const { out: stdout, err } = await runCommand(registerDemoCommand, [
+    'demo',
+    '--out',
+    out,
+    '--steps',
+    '3',
+    '--questions',
+    '1',
+    '--max-new-tokens',
+    '6',
+  ]);
   expect(stdout).toMatch(/^Aquila-TS demo → /);
   expect(stdout).toMatch(/\ndata: \d+ of \d+ records kept from 8 sample sources → \d+ SFT records/);
   expect(stdout).toMatch(/\ntrain: 2 layers × 128, [\d,]+ parameters over \d+ token ids, 3 steps in/);
-  expect(stdout).toContain(`\nconvert: ${join(out, 'run', 'checkpoints', 'iter_0000003')} → ONNX (fp32) in ${join(out, 'model')}\n`);
+  expect(stdout).toContain(
+    `\nconvert: ${join(out, 'run', 'checkpoints', 'iter_0000003')} → ONNX (fp32) in ${join(out, 'model')}\n`,
+  );
   expect(stdout).toMatch(/\nevaluate: Spider dev, 1 questions: exact match \d, execution \d\n/);
   expect(stdout.endsWith(`\nReport: ${join(out, 'report.html')}\n`)).toBe(true);
   expect(err).toMatch(/train .*3\/3/);

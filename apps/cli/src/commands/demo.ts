@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidArgumentError, type Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { embeddedSpider } from '../embedded-spider.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
-import { embeddedSpider } from '../embedded-spider.js';
 
 interface DemoOptions {
   out: string;
@@ -34,18 +34,29 @@ function requireFiles(flag: string, folder: string, names: string[], what: strin
 export function registerDemoCommand(program: Command, context: CommandContext): void {
   program
     .command('demo')
-    .description('run the whole pipeline on embedded defaults: sample data → tiny model trained in-process → ONNX → answers to Spider dev questions → scores, in one HTML report')
-    .option('--out <dir>', 'the folder to write: data, run, model, spider and report.html; it must be new, empty, or an earlier demo\'s (which is emptied)', 'aquila-demo')
+    .description(
+      'run the whole pipeline on embedded defaults: sample data → tiny model trained in-process → ONNX → answers to Spider dev questions → scores, in one HTML report',
+    )
+    .option(
+      '--out <dir>',
+      "the folder to write: data, run, model, spider and report.html; it must be new, empty, or an earlier demo's (which is emptied)",
+      'aquila-demo',
+    )
     .option('--force', 'write into a folder that holds other files too, emptying it first')
     .option('--model <dir>', 'answer with this converted model (aquila convert) instead of training a tiny one')
-    .option('--spider <dir>', 'Spider dev: dev.json, tables.json, database/ (default: the 60 questions and 16 databases shipped with the CLI)')
+    .option(
+      '--spider <dir>',
+      'Spider dev: dev.json, tables.json, database/ (default: the 60 questions and 16 databases shipped with the CLI)',
+    )
     .option('--steps <n>', 'training steps of the tiny model', parseCount, 120)
     .option('--questions <n>', 'Spider dev questions to answer', parseCount, 20)
     .option('--max-new-tokens <n>', 'most tokens generated per answer', parseCount, 80)
     .action(async (options: DemoOptions) => {
       // Folders named on the command line are checked before the output folder is touched.
-      if (options.model !== undefined) requireFiles('--model', options.model, ['aquila-config.json'], 'give a folder written by aquila convert');
-      if (options.spider !== undefined) requireFiles('--spider', options.spider, ['dev.json', 'tables.json', 'database'], "give Spider's dev folder");
+      if (options.model !== undefined)
+        requireFiles('--model', options.model, ['aquila-config.json'], 'give a folder written by aquila convert');
+      if (options.spider !== undefined)
+        requireFiles('--spider', options.spider, ['dev.json', 'tables.json', 'database'], "give Spider's dev folder");
       const { runDemo } = await import('@aquila/train');
       const spider = options.spider ?? embeddedSpider();
       context.stdout.write(`Aquila-TS demo → ${options.out}\n`);
@@ -70,7 +81,10 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
           if (done === total) answering.finish();
         },
       });
-      if (result.training !== undefined) context.stdout.write('A model this small memorises its training records and scores about 0 on Spider: the demo shows the pipeline, not SQL skill.\n');
+      if (result.training !== undefined)
+        context.stdout.write(
+          'A model this small memorises its training records and scores about 0 on Spider: the demo shows the pipeline, not SQL skill.\n',
+        );
       context.stdout.write(`\nReport: ${result.reportFile}\n`);
     });
 }

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
 import type { EvaluationSummary, EvaluationType, ItemVerdict } from '@aquila/sql-metrics';
+import { type Command, InvalidArgumentError } from 'commander';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
@@ -24,7 +24,8 @@ interface EvalOptions {
 }
 
 function parseEtype(value: string): EvaluationType {
-  if (value !== 'all' && value !== 'match' && value !== 'exec') throw new InvalidArgumentError('use all, match or exec.');
+  if (value !== 'all' && value !== 'match' && value !== 'exec')
+    throw new InvalidArgumentError('use all, match or exec.');
   return value;
 }
 
@@ -41,7 +42,8 @@ function parsePositive(value: string): number {
 
 /** Runs one evaluation with a progress display and writes the reports asked for; returns the summary. */
 async function runEvaluation(options: EvalOptions, context: CommandContext): Promise<EvaluationSummary> {
-  const { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine } = await import('@aquila/sql-metrics');
+  const { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine } =
+    await import('@aquila/sql-metrics');
   const { BadLinePolicy, checkOutputPaths, writeFileAtomic } = await import('@aquila/files');
   // Reports are written after the whole run: check where they go before it starts.
   const outputs = [
@@ -82,8 +84,13 @@ async function runEvaluation(options: EvalOptions, context: CommandContext): Pro
   }
   progress.finish();
   const summary = step.value;
-  if (options.perItem !== undefined) await writeFileAtomic({ path: options.perItem, data: [...items.map(officialItemLine), officialSummaryLine(summary)].map((line) => `${line}\n`).join('') });
-  if (options.json !== undefined) await writeFileAtomic({ path: options.json, data: `${JSON.stringify(summary, null, 2)}\n` });
+  if (options.perItem !== undefined)
+    await writeFileAtomic({
+      path: options.perItem,
+      data: [...items.map(officialItemLine), officialSummaryLine(summary)].map((line) => `${line}\n`).join(''),
+    });
+  if (options.json !== undefined)
+    await writeFileAtomic({ path: options.json, data: `${JSON.stringify(summary, null, 2)}\n` });
   if (options.html !== undefined) await writeFileAtomic({ path: options.html, data: htmlReport({ summary, items }) });
   reportSkippedLines(badLines, context);
   context.stdout.write(formatReport({ summary }));
@@ -101,7 +108,10 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     .description('score text-to-SQL predictions with the official Spider verdicts (exact match, execution, test-suite)')
     .requiredOption('--gold <file>', 'gold file, SQL<TAB>db_id a line')
     .requiredOption('--pred <file>', 'predictions, one SQL a line (with --raw: raw model outputs)')
-    .requiredOption('--db <dir>', 'database folder: <db_id>/<db_id>.sqlite (several .sqlite files: test-suite accuracy)')
+    .requiredOption(
+      '--db <dir>',
+      'database folder: <db_id>/<db_id>.sqlite (several .sqlite files: test-suite accuracy)',
+    )
     .requiredOption('--tables <file>', "Spider's tables.json (foreign keys; the schema where there is no .sqlite)")
     .option('--etype <type>', 'all, match or exec', parseEtype, 'all')
     .option('--per-item <file>', 'write the per-item JSONL (the official fields)')
@@ -114,8 +124,7 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     .option('--workers <n>', 'execution worker threads', parsePositive)
     .option('--timeout <seconds>', 'per-query timeout (default 30)', parsePositive)
     .option('--engine <engine>', 'auto (native SQLite where provably the same as sql.js) or sql.js', parseEngine);
-  addSkipBadLinesFlag(command)
-    .action(async (options: EvalOptions) => {
-      await runEvaluation(options, context);
-    });
+  addSkipBadLinesFlag(command).action(async (options: EvalOptions) => {
+    await runEvaluation(options, context);
+  });
 }

@@ -1,6 +1,6 @@
-import { InvalidArgumentError, type Command } from 'commander';
 import type { BadLinePolicy } from '@aquila/files';
 import type { GenerationRequest } from '@aquila/runtime';
+import { type Command, InvalidArgumentError } from 'commander';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
@@ -24,13 +24,18 @@ interface GenerateFlags {
 
 const number = (name: string, check: (value: number) => boolean) => (value: string) => {
   const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || !check(parsed)) throw new InvalidArgumentError(`not a valid ${name}.`);
+  if (value.trim() === '' || !Number.isFinite(parsed) || !check(parsed))
+    throw new InvalidArgumentError(`not a valid ${name}.`);
   return parsed;
 };
 
 function parseIds(value: string): number[] {
-  const ids = value.split(/[\s,]+/).filter(Boolean).map(Number);
-  if (ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0)) throw new InvalidArgumentError('give comma-separated token ids.');
+  const ids = value
+    .split(/[\s,]+/)
+    .filter(Boolean)
+    .map(Number);
+  if (ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0))
+    throw new InvalidArgumentError('give comma-separated token ids.');
   return ids;
 }
 
@@ -42,10 +47,16 @@ function parseInputLine(line: string): GenerationRequest | string {
   } catch (error) {
     return `not valid JSON (${(error as Error).message})`;
   }
-  const value = typeof record === 'object' && record !== null && !Array.isArray(record) ? (record as Record<string, unknown>) : undefined;
+  const value =
+    typeof record === 'object' && record !== null && !Array.isArray(record)
+      ? (record as Record<string, unknown>)
+      : undefined;
   const prompt = value?.prompt;
   const promptIds = value?.prompt_ids ?? value?.promptIds;
-  if (typeof prompt !== 'string' && !(Array.isArray(promptIds) && promptIds.length > 0 && promptIds.every((id) => Number.isInteger(id) && id >= 0))) {
+  if (
+    typeof prompt !== 'string' &&
+    !(Array.isArray(promptIds) && promptIds.length > 0 && promptIds.every((id) => Number.isInteger(id) && id >= 0))
+  ) {
     return 'each line needs "prompt" (a string) or "prompt_ids" (an array of token ids)';
   }
   const pick = (key: string, alias: string): number | undefined => {
@@ -63,7 +74,10 @@ function parseInputLine(line: string): GenerationRequest | string {
 }
 
 /** The requests of a JSONL file under the bad-line policy; a file without any is an error. */
-async function readRequests(file: string, skip: boolean): Promise<{ requests: GenerationRequest[]; badLines: BadLinePolicy }> {
+async function readRequests(
+  file: string,
+  skip: boolean,
+): Promise<{ requests: GenerationRequest[]; badLines: BadLinePolicy }> {
   const { BadLineError, BadLinePolicy, readTextLines } = await import('@aquila/files');
   const { GenerationOptionsError } = await import('@aquila/runtime');
   const badLines = new BadLinePolicy({ skip });
@@ -74,7 +88,10 @@ async function readRequests(file: string, skip: boolean): Promise<{ requests: Ge
     if (typeof request === 'string') badLines.report(new BadLineError({ source: file, line, problem: request }));
     else requests.push(request);
   }
-  if (requests.length === 0) throw new GenerationOptionsError(`${file} holds no prompts${badLines.count > 0 ? ` (${badLines.count} bad lines skipped)` : ''}: give one JSON object a line, {"prompt": "…"}.`);
+  if (requests.length === 0)
+    throw new GenerationOptionsError(
+      `${file} holds no prompts${badLines.count > 0 ? ` (${badLines.count} bad lines skipped)` : ''}: give one JSON object a line, {"prompt": "…"}.`,
+    );
   return { requests, badLines };
 }
 
@@ -82,64 +99,111 @@ async function readRequests(file: string, skip: boolean): Promise<{ requests: Ge
 export function registerGenerateCommand(program: Command, context: CommandContext): void {
   const command = program
     .command('generate')
-    .description('generate with a converted model: stream one prompt to stdout, or run a JSONL file of prompts as a batch')
+    .description(
+      'generate with a converted model: stream one prompt to stdout, or run a JSONL file of prompts as a batch',
+    )
     .requiredOption('--model <dir>', 'converted model folder (aquila convert)')
     .option('--prompt <text>', 'the prompt text')
     .option('--prompt-ids <ids>', 'the prompt as comma-separated token ids', parseIds)
-    .option('--input <file>', 'JSONL with {"prompt": …} or {"prompt_ids": […]} per line; prints one JSON result per line')
+    .option(
+      '--input <file>',
+      'JSONL with {"prompt": …} or {"prompt_ids": […]} per line; prints one JSON result per line',
+    )
     .option('--max-new-tokens <n>', 'most tokens to generate', integerFlag('token count', 1))
-    .option('--temperature <t>', '0 = greedy', number('temperature', (value) => value >= 0))
+    .option(
+      '--temperature <t>',
+      '0 = greedy',
+      number('temperature', (value) => value >= 0),
+    )
     .option('--top-k <k>', 'keep the k most likely tokens (0 = all)', integerFlag('top-k', 0))
-    .option('--top-p <p>', 'nucleus sampling mass', number('top-p', (value) => value > 0 && value <= 1))
-    .option('--repetition-penalty <r>', 'penalty for repeated tokens (1 = off)', number('penalty', (value) => value > 0))
+    .option(
+      '--top-p <p>',
+      'nucleus sampling mass',
+      number('top-p', (value) => value > 0 && value <= 1),
+    )
+    .option(
+      '--repetition-penalty <r>',
+      'penalty for repeated tokens (1 = off)',
+      number('penalty', (value) => value > 0),
+    )
     .option('--seed <s>', 'sampling seed', integerFlag('seed', 0))
-    .option('--stop <text>', 'stop string (repeatable)', (value: string, previous: string[]) => [...previous, value], [] as string[])
+    .option(
+      '--stop <text>',
+      'stop string (repeatable)',
+      (value: string, previous: string[]) => [...previous, value],
+      [] as string[],
+    )
     .option('--threads <n>', 'onnxruntime threads', integerFlag('thread count', 1))
-    .option('--preset <name>', "FlagAI's prompt path and stop rules: flagai (BOS + prompt, newline runs collapsed) or flagai-chat (its chat template)", (value: string) => {
-      if (value !== 'flagai' && value !== 'flagai-chat') throw new InvalidArgumentError('use flagai or flagai-chat.');
-      return value;
-    });
-  addSkipBadLinesFlag(command)
-    .action(async (flags: GenerateFlags) => {
-      const { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel } = await import('@aquila/runtime');
-      const sources = [flags.prompt !== undefined, flags.promptIds !== undefined, flags.input !== undefined].filter(Boolean).length;
-      if (sources !== 1) throw new GenerationOptionsError('give exactly one of --prompt, --prompt-ids or --input.');
-      // The input is read whole before the model loads, so a bad line stops the command before the slow part.
-      const input = flags.input === undefined ? undefined : await readRequests(flags.input, flags.skipBadLines === true);
-      const model = await LanguageModel.load({ path: flags.model, threads: flags.threads });
-      const options = {
-        ...(flags.preset ? flagaiStopRules : {}),
-        maxNewTokens: flags.maxNewTokens,
-        temperature: flags.temperature,
-        topK: flags.topK,
-        topP: flags.topP,
-        repetitionPenalty: flags.repetitionPenalty,
-        seed: flags.seed,
-        ...(flags.stop.length > 0 ? { stopStrings: flags.stop } : {}),
-      };
-      // A preset turns text prompts into FlagAI's ids (it needs the model's tokenizer).
-      const presetIds = (text: string): number[] => {
-        if (!model.tokenizer) throw new GenerationOptionsError(`--preset ${flags.preset} needs the tokenizer files in ${flags.model}.`);
-        return flags.preset === 'flagai' ? flagaiPromptIds({ text, tokenizer: model.tokenizer }) : flagaiChatPromptIds({ text, tokenizer: model.tokenizer });
-      };
-      const withPreset = (request: GenerationRequest): GenerationRequest =>
-        flags.preset && request.prompt !== undefined && request.promptIds === undefined ? { ...request, prompt: undefined, promptIds: presetIds(request.prompt) } : request;
-      try {
-        if (input !== undefined) {
-          const { requests, badLines } = input;
-          // All lines run concurrently: the scheduler batches their decode steps; results print in input order.
-          const results = await Promise.all(requests.map((request) => model.generate(withPreset({ ...options, ...Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)) }))));
-          for (const result of results) context.stdout.write(`${JSON.stringify({ text: result.text, token_ids: result.tokenIds, finish_reason: result.finishReason })}\n`);
-          reportSkippedLines(badLines, context);
-          return;
-        }
-        const request: GenerationRequest = flags.promptIds ? { ...options, promptIds: flags.promptIds } : { ...options, prompt: flags.prompt };
-        for await (const event of model.stream(withPreset(request))) {
-          if (event.type === 'token-delta') context.stdout.write(model.tokenizer ? event.text : `${event.tokenId} `);
-          else context.stdout.write(`${event.text}\n`);
-        }
-      } finally {
-        await model.release();
+    .option(
+      '--preset <name>',
+      "FlagAI's prompt path and stop rules: flagai (BOS + prompt, newline runs collapsed) or flagai-chat (its chat template)",
+      (value: string) => {
+        if (value !== 'flagai' && value !== 'flagai-chat') throw new InvalidArgumentError('use flagai or flagai-chat.');
+        return value;
+      },
+    );
+  addSkipBadLinesFlag(command).action(async (flags: GenerateFlags) => {
+    const { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel } =
+      await import('@aquila/runtime');
+    const sources = [flags.prompt !== undefined, flags.promptIds !== undefined, flags.input !== undefined].filter(
+      Boolean,
+    ).length;
+    if (sources !== 1) throw new GenerationOptionsError('give exactly one of --prompt, --prompt-ids or --input.');
+    // The input is read whole before the model loads, so a bad line stops the command before the slow part.
+    const input = flags.input === undefined ? undefined : await readRequests(flags.input, flags.skipBadLines === true);
+    const model = await LanguageModel.load({ path: flags.model, threads: flags.threads });
+    const options = {
+      ...(flags.preset ? flagaiStopRules : {}),
+      maxNewTokens: flags.maxNewTokens,
+      temperature: flags.temperature,
+      topK: flags.topK,
+      topP: flags.topP,
+      repetitionPenalty: flags.repetitionPenalty,
+      seed: flags.seed,
+      ...(flags.stop.length > 0 ? { stopStrings: flags.stop } : {}),
+    };
+    // A preset turns text prompts into FlagAI's ids (it needs the model's tokenizer).
+    const presetIds = (text: string): number[] => {
+      if (!model.tokenizer)
+        throw new GenerationOptionsError(`--preset ${flags.preset} needs the tokenizer files in ${flags.model}.`);
+      return flags.preset === 'flagai'
+        ? flagaiPromptIds({ text, tokenizer: model.tokenizer })
+        : flagaiChatPromptIds({ text, tokenizer: model.tokenizer });
+    };
+    const withPreset = (request: GenerationRequest): GenerationRequest =>
+      flags.preset && request.prompt !== undefined && request.promptIds === undefined
+        ? { ...request, prompt: undefined, promptIds: presetIds(request.prompt) }
+        : request;
+    try {
+      if (input !== undefined) {
+        const { requests, badLines } = input;
+        // All lines run concurrently: the scheduler batches their decode steps; results print in input order.
+        const results = await Promise.all(
+          requests.map((request) =>
+            model.generate(
+              withPreset({
+                ...options,
+                ...Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined)),
+              }),
+            ),
+          ),
+        );
+        for (const result of results)
+          context.stdout.write(
+            `${JSON.stringify({ text: result.text, token_ids: result.tokenIds, finish_reason: result.finishReason })}\n`,
+          );
+        reportSkippedLines(badLines, context);
+        return;
       }
-    });
+      const request: GenerationRequest = flags.promptIds
+        ? { ...options, promptIds: flags.promptIds }
+        : { ...options, prompt: flags.prompt };
+      for await (const event of model.stream(withPreset(request))) {
+        if (event.type === 'token-delta') context.stdout.write(model.tokenizer ? event.text : `${event.tokenId} `);
+        else context.stdout.write(`${event.text}\n`);
+      }
+    } finally {
+      await model.release();
+    }
+  });
 }

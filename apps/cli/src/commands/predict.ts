@@ -1,7 +1,7 @@
-import { InvalidArgumentError, type Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { integerFlag } from '../integer-flag.js';
-import { addModelFlags, generationSettings, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
+import { addModelFlags, generationSettings, type ModelFlags, modelOptions, promptTemplate } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -22,7 +22,10 @@ interface PredictFlags extends ModelFlags {
 
 function parseIds(value: string): number[] {
   const ids: number[] = [];
-  for (const part of value.split(',').map((item) => item.trim()).filter(Boolean)) {
+  for (const part of value
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean)) {
     const range = /^(\d+)(?:-(\d+))?$/.exec(part);
     if (range === null) throw new InvalidArgumentError('give 0-based question indices: 3,7,10-19.');
     const first = Number(range[1]);
@@ -43,7 +46,9 @@ export function registerPredictCommand(program: Command, context: CommandContext
   const command = addModelFlags(
     program
       .command('predict')
-      .description('predict SQL for Spider/CSpider questions with a local model or an OpenAI-compatible endpoint (resumable), and score it with --eval')
+      .description(
+        'predict SQL for Spider/CSpider questions with a local model or an OpenAI-compatible endpoint (resumable), and score it with --eval',
+      )
       .requiredOption('--benchmark <name>', 'spider or cspider', (value: string) => {
         if (value !== 'spider' && value !== 'cspider') throw new InvalidArgumentError('use spider or cspider.');
         return value;
@@ -56,65 +61,78 @@ export function registerPredictCommand(program: Command, context: CommandContext
   )
     .option('--limit <n>', 'only the first N questions', integerFlag('count', 1))
     .option('--ids <list>', 'only these 0-based question indices, e.g. 0,5,10-19', parseIds)
-    .option('--concurrency <n>', 'questions in flight (local: batched together; endpoint: parallel requests); default 8 local, 4 endpoint', integerFlag('count', 1))
+    .option(
+      '--concurrency <n>',
+      'questions in flight (local: batched together; endpoint: parallel requests); default 8 local, 4 endpoint',
+      integerFlag('count', 1),
+    )
     .option('--eval', 'score the predictions with @aquila/sql-metrics and write report.html beside them')
     .option('--workers <n>', 'execution worker threads for --eval', integerFlag('count', 1))
-    .option('--restart', 'discard the earlier run in --out (its own files only) instead of continuing it; needed when the settings changed');
-  addSkipBadLinesFlag(command)
-    .action(async (flags: PredictFlags) => {
-      const { evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } = await import('@aquila/text-to-sql');
-      if (flags.benchmark === 'spider' && flags.db === undefined) throw new TextToSqlOptionsError('--benchmark spider needs --db (the folder of <db_id>/<db_id>.sqlite files).');
-      const { template, templateFile } = await promptTemplate(flags);
-      const concurrency = flags.concurrency ?? (flags.model !== undefined ? 8 : 4);
-      const { BadLinePolicy } = await import('@aquila/files');
-      const badLines = new BadLinePolicy({ skip: flags.skipBadLines === true });
-      const opened = await openModel(modelOptions(flags, flags.model === undefined ? {} : { maxBatchSize: concurrency }));
-      const controller = new AbortController();
-      const interrupt = (): void => controller.abort(new TextToSqlOptionsError('interrupted; run the same command again to continue where it stopped.'));
-      process.once('SIGINT', interrupt);
-      const progress = createProgress({ label: 'predict', unit: 'questions', stream: context.stderr });
-      try {
-        const summary = await predictBenchmark({
-          benchmark: flags.benchmark,
-          questions: flags.questions,
-          tables: flags.tables,
-          model: opened.model,
-          modelDescription: opened.description,
-          output: flags.out,
-          concurrency,
-          preset: flags.preset,
-          generation: await generationSettings(flags),
-          ...(template === undefined ? {} : { template, templateFile }),
-          ...(flags.limit === undefined ? {} : { limit: flags.limit }),
-          ...(flags.ids === undefined ? {} : { ids: flags.ids }),
-          // Reused items are not counted, so the rate and the ETA are this run's.
-          onProgress: ({ done, total, reused }) => progress.update(done - reused, total - reused),
-          restart: flags.restart === true,
-          badLines,
-          signal: controller.signal,
-        });
-        progress.finish();
-        context.stdout.write(
-          `${summary.total} questions: ${summary.extracted} with SQL, ${summary.empty} without (empty prediction lines), ${summary.failed} failed; ${summary.reused} reused, ${summary.generated} generated at ${summary.itemsPerSecond.toFixed(2)} questions/s\n` +
-            `wrote ${summary.files.predictions}, ${summary.files.gold}, ${summary.files.raw}, ${summary.files.record}\n`,
-        );
-      } finally {
-        process.removeListener('SIGINT', interrupt);
-        await opened.release();
-      }
-      if (flags.eval !== true) return;
-      const scoring = createProgress({ label: 'eval', unit: 'questions', stream: context.stderr });
-      const { report, etype } = await evaluatePredictions({
-        output: flags.out,
+    .option(
+      '--restart',
+      'discard the earlier run in --out (its own files only) instead of continuing it; needed when the settings changed',
+    );
+  addSkipBadLinesFlag(command).action(async (flags: PredictFlags) => {
+    const { evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } = await import(
+      '@aquila/text-to-sql'
+    );
+    if (flags.benchmark === 'spider' && flags.db === undefined)
+      throw new TextToSqlOptionsError('--benchmark spider needs --db (the folder of <db_id>/<db_id>.sqlite files).');
+    const { template, templateFile } = await promptTemplate(flags);
+    const concurrency = flags.concurrency ?? (flags.model !== undefined ? 8 : 4);
+    const { BadLinePolicy } = await import('@aquila/files');
+    const badLines = new BadLinePolicy({ skip: flags.skipBadLines === true });
+    const opened = await openModel(modelOptions(flags, flags.model === undefined ? {} : { maxBatchSize: concurrency }));
+    const controller = new AbortController();
+    const interrupt = (): void =>
+      controller.abort(
+        new TextToSqlOptionsError('interrupted; run the same command again to continue where it stopped.'),
+      );
+    process.once('SIGINT', interrupt);
+    const progress = createProgress({ label: 'predict', unit: 'questions', stream: context.stderr });
+    try {
+      const summary = await predictBenchmark({
+        benchmark: flags.benchmark,
+        questions: flags.questions,
         tables: flags.tables,
-        ...(flags.db === undefined ? {} : { databases: flags.db }),
-        ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+        model: opened.model,
+        modelDescription: opened.description,
+        output: flags.out,
+        concurrency,
+        preset: flags.preset,
+        generation: await generationSettings(flags),
+        ...(template === undefined ? {} : { template, templateFile }),
+        ...(flags.limit === undefined ? {} : { limit: flags.limit }),
+        ...(flags.ids === undefined ? {} : { ids: flags.ids }),
+        // Reused items are not counted, so the rate and the ETA are this run's.
+        onProgress: ({ done, total, reused }) => progress.update(done - reused, total - reused),
+        restart: flags.restart === true,
         badLines,
-        onProgress: ({ done, total }) => scoring.update(done, total),
+        signal: controller.signal,
       });
-      scoring.finish();
-      if (etype === 'match') context.stdout.write('exact match only: not every question has a database file under --db\n');
-      context.stdout.write(report);
-      reportSkippedLines(badLines, context);
+      progress.finish();
+      context.stdout.write(
+        `${summary.total} questions: ${summary.extracted} with SQL, ${summary.empty} without (empty prediction lines), ${summary.failed} failed; ${summary.reused} reused, ${summary.generated} generated at ${summary.itemsPerSecond.toFixed(2)} questions/s\n` +
+          `wrote ${summary.files.predictions}, ${summary.files.gold}, ${summary.files.raw}, ${summary.files.record}\n`,
+      );
+    } finally {
+      process.removeListener('SIGINT', interrupt);
+      await opened.release();
+    }
+    if (flags.eval !== true) return;
+    const scoring = createProgress({ label: 'eval', unit: 'questions', stream: context.stderr });
+    const { report, etype } = await evaluatePredictions({
+      output: flags.out,
+      tables: flags.tables,
+      ...(flags.db === undefined ? {} : { databases: flags.db }),
+      ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+      badLines,
+      onProgress: ({ done, total }) => scoring.update(done, total),
     });
+    scoring.finish();
+    if (etype === 'match')
+      context.stdout.write('exact match only: not every question has a database file under --db\n');
+    context.stdout.write(report);
+    reportSkippedLines(badLines, context);
+  });
 }

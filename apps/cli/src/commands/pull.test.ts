@@ -9,7 +9,10 @@ import { afterAll, beforeAll, expect, it } from 'vitest';
 import { captureOutput } from '../test-support/capture-output.js';
 import { registerPullCommand } from './pull.js';
 
-const files: Record<string, Buffer> = { 'config.json': Buffer.from('{"hidden_size": 8}'), 'model.safetensors': Buffer.alloc(4096, 3) };
+const files: Record<string, Buffer> = {
+  'config.json': Buffer.from('{"hidden_size": 8}'),
+  'model.safetensors': Buffer.alloc(4096, 3),
+};
 let server: Server;
 let endpoint: string;
 let directory: string;
@@ -18,7 +21,16 @@ beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-cli-pull-'));
   server = createServer((request, response) => {
     if (request.url?.startsWith('/api/models/org/tiny/tree/main')) {
-      response.end(JSON.stringify(Object.entries(files).map(([path, content]) => ({ type: 'file', path, size: content.length, lfs: { oid: createHash('sha256').update(content).digest('hex'), size: content.length } }))));
+      response.end(
+        JSON.stringify(
+          Object.entries(files).map(([path, content]) => ({
+            type: 'file',
+            path,
+            size: content.length,
+            lfs: { oid: createHash('sha256').update(content).digest('hex'), size: content.length },
+          })),
+        ),
+      );
       return;
     }
     const content = files[request.url?.replace('/org/tiny/resolve/main/', '') ?? ''];
@@ -41,5 +53,7 @@ it('aquila pull downloads a repository with progress lines', async () => {
   expect(context.output()).toBe(`pulled org/tiny@main into ${directory}: 2 files\n`);
   expect(context.errors()).toMatch(/\[2\/2\] model.safetensors 100%/);
   expect(await readFile(join(directory, 'config.json'), 'utf8')).toBe('{"hidden_size": 8}');
-  await expect(program.parseAsync(['pull', 'org/other', '--out', directory, '--endpoint', endpoint], { from: 'user' })).rejects.toThrow(/HTTP 404/);
+  await expect(
+    program.parseAsync(['pull', 'org/other', '--out', directory, '--endpoint', endpoint], { from: 'user' }),
+  ).rejects.toThrow(/HTTP 404/);
 });

@@ -23,7 +23,14 @@ export function registerPullCommand(program: Command, context: CommandContext): 
         onProgress: ({ file, downloadedBytes, totalBytes, filesDone, filesTotal }) => {
           if (current?.file !== file) {
             current?.progress.finish();
-            current = { file, progress: createProgress({ label: `[${filesDone + 1}/${filesTotal}] ${file}`, stream: context.stderr, unit: 'MB' }) };
+            current = {
+              file,
+              progress: createProgress({
+                label: `[${filesDone + 1}/${filesTotal}] ${file}`,
+                stream: context.stderr,
+                unit: 'MB',
+              }),
+            };
           }
           current.progress.update(Math.round(downloadedBytes / 1e3) / 1e3, Math.round(totalBytes / 1e3) / 1e3);
         },

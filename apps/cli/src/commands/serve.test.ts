@@ -2,7 +2,11 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { spiderDatabase, writeScriptedModel, type ScriptedModel } from '../../../server/src/test-support/scripted-model.js';
+import {
+  type ScriptedModel,
+  spiderDatabase,
+  writeScriptedModel,
+} from '../../../server/src/test-support/scripted-model.js';
 import { serverScripts } from '../../../server/src/test-support/server-scripts.js';
 import { runCommand } from '../test-support/capture-output.js';
 import { registerServeCommand } from './serve.js';
@@ -17,16 +21,39 @@ afterAll(() => scripted?.remove());
 
 describe('aquila serve', () => {
   it('rejects malformed flags before loading anything', async () => {
-    await expect(runCommand(registerServeCommand, ['serve', '--model', 'x', '--db', 'shop.sqlite'])).rejects.toThrow(/give NAME=FILE.sqlite/);
-    await expect(runCommand(registerServeCommand, ['serve', '--model', 'x', '--port', 'http'])).rejects.toThrow(/port must be an integer ≥ 0/);
+    await expect(runCommand(registerServeCommand, ['serve', '--model', 'x', '--db', 'shop.sqlite'])).rejects.toThrow(
+      /give NAME=FILE.sqlite/,
+    );
+    await expect(runCommand(registerServeCommand, ['serve', '--model', 'x', '--port', 'http'])).rejects.toThrow(
+      /port must be an integer ≥ 0/,
+    );
   });
 
   it('drains on SIGTERM: refuses new connections, finishes a short stream, cancels a long one at the drain timeout, exits 0', async () => {
     // The real command in a child process (sources through tsx), so the signal reaches a real process.
     const child = spawn(
       process.execPath,
-      ['--import', 'tsx', 'src/bin.ts', 'serve', '--model', scripted.path, '--port', '0', '--parallel', '2', '--drain-timeout', '1000', '--db', `concert_singer=${spiderDatabase('concert_singer')}`],
-      { cwd: cliDirectory, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.json' } },
+      [
+        '--import',
+        'tsx',
+        'src/bin.ts',
+        'serve',
+        '--model',
+        scripted.path,
+        '--port',
+        '0',
+        '--parallel',
+        '2',
+        '--drain-timeout',
+        '1000',
+        '--db',
+        `concert_singer=${spiderDatabase('concert_singer')}`,
+      ],
+      {
+        cwd: cliDirectory,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.json' },
+      },
     );
     let stdout = '';
     let stderr = '';
@@ -34,11 +61,18 @@ describe('aquila serve', () => {
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
     const exited = once(child, 'exit');
     try {
-      await vi.waitFor(() => expect(stdout).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/), { timeout: 90_000, interval: 100 });
+      await vi.waitFor(() => expect(stdout).toMatch(/listening on http:\/\/127\.0\.0\.1:\d+/), {
+        timeout: 90_000,
+        interval: 100,
+      });
       const url = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout)?.[1] as string;
       expect((await fetch(`${url}/health`)).status).toBe(200);
       const stream = async (maxTokens: number): Promise<{ text: Promise<string> }> => {
-        const response = await fetch(`${url}/v1/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ prompt: serverScripts.loop.after, max_tokens: maxTokens, stream: true }) });
+        const response = await fetch(`${url}/v1/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ prompt: serverScripts.loop.after, max_tokens: maxTokens, stream: true }),
+        });
         const reader = (response.body as ReadableStream<Uint8Array>).pipeThrough(new TextDecoderStream()).getReader();
         const first = await reader.read();
         const rest = (async () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { TextToSqlOptionsError } from '@aquila/text-to-sql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 // Test scaffolding of @aquila/text-to-sql: a converted model that answers every prompt with one SQL.
-import { writeRuleModel, type RuleModel } from '../../../../packages/text-to-sql/src/internal/rule-model.js';
+import { type RuleModel, writeRuleModel } from '../../../../packages/text-to-sql/src/internal/rule-model.js';
 import { spiderDatabase } from '../../../../packages/text-to-sql/src/internal/test-fixtures.js';
 import { runCommand } from '../test-support/capture-output.js';
 import { registerSqlCommand } from './sql.js';
@@ -20,23 +20,50 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-const run = (argv: string[]) => runCommand(registerSqlCommand, ['sql', '--model', rule.path, '--threads', '1', '--db', spiderDatabase('concert_singer'), ...argv]);
+const run = (argv: string[]) =>
+  runCommand(registerSqlCommand, [
+    'sql',
+    '--model',
+    rule.path,
+    '--threads',
+    '1',
+    '--db',
+    spiderDatabase('concert_singer'),
+    ...argv,
+  ]);
 
 it('aquila sql prints the generated SQL and its rows as a table, capped by --max-rows', async () => {
   const { out, err } = await run(['How old are the singers?', '--max-rows', '2']);
-  expect(out).toBe('SELECT name, age FROM singer\n\nName      | Age\n----------+----\nJoe Sharp | 52\nTimbaland | 32\n(2 rows; more not shown)\n');
+  expect(out).toBe(
+    'SELECT name, age FROM singer\n\nName      | Age\n----------+----\nJoe Sharp | 52\nTimbaland | 32\n(2 rows; more not shown)\n',
+  );
   expect(err).toMatch(/\[stop: \d+ prompt \+ 6 completion tokens\]/);
 });
 
 it('aquila sql --no-execute --json --show-prompt gives the prompt, the checks and no rows', async () => {
   const { out } = await run(['How old are the singers?', '--no-execute', '--json']);
   const answer = JSON.parse(out) as Record<string, unknown>;
-  expect(answer).toMatchObject({ sql: 'SELECT name, age FROM singer', extracted: true, parses: true, finishReason: 'stop' });
+  expect(answer).toMatchObject({
+    sql: 'SELECT name, age FROM singer',
+    extracted: true,
+    parses: true,
+    finishReason: 'stop',
+  });
   expect(answer.prompt).toContain('表名为singer，包含的属性为singer.singer_id,singer.name,');
   expect(answer.result).toBeUndefined();
-  const shown = await run(['How old are the singers?', '--no-execute', '--show-prompt', '--template', await template()]);
-  expect(shown.out).toContain('-- prompt\nQ: How old are the singers?\nstadium(Stadium_ID INT, Location TEXT, Name TEXT, Capacity INT, Highest INT, Lowest INT, Average INT)\nsinger(Singer_ID INT, Name TEXT,');
-  expect(shown.out.endsWith('singer_in_concert(concert_ID INT, Singer_ID TEXT)\n\nSELECT name, age FROM singer\n\n')).toBe(true);
+  const shown = await run([
+    'How old are the singers?',
+    '--no-execute',
+    '--show-prompt',
+    '--template',
+    await template(),
+  ]);
+  expect(shown.out).toContain(
+    '-- prompt\nQ: How old are the singers?\nstadium(Stadium_ID INT, Location TEXT, Name TEXT, Capacity INT, Highest INT, Lowest INT, Average INT)\nsinger(Singer_ID INT, Name TEXT,',
+  );
+  expect(
+    shown.out.endsWith('singer_in_concert(concert_ID INT, Singer_ID TEXT)\n\nSELECT name, age FROM singer\n\n'),
+  ).toBe(true);
 });
 
 async function template(): Promise<string> {
@@ -46,6 +73,8 @@ async function template(): Promise<string> {
 }
 
 it('aquila sql rejects a missing model choice and unknown presets with typed errors', async () => {
-  await expect(runCommand(registerSqlCommand, ['sql', '--db', spiderDatabase('concert_singer'), 'q'])).rejects.toThrow(TextToSqlOptionsError);
+  await expect(runCommand(registerSqlCommand, ['sql', '--db', spiderDatabase('concert_singer'), 'q'])).rejects.toThrow(
+    TextToSqlOptionsError,
+  );
   await expect(run(['q', '--preset', 'hot'])).rejects.toThrow(/unknown generation preset "hot"/);
 });

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { integerFlag } from '../integer-flag.js';
-import { addModelFlags, generationSettings, modelOptions, promptTemplate, type ModelFlags } from '../model-flags.js';
+import { addModelFlags, generationSettings, type ModelFlags, modelOptions, promptTemplate } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
 
 interface SqlFlags extends ModelFlags {
@@ -39,10 +39,20 @@ export function registerSqlCommand(program: Command, context: CommandContext): v
         try {
           const collected: Record<string, unknown> = {};
           let text = '';
-          const events = streamAskDatabase({ model: opened.model, database, question, execute: flags.execute, maxRows: flags.maxRows, timeoutMs: flags.timeout, generation: await generationSettings(flags), ...(template === undefined ? {} : { template }) });
+          const events = streamAskDatabase({
+            model: opened.model,
+            database,
+            question,
+            execute: flags.execute,
+            maxRows: flags.maxRows,
+            timeoutMs: flags.timeout,
+            generation: await generationSettings(flags),
+            ...(template === undefined ? {} : { template }),
+          });
           for await (const event of events) {
             if (flags.json === true) {
-              if (event.type === 'text-delta') collected.text = `${(collected.text as string | undefined) ?? ''}${event.text}`;
+              if (event.type === 'text-delta')
+                collected.text = `${(collected.text as string | undefined) ?? ''}${event.text}`;
               else {
                 const { type, ...rest } = event;
                 if (type === 'prompt' || type === 'sql' || type === 'end') Object.assign(collected, rest);
@@ -51,13 +61,23 @@ export function registerSqlCommand(program: Command, context: CommandContext): v
               continue;
             }
             if (event.type === 'text-delta') text += event.text;
-            else if (event.type === 'prompt' && flags.showPrompt === true) context.stdout.write(`-- prompt\n${event.prompt}\n\n`);
+            else if (event.type === 'prompt' && flags.showPrompt === true)
+              context.stdout.write(`-- prompt\n${event.prompt}\n\n`);
             else if (event.type === 'sql') {
-              if (!event.extracted) context.stderr.write(`no SQL in the model output ${JSON.stringify(text.slice(0, 300))}; try --show-prompt, another --preset or --template\n`);
-              else context.stdout.write(`${event.sql}\n${event.parses ? '' : `-- does not parse in the Spider grammar: ${event.parseError ?? ''}\n`}\n`);
+              if (!event.extracted)
+                context.stderr.write(
+                  `no SQL in the model output ${JSON.stringify(text.slice(0, 300))}; try --show-prompt, another --preset or --template\n`,
+                );
+              else
+                context.stdout.write(
+                  `${event.sql}\n${event.parses ? '' : `-- does not parse in the Spider grammar: ${event.parseError ?? ''}\n`}\n`,
+                );
             } else if (event.type === 'result') context.stdout.write(formatResultTable({ result: event }));
             else if (event.type === 'error') context.stderr.write(`the query failed: ${event.message}\n`);
-            else if (event.type === 'end') context.stderr.write(`[${event.finishReason}: ${event.usage.promptTokens} prompt + ${event.usage.completionTokens} completion tokens]\n`);
+            else if (event.type === 'end')
+              context.stderr.write(
+                `[${event.finishReason}: ${event.usage.promptTokens} prompt + ${event.usage.completionTokens} completion tokens]\n`,
+              );
           }
           if (flags.json === true) context.stdout.write(`${JSON.stringify(collected)}\n`);
         } finally {

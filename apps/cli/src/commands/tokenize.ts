@@ -1,7 +1,7 @@
 import { once } from 'node:events';
-import type { Command } from 'commander';
 import type { LabelledPath } from '@aquila/files';
 import type { Tokenizer } from '@aquila/tokenizer';
+import type { Command } from 'commander';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
@@ -47,7 +47,11 @@ export function registerTokenizeCommand(program: Command, context: CommandContex
   const command = program
     .command('tokenize')
     .description('encode JSONL text records to token ids (or decode them back) with a byte-level BPE tokenizer')
-    .option('--tokenizer <path>', 'tokenizer.json, or a folder with tokenizer.json or vocab.json + merges.txt; "aquila" for the built-in Aquila tokenizer', 'aquila')
+    .option(
+      '--tokenizer <path>',
+      'tokenizer.json, or a folder with tokenizer.json or vocab.json + merges.txt; "aquila" for the built-in Aquila tokenizer',
+      'aquila',
+    )
     .option('--input <file>', 'JSONL input, "-" for stdin', '-')
     .option('--output <file>', 'JSONL output, "-" for stdout (a file appears only when complete)', '-')
     .option('--field <name>', 'the field holding the text (encode reads it, decode writes it)', 'text')
@@ -57,45 +61,75 @@ export function registerTokenizeCommand(program: Command, context: CommandContex
     .option('--no-parse-special', 'keep special-token strings such as </s> as plain text (untrusted input)')
     .option('--skip-special', 'when decoding, leave special tokens out')
     .option('--threads <n>', 'worker threads for encoding (default: the number of cores)', integerFlag('threads', 1));
-  addSkipBadLinesFlag(command)
-    .action(async (options: TokenizeOptions) => {
-      const { BadLinePolicy, checkOutputPaths, openAtomicWriteStream, readTextLines } = await import('@aquila/files');
-      const toFile = options.output !== '-';
-      if (options.text === undefined && toFile) {
-        const inputs = [...(options.input === '-' ? [] : [{ path: options.input, label: '--input' }]), ...tokenizerInputs(options.tokenizer)];
-        await checkOutputPaths({ outputs: [{ path: options.output, label: '--output' }], inputs });
+  addSkipBadLinesFlag(command).action(async (options: TokenizeOptions) => {
+    const { BadLinePolicy, checkOutputPaths, openAtomicWriteStream, readTextLines } = await import('@aquila/files');
+    const toFile = options.output !== '-';
+    if (options.text === undefined && toFile) {
+      const inputs = [
+        ...(options.input === '-' ? [] : [{ path: options.input, label: '--input' }]),
+        ...tokenizerInputs(options.tokenizer),
+      ];
+      await checkOutputPaths({ outputs: [{ path: options.output, label: '--output' }], inputs });
+    }
+    const tokenizer = await openTokenizer(options.tokenizer);
+    try {
+      const encodeOptions = {
+        addSpecialTokens: options.addSpecialTokens === true,
+        parseSpecialTokens: options.parseSpecial,
+      };
+      if (options.text !== undefined) {
+        const ids = tokenizer.encode(options.text, encodeOptions);
+        context.stdout.write(`${ids.length} tokens: ${JSON.stringify(ids)}\n`);
+        for (const id of ids)
+          context.stdout.write(
+            `${id}\t${JSON.stringify(tokenizer.idToToken(id))}\t${JSON.stringify(tokenizer.decode([id]))}\n`,
+          );
+        return;
       }
-      const tokenizer = await openTokenizer(options.tokenizer);
+      const { decodeJsonLines, encodeJsonLines } = await import('@aquila/tokenizer');
+      const badLines = new BadLinePolicy({ skip: options.skipBadLines === true });
+      const source = options.input === '-' ? 'stdin' : options.input;
+      const lines = readTextLines({ input: options.input === '-' ? process.stdin : options.input, source, badLines });
+      const output = toFile ? await openAtomicWriteStream({ path: options.output }) : undefined;
       try {
-        const encodeOptions = { addSpecialTokens: options.addSpecialTokens === true, parseSpecialTokens: options.parseSpecial };
-        if (options.text !== undefined) {
-          const ids = tokenizer.encode(options.text, encodeOptions);
-          context.stdout.write(`${ids.length} tokens: ${JSON.stringify(ids)}\n`);
-          for (const id of ids) context.stdout.write(`${id}\t${JSON.stringify(tokenizer.idToToken(id))}\t${JSON.stringify(tokenizer.decode([id]))}\n`);
-          return;
-        }
-        const { decodeJsonLines, encodeJsonLines } = await import('@aquila/tokenizer');
-        const badLines = new BadLinePolicy({ skip: options.skipBadLines === true });
-        const source = options.input === '-' ? 'stdin' : options.input;
-        const lines = readTextLines({ input: options.input === '-' ? process.stdin : options.input, source, badLines });
-        const output = toFile ? await openAtomicWriteStream({ path: options.output }) : undefined;
-        try {
-          const progress = createProgress({ label: options.decode === true ? 'decode' : 'tokenize', stream: context.stderr, unit: 'lines' });
-          const onProgress = ({ lines: done }: { lines: number }): void => progress.update(done);
-          const records = options.decode === true
-            ? decodeJsonLines({ tokenizer, lines, field: options.field, source, skipSpecialTokens: options.skipSpecial === true, badLines, onProgress })
-            : encodeJsonLines({ tokenizer, lines, field: options.field, source, threads: options.threads, badLines, onProgress, ...encodeOptions });
-          const write = output === undefined ? stdoutWriter(context.stdout) : (text: string) => output.write(text);
-          for await (const record of records) await write(`${record}\n`);
-          await output?.commit();
-          progress.finish();
-          reportSkippedLines(badLines, context);
-        } catch (error) {
-          await output?.abort();
-          throw error;
-        }
-      } finally {
-        await tokenizer.close();
+        const progress = createProgress({
+          label: options.decode === true ? 'decode' : 'tokenize',
+          stream: context.stderr,
+          unit: 'lines',
+        });
+        const onProgress = ({ lines: done }: { lines: number }): void => progress.update(done);
+        const records =
+          options.decode === true
+            ? decodeJsonLines({
+                tokenizer,
+                lines,
+                field: options.field,
+                source,
+                skipSpecialTokens: options.skipSpecial === true,
+                badLines,
+                onProgress,
+              })
+            : encodeJsonLines({
+                tokenizer,
+                lines,
+                field: options.field,
+                source,
+                threads: options.threads,
+                badLines,
+                onProgress,
+                ...encodeOptions,
+              });
+        const write = output === undefined ? stdoutWriter(context.stdout) : (text: string) => output.write(text);
+        for await (const record of records) await write(`${record}\n`);
+        await output?.commit();
+        progress.finish();
+        reportSkippedLines(badLines, context);
+      } catch (error) {
+        await output?.abort();
+        throw error;
       }
-    });
+    } finally {
+      await tokenizer.close();
+    }
+  });
 }

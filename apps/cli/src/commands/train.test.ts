@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { fixturePath } from '@aquila/test-kit';
 import { RunDirectoryError } from '@aquila/train';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { registerTrainCommand } from './train.js';
 import { runCommand } from '../test-support/capture-output.js';
+import { registerTrainCommand } from './train.js';
 
 const prefix = fixturePath('flagai', 'indexed_dataset', 'demo_text_document');
 const hasPython = spawnSync('python3', ['--version']).status === 0;
@@ -45,28 +45,54 @@ function run(argv: string[]): Promise<{ out: string; err: string }> {
 
 it('aquila train --dry-run prints the FlagScale configs and command and runs nothing', async () => {
   const { out } = await run(['--config', join(directory, 'run.yaml'), '--dry-run']);
-  expect(out.split('\n')[0]).toBe('# FlagScale pretrain run "tiny": 2 iterations, 2 iterations of 8 samples of 1024 tokens');
+  expect(out.split('\n')[0]).toBe(
+    '# FlagScale pretrain run "tiny": 2 iterations, 2 iterations of 8 samples of 1024 tokens',
+  );
   expect(out).toContain(`# write ${join(directory, 'runs/tiny/config/train.yaml')}\ndefaults:\n  - train: aquila\n`);
-  expect(out).toContain(`# run\ncd ${join(directory, 'FlagScale')} && python3 run.py --config-path ${join(directory, 'runs/tiny/config')} --config-name train action=run\n`);
+  expect(out).toContain(
+    `# run\ncd ${join(directory, 'FlagScale')} && python3 run.py --config-path ${join(directory, 'runs/tiny/config')} --config-name train action=run\n`,
+  );
   await expect(readFile(join(directory, 'runs/tiny/run.json'))).rejects.toThrow(/ENOENT/);
 });
 
-it.skipIf(!hasPython)('aquila train launches, follows to the end, then status and plot tell about the run', async () => {
-  const { out } = await run(['--config', join(directory, 'run.yaml'), '--poll-interval', '20']);
-  expect(out).toContain('iteration 1/2 | loss 3.0000 | lr 1.000e-4 | grad norm 1.000 | 81920 tokens/s\niteration 2/2 | loss 1.5000');
-  expect(out).toContain('tiny (flagscale): completed\ncompleted iteration 2/2, loss 1.5000\n');
-  const runDirectory = join(directory, 'runs/tiny');
-  expect((await run(['status', runDirectory])).out).toMatch(/^tiny \(flagscale\): completed\n/);
-  expect(JSON.parse((await run(['status', runDirectory, '--json'])).out)).toMatchObject({ state: 'completed', eventCount: 2 });
-  expect((await run(['plot', runDirectory])).out).toBe(`2 events → ${join(runDirectory, 'loss.svg')}, ${join(runDirectory, 'report.html')}\n`);
-  expect(await readFile(join(runDirectory, 'report.html'), 'utf8')).toContain('<tr><th>state</th><td>completed</td></tr>');
-});
+it.skipIf(!hasPython)(
+  'aquila train launches, follows to the end, then status and plot tell about the run',
+  async () => {
+    const { out } = await run(['--config', join(directory, 'run.yaml'), '--poll-interval', '20']);
+    expect(out).toContain(
+      'iteration 1/2 | loss 3.0000 | lr 1.000e-4 | grad norm 1.000 | 81920 tokens/s\niteration 2/2 | loss 1.5000',
+    );
+    expect(out).toContain('tiny (flagscale): completed\ncompleted iteration 2/2, loss 1.5000\n');
+    const runDirectory = join(directory, 'runs/tiny');
+    expect((await run(['status', runDirectory])).out).toMatch(/^tiny \(flagscale\): completed\n/);
+    expect(JSON.parse((await run(['status', runDirectory, '--json'])).out)).toMatchObject({
+      state: 'completed',
+      eventCount: 2,
+    });
+    expect((await run(['plot', runDirectory])).out).toBe(
+      `2 events → ${join(runDirectory, 'loss.svg')}, ${join(runDirectory, 'report.html')}\n`,
+    );
+    expect(await readFile(join(runDirectory, 'report.html'), 'utf8')).toContain(
+      '<tr><th>state</th><td>completed</td></tr>',
+    );
+  },
+);
 
 it('aquila train --engine local trains a small model in-process', async () => {
-  const sft = fixturePath('flagai', 'aquila-sql', 'data', 'sql_generate_from_spider_wikisql_train_weighted_sample.jsonl');
-  await writeFile(join(directory, 'local.yaml'), `name: local-sft\nmodel: { layers: 1, hiddenSize: 32, attentionHeads: 4, ffnHiddenSize: 64, sequenceLength: 64 }\ndata: { sftFile: ${sft} }\nschedule: { trainIterations: 4 }\nlogInterval: 2\n`);
+  const sft = fixturePath(
+    'flagai',
+    'aquila-sql',
+    'data',
+    'sql_generate_from_spider_wikisql_train_weighted_sample.jsonl',
+  );
+  await writeFile(
+    join(directory, 'local.yaml'),
+    `name: local-sft\nmodel: { layers: 1, hiddenSize: 32, attentionHeads: 4, ffnHiddenSize: 64, sequenceLength: 64 }\ndata: { sftFile: ${sft} }\nschedule: { trainIterations: 4 }\nlogInterval: 2\n`,
+  );
   const { out } = await run(['--config', join(directory, 'local.yaml'), '--engine', 'local']);
-  expect(out.split('\n')[0]).toBe(`in-process sft run "local-sft": 1 layers × 32 (4 heads, FFN 64), 64 tokens, batch 1, 4 iterations → ${join(directory, 'runs/local-sft')}`);
+  expect(out.split('\n')[0]).toBe(
+    `in-process sft run "local-sft": 1 layers × 32 (4 heads, FFN 64), 64 tokens, batch 1, 4 iterations → ${join(directory, 'runs/local-sft')}`,
+  );
   expect(out).toMatch(/\niteration 2\/4 \| loss \d+\.\d{4} \| lr /);
   expect(out).toContain(`checkpoint at iteration 4 → ${join(directory, 'runs/local-sft/checkpoints/iter_0000004')}\n`);
   expect(out).toContain('local-sft (local): completed\n');

@@ -1,5 +1,5 @@
-import { InvalidArgumentError, type Command } from 'commander';
 import type { FlagScaleRunPlan, RunConfig, TrainingEvent } from '@aquila/train';
+import { type Command, InvalidArgumentError } from 'commander';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -18,16 +18,20 @@ function parseEngine(value: string): RunConfig['engine'] {
 
 function parseMilliseconds(value: string): number {
   const milliseconds = Number(value);
-  if (!Number.isFinite(milliseconds) || milliseconds < 10) throw new InvalidArgumentError('use a number of milliseconds ≥ 10.');
+  if (!Number.isFinite(milliseconds) || milliseconds < 10)
+    throw new InvalidArgumentError('use a number of milliseconds ≥ 10.');
   return milliseconds;
 }
 
 async function describePlan(config: RunConfig, plan: FlagScaleRunPlan): Promise<string> {
   const { formatCommandLine } = await import('@aquila/train');
-  const length = 'trainSamples' in plan.length ? `${plan.length.trainSamples} samples` : `${plan.length.trainIterations} iterations`;
+  const length =
+    'trainSamples' in plan.length ? `${plan.length.trainSamples} samples` : `${plan.length.trainIterations} iterations`;
   const lines = [
     `# FlagScale ${config.task} run "${config.name}": ${length}, ${plan.totalIterations} iterations of ${config.batch.globalBatchSize} samples of ${config.model.sequenceLength} tokens`,
-    ...(plan.resumeIteration === undefined ? [] : [`# resumes from iteration ${plan.resumeIteration} (${plan.experimentDirectory}/checkpoints)`]),
+    ...(plan.resumeIteration === undefined
+      ? []
+      : [`# resumes from iteration ${plan.resumeIteration} (${plan.experimentDirectory}/checkpoints)`]),
     ...config.notes.map((note) => `# note: ${note}`),
   ];
   for (const file of plan.files) lines.push(`# write ${file.path}`, file.text.trimEnd());
@@ -36,7 +40,8 @@ async function describePlan(config: RunConfig, plan: FlagScaleRunPlan): Promise<
 }
 
 function describeEvent(event: TrainingEvent): string {
-  if (event.type === 'checkpoint') return `checkpoint at iteration ${event.iteration}${event.path === undefined ? '' : ` → ${event.path}`}`;
+  if (event.type === 'checkpoint')
+    return `checkpoint at iteration ${event.iteration}${event.path === undefined ? '' : ` → ${event.path}`}`;
   if (event.type === 'validation') return `validation at iteration ${event.iteration}: loss ${event.loss ?? '?'}`;
   const fields = [
     `iteration ${event.iteration}${event.totalIterations === undefined ? '' : `/${event.totalIterations}`}`,
@@ -57,8 +62,12 @@ async function printStatus(directory: string, context: CommandContext, json: boo
     return;
   }
   context.stdout.write(`${status.name} (${status.engine}): ${status.state}\n${status.message}\n`);
-  for (const { host, pid, alive } of status.processes) context.stdout.write(`process ${pid} on ${host}: ${alive === undefined ? 'on another host' : alive ? 'alive' : 'gone'}\n`);
-  if (status.errorTail.length > 0) context.stdout.write(`last lines:\n${status.errorTail.map((line) => `  ${line}`).join('\n')}\n`);
+  for (const { host, pid, alive } of status.processes)
+    context.stdout.write(
+      `process ${pid} on ${host}: ${alive === undefined ? 'on another host' : alive ? 'alive' : 'gone'}\n`,
+    );
+  if (status.errorTail.length > 0)
+    context.stdout.write(`last lines:\n${status.errorTail.map((line) => `  ${line}`).join('\n')}\n`);
 }
 
 /**
@@ -69,33 +78,52 @@ export function registerTrainCommand(program: Command, context: CommandContext):
   const train = program
     .command('train')
     .description('train on FlagScale from a run config (or FlagAI Aquila YAML), and inspect, stop or plot runs')
-    .option('--config <file>', 'the run config YAML (this project\'s keys, or FlagAI\'s Aquila-*.yaml keys)')
-    .option('--engine <engine>', 'flagscale (default) or local (train a small model in this process on the CPU)', parseEngine)
+    .option('--config <file>', "the run config YAML (this project's keys, or FlagAI's Aquila-*.yaml keys)")
+    .option(
+      '--engine <engine>',
+      'flagscale (default) or local (train a small model in this process on the CPU)',
+      parseEngine,
+    )
     .option('--dry-run', 'print the FlagScale configs and the command that would run, and run nothing')
     .option('--detach', 'launch and return without following the log')
     .option('--poll-interval <ms>', 'how often to read new log lines while following', parseMilliseconds, 2000)
     .action(async (options: TrainOptions) => {
-      if (options.config === undefined) train.error('error: give a run config with --config FILE, or a subcommand (status, stop, plot)');
-      const { followRun, launchFlagScaleRun, loadRunConfig, planFlagScaleRun, trainLocally } = await import('@aquila/train');
+      if (options.config === undefined)
+        train.error('error: give a run config with --config FILE, or a subcommand (status, stop, plot)');
+      const { followRun, launchFlagScaleRun, loadRunConfig, planFlagScaleRun, trainLocally } = await import(
+        '@aquila/train'
+      );
       const config = await loadRunConfig({ path: options.config as string });
       const engine = options.engine ?? config.engine;
       if (engine === 'local') {
         const { model, schedule, batch } = config;
-        const length = schedule.trainIterations === undefined ? (schedule.trainSamples === undefined ? `${schedule.epochs ?? 1} epoch(s)` : `${schedule.trainSamples} samples`) : `${schedule.trainIterations} iterations`;
-        context.stdout.write(`in-process ${config.task} run "${config.name}": ${model.layers} layers × ${model.hiddenSize} (${model.attentionHeads} heads, FFN ${model.ffnHiddenSize}), ${model.sequenceLength} tokens, batch ${batch.microBatchSize * batch.gradientAccumulationSteps}, ${length} → ${config.output}\n`);
+        const length =
+          schedule.trainIterations === undefined
+            ? schedule.trainSamples === undefined
+              ? `${schedule.epochs ?? 1} epoch(s)`
+              : `${schedule.trainSamples} samples`
+            : `${schedule.trainIterations} iterations`;
+        context.stdout.write(
+          `in-process ${config.task} run "${config.name}": ${model.layers} layers × ${model.hiddenSize} (${model.attentionHeads} heads, FFN ${model.ffnHiddenSize}), ${model.sequenceLength} tokens, batch ${batch.microBatchSize * batch.gradientAccumulationSteps}, ${length} → ${config.output}\n`,
+        );
         if (options.dryRun === true) return;
         const progress = createProgress({ label: 'train', stream: context.stderr, unit: 'it' });
         const result = await trainLocally({
           config,
           onEvent: (event) => {
             if (event.type === 'iteration') progress.update(event.iteration, event.totalIterations);
-            const logged = event.type !== 'iteration' || event.iteration % config.logInterval === 0 || event.iteration === event.totalIterations;
+            const logged =
+              event.type !== 'iteration' ||
+              event.iteration % config.logInterval === 0 ||
+              event.iteration === event.totalIterations;
             if (logged) context.stdout.write(`${describeEvent(event)}\n`);
           },
         });
         progress.finish();
         const resumed = result.resumedFrom === undefined ? '' : `resumed from iteration ${result.resumedFrom}; `;
-        context.stdout.write(`${resumed}${result.parameterCount.toLocaleString('en-US')} parameters over ${result.vocabularyUsed} token ids; checkpoint ${result.checkpoint}\n`);
+        context.stdout.write(
+          `${resumed}${result.parameterCount.toLocaleString('en-US')} parameters over ${result.vocabularyUsed} token ids; checkpoint ${result.checkpoint}\n`,
+        );
         await printStatus(result.directory, context, false);
         return;
       }

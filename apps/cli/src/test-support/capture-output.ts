@@ -19,9 +19,10 @@ export async function runCommand(
   argv: readonly string[],
 ): Promise<{ out: string; err: string }> {
   const context = captureOutput();
-  const program = new Command()
-    .exitOverride()
-    .configureOutput({ writeOut: (text) => context.stdout.write(text), writeErr: (text) => context.stderr.write(text) });
+  const program = new Command().exitOverride().configureOutput({
+    writeOut: (text) => context.stdout.write(text),
+    writeErr: (text) => context.stderr.write(text),
+  });
   register(program, context);
   await program.parseAsync([...argv], { from: 'user' });
   return { out: context.output(), err: context.errors() };

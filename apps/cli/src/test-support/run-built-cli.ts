@@ -26,7 +26,8 @@ export interface BuiltCliResult {
 
 /** Runs the built CLI in a child process and collects what a user would see; never waits past `timeoutMs`. */
 export function runBuiltCli(options: RunBuiltCliOptions): Promise<BuiltCliResult> {
-  if (!existsSync(builtCli)) throw new Error(`${builtCli} is missing: run \`pnpm build\` first (npm test builds when needed).`);
+  if (!existsSync(builtCli))
+    throw new Error(`${builtCli} is missing: run \`pnpm build\` first (npm test builds when needed).`);
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [builtCli, ...options.args], {
       cwd: options.cwd,

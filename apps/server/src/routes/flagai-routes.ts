@@ -1,13 +1,24 @@
+import {
+  type FlagaiHistoryItem,
+  flagaiChatPromptIds,
+  flagaiPromptIds,
+  flagaiSampling,
+  flagaiStopRules,
+  type GenerationRequest,
+} from '@aquila/runtime';
 import type { Hono } from 'hono';
-import { flagaiChatPromptIds, flagaiPromptIds, flagaiSampling, flagaiStopRules, type FlagaiHistoryItem, type GenerationRequest } from '@aquila/runtime';
 import { RequestError } from '../errors.js';
-import { readJsonObject, RequestFields, type JsonObject } from '../request-fields.js';
-import { admit, generate, plainTokenizer, primed, streamingResponse, type ServerState } from '../server-state.js';
+import { type JsonObject, RequestFields, readJsonObject } from '../request-fields.js';
+import { admit, generate, plainTokenizer, primed, type ServerState, streamingResponse } from '../server-state.js';
 
 function history(fields: RequestFields): FlagaiHistoryItem[] {
   const items = fields.array('history') ?? [];
   return items.map((item, index) => {
-    if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string' || typeof item[1] !== 'string') throw new RequestError(400, `history[${index}] must be [role, text] (two strings; role "ASSISTANT" or anything else for the human).`);
+    if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string' || typeof item[1] !== 'string')
+      throw new RequestError(
+        400,
+        `history[${index}] must be [role, text] (two strings; role "ASSISTANT" or anything else for the human).`,
+      );
     return [item[0], item[1]] as const;
   });
 }
@@ -17,11 +28,17 @@ function history(fields: RequestFields): FlagaiHistoryItem[] {
  * `top_k_per_token` 1000, `temperature` 0.9, `seed` 1234, `sft` false, `history`. The prompt path:
  * `[CLS]` + prompt with newline runs collapsed, or the chat template with the history when `chat`.
  */
-function flagaiRequest(state: ServerState, body: JsonObject, chat: boolean): { request: GenerationRequest; prompt: string } {
+function flagaiRequest(
+  state: ServerState,
+  body: JsonObject,
+  chat: boolean,
+): { request: GenerationRequest; prompt: string } {
   const fields = new RequestFields(body);
   const prompt = fields.string('prompt', { required: true, nonEmpty: true }) as string;
   const tokenizer = plainTokenizer(state.tokenizer);
-  const promptIds = chat ? flagaiChatPromptIds({ text: prompt, history: history(fields), tokenizer, maxTokens: Number.POSITIVE_INFINITY }) : flagaiPromptIds({ text: prompt, tokenizer });
+  const promptIds = chat
+    ? flagaiChatPromptIds({ text: prompt, history: history(fields), tokenizer, maxTokens: Number.POSITIVE_INFINITY })
+    : flagaiPromptIds({ text: prompt, tokenizer });
   const request: GenerationRequest = {
     ...flagaiStopRules,
     promptIds,

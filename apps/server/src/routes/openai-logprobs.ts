@@ -11,7 +11,12 @@ export interface TokenLogprob {
 
 export function tokenLogprob(tokenizer: Tokenizer, event: TokenDeltaEvent, offset: number): TokenLogprob {
   const text = (id: number): string => tokenizer.decode([id], { skipSpecialTokens: false });
-  return { token: text(event.tokenId), logprob: event.logprob ?? 0, top: (event.topLogprobs ?? []).map((entry) => ({ token: text(entry.tokenId), logprob: entry.logprob })), offset };
+  return {
+    token: text(event.tokenId),
+    logprob: event.logprob ?? 0,
+    top: (event.topLogprobs ?? []).map((entry) => ({ token: text(entry.tokenId), logprob: entry.logprob })),
+    offset,
+  };
 }
 
 /** The legacy completions shape: parallel lists, alternatives as `{token: logprob}`. */
@@ -29,5 +34,12 @@ const bytes = (token: string): number[] | null => (token.includes('\uFFFD') ? nu
 
 /** The chat shape: one entry per token with its bytes and alternatives. */
 export function chatLogprobs(items: readonly TokenLogprob[]): Record<string, unknown> {
-  return { content: items.map((item) => ({ token: item.token, logprob: item.logprob, bytes: bytes(item.token), top_logprobs: item.top.map((entry) => ({ ...entry, bytes: bytes(entry.token) })) })) };
+  return {
+    content: items.map((item) => ({
+      token: item.token,
+      logprob: item.logprob,
+      bytes: bytes(item.token),
+      top_logprobs: item.top.map((entry) => ({ ...entry, bytes: bytes(entry.token) })),
+    })),
+  };
 }

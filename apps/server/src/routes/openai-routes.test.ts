@@ -5,8 +5,8 @@ import { LanguageModel } from '@aquila/runtime';
 import { fixturePath } from '@aquila/test-kit';
 import { createOpenAiModel, predictBenchmark, type RawPrediction, type TextToSqlModel } from '@aquila/text-to-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startServer, type RunningServer } from '../start-server.js';
-import { writeScriptedModel, type ScriptedModel } from '../test-support/scripted-model.js';
+import { type RunningServer, startServer } from '../start-server.js';
+import { type ScriptedModel, writeScriptedModel } from '../test-support/scripted-model.js';
 import { serverScripts } from '../test-support/server-scripts.js';
 
 let scripted: ScriptedModel;
@@ -26,14 +26,19 @@ afterAll(async () => {
 });
 
 const post = async (path: string, body: unknown): Promise<{ status: number; body: any }> => {
-  const response = await fetch(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), signal: AbortSignal.timeout(30_000) });
+  const response = await fetch(`${server.url}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(30_000),
+  });
   return { status: response.status, body: await response.json() };
 };
 
 describe('max_tokens and the context', () => {
   const promptTokens = (): number => server.model.tokenizer!.encode(serverScripts.greeting.after).length;
 
-  it('refuses a prompt and max_tokens that exceed the context with OpenAI\'s context_length_exceeded, naming both numbers', async () => {
+  it("refuses a prompt and max_tokens that exceed the context with OpenAI's context_length_exceeded, naming both numbers", async () => {
     const answer = await post('/v1/completions', { prompt: serverScripts.greeting.after, max_tokens: 1e9 });
     expect(answer.status).toBe(400);
     expect(answer.body.error).toEqual({
@@ -42,16 +47,27 @@ describe('max_tokens and the context', () => {
       param: null,
       message: `this model's context is ${context} tokens, but the request needs ${1e9 + promptTokens()}: ${promptTokens()} in the prompt and 1000000000 for the completion ("max_tokens"); lower "max_tokens" to at most ${context - promptTokens()} or shorten the prompt.`,
     });
-    const chat = await post('/v1/chat/completions', { messages: [{ role: 'user', content: 'Say hello' }], max_completion_tokens: context });
+    const chat = await post('/v1/chat/completions', {
+      messages: [{ role: 'user', content: 'Say hello' }],
+      max_completion_tokens: context,
+    });
     expect(chat.status).toBe(400);
-    expect(chat.body.error).toMatchObject({ code: 'context_length_exceeded', message: expect.stringMatching(/\("max_completion_tokens"\); lower "max_completion_tokens" to at most \d+/) });
+    expect(chat.body.error).toMatchObject({
+      code: 'context_length_exceeded',
+      message: expect.stringMatching(/\("max_completion_tokens"\); lower "max_completion_tokens" to at most \d+/),
+    });
   });
 
   it('takes a max_tokens that exactly fills the context, and the model default without one', async () => {
-    const full = await post('/v1/completions', { prompt: serverScripts.greeting.after, max_tokens: context - promptTokens() });
+    const full = await post('/v1/completions', {
+      prompt: serverScripts.greeting.after,
+      max_tokens: context - promptTokens(),
+    });
     expect(full.status).toBe(200);
     expect(full.body.choices[0]).toMatchObject({ text: serverScripts.greeting.output, finish_reason: 'stop' });
-    expect((await post('/v1/completions', { prompt: serverScripts.greeting.after })).body.choices[0].text).toBe(serverScripts.greeting.output);
+    expect((await post('/v1/completions', { prompt: serverScripts.greeting.after })).body.choices[0].text).toBe(
+      serverScripts.greeting.output,
+    );
   });
 
   it('wants max_tokens to be an integer ≥ 1', async () => {
@@ -66,18 +82,42 @@ describe('max_tokens and the context', () => {
 describe('the same prompt tokens through an endpoint as on the local runtime', () => {
   it('aquila predict gives the model BOS + prompt either way: same prompt token count, same greedy answer', async () => {
     const local = await LanguageModel.load({ path: scripted.path, threads: 1 });
-    const run = async (name: string, model: TextToSqlModel, modelDescription: Parameters<typeof predictBenchmark>[0]['modelDescription']): Promise<RawPrediction> => {
+    const run = async (
+      name: string,
+      model: TextToSqlModel,
+      modelDescription: Parameters<typeof predictBenchmark>[0]['modelDescription'],
+    ): Promise<RawPrediction> => {
       const output = join(directory, name);
-      await predictBenchmark({ benchmark: 'spider', questions: fixturePath('spider-dev', 'dev.json'), tables: fixturePath('spider-dev', 'tables.json'), model, modelDescription, output, ids: [0] });
+      await predictBenchmark({
+        benchmark: 'spider',
+        questions: fixturePath('spider-dev', 'dev.json'),
+        tables: fixturePath('spider-dev', 'tables.json'),
+        model,
+        modelDescription,
+        output,
+        ids: [0],
+      });
       return JSON.parse((await readFile(join(output, 'raw_pred.jsonl'), 'utf8')).trim()) as RawPrediction;
     };
     try {
       const onRuntime = await run('local', local, { kind: 'local', path: scripted.path });
-      const overHttp = await run('endpoint', createOpenAiModel({ endpoint: `${server.url}/v1`, backoffMs: 1 }), { kind: 'endpoint', endpoint: server.url, modelName: 'scripted-model' });
-      expect(onRuntime).toMatchObject({ output: serverScripts.sql.output, sql: serverScripts.sql.output, finish_reason: 'stop' });
+      const overHttp = await run('endpoint', createOpenAiModel({ endpoint: `${server.url}/v1`, backoffMs: 1 }), {
+        kind: 'endpoint',
+        endpoint: server.url,
+        modelName: 'scripted-model',
+      });
+      expect(onRuntime).toMatchObject({
+        output: serverScripts.sql.output,
+        sql: serverScripts.sql.output,
+        finish_reason: 'stop',
+      });
       // BOS + the prompt with newline runs collapsed.
       expect(onRuntime.prompt_tokens).toBe(local.tokenizer!.encode(onRuntime.prompt.replace(/\n+/g, '\n')).length + 1);
-      expect(overHttp).toMatchObject({ output: onRuntime.output, prompt_tokens: onRuntime.prompt_tokens, completion_tokens: onRuntime.completion_tokens });
+      expect(overHttp).toMatchObject({
+        output: onRuntime.output,
+        prompt_tokens: onRuntime.prompt_tokens,
+        completion_tokens: onRuntime.completion_tokens,
+      });
     } finally {
       await local.release();
     }
@@ -85,9 +125,18 @@ describe('the same prompt tokens through an endpoint as on the local runtime', (
 
   it('adds BOS to a text prompt only when asked with add_special_tokens', async () => {
     const ids = server.model.tokenizer!.encode(serverScripts.greeting.after);
-    expect((await post('/v1/completions', { prompt: serverScripts.greeting.after, add_special_tokens: true })).body.usage.prompt_tokens).toBe(ids.length + 1);
-    expect((await post('/v1/completions', { prompt: serverScripts.greeting.after })).body.usage.prompt_tokens).toBe(ids.length);
-    expect((await post('/v1/completions', { prompt: ids, add_special_tokens: true })).body.usage.prompt_tokens).toBe(ids.length);
-    expect((await post('/v1/completions', { prompt: 'x', add_special_tokens: 'yes' })).body.error.message).toBe('"add_special_tokens" must be true or false, got "yes".');
+    expect(
+      (await post('/v1/completions', { prompt: serverScripts.greeting.after, add_special_tokens: true })).body.usage
+        .prompt_tokens,
+    ).toBe(ids.length + 1);
+    expect((await post('/v1/completions', { prompt: serverScripts.greeting.after })).body.usage.prompt_tokens).toBe(
+      ids.length,
+    );
+    expect((await post('/v1/completions', { prompt: ids, add_special_tokens: true })).body.usage.prompt_tokens).toBe(
+      ids.length,
+    );
+    expect((await post('/v1/completions', { prompt: 'x', add_special_tokens: 'yes' })).body.error.message).toBe(
+      '"add_special_tokens" must be true or false, got "yes".',
+    );
   });
 });

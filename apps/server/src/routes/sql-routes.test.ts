@@ -1,8 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 // Test scaffolding of @aquila/text-to-sql: counts this process's execution child processes.
 import { canListProcesses, childProcesses } from '@aquila/test-kit';
-import { startServer, type RunningServer } from '../start-server.js';
-import { spiderDatabase, writeScriptedModel, type ScriptedModel } from '../test-support/scripted-model.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RunningServer, startServer } from '../start-server.js';
+import { type ScriptedModel, spiderDatabase, writeScriptedModel } from '../test-support/scripted-model.js';
 import { serverScripts } from '../test-support/server-scripts.js';
 
 /** The native SQLite execution processes this process runs now (one per execution pool). */
@@ -15,7 +15,12 @@ let before: number;
 beforeAll(async () => {
   before = executionProcesses();
   scripted = await writeScriptedModel(Object.values(serverScripts));
-  server = await startServer({ model: scripted.path, port: 0, log: null, databases: [{ name: 'concert_singer', file: spiderDatabase('concert_singer') }] });
+  server = await startServer({
+    model: scripted.path,
+    port: 0,
+    log: null,
+    databases: [{ name: 'concert_singer', file: spiderDatabase('concert_singer') }],
+  });
 });
 afterAll(async () => {
   await server?.close({ drainTimeoutMs: 0 });
@@ -41,14 +46,17 @@ describe('/v1/sql timeout_ms', () => {
     }
   });
 
-  it.skipIf(!canListProcesses)('lets no client start child processes without bound, one timeout after another', async () => {
-    const counts: number[] = [];
-    for (const timeout of [3_001, 3_002, 3_003, 3_004, 3_005]) {
-      const answer = await ask({ timeout_ms: timeout });
-      expect(answer.body).toMatchObject({ sql: serverScripts.sql.output, result: { rows: [[6]] } });
-      counts.push(executionProcesses() - before);
-    }
-    // Two pools per database at most, one child process each.
-    expect(Math.max(...counts)).toBeLessThanOrEqual(2);
-  });
+  it.skipIf(!canListProcesses)(
+    'lets no client start child processes without bound, one timeout after another',
+    async () => {
+      const counts: number[] = [];
+      for (const timeout of [3_001, 3_002, 3_003, 3_004, 3_005]) {
+        const answer = await ask({ timeout_ms: timeout });
+        expect(answer.body).toMatchObject({ sql: serverScripts.sql.output, result: { rows: [[6]] } });
+        counts.push(executionProcesses() - before);
+      }
+      // Two pools per database at most, one child process each.
+      expect(Math.max(...counts)).toBeLessThanOrEqual(2);
+    },
+  );
 });

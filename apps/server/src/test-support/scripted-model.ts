@@ -1,7 +1,13 @@
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertCheckpoint, layerWeightName, modelWeightName, writeSafetensors, type TensorToWrite } from '@aquila/runtime';
+import {
+  convertCheckpoint,
+  layerWeightName,
+  modelWeightName,
+  type TensorToWrite,
+  writeSafetensors,
+} from '@aquila/runtime';
 import { fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer, writeTokenizerFiles } from '@aquila/tokenizer';
 
@@ -39,15 +45,21 @@ export async function writeScriptedModel(scripts: readonly Script[]): Promise<Sc
   const next = new Map<number, number>();
   const link = (from: number, to: number): void => {
     const existing = next.get(from);
-    if (existing !== undefined && existing !== to) throw new Error(`scripts disagree after token ${from} (${JSON.stringify(tokenizer.decode([from]))}): ${existing} or ${to}.`);
+    if (existing !== undefined && existing !== to)
+      throw new Error(
+        `scripts disagree after token ${from} (${JSON.stringify(tokenizer.decode([from]))}): ${existing} or ${to}.`,
+      );
     next.set(from, to);
   };
   for (const script of scripts) {
     const key = tokenizer.encode(script.after.replace(/\n+/g, '\n')).at(-1) as number;
     const output = tokenizer.encode(script.output);
-    [key, ...output].forEach((token, index, chain) => link(token, chain[index + 1] ?? (script.loop ? (output[0] as number) : aquilaEos)));
+    [key, ...output].forEach((token, index, chain) =>
+      link(token, chain[index + 1] ?? (script.loop ? (output[0] as number) : aquilaEos)),
+    );
   }
-  if (next.size > hidden) throw new Error(`the scripts use ${next.size} distinct tokens; the scripted model has room for ${hidden}.`);
+  if (next.size > hidden)
+    throw new Error(`the scripts use ${next.size} distinct tokens; the scripted model has room for ${hidden}.`);
   const shape = { headCount: 4, keyValueHeadCount: 4, headSize: 16, intermediateSize: 128, layerCount: 1 };
   const embedding = new Float32Array(vocabSize * hidden);
   const head = new Float32Array(vocabSize * hidden);
@@ -66,9 +78,21 @@ export async function writeScriptedModel(scripts: readonly Script[]): Promise<Sc
     { name: layerWeightName('hf', 0, 'value'), shape: [attention, hidden], values: zeros(attention, hidden) },
     { name: layerWeightName('hf', 0, 'attentionOutput'), shape: [hidden, attention], values: zeros(hidden, attention) },
     { name: layerWeightName('hf', 0, 'feedForwardNorm'), shape: [hidden], values: ones },
-    { name: layerWeightName('hf', 0, 'gate'), shape: [shape.intermediateSize, hidden], values: zeros(shape.intermediateSize, hidden) },
-    { name: layerWeightName('hf', 0, 'up'), shape: [shape.intermediateSize, hidden], values: zeros(shape.intermediateSize, hidden) },
-    { name: layerWeightName('hf', 0, 'down'), shape: [hidden, shape.intermediateSize], values: zeros(hidden, shape.intermediateSize) },
+    {
+      name: layerWeightName('hf', 0, 'gate'),
+      shape: [shape.intermediateSize, hidden],
+      values: zeros(shape.intermediateSize, hidden),
+    },
+    {
+      name: layerWeightName('hf', 0, 'up'),
+      shape: [shape.intermediateSize, hidden],
+      values: zeros(shape.intermediateSize, hidden),
+    },
+    {
+      name: layerWeightName('hf', 0, 'down'),
+      shape: [hidden, shape.intermediateSize],
+      values: zeros(hidden, shape.intermediateSize),
+    },
     { name: modelWeightName('hf', 'finalNorm'), shape: [hidden], values: ones },
     { name: modelWeightName('hf', 'languageModelHead'), shape: [vocabSize, hidden], values: head },
   ].map((tensor) => ({ ...tensor, dtype: 'F32' as const }));

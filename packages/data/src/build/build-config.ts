@@ -54,23 +54,46 @@ export function validateBuildConfig(value: unknown, baseDirectory: string, where
   if (typeof value !== 'object' || value === null) fail(where, 'expected a mapping with a `sources` list');
   const config = value as Record<string, unknown>;
   const known = new Set(['sources', 'filters', 'outputs', 'tokenizer']);
-  for (const key of Object.keys(config)) if (!known.has(key)) fail(where, `unknown key "${key}" (known: ${[...known].join(', ')})`);
-  if (!Array.isArray(config.sources) || config.sources.length === 0) fail(where, '`sources` must be a non-empty list of {type, path}');
+  for (const key of Object.keys(config))
+    if (!known.has(key)) fail(where, `unknown key "${key}" (known: ${[...known].join(', ')})`);
+  if (!Array.isArray(config.sources) || config.sources.length === 0)
+    fail(where, '`sources` must be a non-empty list of {type, path}');
   const names = sourceAdapters.map((adapter) => adapter.name);
   const sources = config.sources.map((entry: unknown, index): BuildSourceConfig => {
     const source = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    if (typeof source.type !== 'string' || !names.includes(source.type)) fail(`${where}, sources[${index}]`, `type must be one of ${names.join(', ')}; got ${JSON.stringify(source.type)}`);
-    if (typeof source.path !== 'string' || source.path === '') fail(`${where}, sources[${index}]`, '`path` must name the local file');
-    if (source.split !== undefined && typeof source.split !== 'string') fail(`${where}, sources[${index}]`, '`split` must be a string');
-    return { type: source.type, path: resolve(baseDirectory, source.path), ...(typeof source.split === 'string' ? { split: source.split } : {}) };
+    if (typeof source.type !== 'string' || !names.includes(source.type))
+      fail(
+        `${where}, sources[${index}]`,
+        `type must be one of ${names.join(', ')}; got ${JSON.stringify(source.type)}`,
+      );
+    if (typeof source.path !== 'string' || source.path === '')
+      fail(`${where}, sources[${index}]`, '`path` must name the local file');
+    if (source.split !== undefined && typeof source.split !== 'string')
+      fail(`${where}, sources[${index}]`, '`split` must be a string');
+    return {
+      type: source.type,
+      path: resolve(baseDirectory, source.path),
+      ...(typeof source.split === 'string' ? { split: source.split } : {}),
+    };
   });
-  if (config.tokenizer !== undefined && typeof config.tokenizer !== 'string') fail(where, '`tokenizer` must be `aquila` or a path');
-  const tokenizer = config.tokenizer === undefined || config.tokenizer === 'aquila' ? config.tokenizer : resolve(baseDirectory, config.tokenizer as string);
+  if (config.tokenizer !== undefined && typeof config.tokenizer !== 'string')
+    fail(where, '`tokenizer` must be `aquila` or a path');
+  const tokenizer =
+    config.tokenizer === undefined || config.tokenizer === 'aquila'
+      ? config.tokenizer
+      : resolve(baseDirectory, config.tokenizer as string);
   const outputs = (config.outputs ?? {}) as BuildConfig['outputs'];
   const megatron = outputs?.megatron;
-  if (megatron?.convention !== undefined && !['flagai', 'flagscale', 'none'].includes(megatron.convention)) fail(where, 'outputs.megatron.convention must be flagai, flagscale or none');
-  if ((megatron !== undefined || outputs?.sftMegatron !== undefined) && tokenizer === undefined) fail(where, 'Megatron outputs need `tokenizer` (aquila or a path)');
-  return { sources, filters: (config.filters ?? {}) as BuildConfig['filters'], outputs, ...(tokenizer === undefined ? {} : { tokenizer }) };
+  if (megatron?.convention !== undefined && !['flagai', 'flagscale', 'none'].includes(megatron.convention))
+    fail(where, 'outputs.megatron.convention must be flagai, flagscale or none');
+  if ((megatron !== undefined || outputs?.sftMegatron !== undefined) && tokenizer === undefined)
+    fail(where, 'Megatron outputs need `tokenizer` (aquila or a path)');
+  return {
+    sources,
+    filters: (config.filters ?? {}) as BuildConfig['filters'],
+    outputs,
+    ...(tokenizer === undefined ? {} : { tokenizer }),
+  };
 }
 
 /** Reads a YAML build config; source and tokenizer paths resolve against the config file's folder. */

@@ -1,20 +1,20 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { BadLineError, BadLinePolicy, OutputIsInputError, OutputPathError } from '@aquila/files';
+import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqlValidator } from '../clean/create-sql-validator.js';
-import { BadLineError, BadLinePolicy, OutputIsInputError, OutputPathError } from '@aquila/files';
 import { BuildConfigError, InputFileError, SourceFormatError } from '../errors.js';
+import { openIndexedDataset } from '../indexed/open-indexed-dataset.js';
 import { samplesDirectory } from '../internal/samples-directory.js';
 import type { DatasetRecord } from '../sources/dataset-record.js';
 import { loadBuildConfig } from './build-config.js';
 import { buildDataset } from './build-dataset.js';
 import { formatBuildReportTable } from './build-report.js';
-import { openIndexedDataset } from '../indexed/open-indexed-dataset.js';
-import { loadAquilaTokenizer } from '@aquila/tokenizer';
 
 // One validator for the file: PGlite takes seconds to start, so every build here shares it.
 const validator = createSqlValidator();
@@ -27,17 +27,49 @@ afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
 
-const readJsonl = async <T>(path: string) => (await readFile(path, 'utf8')).trim().split('\n').map((line) => JSON.parse(line) as T);
+const readJsonl = async <T>(path: string) =>
+  (await readFile(path, 'utf8'))
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as T);
 
 describe('SQL validation in PGlite (PostgreSQL sources)', () => {
-  const record = (schema: string, sql: string): DatasetRecord => ({ id: 'x', source: 'pg', split: 'train', task: 'text-to-sql', question: 'q', schema, sql, dialect: 'postgres', licence: 'mit' });
+  const record = (schema: string, sql: string): DatasetRecord => ({
+    id: 'x',
+    source: 'pg',
+    split: 'train',
+    task: 'text-to-sql',
+    question: 'q',
+    schema,
+    sql,
+    dialect: 'postgres',
+    licence: 'mit',
+  });
   it('checks names and types against the schema, with reasons for every failure', async () => {
     const schema = 'CREATE TABLE "t1" ("a" text, "no" real);';
-    expect(await validator.validate(record(schema, `SELECT "a" FROM "t1" WHERE "no" > 3;`))).toMatchObject({ ok: true, validated: true });
-    expect(await validator.validate(record(schema, 'SELECT "b" FROM "t1"'))).toEqual({ ok: false, reason: 'invalid-sql', detail: 'column "b" does not exist' });
-    expect(await validator.validate(record(schema, `SELECT "a" FROM "t1" WHERE "a" > 3`))).toEqual({ ok: false, reason: 'invalid-sql', detail: 'operator does not exist: text > integer' });
-    expect(await validator.validate(record(schema, 'SELECT 1; SELECT 2'))).toMatchObject({ ok: false, reason: 'multiple-statements' });
-    expect(await validator.validate(record('CREATE TABLE "t3" ("x" nosuchtype)', 'SELECT "x" FROM "t3"'))).toEqual({ ok: false, reason: 'invalid-schema', detail: 'type "nosuchtype" does not exist' });
+    expect(await validator.validate(record(schema, `SELECT "a" FROM "t1" WHERE "no" > 3;`))).toMatchObject({
+      ok: true,
+      validated: true,
+    });
+    expect(await validator.validate(record(schema, 'SELECT "b" FROM "t1"'))).toEqual({
+      ok: false,
+      reason: 'invalid-sql',
+      detail: 'column "b" does not exist',
+    });
+    expect(await validator.validate(record(schema, `SELECT "a" FROM "t1" WHERE "a" > 3`))).toEqual({
+      ok: false,
+      reason: 'invalid-sql',
+      detail: 'operator does not exist: text > integer',
+    });
+    expect(await validator.validate(record(schema, 'SELECT 1; SELECT 2'))).toMatchObject({
+      ok: false,
+      reason: 'multiple-statements',
+    });
+    expect(await validator.validate(record('CREATE TABLE "t3" ("x" nosuchtype)', 'SELECT "x" FROM "t3"'))).toEqual({
+      ok: false,
+      reason: 'invalid-schema',
+      detail: 'type "nosuchtype" does not exist',
+    });
   });
 
   it('a batch gives the same verdicts as one record at a time, across clashing table names and failures', async () => {
@@ -63,13 +95,35 @@ describe('SQL validation in PGlite (PostgreSQL sources)', () => {
     const single = [];
     for (const entry of records) single.push(await validator.validate(entry));
     expect(batched).toEqual(single);
-    expect(batched.map((result) => (result.ok ? 'ok' : result.reason))).toEqual(['ok', 'ok', 'ok', 'invalid-sql', 'ok', 'invalid-schema', 'multiple-statements', 'ok', 'invalid-sql', 'ok', 'invalid-sql', 'ok', 'ok']);
+    expect(batched.map((result) => (result.ok ? 'ok' : result.reason))).toEqual([
+      'ok',
+      'ok',
+      'ok',
+      'invalid-sql',
+      'ok',
+      'invalid-schema',
+      'multiple-statements',
+      'ok',
+      'invalid-sql',
+      'ok',
+      'invalid-sql',
+      'ok',
+      'ok',
+    ]);
   });
 
   it('a later schema reusing a table name replaces it; DDL the view rewrite cannot read runs as written', async () => {
-    expect(await validator.validate(record('CREATE TABLE "t1" ("b" text);', 'SELECT "b" FROM "t1"'))).toMatchObject({ ok: true });
-    expect(await validator.validate(record('CREATE TABLE "t1" ("a" text, "no" real);', 'SELECT "b" FROM "t1"'))).toMatchObject({ ok: false, reason: 'invalid-sql' });
-    expect(await validator.validate(record('CREATE TABLE "t2" ("x" int[] NOT NULL, "y" serial)', 'SELECT "y", "x"[1] FROM "t2"'))).toMatchObject({ ok: true });
+    expect(await validator.validate(record('CREATE TABLE "t1" ("b" text);', 'SELECT "b" FROM "t1"'))).toMatchObject({
+      ok: true,
+    });
+    expect(
+      await validator.validate(record('CREATE TABLE "t1" ("a" text, "no" real);', 'SELECT "b" FROM "t1"')),
+    ).toMatchObject({ ok: false, reason: 'invalid-sql' });
+    expect(
+      await validator.validate(
+        record('CREATE TABLE "t2" ("x" int[] NOT NULL, "y" serial)', 'SELECT "y", "x"[1] FROM "t2"'),
+      ),
+    ).toMatchObject({ ok: true });
   });
 });
 
@@ -77,8 +131,15 @@ describe('buildDataset over the bundled samples', () => {
   it('keeps, drops and counts every record by source and reason, and writes every output', async () => {
     const outDirectory = join(directory, 'samples');
     const progress: number[] = [];
-    const report = await buildDataset({ config: join(samplesDirectory(), 'build.yaml'), outDirectory, validator, onProgress: (event) => progress.push(event.read) });
-    const bySource = Object.fromEntries(report.sources.map((source) => [source.name, { read: source.read, kept: source.kept, dropped: source.dropped }]));
+    const report = await buildDataset({
+      config: join(samplesDirectory(), 'build.yaml'),
+      outDirectory,
+      validator,
+      onProgress: (event) => progress.push(event.read),
+    });
+    const bySource = Object.fromEntries(
+      report.sources.map((source) => [source.name, { read: source.read, kept: source.kept, dropped: source.dropped }]),
+    );
     expect(bySource).toEqual({
       'sql-create-context': { read: 5, kept: 3, dropped: { 'invalid-sql': 1, 'duplicate-within-source': 1 } },
       'Llama-2-SQL-Dataset': { read: 4, kept: 1, dropped: { 'duplicate-across-sources': 2, 'unparseable-prompt': 1 } },
@@ -94,12 +155,16 @@ describe('buildDataset over the bundled samples', () => {
     expect(report.rewrittenStrings).toBe(3);
     expect(report.sftSkipped).toBe(5);
     expect(report.licences).toEqual({ 'cc-by-4.0': 3, unknown: 7, 'apache-2.0': 2, 'bsd-3-clause': 3, mit: 2 });
-    expect(report.dropExamples.find((drop) => drop.reason === 'invalid-sql' && drop.file.endsWith('.csv'))).toMatchObject({ line: 5, detail: 'column "nickname" does not exist' });
+    expect(
+      report.dropExamples.find((drop) => drop.reason === 'invalid-sql' && drop.file.endsWith('.csv')),
+    ).toMatchObject({ line: 5, detail: 'column "nickname" does not exist' });
     expect(progress.at(-1)).toBe(26);
 
     const records = await readJsonl<DatasetRecord>(join(outDirectory, 'records.jsonl'));
     expect(records).toHaveLength(17);
-    expect(records.find((record) => record.id === 'sql-create-context:train:2')?.sql).toBe("SELECT position FROM table_name_12 WHERE no = '23'");
+    expect(records.find((record) => record.id === 'sql-create-context:train:2')?.sql).toBe(
+      "SELECT position FROM table_name_12 WHERE no = '23'",
+    );
     expect(await readJsonl(join(outDirectory, 'sft.jsonl'))).toHaveLength(12);
     expect(await readJsonl(join(outDirectory, 'trl.jsonl'))).toHaveLength(12);
     expect(await readJsonl(join(outDirectory, 'pretrain.jsonl'))).toHaveLength(17);
@@ -107,8 +172,12 @@ describe('buildDataset over the bundled samples', () => {
     const html = await readFile(join(outDirectory, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
     expect(html).toContain('Dropped records per reason');
-    expect(JSON.parse(await readFile(join(outDirectory, 'report.json'), 'utf8'))).toMatchObject({ totals: report.totals });
-    expect(formatBuildReportTable(report).split('\n')[0]).toMatch(/^source\s+licence\s+read\s+kept\s+dropped\s+reasons$/);
+    expect(JSON.parse(await readFile(join(outDirectory, 'report.json'), 'utf8'))).toMatchObject({
+      totals: report.totals,
+    });
+    expect(formatBuildReportTable(report).split('\n')[0]).toMatch(
+      /^source\s+licence\s+read\s+kept\s+dropped\s+reasons$/,
+    );
   });
 
   it('with a tokenizer: Megatron pretraining files and the FlagScale SFT pair, token-length histogram', async () => {
@@ -116,7 +185,13 @@ describe('buildDataset over the bundled samples', () => {
     const config = {
       sources: [
         { type: 'sql-create-context', path: join(samplesDirectory(), 'sql_create_context_v4.json') },
-        { type: 'symbolic-instruction-tuning-sql', path: join(samplesDirectory(), 'symbolic-instruction-tuning-sql-train-00000-of-00001-09775d42d91b2c08.parquet') },
+        {
+          type: 'symbolic-instruction-tuning-sql',
+          path: join(
+            samplesDirectory(),
+            'symbolic-instruction-tuning-sql-train-00000-of-00001-09775d42d91b2c08.parquet',
+          ),
+        },
       ],
       outputs: { megatron: { prefix: 'sql', convention: 'flagscale' as const }, sftMegatron: { prefix: 'sft' } },
       tokenizer: 'aquila',
@@ -140,7 +215,10 @@ describe('buildDataset over the bundled samples', () => {
 
   it('a failing source leaves no output under a final name', async () => {
     const outDirectory = join(directory, 'failing');
-    await writeFile(join(directory, 'broken.json'), '[{"question": "a", "context": "CREATE TABLE t (a INT)", "answer": "SELECT a FROM t"}, {"question"');
+    await writeFile(
+      join(directory, 'broken.json'),
+      '[{"question": "a", "context": "CREATE TABLE t (a INT)", "answer": "SELECT a FROM t"}, {"question"',
+    );
     const config = { sources: [{ type: 'sql-create-context', path: join(directory, 'broken.json') }] };
     await expect(buildDataset({ config, outDirectory, validator })).rejects.toThrow(SourceFormatError);
     expect((await readdir(outDirectory)).filter((name) => !name.includes('.partial-'))).toEqual([]);
@@ -150,8 +228,13 @@ describe('buildDataset over the bundled samples', () => {
   it('rejects bad configs with the reason', async () => {
     await writeFile(join(directory, 'bad.yaml'), 'sources:\n  - { type: spider, path: x.json }\n');
     await expect(loadBuildConfig({ path: join(directory, 'bad.yaml') })).rejects.toThrow(BuildConfigError);
-    await expect(loadBuildConfig({ path: join(directory, 'bad.yaml') })).rejects.toThrow(/sources\[0\]: type must be one of/);
-    await writeFile(join(directory, 'megatron.yaml'), 'sources:\n  - { type: sql-create-context, path: x.json }\noutputs:\n  megatron: { prefix: p }\n');
+    await expect(loadBuildConfig({ path: join(directory, 'bad.yaml') })).rejects.toThrow(
+      /sources\[0\]: type must be one of/,
+    );
+    await writeFile(
+      join(directory, 'megatron.yaml'),
+      'sources:\n  - { type: sql-create-context, path: x.json }\noutputs:\n  megatron: { prefix: p }\n',
+    );
     await expect(loadBuildConfig({ path: join(directory, 'megatron.yaml') })).rejects.toThrow(/need `tokenizer`/);
   });
 });
@@ -182,12 +265,22 @@ describe('buildDataset on bad input', () => {
   });
 
   it('a CSV row with the wrong field count is a bad line too; well-formed records that are filtered are not', async () => {
-    await writeFile(join(directory, 'ragged.csv'), 'question,sql\nhow many?,SELECT count(*) FROM t\nextra,SELECT 1,surplus\nnames?,SELECT name FROM t\nhow many?,SELECT count(*) FROM t\n');
+    await writeFile(
+      join(directory, 'ragged.csv'),
+      'question,sql\nhow many?,SELECT count(*) FROM t\nextra,SELECT 1,surplus\nnames?,SELECT name FROM t\nhow many?,SELECT count(*) FROM t\n',
+    );
     const outDirectory = join(directory, 'ragged');
-    await expect(buildDataset({ config: { sources: [csv('ragged.csv')], ...fast }, outDirectory, validator })).rejects.toThrow(`${join(directory, 'ragged.csv')}:3: 3 fields, the header has 2`);
+    await expect(
+      buildDataset({ config: { sources: [csv('ragged.csv')], ...fast }, outDirectory, validator }),
+    ).rejects.toThrow(`${join(directory, 'ragged.csv')}:3: 3 fields, the header has 2`);
     expect(await readdir(outDirectory)).toEqual([]);
     const policy = new BadLinePolicy({ skip: true });
-    const report = await buildDataset({ config: { sources: [csv('ragged.csv')], ...fast }, outDirectory, validator, badLines: policy });
+    const report = await buildDataset({
+      config: { sources: [csv('ragged.csv')], ...fast },
+      outDirectory,
+      validator,
+      badLines: policy,
+    });
     expect(policy.count).toBe(1);
     expect(report.sources[0]!.dropped).toEqual({ 'csv-column-count': 1, 'duplicate-within-source': 1 });
   });
@@ -195,12 +288,22 @@ describe('buildDataset on bad input', () => {
   it('a missing source, a folder as source, an output folder that is a file: typed errors before anything is written', async () => {
     const outDirectory = join(directory, 'never');
     await expect(buildDataset({ config: { sources: [jsonl('nope.jsonl')] }, outDirectory, validator })).rejects.toThrow(
-      new InputFileError(`sources[0] (Text-to-sql-v1) ${join(directory, 'nope.jsonl')} does not exist: check the path.`),
+      new InputFileError(
+        `sources[0] (Text-to-sql-v1) ${join(directory, 'nope.jsonl')} does not exist: check the path.`,
+      ),
     );
     await mkdir(join(directory, 'a-folder.jsonl'), { recursive: true });
-    await expect(buildDataset({ config: { sources: [jsonl('a-folder.jsonl')] }, outDirectory, validator })).rejects.toThrow(InputFileError);
+    await expect(
+      buildDataset({ config: { sources: [jsonl('a-folder.jsonl')] }, outDirectory, validator }),
+    ).rejects.toThrow(InputFileError);
     await writeFile(join(directory, 'a-file'), 'mine');
-    await expect(buildDataset({ config: { sources: [{ type: 'Text-to-sql-v1', path: join(samplesDirectory(), 'Text-to-sql-v1.jsonl') }] }, outDirectory: join(directory, 'a-file'), validator })).rejects.toThrow(OutputPathError);
+    await expect(
+      buildDataset({
+        config: { sources: [{ type: 'Text-to-sql-v1', path: join(samplesDirectory(), 'Text-to-sql-v1.jsonl') }] },
+        outDirectory: join(directory, 'a-file'),
+        validator,
+      }),
+    ).rejects.toThrow(OutputPathError);
     expect(await readFile(join(directory, 'a-file'), 'utf8')).toBe('mine');
     await expect(readdir(outDirectory)).rejects.toThrow();
   });
@@ -210,7 +313,13 @@ describe('buildDataset on bad input', () => {
     await mkdir(outDirectory, { recursive: true });
     const source = await readFile(join(samplesDirectory(), 'Text-to-sql-v1.jsonl'));
     await writeFile(join(outDirectory, 'records.jsonl'), source);
-    await expect(buildDataset({ config: { sources: [{ type: 'Text-to-sql-v1', path: join(outDirectory, 'records.jsonl') }], ...fast }, outDirectory, validator })).rejects.toThrow(OutputIsInputError);
+    await expect(
+      buildDataset({
+        config: { sources: [{ type: 'Text-to-sql-v1', path: join(outDirectory, 'records.jsonl') }], ...fast },
+        outDirectory,
+        validator,
+      }),
+    ).rejects.toThrow(OutputIsInputError);
     expect((await readFile(join(outDirectory, 'records.jsonl'))).equals(source)).toBe(true);
     expect(await readdir(outDirectory)).toEqual(['records.jsonl']);
   });
@@ -218,43 +327,68 @@ describe('buildDataset on bad input', () => {
   it('an abort leaves no output and no temporary file', async () => {
     const outDirectory = join(directory, 'aborted');
     const controller = new AbortController();
-    const config = { sources: [{ type: 'Text-to-sql-v1', path: join(samplesDirectory(), 'Text-to-sql-v1.jsonl') }], outputs: { megatron: { prefix: 'sql' } }, tokenizer: 'aquila', ...fast };
-    const building = buildDataset({ config, outDirectory, validator, signal: controller.signal, onProgress: () => controller.abort() });
+    const config = {
+      sources: [{ type: 'Text-to-sql-v1', path: join(samplesDirectory(), 'Text-to-sql-v1.jsonl') }],
+      outputs: { megatron: { prefix: 'sql' } },
+      tokenizer: 'aquila',
+      ...fast,
+    };
+    const building = buildDataset({
+      config,
+      outDirectory,
+      validator,
+      signal: controller.signal,
+      onProgress: () => controller.abort(),
+    });
     await expect(building).rejects.toThrow(/aborted/i);
     expect(await readdir(outDirectory)).toEqual([]);
   });
 
   it('a missing config or broken YAML: one line saying which file and where', async () => {
-    await expect(loadBuildConfig({ path: join(directory, 'none.yaml') })).rejects.toThrow(new InputFileError(`the build config ${join(directory, 'none.yaml')} does not exist: check the path.`));
+    await expect(loadBuildConfig({ path: join(directory, 'none.yaml') })).rejects.toThrow(
+      new InputFileError(`the build config ${join(directory, 'none.yaml')} does not exist: check the path.`),
+    );
     await writeFile(join(directory, 'broken.yaml'), 'sources: [a\nfoo: bar: baz\n');
     const loading = loadBuildConfig({ path: join(directory, 'broken.yaml') });
     await expect(loading).rejects.toThrow(BuildConfigError);
     await expect(loading).rejects.toThrow(/^[^\n]*broken\.yaml: not readable YAML \([^\n]*at line 2, column 1\)\.$/);
   });
 
-  it.skipIf(process.platform === 'win32')('a write that fails midway (a full disk) fails the build cleanly: no crash, no output, no temporary file', async () => {
-    const source = join(directory, 'many.jsonl');
-    const record = (index: number) => JSON.stringify({ instruction: `How many singers are older than ${index}?`, input: 'CREATE TABLE singer (name TEXT, age INTEGER)', response: `SELECT COUNT(*) FROM singer WHERE age > ${index}` });
-    await writeFile(source, `${Array.from({ length: 6000 }, (_, index) => record(index)).join('\n')}\n`);
-    const outDirectory = join(directory, 'full-disk');
-    const script = fileURLToPath(new URL('../../test/build-with-little-space.ts', import.meta.url));
-    // ulimit -f 256: no file may grow past 256 KiB, so the first 1 MiB write of records.jsonl fails with EFBIG
-    // while the build goes on reading (Node ignores SIGXFSZ).
-    const child = spawn('bash', ['-c', 'ulimit -f 256 && exec "$0" --import tsx "$@"', process.execPath, script, source, outDirectory], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
-    const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
-    try {
-      const [code] = (await once(child, 'exit')) as [number | null];
-      expect({ code, output }).toEqual({ code: 0, output: 'failed EFBIG\n' });
-    } finally {
-      clearTimeout(timer);
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-    }
-    expect(await readdir(outDirectory)).toEqual([]);
-  });
+  it.skipIf(process.platform === 'win32')(
+    'a write that fails midway (a full disk) fails the build cleanly: no crash, no output, no temporary file',
+    async () => {
+      const source = join(directory, 'many.jsonl');
+      const record = (index: number) =>
+        JSON.stringify({
+          instruction: `How many singers are older than ${index}?`,
+          input: 'CREATE TABLE singer (name TEXT, age INTEGER)',
+          response: `SELECT COUNT(*) FROM singer WHERE age > ${index}`,
+        });
+      await writeFile(source, `${Array.from({ length: 6000 }, (_, index) => record(index)).join('\n')}\n`);
+      const outDirectory = join(directory, 'full-disk');
+      const script = fileURLToPath(new URL('../../test/build-with-little-space.ts', import.meta.url));
+      // ulimit -f 256: no file may grow past 256 KiB, so the first 1 MiB write of records.jsonl fails with EFBIG
+      // while the build goes on reading (Node ignores SIGXFSZ).
+      const child = spawn(
+        'bash',
+        ['-c', 'ulimit -f 256 && exec "$0" --import tsx "$@"', process.execPath, script, source, outDirectory],
+        {
+          cwd: fileURLToPath(new URL('../..', import.meta.url)),
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
+      let output = '';
+      child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      const timer = setTimeout(() => child.kill('SIGKILL'), 45_000);
+      try {
+        const [code] = (await once(child, 'exit')) as [number | null];
+        expect({ code, output }).toEqual({ code: 0, output: 'failed EFBIG\n' });
+      } finally {
+        clearTimeout(timer);
+        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      }
+      expect(await readdir(outDirectory)).toEqual([]);
+    },
+  );
 });

@@ -1,21 +1,27 @@
 import { mkdir, rm, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { BadLineError, BadLinePolicy, checkOutputPaths, OutputPathError, writeFileAtomic } from '@aquila/files';
 import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
-import { join } from 'node:path';
 import { cleanRecord, isNonCommercialLicence } from '../clean/clean-record.js';
-import { BuildConfigError } from '../errors.js';
 import { createDeduplicator } from '../clean/create-deduplicator.js';
 import { createSqlValidator, type SqlValidator } from '../clean/create-sql-validator.js';
+import { BuildConfigError } from '../errors.js';
 import { createIndexedDatasetWriter, type IndexedDatasetWriter } from '../indexed/indexed-dataset-writer.js';
 import { createSftIndexedDatasetWriter, type SftIndexedDatasetWriter } from '../indexed/sft-indexed-dataset-writer.js';
 import { checkInputFile } from '../internal/check-input-file.js';
 import { documentFramingIds, type PackTokenizer } from '../pack/pack-tokenizer.js';
 import { flagAiSftRecord, renderPretrainingText, renderPromptAndAnswer } from '../render/render-record.js';
 import { tokenizeAquilaConversation } from '../render/tokenize-aquila-conversation.js';
-import type { DatasetRecord, DropReason, DroppedRecord } from '../sources/dataset-record.js';
+import type { DatasetRecord, DroppedRecord, DropReason } from '../sources/dataset-record.js';
 import { sourceAdapters } from '../sources/source-adapters.js';
-import { loadBuildConfig, validateBuildConfig, type BuildConfig } from './build-config.js';
-import { lengthBucket, lengthEdges, renderBuildReportHtml, type BuildReport, type SourceReport } from './build-report.js';
+import { type BuildConfig, loadBuildConfig, validateBuildConfig } from './build-config.js';
+import {
+  type BuildReport,
+  lengthBucket,
+  lengthEdges,
+  renderBuildReportHtml,
+  type SourceReport,
+} from './build-report.js';
 import { createJsonlWriter, type JsonlWriter } from './jsonl-writer.js';
 
 export interface BuildProgress {
@@ -50,7 +56,12 @@ const examplesPerReason = 5;
 const validationBatch = 256;
 /** Drops that mean a line of a text source could not be read as a record; parquet and JSON-array rows have no line. */
 const badLineReasons: ReadonlySet<DropReason> = new Set(['invalid-json', 'csv-column-count', 'invalid-row']);
-const jsonlOutputs = { records: 'records.jsonl', pretrainingText: 'pretrain.jsonl', sft: 'sft.jsonl', trl: 'trl.jsonl' } as const;
+const jsonlOutputs = {
+  records: 'records.jsonl',
+  pretrainingText: 'pretrain.jsonl',
+  sft: 'sft.jsonl',
+  trl: 'trl.jsonl',
+} as const;
 
 /**
  * Reads every configured source, cleans, filters, deduplicates and validates the records, and writes the
@@ -60,15 +71,22 @@ const jsonlOutputs = { records: 'records.jsonl', pretrainingText: 'pretrain.json
 export async function buildDataset(options: BuildDatasetOptions): Promise<BuildReport> {
   const started = performance.now();
   options.signal?.throwIfAborted();
-  const config = typeof options.config === 'string' ? await loadBuildConfig({ path: options.config }) : validateBuildConfig(options.config, process.cwd());
+  const config =
+    typeof options.config === 'string'
+      ? await loadBuildConfig({ path: options.config })
+      : validateBuildConfig(options.config, process.cwd());
   const outputs = config.outputs ?? {};
   const filters = config.filters ?? {};
   const path = (name: string) => join(options.outDirectory, name);
   await checkBuildPaths(options, config);
   const badLines = options.badLines ?? new BadLinePolicy();
-  const tokenizer = options.tokenizer ?? (config.tokenizer === undefined ? undefined : await loadBuildTokenizer(config.tokenizer, options.signal));
+  const tokenizer =
+    options.tokenizer ??
+    (config.tokenizer === undefined ? undefined : await loadBuildTokenizer(config.tokenizer, options.signal));
   if ((outputs.megatron !== undefined || outputs.sftMegatron !== undefined) && tokenizer === undefined) {
-    throw new BuildConfigError('The config asks for Megatron outputs but names no tokenizer; add `tokenizer: aquila` (or a path).');
+    throw new BuildConfigError(
+      'The config asks for Megatron outputs but names no tokenizer; add `tokenizer: aquila` (or a path).',
+    );
   }
   await mkdir(options.outDirectory, { recursive: true });
   const validator = options.validator ?? createSqlValidator();
@@ -84,17 +102,30 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
     unvalidated: 0,
     rewrittenStrings: 0,
     sftSkipped: 0,
-    lengths: { unit: tokenizer === undefined ? 'characters' : 'tokens', edges: lengthEdges, counts: lengthEdges.map(() => 0) },
+    lengths: {
+      unit: tokenizer === undefined ? 'characters' : 'tokens',
+      edges: lengthEdges,
+      counts: lengthEdges.map(() => 0),
+    },
     outputs: {},
     durationMs: 0,
   };
   const examples = new Map<DropReason, number>();
-  let pending: { record: DatasetRecord; where: { file: string; line?: number; row?: number }; report: SourceReport; drop: (dropped: DroppedRecord) => void }[] = [];
+  let pending: {
+    record: DatasetRecord;
+    where: { file: string; line?: number; row?: number };
+    report: SourceReport;
+    drop: (dropped: DroppedRecord) => void;
+  }[] = [];
 
   const committed: string[] = [];
 
   async function abortAll(): Promise<void> {
-    await Promise.all([...Object.values(writers).map((writer) => writer.abort()), megatron?.abort(), sftMegatron?.abort()]);
+    await Promise.all([
+      ...Object.values(writers).map((writer) => writer.abort()),
+      megatron?.abort(),
+      sftMegatron?.abort(),
+    ]);
   }
 
   try {
@@ -110,7 +141,11 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       });
     }
     if (outputs.sftMegatron !== undefined) {
-      sftMegatron = await createSftIndexedDatasetWriter({ prefix: path(outputs.sftMegatron.prefix ?? 'sft'), vocabularySize: tokenizer!.vocabSize, signal: options.signal });
+      sftMegatron = await createSftIndexedDatasetWriter({
+        prefix: path(outputs.sftMegatron.prefix ?? 'sft'),
+        vocabularySize: tokenizer!.vocabSize,
+        signal: options.signal,
+      });
     }
 
     for (const source of config.sources) {
@@ -125,20 +160,38 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       const drop = (dropped: DroppedRecord) => {
         current.dropped[dropped.reason] = (current.dropped[dropped.reason] ?? 0) + 1;
         report.totals.dropped++;
-        if (dropped.reason === 'duplicate-across-sources' || dropped.reason === 'duplicate-within-source') report.totals.duplicates++;
+        if (dropped.reason === 'duplicate-across-sources' || dropped.reason === 'duplicate-within-source')
+          report.totals.duplicates++;
         const shown = examples.get(dropped.reason) ?? 0;
         if (shown < examplesPerReason) {
           examples.set(dropped.reason, shown + 1);
           report.dropExamples.push(dropped);
         }
       };
-      for await (const event of adapter.read({ path: source.path, ...(source.split === undefined ? {} : { split: source.split }), signal: options.signal })) {
+      for await (const event of adapter.read({
+        path: source.path,
+        ...(source.split === undefined ? {} : { split: source.split }),
+        signal: options.signal,
+      })) {
         current.read++;
         report.totals.read++;
-        if (report.totals.read % 5000 === 0) options.onProgress?.({ stage: 'read', source: adapter.name, read: report.totals.read, kept: report.totals.kept });
+        if (report.totals.read % 5000 === 0)
+          options.onProgress?.({
+            stage: 'read',
+            source: adapter.name,
+            read: report.totals.read,
+            kept: report.totals.kept,
+          });
         if (event.type === 'drop') {
           const { reason, file, line, detail } = event.drop;
-          if (line !== undefined && badLineReasons.has(reason)) badLines.report(new BadLineError({ source: file, line, problem: reason === 'invalid-json' ? `not valid JSON (${detail})` : detail }));
+          if (line !== undefined && badLineReasons.has(reason))
+            badLines.report(
+              new BadLineError({
+                source: file,
+                line,
+                problem: reason === 'invalid-json' ? `not valid JSON (${detail})` : detail,
+              }),
+            );
           drop(event.drop);
           continue;
         }
@@ -184,7 +237,10 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       for (const pair of Object.values(report.outputs.sftMegatron)) committed.push(pair.binPath, pair.idxPath);
     }
     report.durationMs = Math.round(performance.now() - started);
-    for (const [name, data] of [['report.json', `${JSON.stringify(report, null, 2)}\n`], ['report.html', renderBuildReportHtml(report)]] as const) {
+    for (const [name, data] of [
+      ['report.json', `${JSON.stringify(report, null, 2)}\n`],
+      ['report.html', renderBuildReportHtml(report)],
+    ] as const) {
       await writeFileAtomic({ path: path(name), data });
       committed.push(path(name));
     }
@@ -203,7 +259,8 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
     if (pending.length === 0) return;
     const batch = pending;
     pending = [];
-    const validations = filters.validate === false ? undefined : await validator.validateBatch(batch.map((entry) => entry.record));
+    const validations =
+      filters.validate === false ? undefined : await validator.validateBatch(batch.map((entry) => entry.record));
     for (const [index, entry] of batch.entries()) {
       let { record } = entry;
       const validation = validations?.[index];
@@ -246,7 +303,13 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
     await writers.trl?.write({ prompt: turn.prompt, completion: turn.answer });
     if (sftMegatron !== undefined) {
       const maxLength = outputs.sftMegatron?.maxLength;
-      await sftMegatron.addDocument(tokenizeAquilaConversation({ tokenizer: tokenizer!, conversations: sft.conversations, ...(maxLength === undefined ? {} : { maxLength }) }));
+      await sftMegatron.addDocument(
+        tokenizeAquilaConversation({
+          tokenizer: tokenizer!,
+          conversations: sft.conversations,
+          ...(maxLength === undefined ? {} : { maxLength }),
+        }),
+      );
     }
   }
 }
@@ -256,26 +319,39 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
  * and no output file would replace a source or the config (a rename over an input destroys it).
  */
 async function checkBuildPaths(options: BuildDatasetOptions, config: BuildConfig): Promise<void> {
-  const inputs = config.sources.map((source, index) => ({ path: source.path, label: `sources[${index}] (${source.type})` }));
+  const inputs = config.sources.map((source, index) => ({
+    path: source.path,
+    label: `sources[${index}] (${source.type})`,
+  }));
   for (const input of inputs) await checkInputFile(input);
   const folder = await stat(options.outDirectory).catch(() => undefined);
   if (folder === undefined) return;
-  if (!folder.isDirectory()) throw new OutputPathError(`the output folder ${options.outDirectory} is a file: give a folder to write into.`);
+  if (!folder.isDirectory())
+    throw new OutputPathError(`the output folder ${options.outDirectory} is a file: give a folder to write into.`);
   const outputs = config.outputs ?? {};
   const names = [
-    ...(Object.keys(jsonlOutputs) as (keyof typeof jsonlOutputs)[]).filter((name) => outputs[name] !== false).map((name) => jsonlOutputs[name]),
+    ...(Object.keys(jsonlOutputs) as (keyof typeof jsonlOutputs)[])
+      .filter((name) => outputs[name] !== false)
+      .map((name) => jsonlOutputs[name]),
     ...(outputs.megatron === undefined ? [] : [`${outputs.megatron.prefix ?? 'pretrain'}_text_document`]),
-    ...(outputs.sftMegatron === undefined ? [] : ['text', 'loss_mask'].map((kind) => `${outputs.sftMegatron?.prefix ?? 'sft'}_${kind}_document`)),
+    ...(outputs.sftMegatron === undefined
+      ? []
+      : ['text', 'loss_mask'].map((kind) => `${outputs.sftMegatron?.prefix ?? 'sft'}_${kind}_document`)),
   ].flatMap((name) => (name.endsWith('.jsonl') ? [name] : [`${name}.bin`, `${name}.idx`]));
   await checkOutputPaths({
-    outputs: [...names, 'report.json', 'report.html'].map((name) => ({ path: join(options.outDirectory, name), label: 'the build output' })),
+    outputs: [...names, 'report.json', 'report.html'].map((name) => ({
+      path: join(options.outDirectory, name),
+      label: 'the build output',
+    })),
     inputs: [...inputs, ...(typeof options.config === 'string' ? [{ path: options.config, label: 'the config' }] : [])],
   });
 }
 
 /** `aquila` loads the tokenizer shipped with @aquila/tokenizer; anything else is a tokenizer file or folder. */
 async function loadBuildTokenizer(spec: string, signal?: AbortSignal): Promise<PackTokenizer> {
-  return spec === 'aquila' ? loadAquilaTokenizer({ ...(signal === undefined ? {} : { signal }) }) : loadTokenizer({ path: spec, ...(signal === undefined ? {} : { signal }) });
+  return spec === 'aquila'
+    ? loadAquilaTokenizer({ ...(signal === undefined ? {} : { signal }) })
+    : loadTokenizer({ path: spec, ...(signal === undefined ? {} : { signal }) });
 }
 
 /** Where a record id (`source:split:position`) points: a line in text formats, a row in parquet and JSON arrays. */

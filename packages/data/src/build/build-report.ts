@@ -1,5 +1,5 @@
 import type { IndexedDatasetSummary } from '../indexed/indexed-dataset-writer.js';
-import type { DropReason, DroppedRecord } from '../sources/dataset-record.js';
+import type { DroppedRecord, DropReason } from '../sources/dataset-record.js';
 
 export interface SourceReport {
   name: string;
@@ -26,7 +26,14 @@ export interface BuildReport {
   sftSkipped: number;
   /** Length histogram of the pretraining documents: `edges[i] ≤ length < edges[i+1]`. */
   lengths: { unit: 'tokens' | 'characters'; edges: number[]; counts: number[] };
-  outputs: { records?: string; pretrainingText?: string; sft?: string; trl?: string; megatron?: IndexedDatasetSummary; sftMegatron?: { text: IndexedDatasetSummary; lossMask: IndexedDatasetSummary } };
+  outputs: {
+    records?: string;
+    pretrainingText?: string;
+    sft?: string;
+    trl?: string;
+    megatron?: IndexedDatasetSummary;
+    sftMegatron?: { text: IndexedDatasetSummary; lossMask: IndexedDatasetSummary };
+  };
   durationMs: number;
 }
 
@@ -43,7 +50,13 @@ function table(rows: string[][]): string {
   const widths = rows[0]!.map((_, column) => Math.max(...rows.map((row) => row[column]!.length)));
   // Text columns (first and last) align left, counts right.
   const last = widths.length - 1;
-  const line = (row: string[]) => row.map((cell, column) => (column === 0 || column === last ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!))).join('  ').trimEnd();
+  const line = (row: string[]) =>
+    row
+      .map((cell, column) =>
+        column === 0 || column === last ? cell.padEnd(widths[column]!) : cell.padStart(widths[column]!),
+      )
+      .join('  ')
+      .trimEnd();
   return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
@@ -58,8 +71,17 @@ export function formatBuildReportTable(report: BuildReport): string {
       .join(', ');
     rows.push([source.name, source.licence, String(source.read), String(source.kept), String(dropped), reasons]);
   }
-  rows.push(['total', '', String(report.totals.read), String(report.totals.kept), String(report.totals.dropped), `${report.totals.duplicates} duplicates`]);
-  const licences = Object.entries(report.licences).map(([licence, count]) => `${licence} ${count}`).join(', ');
+  rows.push([
+    'total',
+    '',
+    String(report.totals.read),
+    String(report.totals.kept),
+    String(report.totals.dropped),
+    `${report.totals.duplicates} duplicates`,
+  ]);
+  const licences = Object.entries(report.licences)
+    .map(([licence, count]) => `${licence} ${count}`)
+    .join(', ');
   return `${table(rows)}\nlicences kept: ${licences}\nunvalidated (no schema): ${report.unvalidated}; double-quoted strings rewritten: ${report.rewrittenStrings}; SFT-skipped: ${report.sftSkipped}\n`;
 }
 
@@ -85,17 +107,37 @@ function barChart(title: string, bars: { label: string; value: number; color?: s
 /** A self-contained HTML page: the table, and SVG charts of records per source and reason, lengths and licences. */
 export function renderBuildReportHtml(report: BuildReport): string {
   const reasons = new Map<string, number>();
-  for (const source of report.sources) for (const [reason, count] of Object.entries(source.dropped)) reasons.set(reason, (reasons.get(reason) ?? 0) + (count ?? 0));
+  for (const source of report.sources)
+    for (const [reason, count] of Object.entries(source.dropped))
+      reasons.set(reason, (reasons.get(reason) ?? 0) + (count ?? 0));
   const charts = [
-    barChart('Kept records per source', report.sources.map((source) => ({ label: source.name, value: source.kept }))),
-    barChart('Dropped records per reason', [...reasons].map(([label, value]) => ({ label, value, color: '#c2564a' }))),
+    barChart(
+      'Kept records per source',
+      report.sources.map((source) => ({ label: source.name, value: source.kept })),
+    ),
+    barChart(
+      'Dropped records per reason',
+      [...reasons].map(([label, value]) => ({ label, value, color: '#c2564a' })),
+    ),
     barChart(
       `Pretraining document length (${report.lengths.unit})`,
-      report.lengths.counts.map((value, index) => ({ label: `${report.lengths.edges[index]}${index + 1 < report.lengths.edges.length ? `–${report.lengths.edges[index + 1]! - 1}` : '+'}`, value, color: '#5a9e6f' })),
+      report.lengths.counts.map((value, index) => ({
+        label: `${report.lengths.edges[index]}${index + 1 < report.lengths.edges.length ? `–${report.lengths.edges[index + 1]! - 1}` : '+'}`,
+        value,
+        color: '#5a9e6f',
+      })),
     ),
-    barChart('Licence mix (kept)', Object.entries(report.licences).map(([label, value]) => ({ label, value, color: '#9a6fb0' }))),
+    barChart(
+      'Licence mix (kept)',
+      Object.entries(report.licences).map(([label, value]) => ({ label, value, color: '#9a6fb0' })),
+    ),
   ];
-  const examples = report.dropExamples.map((drop) => `<tr><td>${escapeHtml(drop.reason)}</td><td>${escapeHtml(drop.file)}</td><td>${drop.line ?? drop.row ?? ''}</td><td>${escapeHtml(drop.detail)}</td></tr>`).join('');
+  const examples = report.dropExamples
+    .map(
+      (drop) =>
+        `<tr><td>${escapeHtml(drop.reason)}</td><td>${escapeHtml(drop.file)}</td><td>${drop.line ?? drop.row ?? ''}</td><td>${escapeHtml(drop.detail)}</td></tr>`,
+    )
+    .join('');
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Aquila data build report</title>
 <style>body{font-family:sans-serif;margin:2em;max-width:960px}pre{background:#f4f4f4;padding:1em;overflow:auto}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:12px}</style></head>

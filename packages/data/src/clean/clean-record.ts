@@ -6,7 +6,8 @@ const wrappingQuotes: Record<string, string> = { '"': '"', "'": "'", '“': '”
 export function cleanQuestion(question: string): string {
   let text = question.replace(/\s+/g, ' ').trim();
   const close = wrappingQuotes[text[0] ?? ''];
-  if (close !== undefined && text.length >= 2 && text.endsWith(close) && !text.slice(1, -1).includes(close)) text = text.slice(1, -1).trim();
+  if (close !== undefined && text.length >= 2 && text.endsWith(close) && !text.slice(1, -1).includes(close))
+    text = text.slice(1, -1).trim();
   return text;
 }
 
@@ -37,7 +38,12 @@ export function cleanSql(sql: string): string {
 /** The record with question, SQL and schema cleaned; records whose task is not text-to-SQL only get their text trimmed. */
 export function cleanRecord(record: DatasetRecord): DatasetRecord {
   if (record.task !== 'text-to-sql') return { ...record, text: record.text?.trim() ?? '' };
-  return { ...record, question: cleanQuestion(record.question), sql: cleanSql(record.sql), schema: record.schema.trim() };
+  return {
+    ...record,
+    question: cleanQuestion(record.question),
+    sql: cleanSql(record.sql),
+    schema: record.schema.trim(),
+  };
 }
 
 /** Whether a licence id forbids commercial use (Creative Commons `-nc` variants). */

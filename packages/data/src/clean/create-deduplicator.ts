@@ -2,12 +2,16 @@ import * as crypto from 'node:crypto';
 
 // One-shot `crypto.hash` (Node ≥ 20.12) is several times cheaper per call than createHash; older 20.x falls back.
 const sha1Base64: (text: string) => string =
-  typeof crypto.hash === 'function' ? (text) => crypto.hash('sha1', text, 'base64') : (text) => crypto.createHash('sha1').update(text).digest('base64');
+  typeof crypto.hash === 'function'
+    ? (text) => crypto.hash('sha1', text, 'base64')
+    : (text) => crypto.createHash('sha1').update(text).digest('base64');
+
 import type { DatasetRecord } from '../sources/dataset-record.js';
 
 /** A key that survives the differences between copies of one example: case, whitespace, quote style, semicolons. */
 export function deduplicationKey(record: DatasetRecord): string {
-  if (record.task !== 'text-to-sql') return `text\u0000${(record.text ?? '').replace(/\s+/g, ' ').trim().toLowerCase()}`;
+  if (record.task !== 'text-to-sql')
+    return `text\u0000${(record.text ?? '').replace(/\s+/g, ' ').trim().toLowerCase()}`;
   const question = record.question.replace(/\s+/g, ' ').trim().toLowerCase();
   const sql = record.sql
     .toLowerCase()

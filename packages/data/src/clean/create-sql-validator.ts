@@ -1,11 +1,15 @@
-import Database from 'better-sqlite3';
 import type { PGlite } from '@electric-sql/pglite';
+import Database from 'better-sqlite3';
 import { parseCreateTables, type SchemaTable } from '../schema/parse-create-tables.js';
 import type { DatasetRecord, DropReason } from '../sources/dataset-record.js';
 
 export type SqlValidation =
   | { ok: true; sql: string; validated: boolean }
-  | { ok: false; reason: Extract<DropReason, 'invalid-schema' | 'invalid-sql' | 'multiple-statements'>; detail: string };
+  | {
+      ok: false;
+      reason: Extract<DropReason, 'invalid-schema' | 'invalid-sql' | 'multiple-statements'>;
+      detail: string;
+    };
 
 export interface SqlValidator {
   /** Checks the record's SQL against its own schema; SQLite-dialect SQL comes back with double-quoted strings made single-quoted. */
@@ -42,7 +46,13 @@ function needsOwnCheck(sql: string): boolean {
     if (quote !== '') {
       if (character === quote) quote = '';
     } else if (character === "'" || character === '"') quote = character;
-    else if (character === ';' || character === '$' || (character === '-' && sql[index + 1] === '-') || (character === '/' && sql[index + 1] === '*')) return true;
+    else if (
+      character === ';' ||
+      character === '$' ||
+      (character === '-' && sql[index + 1] === '-') ||
+      (character === '/' && sql[index + 1] === '*')
+    )
+      return true;
   }
   return quote !== '';
 }
@@ -151,7 +161,12 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
         if (tables.length === 0 || tables.some((table) => table.columns.length === 0)) throw new Error('not parsed');
         for (const table of tables) sqliteFastDatabase.prepare(table.statement);
         const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
-        ctes = tables.map((table) => `${quote(table.name)}(${table.columns.map((column) => quote(column.name)).join(', ')}) AS (SELECT ${table.columns.map(() => 'NULL').join(', ')})`).join(', ');
+        ctes = tables
+          .map(
+            (table) =>
+              `${quote(table.name)}(${table.columns.map((column) => quote(column.name)).join(', ')}) AS (SELECT ${table.columns.map(() => 'NULL').join(', ')})`,
+          )
+          .join(', ');
         for (const table of tables) {
           identifiers.add(table.name.toLowerCase());
           for (const column of table.columns) identifiers.add(column.name.toLowerCase());
@@ -166,7 +181,11 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     const sql = record.sql.includes('"') ? rewriteDoubleQuotedStrings(record.sql, identifiers) : record.sql;
     const trimmed = sql.trimStart();
     const leading = /^with\s+(recursive\s+)?/i.exec(trimmed);
-    const wrapped = /^select\b/i.test(trimmed) ? `WITH ${ctes} ${trimmed}` : leading ? `WITH ${leading[1] ?? ''}${ctes}, ${trimmed.slice(leading[0].length)}` : undefined;
+    const wrapped = /^select\b/i.test(trimmed)
+      ? `WITH ${ctes} ${trimmed}`
+      : leading
+        ? `WITH ${leading[1] ?? ''}${ctes}, ${trimmed.slice(leading[0].length)}`
+        : undefined;
     if (wrapped === undefined) return undefined;
     try {
       sqliteFastDatabase!.prepare(wrapped);
@@ -181,13 +200,19 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     if (fast !== undefined) return fast;
     const entry = useSqliteSchema(record.schema);
     if (entry.error !== undefined) return { ok: false, reason: 'invalid-schema', detail: entry.error };
-    const sql = record.sql.includes('"') ? rewriteDoubleQuotedStrings(record.sql, sqliteIdentifiers(entry)) : record.sql;
+    const sql = record.sql.includes('"')
+      ? rewriteDoubleQuotedStrings(record.sql, sqliteIdentifiers(entry))
+      : record.sql;
     try {
       sqliteDatabase!.prepare(sql);
       return { ok: true, sql, validated: true };
     } catch (error) {
       const text = message(error);
-      return { ok: false, reason: /more than one statement/.test(text) ? 'multiple-statements' : 'invalid-sql', detail: text };
+      return {
+        ok: false,
+        reason: /more than one statement/.test(text) ? 'multiple-statements' : 'invalid-sql',
+        detail: text,
+      };
     }
   }
 
@@ -211,12 +236,27 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     const tables = parseCreateTables(schema);
     if (tables.length === 0 || tables.some((table) => table.columns.length === 0)) return { names: [], sql: schema };
     // Unquoted names fold to lower case in PostgreSQL; quoting them keeps that meaning.
-    const identifier = (name: string, quoted: boolean) => `"${(quoted ? name : name.toLowerCase()).replaceAll('"', '""')}"`;
+    const identifier = (name: string, quoted: boolean) =>
+      `"${(quoted ? name : name.toLowerCase()).replaceAll('"', '""')}"`;
     const casts = (table: SchemaTable) => table.columns.map((column) => `NULL::${column.type || 'text'}`);
     return {
       names: tables.map((table) => (table.quoted ? table.name : table.name.toLowerCase())),
-      sql: tables.map((table) => `CREATE VIEW ${identifier(table.name, table.quoted)} AS SELECT ${casts(table).map((cast, index) => `${cast} AS ${identifier(table.columns[index]!.name, table.columns[index]!.quoted)}`).join(', ')};`).join('\n'),
-      ctes: tables.map((table) => `${identifier(table.name, table.quoted)}(${table.columns.map((column) => identifier(column.name, column.quoted)).join(', ')}) AS (SELECT ${casts(table).join(', ')})`).join(', '),
+      sql: tables
+        .map(
+          (table) =>
+            `CREATE VIEW ${identifier(table.name, table.quoted)} AS SELECT ${casts(table)
+              .map(
+                (cast, index) => `${cast} AS ${identifier(table.columns[index]!.name, table.columns[index]!.quoted)}`,
+              )
+              .join(', ')};`,
+        )
+        .join('\n'),
+      ctes: tables
+        .map(
+          (table) =>
+            `${identifier(table.name, table.quoted)}(${table.columns.map((column) => identifier(column.name, column.quoted)).join(', ')}) AS (SELECT ${casts(table).join(', ')})`,
+        )
+        .join(', '),
     };
   }
 
@@ -240,7 +280,9 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
   async function prepareAll(pg: PGlite, statements: { index: number; sql: string }[]): Promise<number[]> {
     if (statements.length === 0) return [];
     try {
-      await pg.exec(`${statements.map((statement, position) => `PREPARE aquila_check_${position} AS ${statement.sql};`).join('\n')}\nDEALLOCATE ALL;`);
+      await pg.exec(
+        `${statements.map((statement, position) => `PREPARE aquila_check_${position} AS ${statement.sql};`).join('\n')}\nDEALLOCATE ALL;`,
+      );
       return statements.map((statement) => statement.index);
     } catch {
       // Prepared statements are not transactional: clear what the failed round trip prepared.
@@ -267,7 +309,12 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
       return owner !== undefined && owner !== schema ? [owner] : [];
     });
     for (const owner of clashes) postgres.delete(owner);
-    const drops = names.map((name) => `DROP VIEW IF EXISTS "${name.replaceAll('"', '""')}" CASCADE; DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}" CASCADE;`).join('');
+    const drops = names
+      .map(
+        (name) =>
+          `DROP VIEW IF EXISTS "${name.replaceAll('"', '""')}" CASCADE; DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}" CASCADE;`,
+      )
+      .join('');
     let entry: PostgresEntry = { schema: 'public' };
     // Views first; if the parsed columns do not make valid views, the DDL as written decides.
     for (const attempt of sql === schema ? [schema] : [sql, schema]) {
@@ -297,8 +344,13 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     } catch (error) {
       const text = message(error);
       // Views stand in for tables; PostgreSQL raises this only after names and types have checked out.
-      if (/^cannot (insert into|update|delete from) view/.test(text)) return { ok: true, sql: record.sql, validated: true };
-      return { ok: false, reason: /multiple commands/.test(text) ? 'multiple-statements' : 'invalid-sql', detail: text };
+      if (/^cannot (insert into|update|delete from) view/.test(text))
+        return { ok: true, sql: record.sql, validated: true };
+      return {
+        ok: false,
+        reason: /multiple commands/.test(text) ? 'multiple-statements' : 'invalid-sql',
+        detail: text,
+      };
     }
   }
 
@@ -331,7 +383,12 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     if (fresh.length > 1) {
       const statements = fresh.map((schema) => {
         const { names, sql } = postgresViews(schema);
-        const drops = names.filter((name) => postgresRelations.has(name.toLowerCase())).map((name) => `DROP VIEW IF EXISTS "${name.replaceAll('"', '""')}" CASCADE; DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}" CASCADE;`);
+        const drops = names
+          .filter((name) => postgresRelations.has(name.toLowerCase()))
+          .map(
+            (name) =>
+              `DROP VIEW IF EXISTS "${name.replaceAll('"', '""')}" CASCADE; DROP TABLE IF EXISTS "${name.replaceAll('"', '""')}" CASCADE;`,
+          );
         return `${drops.join('')}${sql}`;
       });
       try {
@@ -358,7 +415,9 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     }
     if (batched.length > 0) {
       try {
-        await pg.exec(`${batched.map((index, position) => `PREPARE aquila_check_${position} AS ${records[index]!.sql};`).join('\n')}\nDEALLOCATE ALL;`);
+        await pg.exec(
+          `${batched.map((index, position) => `PREPARE aquila_check_${position} AS ${records[index]!.sql};`).join('\n')}\nDEALLOCATE ALL;`,
+        );
         for (const index of batched) results[index] = { ok: true, sql: records[index]!.sql, validated: true };
       } catch {
         // Prepared statements are not transactional: clear what the failed round trip prepared.
@@ -381,7 +440,9 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     const rest = records.filter((_, index) => !passed.has(index));
     const restResults = await validateExactly(pg, rest);
     let next = 0;
-    return records.map((record, index) => (passed.has(index) ? { ok: true, sql: record.sql, validated: true } : restResults[next++]!));
+    return records.map((record, index) =>
+      passed.has(index) ? { ok: true, sql: record.sql, validated: true } : restResults[next++]!,
+    );
   }
 
   async function validateExactly(pg: PGlite, records: DatasetRecord[]): Promise<SqlValidation[]> {
@@ -406,7 +467,8 @@ export function createSqlValidator(options: CreateSqlValidatorOptions = {}): Sql
     const results: SqlValidation[] = new Array(records.length);
     const postgresIndices: number[] = [];
     for (const [index, record] of records.entries()) {
-      if (record.task !== 'text-to-sql' || record.schema === '') results[index] = { ok: true, sql: record.sql, validated: false };
+      if (record.task !== 'text-to-sql' || record.schema === '')
+        results[index] = { ok: true, sql: record.sql, validated: false };
       else if (record.dialect === 'postgres') postgresIndices.push(index);
       else results[index] = validateSqlite(record);
     }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -19,7 +19,10 @@ let directory: string;
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-fetch-'));
   server = createServer((request, response) => {
-    requests.push({ url: request.url ?? '', ...(request.headers.range === undefined ? {} : { range: request.headers.range }) });
+    requests.push({
+      url: request.url ?? '',
+      ...(request.headers.range === undefined ? {} : { range: request.headers.range }),
+    });
     if (request.url === '/missing') {
       response.writeHead(404).end();
       return;
@@ -32,7 +35,11 @@ beforeAll(async () => {
         response.writeHead(416).end();
         return;
       }
-      response.writeHead(206, { 'content-length': body.length - start, 'content-range': `bytes ${start}-${body.length - 1}/${body.length}`, ...etag });
+      response.writeHead(206, {
+        'content-length': body.length - start,
+        'content-range': `bytes ${start}-${body.length - 1}/${body.length}`,
+        ...etag,
+      });
       response.end(body.subarray(start));
       return;
     }
@@ -77,9 +84,13 @@ describe('fetchSourceFiles', () => {
   it('starts over when the server ignores Range, and resumes after a broken connection', async () => {
     const path = join(directory, 'restart.json');
     await writeFile(`${path}.part`, 'garbage');
-    expect((await fetchSourceFiles({ files: [{ url: `${base}/noranges`, path, sha256 }] }))[0]?.status).toBe('downloaded');
+    expect((await fetchSourceFiles({ files: [{ url: `${base}/noranges`, path, sha256 }] }))[0]?.status).toBe(
+      'downloaded',
+    );
     const cut = join(directory, 'cut.json');
-    await expect(fetchSourceFiles({ files: [{ url: `${base}/cut`, path: cut, sha256 }] })).rejects.toThrow(DownloadError);
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/cut`, path: cut, sha256 }] })).rejects.toThrow(
+      DownloadError,
+    );
     const [result] = await fetchSourceFiles({ files: [{ url: `${base}/file`, path: cut, sha256 }] });
     expect(result?.status).toBe('resumed');
     expect((await readFile(cut)).equals(body)).toBe(true);
@@ -87,27 +98,44 @@ describe('fetchSourceFiles', () => {
 
   it('a checksum mismatch deletes the partial file; HTTP errors are typed', async () => {
     const path = join(directory, 'mismatch.json');
-    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path, sha256: '0'.repeat(64) }] })).rejects.toThrow(ChecksumMismatchError);
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path, sha256: '0'.repeat(64) }] })).rejects.toThrow(
+      ChecksumMismatchError,
+    );
     await expect(readFile(`${path}.part`)).rejects.toThrow();
     await expect(fetchSourceFiles({ files: [{ url: `${base}/missing`, path }] })).rejects.toThrow(/HTTP 404/);
   });
 
   it('builds hub URLs for the files FlagAI used', () => {
-    expect(hubFileUrl({ repository: 'b-mc2/sql-create-context', path: 'sql_create_context_v4.json' })).toBe('https://huggingface.co/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json');
-    expect(sourceFiles(sqlCreateContextSource, '/raw')).toEqual([{ url: 'https://huggingface.co/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json', path: '/raw/sql-create-context/sql_create_context_v4.json' }]);
+    expect(hubFileUrl({ repository: 'b-mc2/sql-create-context', path: 'sql_create_context_v4.json' })).toBe(
+      'https://huggingface.co/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json',
+    );
+    expect(sourceFiles(sqlCreateContextSource, '/raw')).toEqual([
+      {
+        url: 'https://huggingface.co/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json',
+        path: '/raw/sql-create-context/sql_create_context_v4.json',
+      },
+    ]);
   });
 
   it('every failure is a DownloadError naming the URL and the file, and the file appears only when complete', async () => {
     const folder = join(directory, 'failures');
     const path = join(folder, 'cut.json');
-    await expect(fetchSourceFiles({ files: [{ url: `${base}/missing`, path }] })).rejects.toThrow(`downloading ${base}/missing to ${path}: HTTP 404`);
-    await expect(fetchSourceFiles({ files: [{ url: `${base}/cut`, path, sha256 }] })).rejects.toThrow(`downloading ${base}/cut to ${path}: the download broke off after 20000 bytes`);
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/missing`, path }] })).rejects.toThrow(
+      `downloading ${base}/missing to ${path}: HTTP 404`,
+    );
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/cut`, path, sha256 }] })).rejects.toThrow(
+      `downloading ${base}/cut to ${path}: the download broke off after 20000 bytes`,
+    );
     expect(await readdir(folder)).toEqual(['cut.json.part']);
     const taken = join(folder, 'taken.json');
     await mkdir(taken);
-    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path: taken, sha256 }] })).rejects.toThrow(new RegExp(`^downloading ${base}/file to ${taken}: cannot read ${taken} \\(EISDIR\\)`));
+    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path: taken, sha256 }] })).rejects.toThrow(
+      new RegExp(`^downloading ${base}/file to ${taken}: cannot read ${taken} \\(EISDIR\\)`),
+    );
     await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path: taken }] })).rejects.toThrow(DownloadError);
     await writeFile(join(folder, 'a-file'), '');
-    await expect(fetchSourceFiles({ files: [{ url: `${base}/file`, path: join(folder, 'a-file', 'x.json') }] })).rejects.toThrow(`cannot create the folder ${join(folder, 'a-file')}`);
+    await expect(
+      fetchSourceFiles({ files: [{ url: `${base}/file`, path: join(folder, 'a-file', 'x.json') }] }),
+    ).rejects.toThrow(`cannot create the folder ${join(folder, 'a-file')}`);
   });
 });

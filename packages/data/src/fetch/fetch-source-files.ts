@@ -32,14 +32,26 @@ export interface FetchedFile {
 }
 
 /** The dataset hub's download URL of a file in a dataset repository. */
-export function hubFileUrl(options: { repository: string; path: string; revision?: string; endpoint?: string }): string {
+export function hubFileUrl(options: {
+  repository: string;
+  path: string;
+  revision?: string;
+  endpoint?: string;
+}): string {
   const path = options.path.split('/').map(encodeURIComponent).join('/');
   return `${options.endpoint ?? 'https://huggingface.co'}/datasets/${options.repository}/resolve/${encodeURIComponent(options.revision ?? 'main')}/${path}`;
 }
 
 /** The files FlagAI used for one source, as download URLs and local paths under `directory`. */
-export function sourceFiles(adapter: SourceAdapter, directory: string, options: { revision?: string; endpoint?: string } = {}): SourceFile[] {
-  return adapter.files.map((file) => ({ url: hubFileUrl({ repository: adapter.repository, path: file.path, ...options }), path: `${directory}/${adapter.name}/${file.path.split('/').at(-1)}` }));
+export function sourceFiles(
+  adapter: SourceAdapter,
+  directory: string,
+  options: { revision?: string; endpoint?: string } = {},
+): SourceFile[] {
+  return adapter.files.map((file) => ({
+    url: hubFileUrl({ repository: adapter.repository, path: file.path, ...options }),
+    path: `${directory}/${adapter.name}/${file.path.split('/').at(-1)}`,
+  }));
 }
 
 async function hashFile(path: string): Promise<{ hash: ReturnType<typeof createHash>; bytes: number }> {
@@ -52,7 +64,11 @@ async function hashFile(path: string): Promise<{ hash: ReturnType<typeof createH
   return { hash, bytes };
 }
 
-const sizeOf = (path: string) => stat(path).then((info) => info.size, () => undefined);
+const sizeOf = (path: string) =>
+  stat(path).then(
+    (info) => info.size,
+    () => undefined,
+  );
 
 /** A `DownloadError` naming the URL and the file it was going to: `downloading <url> to <path>: <problem>`. */
 function downloadError(file: SourceFile, problem: string, cause?: unknown): DownloadError {
@@ -65,7 +81,11 @@ async function onDisk<T>(file: SourceFile, what: string, step: () => Promise<T>)
     return await step();
   } catch (error) {
     const reason = (error as NodeJS.ErrnoException).code ?? (error instanceof Error ? error.message : String(error));
-    throw downloadError(file, `cannot ${what} (${reason}); check that the folder exists and can be written, and that no folder has the file's name.`, error);
+    throw downloadError(
+      file,
+      `cannot ${what} (${reason}); check that the folder exists and can be written, and that no folder has the file's name.`,
+      error,
+    );
   }
 }
 
@@ -96,7 +116,11 @@ export async function fetchSourceFiles(options: FetchSourceFilesOptions): Promis
       response = await fetchFunction(file.url, { headers, signal: options.signal, redirect: 'follow' });
     } catch (error) {
       if (options.signal?.aborted) throw error;
-      throw downloadError(file, `the request failed (${error instanceof Error ? error.message : String(error)}). Check the network and run again; the partial file is kept.`, error);
+      throw downloadError(
+        file,
+        `the request failed (${error instanceof Error ? error.message : String(error)}). Check the network and run again; the partial file is kept.`,
+        error,
+      );
     }
     let resumed = offset > 0 && response.status === 206;
     if (response.status === 416 && offset > 0) {
@@ -104,14 +128,21 @@ export async function fetchSourceFiles(options: FetchSourceFilesOptions): Promis
       resumed = true;
     } else if (!response.ok) {
       await response.body?.cancel().catch(() => undefined);
-      throw downloadError(file, `HTTP ${response.status} ${response.statusText}. Check the URL (and a token for gated datasets).`);
+      throw downloadError(
+        file,
+        `HTTP ${response.status} ${response.statusText}. Check the URL (and a token for gated datasets).`,
+      );
     }
     if (!resumed) offset = 0;
     const contentLength = Number(response.headers.get('content-length') ?? Number.NaN);
     const totalBytes = Number.isFinite(contentLength) ? offset + contentLength : undefined;
-    const hub = (response.headers.get('x-linked-etag') ?? response.headers.get('etag') ?? '').replace(/^W\//, '').replaceAll('"', '');
+    const hub = (response.headers.get('x-linked-etag') ?? response.headers.get('etag') ?? '')
+      .replace(/^W\//, '')
+      .replaceAll('"', '');
     const expected = file.sha256?.toLowerCase() ?? (/^[0-9a-f]{64}$/.test(hub) ? hub : undefined);
-    const { hash, bytes: existing } = resumed ? await onDisk(file, `read ${partPath}`, () => hashFile(partPath)) : { hash: createHash('sha256'), bytes: 0 };
+    const { hash, bytes: existing } = resumed
+      ? await onDisk(file, `read ${partPath}`, () => hashFile(partPath))
+      : { hash: createHash('sha256'), bytes: 0 };
     let bytes = existing;
     if (response.status !== 416 && response.body !== null) {
       const handle = await onDisk(file, `write ${partPath}`, () => open(partPath, resumed ? 'a' : 'w'));
@@ -124,7 +155,11 @@ export async function fetchSourceFiles(options: FetchSourceFilesOptions): Promis
         }
       } catch (error) {
         if (options.signal?.aborted) throw error;
-        throw downloadError(file, `the download broke off after ${bytes} bytes (${error instanceof Error ? error.message : String(error)}). Run again to resume.`, error);
+        throw downloadError(
+          file,
+          `the download broke off after ${bytes} bytes (${error instanceof Error ? error.message : String(error)}). Run again to resume.`,
+          error,
+        );
       } finally {
         await handle.close();
       }
@@ -135,7 +170,9 @@ export async function fetchSourceFiles(options: FetchSourceFilesOptions): Promis
     const sha256 = hash.digest('hex');
     if (expected !== undefined && sha256 !== expected) {
       await rm(partPath, { force: true });
-      throw new ChecksumMismatchError(`downloading ${file.url} to ${file.path}: SHA-256 ${sha256}, expected ${expected}. The partial download was deleted; run again to download it afresh.`);
+      throw new ChecksumMismatchError(
+        `downloading ${file.url} to ${file.path}: SHA-256 ${sha256}, expected ${expected}. The partial download was deleted; run again to download it afresh.`,
+      );
     }
     await onDisk(file, `move ${partPath} to ${file.path}`, () => rename(partPath, file.path));
     results.push({ path: file.path, sha256, bytes, status: resumed ? 'resumed' : 'downloaded' });

@@ -1,13 +1,21 @@
 // Properties of the .idx parser, run in a worker with a wall-clock limit (open-indexed-dataset.test.ts).
 import fc from 'fast-check';
 import { IndexedDatasetFormatError } from '../errors.js';
-import { decodeIndexedDatasetIndex, encodeIndexedDatasetIndex, indexMagic, type IndexedDatasetDtype } from './indexed-dataset-index.js';
+import {
+  decodeIndexedDatasetIndex,
+  encodeIndexedDatasetIndex,
+  type IndexedDatasetDtype,
+  indexMagic,
+} from './indexed-dataset-index.js';
 
 const dtypes: IndexedDatasetDtype[] = ['uint8', 'int8', 'int16', 'int32', 'int64', 'float64', 'float32', 'uint16'];
 
 /** A valid index: random documents of random sequence lengths. */
 const validIndex = fc
-  .record({ dtype: fc.constantFrom(...dtypes), documents: fc.array(fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 4 }), { maxLength: 8 }) })
+  .record({
+    dtype: fc.constantFrom(...dtypes),
+    documents: fc.array(fc.array(fc.integer({ min: 0, max: 5000 }), { maxLength: 4 }), { maxLength: 8 }),
+  })
   .map(({ dtype, documents }) => {
     const lengths = documents.flat();
     const itemSize = { uint8: 1, int8: 1, int16: 2, uint16: 2, int32: 4, float32: 4, int64: 8, float64: 8 }[dtype];
@@ -19,12 +27,22 @@ const validIndex = fc
     });
     const documentIndices = [0n];
     for (const sequences of documents) documentIndices.push(documentIndices.at(-1)! + BigInt(sequences.length));
-    return { dtype, sequenceLengths: Int32Array.from(lengths), sequencePointers: BigInt64Array.from(pointers), documentIndices: BigInt64Array.from(documentIndices) };
+    return {
+      dtype,
+      sequenceLengths: Int32Array.from(lengths),
+      sequencePointers: BigInt64Array.from(pointers),
+      documentIndices: BigInt64Array.from(documentIndices),
+    };
   });
 
 /** A valid index's bytes with a few bytes overwritten, cut short or extended: what a damaged file looks like. */
 const damagedBytes = fc
-  .tuple(validIndex, fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }), fc.option(fc.nat()), fc.uint8Array({ maxLength: 12 }))
+  .tuple(
+    validIndex,
+    fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 4 }),
+    fc.option(fc.nat()),
+    fc.uint8Array({ maxLength: 12 }),
+  )
   .map(([index, writes, cut, tail]) => {
     let bytes = encodeIndexedDatasetIndex(index);
     for (const [at, value] of writes) bytes[at % bytes.length] = value;
@@ -39,20 +57,27 @@ function decodesOrRefuses(bytes: Uint8Array): void {
   try {
     decodeIndexedDatasetIndex(bytes, 'fuzz.idx');
   } catch (error) {
-    if (!(error instanceof IndexedDatasetFormatError)) throw new Error(`not an IndexedDatasetFormatError: ${String(error)}`);
-    if (!error.message.startsWith('fuzz.idx: ') || /[\r\n]/.test(error.message)) throw new Error(`the message does not name the file in one line: ${error.message}`);
+    if (!(error instanceof IndexedDatasetFormatError))
+      throw new Error(`not an IndexedDatasetFormatError: ${String(error)}`);
+    if (!error.message.startsWith('fuzz.idx: ') || /[\r\n]/.test(error.message))
+      throw new Error(`the message does not name the file in one line: ${error.message}`);
   }
 }
 
 export function decodeAcceptsOrRefuses(): void {
-  fc.assert(fc.property(fc.oneof(damagedBytes, magicThenNoise, fc.uint8Array({ maxLength: 80 })), decodesOrRefuses), { numRuns: 20_000 });
+  fc.assert(fc.property(fc.oneof(damagedBytes, magicThenNoise, fc.uint8Array({ maxLength: 80 })), decodesOrRefuses), {
+    numRuns: 20_000,
+  });
 }
 
 export function encodeDecodeRoundTrips(): void {
   fc.assert(
     fc.property(validIndex, (index) => {
       const decoded = decodeIndexedDatasetIndex(encodeIndexedDatasetIndex(index));
-      if (JSON.stringify(decoded, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)) !== JSON.stringify(index, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))) {
+      if (
+        JSON.stringify(decoded, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value)) !==
+        JSON.stringify(index, (_key, value: unknown) => (typeof value === 'bigint' ? String(value) : value))
+      ) {
         throw new Error('the index did not survive encode and decode');
       }
     }),

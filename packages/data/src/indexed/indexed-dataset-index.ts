@@ -3,9 +3,29 @@ import { IndexedDatasetFormatError } from '../errors.js';
 /** Token dtypes of Megatron's MMIDIDX format, by the code stored in the `.idx` header. */
 export type IndexedDatasetDtype = 'uint8' | 'int8' | 'int16' | 'int32' | 'int64' | 'float64' | 'float32' | 'uint16';
 
-const codeByDtype: Record<IndexedDatasetDtype, number> = { uint8: 1, int8: 2, int16: 3, int32: 4, int64: 5, float64: 6, float32: 7, uint16: 8 };
-const dtypeByCode = new Map<number, IndexedDatasetDtype>(Object.entries(codeByDtype).map(([dtype, code]) => [code, dtype as IndexedDatasetDtype]));
-const itemSizes: Record<IndexedDatasetDtype, number> = { uint8: 1, int8: 1, int16: 2, int32: 4, int64: 8, float64: 8, float32: 4, uint16: 2 };
+const codeByDtype: Record<IndexedDatasetDtype, number> = {
+  uint8: 1,
+  int8: 2,
+  int16: 3,
+  int32: 4,
+  int64: 5,
+  float64: 6,
+  float32: 7,
+  uint16: 8,
+};
+const dtypeByCode = new Map<number, IndexedDatasetDtype>(
+  Object.entries(codeByDtype).map(([dtype, code]) => [code, dtype as IndexedDatasetDtype]),
+);
+const itemSizes: Record<IndexedDatasetDtype, number> = {
+  uint8: 1,
+  int8: 1,
+  int16: 2,
+  int32: 4,
+  int64: 8,
+  float64: 8,
+  float32: 4,
+  uint16: 2,
+};
 
 /** `b"MMIDIDX\x00\x00"`, the first 9 bytes of every `.idx`. */
 export const indexMagic = Uint8Array.from([0x4d, 0x4d, 0x49, 0x44, 0x49, 0x44, 0x58, 0x00, 0x00]);
@@ -63,7 +83,9 @@ export function encodeIndexedDatasetIndex(index: IndexedDatasetIndex): Uint8Arra
 }
 
 function fail(file: string, message: string): never {
-  throw new IndexedDatasetFormatError(`${file}: ${message}. Rebuild the dataset (aquila data pack) or check that this is a Megatron MMIDIDX .idx file.`);
+  throw new IndexedDatasetFormatError(
+    `${file}: ${message}. Rebuild the dataset (aquila data pack) or check that this is a Megatron MMIDIDX .idx file.`,
+  );
 }
 
 /** Parses an `.idx` file's bytes, checking everything Megatron's reader asserts. */
@@ -83,7 +105,10 @@ export function decodeIndexedDatasetIndex(bytes: Uint8Array, file = '.idx'): Ind
   const needed = BigInt(headerSize) + 12n * sequences + 8n * documents;
   // Multimodal datasets append one mode byte per sequence; text datasets never do.
   if (BigInt(bytes.length) !== needed && BigInt(bytes.length) !== needed + sequences) {
-    fail(file, `the header counts ${sequences} sequences (offset 18) and ${documents} document indices (offset 26), which need ${needed} bytes, but the file has ${bytes.length}`);
+    fail(
+      file,
+      `the header counts ${sequences} sequences (offset 18) and ${documents} document indices (offset 26), which need ${needed} bytes, but the file has ${bytes.length}`,
+    );
   }
   const sequenceCount = Number(sequences);
   const documentCount = Number(documents);
@@ -94,17 +119,29 @@ export function decodeIndexedDatasetIndex(bytes: Uint8Array, file = '.idx'): Ind
   const sequenceLengths = new Int32Array(new Uint8Array(bytes.subarray(headerSize, pointersStart)).buffer);
   const sequencePointers = new BigInt64Array(new Uint8Array(bytes.subarray(pointersStart, documentsStart)).buffer);
   const documentIndices = new BigInt64Array(new Uint8Array(bytes.subarray(documentsStart, expected)).buffer);
-  if (documentCount === 0) fail(file, 'the header counts no document indices (offset 26); there is always at least the leading 0');
-  if (documentIndices[0] !== 0n) fail(file, `document indices must start with 0, found ${documentIndices[0]} at offset ${documentsStart}`);
-  if (documentIndices[documentCount - 1] !== BigInt(sequenceCount)) fail(file, `the last document index (offset ${documentsStart + 8 * (documentCount - 1)}) is not the sequence count ${sequenceCount}`);
+  if (documentCount === 0)
+    fail(file, 'the header counts no document indices (offset 26); there is always at least the leading 0');
+  if (documentIndices[0] !== 0n)
+    fail(file, `document indices must start with 0, found ${documentIndices[0]} at offset ${documentsStart}`);
+  if (documentIndices[documentCount - 1] !== BigInt(sequenceCount))
+    fail(
+      file,
+      `the last document index (offset ${documentsStart + 8 * (documentCount - 1)}) is not the sequence count ${sequenceCount}`,
+    );
   for (let index = 1; index < documentCount; index++) {
-    if (documentIndices[index]! < documentIndices[index - 1]!) fail(file, `document indices decrease at entry ${index} (offset ${documentsStart + 8 * index})`);
+    if (documentIndices[index]! < documentIndices[index - 1]!)
+      fail(file, `document indices decrease at entry ${index} (offset ${documentsStart + 8 * index})`);
   }
   let pointer = 0n;
   const itemSize = BigInt(itemSizes[dtype]);
   for (let index = 0; index < sequenceCount; index++) {
-    if (sequenceLengths[index]! < 0) fail(file, `sequence ${index} has negative length ${sequenceLengths[index]} (offset ${headerSize + 4 * index})`);
-    if (sequencePointers[index] !== pointer) fail(file, `sequence ${index} points at byte ${sequencePointers[index]} of the .bin, expected ${pointer} (offset ${pointersStart + 8 * index})`);
+    if (sequenceLengths[index]! < 0)
+      fail(file, `sequence ${index} has negative length ${sequenceLengths[index]} (offset ${headerSize + 4 * index})`);
+    if (sequencePointers[index] !== pointer)
+      fail(
+        file,
+        `sequence ${index} points at byte ${sequencePointers[index]} of the .bin, expected ${pointer} (offset ${pointersStart + 8 * index})`,
+      );
     pointer += BigInt(sequenceLengths[index]!) * itemSize;
   }
   return { dtype, sequenceLengths, sequencePointers, documentIndices };

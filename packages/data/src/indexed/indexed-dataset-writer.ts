@@ -1,6 +1,11 @@
-import { open, writeFile, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, writeFile } from 'node:fs/promises';
 import { createAtomicFile } from '@aquila/files';
-import { dtypeItemSize, encodeIndexedDatasetIndex, optimalDtype, type IndexedDatasetDtype } from './indexed-dataset-index.js';
+import {
+  dtypeItemSize,
+  encodeIndexedDatasetIndex,
+  type IndexedDatasetDtype,
+  optimalDtype,
+} from './indexed-dataset-index.js';
 import { tokenArrayFromBuffer, writeTokens } from './token-array.js';
 
 export interface IndexedDatasetWriterOptions {
@@ -49,7 +54,8 @@ const chunkBytes = 1 << 22;
  * renamed at `finish`, so a crash never leaves a half-written pair under the final names.
  */
 export async function createIndexedDatasetWriter(options: IndexedDatasetWriterOptions): Promise<IndexedDatasetWriter> {
-  const dtype = options.dtype ?? (options.vocabularySize === undefined ? 'int32' : optimalDtype(options.vocabularySize));
+  const dtype =
+    options.dtype ?? (options.vocabularySize === undefined ? 'int32' : optimalDtype(options.vocabularySize));
   const itemSize = dtypeItemSize(dtype);
   const binPath = `${options.prefix}.bin`;
   const idxPath = `${options.prefix}.idx`;
@@ -140,7 +146,12 @@ export async function createIndexedDatasetWriter(options: IndexedDatasetWriterOp
           pointers[index] = pointer;
           pointer += BigInt(lengths[index]! * itemSize);
         }
-        const index = encodeIndexedDatasetIndex({ dtype, sequenceLengths: lengths, sequencePointers: pointers, documentIndices: BigInt64Array.from(documentIndices, BigInt) });
+        const index = encodeIndexedDatasetIndex({
+          dtype,
+          sequenceLengths: lengths,
+          sequencePointers: pointers,
+          documentIndices: BigInt64Array.from(documentIndices, BigInt),
+        });
         await writeFile(idxFile.temporaryPath, index);
         // The .idx is renamed last: a reader that finds it also finds the complete .bin.
         await binFile.commit();
@@ -150,7 +161,15 @@ export async function createIndexedDatasetWriter(options: IndexedDatasetWriterOp
         await abort();
         throw error;
       }
-      return { prefix: options.prefix, binPath, idxPath, dtype, sequences: sequenceLengths.length, documents: documentIndices.length - 1, tokens };
+      return {
+        prefix: options.prefix,
+        binPath,
+        idxPath,
+        dtype,
+        sequences: sequenceLengths.length,
+        documents: documentIndices.length - 1,
+        tokens,
+      };
     },
     abort,
   };

@@ -81,23 +81,30 @@ describe('Megatron MMIDIDX format', () => {
 
   it('round trips arbitrary documents, with FlagAI and FlagScale framing', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.array(fc.integer({ min: 0, max: 100_007 }), { maxLength: 40 }), { maxLength: 12 }), fc.boolean(), async (documents, flagAi) => {
-        const prefix = join(directory, `round-trip-${flagAi}`);
-        const framing = flagAi ? { bos: 100_006, eod: 100_007 } : { eod: 100_007 };
-        await writeIndexedDataset({ prefix, vocabularySize: 100_008, ...framing, documents });
-        const dataset = await openIndexedDataset({ prefix });
-        const back: number[][] = [];
-        for await (const document of dataset.documents()) back.push(Array.from(document as Int32Array));
-        await dataset.close();
-        expect(back).toEqual(documents.map((ids) => (flagAi ? [100_006, ...ids, 100_007] : [...ids, 100_007])));
-      }),
+      fc.asyncProperty(
+        fc.array(fc.array(fc.integer({ min: 0, max: 100_007 }), { maxLength: 40 }), { maxLength: 12 }),
+        fc.boolean(),
+        async (documents, flagAi) => {
+          const prefix = join(directory, `round-trip-${flagAi}`);
+          const framing = flagAi ? { bos: 100_006, eod: 100_007 } : { eod: 100_007 };
+          await writeIndexedDataset({ prefix, vocabularySize: 100_008, ...framing, documents });
+          const dataset = await openIndexedDataset({ prefix });
+          const back: number[][] = [];
+          for await (const document of dataset.documents()) back.push(Array.from(document as Int32Array));
+          await dataset.close();
+          expect(back).toEqual(documents.map((ids) => (flagAi ? [100_006, ...ids, 100_007] : [...ids, 100_007])));
+        },
+      ),
       { numRuns: 25 },
     );
   });
 
   it.skipIf(!hasNumpy)('a numpy reader gets back exactly the documents written, int32 and uint16', async () => {
     const documents = [[1, 2, 3], [], [65_535, 0], Array.from({ length: 300 }, (_, index) => index * 7)];
-    for (const [vocabularySize, dtype] of [[100_008, 'int32'], [50_000, 'uint16']] as const) {
+    for (const [vocabularySize, dtype] of [
+      [100_008, 'int32'],
+      [50_000, 'uint16'],
+    ] as const) {
       const prefix = join(directory, `numpy-${dtype}`);
       await writeIndexedDataset({ prefix, vocabularySize, documents });
       const read = readWithNumpy(prefix);
@@ -128,7 +135,9 @@ describe('Megatron MMIDIDX format', () => {
 
   it('refuses ids its dtype cannot hold and leaves no file behind', async () => {
     const prefix = join(directory, 'too-wide');
-    await expect(writeIndexedDataset({ prefix, vocabularySize: 50_000, documents: [[1], [70_000]] })).rejects.toThrow(TokenRangeError);
+    await expect(writeIndexedDataset({ prefix, vocabularySize: 50_000, documents: [[1], [70_000]] })).rejects.toThrow(
+      TokenRangeError,
+    );
     expect((await readdir(directory)).filter((name) => name.startsWith('too-wide'))).toEqual([]);
   });
 

@@ -1,7 +1,12 @@
 import { open, readFile, stat } from 'node:fs/promises';
 import { IndexedDatasetFormatError, InputFileError } from '../errors.js';
-import { decodeIndexedDatasetIndex, dtypeItemSize, type IndexedDatasetDtype, type IndexedDatasetIndex } from './indexed-dataset-index.js';
-import { toTokenArray, tokenArrayFromBuffer, type TokenArray } from './token-array.js';
+import {
+  decodeIndexedDatasetIndex,
+  dtypeItemSize,
+  type IndexedDatasetDtype,
+  type IndexedDatasetIndex,
+} from './indexed-dataset-index.js';
+import { type TokenArray, tokenArrayFromBuffer, toTokenArray } from './token-array.js';
 
 export interface OpenIndexedDatasetOptions {
   /** The prefix of `<prefix>.bin` and `<prefix>.idx`; the path of either file works too. */
@@ -25,7 +30,11 @@ export interface IndexedDataset {
   close(): Promise<void>;
 }
 
-const fileProblem = (path: string) => stat(path).then((info) => (info.isFile() ? undefined : 'is not a file'), () => 'does not exist');
+const fileProblem = (path: string) =>
+  stat(path).then(
+    (info) => (info.isFile() ? undefined : 'is not a file'),
+    () => 'does not exist',
+  );
 
 /** The prefix a user meant: `x.bin` or `x.idx` names the pair `x`, unless `x.bin.idx` itself exists. */
 async function resolvePrefix(given: string): Promise<string> {
@@ -43,10 +52,14 @@ export async function openIndexedDataset(options: OpenIndexedDatasetOptions): Pr
   const prefix = await resolvePrefix(options.prefix);
   const idxPath = `${prefix}.idx`;
   const binPath = `${prefix}.bin`;
-  const problems = (await Promise.all([idxPath, binPath].map(async (path) => ({ path, problem: await fileProblem(path) })))).filter(({ problem }) => problem !== undefined);
+  const problems = (
+    await Promise.all([idxPath, binPath].map(async (path) => ({ path, problem: await fileProblem(path) })))
+  ).filter(({ problem }) => problem !== undefined);
   if (problems.length > 0) {
     const what = problems.map(({ path, problem }) => `${path} ${problem}`).join(' and ');
-    throw new InputFileError(`no indexed dataset at ${options.prefix}: ${what}; give the prefix of a .bin/.idx pair (for out/x_text_document.bin and .idx, give out/x_text_document).`);
+    throw new InputFileError(
+      `no indexed dataset at ${options.prefix}: ${what}; give the prefix of a .bin/.idx pair (for out/x_text_document.bin and .idx, give out/x_text_document).`,
+    );
   }
   const index = decodeIndexedDatasetIndex(await readFile(idxPath), idxPath);
   const itemSize = dtypeItemSize(index.dtype);
@@ -54,7 +67,9 @@ export async function openIndexedDataset(options: OpenIndexedDatasetOptions): Pr
   for (const length of index.sequenceLengths) tokenCount += length;
   const binSize = (await stat(binPath)).size;
   if (binSize !== tokenCount * itemSize) {
-    throw new IndexedDatasetFormatError(`${binPath}: ${binSize} bytes, but ${idxPath} describes ${tokenCount} tokens of ${itemSize} bytes. The pair is incomplete or mismatched; rebuild it.`);
+    throw new IndexedDatasetFormatError(
+      `${binPath}: ${binSize} bytes, but ${idxPath} describes ${tokenCount} tokens of ${itemSize} bytes. The pair is incomplete or mismatched; rebuild it.`,
+    );
   }
   const handle = await open(binPath, 'r');
   const sequenceCount = index.sequenceLengths.length;
@@ -67,7 +82,8 @@ export async function openIndexedDataset(options: OpenIndexedDatasetOptions): Pr
   }
 
   function checkRange(value: number, count: number, what: string): void {
-    if (!Number.isInteger(value) || value < 0 || value >= count) throw new RangeError(`${what} ${value} is out of range: ${binPath} has ${count}.`);
+    if (!Number.isInteger(value) || value < 0 || value >= count)
+      throw new RangeError(`${what} ${value} is out of range: ${binPath} has ${count}.`);
   }
 
   async function readDocument(document: number): Promise<TokenArray> {

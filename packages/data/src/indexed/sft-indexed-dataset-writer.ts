@@ -28,9 +28,15 @@ export interface SftIndexedDatasetWriter {
  * sequence lengths and document indices (`apply_sft_dataset_separated_loss_mask_if_existed`). The mask uses
  * the text's dtype, as FlagScale's preprocessing tools produce it.
  */
-export async function createSftIndexedDatasetWriter(options: SftIndexedDatasetWriterOptions): Promise<SftIndexedDatasetWriter> {
+export async function createSftIndexedDatasetWriter(
+  options: SftIndexedDatasetWriterOptions,
+): Promise<SftIndexedDatasetWriter> {
   const text = await createIndexedDatasetWriter({ ...options, prefix: `${options.prefix}_text_document` });
-  const lossMask = await createIndexedDatasetWriter({ dtype: text.dtype, prefix: `${options.prefix}_loss_mask_document`, signal: options.signal }).catch(async (error: unknown) => {
+  const lossMask = await createIndexedDatasetWriter({
+    dtype: text.dtype,
+    prefix: `${options.prefix}_loss_mask_document`,
+    signal: options.signal,
+  }).catch(async (error: unknown) => {
     await text.abort();
     throw error;
   });
@@ -41,7 +47,9 @@ export async function createSftIndexedDatasetWriter(options: SftIndexedDatasetWr
   return {
     async addDocument(document) {
       if (document.ids.length !== document.lossMask.length) {
-        throw new LossMaskLengthError(`SFT document ${documents}: ${document.ids.length} token ids but ${document.lossMask.length} loss-mask values; they must be equal.`);
+        throw new LossMaskLengthError(
+          `SFT document ${documents}: ${document.ids.length} token ids but ${document.lossMask.length} loss-mask values; they must be equal.`,
+        );
       }
       await text.addDocument(document.ids);
       await lossMask.addDocument(document.lossMask);

@@ -1,4 +1,8 @@
-import { createIndexedDatasetWriter, type IndexedDatasetSummary, type IndexedDatasetWriterOptions } from './indexed-dataset-writer.js';
+import {
+  createIndexedDatasetWriter,
+  type IndexedDatasetSummary,
+  type IndexedDatasetWriterOptions,
+} from './indexed-dataset-writer.js';
 
 export interface WriteIndexedDatasetOptions extends IndexedDatasetWriterOptions {
   /** One token array per document. */

@@ -15,12 +15,16 @@ export interface CheckInputFileOptions {
 export async function checkInputFile(options: CheckInputFileOptions): Promise<void> {
   const { path, label } = options;
   try {
-    if ((await stat(path)).isDirectory()) throw new InputFileError(`${label} ${path} is a folder: give the path of a file.`);
+    if ((await stat(path)).isDirectory())
+      throw new InputFileError(`${label} ${path} is a folder: give the path of a file.`);
     await access(path, constants.R_OK);
   } catch (error) {
     if (error instanceof InputFileError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT' || code === 'ENOTDIR') throw new InputFileError(`${label} ${path} does not exist: check the path.`, { cause: error });
-    throw new InputFileError(`${label} ${path} cannot be read (${code ?? String(error)}): check its permissions.`, { cause: error });
+    if (code === 'ENOENT' || code === 'ENOTDIR')
+      throw new InputFileError(`${label} ${path} does not exist: check the path.`, { cause: error });
+    throw new InputFileError(`${label} ${path} cannot be read (${code ?? String(error)}): check its permissions.`, {
+      cause: error,
+    });
   }
 }

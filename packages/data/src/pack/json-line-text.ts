@@ -29,7 +29,8 @@ function fieldName(key: string): string {
  * JSON, not an object, no such field, a field that is not a string) is a `BadLineError` saying which.
  */
 export function jsonLineText(options: JsonLineTextOptions): string {
-  const bad = (problem: string, cause?: unknown) => new BadLineError({ source: options.source, line: options.line, problem, cause });
+  const bad = (problem: string, cause?: unknown) =>
+    new BadLineError({ source: options.source, line: options.line, problem, cause });
   let value: unknown;
   try {
     value = JSON.parse(options.text);
@@ -37,11 +38,15 @@ export function jsonLineText(options: JsonLineTextOptions): string {
     // V8 quotes a piece of the line in its message; line breaks in it would split the one-line report.
     throw bad(`not valid JSON (${(error as Error).message.replace(/[\r\n\u2028\u2029]+/gu, ' ')})`, error);
   }
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw bad(`not a JSON object but ${typeName(value)}`);
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw bad(`not a JSON object but ${typeName(value)}`);
   const key = options.jsonKey;
   if (!Object.hasOwn(value, key)) {
     const keys = Object.keys(value);
-    const fields = keys.length === 0 ? 'the object is empty' : `fields: ${keys.slice(0, shownFields).map(fieldName).join(', ')}${keys.length > shownFields ? ', …' : ''}`;
+    const fields =
+      keys.length === 0
+        ? 'the object is empty'
+        : `fields: ${keys.slice(0, shownFields).map(fieldName).join(', ')}${keys.length > shownFields ? ', …' : ''}`;
     throw bad(`no ${JSON.stringify(key)} field (${fields}); pass --json-key to read another field`);
   }
   const text = (value as Record<string, unknown>)[key];

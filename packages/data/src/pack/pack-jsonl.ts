@@ -1,9 +1,9 @@
-import { BadLinePolicy, checkOutputPaths, readTextLines, type BadLineError } from '@aquila/files';
+import { type BadLineError, BadLinePolicy, checkOutputPaths, readTextLines } from '@aquila/files';
 import { NoDocumentsError } from '../errors.js';
 import { createIndexedDatasetWriter, type IndexedDatasetSummary } from '../indexed/indexed-dataset-writer.js';
 import { checkInputFile } from '../internal/check-input-file.js';
 import { jsonLineText } from './json-line-text.js';
-import { documentFramingIds, type DocumentFraming, type PackTokenizer } from './pack-tokenizer.js';
+import { type DocumentFraming, documentFramingIds, type PackTokenizer } from './pack-tokenizer.js';
 
 export interface PackJsonlOptions extends DocumentFraming {
   tokenizer: PackTokenizer;
@@ -57,7 +57,13 @@ export async function packJsonl(options: PackJsonlOptions): Promise<PackJsonlSum
   const prefix = `${options.outputPrefix}_${jsonKey}_document`;
   const input = { path: options.input, label: 'the input' };
   await checkInputFile(input);
-  await checkOutputPaths({ outputs: [{ path: `${prefix}.bin`, label: 'the output' }, { path: `${prefix}.idx`, label: 'the output' }], inputs: [input] });
+  await checkOutputPaths({
+    outputs: [
+      { path: `${prefix}.bin`, label: 'the output' },
+      { path: `${prefix}.idx`, label: 'the output' },
+    ],
+    inputs: [input],
+  });
   const badLines = new ForwardingBadLinePolicy(options.badLines ?? new BadLinePolicy());
   const writer = await createIndexedDatasetWriter({
     prefix,
@@ -93,7 +99,11 @@ export async function packJsonl(options: PackJsonlOptions): Promise<PackJsonlSum
     }
     const summary = await writer.finish();
     options.onProgress?.({ documents, tokens });
-    return { ...summary, skipped: badLines.first.map(({ line, problem }) => ({ line, detail: problem })), skippedCount: badLines.count };
+    return {
+      ...summary,
+      skipped: badLines.first.map(({ line, problem }) => ({ line, detail: problem })),
+      skippedCount: badLines.count,
+    };
   } catch (error) {
     await writer.abort();
     throw error;

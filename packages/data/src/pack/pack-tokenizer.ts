@@ -25,7 +25,9 @@ export function documentFramingIds(tokenizer: PackTokenizer, framing: DocumentFr
   const bos = framing.bos ?? convention === 'flagai';
   const eod = framing.eod ?? convention !== 'none';
   if ((bos && tokenizer.bosTokenId === undefined) || (eod && tokenizer.eosTokenId === undefined)) {
-    throw new BuildConfigError(`The tokenizer has no ${bos && tokenizer.bosTokenId === undefined ? 'BOS' : 'EOS'} id, but the ${convention} convention needs one; choose convention "none" or a tokenizer with special tokens.`);
+    throw new BuildConfigError(
+      `The tokenizer has no ${bos && tokenizer.bosTokenId === undefined ? 'BOS' : 'EOS'} id, but the ${convention} convention needs one; choose convention "none" or a tokenizer with special tokens.`,
+    );
   }
   return { ...(bos ? { bos: tokenizer.bosTokenId! } : {}), ...(eod ? { eod: tokenizer.eosTokenId! } : {}) };
 }

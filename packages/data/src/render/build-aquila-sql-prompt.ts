@@ -31,12 +31,20 @@ function tablesOf(schema: AquilaSqlPromptOptions['schema']): { tables: AquilaSql
   if (typeof schema !== 'string') return { tables: [...schema], relations: [] };
   const parsed = parseCreateTables(schema);
   return {
-    tables: parsed.map((table) => ({ name: table.name, columns: table.columns.map((column) => ({ name: column.name, type: column.type })) })),
-    relations: parsed.flatMap((table) => table.foreignKeys.map((key) => `${table.name}.${key.column} = ${key.table}.${key.referencedColumn}`.toLowerCase())),
+    tables: parsed.map((table) => ({
+      name: table.name,
+      columns: table.columns.map((column) => ({ name: column.name, type: column.type })),
+    })),
+    relations: parsed.flatMap((table) =>
+      table.foreignKeys.map((key) =>
+        `${table.name}.${key.column} = ${key.table}.${key.referencedColumn}`.toLowerCase(),
+      ),
+    ),
   };
 }
 
-const column = (value: string | AquilaSqlPromptColumn): AquilaSqlPromptColumn => (typeof value === 'string' ? { name: value } : value);
+const column = (value: string | AquilaSqlPromptColumn): AquilaSqlPromptColumn =>
+  typeof value === 'string' ? { name: value } : value;
 
 /**
  * The human turn of FlagAI's AquilaSQL SFT data and inference prompts, verbatim. Spider/CSpider:
@@ -54,7 +62,9 @@ export function buildAquilaSqlPrompt(options: AquilaSqlPromptOptions): string {
   const relations = options.relations ?? parsedRelations;
   const described = tables.map((table) => {
     const name = table.name.toLowerCase();
-    const columns = table.columns.map(column).map((entry) => `${name}.${entry.name.toLowerCase()}${entry.value === undefined ? '' : `(${entry.value})`}`);
+    const columns = table.columns
+      .map(column)
+      .map((entry) => `${name}.${entry.name.toLowerCase()}${entry.value === undefined ? '' : `(${entry.value})`}`);
     return `表名为${name}，包含的属性为${columns.join(',')}`;
   });
   return `有多个数据库表，信息如下：\n${described.join(';')}，它们之间的关系为${relations.length > 0 ? ` ${relations.join(' , ')}` : ''}\n请为下面的问题编写sql查询语句：\n${options.question} `;

@@ -8,12 +8,14 @@ export interface ConversationTokenizer {
 }
 
 function framingId(id: number | undefined, name: string): number[] {
-  if (id === undefined) throw new TokenRangeError(`The tokenizer has no ${name} id; FlagAI's SFT format needs [CLS] and </s>.`);
+  if (id === undefined)
+    throw new TokenRangeError(`The tokenizer has no ${name} id; FlagAI's SFT format needs [CLS] and </s>.`);
   return [id];
 }
 
 /** FlagAI's `conv_v1_2` system header. */
-export const aquilaChatSystem = "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
+export const aquilaChatSystem =
+  "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
 
 export interface TokenizeAquilaConversationOptions {
   tokenizer: ConversationTokenizer;
@@ -28,7 +30,10 @@ export interface TokenizeAquilaConversationOptions {
  * `[CLS]` + header, `### Human: …\n` / `### Assistant: …\n` turns, `</s>` at the end. The loss mask is 1 where
  * FlagAI keeps the label (header, gpt turns, the final `</s>`) and 0 on human turns: FlagScale's loss-mask file.
  */
-export function tokenizeAquilaConversation(options: TokenizeAquilaConversationOptions): { ids: number[]; lossMask: number[] } {
+export function tokenizeAquilaConversation(options: TokenizeAquilaConversationOptions): {
+  ids: number[];
+  lossMask: number[];
+} {
   const { tokenizer } = options;
   const ids = [...framingId(tokenizer.bosTokenId, 'BOS'), ...tokenizer.encode(`${aquilaChatSystem}\n\n`)];
   if (options.instruction) ids.push(...tokenizer.encode(`### System: ${options.instruction}\n`));
@@ -41,6 +46,7 @@ export function tokenizeAquilaConversation(options: TokenizeAquilaConversationOp
   }
   ids.push(...framingId(tokenizer.eosTokenId, 'EOS'));
   lossMask.push(1);
-  if (options.maxLength !== undefined && ids.length > options.maxLength) return { ids: ids.slice(0, options.maxLength), lossMask: lossMask.slice(0, options.maxLength) };
+  if (options.maxLength !== undefined && ids.length > options.maxLength)
+    return { ids: ids.slice(0, options.maxLength), lossMask: lossMask.slice(0, options.maxLength) };
   return { ids, lossMask };
 }

@@ -4,8 +4,34 @@ import fc from 'fast-check';
 import { columnType, parseCreateTables } from './parse-create-tables.js';
 
 const sqlUnit = fc.constantFrom(
-  'CREATE TABLE ', 'create temp table ', 'IF NOT EXISTS ', 't', '"a b"', '`q`', '[x]', '"', '`', '[', ']', "'", '(', ')', ',', ';', ' ', '\n',
-  'INT', 'VARCHAR(10)', 'DECIMAL(10, 2)', ' NOT NULL', ' PRIMARY KEY', 'FOREIGN KEY (a) REFERENCES b (c)', ' REFERENCES p(id)', 'CONSTRAINT k ', 'é', '.',
+  'CREATE TABLE ',
+  'create temp table ',
+  'IF NOT EXISTS ',
+  't',
+  '"a b"',
+  '`q`',
+  '[x]',
+  '"',
+  '`',
+  '[',
+  ']',
+  "'",
+  '(',
+  ')',
+  ',',
+  ';',
+  ' ',
+  '\n',
+  'INT',
+  'VARCHAR(10)',
+  'DECIMAL(10, 2)',
+  ' NOT NULL',
+  ' PRIMARY KEY',
+  'FOREIGN KEY (a) REFERENCES b (c)',
+  ' REFERENCES p(id)',
+  'CONSTRAINT k ',
+  'é',
+  '.',
 );
 
 /** Any text gives a list of tables whose statements are pieces of the text, in order, and never a throw or a hang. */
@@ -15,8 +41,13 @@ export function anyTextGivesTables(): void {
       let from = 0;
       for (const table of parseCreateTables(text)) {
         const at = text.indexOf(table.statement, from);
-        if (at === -1 || !/^create\s/i.test(table.statement) || !table.statement.endsWith(')')) throw new Error(`${JSON.stringify(table.statement)} is not a CREATE TABLE piece of the text in order`);
-        if (typeof table.name !== 'string' || table.columns.some((column) => typeof column.name !== 'string' || column.name === '')) throw new Error(`bad table ${JSON.stringify(table)}`);
+        if (at === -1 || !/^create\s/i.test(table.statement) || !table.statement.endsWith(')'))
+          throw new Error(`${JSON.stringify(table.statement)} is not a CREATE TABLE piece of the text in order`);
+        if (
+          typeof table.name !== 'string' ||
+          table.columns.some((column) => typeof column.name !== 'string' || column.name === '')
+        )
+          throw new Error(`bad table ${JSON.stringify(table)}`);
         from = at + table.statement.length;
       }
     }),
@@ -28,28 +59,64 @@ export function anyTextGivesTables(): void {
 export function writtenTablesReadBack(): void {
   const name = fc.stringMatching(/^[a-z_][a-z0-9_]{0,8}$/);
   fc.assert(
-    fc.property(name, fc.uniqueArray(fc.tuple(name, fc.constantFrom('INT', 'TEXT', 'VARCHAR(20)', 'DECIMAL(10, 2)', 'REAL NOT NULL')), { minLength: 1, maxLength: 6, selector: ([column]) => column }), (table, columns) => {
-      if (['constraint', 'primary', 'foreign', 'unique', 'check', 'key', 'index'].some((word) => columns.some(([column]) => column === word))) return;
-      const [read] = parseCreateTables(`CREATE TABLE ${table} (${columns.map(([column, type]) => `${column} ${type}`).join(', ')})`);
-      const back = read?.columns.map((column) => [column.name, column.type]);
-      // Constraints after the type are not part of it.
-      const expected = columns.map(([column, type]) => [column, type.replace(' NOT NULL', '')]);
-      if (read?.name !== table || JSON.stringify(back) !== JSON.stringify(expected)) throw new Error(`read back ${JSON.stringify(read)}`);
-    }),
+    fc.property(
+      name,
+      fc.uniqueArray(fc.tuple(name, fc.constantFrom('INT', 'TEXT', 'VARCHAR(20)', 'DECIMAL(10, 2)', 'REAL NOT NULL')), {
+        minLength: 1,
+        maxLength: 6,
+        selector: ([column]) => column,
+      }),
+      (table, columns) => {
+        if (
+          ['constraint', 'primary', 'foreign', 'unique', 'check', 'key', 'index'].some((word) =>
+            columns.some(([column]) => column === word),
+          )
+        )
+          return;
+        const [read] = parseCreateTables(
+          `CREATE TABLE ${table} (${columns.map(([column, type]) => `${column} ${type}`).join(', ')})`,
+        );
+        const back = read?.columns.map((column) => [column.name, column.type]);
+        // Constraints after the type are not part of it.
+        const expected = columns.map(([column, type]) => [column, type.replace(' NOT NULL', '')]);
+        if (read?.name !== table || JSON.stringify(back) !== JSON.stringify(expected))
+          throw new Error(`read back ${JSON.stringify(read)}`);
+      },
+    ),
     { numRuns: 5000 },
   );
 }
 
 // The regex columnType replaces: the same answers, only slower on long runs of spaces.
-const typeReference = /^\s*([A-Za-z][\w ]*?(?:\([^)]*\))?)(?=\s+(?:not|null|primary|references|default|unique|check|constraint|collate)\b|\s*$)/i;
+const typeReference =
+  /^\s*([A-Za-z][\w ]*?(?:\([^)]*\))?)(?=\s+(?:not|null|primary|references|default|unique|check|constraint|collate)\b|\s*$)/i;
 
 /** columnType gives what the regex it replaces gives, on short column definitions where the regex is fast. */
 export function columnTypeMatchesTheRegex(): void {
-  const unit = fc.constantFrom('a', 'Z', '_', '1', ' ', '\t', '\n', '(', ')', ',', '"', 'not', 'NULL', 'references', 'Default', 'nota', 'é');
+  const unit = fc.constantFrom(
+    'a',
+    'Z',
+    '_',
+    '1',
+    ' ',
+    '\t',
+    '\n',
+    '(',
+    ')',
+    ',',
+    '"',
+    'not',
+    'NULL',
+    'references',
+    'Default',
+    'nota',
+    'é',
+  );
   fc.assert(
     fc.property(fc.string({ unit, maxLength: 16 }), (rest) => {
       const expected = typeReference.exec(rest)?.[1];
-      if (columnType(rest) !== expected) throw new Error(`${JSON.stringify(rest)}: ${JSON.stringify(columnType(rest))} ≠ ${JSON.stringify(expected)}`);
+      if (columnType(rest) !== expected)
+        throw new Error(`${JSON.stringify(rest)}: ${JSON.stringify(columnType(rest))} ≠ ${JSON.stringify(expected)}`);
     }),
     { numRuns: 20_000 },
   );

@@ -35,5 +35,9 @@ it('any text gives tables or none, never a throw or a hang; written tables read 
 
 it('long adversarial text takes time in proportion to its length, not its square (in a worker: a regression fails, never blocks)', async () => {
   // Each input took seconds to minutes before (a scan or a regex retried from every statement); all together take well under a second now.
-  await checkPropertyInWorker({ module: new URL('./parse-create-tables.properties.ts', import.meta.url), exportName: 'adversarialTextIsFast', timeoutMs: 20_000 });
+  await checkPropertyInWorker({
+    module: new URL('./parse-create-tables.properties.ts', import.meta.url),
+    exportName: 'adversarialTextIsFast',
+    timeoutMs: 20_000,
+  });
 });

@@ -28,7 +28,11 @@ const closers: Record<string, string> = { '"': '"', '`': '`', '[': ']' };
  * Reads one identifier (bare or quoted) at `from` in `text`, after any spaces; returns it, the index just past
  * it, and whether it was quoted. `find` looks for a closing quote (parseCreateTables passes a memo).
  */
-function readIdentifier(text: string, from = 0, find = (close: string, at: number) => text.indexOf(close, at)): [string, number, boolean] {
+function readIdentifier(
+  text: string,
+  from = 0,
+  find = (close: string, at: number) => text.indexOf(close, at),
+): [string, number, boolean] {
   let start = from;
   while (start < text.length && /\s/.test(text[start]!)) start++;
   const close = closers[text[start] ?? ''];
@@ -125,7 +129,8 @@ export function columnType(rest: string): string | undefined {
   let after = wordEnd;
   while (after < rest.length && /\s/.test(rest[after]!)) after++;
   spacesEnd[wordEnd - begin] = after;
-  for (let position = wordEnd - 1; position > begin; position--) spacesEnd[position - begin] = rest[position] === ' ' ? spacesEnd[position - begin + 1]! : position;
+  for (let position = wordEnd - 1; position > begin; position--)
+    spacesEnd[position - begin] = rest[position] === ' ' ? spacesEnd[position - begin + 1]! : position;
   const endsType = (position: number, spaces: number): boolean => {
     if (spaces === rest.length) return true;
     typeEnd.lastIndex = spaces;
@@ -172,11 +177,22 @@ export function parseCreateTables(text: string): SchemaTable[] {
     if (close === -1) continue;
     const index = close + 1;
     const body = text.slice(bodyStart, index - 1);
-    const table: SchemaTable = { name, quoted, columns: [], foreignKeys: [], statement: text.slice(match.index, index) };
+    const table: SchemaTable = {
+      name,
+      quoted,
+      columns: [],
+      foreignKeys: [],
+      statement: text.slice(match.index, index),
+    };
     for (const part of splitTopLevel(body)) {
-      const foreignKey = /^(?:constraint\s+\S+\s+)?foreign\s+key\s*\(([^)]*)\)\s*references\s+([^\s(]+)\s*\(([^)]*)\)/i.exec(part);
+      const foreignKey =
+        /^(?:constraint\s+\S+\s+)?foreign\s+key\s*\(([^)]*)\)\s*references\s+([^\s(]+)\s*\(([^)]*)\)/i.exec(part);
       if (foreignKey) {
-        table.foreignKeys.push({ column: unquote(foreignKey[1]!), table: unquote(foreignKey[2]!), referencedColumn: unquote(foreignKey[3]!) });
+        table.foreignKeys.push({
+          column: unquote(foreignKey[1]!),
+          table: unquote(foreignKey[2]!),
+          referencedColumn: unquote(foreignKey[3]!),
+        });
         continue;
       }
       if (constraintStart.test(part)) continue;

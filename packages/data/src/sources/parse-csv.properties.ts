@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { SourceFormatError } from '../errors.js';
-import { parseCsv, type CsvRow } from './parse-csv.js';
+import { type CsvRow, parseCsv } from './parse-csv.js';
 import { readCsvObjects } from './read-csv-objects.js';
 
 /** The text in pieces of the given sizes, as a stream would deliver it. */
@@ -20,16 +20,33 @@ export async function* chunked(text: string, sizes: number[]): AsyncGenerator<st
 // The independent reference: how Python's csv.writer (QUOTE_MINIMAL) writes rows; empty fields are quoted so a
 // row of one empty field is not a blank line.
 function writeCsv(rows: string[][], newline: string): string {
-  return rows.map((row) => row.map((field) => (/[",\r\n]/.test(field) || field === '' ? `"${field.replaceAll('"', '""')}"` : field)).join(',')).join(newline) + newline;
+  return (
+    rows
+      .map((row) =>
+        row
+          .map((field) => (/[",\r\n]/.test(field) || field === '' ? `"${field.replaceAll('"', '""')}"` : field))
+          .join(','),
+      )
+      .join(newline) + newline
+  );
 }
 
-async function parse(text: string, sizes: number[], maxFieldLength?: number): Promise<{ rows: CsvRow[] } | { error: string }> {
+async function parse(
+  text: string,
+  sizes: number[],
+  maxFieldLength?: number,
+): Promise<{ rows: CsvRow[] } | { error: string }> {
   const rows: CsvRow[] = [];
   try {
-    for await (const row of parseCsv(chunked(text, sizes), { file: 'fuzz.csv', ...(maxFieldLength === undefined ? {} : { maxFieldLength }) })) rows.push(row);
+    for await (const row of parseCsv(chunked(text, sizes), {
+      file: 'fuzz.csv',
+      ...(maxFieldLength === undefined ? {} : { maxFieldLength }),
+    }))
+      rows.push(row);
   } catch (error) {
     if (!(error instanceof SourceFormatError)) throw new Error(`not a SourceFormatError: ${String(error)}`);
-    if (!error.message.startsWith('fuzz.csv: ') || /[\r\n]/.test(error.message)) throw new Error(`the message does not name the file in one line: ${error.message}`);
+    if (!error.message.startsWith('fuzz.csv: ') || /[\r\n]/.test(error.message))
+      throw new Error(`the message does not name the file in one line: ${error.message}`);
     return { error: error.message };
   }
   return { rows };
@@ -41,10 +58,16 @@ const chunkSizes = fc.array(fc.integer({ min: 1, max: 9 }), { maxLength: 5 });
 
 export async function parsesWhatAWriterWrote(): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(fc.array(fc.array(field, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }), chunkSizes, fc.constantFrom('\n', '\r\n'), async (rows, sizes, newline) => {
-      const parsed = await parse(writeCsv(rows, newline), sizes);
-      if (!('rows' in parsed) || JSON.stringify(parsed.rows.map((row) => row.fields)) !== JSON.stringify(rows)) throw new Error(`parsed ${JSON.stringify(parsed)}`);
-    }),
+    fc.asyncProperty(
+      fc.array(fc.array(field, { minLength: 1, maxLength: 5 }), { minLength: 1, maxLength: 8 }),
+      chunkSizes,
+      fc.constantFrom('\n', '\r\n'),
+      async (rows, sizes, newline) => {
+        const parsed = await parse(writeCsv(rows, newline), sizes);
+        if (!('rows' in parsed) || JSON.stringify(parsed.rows.map((row) => row.fields)) !== JSON.stringify(rows))
+          throw new Error(`parsed ${JSON.stringify(parsed)}`);
+      },
+    ),
     { numRuns: 4000 },
   );
 }
@@ -52,19 +75,26 @@ export async function parsesWhatAWriterWrote(): Promise<void> {
 /** Any text gives rows or a SourceFormatError, never a hang or another error, and the same result however it is chunked. */
 export async function anyTextParsesTheSameInAnyChunks(): Promise<void> {
   await fc.assert(
-    fc.asyncProperty(fc.string({ unit: csvUnit, maxLength: 60 }), chunkSizes, fc.option(fc.integer({ min: 1, max: 6 })), async (text, sizes, limit) => {
-      const maxFieldLength = limit ?? undefined;
-      const whole = await parse(text, [text.length + 1], maxFieldLength);
-      const pieces = await parse(text, sizes, maxFieldLength);
-      if (JSON.stringify(whole) !== JSON.stringify(pieces)) throw new Error(`whole ${JSON.stringify(whole)} ≠ chunked ${JSON.stringify(pieces)}`);
-      if ('rows' in whole) {
-        let previous = 0;
-        for (const row of whole.rows) {
-          if (row.line <= previous || row.fields.length === 0) throw new Error(`rows out of order or empty: ${JSON.stringify(whole.rows)}`);
-          previous = row.line;
+    fc.asyncProperty(
+      fc.string({ unit: csvUnit, maxLength: 60 }),
+      chunkSizes,
+      fc.option(fc.integer({ min: 1, max: 6 })),
+      async (text, sizes, limit) => {
+        const maxFieldLength = limit ?? undefined;
+        const whole = await parse(text, [text.length + 1], maxFieldLength);
+        const pieces = await parse(text, sizes, maxFieldLength);
+        if (JSON.stringify(whole) !== JSON.stringify(pieces))
+          throw new Error(`whole ${JSON.stringify(whole)} ≠ chunked ${JSON.stringify(pieces)}`);
+        if ('rows' in whole) {
+          let previous = 0;
+          for (const row of whole.rows) {
+            if (row.line <= previous || row.fields.length === 0)
+              throw new Error(`rows out of order or empty: ${JSON.stringify(whole.rows)}`);
+            previous = row.line;
+          }
         }
-      }
-    }),
+      },
+    ),
     { numRuns: 6000 },
   );
 }

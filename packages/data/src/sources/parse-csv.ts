@@ -33,7 +33,9 @@ export async function* parseCsv(chunks: AsyncIterable<string>, options: ParseCsv
   let quotedField = false;
 
   function unbalanced(reason: string): never {
-    throw new SourceFormatError(`${options.file}: ${reason}: the quoted field opened on line ${quoteLine} is never closed (an unbalanced " quote). Fix the quoting on that line.`);
+    throw new SourceFormatError(
+      `${options.file}: ${reason}: the quoted field opened on line ${quoteLine} is never closed (an unbalanced " quote). Fix the quoting on that line.`,
+    );
   }
 
   for await (const chunk of chunks) {
@@ -50,7 +52,8 @@ export async function* parseCsv(chunks: AsyncIterable<string>, options: ParseCsv
       if (inQuotes) {
         const quote = chunk.indexOf('"', index);
         const end = quote === -1 ? length : quote;
-        for (let scan = chunk.indexOf('\n', index); scan !== -1 && scan < end; scan = chunk.indexOf('\n', scan + 1)) line++;
+        for (let scan = chunk.indexOf('\n', index); scan !== -1 && scan < end; scan = chunk.indexOf('\n', scan + 1))
+          line++;
         field += chunk.slice(index, end);
         if (field.length > maxFieldLength) unbalanced(`a field exceeds ${maxFieldLength} characters`);
         if (quote === -1) break;

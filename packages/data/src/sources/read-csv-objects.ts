@@ -1,6 +1,6 @@
 import { SourceColumnsError, SourceFormatError } from '../errors.js';
 import { parseCsv } from './parse-csv.js';
-import { readTextChunks, type ReadTextChunksOptions } from './read-text-chunks.js';
+import { type ReadTextChunksOptions, readTextChunks } from './read-text-chunks.js';
 
 export interface ReadCsvObjectsOptions extends ReadTextChunksOptions {
   /** Columns that must be in the header. */
@@ -19,7 +19,9 @@ export async function* readCsvObjects(options: ReadCsvObjectsOptions): AsyncGene
       header = fields.map((name) => name.trim());
       const missing = (options.requiredColumns ?? []).filter((name) => !header!.includes(name));
       if (missing.length > 0) {
-        throw new SourceColumnsError(`${options.path}: the header has columns ${JSON.stringify(header)} but lacks ${JSON.stringify(missing)}. Is this the right file for this source?`);
+        throw new SourceColumnsError(
+          `${options.path}: the header has columns ${JSON.stringify(header)} but lacks ${JSON.stringify(missing)}. Is this the right file for this source?`,
+        );
       }
       continue;
     }
@@ -31,5 +33,6 @@ export async function* readCsvObjects(options: ReadCsvObjectsOptions): AsyncGene
     for (let index = 0; index < header.length; index++) row[header[index]!] = fields[index]!;
     yield { type: 'row', line, columns: header, row };
   }
-  if (header === undefined) throw new SourceFormatError(`${options.path}: the file is empty (no CSV header). Download it again.`);
+  if (header === undefined)
+    throw new SourceFormatError(`${options.path}: the file is empty (no CSV header). Download it again.`);
 }

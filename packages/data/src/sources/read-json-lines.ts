@@ -1,7 +1,9 @@
 import { SourceFormatError } from '../errors.js';
 import { readLines } from './read-lines.js';
 
-export type JsonLineEvent = { type: 'value'; line: number; value: unknown } | { type: 'bad-line'; line: number; detail: string };
+export type JsonLineEvent =
+  | { type: 'value'; line: number; value: unknown }
+  | { type: 'bad-line'; line: number; detail: string };
 
 /** Streams a JSONL file; a line that is not JSON (e.g. a truncated last line) is reported, not thrown. */
 export async function* readJsonLines(options: { path: string; signal?: AbortSignal }): AsyncGenerator<JsonLineEvent> {

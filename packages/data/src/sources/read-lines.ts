@@ -1,4 +1,4 @@
-import { readTextChunks, type ReadTextChunksOptions } from './read-text-chunks.js';
+import { type ReadTextChunksOptions, readTextChunks } from './read-text-chunks.js';
 
 export interface SourceLine {
   /** 1-based line number. */
@@ -17,7 +17,11 @@ export async function* readLines(options: ReadTextChunksOptions): AsyncGenerator
     let start = 0;
     for (let end = text.indexOf('\n', start); end !== -1; end = text.indexOf('\n', start)) {
       line++;
-      yield { line, text: text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end), terminated: true };
+      yield {
+        line,
+        text: text.charCodeAt(end - 1) === 13 ? text.slice(start, end - 1) : text.slice(start, end),
+        terminated: true,
+      };
       start = end + 1;
     }
     pending = text.slice(start);

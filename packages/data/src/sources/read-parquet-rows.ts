@@ -1,4 +1,4 @@
-import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, type FileMetaData } from 'hyparquet';
+import { asyncBufferFromFile, type FileMetaData, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
 import { compressors } from 'hyparquet-compressors';
 import { SourceColumnsError, SourceFormatError } from '../errors.js';
 
@@ -12,9 +12,14 @@ export interface ReadParquetRowsOptions {
 }
 
 /** Streams parquet rows as objects (nested structs and lists assembled), batch by batch. Corrupt files raise `SourceFormatError`. */
-export async function* readParquetRows(options: ReadParquetRowsOptions): AsyncGenerator<{ row: number; value: Record<string, unknown> }> {
+export async function* readParquetRows(
+  options: ReadParquetRowsOptions,
+): AsyncGenerator<{ row: number; value: Record<string, unknown> }> {
   const corrupt = (error: unknown): never => {
-    throw new SourceFormatError(`${options.path}: not a readable parquet file (${error instanceof Error ? error.message : String(error)}). It is corrupt or truncated; download it again.`, { cause: error });
+    throw new SourceFormatError(
+      `${options.path}: not a readable parquet file (${error instanceof Error ? error.message : String(error)}). It is corrupt or truncated; download it again.`,
+      { cause: error },
+    );
   };
   const file = await asyncBufferFromFile(options.path);
   if (file.byteLength === 0) throw new SourceFormatError(`${options.path}: the file is empty. Download it again.`);
@@ -37,7 +42,9 @@ export async function* readParquetRows(options: ReadParquetRowsOptions): AsyncGe
   }
   const missing = options.columns.filter((name) => !topLevel.has(name));
   if (missing.length > 0) {
-    throw new SourceColumnsError(`${options.path}: the parquet schema has columns ${JSON.stringify([...topLevel])} but lacks ${JSON.stringify(missing)}. Is this the right file for this source?`);
+    throw new SourceColumnsError(
+      `${options.path}: the parquet schema has columns ${JSON.stringify([...topLevel])} but lacks ${JSON.stringify(missing)}. Is this the right file for this source?`,
+    );
   }
   const batchRows = options.batchRows ?? 65_536;
   let groupStart = 0;
@@ -47,7 +54,14 @@ export async function* readParquetRows(options: ReadParquetRowsOptions): AsyncGe
       options.signal?.throwIfAborted();
       let batch: Record<string, unknown>[] = [];
       try {
-        batch = await parquetReadObjects({ file, metadata: metadata!, compressors, columns: [...options.columns], rowStart, rowEnd: Math.min(groupEnd, rowStart + batchRows) });
+        batch = await parquetReadObjects({
+          file,
+          metadata: metadata!,
+          compressors,
+          columns: [...options.columns],
+          rowStart,
+          rowEnd: Math.min(groupEnd, rowStart + batchRows),
+        });
       } catch (error) {
         corrupt(error);
       }

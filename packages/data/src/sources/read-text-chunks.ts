@@ -13,7 +13,16 @@ function firstInvalidUtf8(bytes: Uint8Array, partialEnd: boolean): number {
   let index = 0;
   while (index < bytes.length) {
     const byte = bytes[index]!;
-    const width = byte < 0x80 ? 1 : byte >= 0xc2 && byte <= 0xdf ? 2 : byte >= 0xe0 && byte <= 0xef ? 3 : byte >= 0xf0 && byte <= 0xf4 ? 4 : 0;
+    const width =
+      byte < 0x80
+        ? 1
+        : byte >= 0xc2 && byte <= 0xdf
+          ? 2
+          : byte >= 0xe0 && byte <= 0xef
+            ? 3
+            : byte >= 0xf0 && byte <= 0xf4
+              ? 4
+              : 0;
     if (width === 0) return index;
     if (index + width > bytes.length) return partialEnd ? -1 : index;
     for (let next = 1; next < width; next++) {
@@ -38,7 +47,10 @@ export async function* readTextChunks(options: ReadTextChunksOptions): AsyncGene
   const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
   let bytesBefore = 0;
   let linesBefore = 0;
-  const stream = createReadStream(options.path, { highWaterMark: options.highWaterMark ?? 1 << 20, signal: options.signal });
+  const stream = createReadStream(options.path, {
+    highWaterMark: options.highWaterMark ?? 1 << 20,
+    signal: options.signal,
+  });
   for await (const chunk of stream as AsyncIterable<Buffer>) {
     let text: string;
     try {
@@ -59,7 +71,10 @@ export async function* readTextChunks(options: ReadTextChunksOptions): AsyncGene
   try {
     rest = decoder.decode();
   } catch (error) {
-    throw new SourceEncodingError(`${options.path}: the file ends inside a UTF-8 sequence (byte ${bytesBefore}); it is truncated or not UTF-8.`, { cause: error });
+    throw new SourceEncodingError(
+      `${options.path}: the file ends inside a UTF-8 sequence (byte ${bytesBefore}); it is truncated or not UTF-8.`,
+      { cause: error },
+    );
   }
   if (rest.length > 0) yield rest;
 }

@@ -23,11 +23,31 @@ export interface SourceAdapter {
 }
 
 /** Builds a record with the adapter's constant fields filled in. */
-export function sourceRecord(adapter: Pick<SourceAdapter, 'name' | 'licence'>, split: string, position: number, fields: Pick<DatasetRecord, 'question' | 'schema' | 'sql' | 'dialect'> & Partial<DatasetRecord>): SourceEvent {
-  return { type: 'record', record: { id: `${adapter.name}:${split}:${position}`, source: adapter.name, split, task: 'text-to-sql', licence: adapter.licence, ...fields } };
+export function sourceRecord(
+  adapter: Pick<SourceAdapter, 'name' | 'licence'>,
+  split: string,
+  position: number,
+  fields: Pick<DatasetRecord, 'question' | 'schema' | 'sql' | 'dialect'> & Partial<DatasetRecord>,
+): SourceEvent {
+  return {
+    type: 'record',
+    record: {
+      id: `${adapter.name}:${split}:${position}`,
+      source: adapter.name,
+      split,
+      task: 'text-to-sql',
+      licence: adapter.licence,
+      ...fields,
+    },
+  };
 }
 
-export function sourceDrop(reason: DropReason, file: string, where: { line?: number; row?: number }, detail: string): SourceEvent {
+export function sourceDrop(
+  reason: DropReason,
+  file: string,
+  where: { line?: number; row?: number },
+  detail: string,
+): SourceEvent {
   return { type: 'drop', drop: { reason, file, ...where, detail } };
 }
 

@@ -1,4 +1,4 @@
-import { open, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open } from 'node:fs/promises';
 import { CheckpointFormatError } from '../errors.js';
 
 /** One checkpoint file to open (what `openSafetensors` and `openTorchCheckpoint` take). */
@@ -14,17 +14,27 @@ export async function openCheckpointFile(options: CheckpointFileOptions & { kind
   try {
     return await open(options.path, 'r');
   } catch (error) {
-    throw new CheckpointFormatError(`${options.path}: cannot open ${options.kind} (${(error as Error).message}).`, { cause: error });
+    throw new CheckpointFormatError(`${options.path}: cannot open ${options.kind} (${(error as Error).message}).`, {
+      cause: error,
+    });
   }
 }
 
 /** Reads `length` bytes at `position`, failing on a short read (a file truncated after opening). */
-export async function readExactly(handle: FileHandle, file: string, position: number, length: number): Promise<Uint8Array> {
+export async function readExactly(
+  handle: FileHandle,
+  file: string,
+  position: number,
+  length: number,
+): Promise<Uint8Array> {
   const bytes = new Uint8Array(length);
   let done = 0;
   while (done < length) {
     const { bytesRead } = await handle.read(bytes, done, length - done, position + done);
-    if (bytesRead === 0) throw new CheckpointFormatError(`${file}: unexpected end of file at byte ${position + done} (wanted ${length} bytes from ${position}); the file is truncated.`);
+    if (bytesRead === 0)
+      throw new CheckpointFormatError(
+        `${file}: unexpected end of file at byte ${position + done} (wanted ${length} bytes from ${position}); the file is truncated.`,
+      );
     done += bytesRead;
   }
   return bytes;

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ModelConfigError } from '../errors.js';
 import { describeValue } from '@aquila/errors';
+import { ModelConfigError } from '../errors.js';
 
 /** The shapes of a LLaMA-family decoder (Aquila-7B: 4096 hidden, 11008 FFN, 32 layers, 32 heads, vocab 100008). */
 export interface ModelShape {
@@ -49,7 +49,8 @@ function positiveInteger(config: Record<string, unknown>, key: string, file: str
 
 function positiveNumber(config: Record<string, unknown>, key: string, file: string, fallback: number): number {
   const value = config[key] ?? fallback;
-  if (typeof value !== 'number' || !(value > 0)) throw new ModelConfigError(`${file}: "${key}" must be a positive number, got ${describeValue(config[key])}.`);
+  if (typeof value !== 'number' || !(value > 0))
+    throw new ModelConfigError(`${file}: "${key}" must be a positive number, got ${describeValue(config[key])}.`);
   return value;
 }
 
@@ -99,13 +100,19 @@ export function parseModelConfig(config: Record<string, unknown>, file: string):
     };
   }
   if (!Number.isSafeInteger(shape.intermediateSize) || shape.intermediateSize <= 0) {
-    throw new ModelConfigError(`${file}: the feed-forward size works out to ${shape.intermediateSize} (from dim, multiple_of and ffn_dim_multiplier ${describeValue(config.ffn_dim_multiplier)}); it must be a positive integer.`);
+    throw new ModelConfigError(
+      `${file}: the feed-forward size works out to ${shape.intermediateSize} (from dim, multiple_of and ffn_dim_multiplier ${describeValue(config.ffn_dim_multiplier)}); it must be a positive integer.`,
+    );
   }
   if (!Number.isSafeInteger(shape.headSize) || shape.headSize % 2 !== 0) {
-    throw new ModelConfigError(`${file}: head size ${shape.headSize} (hidden ${shape.hiddenSize} / ${shape.headCount} heads) must be an even integer.`);
+    throw new ModelConfigError(
+      `${file}: head size ${shape.headSize} (hidden ${shape.hiddenSize} / ${shape.headCount} heads) must be an even integer.`,
+    );
   }
   if (shape.headSize % 8 !== 0) {
-    throw new ModelConfigError(`${file}: head size ${shape.headSize} is not a multiple of 8, which onnxruntime's GroupQueryAttention needs.`);
+    throw new ModelConfigError(
+      `${file}: head size ${shape.headSize} is not a multiple of 8, which onnxruntime's GroupQueryAttention needs.`,
+    );
   }
   if (shape.maxPositions * shape.headSize > maximumRotaryValues) {
     throw new ModelConfigError(
@@ -113,7 +120,9 @@ export function parseModelConfig(config: Record<string, unknown>, file: string):
     );
   }
   if (shape.headCount % shape.keyValueHeadCount !== 0) {
-    throw new ModelConfigError(`${file}: ${shape.headCount} attention heads are not a multiple of ${shape.keyValueHeadCount} key/value heads.`);
+    throw new ModelConfigError(
+      `${file}: ${shape.headCount} attention heads are not a multiple of ${shape.keyValueHeadCount} key/value heads.`,
+    );
   }
   return {
     shape,
@@ -140,8 +149,11 @@ export async function readModelConfig(options: ReadModelConfigOptions): Promise<
     } catch (error) {
       throw new ModelConfigError(`${file}: not valid JSON (${(error as Error).message}).`, { cause: error });
     }
-    if (typeof config !== 'object' || config === null || Array.isArray(config)) throw new ModelConfigError(`${file}: not a JSON object.`);
+    if (typeof config !== 'object' || config === null || Array.isArray(config))
+      throw new ModelConfigError(`${file}: not a JSON object.`);
     return parseModelConfig(config as Record<string, unknown>, file);
   }
-  throw new ModelConfigError(`${options.directory}: no config.json or params.json; the model's shapes cannot be known without one.`);
+  throw new ModelConfigError(
+    `${options.directory}: no config.json or params.json; the model's shapes cannot be known without one.`,
+  );
 }

@@ -1,7 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
-import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import { describeValue } from '@aquila/errors';
+import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
 import { openSafetensors } from './safetensors-reader.js';
 import { openTorchCheckpoint } from './torch-checkpoint-reader.js';
@@ -22,14 +22,19 @@ async function readShardIndex(path: string): Promise<string[]> {
   try {
     index = JSON.parse(await readFile(path, 'utf8'));
   } catch (error) {
-    throw new CheckpointFormatError(`${path}: cannot read the shard index (${(error as Error).message}).`, { cause: error });
+    throw new CheckpointFormatError(`${path}: cannot read the shard index (${(error as Error).message}).`, {
+      cause: error,
+    });
   }
   const map = (index as { weight_map?: unknown } | null)?.weight_map;
-  if (typeof map !== 'object' || map === null) throw new CheckpointFormatError(`${path}: the shard index has no weight_map object.`);
+  if (typeof map !== 'object' || map === null)
+    throw new CheckpointFormatError(`${path}: the shard index has no weight_map object.`);
   const files = new Set<string>();
   for (const [name, file] of Object.entries(map)) {
     if (typeof file !== 'string' || basename(file) !== file || file.startsWith('.')) {
-      throw new CheckpointFormatError(`${path}: weight_map entry ${describeValue(name, 200)} names ${describeValue(file, 200)}, which is not a file in the same folder.`);
+      throw new CheckpointFormatError(
+        `${path}: weight_map entry ${describeValue(name, 200)} names ${describeValue(file, 200)}, which is not a file in the same folder.`,
+      );
     }
     files.add(file);
   }
@@ -42,7 +47,10 @@ function combine(parts: Checkpoint[]): Checkpoint {
   for (const part of parts) {
     for (const tensor of part.tensors) {
       const existing = owners.get(tensor.name);
-      if (existing) throw new CheckpointFormatError(`tensor "${tensor.name}" appears in both ${existing.get(tensor.name)?.file} and ${tensor.file}.`);
+      if (existing)
+        throw new CheckpointFormatError(
+          `tensor "${tensor.name}" appears in both ${existing.get(tensor.name)?.file} and ${tensor.file}.`,
+        );
       owners.set(tensor.name, part);
       tensors.push(tensor);
     }
@@ -52,7 +60,10 @@ function combine(parts: Checkpoint[]): Checkpoint {
     get: (name) => owners.get(name)?.get(name),
     read(name: string, options?: ReadTensorOptions) {
       const owner = owners.get(name);
-      if (!owner) return Promise.reject(new CheckpointTensorError(`no tensor named "${name}" in the checkpoint (${parts.length} files).`));
+      if (!owner)
+        return Promise.reject(
+          new CheckpointTensorError(`no tensor named "${name}" in the checkpoint (${parts.length} files).`),
+        );
       return owner.read(name, options);
     },
     async close() {
@@ -77,11 +88,17 @@ export async function openCheckpoint(options: OpenCheckpointOptions): Promise<Ch
   if (!isDirectory) return openFile(path, signal);
   const names = await readdir(path);
   let files: string[];
-  if (names.includes('model.safetensors.index.json')) files = await readShardIndex(join(path, 'model.safetensors.index.json'));
-  else if (names.some((name) => name.endsWith('.safetensors'))) files = names.filter((name) => name.endsWith('.safetensors')).sort();
-  else if (names.includes('pytorch_model.bin.index.json')) files = await readShardIndex(join(path, 'pytorch_model.bin.index.json'));
+  if (names.includes('model.safetensors.index.json'))
+    files = await readShardIndex(join(path, 'model.safetensors.index.json'));
+  else if (names.some((name) => name.endsWith('.safetensors')))
+    files = names.filter((name) => name.endsWith('.safetensors')).sort();
+  else if (names.includes('pytorch_model.bin.index.json'))
+    files = await readShardIndex(join(path, 'pytorch_model.bin.index.json'));
   else files = names.filter((name) => name.endsWith('.bin') || name.endsWith('.pt') || name.endsWith('.pth')).sort();
-  if (files.length === 0) throw new CheckpointFormatError(`${path}: no checkpoint files (*.safetensors, pytorch_model*.bin, *.pt) in the folder.`);
+  if (files.length === 0)
+    throw new CheckpointFormatError(
+      `${path}: no checkpoint files (*.safetensors, pytorch_model*.bin, *.pt) in the folder.`,
+    );
   const parts: Checkpoint[] = [];
   try {
     for (const file of files) parts.push(await openFile(join(path, file), signal));

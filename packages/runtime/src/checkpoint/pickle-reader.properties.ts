@@ -20,8 +20,38 @@ const uint32 = (value: number): number[] => [value & 0xff, (value >>> 8) & 0xff,
 /** One opcode with arguments of the right form: what a random program is made of. */
 const instruction: fc.Arbitrary<number[]> = fc.oneof(
   fc.constantFrom<number[]>(
-    [0x28], [0x7d], [0x5d], [0x29], [0x4e], [0x88], [0x89], [0x74], [0x85], [0x86], [0x87], [0x73], [0x75], [0x61], [0x65], [0x52], [0x62], [0x51], [0x93], [0x94], [0x2e],
-    text('collections'), text('OrderedDict'), text('torch._utils'), text('_rebuild_tensor_v2'), text('_rebuild_parameter'), text('torch'), text('FloatStorage'), text('storage'), text('module'), text('cpu'), text('0'),
+    [0x28],
+    [0x7d],
+    [0x5d],
+    [0x29],
+    [0x4e],
+    [0x88],
+    [0x89],
+    [0x74],
+    [0x85],
+    [0x86],
+    [0x87],
+    [0x73],
+    [0x75],
+    [0x61],
+    [0x65],
+    [0x52],
+    [0x62],
+    [0x51],
+    [0x93],
+    [0x94],
+    [0x2e],
+    text('collections'),
+    text('OrderedDict'),
+    text('torch._utils'),
+    text('_rebuild_tensor_v2'),
+    text('_rebuild_parameter'),
+    text('torch'),
+    text('FloatStorage'),
+    text('storage'),
+    text('module'),
+    text('cpu'),
+    text('0'),
     [0x63, ...new TextEncoder().encode('collections\nOrderedDict\n')],
     [0x63, ...new TextEncoder().encode('torch._utils\n_rebuild_tensor_v2\n')],
     [0x63, ...new TextEncoder().encode('torch\nHalfStorage\n')],
@@ -35,7 +65,11 @@ const instruction: fc.Arbitrary<number[]> = fc.oneof(
   fc.uint8Array({ maxLength: 4 }).map((bytes) => [0x43, bytes.length, ...bytes]),
   fc.integer({ min: 0, max: 255 }).map((opcode) => [opcode]),
   // Lengths far past the end: BINUNICODE, BINUNICODE8, BINBYTES.
-  fc.constantFrom<number[]>([0x58, 0xff, 0xff, 0xff, 0xff], [0x8d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f], [0x42, 0, 0, 0, 0x80]),
+  fc.constantFrom<number[]>(
+    [0x58, 0xff, 0xff, 0xff, 0xff],
+    [0x8d, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x7f],
+    [0x42, 0, 0, 0, 0x80],
+  ),
 );
 
 const program = fc.array(instruction, { maxLength: 40 }).map((parts) => Uint8Array.from([0x80, 2, ...parts.flat()]));
@@ -61,17 +95,34 @@ export async function mutatedCheckpointsOpenOrFailTyped(): Promise<void> {
       path: source,
       wrapInModule: true,
       tensors: [
-        { name: 'layers.0.attention.wq.weight', dtype: 'F32', shape: [2, 3], values: Float32Array.of(1, 2, 3, 4, 5, 6) },
+        {
+          name: 'layers.0.attention.wq.weight',
+          dtype: 'F32',
+          shape: [2, 3],
+          values: Float32Array.of(1, 2, 3, 4, 5, 6),
+        },
         { name: 'norm.weight', dtype: 'F16', shape: [2], values: Float32Array.of(0.5, -1) },
       ],
     });
     const good = new Uint8Array(await readFile(source));
     const path = join(directory, 'fuzz.bin');
-    const edit = fc.tuple(fc.nat(good.length - 1), fc.oneof(fc.integer({ min: 0, max: 255 }).map((value) => [value]), fc.constant([]), fc.uint8Array({ minLength: 1, maxLength: 3 }).map((bytes) => [...bytes])));
+    const edit = fc.tuple(
+      fc.nat(good.length - 1),
+      fc.oneof(
+        fc.integer({ min: 0, max: 255 }).map((value) => [value]),
+        fc.constant([]),
+        fc.uint8Array({ minLength: 1, maxLength: 3 }).map((bytes) => [...bytes]),
+      ),
+    );
     await fc.assert(
       fc.asyncProperty(fc.array(edit, { minLength: 1, maxLength: 5 }), async (edits) => {
         let bytes = [...good];
-        for (const [at, replacement] of edits) bytes = [...bytes.slice(0, at % (bytes.length + 1)), ...replacement, ...bytes.slice((at % (bytes.length + 1)) + 1)];
+        for (const [at, replacement] of edits)
+          bytes = [
+            ...bytes.slice(0, at % (bytes.length + 1)),
+            ...replacement,
+            ...bytes.slice((at % (bytes.length + 1)) + 1),
+          ];
         await writeFile(path, Uint8Array.from(bytes));
         try {
           const checkpoint = await openTorchCheckpoint({ path });
@@ -81,7 +132,14 @@ export async function mutatedCheckpointsOpenOrFailTyped(): Promise<void> {
             await checkpoint.close();
           }
         } catch (error) {
-          if (!(CheckpointFormatError.isInstance(error) || UnsafePickleError.isInstance(error) || CheckpointTensorError.isInstance(error))) throw error;
+          if (
+            !(
+              CheckpointFormatError.isInstance(error) ||
+              UnsafePickleError.isInstance(error) ||
+              CheckpointTensorError.isInstance(error)
+            )
+          )
+            throw error;
         }
       }),
       { numRuns: 1200 },

@@ -29,7 +29,29 @@ for (const [name, entry] of Object.entries(header)) {
 
 const replacement: fc.Arbitrary<Json | undefined> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }) as fc.Arbitrary<Json>,
-  fc.constantFrom<Json | undefined>(undefined, 'F32', 'F16', 'BF16', 'F64', 'I64', 'f32', '', -1, 0, 1.5, 2 ** 53, 1e308, [], [0], [1, 0], [0, 1e20], [-4, 4], [0, 36], [[[[]]]], {}),
+  fc.constantFrom<Json | undefined>(
+    undefined,
+    'F32',
+    'F16',
+    'BF16',
+    'F64',
+    'I64',
+    'f32',
+    '',
+    -1,
+    0,
+    1.5,
+    2 ** 53,
+    1e308,
+    [],
+    [0],
+    [1, 0],
+    [0, 1e20],
+    [-4, 4],
+    [0, 36],
+    [[[[]]]],
+    {},
+  ),
   fc.array(fc.integer({ min: -2, max: 40 }), { maxLength: 3 }),
 );
 
@@ -44,7 +66,10 @@ const structural = fc
   .tuple(
     fc.array(fc.tuple(fc.constantFrom(...paths), replacement), { minLength: 1, maxLength: 3 }),
     fc.constantFrom('', ' ', '  \n'),
-    fc.oneof({ arbitrary: fc.constant(dataLength), weight: 3 }, { arbitrary: fc.integer({ min: 0, max: 48 }), weight: 1 }),
+    fc.oneof(
+      { arbitrary: fc.constant(dataLength), weight: 3 },
+      { arbitrary: fc.integer({ min: 0, max: 48 }), weight: 1 },
+    ),
   )
   .map(([edits, pad, data]) => {
     const root = structuredClone(header) as { [key: string]: { [key: string]: Json } | Json };
@@ -63,16 +88,38 @@ const structural = fc
   });
 
 const good = encode(header, {});
-const bytewise = fc.tuple(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), fc.nat(good.length)).map(([edits, keep]) => {
-  const bytes = good.slice(0, keep);
-  for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
-  return bytes;
-});
+const bytewise = fc
+  .tuple(
+    fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }),
+    fc.nat(good.length),
+  )
+  .map(([edits, keep]) => {
+    const bytes = good.slice(0, keep);
+    for (const [at, value] of edits) if (at < bytes.length) bytes[at] = value;
+    return bytes;
+  });
 
 /** Well-formed files of random tensors, in any order of names and offsets, with gaps: these must open and read. */
 const wellFormed = fc
-  .array(fc.tuple(fc.string({ minLength: 1, maxLength: 8 }), fc.constantFrom('F32', 'F16', 'BF16', 'F64'), fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }), fc.integer({ min: 0, max: 5 })), { maxLength: 5 })
-  .chain((tensors) => fc.tuple(fc.constant(tensors), fc.shuffledSubarray(tensors.map((_, index) => index), { minLength: tensors.length, maxLength: tensors.length }), fc.integer({ min: 0, max: 9 })))
+  .array(
+    fc.tuple(
+      fc.string({ minLength: 1, maxLength: 8 }),
+      fc.constantFrom('F32', 'F16', 'BF16', 'F64'),
+      fc.array(fc.integer({ min: 0, max: 3 }), { maxLength: 3 }),
+      fc.integer({ min: 0, max: 5 }),
+    ),
+    { maxLength: 5 },
+  )
+  .chain((tensors) =>
+    fc.tuple(
+      fc.constant(tensors),
+      fc.shuffledSubarray(
+        tensors.map((_, index) => index),
+        { minLength: tensors.length, maxLength: tensors.length },
+      ),
+      fc.integer({ min: 0, max: 9 }),
+    ),
+  )
   .map(([tensors, order, tail]) => {
     const sizes: Record<string, number> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
     const root: { [key: string]: Json } = {};
@@ -87,7 +134,9 @@ const wellFormed = fc
     return encode(root, { data: offset + tail });
   });
 
-const lengthField = fc.oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 400n })).map((length) => encode(header, { lengthOverride: length }));
+const lengthField = fc
+  .oneof(fc.bigInt({ min: 0n, max: (1n << 64n) - 1n }), fc.bigInt({ min: 0n, max: 400n }))
+  .map((length) => encode(header, { lengthOverride: length }));
 
 export async function safetensorsOpensOrFailsTyped(): Promise<void> {
   const directory = mkdtempSync(join(tmpdir(), 'aquila-safetensors-properties-'));
@@ -95,25 +144,32 @@ export async function safetensorsOpensOrFailsTyped(): Promise<void> {
   try {
     const broken = fc.oneof(structural, bytewise, lengthField).map((bytes) => ({ bytes, valid: false }));
     await fc.assert(
-      fc.asyncProperty(fc.oneof(broken, wellFormed.map((bytes) => ({ bytes, valid: true }))), async ({ bytes, valid }) => {
-        await writeFile(path, bytes);
-        let checkpoint;
-        try {
-          checkpoint = await openSafetensors({ path });
-        } catch (error) {
-          if (!valid && CheckpointFormatError.isInstance(error) && error.message.includes('fuzz.safetensors')) return;
-          throw error;
-        }
-        try {
-          for (const tensor of checkpoint.tensors) {
-            const values = await checkpoint.read(tensor.name);
-            const elements = tensor.shape.reduce((product, size) => product * size, 1);
-            if (values.length !== elements) throw new Error(`${tensor.name}: ${values.length} values for shape [${tensor.shape.join(', ')}]`);
+      fc.asyncProperty(
+        fc.oneof(
+          broken,
+          wellFormed.map((bytes) => ({ bytes, valid: true })),
+        ),
+        async ({ bytes, valid }) => {
+          await writeFile(path, bytes);
+          let checkpoint: Awaited<ReturnType<typeof openSafetensors>>;
+          try {
+            checkpoint = await openSafetensors({ path });
+          } catch (error) {
+            if (!valid && CheckpointFormatError.isInstance(error) && error.message.includes('fuzz.safetensors')) return;
+            throw error;
           }
-        } finally {
-          await checkpoint.close();
-        }
-      }),
+          try {
+            for (const tensor of checkpoint.tensors) {
+              const values = await checkpoint.read(tensor.name);
+              const elements = tensor.shape.reduce((product, size) => product * size, 1);
+              if (values.length !== elements)
+                throw new Error(`${tensor.name}: ${values.length} values for shape [${tensor.shape.join(', ')}]`);
+            }
+          } finally {
+            await checkpoint.close();
+          }
+        },
+      ),
       { numRuns: 2000 },
     );
   } finally {

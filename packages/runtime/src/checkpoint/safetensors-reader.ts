@@ -1,7 +1,7 @@
-import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import { describeValue } from '@aquila/errors';
+import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
-import { openCheckpointFile, readExactly, type CheckpointFileOptions } from './checkpoint-file.js';
+import { type CheckpointFileOptions, openCheckpointFile, readExactly } from './checkpoint-file.js';
 import { decodeWeights, isWeightDtype, weightDtypeSizes } from './tensor-dtype.js';
 
 /** The largest JSON header read; real headers are a few hundred KiB, and the length field is attacker-chosen. */
@@ -21,7 +21,10 @@ function parseHeader(file: string, text: string, bufferLength: number): Safetens
   try {
     header = JSON.parse(text);
   } catch (error) {
-    throw new CheckpointFormatError(`${file}: the safetensors header is not valid JSON (${(error as Error).message}).`, { cause: error });
+    throw new CheckpointFormatError(
+      `${file}: the safetensors header is not valid JSON (${(error as Error).message}).`,
+      { cause: error },
+    );
   }
   if (!isRecord(header)) throw new CheckpointFormatError(`${file}: the safetensors header is not a JSON object.`);
   const entries: SafetensorsEntry[] = [];
@@ -30,22 +33,37 @@ function parseHeader(file: string, text: string, bufferLength: number): Safetens
     const where = `${file}: tensor ${describeValue(name, 200)}`;
     if (!isRecord(value)) throw new CheckpointFormatError(`${where} is not an object in the header.`);
     const { dtype, shape, data_offsets: offsets } = value;
-    if (typeof dtype !== 'string' || !isWeightDtype(dtype)) throw new CheckpointFormatError(`${where} has dtype ${describeValue(dtype)}; weights must be F32, F16, BF16 or F64.`);
+    if (typeof dtype !== 'string' || !isWeightDtype(dtype))
+      throw new CheckpointFormatError(
+        `${where} has dtype ${describeValue(dtype)}; weights must be F32, F16, BF16 or F64.`,
+      );
     if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
-      throw new CheckpointFormatError(`${where} has an invalid shape ${describeValue(shape)} (it must be an array of non-negative integers).`);
+      throw new CheckpointFormatError(
+        `${where} has an invalid shape ${describeValue(shape)} (it must be an array of non-negative integers).`,
+      );
     }
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0)) {
-      throw new CheckpointFormatError(`${where} has invalid data_offsets ${describeValue(offsets)} (they must be two non-negative integers).`);
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((offset) => Number.isSafeInteger(offset) && offset >= 0)
+    ) {
+      throw new CheckpointFormatError(
+        `${where} has invalid data_offsets ${describeValue(offsets)} (they must be two non-negative integers).`,
+      );
     }
     const [begin, end] = offsets as [number, number];
     if (begin > end || end > bufferLength) {
-      throw new CheckpointFormatError(`${where} has data_offsets [${begin}, ${end}] outside the data buffer of ${bufferLength} bytes; the file is truncated or the header lies.`);
+      throw new CheckpointFormatError(
+        `${where} has data_offsets [${begin}, ${end}] outside the data buffer of ${bufferLength} bytes; the file is truncated or the header lies.`,
+      );
     }
     let elements = 1;
     for (const size of shape as number[]) elements *= size;
     const expected = elements * weightDtypeSizes[dtype];
     if (!Number.isSafeInteger(expected) || expected !== end - begin) {
-      throw new CheckpointFormatError(`${where} spans ${end - begin} bytes but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected}.`);
+      throw new CheckpointFormatError(
+        `${where} spans ${end - begin} bytes but shape [${(shape as number[]).join(', ')}] of ${dtype} needs ${expected}.`,
+      );
     }
     entries.push({ name, dtype, shape: shape as number[], file, begin, end });
   }
@@ -71,11 +89,16 @@ export async function openSafetensors(options: OpenSafetensorsOptions): Promise<
   const handle = await openCheckpointFile({ ...options, kind: 'the safetensors file' });
   try {
     const { size } = await handle.stat();
-    if (size < 8) throw new CheckpointFormatError(`${file}: ${size} bytes is too short for a safetensors file (it starts with an 8-byte header length).`);
+    if (size < 8)
+      throw new CheckpointFormatError(
+        `${file}: ${size} bytes is too short for a safetensors file (it starts with an 8-byte header length).`,
+      );
     const lengthBytes = await readExactly(handle, file, 0, 8);
     const headerLength = new DataView(lengthBytes.buffer).getBigUint64(0, true);
     if (headerLength > BigInt(Math.min(maximumHeaderLength, size - 8))) {
-      throw new CheckpointFormatError(`${file}: the header length field says ${headerLength} bytes, but the file has ${size - 8} after it (limit ${maximumHeaderLength}); the file is truncated or not safetensors.`);
+      throw new CheckpointFormatError(
+        `${file}: the header length field says ${headerLength} bytes, but the file has ${size - 8} after it (limit ${maximumHeaderLength}); the file is truncated or not safetensors.`,
+      );
     }
     const length = Number(headerLength);
     const headerBytes = await readExactly(handle, file, 8, length);
@@ -84,7 +107,10 @@ export async function openSafetensors(options: OpenSafetensorsOptions): Promise<
       // Strictly: a name with bytes that are not UTF-8 would otherwise become another name, with U+FFFD in it.
       text = new TextDecoder('utf-8', { fatal: true }).decode(headerBytes);
     } catch (error) {
-      throw new CheckpointFormatError(`${file}: the safetensors header is not UTF-8 text; the file is damaged or not safetensors.`, { cause: error });
+      throw new CheckpointFormatError(
+        `${file}: the safetensors header is not UTF-8 text; the file is damaged or not safetensors.`,
+        { cause: error },
+      );
     }
     const dataStart = 8 + length;
     const entries = parseHeader(file, text, size - dataStart);

@@ -1,5 +1,5 @@
 import { open } from 'node:fs/promises';
-import { encodeWeights, weightDtypeSizes, type WeightDtype } from './tensor-dtype.js';
+import { encodeWeights, type WeightDtype, weightDtypeSizes } from './tensor-dtype.js';
 
 /** A tensor to write: float32 values stored as `dtype`. */
 export interface TensorToWrite {

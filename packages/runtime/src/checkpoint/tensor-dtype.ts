@@ -44,7 +44,8 @@ function floatToHalf(value: number): number {
 export function decodeWeights(bytes: Uint8Array, dtype: WeightDtype): Float32Array {
   const count = bytes.length / weightDtypeSizes[dtype];
   // Little-endian hosts read F32 in place: no second copy of the largest tensors.
-  if (dtype === 'F32' && littleEndian && bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, count);
+  if (dtype === 'F32' && littleEndian && bytes.byteOffset % 4 === 0)
+    return new Float32Array(bytes.buffer, bytes.byteOffset, count);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
   if (dtype === 'F32') {

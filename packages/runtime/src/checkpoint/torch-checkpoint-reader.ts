@@ -1,8 +1,8 @@
-import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import { describeValue } from '@aquila/errors';
+import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
-import { openCheckpointFile, readExactly, type CheckpointFileOptions } from './checkpoint-file.js';
-import { readPickle, type PickledTensor } from './pickle-reader.js';
+import { type CheckpointFileOptions, openCheckpointFile, readExactly } from './checkpoint-file.js';
+import { type PickledTensor, readPickle } from './pickle-reader.js';
 import { decodeWeights, weightDtypeSizes } from './tensor-dtype.js';
 import { readZipEntries, type ZipEntry } from './zip-reader.js';
 
@@ -18,7 +18,8 @@ function isTensor(value: unknown): value is PickledTensor {
  * million deep, or put a dict inside itself through the memo.
  */
 function findStateDict(value: unknown, file: string): Map<unknown, unknown> {
-  if (!(value instanceof Map)) throw new CheckpointFormatError(`${file}: the pickle holds ${describeValue(value)}, not a dict of tensors.`);
+  if (!(value instanceof Map))
+    throw new CheckpointFormatError(`${file}: the pickle holds ${describeValue(value)}, not a dict of tensors.`);
   const visited = new Set<Map<unknown, unknown>>();
   let current: Map<unknown, unknown> = value;
   for (;;) {
@@ -29,7 +30,10 @@ function findStateDict(value: unknown, file: string): Map<unknown, unknown> {
     current = inner;
   }
   const keys = [...current.keys()].slice(0, 10).map((key) => describeValue(key, 40));
-  const contents = current.size === 0 ? 'its dict is empty' : `its dict has ${current.size} key${current.size === 1 ? '' : 's'}: ${keys.join(', ')}${current.size > 10 ? ', …' : ''}`;
+  const contents =
+    current.size === 0
+      ? 'its dict is empty'
+      : `its dict has ${current.size} key${current.size === 1 ? '' : 's'}: ${keys.join(', ')}${current.size > 10 ? ', …' : ''}`;
   throw new CheckpointFormatError(`${file}: no tensors found in the pickle (${contents}).`);
 }
 
@@ -42,8 +46,12 @@ export async function openTorchCheckpoint(options: OpenTorchCheckpointOptions): 
   try {
     const entries = await readZipEntries(handle, file);
     const pickleEntry = entries.find((entry) => entry.name === 'data.pkl' || entry.name.endsWith('/data.pkl'));
-    if (!pickleEntry) throw new CheckpointFormatError(`${file}: the zip has no data.pkl record; not a torch.save checkpoint.`);
-    if (pickleEntry.size > maximumPickleLength) throw new CheckpointFormatError(`${file}: data.pkl is ${pickleEntry.size} bytes, over the ${maximumPickleLength}-byte limit.`);
+    if (!pickleEntry)
+      throw new CheckpointFormatError(`${file}: the zip has no data.pkl record; not a torch.save checkpoint.`);
+    if (pickleEntry.size > maximumPickleLength)
+      throw new CheckpointFormatError(
+        `${file}: data.pkl is ${pickleEntry.size} bytes, over the ${maximumPickleLength}-byte limit.`,
+      );
     const prefix = pickleEntry.name.slice(0, -'data.pkl'.length);
     const records = new Map<string, ZipEntry>(entries.map((entry) => [entry.name, entry]));
     const pickle = await readExactly(handle, file, pickleEntry.dataOffset, pickleEntry.size);
@@ -52,13 +60,18 @@ export async function openTorchCheckpoint(options: OpenTorchCheckpointOptions): 
     for (const [key, value] of stateDict) {
       if (typeof key !== 'string' || !isTensor(value)) continue;
       const record = records.get(`${prefix}data/${value.storageKey}`);
-      if (!record) throw new CheckpointFormatError(`${file}: tensor ${describeValue(key, 200)} refers to storage ${describeValue(value.storageKey)}, which the zip lacks.`);
+      if (!record)
+        throw new CheckpointFormatError(
+          `${file}: tensor ${describeValue(key, 200)} refers to storage ${describeValue(value.storageKey)}, which the zip lacks.`,
+        );
       let expectedStride = 1;
       let elements = 1;
       for (let axis = value.shape.length - 1; axis >= 0; axis--) {
         const size = value.shape[axis] as number;
         if (size > 1 && value.stride[axis] !== expectedStride) {
-          throw new CheckpointTensorError(`${file}: tensor ${describeValue(key, 200)} is not contiguous (stride [${value.stride.join(', ')}] for shape [${value.shape.join(', ')}]); save it with .contiguous().`);
+          throw new CheckpointTensorError(
+            `${file}: tensor ${describeValue(key, 200)} is not contiguous (stride [${value.stride.join(', ')}] for shape [${value.shape.join(', ')}]); save it with .contiguous().`,
+          );
         }
         expectedStride *= size;
         elements *= size;
@@ -67,9 +80,15 @@ export async function openTorchCheckpoint(options: OpenTorchCheckpointOptions): 
       const offset = value.storageOffset * itemSize;
       const length = elements * itemSize;
       if (!Number.isSafeInteger(offset + length) || offset + length > record.size) {
-        throw new CheckpointFormatError(`${file}: tensor ${describeValue(key, 200)} (${length} bytes at ${offset}) runs past its ${record.size}-byte storage record.`);
+        throw new CheckpointFormatError(
+          `${file}: tensor ${describeValue(key, 200)} (${length} bytes at ${offset}) runs past its ${record.size}-byte storage record.`,
+        );
       }
-      tensors.set(key, { info: { name: key, dtype: value.dtype, shape: value.shape, file }, offset: record.dataOffset + offset, length });
+      tensors.set(key, {
+        info: { name: key, dtype: value.dtype, shape: value.shape, file },
+        offset: record.dataOffset + offset,
+        length,
+      });
     }
     return {
       tensors: [...tensors.values()].map((tensor) => tensor.info),

@@ -2,7 +2,12 @@ import type { TensorToWrite } from './safetensors-writer.js';
 import { encodeWeights } from './tensor-dtype.js';
 import { writeStoredZip, type ZipRecord } from './zip-writer.js';
 
-const storageNames = { F32: 'FloatStorage', F16: 'HalfStorage', BF16: 'BFloat16Storage', F64: 'DoubleStorage' } as const;
+const storageNames = {
+  F32: 'FloatStorage',
+  F16: 'HalfStorage',
+  BF16: 'BFloat16Storage',
+  F64: 'DoubleStorage',
+} as const;
 
 /** Pickle opcodes for a `torch.save` state dict (protocol 2, the way torch writes it). */
 class PickleBuilder {
@@ -13,7 +18,13 @@ class PickleBuilder {
   }
   text(value: string): this {
     const encoded = new TextEncoder().encode(value);
-    this.raw(0x58, encoded.length & 0xff, (encoded.length >> 8) & 0xff, (encoded.length >> 16) & 0xff, encoded.length >>> 24);
+    this.raw(
+      0x58,
+      encoded.length & 0xff,
+      (encoded.length >> 8) & 0xff,
+      (encoded.length >> 16) & 0xff,
+      encoded.length >>> 24,
+    );
     return this.raw(...encoded);
   }
   global(module: string, name: string): this {
@@ -46,10 +57,25 @@ export async function writeTorchCheckpoint(options: WriteTorchCheckpointOptions)
   pickle.global('collections', 'OrderedDict').raw(0x29, 0x52, 0x28);
   const records: ZipRecord[] = [];
   options.tensors.forEach((tensor, index) => {
-    const strides = tensor.shape.map((_, axis) => tensor.shape.slice(axis + 1).reduce((product, size) => product * size, 1));
+    const strides = tensor.shape.map((_, axis) =>
+      tensor.shape.slice(axis + 1).reduce((product, size) => product * size, 1),
+    );
     pickle.text(tensor.name).global('torch._utils', '_rebuild_tensor_v2').raw(0x28);
-    pickle.raw(0x28).text('storage').global('torch', storageNames[tensor.dtype]).text(String(index)).text('cpu').integer(tensor.values.length).raw(0x74, 0x51);
-    pickle.integer(0).tuple(tensor.shape).tuple(strides).raw(0x89).global('collections', 'OrderedDict').raw(0x29, 0x52, 0x74, 0x52);
+    pickle
+      .raw(0x28)
+      .text('storage')
+      .global('torch', storageNames[tensor.dtype])
+      .text(String(index))
+      .text('cpu')
+      .integer(tensor.values.length)
+      .raw(0x74, 0x51);
+    pickle
+      .integer(0)
+      .tuple(tensor.shape)
+      .tuple(strides)
+      .raw(0x89)
+      .global('collections', 'OrderedDict')
+      .raw(0x29, 0x52, 0x74, 0x52);
     records.push({ name: `archive/data/${index}`, data: encodeWeights(tensor.values, tensor.dtype) });
   });
   pickle.raw(0x75);

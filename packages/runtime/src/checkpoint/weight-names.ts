@@ -8,7 +8,16 @@ import type { ModelShape } from './model-config.js';
 export type WeightNaming = 'hf' | 'flagai' | 'flash';
 
 /** The per-layer weights of a LLaMA-family decoder layer. */
-export type LayerWeight = 'attentionNorm' | 'query' | 'key' | 'value' | 'attentionOutput' | 'feedForwardNorm' | 'gate' | 'up' | 'down';
+export type LayerWeight =
+  | 'attentionNorm'
+  | 'query'
+  | 'key'
+  | 'value'
+  | 'attentionOutput'
+  | 'feedForwardNorm'
+  | 'gate'
+  | 'up'
+  | 'down';
 
 /** The weights outside the layers. */
 export type ModelWeight = 'embedding' | 'finalNorm' | 'languageModelHead';
@@ -50,12 +59,20 @@ const layerNames: Readonly<Record<WeightNaming, Readonly<Record<LayerWeight, str
   },
 };
 
-const layerPrefixes: Readonly<Record<WeightNaming, string>> = { hf: 'model.layers', flagai: 'layers', flash: 'transformer.layers' };
+const layerPrefixes: Readonly<Record<WeightNaming, string>> = {
+  hf: 'model.layers',
+  flagai: 'layers',
+  flash: 'transformer.layers',
+};
 
 const modelNames: Readonly<Record<WeightNaming, Readonly<Record<ModelWeight, string>>>> = {
   hf: { embedding: 'model.embed_tokens.weight', finalNorm: 'model.norm.weight', languageModelHead: 'lm_head.weight' },
   flagai: { embedding: 'tok_embeddings.weight', finalNorm: 'norm.weight', languageModelHead: 'output.weight' },
-  flash: { embedding: 'transformer.embeddings.word_embeddings.weight', finalNorm: 'transformer.ln_f.weight', languageModelHead: 'lm_head.weight' },
+  flash: {
+    embedding: 'transformer.embeddings.word_embeddings.weight',
+    finalNorm: 'transformer.ln_f.weight',
+    languageModelHead: 'lm_head.weight',
+  },
 };
 
 export const layerWeights: readonly LayerWeight[] = Object.keys(layerNames.hf) as LayerWeight[];
@@ -124,7 +141,12 @@ export function packedLayerWeights(naming: WeightNaming, weight: LayerWeight): r
 }
 
 /** Where a layer weight lives in a checkpoint of the given naming and shape. */
-export function layerWeightLocation(naming: WeightNaming, shape: ModelShape, layer: number, weight: LayerWeight): LayerWeightLocation {
+export function layerWeightLocation(
+  naming: WeightNaming,
+  shape: ModelShape,
+  layer: number,
+  weight: LayerWeight,
+): LayerWeightLocation {
   const own = layerWeightShape(shape, weight);
   let firstRow = 0;
   let totalRows = 0;
@@ -132,7 +154,12 @@ export function layerWeightLocation(naming: WeightNaming, shape: ModelShape, lay
     if (member === weight) firstRow = totalRows;
     totalRows += layerWeightShape(shape, member)[0] as number;
   }
-  return { name: layerWeightName(naming, layer, weight), tensorShape: [totalRows, ...own.slice(1)], firstRow, rows: own[0] as number };
+  return {
+    name: layerWeightName(naming, layer, weight),
+    tensorShape: [totalRows, ...own.slice(1)],
+    firstRow,
+    rows: own[0] as number,
+  };
 }
 
 /** The weight's values out of the values of the tensor `layerWeightLocation` names (a view, not a copy). */

@@ -4,18 +4,18 @@ import { ModelConfigError } from '../errors.js';
 import { concatenate } from '../internal/concatenate.js';
 import { createRandom } from '../internal/random.js';
 import type { ModelShape } from './model-config.js';
-import { writeSafetensors, type TensorToWrite } from './safetensors-writer.js';
+import { type TensorToWrite, writeSafetensors } from './safetensors-writer.js';
 import { decodeWeights, encodeWeights, type WeightDtype } from './tensor-dtype.js';
 import { writeTorchCheckpoint } from './torch-checkpoint-writer.js';
 import {
   halfToInterleavedRotation,
+  type LayerWeight,
   layerWeightLocation,
-  layerWeights,
   layerWeightShape,
+  layerWeights,
   modelWeightName,
   packedLayerWeights,
   usesInterleavedRotary,
-  type LayerWeight,
   type WeightNaming,
 } from './weight-names.js';
 
@@ -83,11 +83,16 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
       const location = layerWeightLocation(naming, shape, layer, weight);
       if (written.has(location.name)) continue;
       written.add(location.name);
-      add(location.name, location.tensorShape, concatenate(packedLayerWeights(naming, weight).map((member) => drawn.get(member) as Float32Array)));
+      add(
+        location.name,
+        location.tensorShape,
+        concatenate(packedLayerWeights(naming, weight).map((member) => drawn.get(member) as Float32Array)),
+      );
     }
   }
   add(modelWeightName(naming, 'finalNorm'), [hidden], draw([hidden], 0.2, 1));
-  if (!shape.tiedEmbeddings) add(modelWeightName(naming, 'languageModelHead'), [vocabSize, hidden], draw([vocabSize, hidden], unit(hidden)));
+  if (!shape.tiedEmbeddings)
+    add(modelWeightName(naming, 'languageModelHead'), [vocabSize, hidden], draw([vocabSize, hidden], unit(hidden)));
 
   await mkdir(directory, { recursive: true });
   if (naming === 'hf') {
@@ -111,7 +116,9 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
     await writeFile(join(directory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   } else {
     if (shape.tiedEmbeddings || headSize * shape.headCount !== hidden || intermediate < Math.floor((8 * hidden) / 3)) {
-      throw new ModelConfigError(`params.json cannot describe this shape: FlagAI models are untied, head size × heads = dim, and FFN ≥ 8·dim/3.`);
+      throw new ModelConfigError(
+        `params.json cannot describe this shape: FlagAI models are untied, head size × heads = dim, and FFN ≥ 8·dim/3.`,
+      );
     }
     const params = {
       dim: hidden,
@@ -128,7 +135,11 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
   }
 
   if (options.format === 'bin') {
-    await writeTorchCheckpoint({ path: join(directory, 'pytorch_model.bin'), tensors, wrapInModule: naming === 'flagai' });
+    await writeTorchCheckpoint({
+      path: join(directory, 'pytorch_model.bin'),
+      tensors,
+      wrapInModule: naming === 'flagai',
+    });
   } else if (options.format === 'safetensors') {
     await writeSafetensors({ path: join(directory, 'model.safetensors'), tensors, metadata: { format: 'pt' } });
   } else {
@@ -137,9 +148,15 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
     for (const [index, names] of shards.entries()) {
       const file = `model-${String(index + 1).padStart(5, '0')}-of-${String(shards.length).padStart(5, '0')}.safetensors`;
       for (const name of names) weightMap[name] = file;
-      await writeSafetensors({ path: join(directory, file), tensors: names.map((name) => byName.get(name) as TensorToWrite) });
+      await writeSafetensors({
+        path: join(directory, file),
+        tensors: names.map((name) => byName.get(name) as TensorToWrite),
+      });
     }
-    await writeFile(join(directory, 'model.safetensors.index.json'), `${JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2)}\n`);
+    await writeFile(
+      join(directory, 'model.safetensors.index.json'),
+      `${JSON.stringify({ metadata: {}, weight_map: weightMap }, null, 2)}\n`,
+    );
   }
   return new Map(tensors.map((tensor) => [tensor.name, tensor.values]));
 }

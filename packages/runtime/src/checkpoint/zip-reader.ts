@@ -1,6 +1,6 @@
 import type { FileHandle } from 'node:fs/promises';
-import { CheckpointFormatError } from '../errors.js';
 import { describeValue } from '@aquila/errors';
+import { CheckpointFormatError } from '../errors.js';
 import { readExactly } from './checkpoint-file.js';
 
 export interface ZipEntry {
@@ -19,7 +19,8 @@ const localSignature = 0x04034b50;
 const maximumDirectoryLength = 256 * 1024 * 1024;
 
 function safeNumber(value: bigint, file: string, what: string): number {
-  if (value > BigInt(Number.MAX_SAFE_INTEGER)) throw new CheckpointFormatError(`${file}: zip ${what} ${value} is out of range.`);
+  if (value > BigInt(Number.MAX_SAFE_INTEGER))
+    throw new CheckpointFormatError(`${file}: zip ${what} ${value} is out of range.`);
   return Number(value);
 }
 
@@ -39,7 +40,10 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
       break;
     }
   }
-  if (end < 0) throw new CheckpointFormatError(`${file}: no zip end-of-directory record; not a PyTorch zip checkpoint (legacy torch.save files are not supported: re-save with torch >= 1.6).`);
+  if (end < 0)
+    throw new CheckpointFormatError(
+      `${file}: no zip end-of-directory record; not a PyTorch zip checkpoint (legacy torch.save files are not supported: re-save with torch >= 1.6).`,
+    );
   let count = tailView.getUint16(end + 10, true);
   let directorySize = tailView.getUint32(end + 12, true);
   let directoryOffset = tailView.getUint32(end + 16, true);
@@ -47,20 +51,27 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
   if (count === 0xffff || directorySize === 0xffffffff || directoryOffset === 0xffffffff) {
     if (endPosition < 20) throw new CheckpointFormatError(`${file}: zip64 locator missing.`);
     const locator = new DataView((await readExactly(handle, file, endPosition - 20, 20)).buffer);
-    if (locator.getUint32(0, true) !== zip64LocatorSignature) throw new CheckpointFormatError(`${file}: zip64 locator missing at byte ${endPosition - 20}.`);
+    if (locator.getUint32(0, true) !== zip64LocatorSignature)
+      throw new CheckpointFormatError(`${file}: zip64 locator missing at byte ${endPosition - 20}.`);
     const recordOffset = safeNumber(locator.getBigUint64(8, true), file, 'zip64 record offset');
-    if (recordOffset + 56 > size) throw new CheckpointFormatError(`${file}: zip64 record offset ${recordOffset} is past the end of the file.`);
+    if (recordOffset + 56 > size)
+      throw new CheckpointFormatError(`${file}: zip64 record offset ${recordOffset} is past the end of the file.`);
     const record = new DataView((await readExactly(handle, file, recordOffset, 56)).buffer);
-    if (record.getUint32(0, true) !== zip64EndSignature) throw new CheckpointFormatError(`${file}: bad zip64 end record at byte ${recordOffset}.`);
+    if (record.getUint32(0, true) !== zip64EndSignature)
+      throw new CheckpointFormatError(`${file}: bad zip64 end record at byte ${recordOffset}.`);
     count = safeNumber(record.getBigUint64(32, true), file, 'entry count');
     directorySize = safeNumber(record.getBigUint64(40, true), file, 'directory size');
     directoryOffset = safeNumber(record.getBigUint64(48, true), file, 'directory offset');
   }
   if (directorySize > maximumDirectoryLength) {
-    throw new CheckpointFormatError(`${file}: the zip directory claims ${directorySize} bytes, over the ${maximumDirectoryLength}-byte limit; the file is damaged or not a PyTorch checkpoint.`);
+    throw new CheckpointFormatError(
+      `${file}: the zip directory claims ${directorySize} bytes, over the ${maximumDirectoryLength}-byte limit; the file is damaged or not a PyTorch checkpoint.`,
+    );
   }
   if (directoryOffset + directorySize > size || count * 46 > directorySize) {
-    throw new CheckpointFormatError(`${file}: the zip directory (${count} entries, ${directorySize} bytes at ${directoryOffset}) does not fit in the ${size}-byte file; it is truncated.`);
+    throw new CheckpointFormatError(
+      `${file}: the zip directory (${count} entries, ${directorySize} bytes at ${directoryOffset}) does not fit in the ${size}-byte file; it is truncated.`,
+    );
   }
   const directory = await readExactly(handle, file, directoryOffset, directorySize);
   const view = new DataView(directory.buffer);
@@ -68,7 +79,9 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
   let position = 0;
   for (let index = 0; index < count; index++) {
     if (position + 46 > directorySize || view.getUint32(position, true) !== directorySignature) {
-      throw new CheckpointFormatError(`${file}: bad zip directory entry ${index} at byte ${directoryOffset + position}.`);
+      throw new CheckpointFormatError(
+        `${file}: bad zip directory entry ${index} at byte ${directoryOffset + position}.`,
+      );
     }
     const method = view.getUint16(position + 10, true);
     let compressedSize = view.getUint32(position + 20, true);
@@ -78,7 +91,8 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
     const commentLength = view.getUint16(position + 32, true);
     let localOffset = view.getUint32(position + 42, true);
     const next = position + 46 + nameLength + extraLength + commentLength;
-    if (next > directorySize) throw new CheckpointFormatError(`${file}: zip directory entry ${index} overruns the directory.`);
+    if (next > directorySize)
+      throw new CheckpointFormatError(`${file}: zip directory entry ${index} overruns the directory.`);
     const name = new TextDecoder().decode(directory.subarray(position + 46, position + 46 + nameLength));
     const extraEnd = position + 46 + nameLength + extraLength;
     for (let extra = position + 46 + nameLength; extra + 4 <= extraEnd; ) {
@@ -89,7 +103,8 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
         // A field's own length may claim more than the entry's extra area holds: read within both.
         const fieldEnd = Math.min(extra + 4 + length, extraEnd);
         const take = (): number => {
-          if (field + 8 > fieldEnd) throw new CheckpointFormatError(`${file}: short zip64 extra field for ${describeValue(name, 200)}.`);
+          if (field + 8 > fieldEnd)
+            throw new CheckpointFormatError(`${file}: short zip64 extra field for ${describeValue(name, 200)}.`);
           const value = safeNumber(view.getBigUint64(field, true), file, 'zip64 field');
           field += 8;
           return value;
@@ -101,14 +116,24 @@ export async function readZipEntries(handle: FileHandle, file: string): Promise<
       extra += 4 + length;
     }
     if (method !== 0 || compressedSize !== uncompressedSize) {
-      throw new CheckpointFormatError(`${file}: zip entry ${describeValue(name, 200)} is compressed (method ${method}); PyTorch checkpoints store entries uncompressed.`);
+      throw new CheckpointFormatError(
+        `${file}: zip entry ${describeValue(name, 200)} is compressed (method ${method}); PyTorch checkpoints store entries uncompressed.`,
+      );
     }
-    if (localOffset + 30 > size) throw new CheckpointFormatError(`${file}: zip entry ${describeValue(name, 200)} starts past the end of the file.`);
+    if (localOffset + 30 > size)
+      throw new CheckpointFormatError(
+        `${file}: zip entry ${describeValue(name, 200)} starts past the end of the file.`,
+      );
     const local = new DataView((await readExactly(handle, file, localOffset, 30)).buffer);
-    if (local.getUint32(0, true) !== localSignature) throw new CheckpointFormatError(`${file}: bad local header for zip entry ${describeValue(name, 200)} at byte ${localOffset}.`);
+    if (local.getUint32(0, true) !== localSignature)
+      throw new CheckpointFormatError(
+        `${file}: bad local header for zip entry ${describeValue(name, 200)} at byte ${localOffset}.`,
+      );
     const dataOffset = localOffset + 30 + local.getUint16(26, true) + local.getUint16(28, true);
     if (dataOffset + compressedSize > size) {
-      throw new CheckpointFormatError(`${file}: zip entry ${describeValue(name, 200)} (${compressedSize} bytes at ${dataOffset}) runs past the end of the ${size}-byte file; it is truncated.`);
+      throw new CheckpointFormatError(
+        `${file}: zip entry ${describeValue(name, 200)} (${compressedSize} bytes at ${dataOffset}) runs past the end of the ${size}-byte file; it is truncated.`,
+      );
     }
     entries.push({ name, dataOffset, size: compressedSize });
     position = next;

@@ -31,7 +31,11 @@ interface Sequence {
 }
 
 /** Log-softmax of `logits` at `token`, and the `top` most likely tokens (logits already penalised, unscaled). */
-function logProbabilities(logits: Float32Array, token: number, top: number): { logprob: number; topLogprobs?: { tokenId: number; logprob: number }[] } {
+function logProbabilities(
+  logits: Float32Array,
+  token: number,
+  top: number,
+): { logprob: number; topLogprobs?: { tokenId: number; logprob: number }[] } {
   let largest = -Infinity;
   for (const value of logits) if (value > largest) largest = value;
   let total = 0;
@@ -48,7 +52,10 @@ function logProbabilities(logits: Float32Array, token: number, top: number): { l
     best.splice(position, 0, index);
     if (best.length > top) best.pop();
   }
-  return { logprob, topLogprobs: best.map((tokenId) => ({ tokenId, logprob: (logits[tokenId] as number) - normaliser })) };
+  return {
+    logprob,
+    topLogprobs: best.map((tokenId) => ({ tokenId, logprob: (logits[tokenId] as number) - normaliser })),
+  };
 }
 
 /** Whether a request's next token depends on more than the argmax of the raw logits. */
@@ -90,7 +97,12 @@ export class BatchScheduler {
   constructor(private readonly options: BatchSchedulerOptions) {
     const { shape } = options;
     this.cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
-    this.stagingCache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
+    this.stagingCache = new KeyValueCache(
+      shape.layerCount,
+      shape.keyValueHeadCount,
+      shape.headSize,
+      shape.maxPositions,
+    );
   }
 
   /** Queues a request; its events arrive on the returned stream. Ending the iteration early cancels it. */
@@ -145,7 +157,13 @@ export class BatchScheduler {
       text = last.text + (last.stopped ? '' : sequence.matcher.flush());
       if (last.stopped) reason = 'stop';
     }
-    sequence.channel.push({ type: 'generation-end', finishReason: reason, text, promptTokenCount: sequence.request.promptIds.length, completionTokenCount: sequence.generated });
+    sequence.channel.push({
+      type: 'generation-end',
+      finishReason: reason,
+      text,
+      promptTokenCount: sequence.request.promptIds.length,
+      completionTokenCount: sequence.generated,
+    });
     sequence.channel.close();
     this.remove(sequence);
   }
@@ -160,11 +178,15 @@ export class BatchScheduler {
     }
     let token = nextToken;
     if (logits) {
-      for (const processor of options.logitsProcessors ?? []) processor({ logits, tokenIds: sequence.tokenIds, promptLength: sequence.request.promptIds.length });
+      for (const processor of options.logitsProcessors ?? [])
+        processor({ logits, tokenIds: sequence.tokenIds, promptLength: sequence.request.promptIds.length });
       token = sampleToken({ ...options, logits, tokenIds: sequence.tokenIds, random: sequence.random });
     }
     if (sequence.request.stopTokenIds.has(token)) return this.finish(sequence, 'stop', false);
-    const probabilities = logits && (options.logprobs || (options.topLogprobs ?? 0) > 0) ? logProbabilities(logits, token, options.topLogprobs ?? 0) : {};
+    const probabilities =
+      logits && (options.logprobs || (options.topLogprobs ?? 0) > 0)
+        ? logProbabilities(logits, token, options.topLogprobs ?? 0)
+        : {};
     sequence.tokenIds.push(token);
     sequence.generated += 1;
     let text = '';
@@ -177,7 +199,11 @@ export class BatchScheduler {
       }
     }
     sequence.channel.push({ type: 'token-delta', tokenId: token, text, ...probabilities });
-    if (sequence.generated >= sequence.request.maxNewTokens || sequence.tokenIds.length >= this.options.shape.maxPositions) this.finish(sequence, 'length', false);
+    if (
+      sequence.generated >= sequence.request.maxNewTokens ||
+      sequence.tokenIds.length >= this.options.shape.maxPositions
+    )
+      this.finish(sequence, 'length', false);
   }
 
   private failAll(sequences: Sequence[], error: unknown): void {
@@ -210,7 +236,11 @@ export class BatchScheduler {
     let stagedTokens = this.staged.reduce((sum, sequence) => sum + sequence.request.promptIds.length, 0);
     while (this.staged.length + this.active.length < this.options.maxBatchSize) {
       const next = this.waiting[0];
-      if (!next || (this.staged.length > 0 && stagedTokens + next.request.promptIds.length > this.options.prefillChunkSize)) break;
+      if (
+        !next ||
+        (this.staged.length > 0 && stagedTokens + next.request.promptIds.length > this.options.prefillChunkSize)
+      )
+        break;
       this.waiting.shift();
       if (next.cancelled) continue;
       if (next.request.options.signal?.aborted) {
@@ -227,11 +257,19 @@ export class BatchScheduler {
       return false;
     });
     if (this.staged.length === 0) return;
-    const length = Math.min(this.options.prefillChunkSize, ...this.staged.map((sequence) => sequence.request.promptIds.length - sequence.pastLength));
-    const rows = this.staged.map((sequence) => ({ tokenIds: sequence.request.promptIds.slice(sequence.pastLength, sequence.pastLength + length), pastLength: sequence.pastLength }));
+    const length = Math.min(
+      this.options.prefillChunkSize,
+      ...this.staged.map((sequence) => sequence.request.promptIds.length - sequence.pastLength),
+    );
+    const rows = this.staged.map((sequence) => ({
+      tokenIds: sequence.request.promptIds.slice(sequence.pastLength, sequence.pastLength + length),
+      pastLength: sequence.pastLength,
+    }));
     const finishing = this.staged.map((sequence) => sequence.pastLength + length === sequence.request.promptIds.length);
     try {
-      const step = await this.options.decoder.step(rows, this.stagingCache, 0, { logits: this.staged.some((sequence, index) => finishing[index] && sequence.needsLogits) });
+      const step = await this.options.decoder.step(rows, this.stagingCache, 0, {
+        logits: this.staged.some((sequence, index) => finishing[index] && sequence.needsLogits),
+      });
       const joining: [Sequence, number][] = [];
       this.staged.forEach((sequence, index) => {
         sequence.pastLength += length;
@@ -241,7 +279,8 @@ export class BatchScheduler {
         joining.push([sequence, index]);
       });
       this.keepStaged((_, index) => !finishing[index]);
-      for (const [sequence, index] of joining) this.accept(sequence, sequence.needsLogits ? step.logits[index] : undefined, step.nextTokens[index] as number);
+      for (const [sequence, index] of joining)
+        this.accept(sequence, sequence.needsLogits ? step.logits[index] : undefined, step.nextTokens[index] as number);
     } catch (error) {
       for (const sequence of this.staged) sequence.channel.fail(error);
       this.staged = [];
@@ -258,11 +297,20 @@ export class BatchScheduler {
         const batch = [...this.active];
         if (batch.length === 0) continue;
         try {
-          const rows = batch.map((sequence) => ({ tokenIds: [sequence.tokenIds.at(-1) as number], pastLength: sequence.pastLength }));
-          const step = await decoder.step(rows, this.cache, 0, { logits: batch.some((sequence) => sequence.needsLogits) });
+          const rows = batch.map((sequence) => ({
+            tokenIds: [sequence.tokenIds.at(-1) as number],
+            pastLength: sequence.pastLength,
+          }));
+          const step = await decoder.step(rows, this.cache, 0, {
+            logits: batch.some((sequence) => sequence.needsLogits),
+          });
           batch.forEach((sequence, index) => {
             sequence.pastLength += 1;
-            this.accept(sequence, sequence.needsLogits ? step.logits[index] : undefined, step.nextTokens[index] as number);
+            this.accept(
+              sequence,
+              sequence.needsLogits ? step.logits[index] : undefined,
+              step.nextTokens[index] as number,
+            );
           });
         } catch (error) {
           this.failAll(batch, error);

@@ -16,7 +16,13 @@ function readRow(cache: KeyValueCache, slot: number, position: number): number[]
   const values = cache.view(0, 'value', slot, 1);
   const row: number[] = [];
   for (let line = 0; line < width; line++) row.push(keys[line * cache.capacity + position] as number);
-  for (let head = 0; head < heads; head++) row.push(...values.subarray((head * cache.capacity + position) * headSize, (head * cache.capacity + position + 1) * headSize));
+  for (let head = 0; head < heads; head++)
+    row.push(
+      ...values.subarray(
+        (head * cache.capacity + position) * headSize,
+        (head * cache.capacity + position + 1) * headSize,
+      ),
+    );
   return row;
 }
 
@@ -34,8 +40,12 @@ describe('KeyValueCache', () => {
     writeSequence(cache, 1, 70);
     expect(cache.capacity).toBe(192);
     expect(cache.slots).toBe(2);
-    for (const [slot, length] of [[0, 150], [1, 70]] as const) {
-      for (let position = 0; position < length; position++) expect(readRow(cache, slot, position)).toEqual(Array.from(newRow(slot, position)));
+    for (const [slot, length] of [
+      [0, 150],
+      [1, 70],
+    ] as const) {
+      for (let position = 0; position < length; position++)
+        expect(readRow(cache, slot, position)).toEqual(Array.from(newRow(slot, position)));
     }
   });
 
@@ -52,9 +62,12 @@ describe('KeyValueCache', () => {
     writeSequence(cache, 0, 10);
     cache.copySequence(staging, 0, 1, 130);
     expect(cache.capacity).toBe(192);
-    for (let position = 0; position < 130; position++) expect(readRow(cache, 1, position)).toEqual(Array.from(newRow(0, position)));
-    for (let position = 0; position < 10; position++) expect(readRow(cache, 0, position)).toEqual(Array.from(newRow(0, position)));
+    for (let position = 0; position < 130; position++)
+      expect(readRow(cache, 1, position)).toEqual(Array.from(newRow(0, position)));
+    for (let position = 0; position < 10; position++)
+      expect(readRow(cache, 0, position)).toEqual(Array.from(newRow(0, position)));
     cache.move(1, 0);
-    for (let position = 0; position < 130; position++) expect(readRow(cache, 0, position)).toEqual(Array.from(newRow(0, position)));
+    for (let position = 0; position < 130; position++)
+      expect(readRow(cache, 0, position)).toEqual(Array.from(newRow(0, position)));
   });
 });

@@ -37,17 +37,29 @@ export class KeyValueCache {
   reserve(slots: number, rows: number): void {
     if (slots <= this.slotCount && rows <= this.rowCapacity) return;
     const newSlots = Math.max(slots, this.slotCount);
-    const newCapacity = rows <= this.rowCapacity ? this.rowCapacity : Math.min(this.maximumCapacity, Math.ceil(rows / 64) * 64);
+    const newCapacity =
+      rows <= this.rowCapacity ? this.rowCapacity : Math.min(this.maximumCapacity, Math.ceil(rows / 64) * 64);
     const previous = this.buffers;
     const previousCapacity = this.rowCapacity;
-    this.buffers = Array.from({ length: this.layerCount * 2 }, () => new Float32Array(newSlots * this.headCount * newCapacity * this.headSize));
+    this.buffers = Array.from(
+      { length: this.layerCount * 2 },
+      () => new Float32Array(newSlots * this.headCount * newCapacity * this.headSize),
+    );
     this.rowCapacity = newCapacity;
-    if (previous.length > 0) for (let slot = 0; slot < this.slotCount; slot++) this.copyRows(previous, previousCapacity, slot, slot, previousCapacity);
+    if (previous.length > 0)
+      for (let slot = 0; slot < this.slotCount; slot++)
+        this.copyRows(previous, previousCapacity, slot, slot, previousCapacity);
     this.slotCount = newSlots;
   }
 
   /** Copies positions `0…rows−1` of `sourceSlot` in `source` (laid out with `sourceCapacity`) into `targetSlot` here. */
-  private copyRows(source: readonly Float32Array[], sourceCapacity: number, sourceSlot: number, targetSlot: number, rows: number): void {
+  private copyRows(
+    source: readonly Float32Array[],
+    sourceCapacity: number,
+    sourceSlot: number,
+    targetSlot: number,
+    rows: number,
+  ): void {
     const { headCount, headSize, rowCapacity } = this;
     this.buffers.forEach((target, index) => {
       const from = source[index] as Float32Array;
@@ -60,7 +72,10 @@ export class KeyValueCache {
       } else {
         for (let head = 0; head < headCount; head++) {
           const start = (sourceSlot * headCount + head) * sourceCapacity * headSize;
-          target.set(from.subarray(start, start + rows * headSize), (targetSlot * headCount + head) * rowCapacity * headSize);
+          target.set(
+            from.subarray(start, start + rows * headSize),
+            (targetSlot * headCount + head) * rowCapacity * headSize,
+          );
         }
       }
     });
@@ -76,16 +91,27 @@ export class KeyValueCache {
    * Writes a step's new rows into `slot` at positions `position…position+rows−1`: `source` is a graph
    * output `[batch, rowsPerBatch, keys ‖ values]` (keys already rotated), `batchRow` the row of this sequence.
    */
-  writeNewRows(layer: number, slot: number, position: number, source: Float32Array, batchRow: number, rowsPerBatch: number): void {
+  writeNewRows(
+    layer: number,
+    slot: number,
+    position: number,
+    source: Float32Array,
+    batchRow: number,
+    rowsPerBatch: number,
+  ): void {
     const keys = this.buffers[layer * 2] as Float32Array;
     const values = this.buffers[layer * 2 + 1] as Float32Array;
     const { headCount, headSize, rowCapacity } = this;
     const width = headCount * headSize;
     for (let row = 0; row < rowsPerBatch; row++) {
       const from = (batchRow * rowsPerBatch + row) * 2 * width;
-      for (let line = 0; line < width; line++) keys[(slot * width + line) * rowCapacity + position + row] = source[from + line] as number;
+      for (let line = 0; line < width; line++)
+        keys[(slot * width + line) * rowCapacity + position + row] = source[from + line] as number;
       for (let head = 0; head < headCount; head++) {
-        values.set(source.subarray(from + width + head * headSize, from + width + (head + 1) * headSize), ((slot * headCount + head) * rowCapacity + position + row) * headSize);
+        values.set(
+          source.subarray(from + width + head * headSize, from + width + (head + 1) * headSize),
+          ((slot * headCount + head) * rowCapacity + position + row) * headSize,
+        );
       }
     }
   }

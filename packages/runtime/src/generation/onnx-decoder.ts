@@ -39,7 +39,10 @@ export class OnnxDecoder {
     readonly shape: ModelShape,
   ) {
     const rows = Array.from({ length: shape.layerCount }, (_, layer) => decoderNames.newKeyValue(layer));
-    this.fetches = { withLogits: [decoderNames.logits, decoderNames.nextToken, ...rows], withoutLogits: [decoderNames.nextToken, ...rows] };
+    this.fetches = {
+      withLogits: [decoderNames.logits, decoderNames.nextToken, ...rows],
+      withoutLogits: [decoderNames.nextToken, ...rows],
+    };
   }
 
   static async create(options: OnnxDecoderOptions): Promise<OnnxDecoder> {
@@ -50,7 +53,10 @@ export class OnnxDecoder {
       });
       return new OnnxDecoder(session, options.shape);
     } catch (error) {
-      throw new ModelRunError(`${options.modelPath}: onnxruntime cannot load the model (${(error as Error).message}).`, { cause: error });
+      throw new ModelRunError(
+        `${options.modelPath}: onnxruntime cannot load the model (${(error as Error).message}).`,
+        { cause: error },
+      );
     }
   }
 
@@ -58,7 +64,12 @@ export class OnnxDecoder {
    * Runs the rows (all with the same token count) in cache slots `firstSlot…`, writes their new key
    * and value rows into the cache, and returns each row's next token and (unless told not to) logits.
    */
-  async step(rows: readonly DecoderStepRow[], cache: KeyValueCache, firstSlot: number, options: DecoderStepOptions = {}): Promise<DecoderStepResult> {
+  async step(
+    rows: readonly DecoderStepRow[],
+    cache: KeyValueCache,
+    firstSlot: number,
+    options: DecoderStepOptions = {},
+  ): Promise<DecoderStepResult> {
     const batch = rows.length;
     const length = rows[0]?.tokenIds.length ?? 0;
     const { keyValueHeadCount: heads, headSize, vocabSize } = this.shape;
@@ -78,7 +89,8 @@ export class OnnxDecoder {
     });
     const groups = this.shape.headCount / heads;
     const newBias = new Float32Array(groups * length * length);
-    for (let row = 0; row < groups * length; row++) newBias.fill(Number.NEGATIVE_INFINITY, row * length + (row % length) + 1, (row + 1) * length);
+    for (let row = 0; row < groups * length; row++)
+      newBias.fill(Number.NEGATIVE_INFINITY, row * length + (row % length) + 1, (row + 1) * length);
     const feeds: Record<string, ort.Tensor> = {
       [decoderNames.inputIds]: new ort.Tensor('int64', inputIds, [batch, length]),
       [decoderNames.positionIds]: new ort.Tensor('int64', positionIds, [batch, length]),
@@ -86,19 +98,34 @@ export class OnnxDecoder {
       [decoderNames.attentionBiasNew]: new ort.Tensor('float32', newBias, [1, 1, groups * length, length]),
     };
     for (let layer = 0; layer < this.shape.layerCount; layer++) {
-      feeds[decoderNames.pastKey(layer)] = new ort.Tensor('float32', cache.view(layer, 'key', firstSlot, batch), [batch, heads, headSize, cache.capacity]);
-      feeds[decoderNames.pastValue(layer)] = new ort.Tensor('float32', cache.view(layer, 'value', firstSlot, batch), [batch, heads, cache.capacity, headSize]);
+      feeds[decoderNames.pastKey(layer)] = new ort.Tensor('float32', cache.view(layer, 'key', firstSlot, batch), [
+        batch,
+        heads,
+        headSize,
+        cache.capacity,
+      ]);
+      feeds[decoderNames.pastValue(layer)] = new ort.Tensor('float32', cache.view(layer, 'value', firstSlot, batch), [
+        batch,
+        heads,
+        cache.capacity,
+        headSize,
+      ]);
     }
     const withLogits = options.logits ?? true;
     let outputs: ort.InferenceSession.ReturnType;
     try {
       outputs = await this.session.run(feeds, withLogits ? this.fetches.withLogits : this.fetches.withoutLogits);
     } catch (error) {
-      throw new ModelRunError(`onnxruntime failed on a step of ${batch} sequence(s) × ${length} token(s) (${(error as Error).message}).`, { cause: error });
+      throw new ModelRunError(
+        `onnxruntime failed on a step of ${batch} sequence(s) × ${length} token(s) (${(error as Error).message}).`,
+        { cause: error },
+      );
     }
     for (let layer = 0; layer < this.shape.layerCount; layer++) {
       const newRows = outputs[decoderNames.newKeyValue(layer)]?.data as Float32Array;
-      rows.forEach((row, index) => cache.writeNewRows(layer, firstSlot + index, row.pastLength, newRows, index, length));
+      rows.forEach((row, index) =>
+        cache.writeNewRows(layer, firstSlot + index, row.pastLength, newRows, index, length),
+      );
     }
     const nextTokens = Array.from(outputs[decoderNames.nextToken]?.data as BigInt64Array, Number);
     if (!withLogits) return { logits: [], nextTokens };

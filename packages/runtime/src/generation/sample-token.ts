@@ -26,10 +26,13 @@ export interface SamplingOptions {
 /** Checks sampling options, naming the bad one. */
 export function validateSamplingOptions(options: SamplingOptions): void {
   const { temperature = 0, topK = 0, topP = 1, repetitionPenalty = 1 } = options;
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new GenerationOptionsError(`temperature must be a finite number ≥ 0, got ${temperature}.`);
-  if (!Number.isInteger(topK) || topK < 0) throw new GenerationOptionsError(`topK must be an integer ≥ 0, got ${topK}.`);
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new GenerationOptionsError(`temperature must be a finite number ≥ 0, got ${temperature}.`);
+  if (!Number.isInteger(topK) || topK < 0)
+    throw new GenerationOptionsError(`topK must be an integer ≥ 0, got ${topK}.`);
   if (!(topP > 0 && topP <= 1)) throw new GenerationOptionsError(`topP must be in (0, 1], got ${topP}.`);
-  if (!(repetitionPenalty > 0) || !Number.isFinite(repetitionPenalty)) throw new GenerationOptionsError(`repetitionPenalty must be a finite number > 0, got ${repetitionPenalty}.`);
+  if (!(repetitionPenalty > 0) || !Number.isFinite(repetitionPenalty))
+    throw new GenerationOptionsError(`repetitionPenalty must be a finite number > 0, got ${repetitionPenalty}.`);
 }
 
 function argmax(values: Float32Array): number {

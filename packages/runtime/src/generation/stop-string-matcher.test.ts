@@ -20,33 +20,37 @@ describe('StopStringMatcher', () => {
   it('emits, over any chunking, exactly the text before the first stop string, never retracting', () => {
     const alphabet = fc.constantFrom('a', 'b', '#', '<', '/', ' ');
     fc.assert(
-      fc.property(fc.array(fc.string({ unit: alphabet, maxLength: 4 }), { maxLength: 12 }), fc.array(fc.string({ unit: alphabet, minLength: 1, maxLength: 3 }), { maxLength: 3 }), (chunks, stops) => {
-        // Generation ends after the first chunk that completes a stop string; the text is cut at the
-        // earliest stop occurrence in what has arrived by then.
-        let text = '';
-        let firstStop = Infinity;
-        for (const chunk of chunks) {
-          text += chunk;
-          firstStop = Math.min(...stops.map((stop) => text.indexOf(stop)).filter((index) => index >= 0), Infinity);
-          if (Number.isFinite(firstStop)) break;
-        }
-        const expected = Number.isFinite(firstStop) ? text.slice(0, firstStop) : text;
-        const matcher = new StopStringMatcher(stops);
-        let emitted = '';
-        let stopped = false;
-        for (const chunk of chunks) {
-          const result = matcher.push(chunk);
-          emitted += result.text;
-          expect(expected.startsWith(emitted)).toBe(true);
-          if (result.stopped) {
-            stopped = true;
-            break;
+      fc.property(
+        fc.array(fc.string({ unit: alphabet, maxLength: 4 }), { maxLength: 12 }),
+        fc.array(fc.string({ unit: alphabet, minLength: 1, maxLength: 3 }), { maxLength: 3 }),
+        (chunks, stops) => {
+          // Generation ends after the first chunk that completes a stop string; the text is cut at the
+          // earliest stop occurrence in what has arrived by then.
+          let text = '';
+          let firstStop = Infinity;
+          for (const chunk of chunks) {
+            text += chunk;
+            firstStop = Math.min(...stops.map((stop) => text.indexOf(stop)).filter((index) => index >= 0), Infinity);
+            if (Number.isFinite(firstStop)) break;
           }
-        }
-        if (!stopped) emitted += matcher.flush();
-        expect(emitted).toBe(expected);
-        expect(stopped).toBe(Number.isFinite(firstStop));
-      }),
+          const expected = Number.isFinite(firstStop) ? text.slice(0, firstStop) : text;
+          const matcher = new StopStringMatcher(stops);
+          let emitted = '';
+          let stopped = false;
+          for (const chunk of chunks) {
+            const result = matcher.push(chunk);
+            emitted += result.text;
+            expect(expected.startsWith(emitted)).toBe(true);
+            if (result.stopped) {
+              stopped = true;
+              break;
+            }
+          }
+          if (!stopped) emitted += matcher.flush();
+          expect(emitted).toBe(expected);
+          expect(stopped).toBe(Number.isFinite(firstStop));
+        },
+      ),
       { numRuns: 3000 },
     );
   });

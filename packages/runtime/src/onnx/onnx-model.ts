@@ -57,13 +57,17 @@ function encodeNode(node: OnnxNode): Uint8Array {
   for (const input of node.inputs) writer.string(1, input);
   for (const output of node.outputs) writer.string(2, output);
   writer.string(3, node.name).string(4, node.opType);
-  for (const [name, attribute] of Object.entries(node.attributes ?? {})) writer.bytes(5, encodeAttribute(name, attribute));
+  for (const [name, attribute] of Object.entries(node.attributes ?? {}))
+    writer.bytes(5, encodeAttribute(name, attribute));
   if (node.domain) writer.string(7, node.domain);
   return writer.finish();
 }
 
 function encodeInitializer(tensor: OnnxInitializer): Uint8Array {
-  const writer = new ProtobufWriter().packedIntegers(1, tensor.dims).integer(2, onnxElementTypes[tensor.elementType]).string(8, tensor.name);
+  const writer = new ProtobufWriter()
+    .packedIntegers(1, tensor.dims)
+    .integer(2, onnxElementTypes[tensor.elementType])
+    .string(8, tensor.name);
   if ('raw' in tensor.data) return writer.bytes(9, tensor.data.raw).finish();
   const entries: [string, string][] = [
     ['location', tensor.data.location],
@@ -82,7 +86,10 @@ function encodeValueInfo(info: OnnxValueInfo): Uint8Array {
     else dim.string(2, dimension);
     shape.bytes(1, dim.finish());
   }
-  const tensorType = new ProtobufWriter().integer(1, onnxElementTypes[info.elementType]).bytes(2, shape.finish()).finish();
+  const tensorType = new ProtobufWriter()
+    .integer(1, onnxElementTypes[info.elementType])
+    .bytes(2, shape.finish())
+    .finish();
   const type = new ProtobufWriter().bytes(1, tensorType).finish();
   return new ProtobufWriter().string(1, info.name).bytes(2, type).finish();
 }
@@ -95,7 +102,11 @@ export function encodeOnnxModel(graph: OnnxGraph): Uint8Array {
   for (const initializer of graph.initializers) graphWriter.bytes(5, encodeInitializer(initializer));
   for (const input of graph.inputs) graphWriter.bytes(11, encodeValueInfo(input));
   for (const output of graph.outputs) graphWriter.bytes(12, encodeValueInfo(output));
-  const model = new ProtobufWriter().integer(1, 10).string(2, '@aquila/runtime').string(3, '0.0.0').bytes(7, graphWriter.finish());
+  const model = new ProtobufWriter()
+    .integer(1, 10)
+    .string(2, '@aquila/runtime')
+    .string(3, '0.0.0')
+    .bytes(7, graphWriter.finish());
   model.bytes(8, new ProtobufWriter().string(1, '').integer(2, 21).finish());
   model.bytes(8, new ProtobufWriter().string(1, 'com.microsoft').integer(2, 1).finish());
   return model.finish();

@@ -39,7 +39,8 @@ export function quantizeBlockwise(options: QuantizeBlockwiseOptions): QuantizedW
         const value = start + offset < end ? (weights[start + offset] as number) : 0;
         const quantized = Math.max(-largest, Math.min(largest, Math.round(value * inverse))) + zeroPoint;
         if (bits === 8) packed[base + offset] = quantized;
-        else packed[base + (offset >> 1)] = (packed[base + (offset >> 1)] as number) | (quantized << ((offset & 1) * 4));
+        else
+          packed[base + (offset >> 1)] = (packed[base + (offset >> 1)] as number) | (quantized << ((offset & 1) * 4));
       }
     }
   }
@@ -47,7 +48,10 @@ export function quantizeBlockwise(options: QuantizeBlockwiseOptions): QuantizedW
 }
 
 /** The float weights a quantised matrix stands for, `[rows, columns]`: what the runtime multiplies by. */
-export function dequantizeBlockwise(quantized: QuantizedWeights, options: Omit<QuantizeBlockwiseOptions, 'weights'>): Float32Array {
+export function dequantizeBlockwise(
+  quantized: QuantizedWeights,
+  options: Omit<QuantizeBlockwiseOptions, 'weights'>,
+): Float32Array {
   const { rows, columns, bits, blockSize } = options;
   const blockBytes = (blockSize * bits) / 8;
   const zeroPoint = 1 << (bits - 1);
@@ -57,8 +61,12 @@ export function dequantizeBlockwise(quantized: QuantizedWeights, options: Omit<Q
       const block = Math.floor(column / blockSize);
       const offset = column % blockSize;
       const base = (row * quantized.blocksPerRow + block) * blockBytes;
-      const stored = bits === 8 ? (quantized.packed[base + offset] as number) : ((quantized.packed[base + (offset >> 1)] as number) >> ((offset & 1) * 4)) & 0xf;
-      out[row * columns + column] = (stored - zeroPoint) * (quantized.scales[row * quantized.blocksPerRow + block] as number);
+      const stored =
+        bits === 8
+          ? (quantized.packed[base + offset] as number)
+          : ((quantized.packed[base + (offset >> 1)] as number) >> ((offset & 1) * 4)) & 0xf;
+      out[row * columns + column] =
+        (stored - zeroPoint) * (quantized.scales[row * quantized.blocksPerRow + block] as number);
     }
   }
   return out;

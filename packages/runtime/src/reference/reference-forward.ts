@@ -1,5 +1,12 @@
 import type { ModelShape } from '../checkpoint/model-config.js';
-import { layerWeightLocation, layerWeightValues, modelWeightName, usesInterleavedRotary, type LayerWeight, type WeightNaming } from '../checkpoint/weight-names.js';
+import {
+  type LayerWeight,
+  layerWeightLocation,
+  layerWeightValues,
+  modelWeightName,
+  usesInterleavedRotary,
+  type WeightNaming,
+} from '../checkpoint/weight-names.js';
 
 export interface ReferenceForwardOptions {
   shape: ModelShape;
@@ -15,7 +22,8 @@ function matrixVector(matrix: Float32Array, vector: ArrayLike<number>, rows: num
   for (let row = 0; row < rows; row++) {
     let sum = 0;
     const base = row * columns;
-    for (let column = 0; column < columns; column++) sum += (matrix[base + column] as number) * (vector[column] as number);
+    for (let column = 0; column < columns; column++)
+      sum += (matrix[base + column] as number) * (vector[column] as number);
     out[row] = sum;
   }
   return out;
@@ -28,7 +36,14 @@ function rmsNorm(vector: Float64Array, weight: Float32Array, epsilon: number): F
   return vector.map((value, index) => value * scale * (weight[index] as number));
 }
 
-function rotate(vector: Float64Array, heads: number, headSize: number, position: number, theta: number, interleaved: boolean): void {
+function rotate(
+  vector: Float64Array,
+  heads: number,
+  headSize: number,
+  position: number,
+  theta: number,
+  interleaved: boolean,
+): void {
   const half = headSize / 2;
   for (let head = 0; head < heads; head++) {
     for (let index = 0; index < half; index++) {
@@ -85,7 +100,9 @@ export function referenceForward(options: ReferenceForwardOptions): Float64Array
         for (let past = 0; past <= position; past++) {
           let dot = 0;
           for (let dimension = 0; dimension < headSize; dimension++) {
-            dot += (queries[position]?.[head * headSize + dimension] as number) * (keys[past]?.[group * headSize + dimension] as number);
+            dot +=
+              (queries[position]?.[head * headSize + dimension] as number) *
+              (keys[past]?.[group * headSize + dimension] as number);
           }
           scores[past] = dot / Math.sqrt(headSize);
         }
@@ -95,7 +112,9 @@ export function referenceForward(options: ReferenceForwardOptions): Float64Array
         for (let past = 0; past <= position; past++) {
           const weight = (exponentials[past] as number) / total;
           for (let dimension = 0; dimension < headSize; dimension++) {
-            attention[head * headSize + dimension] = (attention[head * headSize + dimension] as number) + weight * (values[past]?.[group * headSize + dimension] as number);
+            attention[head * headSize + dimension] =
+              (attention[head * headSize + dimension] as number) +
+              weight * (values[past]?.[group * headSize + dimension] as number);
           }
         }
       }
@@ -110,5 +129,11 @@ export function referenceForward(options: ReferenceForwardOptions): Float64Array
     });
   }
   const head = shape.tiedEmbeddings ? embedding : get(modelWeightName(naming, 'languageModelHead'));
-  return states.map((state) => matrixVector(head, rmsNorm(state, get(modelWeightName(naming, 'finalNorm')), shape.rmsNormEpsilon), shape.vocabSize));
+  return states.map((state) =>
+    matrixVector(
+      head,
+      rmsNorm(state, get(modelWeightName(naming, 'finalNorm')), shape.rmsNormEpsilon),
+      shape.vocabSize,
+    ),
+  );
 }

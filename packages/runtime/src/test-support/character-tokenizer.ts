@@ -8,14 +8,19 @@ import type { GenerationTokenizer } from '../generation/generation-types.js';
 export function createCharacterTokenizer(alphabet: readonly string[]): GenerationTokenizer {
   const pieces = ['<s>', '</s>', ...alphabet];
   const special = new Set([0, 1]);
-  const piece = (id: number, skipSpecialTokens: boolean): string => (skipSpecialTokens && special.has(id) ? '' : (pieces[id] ?? ''));
+  const piece = (id: number, skipSpecialTokens: boolean): string =>
+    skipSpecialTokens && special.has(id) ? '' : (pieces[id] ?? '');
   return {
     encode(text) {
       const ids: number[] = [];
       for (let index = 0; index < text.length; ) {
         let best = -1;
         for (let id = 2; id < pieces.length; id++) {
-          if (text.startsWith(pieces[id] as string, index) && (best < 0 || (pieces[id] as string).length > (pieces[best] as string).length)) best = id;
+          if (
+            text.startsWith(pieces[id] as string, index) &&
+            (best < 0 || (pieces[id] as string).length > (pieces[best] as string).length)
+          )
+            best = id;
         }
         if (best < 0) throw new Error(`character ${JSON.stringify(text[index])} is not in the test alphabet`);
         ids.push(best);

@@ -6,7 +6,10 @@ import { skipSqlBlank } from './sql-lexer.js';
 import type { QueryOutcome, QuerySession } from './task-runner.js';
 
 // sql.js has these; its published types lack them.
-type FullStatement = Statement & { getBlob(column: number): Uint8Array; get(params: null, config: { useBigInt: boolean }): SqliteValue[] };
+type FullStatement = Statement & {
+  getBlob(column: number): Uint8Array;
+  get(params: null, config: { useBigInt: boolean }): SqliteValue[];
+};
 type StatementIterator = ReturnType<Database['iterateStatements']> & { return(): unknown };
 
 const readOnlyKeyword = /(?:select|with|values)\b/iy;
@@ -72,7 +75,8 @@ export class DatabaseSession implements QuerySession {
       const first = statements.next();
       if (first.done === true) return { ok: true, columns: [], rows: [], complete: true };
       const rest = statements.getRemainingSQL();
-      if (skipSqlBlank(rest, 0, '') < rest.length) return { ok: false, error: 'You can only execute one statement at a time.' };
+      if (skipSqlBlank(rest, 0, '') < rest.length)
+        return { ok: false, error: 'You can only execute one statement at a time.' };
       const statement = first.value as FullStatement;
       const rows: Row[] = [];
       while (rows.length < maxRows && statement.step()) {

@@ -7,19 +7,39 @@ const module = new URL('./double-quoted-strings.properties.ts', import.meta.url)
 
 describe('unquoteStrings', () => {
   it('writes in single quotes only the double-quoted tokens that can name nothing', () => {
-    expect(unquoteStrings('SELECT name FROM singer WHERE country = "France"', names)).toEqual({ sql: "SELECT name FROM singer WHERE country = 'France'", quotedNames: false });
-    expect(unquoteStrings(`SELECT name FROM singer WHERE name = "Stark's ""Park"""`, names)?.sql).toBe(`SELECT name FROM singer WHERE name = 'Stark''s "Park"'`);
+    expect(unquoteStrings('SELECT name FROM singer WHERE country = "France"', names)).toEqual({
+      sql: "SELECT name FROM singer WHERE country = 'France'",
+      quotedNames: false,
+    });
+    expect(unquoteStrings(`SELECT name FROM singer WHERE name = "Stark's ""Park"""`, names)?.sql).toBe(
+      `SELECT name FROM singer WHERE name = 'Stark''s "Park"'`,
+    );
     // A column name, an alias of the query, a name double-quoted twice where an alias may be defined: kept.
-    expect(unquoteStrings('SELECT "Name" FROM singer', names)).toEqual({ sql: 'SELECT "Name" FROM singer', quotedNames: true });
+    expect(unquoteStrings('SELECT "Name" FROM singer', names)).toEqual({
+      sql: 'SELECT "Name" FROM singer',
+      quotedNames: true,
+    });
     expect(unquoteStrings('SELECT count(*) total FROM singer ORDER BY "total"', names)?.quotedNames).toBe(true);
     expect(unquoteStrings('SELECT count(*) "n" FROM singer ORDER BY "n"', names)?.quotedNames).toBe(true);
     // The same string twice in value positions is still a string.
-    expect(unquoteStrings('SELECT 1 FROM singer WHERE country = "x" UNION SELECT 2 FROM singer WHERE country = "x"', names)?.quotedNames).toBe(false);
-    expect(unquoteStrings('SELECT 1 FROM singer WHERE "x" = "x"', names)?.sql).toBe("SELECT 1 FROM singer WHERE 'x' = 'x'");
+    expect(
+      unquoteStrings('SELECT 1 FROM singer WHERE country = "x" UNION SELECT 2 FROM singer WHERE country = "x"', names)
+        ?.quotedNames,
+    ).toBe(false);
+    expect(unquoteStrings('SELECT 1 FROM singer WHERE "x" = "x"', names)?.sql).toBe(
+      "SELECT 1 FROM singer WHERE 'x' = 'x'",
+    );
   });
 
   it('gives up on what it cannot decide', () => {
-    for (const sql of ['SELECT x AS "y" FROM singer', 'SELECT "t".name FROM singer AS t', 'SELECT "lower"(name) FROM singer', 'WITH t(a) AS (SELECT 1) SELECT "a" FROM t', 'SELECT value FROM json_each("[1]")', 'SELECT "open FROM singer']) {
+    for (const sql of [
+      'SELECT x AS "y" FROM singer',
+      'SELECT "t".name FROM singer AS t',
+      'SELECT "lower"(name) FROM singer',
+      'WITH t(a) AS (SELECT 1) SELECT "a" FROM t',
+      'SELECT value FROM json_each("[1]")',
+      'SELECT "open FROM singer',
+    ]) {
       expect(unquoteStrings(sql, names), sql).toBeUndefined();
     }
     // Single quotes against a single-quoted string would join the two into one string.
@@ -34,7 +54,11 @@ describe('unquoteStrings properties', () => {
   });
 
   it('never throws, and leaves a query without double quotes as it is', async () => {
-    await checkPropertyInWorker({ module, exportName: 'neverThrowsAndLeavesAQueryWithoutDoubleQuotesAsItIs', timeoutMs: 120_000 });
+    await checkPropertyInWorker({
+      module,
+      exportName: 'neverThrowsAndLeavesAQueryWithoutDoubleQuotesAsItIs',
+      timeoutMs: 120_000,
+    });
   });
 
   it('rewrites only double-quoted tokens, each into the single-quoted string of its content', async () => {

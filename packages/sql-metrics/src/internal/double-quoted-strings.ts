@@ -17,10 +17,34 @@ const nameCharacter = /[\p{L}\p{N}_$]/u;
 const searchBudget = 1 << 24;
 
 // Eponymous virtual tables (json_each(…), pragma_table_info(…), …) bring column names the schema does not list.
-const virtualTable = /^(?:json_each|json_tree|jsonb_each|jsonb_tree|dbstat|sqlite_dbpage|sqlite_stmt|generate_series|carray|pragma_.*)$/;
+const virtualTable =
+  /^(?:json_each|json_tree|jsonb_each|jsonb_tree|dbstat|sqlite_dbpage|sqlite_stmt|generate_series|carray|pragma_.*)$/;
 
 // After these an expression starts, so a token there is a value, never an alias being defined (`count(*) "n"`).
-const valueBefore = new Set(['like', 'glob', 'regexp', 'match', 'in', 'is', 'not', 'and', 'or', 'between', 'when', 'then', 'else', 'case', 'where', 'having', 'on', 'select', 'by', 'distinct', 'all', 'escape']);
+const valueBefore = new Set([
+  'like',
+  'glob',
+  'regexp',
+  'match',
+  'in',
+  'is',
+  'not',
+  'and',
+  'or',
+  'between',
+  'when',
+  'then',
+  'else',
+  'case',
+  'where',
+  'having',
+  'on',
+  'select',
+  'by',
+  'distinct',
+  'all',
+  'escape',
+]);
 
 function inValuePosition(previous: string | undefined): boolean {
   if (previous === undefined) return false;
@@ -29,7 +53,20 @@ function inValuePosition(previous: string | undefined): boolean {
 }
 
 /** Names every SQLite database has besides its own tables and columns: rowid aliases and sqlite_schema's. */
-export const builtInNames: readonly string[] = ['rowid', 'oid', '_rowid_', 'sqlite_master', 'sqlite_schema', 'sqlite_temp_master', 'sqlite_temp_schema', 'type', 'name', 'tbl_name', 'rootpage', 'sql'];
+export const builtInNames: readonly string[] = [
+  'rowid',
+  'oid',
+  '_rowid_',
+  'sqlite_master',
+  'sqlite_schema',
+  'sqlite_temp_master',
+  'sqlite_temp_schema',
+  'type',
+  'name',
+  'tbl_name',
+  'rootpage',
+  'sql',
+];
 
 export interface UnquotedSql {
   /** The statement with its provable string literals in single quotes. */
@@ -68,7 +105,8 @@ class NameSearch {
     for (let at = text.indexOf(name); at >= 0; at = text.indexOf(name, at + 1)) {
       const before = text[at - 1];
       const after = text[at + name.length];
-      if ((before === undefined || !nameCharacter.test(before)) && (after === undefined || !nameCharacter.test(after))) return true;
+      if ((before === undefined || !nameCharacter.test(before)) && (after === undefined || !nameCharacter.test(after)))
+        return true;
     }
     return false;
   }
@@ -84,14 +122,32 @@ export function unquoteStrings(sql: string, names: ReadonlySet<string>): Unquote
   const tokens = [...sqlTokens({ sql })];
   const significant = tokens.map((token, index) => (blank.test(token) ? -1 : index)).filter((index) => index >= 0);
   // The query's own text outside double quotes, where any alias, CTE column or derived column name appears.
-  const rest = new NameSearch(tokens.map((token) => (token.startsWith('"') ? ' ' : token)).join('').toLowerCase());
-  for (const token of tokens) if (word.test(token) && (token.toLowerCase() === 'with' || virtualTable.test(token.toLowerCase()))) return undefined;
+  const rest = new NameSearch(
+    tokens
+      .map((token) => (token.startsWith('"') ? ' ' : token))
+      .join('')
+      .toLowerCase(),
+  );
+  for (const token of tokens)
+    if (word.test(token) && (token.toLowerCase() === 'with' || virtualTable.test(token.toLowerCase())))
+      return undefined;
   const quoted = significant.flatMap((index, position) => {
     const token = tokens[index] as string;
-    return token.startsWith('"') ? [{ index, token, previous: tokens[significant[position - 1] ?? -1]?.toLowerCase(), next: tokens[significant[position + 1] ?? -1] }] : [];
+    return token.startsWith('"')
+      ? [
+          {
+            index,
+            token,
+            previous: tokens[significant[position - 1] ?? -1]?.toLowerCase(),
+            next: tokens[significant[position + 1] ?? -1],
+          },
+        ]
+      : [];
   });
   // A name double-quoted where an alias may be defined: each of its double-quoted uses may refer to that alias.
-  const maybeAliases = new Set(quoted.filter((item) => !inValuePosition(item.previous)).map((item) => item.token.toLowerCase()));
+  const maybeAliases = new Set(
+    quoted.filter((item) => !inValuePosition(item.previous)).map((item) => item.token.toLowerCase()),
+  );
   const uses = new Map<string, number>();
   for (const { token } of quoted) uses.set(token.toLowerCase(), (uses.get(token.toLowerCase()) ?? 0) + 1);
   let quotedNames = false;

@@ -4,7 +4,14 @@ import { ExecutionPool } from '../execution-pool.js';
 import { spiderDirectory } from './test-fixtures.js';
 
 const databases = [`${spiderDirectory}database/concert_singer/concert_singer.sqlite`];
-const task = (sql: string) => ({ databases, gold: '', preds: [sql], orderMatters: false, returnRows: true, maxRows: 10 });
+const task = (sql: string) => ({
+  databases,
+  gold: '',
+  preds: [sql],
+  orderMatters: false,
+  returnRows: true,
+  maxRows: 10,
+});
 const pool = new ExecutionPool({ workers: 1, timeoutMs: 600_000 });
 // Answered natively: the child has started and reads tasks.
 await pool.run(task('SELECT 1'));

@@ -1,4 +1,4 @@
-import { fork, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, fork } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ExecutionTask, ExecutionVerdict } from '../execution-task.js';
@@ -52,9 +52,18 @@ function track(child: ChildProcess): ChildProcess {
 }
 
 function startProcess(): ChildProcess {
-  if (!source) return fork(fileURLToPath(new URL('./execution-process.js', import.meta.url)), [], { execArgv: [], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+  if (!source)
+    return fork(fileURLToPath(new URL('./execution-process.js', import.meta.url)), [], {
+      execArgv: [],
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+      serialization: 'advanced',
+    });
   const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return fork(fileURLToPath(new URL('../execution-process.ts', import.meta.url)), [], { execArgv: ['--import', tsx], stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
+  return fork(fileURLToPath(new URL('../execution-process.ts', import.meta.url)), [], {
+    execArgv: ['--import', tsx],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    serialization: 'advanced',
+  });
 }
 
 /**
@@ -82,7 +91,13 @@ export class NativeProcesses {
   }
 
   private start(): Child {
-    const child: Child = { process: track(startProcess()), sent: [], runningSince: 0, lastDatabase: undefined, ready: false };
+    const child: Child = {
+      process: track(startProcess()),
+      sent: [],
+      runningSince: 0,
+      lastDatabase: undefined,
+      ready: false,
+    };
     child.process.on('message', (reply: NativeReply) => this.receive(child, reply));
     // A process that dies before it is ready would die again (no native engine that works here): sql.js only.
     const died = (): void => {
@@ -159,7 +174,8 @@ export class NativeProcesses {
 
   private watch(): void {
     const now = Date.now();
-    for (const child of this.children) if (child.ready && child.sent.length > 0 && now - child.runningSince > this.timeoutMs) this.replace(child);
+    for (const child of this.children)
+      if (child.ready && child.sent.length > 0 && now - child.runningSince > this.timeoutMs) this.replace(child);
   }
 
   // A query ran too long or the process died: kill it, send its running task to sql.js, the rest to a new one.

@@ -21,7 +21,16 @@ export interface CompareWithSqlJsOptions {
 
 // Blobs come back as Uint8Array from sql.js and as Buffer from better-sqlite3: compare their bytes.
 const comparable = (outcome: QueryOutcome) =>
-  outcome.ok ? { ok: true, columns: outcome.columns, complete: outcome.complete, rows: outcome.rows.map((row) => row.map((value) => (value instanceof Uint8Array ? `bytes:${Buffer.from(value).toString('hex')}` : value))) } : { ok: false };
+  outcome.ok
+    ? {
+        ok: true,
+        columns: outcome.columns,
+        complete: outcome.complete,
+        rows: outcome.rows.map((row) =>
+          row.map((value) => (value instanceof Uint8Array ? `bytes:${Buffer.from(value).toString('hex')}` : value)),
+        ),
+      }
+    : { ok: false };
 
 /** 'fallback' where native SQLite leaves the query to sql.js, else true once its outcome equals sql.js's (rows in the same order); throws when it does not. */
 export function compareWithSqlJs(options: CompareWithSqlJsOptions): 'fallback' | true {
@@ -34,7 +43,10 @@ export function compareWithSqlJs(options: CompareWithSqlJsOptions): 'fallback' |
   }
   const actual = comparable(outcome);
   const expected = comparable(options.sqlJs.run(options.path, options.sql, options.maxRows));
-  if (!isDeepStrictEqual(actual, expected)) throw new Error(`${options.sql}: native SQLite gave ${inspect(actual, { depth: 4 })}, sql.js ${inspect(expected, { depth: 4 })}`);
+  if (!isDeepStrictEqual(actual, expected))
+    throw new Error(
+      `${options.sql}: native SQLite gave ${inspect(actual, { depth: 4 })}, sql.js ${inspect(expected, { depth: 4 })}`,
+    );
   return true;
 }
 
@@ -43,11 +55,40 @@ export async function decidesDoubleQuotedTokensAsSqlJs(): Promise<void> {
   const native = new NativeSession(Database);
   try {
     // Column names, table names, aliases, rowid and plain words, double-quoted in value and name positions.
-    const word = fc.constantFrom('Name', 'age', 'Country', 'France', 'singer', 'T1', 'n', 'rowid', 'Netherlands', 'x y', 'Joe Sharp', "Stark's Park", 'a""b', 'sql', 'type', '');
+    const word = fc.constantFrom(
+      'Name',
+      'age',
+      'Country',
+      'France',
+      'singer',
+      'T1',
+      'n',
+      'rowid',
+      'Netherlands',
+      'x y',
+      'Joe Sharp',
+      "Stark's Park",
+      'a""b',
+      'sql',
+      'type',
+      '',
+    );
     const quoted = word.map((text) => `"${text}"`);
     const query = fc
-      .tuple(fc.constantFrom('Name', 'Country', 'count(*)', 'age + 1'), fc.constantFrom('', ' AS n', ' n', ' "n"'), fc.constantFrom('singer', 'singer AS T1', 'singer T1'), fc.constantFrom('Country', 'Name', 'T1.Name', 'lower(Name)'), fc.constantFrom('=', '!=', '<', 'LIKE', '>='), quoted, quoted, fc.constantFrom('', ' GROUP BY', ' ORDER BY'))
-      .map(([select, alias, from, column, operator, first, second, tail]) => `SELECT ${select}${alias} FROM ${from} WHERE ${column} ${operator} ${first} OR ${second} = ${column}${tail === '' ? '' : `${tail} ${second}`}`);
+      .tuple(
+        fc.constantFrom('Name', 'Country', 'count(*)', 'age + 1'),
+        fc.constantFrom('', ' AS n', ' n', ' "n"'),
+        fc.constantFrom('singer', 'singer AS T1', 'singer T1'),
+        fc.constantFrom('Country', 'Name', 'T1.Name', 'lower(Name)'),
+        fc.constantFrom('=', '!=', '<', 'LIKE', '>='),
+        quoted,
+        quoted,
+        fc.constantFrom('', ' GROUP BY', ' ORDER BY'),
+      )
+      .map(
+        ([select, alias, from, column, operator, first, second, tail]) =>
+          `SELECT ${select}${alias} FROM ${from} WHERE ${column} ${operator} ${first} OR ${second} = ${column}${tail === '' ? '' : `${tail} ${second}`}`,
+      );
     let nativeRuns = 0;
     fc.assert(
       fc.property(query, (sql) => {
@@ -56,7 +97,8 @@ export async function decidesDoubleQuotedTokensAsSqlJs(): Promise<void> {
       { numRuns: 300 },
     );
     // Mostly fallbacks would prove nothing about the native path.
-    if (nativeRuns <= 100) throw new Error(`native SQLite took only ${nativeRuns} of 300 generated queries; expected more than 100`);
+    if (nativeRuns <= 100)
+      throw new Error(`native SQLite took only ${nativeRuns} of 300 generated queries; expected more than 100`);
   } finally {
     sqlJs.close();
     native.close();

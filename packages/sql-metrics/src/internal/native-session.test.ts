@@ -20,7 +20,9 @@ describe('native SQLite against sql.js', () => {
   it('gives sql.js’s rows, in order, or sql.js’s failure, for every Spider dev gold and DIN-SQL prediction, without falling back', () => {
     const gold = fixtureLines(`${spiderDirectory}dev_gold.sql`).map((line) => line.split('\t') as [string, string]);
     const pred = fixtureLines(`${spiderDirectory}predictions/DIN-SQL_GPT4.txt`);
-    const probes = fixtureLines(`${spiderDirectory}quirk-probes/gold.sql`).map((line) => line.split('\t') as [string, string]);
+    const probes = fixtureLines(`${spiderDirectory}quirk-probes/gold.sql`).map(
+      (line) => line.split('\t') as [string, string],
+    );
     const probePreds = fixtureLines(`${spiderDirectory}quirk-probes/pred.sql`);
     const fallbacks: string[] = [];
     let compared = 0;
@@ -33,7 +35,11 @@ describe('native SQLite against sql.js', () => {
         const path = `${spiderDirectory}database/${database}/${database}.sqlite`;
         // The queries exactly as the workers run them (DISTINCT removed, operators closed up, value → 1).
         const task = executionTask({ gold: goldSql, pred: (preds[index] as string).trim(), databases: [path] });
-        for (const sql of new Set([task.gold, ...task.preds, ...(task.runsCheck === undefined ? [] : [task.runsCheck])])) {
+        for (const sql of new Set([
+          task.gold,
+          ...task.preds,
+          ...(task.runsCheck === undefined ? [] : [task.runsCheck]),
+        ])) {
           const result = compareWithSqlJs({ sqlJs, native, path, sql, maxRows: 1_000_000 });
           if (result === 'fallback') fallbacks.push(sql);
           else compared += 1;
@@ -45,12 +51,24 @@ describe('native SQLite against sql.js', () => {
   });
 
   it('decides double-quoted tokens as SQLite with double-quoted strings does, on generated queries', async () => {
-    await checkPropertyInWorker({ module: new URL('./native-session.properties.ts', import.meta.url), exportName: 'decidesDoubleQuotedTokensAsSqlJs', timeoutMs: 120_000 });
+    await checkPropertyInWorker({
+      module: new URL('./native-session.properties.ts', import.meta.url),
+      exportName: 'decidesDoubleQuotedTokensAsSqlJs',
+      timeoutMs: 120_000,
+    });
   }, 150_000);
 
   it('leaves to sql.js what it cannot prove: several statements, writes, CTEs, double-quoted aliases', () => {
     const path = concertSingerPath;
-    for (const sql of ['SELECT 1;;', 'SELECT 1; SELECT 2', 'DELETE FROM singer', 'PRAGMA table_info(singer)', 'WITH c AS (SELECT "France" AS x) SELECT x FROM c', 'SELECT Name AS "n" FROM singer', 'SELECT "lower"(Name) FROM singer']) {
+    for (const sql of [
+      'SELECT 1;;',
+      'SELECT 1; SELECT 2',
+      'DELETE FROM singer',
+      'PRAGMA table_info(singer)',
+      'WITH c AS (SELECT "France" AS x) SELECT x FROM c',
+      'SELECT Name AS "n" FROM singer',
+      'SELECT "lower"(Name) FROM singer',
+    ]) {
       expect(() => native.run(path, sql, 10), sql).toThrow(NativeFallback);
     }
     expect(readFileSync(path).subarray(0, 15).toString()).toBe('SQLite format 3');

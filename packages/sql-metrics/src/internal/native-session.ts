@@ -36,7 +36,12 @@ export class NativeSession implements QuerySession {
       const database = new this.Driver(path, { readonly: true, fileMustExist: true });
       database.pragma('query_only = 1');
       database.defaultSafeIntegers(true);
-      const rows = database.prepare("SELECT m.name, p.name FROM sqlite_schema AS m LEFT JOIN pragma_table_xinfo(m.name) AS p WHERE m.type IN ('table', 'view')").raw(true).all() as (string | null)[][];
+      const rows = database
+        .prepare(
+          "SELECT m.name, p.name FROM sqlite_schema AS m LEFT JOIN pragma_table_xinfo(m.name) AS p WHERE m.type IN ('table', 'view')",
+        )
+        .raw(true)
+        .all() as (string | null)[][];
       const names = new Set(builtInNames);
       for (const row of rows) for (const name of row) if (name !== null) names.add(name.toLowerCase());
       entry = { database, names };
@@ -62,7 +67,8 @@ export class NativeSession implements QuerySession {
       if (unquoted.sql !== query && columns.some((name) => name.includes("'"))) throw new NativeFallback();
       if (maxRows > 0) {
         for (const row of statement.raw(true).iterate() as IterableIterator<SqliteValue[]>) {
-          for (const value of row) if (typeof value === 'string' && value.includes('\uFFFD')) throw new NativeFallback();
+          for (const value of row)
+            if (typeof value === 'string' && value.includes('\uFFFD')) throw new NativeFallback();
           rows.push(row);
           if (rows.length >= maxRows) break;
         }

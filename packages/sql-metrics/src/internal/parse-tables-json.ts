@@ -15,7 +15,8 @@ function jsonErrorPosition(text: string, message: string): number | undefined {
   return start < 0 ? undefined : start + context.indexOf(token);
 }
 
-const isIndex = (value: unknown, from: number, below: number): boolean => Number.isInteger(value) && (value as number) >= from && (value as number) < below;
+const isIndex = (value: unknown, from: number, below: number): boolean =>
+  Number.isInteger(value) && (value as number) >= from && (value as number) < below;
 
 // What is wrong with one tables.json entry, checked as far as schemaFromTablesJson and foreignKeyMap read it.
 function entryProblem(entry: unknown): string | undefined {
@@ -23,12 +24,18 @@ function entryProblem(entry: unknown): string | undefined {
   const record = entry as Record<string, unknown>;
   const { table_names_original: tables, column_names_original: columns, foreign_keys: keys } = record;
   if (typeof record.db_id !== 'string') return 'db_id is not a string';
-  if (!Array.isArray(tables) || !tables.every((table) => typeof table === 'string')) return 'table_names_original is not an array of names';
+  if (!Array.isArray(tables) || !tables.every((table) => typeof table === 'string'))
+    return 'table_names_original is not an array of names';
   if (!Array.isArray(columns)) return 'column_names_original is not an array';
-  const badColumn = columns.findIndex((column) => !Array.isArray(column) || !isIndex(column[0], -1, tables.length) || typeof column[1] !== 'string');
-  if (badColumn >= 0) return `column_names_original[${badColumn}] is not [table index, name] with a table of table_names_original (or -1)`;
+  const badColumn = columns.findIndex(
+    (column) => !Array.isArray(column) || !isIndex(column[0], -1, tables.length) || typeof column[1] !== 'string',
+  );
+  if (badColumn >= 0)
+    return `column_names_original[${badColumn}] is not [table index, name] with a table of table_names_original (or -1)`;
   if (!Array.isArray(keys)) return 'foreign_keys is not an array';
-  const badKey = keys.findIndex((pair) => !Array.isArray(pair) || pair.length !== 2 || !pair.every((column) => isIndex(column, 0, columns.length)));
+  const badKey = keys.findIndex(
+    (pair) => !Array.isArray(pair) || pair.length !== 2 || !pair.every((column) => isIndex(column, 0, columns.length)),
+  );
   if (badKey >= 0) return `foreign_keys[${badKey}] is not a pair of column indices`;
   return undefined;
 }
@@ -41,7 +48,9 @@ export function parseTablesJson(text: string, path: string): Map<string, TablesJ
   } catch (error) {
     const position = jsonErrorPosition(text, (error as Error).message);
     const line = position === undefined ? '' : `:${text.slice(0, position).split('\n').length}`;
-    throw new SchemaError(`${path}${line}: tables.json is not valid JSON (${(error as Error).message})`, { cause: error });
+    throw new SchemaError(`${path}${line}: tables.json is not valid JSON (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   if (!Array.isArray(data)) throw new SchemaError(`${path}: tables.json must be a JSON array of schema entries`);
   const entries = new Map<string, TablesJsonEntry>();
@@ -49,7 +58,9 @@ export function parseTablesJson(text: string, path: string): Map<string, TablesJ
     const problem = entryProblem(entry);
     if (problem !== undefined) {
       const name = (entry as { db_id?: unknown } | null)?.db_id;
-      throw new SchemaError(`${path}: entry ${index} is not a Spider schema (${typeof name === 'string' ? `db_id "${name}": ` : ''}${problem}); each entry needs db_id, table_names_original, column_names_original [[table, name]…], foreign_keys [[a, b]…]`);
+      throw new SchemaError(
+        `${path}: entry ${index} is not a Spider schema (${typeof name === 'string' ? `db_id "${name}": ` : ''}${problem}); each entry needs db_id, table_names_original, column_names_original [[table, name]…], foreign_keys [[a, b]…]`,
+      );
     }
     entries.set((entry as TablesJsonEntry).db_id, entry as TablesJsonEntry);
   });

@@ -6,12 +6,20 @@ const module = new URL('./plug-values.properties.ts', import.meta.url);
 
 describe('plugGoldValues', () => {
   it("fills the prediction's value slots with the gold's values, but not LIMIT counts", () => {
-    expect(plugGoldValues({ gold: "SELECT a FROM t WHERE b = 'x' AND c > 3", pred: "SELECT a FROM t WHERE b = 'y' LIMIT 5" })).toEqual(["SELECT a FROM t WHERE b = 'x' LIMIT 5", 'SELECT a FROM t WHERE b = 3 LIMIT 5']);
+    expect(
+      plugGoldValues({
+        gold: "SELECT a FROM t WHERE b = 'x' AND c > 3",
+        pred: "SELECT a FROM t WHERE b = 'y' LIMIT 5",
+      }),
+    ).toEqual(["SELECT a FROM t WHERE b = 'x' LIMIT 5", 'SELECT a FROM t WHERE b = 3 LIMIT 5']);
     expect(plugGoldValues({ gold: 'SELECT 1', pred: 'SELECT a FROM t' })).toEqual([]);
   });
 
   it('stops before the variants outgrow memory', () => {
-    const variants = plugGoldValues({ gold: 'SELECT 1 FROM t WHERE a = 1 OR a = 2', pred: `SELECT 1 FROM t WHERE a = 0 AND b = '${'z'.repeat(4_000_000)}'` });
+    const variants = plugGoldValues({
+      gold: 'SELECT 1 FROM t WHERE a = 1 OR a = 2',
+      pred: `SELECT 1 FROM t WHERE a = 0 AND b = '${'z'.repeat(4_000_000)}'`,
+    });
     expect(variants.length).toBeGreaterThan(0);
     expect(variants.length).toBeLessThan(16);
   });

@@ -21,7 +21,19 @@ export function pythonKey(value: unknown): string {
     return `${key}]`;
   }
   const sql = value as SpiderSql;
-  const parts = [sql.select, sql.from.table_units, sql.from.conds, sql.where, sql.groupBy, sql.having, sql.orderBy, sql.limit, sql.intersect, sql.except, sql.union];
+  const parts = [
+    sql.select,
+    sql.from.table_units,
+    sql.from.conds,
+    sql.where,
+    sql.groupBy,
+    sql.having,
+    sql.orderBy,
+    sql.limit,
+    sql.intersect,
+    sql.except,
+    sql.union,
+  ];
   let key = '{';
   for (let index = 0; index < parts.length; index += 1) key += (index === 0 ? '' : ';') + pythonKey(parts[index]);
   return `${key}}`;

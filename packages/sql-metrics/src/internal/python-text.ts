@@ -1,7 +1,8 @@
 // Python's notions of whitespace, word characters and float literals, which differ from JavaScript's.
 
 /** Characters for which Python's `str.isspace()` is true (JavaScript's `\s` differs: it has U+FEFF, lacks U+001C–U+001F and U+0085). */
-export const pythonSpace = '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
+export const pythonSpace =
+  '\\t\\n\\v\\f\\r\\x1c-\\x1f \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000';
 
 /** Python's Unicode `\w`. */
 export const pythonWord = '\\p{L}\\p{N}_';

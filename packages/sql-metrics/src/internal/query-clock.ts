@@ -49,6 +49,10 @@ export class QueryClock {
     if (Atomics.load(this.cells, running) !== 1) return undefined;
     if (Date.now() - this.origin - Atomics.load(this.cells, startedAt) <= timeoutMs) return undefined;
     const runs = Atomics.load(this.cells, predRuns);
-    return { role: roles[Atomics.load(this.cells, role)] ?? 'pred', database: Atomics.load(this.cells, database), predRuns: runs < 0 ? undefined : runs === 1 };
+    return {
+      role: roles[Atomics.load(this.cells, role)] ?? 'pred',
+      database: Atomics.load(this.cells, database),
+      predRuns: runs < 0 ? undefined : runs === 1,
+    };
   }
 }

@@ -34,13 +34,22 @@ export function bTreesThatShareAPage(): void {
 }
 
 export function damagedFilesGiveASchemaOrNothing(): void {
-  const damage = fc.array(fc.tuple(fc.nat({ max: 8191 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 8 });
+  const damage = fc.array(fc.tuple(fc.nat({ max: 8191 }), fc.integer({ min: 0, max: 255 })), {
+    minLength: 1,
+    maxLength: 8,
+  });
   fc.assert(
     fc.property(damage, (changes) => {
       const bytes = original.slice();
       for (const [offset, value] of changes) bytes[offset] = value;
       const tables = readSqliteSchema(bytes);
-      if (tables !== undefined && !tables.every(([name, columns]) => typeof name === 'string' && columns.every((column) => typeof column === 'string'))) throw new Error('not names');
+      if (
+        tables !== undefined &&
+        !tables.every(
+          ([name, columns]) => typeof name === 'string' && columns.every((column) => typeof column === 'string'),
+        )
+      )
+        throw new Error('not names');
     }),
     { numRuns: 5000 },
   );

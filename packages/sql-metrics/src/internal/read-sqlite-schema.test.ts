@@ -10,7 +10,10 @@ async function sqliteSays(bytes: Uint8Array): Promise<[string, string[]][]> {
   const database = await openDatabaseCopy(bytes);
   try {
     const names = database.exec("SELECT name FROM sqlite_master WHERE type='table';")[0]?.values ?? [];
-    return names.map(([name]) => [String(name), (database.exec(`PRAGMA table_info('${String(name)}')`)[0]?.values ?? []).map((column) => String(column[1]))]);
+    return names.map(([name]) => [
+      String(name),
+      (database.exec(`PRAGMA table_info('${String(name)}')`)[0]?.values ?? []).map((column) => String(column[1])),
+    ]);
   } finally {
     database.close();
   }

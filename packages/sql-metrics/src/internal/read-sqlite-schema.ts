@@ -25,7 +25,8 @@ interface FileLayout {
 
 function page(layout: FileLayout, number: number): number {
   const start = (number - 1) * layout.pageSize;
-  if (number < 1 || start + layout.pageSize > layout.bytes.length) throw new Unsupported(`page ${number} outside the file`);
+  if (number < 1 || start + layout.pageSize > layout.bytes.length)
+    throw new Unsupported(`page ${number} outside the file`);
   return start;
 }
 
@@ -102,16 +103,26 @@ function rows(layout: FileLayout, root: number, visited = new Set<number>(), dep
   const cells = layout.view.getUint16(header + 3);
   const result: Value[][] = [];
   if (type === 0x0d) {
-    for (let index = 0; index < cells; index += 1) result.push(record(payload(layout, start + layout.view.getUint16(header + 8 + index * 2))));
+    for (let index = 0; index < cells; index += 1)
+      result.push(record(payload(layout, start + layout.view.getUint16(header + 8 + index * 2))));
     return result;
   }
   if (type !== 0x05) throw new Unsupported(`page type ${type}`);
-  for (let index = 0; index < cells; index += 1) result.push(...rows(layout, layout.view.getUint32(start + layout.view.getUint16(header + 12 + index * 2)), visited, depth + 1));
+  for (let index = 0; index < cells; index += 1)
+    result.push(
+      ...rows(
+        layout,
+        layout.view.getUint32(start + layout.view.getUint16(header + 12 + index * 2)),
+        visited,
+        depth + 1,
+      ),
+    );
   result.push(...rows(layout, layout.view.getUint32(header + 8), visited, depth + 1));
   return result;
 }
 
-const lexer = /\s+|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|'(?:[^']|'')*'|[A-Za-z0-9_$\u0080-\uffff]+|[\s\S]/g;
+const lexer =
+  /\s+|--[^\n]*|\/\*[\s\S]*?(?:\*\/|$)|"(?:[^"]|"")*"|`(?:[^`]|``)*`|\[[^\]]*\]|'(?:[^']|'')*'|[A-Za-z0-9_$\u0080-\uffff]+|[\s\S]/g;
 const constraintStart = new Set(['constraint', 'primary', 'unique', 'check', 'foreign']);
 
 function unquote(token: string): string {
@@ -123,8 +134,11 @@ function unquote(token: string): string {
 
 // The column names PRAGMA table_info reports: the first token of each column definition of CREATE TABLE.
 function columnNames(sql: string): string[] {
-  const tokens = (sql.match(lexer) ?? []).filter((token) => !/^\s/.test(token) && !token.startsWith('--') && !token.startsWith('/*'));
-  if (tokens[0]?.toLowerCase() !== 'create' || tokens.some((token) => token.toLowerCase() === 'virtual')) throw new Unsupported('not a plain CREATE TABLE');
+  const tokens = (sql.match(lexer) ?? []).filter(
+    (token) => !/^\s/.test(token) && !token.startsWith('--') && !token.startsWith('/*'),
+  );
+  if (tokens[0]?.toLowerCase() !== 'create' || tokens.some((token) => token.toLowerCase() === 'virtual'))
+    throw new Unsupported('not a plain CREATE TABLE');
   const open = tokens.indexOf('(');
   if (open < 0) throw new Unsupported('CREATE TABLE … AS');
   const names: string[] = [];

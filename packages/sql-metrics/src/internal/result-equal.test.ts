@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { resultEqual, type Row, type SqliteValue } from './result-equal.js';
+import { type Row, resultEqual, type SqliteValue } from './result-equal.js';
 
 // Upstream's result_eq, written the slow way: every column permutation, Python equality spelled out.
 function pythonEqual(left: SqliteValue, right: SqliteValue): boolean {
@@ -34,7 +34,9 @@ function* permutations(size: number): Generator<number[]> {
     yield [];
     return;
   }
-  for (const rest of permutations(size - 1)) for (let index = 0; index <= rest.length; index += 1) yield [...rest.slice(0, index), size - 1, ...rest.slice(index)];
+  for (const rest of permutations(size - 1))
+    for (let index = 0; index <= rest.length; index += 1)
+      yield [...rest.slice(0, index), size - 1, ...rest.slice(index)];
 }
 
 function slowResultEqual(gold: readonly Row[], pred: readonly Row[], orderMatters: boolean): boolean {
@@ -42,7 +44,8 @@ function slowResultEqual(gold: readonly Row[], pred: readonly Row[], orderMatter
   if (gold.length !== pred.length || (gold[0] as Row).length !== (pred[0] as Row).length) return false;
   for (const permutation of permutations((gold[0] as Row).length)) {
     const permuted = pred.map((row) => permutation.map((index) => row[index] as SqliteValue));
-    if (orderMatters ? gold.every((row, index) => rowsEqual(row, permuted[index] as Row)) : bagEqual(gold, permuted)) return true;
+    if (orderMatters ? gold.every((row, index) => rowsEqual(row, permuted[index] as Row)) : bagEqual(gold, permuted))
+      return true;
   }
   return false;
 }
@@ -57,7 +60,10 @@ describe('resultEqual', () => {
   it('agrees with a brute-force result_eq on random small results', () => {
     const cases = fc.integer({ min: 1, max: 4 }).chain((columns) =>
       fc.integer({ min: 0, max: 4 }).chain((rows) => {
-        const table = fc.array(fc.array(value, { minLength: columns, maxLength: columns }), { minLength: rows, maxLength: rows });
+        const table = fc.array(fc.array(value, { minLength: columns, maxLength: columns }), {
+          minLength: rows,
+          maxLength: rows,
+        });
         return fc.tuple(table, table, fc.boolean(), fc.nat());
       }),
     );

@@ -90,20 +90,34 @@ export function resultEqual(gold: readonly Row[], pred: readonly Row[], orderMat
   if ((pred[0] as Row).length !== columns) return false;
   const goldUnordered = gold.map(unorderedRowKey);
   const predUnordered = pred.map(unorderedRowKey);
-  if (orderMatters ? goldUnordered.some((key, index) => key !== predUnordered[index]) : !sameSet(goldUnordered, predUnordered)) return false;
+  if (
+    orderMatters
+      ? goldUnordered.some((key, index) => key !== predUnordered[index])
+      : !sameSet(goldUnordered, predUnordered)
+  )
+    return false;
 
   const goldKeys = gold.map((row) => row.map(valueKey));
   const predKeys = pred.map((row) => row.map(valueKey));
-  const goldColumnSets = Array.from({ length: columns }, (_, column) => new Set(goldKeys.map((row) => row[column] as string)));
+  const goldColumnSets = Array.from(
+    { length: columns },
+    (_, column) => new Set(goldKeys.map((row) => row[column] as string)),
+  );
   // allowed[g] = pred columns whose every value occurs in gold column g.
-  const allowed = goldColumnSets.map((set) => Array.from({ length: columns }, (_, column) => column).filter((column) => predKeys.every((row) => set.has(row[column] as string))));
+  const allowed = goldColumnSets.map((set) =>
+    Array.from({ length: columns }, (_, column) => column).filter((column) =>
+      predKeys.every((row) => set.has(row[column] as string)),
+    ),
+  );
   const goldRows = goldKeys.map((row) => JSON.stringify(row));
   const permutation: number[] = [];
   const used = new Set<number>();
   const search = (column: number): boolean => {
     if (column === columns) {
       const permuted = predKeys.map((row) => JSON.stringify(permutation.map((index) => row[index])));
-      return orderMatters ? permuted.every((row, index) => row === goldRows[index]) : sameSet(goldRows, permuted) && sameBag(goldRows, permuted);
+      return orderMatters
+        ? permuted.every((row, index) => row === goldRows[index])
+        : sameSet(goldRows, permuted) && sameBag(goldRows, permuted);
     }
     for (const candidate of allowed[column] as number[]) {
       if (used.has(candidate)) continue;

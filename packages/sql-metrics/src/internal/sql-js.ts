@@ -14,7 +14,9 @@ let engine: Promise<SqlJsStatic> | undefined;
 
 /** sql.js's WebAssembly, compiled once per process and shared with the worker threads (they skip compiling). */
 export function sqlJsModule(): Promise<WasmModule> {
-  compiled ??= readFile(createRequire(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm')).then((bytes) => WebAssembly.compile(bytes));
+  compiled ??= readFile(createRequire(import.meta.url).resolve('sql.js/dist/sql-wasm.wasm')).then((bytes) =>
+    WebAssembly.compile(bytes),
+  );
   return compiled;
 }
 

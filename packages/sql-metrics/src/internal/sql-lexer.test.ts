@@ -6,7 +6,23 @@ const module = new URL('./sql-lexer.properties.ts', import.meta.url);
 
 describe('sqlTokens', () => {
   it('keeps strings, quoted names and comments whole, unclosed ones to the end', () => {
-    expect([...sqlTokens({ sql: `SELECT "a""b", 'it''s' -- x\n/* y */[c d]\`e\` #1` })]).toEqual(['SELECT', ' ', '"a""b"', ',', ' ', "'it''s'", ' ', '-- x', '\n', '/* y */', '[c d]', '`e`', ' ', '#', '1']);
+    expect([...sqlTokens({ sql: `SELECT "a""b", 'it''s' -- x\n/* y */[c d]\`e\` #1` })]).toEqual([
+      'SELECT',
+      ' ',
+      '"a""b"',
+      ',',
+      ' ',
+      "'it''s'",
+      ' ',
+      '-- x',
+      '\n',
+      '/* y */',
+      '[c d]',
+      '`e`',
+      ' ',
+      '#',
+      '1',
+    ]);
     expect([...sqlTokens({ sql: `x 'open` })]).toEqual(['x', ' ', "'open"]);
     expect([...sqlTokens({ sql: '#1𝒜', hashInNames: true })]).toEqual(['#1𝒜']);
   });

@@ -2,11 +2,13 @@
 // child process): the runs check, gold rows (cached), each prediction on each database, result_eq.
 import type { ExecutionTask, ExecutionVerdict, QueryRows } from '../execution-task.js';
 import type { QueryRole } from './query-clock.js';
-import { resultEqual, type Row } from './result-equal.js';
+import { type Row, resultEqual } from './result-equal.js';
 import { isBlankSql } from './sql-lexer.js';
 
 /** What running one query gave: its rows (at most `maxRows`), or the error SQLite (or Python's sqlite3) raised. */
-export type QueryOutcome = { ok: true; columns: string[]; rows: Row[]; complete: boolean } | { ok: false; error: string };
+export type QueryOutcome =
+  | { ok: true; columns: string[]; rows: Row[]; complete: boolean }
+  | { ok: false; error: string };
 
 /** An engine's open databases: runs one statement as Python's `cursor.execute` + `fetchall` would. */
 export interface QuerySession {
@@ -63,13 +65,22 @@ export class TaskRunner {
     let predRuns = task.predRunsKnown;
     const first = task.databases[0];
     if (task.returnRows === true) {
-      if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false, reason: 'no database or query' };
+      if (first === undefined || task.preds[0] === undefined)
+        return { exec: 0, predRuns: false, reason: 'no database or query' };
       // Role 'pred': a timeout resolves with its reason instead of being retried as a runs check.
       this.begin('pred', 0, first);
       const outcome = session.run(first, task.preds[0], task.maxRows + 1);
       if (!outcome.ok) return { exec: 0, predRuns: false, reason: outcome.error };
       const truncated = outcome.rows.length > task.maxRows;
-      return { exec: 0, predRuns: true, result: { columns: outcome.columns, rows: (truncated ? outcome.rows.slice(0, task.maxRows) : outcome.rows) as QueryRows['rows'], truncated } };
+      return {
+        exec: 0,
+        predRuns: true,
+        result: {
+          columns: outcome.columns,
+          rows: (truncated ? outcome.rows.slice(0, task.maxRows) : outcome.rows) as QueryRows['rows'],
+          truncated,
+        },
+      };
     }
     if (task.runsOnly === true) {
       if (first === undefined || task.preds[0] === undefined) return { exec: 0, predRuns: false };
@@ -87,7 +98,8 @@ export class TaskRunner {
       let passes = true;
       for (const [index, path] of task.databases.entries()) {
         const gold = this.goldRows(path, index, task.gold, task.maxRows);
-        if (typeof gold === 'string') return { exec: 0, predRuns: predRuns ?? false, goldError: `${gold} (database ${path})` };
+        if (typeof gold === 'string')
+          return { exec: 0, predRuns: predRuns ?? false, goldError: `${gold} (database ${path})` };
         if (task.sameAsGold === true && pred === task.preds[0]) {
           predRuns ??= true;
           continue;

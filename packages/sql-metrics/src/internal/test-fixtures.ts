@@ -9,7 +9,9 @@ export const flagaiDirectory = `${fixturePath('flagai')}/`;
 
 /** Non-empty lines of a fixture file. */
 export function fixtureLines(path: string): string[] {
-  return readFileSync(path, 'utf8').split('\n').filter((line) => line.length > 0);
+  return readFileSync(path, 'utf8')
+    .split('\n')
+    .filter((line) => line.length > 0);
 }
 
 /** A JSONL fixture's records. */

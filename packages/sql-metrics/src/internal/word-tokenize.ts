@@ -62,7 +62,8 @@ function treebankTokenize(sentence: string): string[] {
   let text = sentence;
   const quotes = mayQuote.test(text);
   if (quotes) for (const [pattern, replacement] of startingQuotes) text = text.replace(pattern, replacement);
-  for (const [pattern, replacement, applies] of punctuation) if (applies(text)) text = text.replace(pattern, replacement);
+  for (const [pattern, replacement, applies] of punctuation)
+    if (applies(text)) text = text.replace(pattern, replacement);
   text = text.replace(parensBrackets[0], parensBrackets[1]);
   if (text.includes('--')) text = text.replace(doubleDashes[0], doubleDashes[1]);
   text = ` ${text} `;

@@ -38,7 +38,8 @@ export interface OpenAiStandIn {
 
 /** The rule: the SQL counts the rows of the first table in the prompt, in FlagAI's answer template. */
 export function standInAnswer(prompt: string): string {
-  const table = /表名为([^，,\s]+)/.exec(prompt)?.[1] ?? /CREATE TABLE\s+"?([A-Za-z_][\w]*)/i.exec(prompt)?.[1] ?? 'unknown_table';
+  const table =
+    /表名为([^，,\s]+)/.exec(prompt)?.[1] ?? /CREATE TABLE\s+"?([A-Za-z_][\w]*)/i.exec(prompt)?.[1] ?? 'unknown_table';
   return `根据数据库信息和问题生成如下查询语句:\n\`\`\`sql\n SELECT count(*) FROM ${table}\n\`\`\`\n您可以使用该语句进行查询。`;
 }
 
@@ -62,15 +63,19 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
   const chunkSize = options.chunkSize ?? 6;
   const server = createServer((request, response) => {
     void (async () => {
-      if (options.apiKey !== undefined && request.headers.authorization !== `Bearer ${options.apiKey}`) return json(response, 401, { error: { message: 'bad api key' } });
-      if (request.method === 'GET' && request.url === '/v1/models') return json(response, 200, { object: 'list', data: [{ id: 'stand-in', object: 'model' }] });
-      if (request.method !== 'POST' || request.url !== '/v1/completions') return json(response, 404, { error: { message: 'not found' } });
+      if (options.apiKey !== undefined && request.headers.authorization !== `Bearer ${options.apiKey}`)
+        return json(response, 401, { error: { message: 'bad api key' } });
+      if (request.method === 'GET' && request.url === '/v1/models')
+        return json(response, 200, { object: 'list', data: [{ id: 'stand-in', object: 'model' }] });
+      if (request.method !== 'POST' || request.url !== '/v1/completions')
+        return json(response, 404, { error: { message: 'not found' } });
       const body = JSON.parse(await readBody(request)) as Record<string, unknown>;
       const prompt = typeof body.prompt === 'string' ? body.prompt : JSON.stringify(body.prompt);
       const entry = { index: requests.length, prompt, body, authorization: request.headers.authorization };
       requests.push(entry);
       const fault = options.fault?.(entry);
-      if (fault === 'rate-limit') return json(response, 429, { error: { message: 'slow down' } }, { 'retry-after': '0' });
+      if (fault === 'rate-limit')
+        return json(response, 429, { error: { message: 'slow down' } }, { 'retry-after': '0' });
       if (fault === 'server-error') return json(response, 500, { error: { message: 'boom' } });
       if (fault === 'hang') return;
       concurrency.now += 1;
@@ -80,10 +85,21 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
         const text = fault === 'no-sql' ? '我不知道。' : standInAnswer(prompt);
         const pieces: string[] = [];
         for (let index = 0; index < text.length; index += chunkSize) pieces.push(text.slice(index, index + chunkSize));
-        const usage = { prompt_tokens: prompt.length, completion_tokens: pieces.length, total_tokens: prompt.length + pieces.length };
-        if (body.stream !== true) return json(response, 200, { object: 'text_completion', model: body.model, choices: [{ index: 0, text, finish_reason: 'stop' }], usage });
+        const usage = {
+          prompt_tokens: prompt.length,
+          completion_tokens: pieces.length,
+          total_tokens: prompt.length + pieces.length,
+        };
+        if (body.stream !== true)
+          return json(response, 200, {
+            object: 'text_completion',
+            model: body.model,
+            choices: [{ index: 0, text, finish_reason: 'stop' }],
+            usage,
+          });
         response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-        const send = (value: unknown): Promise<void> => new Promise((resolve) => response.write(`data: ${JSON.stringify(value)}\n\n`, () => resolve()));
+        const send = (value: unknown): Promise<void> =>
+          new Promise((resolve) => response.write(`data: ${JSON.stringify(value)}\n\n`, () => resolve()));
         for (const [index, piece] of pieces.entries()) {
           if (options.latencyMs) await wait(options.latencyMs / pieces.length);
           const sent = send({ object: 'text_completion', choices: [{ index: 0, text: piece, finish_reason: null }] });

@@ -3,7 +3,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { convertCheckpoint, modelWeightName, openCheckpoint, writeRandomCheckpoint, writeSafetensors } from '@aquila/runtime';
+import {
+  convertCheckpoint,
+  modelWeightName,
+  openCheckpoint,
+  writeRandomCheckpoint,
+  writeSafetensors,
+} from '@aquila/runtime';
 import { loadAquilaTokenizer, writeTokenizerFiles } from '@aquila/tokenizer';
 
 const vocabSize = 100008;
@@ -26,10 +32,25 @@ export interface RuleModel {
 export async function writeRuleModel(options: { answer: string }): Promise<RuleModel> {
   const tokenizer = await loadAquilaTokenizer();
   const answer = tokenizer.encode(options.answer);
-  if (new Set(answer).size !== answer.length || answer.length + 1 > hidden) throw new Error(`the answer needs at most ${hidden - 1} distinct tokens; ${JSON.stringify(options.answer)} has ${answer.length}.`);
+  if (new Set(answer).size !== answer.length || answer.length + 1 > hidden)
+    throw new Error(
+      `the answer needs at most ${hidden - 1} distinct tokens; ${JSON.stringify(options.answer)} has ${answer.length}.`,
+    );
   const directory = await mkdtemp(join(tmpdir(), 'aquila-text-to-sql-model-'));
   const checkpoint = join(directory, 'checkpoint');
-  const shape = { vocabSize, hiddenSize: hidden, intermediateSize: 128, layerCount: 1, headCount: 4, keyValueHeadCount: 4, headSize: 16, rmsNormEpsilon: 1e-6, ropeTheta: 10000, maxPositions: 2048, tiedEmbeddings: false };
+  const shape = {
+    vocabSize,
+    hiddenSize: hidden,
+    intermediateSize: 128,
+    layerCount: 1,
+    headCount: 4,
+    keyValueHeadCount: 4,
+    headSize: 16,
+    rmsNormEpsilon: 1e-6,
+    ropeTheta: 10000,
+    maxPositions: 2048,
+    tiedEmbeddings: false,
+  };
   await writeRandomCheckpoint({ directory: checkpoint, shape, naming: 'hf', format: 'safetensors' });
   const embedding = new Float32Array(vocabSize * hidden);
   const head = new Float32Array(vocabSize * hidden);
@@ -44,7 +65,12 @@ export async function writeRuleModel(options: { answer: string }): Promise<RuleM
   // Keep the random checkpoint's names and shapes; only the values change.
   const random = await openCheckpoint({ path: checkpoint });
   const tensors = random.tensors.map(({ name, shape: tensorShape }) => {
-    const values = name === modelWeightName('hf', 'embedding') ? embedding : name === modelWeightName('hf', 'languageModelHead') ? head : new Float32Array(tensorShape.reduce((product, size) => product * size, 1));
+    const values =
+      name === modelWeightName('hf', 'embedding')
+        ? embedding
+        : name === modelWeightName('hf', 'languageModelHead')
+          ? head
+          : new Float32Array(tensorShape.reduce((product, size) => product * size, 1));
     if (tensorShape.length === 1) values.fill(1);
     return { name, shape: [...tensorShape], dtype: 'F32' as const, values };
   });

@@ -44,7 +44,9 @@ export interface BpeDefinition {
 }
 
 /** Packs the bytes of each model id (undefined for gaps) into `tokenOffsets`, `tokenBytes` and `tokenPresent`. */
-export function packTokenBytes(parts: Array<Uint8Array | undefined>): Pick<BpeDefinition, 'tokenOffsets' | 'tokenBytes' | 'tokenPresent'> {
+export function packTokenBytes(
+  parts: Array<Uint8Array | undefined>,
+): Pick<BpeDefinition, 'tokenOffsets' | 'tokenBytes' | 'tokenPresent'> {
   let total = 0;
   for (const part of parts) total += part?.length ?? 0;
   const tokenOffsets = new Uint32Array(parts.length + 1);

@@ -1,7 +1,7 @@
-import { TokenizerFileFormatError, TokenizerUnknownMergeError, TokenizerVocabularyMismatchError } from '../errors.js';
-import { packTokenBytes, type AddedTokenDefinition, type BpeDefinition } from './bpe-definition.js';
-import { byteToCharacter, vocabularyStringToBytes } from './byte-level.js';
 import { describeValue } from '@aquila/errors';
+import { TokenizerFileFormatError, TokenizerUnknownMergeError, TokenizerVocabularyMismatchError } from '../errors.js';
+import { type AddedTokenDefinition, type BpeDefinition, packTokenBytes } from './bpe-definition.js';
+import { byteToCharacter, vocabularyStringToBytes } from './byte-level.js';
 
 export interface MergeSource {
   left: string;
@@ -39,7 +39,9 @@ export function buildDefinition(source: DefinitionSource): BpeDefinition {
   const byId: Array<Uint8Array | undefined> = new Array<Uint8Array | undefined>(modelVocabSize);
   for (const [token, id] of vocabulary) {
     if (byId[id] !== undefined) {
-      throw new TokenizerFileFormatError(`${source.vocabularyFile}: id ${id} is given to two tokens (one is ${describeValue(token)}). Each id must name one token.`);
+      throw new TokenizerFileFormatError(
+        `${source.vocabularyFile}: id ${id} is given to two tokens (one is ${describeValue(token)}). Each id must name one token.`,
+      );
     }
     byId[id] = vocabularyStringToBytes(token);
   }

@@ -13,15 +13,21 @@ function referenceBpe(definition: BpeDefinition, bytes: Uint8Array): number[] {
   let ranks = rankMaps.get(definition);
   if (ranks === undefined) {
     ranks = new Map<string, number>();
-    for (let rank = definition.mergeLeft.length - 1; rank >= 0; rank--) ranks.set(`${definition.mergeLeft[rank]},${definition.mergeRight[rank]}`, rank);
+    for (let rank = definition.mergeLeft.length - 1; rank >= 0; rank--)
+      ranks.set(`${definition.mergeLeft[rank]},${definition.mergeRight[rank]}`, rank);
     rankMaps.set(definition, ranks);
   }
   let word = Array.from(bytes, (byte) => definition.byteIds[byte] as number);
   for (;;) {
     let best = Infinity;
-    for (let index = 0; index + 1 < word.length; index++) best = Math.min(best, ranks.get(`${word[index]},${word[index + 1]}`) ?? Infinity);
+    for (let index = 0; index + 1 < word.length; index++)
+      best = Math.min(best, ranks.get(`${word[index]},${word[index + 1]}`) ?? Infinity);
     if (best === Infinity) return word;
-    const [left, right, result] = [definition.mergeLeft[best], definition.mergeRight[best], definition.mergeResult[best] as number];
+    const [left, right, result] = [
+      definition.mergeLeft[best],
+      definition.mergeRight[best],
+      definition.mergeResult[best] as number,
+    ];
     const merged: number[] = [];
     for (let index = 0; index < word.length; index++) {
       if (word[index] === left && word[index + 1] === right && index + 1 < word.length) {
@@ -51,7 +57,12 @@ function trainedDefinition(corpus: string[], choices: number[]): BpeDefinition {
   const merges: Array<{ left: string; right: string; where: string }> = [];
   for (const choice of choices) {
     const counts = new Map<string, number>();
-    for (const word of words) for (let index = 0; index + 1 < word.length; index++) counts.set(`${word[index]}\u0000${word[index + 1]}`, (counts.get(`${word[index]}\u0000${word[index + 1]}`) ?? 0) + 1);
+    for (const word of words)
+      for (let index = 0; index + 1 < word.length; index++)
+        counts.set(
+          `${word[index]}\u0000${word[index + 1]}`,
+          (counts.get(`${word[index]}\u0000${word[index + 1]}`) ?? 0) + 1,
+        );
     const most = Math.max(0, ...counts.values());
     const tied = [...counts].filter(([, count]) => count === most);
     if (tied.length === 0) break;
@@ -71,7 +82,15 @@ function trainedDefinition(corpus: string[], choices: number[]): BpeDefinition {
       return merged;
     });
   }
-  return buildDefinition({ vocabulary, merges, vocabularyFile: 'trained', addedTokens: [], stripWhiteSpace: 'unicode', addPrefixSpace: false, specialTokenNames: {} });
+  return buildDefinition({
+    vocabulary,
+    merges,
+    vocabularyFile: 'trained',
+    addedTokens: [],
+    stripWhiteSpace: 'unicode',
+    addPrefixSpace: false,
+    specialTokenNames: {},
+  });
 }
 
 describe('BytePairEncoder', () => {
@@ -92,7 +111,9 @@ describe('BytePairEncoder', () => {
     const piece = fc.oneof(
       fc.string({ unit: 'grapheme-ascii', minLength: 1, maxLength: 150 }),
       fc.stringMatching(/^[\u4e00-\u4e2f的是了一]{1,80}$/),
-      fc.constantFrom('a', 'ab', 'th', ' ', 'x').chain((unit) => fc.integer({ min: 1, max: 200 }).map((count) => unit.repeat(count))),
+      fc
+        .constantFrom('a', 'ab', 'th', ' ', 'x')
+        .chain((unit) => fc.integer({ min: 1, max: 200 }).map((count) => unit.repeat(count))),
     );
     fc.assert(
       fc.property(piece, (text) => {
@@ -101,7 +122,13 @@ describe('BytePairEncoder', () => {
       }),
       { numRuns: 400 },
     );
-    fc.assert(fc.property(fc.uint8Array({ minLength: 1, maxLength: 120 }), (bytes) => void expect(encode(bytes)).toEqual(referenceBpe(tokenizer.definition, bytes))), { numRuns: 300 });
+    fc.assert(
+      fc.property(
+        fc.uint8Array({ minLength: 1, maxLength: 120 }),
+        (bytes) => void expect(encode(bytes)).toEqual(referenceBpe(tokenizer.definition, bytes)),
+      ),
+      { numRuns: 300 },
+    );
   });
 
   it('starts from whole characters only where that gives the reference ids (Aquila)', () => {
@@ -113,7 +140,8 @@ describe('BytePairEncoder', () => {
     fc.assert(
       fc.property(text, (value) => {
         const ids: number[] = [];
-        if (encoder.encodeText(value, 0, value.length, ids)) expect(ids).toEqual(referenceBpe(tokenizer.definition, utf8.encode(value)));
+        if (encoder.encodeText(value, 0, value.length, ids))
+          expect(ids).toEqual(referenceBpe(tokenizer.definition, utf8.encode(value)));
         else expect(ids).toEqual([]);
       }),
       { numRuns: 1500 },
@@ -129,23 +157,30 @@ describe('BytePairEncoder', () => {
 
   it('starts from whole characters only where that gives the reference ids (trained vocabularies)', () => {
     const characters = ['a', 'b', ' ', 'é', 'ж', '中', '文', '🙂', '\ud800'];
-    const text = fc.array(fc.constantFrom(...characters), { minLength: 1, maxLength: 10 }).map((parts) => parts.join(''));
+    const text = fc
+      .array(fc.constantFrom(...characters), { minLength: 1, maxLength: 10 })
+      .map((parts) => parts.join(''));
     let fast = 0;
     let declined = 0;
     fc.assert(
-      fc.property(fc.array(text, { minLength: 1, maxLength: 6 }), fc.array(fc.nat(), { minLength: 1, maxLength: 40 }), fc.array(text, { minLength: 1, maxLength: 6 }), (corpus, choices, texts) => {
-        const definition = trainedDefinition(corpus, choices);
-        const trained = new BytePairEncoder(definition);
-        for (const value of [...corpus, ...texts]) {
-          const ids: number[] = [];
-          if (!trained.encodeText(value, 0, value.length, ids)) {
-            declined++;
-            continue;
+      fc.property(
+        fc.array(text, { minLength: 1, maxLength: 6 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 40 }),
+        fc.array(text, { minLength: 1, maxLength: 6 }),
+        (corpus, choices, texts) => {
+          const definition = trainedDefinition(corpus, choices);
+          const trained = new BytePairEncoder(definition);
+          for (const value of [...corpus, ...texts]) {
+            const ids: number[] = [];
+            if (!trained.encodeText(value, 0, value.length, ids)) {
+              declined++;
+              continue;
+            }
+            fast++;
+            expect(ids).toEqual(referenceBpe(definition, utf8.encode(value)));
           }
-          fast++;
-          expect(ids).toEqual(referenceBpe(definition, utf8.encode(value)));
-        }
-      }),
+        },
+      ),
       { numRuns: 300 },
     );
     expect(fast).toBeGreaterThan(300);

@@ -62,7 +62,8 @@ function crossingRanks(definition: BpeDefinition): Int32Array | undefined {
     const result = mergeResult[rank] as number;
     const start = tokenOffsets[result] as number;
     const end = tokenOffsets[result + 1] as number;
-    if (start === end || withinOneCharacter(tokenBytes, start, end) || wholeCharacters(tokenBytes, start, end)) continue;
+    if (start === end || withinOneCharacter(tokenBytes, start, end) || wholeCharacters(tokenBytes, start, end))
+      continue;
     if ((lowest[left] as number) > rank) lowest[left] = rank;
     if ((lowest[right] as number) > rank) lowest[right] = rank;
   }
@@ -105,14 +106,16 @@ export function buildMergeTables(definition: BpeDefinition): MergeTables {
     const left = mergeLeft[rank] as number;
     const right = mergeRight[rank] as number;
     let slot = slotOf(left, right, mask);
-    while (hash[slot * 4] !== -1 && !(hash[slot * 4] === left && hash[slot * 4 + 1] === right)) slot = (slot + 1) & mask;
+    while (hash[slot * 4] !== -1 && !(hash[slot * 4] === left && hash[slot * 4 + 1] === right))
+      slot = (slot + 1) & mask;
     hash[slot * 4] = left;
     hash[slot * 4 + 1] = right;
     hash[slot * 4 + 2] = rank;
     hash[slot * 4 + 3] = mergeResult[rank] as number;
     const bit = filterBitOf(left, right);
     filter[bit >>> 5] = (filter[bit >>> 5] as number) | (1 << (bit & 31));
-    if ((byteOf[left] as number) >= 0 && (byteOf[right] as number) >= 0) bytePairSlots[((byteOf[left] as number) << 8) | (byteOf[right] as number)] = slot * 4;
+    if ((byteOf[left] as number) >= 0 && (byteOf[right] as number) >= 0)
+      bytePairSlots[((byteOf[left] as number) << 8) | (byteOf[right] as number)] = slot * 4;
   }
   return { hash, filter, bytePairSlots, crossingRanks: crossingRanks(definition) };
 }
@@ -199,7 +202,8 @@ export class BytePairEncoder {
       return;
     }
     const bytePairSlots = this.#bytePairSlots;
-    for (let index = 0; index < length - 1; index++) this.#setPair(index, bytePairSlots[((bytes[index] as number) << 8) | (bytes[index + 1] as number)] as number);
+    for (let index = 0; index < length - 1; index++)
+      this.#setPair(index, bytePairSlots[((bytes[index] as number) << 8) | (bytes[index + 1] as number)] as number);
     this.#mergeByScan(length, out);
   }
 
@@ -245,7 +249,8 @@ export class BytePairEncoder {
     if (count === 1) out.push(ids[0] as number);
     else if (count > scanLimit) this.#mergeByHeap(count, out);
     else {
-      for (let index = 0; index < count - 1; index++) this.#setPair(index, this.#slot(ids[index] as number, ids[index + 1] as number));
+      for (let index = 0; index < count - 1; index++)
+        this.#setPair(index, this.#slot(ids[index] as number, ids[index + 1] as number));
       this.#mergeByScan(count, out);
     }
     return true;
@@ -272,7 +277,8 @@ export class BytePairEncoder {
       }
       if (at < 0) break;
       // A part used up at rank `best` must not have met a crossing merge of lower rank while it existed.
-      if ((crossing[symbols[at] as number] as number) < best || (crossing[symbols[at + 1] as number] as number) < best) safe = false;
+      if ((crossing[symbols[at] as number] as number) < best || (crossing[symbols[at + 1] as number] as number) < best)
+        safe = false;
       symbols.splice(at, 2, this.#mergeResult[best] as number);
     }
     if (symbols.length > 1) for (const symbol of symbols) if (crossing[symbol] !== noRank) safe = false;

@@ -10,7 +10,8 @@ function buildClassTable(): Uint8Array {
   // One byte per code point (1.1 MB): a single indexed load per character in the scanner.
   const table = new Uint8Array(0x110000);
   const fill = (ranges: readonly number[], value: number): void => {
-    for (let index = 0; index < ranges.length; index += 2) table.fill(value, ranges[index], (ranges[index + 1] ?? 0) + 1);
+    for (let index = 0; index < ranges.length; index += 2)
+      table.fill(value, ranges[index], (ranges[index + 1] ?? 0) + 1);
   };
   fill(letterRanges, letterClass);
   fill(numberRanges, numberClass);

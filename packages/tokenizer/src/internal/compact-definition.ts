@@ -31,7 +31,9 @@ export function writeCompactDefinition(definition: BpeDefinition): Buffer {
   const baseTokens: Record<string, string> = {};
   for (let id = 0; id < definition.modelVocabSize; id++) {
     if (definition.tokenPresent[id] === 1 && produced[id] === 0) {
-      baseTokens[id] = Buffer.from(definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1])).toString('base64');
+      baseTokens[id] = Buffer.from(
+        definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]),
+      ).toString('base64');
     }
   }
   const header: CompactHeader = {
@@ -62,7 +64,10 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
   try {
     data = gunzipSync(compressed);
   } catch (error) {
-    throw new TokenizerFileFormatError(`${file} is not a complete gzip file (${error instanceof Error ? error.message : String(error)}). Reinstall the package.`, { cause: error });
+    throw new TokenizerFileFormatError(
+      `${file} is not a complete gzip file (${error instanceof Error ? error.message : String(error)}). Reinstall the package.`,
+      { cause: error },
+    );
   }
   const newline = data.indexOf(0x0a);
   const header = parseJsonFile(data.subarray(0, newline < 0 ? data.length : newline).toString('utf8'), file);
@@ -71,7 +76,9 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
   }
   const { modelVocabSize, mergeCount, baseTokens, byteIds } = header as unknown as CompactHeader;
   if (data.length - newline - 1 !== mergeCount * 12) {
-    throw new TokenizerFileFormatError(`${file} should hold ${mergeCount} merges (${mergeCount * 12} bytes) but holds ${data.length - newline - 1} bytes: it is truncated.`);
+    throw new TokenizerFileFormatError(
+      `${file} should hold ${mergeCount} merges (${mergeCount * 12} bytes) but holds ${data.length - newline - 1} bytes: it is truncated.`,
+    );
   }
   const mergeLeft = new Uint32Array(mergeCount);
   const mergeRight = new Uint32Array(mergeCount);
@@ -90,8 +97,16 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
     const left = view.getUint32(rank * 12, true);
     const right = view.getUint32(rank * 12 + 4, true);
     const result = view.getUint32(rank * 12 + 8, true);
-    if (left >= modelVocabSize || right >= modelVocabSize || result >= modelVocabSize || (lengths[left] as number) < 0 || (lengths[right] as number) < 0) {
-      throw new TokenizerVocabularyMismatchError(`${file}: merge ${rank} (${left} + ${right} → ${result}) uses a token not defined before it.`);
+    if (
+      left >= modelVocabSize ||
+      right >= modelVocabSize ||
+      result >= modelVocabSize ||
+      (lengths[left] as number) < 0 ||
+      (lengths[right] as number) < 0
+    ) {
+      throw new TokenizerVocabularyMismatchError(
+        `${file}: merge ${rank} (${left} + ${right} → ${result}) uses a token not defined before it.`,
+      );
     }
     mergeLeft[rank] = left;
     mergeRight[rank] = right;
@@ -120,7 +135,8 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
     filled[result] = 1;
     let at = tokenOffsets[result] as number;
     for (const part of [mergeLeft[rank] as number, mergeRight[rank] as number]) {
-      for (let index = tokenOffsets[part] as number, end = index + (lengths[part] as number); index < end; index++) tokenBytes[at++] = tokenBytes[index] as number;
+      for (let index = tokenOffsets[part] as number, end = index + (lengths[part] as number); index < end; index++)
+        tokenBytes[at++] = tokenBytes[index] as number;
     }
   }
   const { addedTokens, bosTokenId, eosTokenId, padTokenId, unkTokenId } = header as unknown as CompactHeader;
@@ -128,5 +144,15 @@ export function readCompactDefinition(compressed: Uint8Array, file: string): Bpe
   const specialIds = { bosTokenId, eosTokenId, padTokenId, unkTokenId };
   // The compact form stores HF semantics; loadAquilaTokenizer swaps in FlagAI's where asked.
   const behaviour = { stripWhiteSpace: 'unicode', addPrefixSpace: false } as const;
-  return { modelVocabSize, tokenOffsets, tokenBytes, tokenPresent, ...merges, addedTokens, ...behaviour, ...specialIds, decodeOverrides: [] };
+  return {
+    modelVocabSize,
+    tokenOffsets,
+    tokenBytes,
+    tokenPresent,
+    ...merges,
+    addedTokens,
+    ...behaviour,
+    ...specialIds,
+    decodeOverrides: [],
+  };
 }

@@ -1,6 +1,6 @@
+import { describeValue } from '@aquila/errors';
 import { BadLinePolicy, type TextLine } from '@aquila/files';
 import { TokenizerInputError } from '../errors.js';
-import { describeValue } from '@aquila/errors';
 
 export interface JsonLineProgress {
   /** Records done so far: output lines written (blank and skipped input lines are not records). */
@@ -37,7 +37,13 @@ export async function* jsonLineBatches<T>(options: JsonLineBatchesOptions<T>): A
     try {
       value = JSON.parse(text);
     } catch (error) {
-      badLines.report(new TokenizerInputError({ source, line, problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})` }));
+      badLines.report(
+        new TokenizerInputError({
+          source,
+          line,
+          problem: `not valid JSON (${error instanceof Error ? error.message : String(error)})`,
+        }),
+      );
       continue;
     }
     const reading = read(value);
@@ -63,7 +69,8 @@ export function jsonKind(value: unknown): string {
 
 /** `value[field]` when the line is a JSON object (own fields only: `__proto__` and `toString` are not fields). */
 export function fieldOf(value: unknown, field: string): unknown {
-  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, field)) return (value as Record<string, unknown>)[field];
+  if (typeof value === 'object' && value !== null && !Array.isArray(value) && Object.hasOwn(value, field))
+    return (value as Record<string, unknown>)[field];
   return undefined;
 }
 
@@ -71,6 +78,9 @@ export function fieldOf(value: unknown, field: string): unknown {
 export function missingField(value: object, field: string): string {
   const keys = Object.keys(value);
   const shown = keys.slice(0, 5).map((key) => describeValue(key, 30));
-  const present = keys.length === 0 ? 'the object is empty' : `the line has ${shown.join(', ')}${keys.length > 5 ? `, … (${keys.length} fields)` : ''}`;
+  const present =
+    keys.length === 0
+      ? 'the object is empty'
+      : `the line has ${shown.join(', ')}${keys.length > 5 ? `, … (${keys.length} fields)` : ''}`;
   return `no ${JSON.stringify(field)} field (${present})`;
 }

@@ -7,11 +7,18 @@ export function parseJsonFile(text: string, file: string): unknown {
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (/end of (JSON|data)|Unterminated/i.test(message) && !/position \d+ \(line/.test(message)) {
-      throw new TokenizerFileFormatError(`${file} is truncated: its JSON ends after ${text.length} characters (${message}). Copy the file again.`, { cause: error });
+      throw new TokenizerFileFormatError(
+        `${file} is truncated: its JSON ends after ${text.length} characters (${message}). Copy the file again.`,
+        { cause: error },
+      );
     }
     const position = Number(/position (\d+)/.exec(message)?.[1] ?? Number.NaN);
-    const where = Number.isNaN(position) ? '' : ` at line ${lineOf(text, position)}, column ${position - text.lastIndexOf('\n', position - 1)}`;
-    throw new TokenizerFileFormatError(`${file} is not valid JSON${where}: ${message}. Fix or replace the file.`, { cause: error });
+    const where = Number.isNaN(position)
+      ? ''
+      : ` at line ${lineOf(text, position)}, column ${position - text.lastIndexOf('\n', position - 1)}`;
+    throw new TokenizerFileFormatError(`${file} is not valid JSON${where}: ${message}. Fix or replace the file.`, {
+      cause: error,
+    });
   }
 }
 

@@ -7,7 +7,10 @@ describe('PieceTable', () => {
     // Few distinct units so that pieces repeat and share hash buckets; a small table so that it fills.
     const piece = fc.string({ unit: fc.constantFrom('a', 'b', '中', '\ud83d', '\ude42'), minLength: 1, maxLength: 6 });
     const operation = fc.oneof(
-      { weight: 9, arbitrary: fc.tuple(fc.string({ maxLength: 3 }), piece, fc.string({ maxLength: 3 }), fc.nat({ max: 1000 })) },
+      {
+        weight: 9,
+        arbitrary: fc.tuple(fc.string({ maxLength: 3 }), piece, fc.string({ maxLength: 3 }), fc.nat({ max: 1000 })),
+      },
       { weight: 1, arbitrary: fc.constant('clear' as const) },
     );
     fc.assert(

@@ -55,7 +55,8 @@ export class PieceTable {
         this.#vacantHash = hash;
         return missingPiece;
       }
-      if (slots[at] === hash && slotLength === length && this.#holds(slots[at + 2] as number, text, start, end)) return slots[at + 3] as number;
+      if (slots[at] === hash && slotLength === length && this.#holds(slots[at + 2] as number, text, start, end))
+        return slots[at + 3] as number;
     }
   }
 

@@ -45,7 +45,8 @@ export function pieceEnd(text: string, start: number, end: number, classes: Uint
       position++;
     } else {
       const width = code <= 0xdbff && position + 1 < end && isLowSurrogate(text.charCodeAt(position + 1)) ? 2 : 1;
-      const codePoint = width === 2 ? ((code - 0xd800) << 10) + (text.charCodeAt(position + 1) - 0xdc00) + 0x10000 : code;
+      const codePoint =
+        width === 2 ? ((code - 0xd800) << 10) + (text.charCodeAt(position + 1) - 0xdc00) + 0x10000 : code;
       if ((width === 2 ? classes[codePoint] : otherClass) !== kind) break;
       position += width;
     }

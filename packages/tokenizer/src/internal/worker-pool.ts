@@ -74,7 +74,11 @@ const chunksInFlight = 2;
  * pool as large as the core count, the thread that hands out chunks and assembles the results would take
  * a core from the encoders.
  */
-export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], options: EncodeBatchOptions): Promise<number[][]> {
+export async function encodeInWorkers(
+  tokenizer: Tokenizer,
+  texts: string[],
+  options: EncodeBatchOptions,
+): Promise<number[][]> {
   const { signal, threads: requested, ...encodeOptions } = options;
   signal?.throwIfAborted();
   const threads = Math.max(1, Math.floor(requested ?? Math.min(availableParallelism(), 8)));
@@ -151,10 +155,19 @@ export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], opt
       chunkDone();
     }
     function onError(error: Error): void {
-      fail(new TokenizerWorkerError(`An encodeBatch worker thread failed: ${error.message}. The batch was not encoded; retry, or pass threads: 1 to encode in this thread.`, { cause: error }));
+      fail(
+        new TokenizerWorkerError(
+          `An encodeBatch worker thread failed: ${error.message}. The batch was not encoded; retry, or pass threads: 1 to encode in this thread.`,
+          { cause: error },
+        ),
+      );
     }
     function onExit(code: number): void {
-      fail(new TokenizerWorkerError(`An encodeBatch worker thread exited (code ${code}) before finishing. Retry, or pass threads: 1.`));
+      fail(
+        new TokenizerWorkerError(
+          `An encodeBatch worker thread exited (code ${code}) before finishing. Retry, or pass threads: 1.`,
+        ),
+      );
     }
     const onAbort = (): void => fail(signal?.reason);
     // This thread's share: one chunk, then back to the event loop so that worker results are taken in.
@@ -162,7 +175,8 @@ export async function encodeInWorkers(tokenizer: Tokenizer, texts: string[], opt
       if (settled || nextChunk >= chunks.length) return;
       const [start, end] = chunks[nextChunk++] as [number, number];
       try {
-        for (let index = start; index < end; index++) results[index] = tokenizer.encode(texts[index] as string, encodeOptions);
+        for (let index = start; index < end; index++)
+          results[index] = tokenizer.encode(texts[index] as string, encodeOptions);
       } catch (error) {
         fail(error);
         return;

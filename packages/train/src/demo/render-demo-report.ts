@@ -1,5 +1,5 @@
 import type { BuildReport } from '@aquila/data';
-import { levels, type EvaluationSummary } from '@aquila/sql-metrics';
+import { type EvaluationSummary, levels } from '@aquila/sql-metrics';
 import { escapeHtml } from '../internal/escape-html.js';
 import { renderLossChart } from '../render-loss-chart.js';
 import type { TrainingEvent } from '../training-event.js';
@@ -23,14 +23,26 @@ const percent = (value: number): string => (Number.isFinite(value) ? `${(100 * v
 function scoresTable(summary: EvaluationSummary): string {
   return table(
     ['hardness', 'questions', 'exact match', 'execution'],
-    levels.map((level) => [level, String(summary.count[level]), `${summary.matched.exact[level]} (${percent(summary.exact[level])})`, `${summary.matched.exec[level]} (${percent(summary.exec[level])})`]),
+    levels.map((level) => [
+      level,
+      String(summary.count[level]),
+      `${summary.matched.exact[level]} (${percent(summary.exact[level])})`,
+      `${summary.matched.exec[level]} (${percent(summary.exec[level])})`,
+    ]),
   );
 }
 
 function answerRows(answers: readonly DemoAnswer[]): string {
   return answers
     .map((answer) => {
-      const verdict = answer.kind === 'training' ? (answer.reproduced === true ? 'reproduced' : 'differs') : answer.verdict === undefined ? '–' : `${answer.verdict.hardness}: exact ${answer.verdict.exact ?? '–'}, exec ${answer.verdict.exec ?? '–'}`;
+      const verdict =
+        answer.kind === 'training'
+          ? answer.reproduced === true
+            ? 'reproduced'
+            : 'differs'
+          : answer.verdict === undefined
+            ? '–'
+            : `${answer.verdict.hardness}: exact ${answer.verdict.exact ?? '–'}, exec ${answer.verdict.exec ?? '–'}`;
       return `<tr><td>${escapeHtml(answer.database)}</td><td class="question">${escapeHtml(answer.question)}</td><td><code>${escapeHtml(answer.gold)}</code></td><td><code>${escapeHtml(answer.predicted === '' ? '(no SQL)' : answer.predicted)}</code><details><summary>output</summary><pre>${escapeHtml(answer.output)}</pre></details></td><td>${escapeHtml(verdict)}</td></tr>`;
     })
     .join('\n');
@@ -47,7 +59,15 @@ export function renderDemoReport(options: RenderDemoReportOptions): string {
     `<p>${result.data.kept} of ${result.data.read} records kept from ${result.data.sources} bundled sample sources (non-commercial licences filtered out, SQL validated, duplicates dropped); ${result.data.sftRecords} SFT records in FlagAI's AquilaSQL format.</p>`,
     table(
       ['source', 'licence', 'read', 'kept', 'dropped'],
-      build.sources.map((source) => [source.name, source.licence, String(source.read), String(source.kept), Object.entries(source.dropped).map(([reason, count]) => `${reason} ${count}`).join(', ')]),
+      build.sources.map((source) => [
+        source.name,
+        source.licence,
+        String(source.read),
+        String(source.kept),
+        Object.entries(source.dropped)
+          .map(([reason, count]) => `${reason} ${count}`)
+          .join(', '),
+      ]),
     ),
     '<h2>Training</h2>',
     training === undefined
@@ -62,7 +82,10 @@ export function renderDemoReport(options: RenderDemoReportOptions): string {
       : `<p>Skipped: ${escapeHtml(result.spider.skipped)}.</p>`,
     `<p class="honest">What to expect: ${training === undefined ? 'these scores are those of the given model.' : `a model of ${training.parameters.toLocaleString('en-US')} parameters trained for ${training.steps} steps on ${result.data.sftRecords} records memorises its training answers and has no SQL skill to speak of, so it scores about 0 on Spider. The demo shows that data → training → conversion → generation → evaluation runs end to end; scores worth reading need a real checkpoint (<code>aquila demo --model DIR</code> with a converted AquilaSQL model).`}</p>`,
     '<h2>Timings</h2>',
-    table(['stage', 'seconds'], timings.map(([stage, seconds]) => [stage, seconds.toFixed(1)])),
+    table(
+      ['stage', 'seconds'],
+      timings.map(([stage, seconds]) => [stage, seconds.toFixed(1)]),
+    ),
   ];
   return `<!doctype html>
 <html lang="en">

@@ -1,14 +1,20 @@
 import { existsSync } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { buildDataset, buildAquilaSqlPrompt, samplesDirectory, tokenizeAquilaConversation, type BuildDatasetOptions } from '@aquila/data';
+import {
+  type BuildDatasetOptions,
+  buildAquilaSqlPrompt,
+  buildDataset,
+  samplesDirectory,
+  tokenizeAquilaConversation,
+} from '@aquila/data';
 import { OutputPathError, prepareOutputFolder, writeFileAtomic } from '@aquila/files';
 import { convertCheckpoint, flagaiStopRules, LanguageModel } from '@aquila/runtime';
-import { evaluate, extractSql, type EvaluationSummary, type ItemVerdict } from '@aquila/sql-metrics';
+import { type EvaluationSummary, evaluate, extractSql, type ItemVerdict } from '@aquila/sql-metrics';
 import { loadAquilaTokenizer, type Tokenizer } from '@aquila/tokenizer';
 import { parseRunConfig } from '../parse-run-config.js';
-import type { IterationEvent, TrainingEvent } from '../training-event.js';
 import { trainLocally } from '../trainer/train-locally.js';
+import type { IterationEvent, TrainingEvent } from '../training-event.js';
 import { renderDemoReport } from './render-demo-report.js';
 
 /** The bundled sample sources the demo builds its SFT data from (non-commercial ones are filtered out). */
@@ -76,7 +82,15 @@ export interface DemoAnswer {
 export interface DemoResult {
   reportFile: string;
   data: { sources: number; read: number; kept: number; sftRecords: number };
-  training?: { parameters: number; vocabularyUsed: number; steps: number; firstLoss: number; lastLoss: number; seconds: number; checkpoint: string };
+  training?: {
+    parameters: number;
+    vocabularyUsed: number;
+    steps: number;
+    firstLoss: number;
+    lastLoss: number;
+    seconds: number;
+    checkpoint: string;
+  };
   modelDirectory: string;
   answers: DemoAnswer[];
   spider: { summary: EvaluationSummary } | { skipped: string };
@@ -97,7 +111,10 @@ function spiderPrompt(tables: SpiderTables, question: string): string {
   };
   return buildAquilaSqlPrompt({
     question,
-    schema: tables.table_names_original.map((name, table) => ({ name, columns: tables.column_names_original.filter(([owner]) => owner === table).map(([, column]) => column) })),
+    schema: tables.table_names_original.map((name, table) => ({
+      name,
+      columns: tables.column_names_original.filter(([owner]) => owner === table).map(([, column]) => column),
+    })),
     relations: tables.foreign_keys.map(([from, to]) => `${columnName(from)} = ${columnName(to)}`),
   });
 }
@@ -111,12 +128,17 @@ function promptIds(tokenizer: Tokenizer, prompt: string): number[] {
 const squeeze = (sql: string): string => sql.replace(/\s+/g, ' ').trim().toLowerCase();
 
 /** The demo empties its output folder first: an input inside it would be deleted before it is read. */
-function checkInputsOutside(output: string, inputs: ReadonlyArray<readonly [label: string, path: string | undefined]>): void {
+function checkInputsOutside(
+  output: string,
+  inputs: ReadonlyArray<readonly [label: string, path: string | undefined]>,
+): void {
   for (const [label, path] of inputs) {
     if (path === undefined) continue;
     const inside = relative(output, resolve(path));
     if (inside === '' || (!inside.startsWith('..') && !isAbsolute(inside))) {
-      throw new OutputPathError(`the ${label} ${path} lies inside the demo's output folder ${output}, which the demo empties first; move it out or choose another output folder (--out)`);
+      throw new OutputPathError(
+        `the ${label} ${path} lies inside the demo's output folder ${output}, which the demo empties first; move it out or choose another output folder (--out)`,
+      );
     }
   }
 }
@@ -136,7 +158,11 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     ['model folder (--model)', options.model],
     ['Spider folder (--spider)', options.spider],
   ]);
-  await prepareOutputFolder({ directory: output, owner: 'aquila demo', ...(options.force === undefined ? {} : { force: options.force }) });
+  await prepareOutputFolder({
+    directory: output,
+    owner: 'aquila demo',
+    ...(options.force === undefined ? {} : { force: options.force }),
+  });
   const started = performance.now();
   const timings: Array<[string, number]> = [];
   const timed = async <T>(stage: string, work: () => Promise<T>): Promise<T> => {
@@ -149,20 +175,28 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   // 1. Data.
   const samples = samplesDirectory();
   const buildOptions: BuildDatasetOptions = {
-    config: { sources: sampleSources.map(([type, file]) => ({ type, path: join(samples, file) })), filters: { excludeNonCommercial: true } },
+    config: {
+      sources: sampleSources.map(([type, file]) => ({ type, path: join(samples, file) })),
+      filters: { excludeNonCommercial: true },
+    },
     outDirectory: join(output, 'data'),
     ...(signal === undefined ? {} : { signal }),
   };
   const build = await timed('data', () => buildDataset(buildOptions));
   const sftFile = join(output, 'data', 'sft.jsonl');
-  const sftRecords = (await readFile(sftFile, 'utf8')).split('\n').filter((line) => line.trim() !== '').map((line) => JSON.parse(line) as { id: string; conversations: { from: string; value: string }[] });
+  const sftRecords = (await readFile(sftFile, 'utf8'))
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as { id: string; conversations: { from: string; value: string }[] });
   const data = {
     sources: build.sources.length,
     read: build.totals.read,
     kept: build.totals.kept,
     sftRecords: sftRecords.length,
   };
-  log(`data: ${data.kept} of ${data.read} records kept from ${data.sources} sample sources → ${data.sftRecords} SFT records (${sftFile})`);
+  log(
+    `data: ${data.kept} of ${data.read} records kept from ${data.sources} sample sources → ${data.sftRecords} SFT records (${sftFile})`,
+  );
 
   // 2–3. Train a tiny model in-process and convert its checkpoint, or take the given converted model.
   let training: DemoResult['training'];
@@ -189,9 +223,17 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     const configFile = join(output, 'demo-sft.yaml');
     await writeFileAtomic({ path: configFile, data: text });
     const config = parseRunConfig({ text, file: configFile });
-    const result = await timed('train', () => trainLocally({ config, ...(options.onTrainingEvent === undefined ? {} : { onEvent: options.onTrainingEvent }), ...(signal === undefined ? {} : { signal }) }));
+    const result = await timed('train', () =>
+      trainLocally({
+        config,
+        ...(options.onTrainingEvent === undefined ? {} : { onEvent: options.onTrainingEvent }),
+        ...(signal === undefined ? {} : { signal }),
+      }),
+    );
     events = result.events;
-    const losses = events.filter((event): event is IterationEvent => event.type === 'iteration').map(({ loss }) => loss ?? Number.NaN);
+    const losses = events
+      .filter((event): event is IterationEvent => event.type === 'iteration')
+      .map(({ loss }) => loss ?? Number.NaN);
     training = {
       parameters: result.parameterCount,
       vocabularyUsed: result.vocabularyUsed,
@@ -201,8 +243,17 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       seconds: timings.at(-1)?.[1] ?? 0,
       checkpoint: result.checkpoint,
     };
-    log(`train: ${layers} layers × ${hiddenSize}, ${training.parameters.toLocaleString('en-US')} parameters over ${training.vocabularyUsed} token ids, ${steps} steps in ${training.seconds.toFixed(1)} s; loss ${training.firstLoss.toFixed(3)} → ${training.lastLoss.toFixed(3)}`);
-    await timed('convert', () => convertCheckpoint({ checkpoint: result.checkpoint, output: modelDirectory, precision: 'fp32', ...(signal === undefined ? {} : { signal }) }));
+    log(
+      `train: ${layers} layers × ${hiddenSize}, ${training.parameters.toLocaleString('en-US')} parameters over ${training.vocabularyUsed} token ids, ${steps} steps in ${training.seconds.toFixed(1)} s; loss ${training.firstLoss.toFixed(3)} → ${training.lastLoss.toFixed(3)}`,
+    );
+    await timed('convert', () =>
+      convertCheckpoint({
+        checkpoint: result.checkpoint,
+        output: modelDirectory,
+        precision: 'fp32',
+        ...(signal === undefined ? {} : { signal }),
+      }),
+    );
     log(`convert: ${result.checkpoint} → ONNX (fp32) in ${modelDirectory}`);
   } else {
     modelDirectory = resolve(options.model);
@@ -210,7 +261,8 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   }
 
   // 4. Generate: a few training questions, then Spider dev questions on the databases present.
-  const spider = options.spider === undefined || !existsSync(join(options.spider, 'dev.json')) ? undefined : resolve(options.spider);
+  const spider =
+    options.spider === undefined || !existsSync(join(options.spider, 'dev.json')) ? undefined : resolve(options.spider);
   let spiderSkipped: string | undefined;
   const tokenizer = await loadAquilaTokenizer(signal === undefined ? {} : { signal });
   const maxNewTokens = options.maxNewTokens ?? 80;
@@ -224,15 +276,34 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       const human = record.conversations.find(({ from }) => from === 'human')?.value ?? '';
       const answer = record.conversations.find(({ from }) => from === 'gpt')?.value ?? '';
       const ids = promptIds(tokenizer, human);
-      if (fits(ids)) questions.push({ kind: 'training', question: human, database: record.id, gold: extractSql({ text: answer })?.sql ?? answer, ids });
+      if (fits(ids))
+        questions.push({
+          kind: 'training',
+          question: human,
+          database: record.id,
+          gold: extractSql({ text: answer })?.sql ?? answer,
+          ids,
+        });
     }
     if (spider === undefined) {
       spiderSkipped = `the Spider dev fixtures (dev.json, tables.json, database/) are not at ${options.spider ?? '(no --spider folder given)'}`;
       log(`spider: skipped: ${spiderSkipped}`);
     } else {
-      const dev = JSON.parse(await readFile(join(spider, 'dev.json'), 'utf8')) as { db_id: string; question: string; query: string }[];
-      const tables = new Map((JSON.parse(await readFile(join(spider, 'tables.json'), 'utf8')) as SpiderTables[]).map((entry) => [entry.db_id, entry]));
-      const present = dev.filter(({ db_id: database }) => existsSync(join(spider, 'database', database, `${database}.sqlite`)) && tables.has(database));
+      const dev = JSON.parse(await readFile(join(spider, 'dev.json'), 'utf8')) as {
+        db_id: string;
+        question: string;
+        query: string;
+      }[];
+      const tables = new Map(
+        (JSON.parse(await readFile(join(spider, 'tables.json'), 'utf8')) as SpiderTables[]).map((entry) => [
+          entry.db_id,
+          entry,
+        ]),
+      );
+      const present = dev.filter(
+        ({ db_id: database }) =>
+          existsSync(join(spider, 'database', database, `${database}.sqlite`)) && tables.has(database),
+      );
       const count = Math.min(options.questions ?? 20, present.length);
       // Evenly spread over dev; where a schema makes the prompt too long, the next question that fits.
       for (let index = 0, next = 0; index < count; index += 1) {
@@ -249,9 +320,22 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     await timed('generate', async () => {
       for (const { ids, ...question } of questions) {
         signal?.throwIfAborted();
-        const result = await model.generate({ promptIds: ids, maxNewTokens, stopTokenIds: flagaiStopRules.stopTokenIds, stopStrings: ['###', '</s>'], ...(signal === undefined ? {} : { signal }) });
+        const result = await model.generate({
+          promptIds: ids,
+          maxNewTokens,
+          stopTokenIds: flagaiStopRules.stopTokenIds,
+          stopStrings: ['###', '</s>'],
+          ...(signal === undefined ? {} : { signal }),
+        });
         const predicted = extractSql({ text: result.text })?.sql ?? '';
-        answers.push({ ...question, output: result.text, predicted, ...(question.kind === 'training' ? { reproduced: predicted !== '' && squeeze(predicted) === squeeze(question.gold) } : {}) });
+        answers.push({
+          ...question,
+          output: result.text,
+          predicted,
+          ...(question.kind === 'training'
+            ? { reproduced: predicted !== '' && squeeze(predicted) === squeeze(question.gold) }
+            : {}),
+        });
         options.onGenerateProgress?.({ done: answers.length, total: questions.length });
       }
     });
@@ -259,7 +343,9 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
     await model.release();
   }
   const reproduced = answers.filter(({ reproduced: same }) => same === true).length;
-  log(`generate: ${answers.length} answers; ${reproduced} of ${answers.filter(({ kind }) => kind === 'training').length} training questions reproduced exactly`);
+  log(
+    `generate: ${answers.length} answers; ${reproduced} of ${answers.filter(({ kind }) => kind === 'training').length} training questions reproduced exactly`,
+  );
 
   // 5. Evaluate the Spider answers with the official metrics (exact set match and execution).
   let spiderResult: DemoResult['spider'] = { skipped: spiderSkipped ?? '' };
@@ -267,12 +353,25 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
   if (spider !== undefined && spiderAnswers.length > 0) {
     const folder = join(output, 'spider');
     await mkdir(folder, { recursive: true });
-    await writeFileAtomic({ path: join(folder, 'gold.sql'), data: spiderAnswers.map(({ gold, database }) => `${gold}\t${database}\n`).join('') });
+    await writeFileAtomic({
+      path: join(folder, 'gold.sql'),
+      data: spiderAnswers.map(({ gold, database }) => `${gold}\t${database}\n`).join(''),
+    });
     // One prediction a line. The official evaluator drops blank lines, so an answer without SQL is written as
     // a bare SELECT: it does not parse, which scores 0 as an empty prediction would.
-    await writeFileAtomic({ path: join(folder, 'pred.txt'), data: spiderAnswers.map(({ predicted }) => `${predicted === '' ? 'SELECT' : predicted}\n`).join('') });
+    await writeFileAtomic({
+      path: join(folder, 'pred.txt'),
+      data: spiderAnswers.map(({ predicted }) => `${predicted === '' ? 'SELECT' : predicted}\n`).join(''),
+    });
     const summary = await timed('evaluate', async () => {
-      const run = evaluate({ gold: join(folder, 'gold.sql'), pred: join(folder, 'pred.txt'), db: join(spider, 'database'), tables: join(spider, 'tables.json'), etype: 'all', ...(signal === undefined ? {} : { signal }) });
+      const run = evaluate({
+        gold: join(folder, 'gold.sql'),
+        pred: join(folder, 'pred.txt'),
+        db: join(spider, 'database'),
+        tables: join(spider, 'tables.json'),
+        etype: 'all',
+        ...(signal === undefined ? {} : { signal }),
+      });
       for (;;) {
         const next = await run.next();
         if (next.done === true) return next.value;
@@ -281,12 +380,21 @@ export async function runDemo(options: RunDemoOptions): Promise<DemoResult> {
       }
     });
     spiderResult = { summary };
-    log(`evaluate: Spider dev, ${summary.count.all} questions: exact match ${summary.matched.exact.all}, execution ${summary.matched.exec.all}`);
+    log(
+      `evaluate: Spider dev, ${summary.count.all} questions: exact match ${summary.matched.exact.all}, execution ${summary.matched.exec.all}`,
+    );
   }
 
   // 6. The report.
   const reportFile = join(output, 'report.html');
-  const result: DemoResult = { reportFile, data, ...(training === undefined ? {} : { training }), modelDirectory, answers, spider: spiderResult };
+  const result: DemoResult = {
+    reportFile,
+    data,
+    ...(training === undefined ? {} : { training }),
+    modelDirectory,
+    answers,
+    spider: spiderResult,
+  };
   timings.push(['total', (performance.now() - started) / 1000]);
   await writeFileAtomic({ path: reportFile, data: renderDemoReport({ result, build, events, timings }) });
   log(`report: ${reportFile}`);

@@ -40,7 +40,9 @@ export function suggestKey(key: string, known: readonly string[]): string {
     if (distance < bestDistance) [best, bestDistance] = [candidate, distance];
   }
   // Fewer edits than the key has characters: otherwise any short key would be "a typo" of `lr`.
-  return best !== undefined && bestDistance < key.length && bestDistance <= Math.max(2, Math.floor(key.length / 3)) ? `; did you mean "${best}"?` : '';
+  return best !== undefined && bestDistance < key.length && bestDistance <= Math.max(2, Math.floor(key.length / 3))
+    ? `; did you mean "${best}"?`
+    : '';
 }
 
 export function joinPath(path: string, key: string | number): string {
@@ -57,7 +59,8 @@ export function checkValue(value: unknown, spec: FieldSpec, path: string, file: 
   };
   switch (spec.kind) {
     case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value)) return fail(`expected a number, got ${describe(value)}`);
+      if (typeof value !== 'number' || !Number.isFinite(value))
+        return fail(`expected a number, got ${describe(value)}`);
       if (spec.integer === true && !Number.isInteger(value)) fail(`expected an integer, got ${value}`);
       if (spec.integer === true && !Number.isSafeInteger(value)) fail(`expected an integer below 2^53, got ${value}`);
       if (spec.positive === true && value <= 0) fail(`must be greater than 0, got ${value}`);
@@ -72,28 +75,38 @@ export function checkValue(value: unknown, spec: FieldSpec, path: string, file: 
       if (typeof value !== 'boolean') fail(`expected true or false, got ${describe(value)}`);
       return;
     case 'enum':
-      if (typeof value !== 'string' || !spec.values.includes(value)) fail(`expected one of ${spec.values.join(', ')}, got ${describe(value)}`);
+      if (typeof value !== 'string' || !spec.values.includes(value))
+        fail(`expected one of ${spec.values.join(', ')}, got ${describe(value)}`);
       return;
     case 'array':
       if (!Array.isArray(value)) return fail(`expected a list, got ${describe(value)}`);
       value.forEach((item, index) => checkValue(item, spec.items, joinPath(path, index), file));
       return;
     case 'record':
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(`expected a mapping, got ${describe(value)}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return fail(`expected a mapping, got ${describe(value)}`);
       for (const [key, item] of Object.entries(value)) checkValue(item, spec.values, joinPath(path, key), file);
       return;
     case 'object': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value)) return fail(`expected a mapping, got ${describe(value)}`);
+      if (typeof value !== 'object' || value === null || Array.isArray(value))
+        return fail(`expected a mapping, got ${describe(value)}`);
       const known = Object.keys(spec.fields);
       for (const [key, item] of Object.entries(value)) {
         const field = spec.fields[key];
         if (field === undefined) {
-          throw new RunConfigError(`unknown key${suggestKey(key, known)} (known here: ${known.join(', ')})`, { path: joinPath(path, key), file });
+          throw new RunConfigError(`unknown key${suggestKey(key, known)} (known here: ${known.join(', ')})`, {
+            path: joinPath(path, key),
+            file,
+          });
         }
         checkValue(item, field, joinPath(path, key), file);
       }
       for (const key of spec.required ?? []) {
-        if ((value as Record<string, unknown>)[key] === undefined) throw new RunConfigError(`missing; this entry needs ${spec.required?.join(' and ')}`, { path: joinPath(path, key), file });
+        if ((value as Record<string, unknown>)[key] === undefined)
+          throw new RunConfigError(`missing; this entry needs ${spec.required?.join(' and ')}`, {
+            path: joinPath(path, key),
+            file,
+          });
       }
     }
   }

@@ -12,7 +12,9 @@ async function entries(directory: string): Promise<string[]> {
 const hostPattern = /^host_(\d+)_/;
 
 function byNumberDescending(names: string[], pattern: RegExp): string[] {
-  return names.filter((name) => pattern.test(name)).sort((left, right) => Number(pattern.exec(right)?.[1]) - Number(pattern.exec(left)?.[1]));
+  return names
+    .filter((name) => pattern.test(name))
+    .sort((left, right) => Number(pattern.exec(right)?.[1]) - Number(pattern.exec(left)?.[1]));
 }
 
 /**
@@ -27,7 +29,10 @@ export async function findRankLog(experimentDirectory: string): Promise<string |
     const stamps = (await entries(join(details, host))).sort().reverse();
     for (const stamp of stamps) {
       for (const rendezvous of (await entries(join(details, host, stamp))).sort().reverse()) {
-        for (const attempt of byNumberDescending(await entries(join(details, host, stamp, rendezvous)), /^attempt_(\d+)$/)) {
+        for (const attempt of byNumberDescending(
+          await entries(join(details, host, stamp, rendezvous)),
+          /^attempt_(\d+)$/,
+        )) {
           // The last rank's file may not exist yet while the job starts; it is still the one to read.
           const [rank] = byNumberDescending(await entries(join(details, host, stamp, rendezvous, attempt)), /^(\d+)$/);
           if (rank !== undefined) return join(details, host, stamp, rendezvous, attempt, rank, 'stdout.log');
@@ -35,7 +40,10 @@ export async function findRankLog(experimentDirectory: string): Promise<string |
       }
     }
   }
-  const outputs = byNumberDescending((await entries(logs)).filter((name) => name.endsWith('.output')), hostPattern);
+  const outputs = byNumberDescending(
+    (await entries(logs)).filter((name) => name.endsWith('.output')),
+    hostPattern,
+  );
   return outputs[0] === undefined ? undefined : join(logs, outputs[0]);
 }
 

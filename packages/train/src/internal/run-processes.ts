@@ -4,7 +4,9 @@ import { processStartTime } from './process-start-time.js';
 import type { RunRecord } from './run-record.js';
 
 /** The processes of a run and whether each is alive here (checked against its recorded start time), or possibly elsewhere. */
-export async function runProcesses(record: RunRecord): Promise<Array<{ host: string; pid: number; alive: boolean | undefined }>> {
+export async function runProcesses(
+  record: RunRecord,
+): Promise<Array<{ host: string; pid: number; alive: boolean | undefined }>> {
   if (record.engine === 'local') return [{ host: record.host, pid: record.pid, alive: processAlive(record) }];
   return (await readRunnerPids(record.experimentDirectory)).map(({ host, pid }) => {
     const recorded = record.runners?.find((runner) => runner.host === host && runner.pid === pid);
@@ -14,5 +16,7 @@ export async function runProcesses(record: RunRecord): Promise<Array<{ host: str
 
 /** FlagScale's runner processes with their start times, to record at launch: null for one of this host already gone. */
 export async function recordRunners(experimentDirectory: string): Promise<RecordedProcess[]> {
-  return (await readRunnerPids(experimentDirectory)).map(({ host, pid }) => (isThisHost(host) ? { host, pid, startTime: processStartTime(pid) ?? null } : { host, pid }));
+  return (await readRunnerPids(experimentDirectory)).map(({ host, pid }) =>
+    isThisHost(host) ? { host, pid, startTime: processStartTime(pid) ?? null } : { host, pid },
+  );
 }

@@ -2,9 +2,9 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@aquila/files';
 import { RunDirectoryError } from '../errors.js';
-import type { RecordedProcess } from './process-alive.js';
 import type { CommandLine } from '../plan-flagscale-run.js';
 import type { RunConfig } from '../run-config.js';
+import type { RecordedProcess } from './process-alive.js';
 
 interface RunRecordBase {
   version: 1;
@@ -47,8 +47,18 @@ export interface LocalRunRecord extends RunRecordBase {
 export type RunRecord = FlagScaleRunRecord | LocalRunRecord;
 
 /** The fields every new run record starts with. */
-export function newRunRecord(config: Pick<RunConfig, 'name' | 'task' | 'model'>, totalIterations: number): Pick<RunRecordBase, 'version' | 'name' | 'task' | 'createdAt' | 'sequenceLength' | 'totalIterations'> {
-  return { version: 1, name: config.name, task: config.task, createdAt: new Date().toISOString(), sequenceLength: config.model.sequenceLength, totalIterations };
+export function newRunRecord(
+  config: Pick<RunConfig, 'name' | 'task' | 'model'>,
+  totalIterations: number,
+): Pick<RunRecordBase, 'version' | 'name' | 'task' | 'createdAt' | 'sequenceLength' | 'totalIterations'> {
+  return {
+    version: 1,
+    name: config.name,
+    task: config.task,
+    createdAt: new Date().toISOString(),
+    sequenceLength: config.model.sequenceLength,
+    totalIterations,
+  };
 }
 
 export const runRecordFile = 'run.json';
@@ -66,7 +76,10 @@ export async function readRunRecord(directory: string): Promise<RunRecord> {
     text = await readFile(path, 'utf8');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new RunDirectoryError(`${directory} is not a run directory (${path}: ${code ?? String(error)}); give the directory a train run wrote (its output)`, { cause: error });
+    throw new RunDirectoryError(
+      `${directory} is not a run directory (${path}: ${code ?? String(error)}); give the directory a train run wrote (its output)`,
+      { cause: error },
+    );
   }
   let record: unknown;
   try {
@@ -76,8 +89,18 @@ export async function readRunRecord(directory: string): Promise<RunRecord> {
   }
   const candidate = record as Partial<RunRecord> | null;
   const engineFields =
-    candidate?.engine === 'flagscale' ? typeof candidate.experimentDirectory === 'string' : candidate?.engine === 'local' ? typeof candidate.pid === 'number' : false;
-  if (typeof candidate !== 'object' || candidate === null || candidate.version !== 1 || !engineFields || typeof candidate.state !== 'string') {
+    candidate?.engine === 'flagscale'
+      ? typeof candidate.experimentDirectory === 'string'
+      : candidate?.engine === 'local'
+        ? typeof candidate.pid === 'number'
+        : false;
+  if (
+    typeof candidate !== 'object' ||
+    candidate === null ||
+    candidate.version !== 1 ||
+    !engineFields ||
+    typeof candidate.state !== 'string'
+  ) {
     throw new RunDirectoryError(`${path} is not a run record written by @aquila/train (version 1)`);
   }
   return candidate as RunRecord;

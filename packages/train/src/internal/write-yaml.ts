@@ -14,7 +14,8 @@ function formatNumber(value: number): string {
 }
 
 const plain = /^[A-Za-z_./$][\w./${}@+-]*$/;
-const yaml11Keywords = /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/;
+const yaml11Keywords =
+  /^(?:y|Y|yes|Yes|YES|n|N|no|No|NO|true|True|TRUE|false|False|FALSE|on|On|ON|off|Off|OFF|null|Null|NULL|~)$/;
 
 function formatScalar(value: string | number | boolean | null): string {
   if (value === null) return 'null';

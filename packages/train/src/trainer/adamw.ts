@@ -13,7 +13,21 @@ export interface AdamWOptions {
  * One tensor's AdamW update (a function of its own so V8 compiles one tight loop). Moments below 1e-30 are
  * flushed to 0: decaying towards float32 subnormals, they would slow every later step.
  */
-function update(values: Float32Array, gradient: Float32Array, first: Float32Array, second: Float32Array, constants: { decay: number; gradientScale: number; beta1: number; beta2: number; stepSize: number; rmsScale: number; eps: number }): void {
+function update(
+  values: Float32Array,
+  gradient: Float32Array,
+  first: Float32Array,
+  second: Float32Array,
+  constants: {
+    decay: number;
+    gradientScale: number;
+    beta1: number;
+    beta2: number;
+    stepSize: number;
+    rmsScale: number;
+    eps: number;
+  },
+): void {
   const { decay, gradientScale, beta1, beta2, stepSize, rmsScale, eps } = constants;
   const keep1 = 1 - beta1;
   const keep2 = 1 - beta2;
@@ -52,18 +66,29 @@ export class AdamW {
       const { values, gradient } = parameter;
       // A model's weights in a kernel arena get their moments there too, and the SIMD update.
       const arena = KernelArena.of(values);
-      const inArena = arena !== undefined && KernelArena.of(gradient) === arena && arena.available >= 2 * values.length + 8;
+      const inArena =
+        arena !== undefined && KernelArena.of(gradient) === arena && arena.available >= 2 * values.length + 8;
       let moments = this.#moments.get(parameter);
       if (moments === undefined) {
-        const allocate = (length: number): Float32Array => (inArena ? arena.allocate(length) : new Float32Array(length));
+        const allocate = (length: number): Float32Array =>
+          inArena ? arena.allocate(length) : new Float32Array(length);
         moments = { first: allocate(values.length), second: allocate(values.length) };
         this.#moments.set(parameter, moments);
       }
       const { first, second } = moments;
       // LLaMA recipes decay matrices only; RMSNorm gains (1-d) are left alone.
       const decay = parameter.shape.length > 1 ? 1 - lr * weightDecay : 1;
-      const constants = { decay, gradientScale, beta1, beta2, stepSize: lr / firstCorrection, rmsScale: 1 / Math.sqrt(secondCorrection), eps };
-      if (arena !== undefined && KernelArena.of(first) === arena) arena.adamw(values, gradient, first, second, constants);
+      const constants = {
+        decay,
+        gradientScale,
+        beta1,
+        beta2,
+        stepSize: lr / firstCorrection,
+        rmsScale: 1 / Math.sqrt(secondCorrection),
+        eps,
+      };
+      if (arena !== undefined && KernelArena.of(first) === arena)
+        arena.adamw(values, gradient, first, second, constants);
       else update(values, gradient, first, second, constants);
     }
   }
@@ -73,7 +98,8 @@ export class AdamW {
 export function gradientNorm(parameters: readonly Parameter[]): number {
   let squares = 0;
   for (const { gradient } of parameters) {
-    for (let index = 0; index < gradient.length; index += 1) squares += (gradient[index] as number) * (gradient[index] as number);
+    for (let index = 0; index < gradient.length; index += 1)
+      squares += (gradient[index] as number) * (gradient[index] as number);
   }
   return Math.sqrt(squares);
 }
@@ -88,7 +114,8 @@ export function clipGradientNorm(parameters: readonly Parameter[], maxNorm: numb
   const norm = gradientNorm(parameters);
   const scale = clipFactor(norm, maxNorm);
   if (scale !== 1) {
-    for (const { gradient } of parameters) for (let index = 0; index < gradient.length; index += 1) gradient[index] = (gradient[index] as number) * scale;
+    for (const { gradient } of parameters)
+      for (let index = 0; index < gradient.length; index += 1) gradient[index] = (gradient[index] as number) * scale;
   }
   return norm;
 }

@@ -10,17 +10,34 @@ export interface AttentionShape {
 }
 
 /** Copies head `head`'s columns of `source` [rows, heads·headSize] into `target` [rows, headSize], or `[headSize, rows]` when `transposed`. */
-function gather(source: Float32Array, target: Float32Array, rows: number, width: number, headSize: number, head: number, transposed: boolean): void {
+function gather(
+  source: Float32Array,
+  target: Float32Array,
+  rows: number,
+  width: number,
+  headSize: number,
+  head: number,
+  transposed: boolean,
+): void {
   for (let row = 0; row < rows; row += 1) {
     const offset = row * width + head * headSize;
     if (!transposed) target.set(source.subarray(offset, offset + headSize), row * headSize);
-    else for (let index = 0; index < headSize; index += 1) target[index * rows + row] = source[offset + index] as number;
+    else
+      for (let index = 0; index < headSize; index += 1) target[index * rows + row] = source[offset + index] as number;
   }
 }
 
 /** Writes `source` [rows, headSize] into head `head`'s columns of `target` [rows, heads·headSize]. */
-function scatter(source: Float32Array, target: Float32Array, rows: number, width: number, headSize: number, head: number): void {
-  for (let row = 0; row < rows; row += 1) target.set(source.subarray(row * headSize, (row + 1) * headSize), row * width + head * headSize);
+function scatter(
+  source: Float32Array,
+  target: Float32Array,
+  rows: number,
+  width: number,
+  headSize: number,
+  head: number,
+): void {
+  for (let row = 0; row < rows; row += 1)
+    target.set(source.subarray(row * headSize, (row + 1) * headSize), row * width + head * headSize);
 }
 
 /**
@@ -53,7 +70,18 @@ export class CausalAttention {
     const { arena, shape } = options;
     this.#arena = arena;
     this.#shape = shape;
-    const [query, key, keyTransposed, value, valueTransposed, headOutput, headGradient, scores, scoreGradients] = CausalAttention.arenaFloats(shape).map((length) => arena.allocate(length)) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+    const [query, key, keyTransposed, value, valueTransposed, headOutput, headGradient, scores, scoreGradients] =
+      CausalAttention.arenaFloats(shape).map((length) => arena.allocate(length)) as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
     this.#query = query;
     this.#key = key;
     this.#keyTransposed = keyTransposed;
@@ -66,7 +94,13 @@ export class CausalAttention {
   }
 
   /** P of one head into the scores buffer (from S when `logSumExp` is being filled, else recomputed from it). */
-  #probabilities(rows: number, first: Int32Array, logSumExp: Float32Array, head: number, record: boolean): Float32Array {
+  #probabilities(
+    rows: number,
+    first: Int32Array,
+    logSumExp: Float32Array,
+    head: number,
+    record: boolean,
+  ): Float32Array {
     const { headSize } = this.#shape;
     const scale = 1 / Math.sqrt(headSize);
     const scores = this.#scores.subarray(0, rows * rows);
@@ -87,17 +121,27 @@ export class CausalAttention {
         }
         logSumExp[head * rows + query] = max + Math.log(total);
         const inverse = 1 / total;
-        for (let key = from; key <= query; key += 1) scores[offset + key] = flushTiny((scores[offset + key] as number) * inverse);
+        for (let key = from; key <= query; key += 1)
+          scores[offset + key] = flushTiny((scores[offset + key] as number) * inverse);
       } else {
         const normaliser = logSumExp[head * rows + query] as number;
-        for (let key = from; key <= query; key += 1) scores[offset + key] = flushTiny(Math.exp((scores[offset + key] as number) * scale - normaliser));
+        for (let key = from; key <= query; key += 1)
+          scores[offset + key] = flushTiny(Math.exp((scores[offset + key] as number) * scale - normaliser));
       }
     }
     return scores;
   }
 
   /** output [rows, heads·headSize] from q, k, v (rotated); keeps each row's log-sum-exp per head. */
-  forward(q: Float32Array, k: Float32Array, v: Float32Array, output: Float32Array, logSumExp: Float32Array, rows: number, first: Int32Array): void {
+  forward(
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    output: Float32Array,
+    logSumExp: Float32Array,
+    rows: number,
+    first: Int32Array,
+  ): void {
     const { heads, headSize } = this.#shape;
     const width = heads * headSize;
     for (let head = 0; head < heads; head += 1) {
@@ -111,7 +155,18 @@ export class CausalAttention {
   }
 
   /** dq, dk, dv (written, not added) from d(output). */
-  backward(dOutput: Float32Array, q: Float32Array, k: Float32Array, v: Float32Array, logSumExp: Float32Array, dq: Float32Array, dk: Float32Array, dv: Float32Array, rows: number, first: Int32Array): void {
+  backward(
+    dOutput: Float32Array,
+    q: Float32Array,
+    k: Float32Array,
+    v: Float32Array,
+    logSumExp: Float32Array,
+    dq: Float32Array,
+    dk: Float32Array,
+    dv: Float32Array,
+    rows: number,
+    first: Int32Array,
+  ): void {
     const { heads, headSize } = this.#shape;
     const width = heads * headSize;
     const scale = 1 / Math.sqrt(headSize);
@@ -133,8 +188,11 @@ export class CausalAttention {
         const offset = query * rows;
         const from = first[query] as number;
         let weighted = 0;
-        for (let key = from; key <= query; key += 1) weighted += (probabilities[offset + key] as number) * (gradients[offset + key] as number);
-        for (let key = 0; key < rows; key += 1) gradients[offset + key] = (probabilities[offset + key] as number) * ((gradients[offset + key] as number) - weighted) * scale;
+        for (let key = from; key <= query; key += 1)
+          weighted += (probabilities[offset + key] as number) * (gradients[offset + key] as number);
+        for (let key = 0; key < rows; key += 1)
+          gradients[offset + key] =
+            (probabilities[offset + key] as number) * ((gradients[offset + key] as number) - weighted) * scale;
       }
       // dQ = dS · K, dK = dSᵀ · Q.
       arena.gemm(gradients, rows, 1, this.#key, this.#headGradient, rows, headSize, rows, false);

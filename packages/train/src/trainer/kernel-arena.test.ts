@@ -6,7 +6,12 @@ import { gemmWasm } from './gemm-wasm.js';
 import { KernelArena } from './kernel-arena.js';
 
 describe('KernelArena.gemm', () => {
-  function check(arena: KernelArena, size: number, shapes: fc.Arbitrary<[number, number, number]>, numRuns: number): void {
+  function check(
+    arena: KernelArena,
+    size: number,
+    shapes: fc.Arbitrary<[number, number, number]>,
+    numRuns: number,
+  ): void {
     const a = arena.allocate(size * size);
     const b = arena.allocate(size * size);
     const c = arena.allocate(size * size);
@@ -24,13 +29,15 @@ describe('KernelArena.gemm', () => {
         for (let row = 0; row < m; row += 1) {
           for (let column = 0; column < n; column += 1) {
             let sum = accumulate ? (c[row * n + column] as number) : 0;
-            for (let p = 0; p < k; p += 1) sum += (a[row * rowStride + p * columnStride] as number) * (b[p * n + column] as number);
+            for (let p = 0; p < k; p += 1)
+              sum += (a[row * rowStride + p * columnStride] as number) * (b[p * n + column] as number);
             reference[row * n + column] = sum;
           }
         }
         const untouched = c[m * n] as number;
         arena.gemm(a, rowStride, columnStride, b, c, m, n, k, accumulate);
-        for (let index = 0; index < m * n; index += 1) expect(Math.abs((c[index] as number) - (reference[index] as number))).toBeLessThan(1e-4 * (1 + Math.sqrt(k)));
+        for (let index = 0; index < m * n; index += 1)
+          expect(Math.abs((c[index] as number) - (reference[index] as number))).toBeLessThan(1e-4 * (1 + Math.sqrt(k)));
         expect(c[m * n]).toBe(untouched);
       }),
       { numRuns },
@@ -44,7 +51,12 @@ describe('KernelArena.gemm', () => {
 
   it('gives the same results when a helper thread takes half the rows of large multiplies', () => {
     const side = fc.integer({ min: 100, max: 160 });
-    check(new KernelArena({ floats: 4 * 160 * 160 + 64, threads: 2 }), 160, fc.tuple(fc.integer({ min: 8, max: 160 }), side, side), 12);
+    check(
+      new KernelArena({ floats: 4 * 160 * 160 + 64, threads: 2 }),
+      160,
+      fc.tuple(fc.integer({ min: 8, max: 160 }), side, side),
+      12,
+    );
   });
 
   it('refuses operands outside the arena and allocations past its end', () => {
@@ -56,6 +68,8 @@ describe('KernelArena.gemm', () => {
   });
 
   it('runs the module compiled from gemm.wat as it stands', async () => {
-    expect(renderModule(await compileGemm())).toBe(`// Generated from gemm.wat by scripts/build-wasm.mjs; do not edit.\nexport const gemmWasm = '${gemmWasm}';\n`);
+    expect(renderModule(await compileGemm())).toBe(
+      `// Generated from gemm.wat by scripts/build-wasm.mjs; do not edit.\nexport const gemmWasm = '${gemmWasm}';\n`,
+    );
   });
 });

@@ -43,8 +43,32 @@ const parallelWork = 1 << 20;
 
 let compiled: object | undefined;
 
-type Gemm = (a: number, aRow: number, aColumn: number, b: number, c: number, m: number, n: number, k: number, accumulate: number, panel: number) => void;
-type AdamWKernel = (values: number, gradient: number, first: number, second: number, length: number, decay: number, gradientScale: number, beta1: number, beta2: number, stepSize: number, rmsScale: number, eps: number) => void;
+type Gemm = (
+  a: number,
+  aRow: number,
+  aColumn: number,
+  b: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+  accumulate: number,
+  panel: number,
+) => void;
+type AdamWKernel = (
+  values: number,
+  gradient: number,
+  first: number,
+  second: number,
+  length: number,
+  decay: number,
+  gradientScale: number,
+  beta1: number,
+  beta2: number,
+  stepSize: number,
+  rmsScale: number,
+  eps: number,
+) => void;
 
 /** The arena each wasm memory belongs to, so code handed a Float32Array can find its kernels. */
 const owners = new WeakMap<ArrayBufferLike, KernelArena>();
@@ -72,7 +96,10 @@ export class KernelArena {
    */
   constructor(options: { floats: number; threads?: 1 | 2 }) {
     const pages = Math.ceil((options.floats * 4 + 64) / pageBytes);
-    if (pages > maximumPages) throw new RangeError(`the in-process trainer needs ${((pages * pageBytes) / 2 ** 30).toFixed(1)} GiB for this model and sequence length; WebAssembly memory stops at 4 GiB: use a smaller model or sequenceLength`);
+    if (pages > maximumPages)
+      throw new RangeError(
+        `the in-process trainer needs ${((pages * pageBytes) / 2 ** 30).toFixed(1)} GiB for this model and sequence length; WebAssembly memory stops at 4 GiB: use a smaller model or sequenceLength`,
+      );
     compiled ??= new WebAssembly.Module(Buffer.from(gemmWasm, 'base64'));
     this.#memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
     const instance = new WebAssembly.Instance(compiled, { kernels: { memory: this.#memory } });
@@ -81,7 +108,10 @@ export class KernelArena {
     owners.set(this.#memory.buffer, this);
     if (options.threads === 2) {
       const control = new Int32Array(new SharedArrayBuffer(12 * 4));
-      const worker = new Worker(helperSource, { eval: true, workerData: { module: compiled, memory: this.#memory, control: control.buffer } });
+      const worker = new Worker(helperSource, {
+        eval: true,
+        workerData: { module: compiled, memory: this.#memory, control: control.buffer },
+      });
       // Never keeps the process alive; a helper that fails leaves the work to this thread.
       worker.unref();
       const arena = new WeakRef(this);
@@ -108,19 +138,50 @@ export class KernelArena {
    * One AdamW step in place over arena arrays of the same length (gemm.wat's `adamw`, four floats at a
    * time): the constants as `update` in adamw.ts takes them.
    */
-  adamw(values: Float32Array, gradient: Float32Array, first: Float32Array, second: Float32Array, constants: { decay: number; gradientScale: number; beta1: number; beta2: number; stepSize: number; rmsScale: number; eps: number }): void {
+  adamw(
+    values: Float32Array,
+    gradient: Float32Array,
+    first: Float32Array,
+    second: Float32Array,
+    constants: {
+      decay: number;
+      gradientScale: number;
+      beta1: number;
+      beta2: number;
+      stepSize: number;
+      rmsScale: number;
+      eps: number;
+    },
+  ): void {
     for (const array of [values, gradient, first, second]) {
-      if (array.buffer !== this.#memory.buffer || array.length !== values.length) throw new RangeError('adamw operands must be arena arrays of one length');
+      if (array.buffer !== this.#memory.buffer || array.length !== values.length)
+        throw new RangeError('adamw operands must be arena arrays of one length');
     }
     const { decay, gradientScale, beta1, beta2, stepSize, rmsScale, eps } = constants;
-    this.#adamw(values.byteOffset, gradient.byteOffset, first.byteOffset, second.byteOffset, values.length, decay, gradientScale, beta1, beta2, stepSize, rmsScale, eps);
+    this.#adamw(
+      values.byteOffset,
+      gradient.byteOffset,
+      first.byteOffset,
+      second.byteOffset,
+      values.length,
+      decay,
+      gradientScale,
+      beta1,
+      beta2,
+      stepSize,
+      rmsScale,
+      eps,
+    );
   }
 
   /** A zeroed Float32Array of `length` floats inside the arena, 16-byte aligned. */
   allocate(length: number): Float32Array {
     const offset = this.#used;
     const bytes = Math.ceil((length * 4) / 16) * 16;
-    if (offset + bytes > this.#memory.buffer.byteLength) throw new RangeError(`kernel arena full: ${length} floats asked, ${(this.#memory.buffer.byteLength - offset) / 4} left`);
+    if (offset + bytes > this.#memory.buffer.byteLength)
+      throw new RangeError(
+        `kernel arena full: ${length} floats asked, ${(this.#memory.buffer.byteLength - offset) / 4} left`,
+      );
     this.#used += bytes;
     return new Float32Array(this.#memory.buffer, offset, length);
   }
@@ -129,31 +190,89 @@ export class KernelArena {
    * c[m, n] (+)= Σₚ A(m, p) · b[p, n], with A(i, p) = a[i · aRowStride + p · aColumnStride]; b and c are
    * row-major with n columns. Every operand must be a view on this arena.
    */
-  gemm(a: Float32Array, aRowStride: number, aColumnStride: number, b: Float32Array, c: Float32Array, m: number, n: number, k: number, accumulate: boolean): void {
-    if (a.buffer !== this.#memory.buffer || b.buffer !== this.#memory.buffer || c.buffer !== this.#memory.buffer) throw new RangeError('gemm operands must be allocated in the kernel arena');
+  gemm(
+    a: Float32Array,
+    aRowStride: number,
+    aColumnStride: number,
+    b: Float32Array,
+    c: Float32Array,
+    m: number,
+    n: number,
+    k: number,
+    accumulate: boolean,
+  ): void {
+    if (a.buffer !== this.#memory.buffer || b.buffer !== this.#memory.buffer || c.buffer !== this.#memory.buffer)
+      throw new RangeError('gemm operands must be allocated in the kernel arena');
     if (m === 0 || n === 0) return;
     // Keep about 128 KiB of b (k rows × panel columns) in cache while the rows of A stream past.
     const panel = Math.max(8, Math.floor(32768 / Math.max(1, k) / 8) * 8);
     const helper = this.#helper;
     if (helper === undefined || m * n * k < parallelWork || m < 8) {
-      this.#gemm(a.byteOffset, aRowStride, aColumnStride, b.byteOffset, c.byteOffset, m, n, k, accumulate ? 1 : 0, panel);
+      this.#gemm(
+        a.byteOffset,
+        aRowStride,
+        aColumnStride,
+        b.byteOffset,
+        c.byteOffset,
+        m,
+        n,
+        k,
+        accumulate ? 1 : 0,
+        panel,
+      );
       return;
     }
     // Rows [0, split) here, [split, m) on the helper: the same kernel on offset A and C.
     const split = Math.floor(m / 8) * 4;
     const state = helper.control;
-    state.set([a.byteOffset + split * aRowStride * 4, aRowStride, aColumnStride, b.byteOffset, c.byteOffset + split * n * 4, m - split, n, k, accumulate ? 1 : 0, panel], 1);
+    state.set(
+      [
+        a.byteOffset + split * aRowStride * 4,
+        aRowStride,
+        aColumnStride,
+        b.byteOffset,
+        c.byteOffset + split * n * 4,
+        m - split,
+        n,
+        k,
+        accumulate ? 1 : 0,
+        panel,
+      ],
+      1,
+    );
     Atomics.store(state, 11, 0);
     Atomics.store(state, 0, 1);
     Atomics.notify(state, 0);
-    this.#gemm(a.byteOffset, aRowStride, aColumnStride, b.byteOffset, c.byteOffset, split, n, k, accumulate ? 1 : 0, panel);
+    this.#gemm(
+      a.byteOffset,
+      aRowStride,
+      aColumnStride,
+      b.byteOffset,
+      c.byteOffset,
+      split,
+      n,
+      k,
+      accumulate ? 1 : 0,
+      panel,
+    );
     if (Atomics.wait(state, 11, 0, 10_000) !== 'timed-out') return;
     // A helper that never started (or died): take its half back unless it has claimed it, and go on alone.
     if (Atomics.compareExchange(state, 0, 1, 0) === 1) {
       this.#helper = undefined;
       helpers.unregister(this);
       void helper.worker.terminate();
-      this.#gemm(state[1] as number, aRowStride, aColumnStride, b.byteOffset, state[5] as number, m - split, n, k, accumulate ? 1 : 0, panel);
+      this.#gemm(
+        state[1] as number,
+        aRowStride,
+        aColumnStride,
+        b.byteOffset,
+        state[5] as number,
+        m - split,
+        n,
+        k,
+        accumulate ? 1 : 0,
+        panel,
+      );
     } else {
       Atomics.wait(state, 11, 0);
     }

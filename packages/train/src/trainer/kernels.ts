@@ -11,19 +11,37 @@ export function flushTiny(value: number): number {
 }
 
 /** LLaMA's RMSNorm: y = x / sqrt(mean(x²) + ε) · g; keeps 1/rms per row for the backward pass. */
-export function rmsNorm(x: Float32Array, g: Float32Array, y: Float32Array, inverseRms: Float32Array, rows: number, size: number, epsilon: number): void {
+export function rmsNorm(
+  x: Float32Array,
+  g: Float32Array,
+  y: Float32Array,
+  inverseRms: Float32Array,
+  rows: number,
+  size: number,
+  epsilon: number,
+): void {
   for (let row = 0; row < rows; row += 1) {
     const offset = row * size;
     let squares = 0;
     for (let index = 0; index < size; index += 1) squares += (x[offset + index] as number) ** 2;
     const inverse = 1 / Math.sqrt(squares / size + epsilon);
     inverseRms[row] = inverse;
-    for (let index = 0; index < size; index += 1) y[offset + index] = (x[offset + index] as number) * inverse * (g[index] as number);
+    for (let index = 0; index < size; index += 1)
+      y[offset + index] = (x[offset + index] as number) * inverse * (g[index] as number);
   }
 }
 
 /** dx += ∂/∂x and dg += ∂/∂g of RMSNorm. */
-export function rmsNormBackward(dy: Float32Array, x: Float32Array, g: Float32Array, inverseRms: Float32Array, dx: Float32Array, dg: Float32Array, rows: number, size: number): void {
+export function rmsNormBackward(
+  dy: Float32Array,
+  x: Float32Array,
+  g: Float32Array,
+  inverseRms: Float32Array,
+  dx: Float32Array,
+  dg: Float32Array,
+  rows: number,
+  size: number,
+): void {
   for (let row = 0; row < rows; row += 1) {
     const offset = row * size;
     const inverse = inverseRms[row] as number;
@@ -35,13 +53,20 @@ export function rmsNormBackward(dy: Float32Array, x: Float32Array, g: Float32Arr
     }
     const correction = (dot * inverse ** 3) / size;
     for (let index = 0; index < size; index += 1) {
-      dx[offset + index] = (dx[offset + index] as number) + (dy[offset + index] as number) * (g[index] as number) * inverse - (x[offset + index] as number) * correction;
+      dx[offset + index] =
+        (dx[offset + index] as number) +
+        (dy[offset + index] as number) * (g[index] as number) * inverse -
+        (x[offset + index] as number) * correction;
     }
   }
 }
 
 /** cos/sin tables of Hugging Face LLaMA's rotary embedding (rotate_half pairs j and j + headSize/2). */
-export function ropeTables(positions: number, headSize: number, theta: number): { cos: Float32Array; sin: Float32Array } {
+export function ropeTables(
+  positions: number,
+  headSize: number,
+  theta: number,
+): { cos: Float32Array; sin: Float32Array } {
   const half = headSize / 2;
   const cos = new Float32Array(positions * half);
   const sin = new Float32Array(positions * half);
@@ -59,7 +84,15 @@ export function ropeTables(positions: number, headSize: number, theta: number): 
  * Rotates every head of every row in place, row r at position `positions[r]`; `inverse` applies the
  * transpose (the backward pass).
  */
-export function applyRope(values: Float32Array, rows: number, heads: number, headSize: number, tables: { cos: Float32Array; sin: Float32Array }, positions: Int32Array, inverse: boolean): void {
+export function applyRope(
+  values: Float32Array,
+  rows: number,
+  heads: number,
+  headSize: number,
+  tables: { cos: Float32Array; sin: Float32Array },
+  positions: Int32Array,
+  inverse: boolean,
+): void {
   const half = headSize / 2;
   const direction = inverse ? -1 : 1;
   for (let row = 0; row < rows; row += 1) {

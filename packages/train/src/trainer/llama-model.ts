@@ -1,8 +1,8 @@
 import { RandomState } from '../random-state.js';
 import { ignoreIndex } from '../sft-example.js';
-import { KernelArena } from './kernel-arena.js';
 import { CausalAttention } from './causal-attention.js';
-import { applyRope, flushTiny, ropeTables, rmsNorm, rmsNormBackward } from './kernels.js';
+import { KernelArena } from './kernel-arena.js';
+import { applyRope, flushTiny, rmsNorm, rmsNormBackward, ropeTables } from './kernels.js';
 
 /** The shape of a small LLaMA-layout decoder (RMSNorm, rotary attention, SwiGLU, untied head). */
 export interface LlamaShape {
@@ -84,14 +84,16 @@ interface BackwardBuffers {
 }
 
 function add(target: Float32Array, source: Float32Array): void {
-  for (let index = 0; index < target.length; index += 1) target[index] = (target[index] as number) + (source[index] as number);
+  for (let index = 0; index < target.length; index += 1)
+    target[index] = (target[index] as number) + (source[index] as number);
 }
 
 /** transposed[i, o] = weight[o, i]. */
 function transpose(weight: Float32Array, transposed: Float32Array, outputs: number, inputs: number): void {
   for (let output = 0; output < outputs; output += 1) {
     const offset = output * inputs;
-    for (let input = 0; input < inputs; input += 1) transposed[input * outputs + output] = weight[offset + input] as number;
+    for (let input = 0; input < inputs; input += 1)
+      transposed[input * outputs + output] = weight[offset + input] as number;
   }
 }
 
@@ -145,13 +147,25 @@ export class LlamaModel {
     const attentionShape = { heads: shape.heads, headSize: width / shape.heads, maxRows: rows };
     const layerWeights = [width, square, square, square, square, width, inner * width, inner * width, width * inner];
     const matrices = [square, square, square, square, inner * width, inner * width, width * inner];
-    const layerActivations = [...Array.from({ length: 8 }, () => rows * width), rows * inner, rows * inner, rows * inner];
+    const layerActivations = [
+      ...Array.from({ length: 8 }, () => rows * width),
+      rows * inner,
+      rows * inner,
+      rows * inner,
+    ];
     this.#arena = new KernelArena({
       ...(options.threads === undefined ? {} : { threads: options.threads }),
       floats: arenaFloats([
         // Weights, gradients and AdamW's two moments.
         ...[vocabSize * width, width, vocabSize * width].flatMap((length) => [length, length, length, length]),
-        ...Array.from({ length: layers }, () => [...layerWeights, ...layerWeights, ...layerWeights, ...layerWeights, ...matrices, ...layerActivations]).flat(),
+        ...Array.from({ length: layers }, () => [
+          ...layerWeights,
+          ...layerWeights,
+          ...layerWeights,
+          ...layerWeights,
+          ...matrices,
+          ...layerActivations,
+        ]).flat(),
         vocabSize * width,
         ...Array.from({ length: 14 }, () => rows * width),
         rows * inner,
@@ -259,7 +273,14 @@ export class LlamaModel {
   }
 
   /** dx (+)= dy · W and dW += dyᵀ · x for y = x · Wᵀ. */
-  #backwardLinear(dy: Float32Array, x: Float32Array, weight: Linear, dx: Float32Array, rows: number, accumulate: boolean): void {
+  #backwardLinear(
+    dy: Float32Array,
+    x: Float32Array,
+    weight: Linear,
+    dx: Float32Array,
+    rows: number,
+    accumulate: boolean,
+  ): void {
     const { inputs, outputs, parameter } = weight;
     this.#arena.gemm(dy, outputs, 1, parameter.values, dx, rows, inputs, outputs, accumulate);
     this.#arena.gemm(dy, 1, outputs, x, parameter.gradient, outputs, inputs, rows, true);
@@ -270,11 +291,15 @@ export class LlamaModel {
    * next label (labels unshifted, -100 ignored, as FlagAI and Hugging Face compute it), with its
    * gradients added to every parameter's `gradient`. Returns the sum and how many labels counted.
    */
-  accumulate(options: { inputIds: ArrayLike<number>; labels: ArrayLike<number>; exampleStarts?: readonly number[] }): { lossSum: number; tokens: number } {
+  accumulate(options: { inputIds: ArrayLike<number>; labels: ArrayLike<number>; exampleStarts?: readonly number[] }): {
+    lossSum: number;
+    tokens: number;
+  } {
     const { inputIds, labels } = options;
     const { hiddenSize: width, intermediateSize: inner, vocabSize, heads, rmsNormEpsilon: epsilon } = this.shape;
     const rows = inputIds.length;
-    if (rows > this.shape.maxPositions) throw new RangeError(`a sequence of ${rows} tokens exceeds maxPositions ${this.shape.maxPositions}`);
+    if (rows > this.shape.maxPositions)
+      throw new RangeError(`a sequence of ${rows} tokens exceeds maxPositions ${this.shape.maxPositions}`);
     const headSize = width / heads;
     // Packed rows: each example attends only to itself, its rotary positions restart, and its last token
     // does not predict the next example's first.
@@ -291,18 +316,22 @@ export class LlamaModel {
     for (let row = 0; row + 1 < rows; row += 1) {
       const target = labels[row + 1] as number;
       if (target === ignoreIndex || starts.has(row + 1)) continue;
-      if (!Number.isInteger(target) || target < 0 || target >= vocabSize) throw new RangeError(`label ${target} at position ${row + 1} is outside the vocabulary of ${vocabSize}`);
+      if (!Number.isInteger(target) || target < 0 || target >= vocabSize)
+        throw new RangeError(`label ${target} at position ${row + 1} is outside the vocabulary of ${vocabSize}`);
       counted.push(row);
     }
     const view = (buffer: Float32Array, size: number): Float32Array => buffer.subarray(0, rows * size);
     const embedded = view(this.#embedded, width);
     for (let row = 0; row < rows; row += 1) {
       const id = inputIds[row] as number;
-      if (!Number.isInteger(id) || id < 0 || id >= vocabSize) throw new RangeError(`token id ${id} at position ${row} is outside the vocabulary of ${vocabSize}`);
+      if (!Number.isInteger(id) || id < 0 || id >= vocabSize)
+        throw new RangeError(`token id ${id} at position ${row} is outside the vocabulary of ${vocabSize}`);
       embedded.set(this.#embedding.values.subarray(id * width, (id + 1) * width), row * width);
     }
     // The weights may have changed since the last call (an optimizer step, a test's nudge).
-    for (const layer of this.#layers) for (const weight of [layer.query, layer.key, layer.value, layer.output, layer.gate, layer.up, layer.down]) transpose(weight.parameter.values, weight.transposed, weight.outputs, weight.inputs);
+    for (const layer of this.#layers)
+      for (const weight of [layer.query, layer.key, layer.value, layer.output, layer.gate, layer.up, layer.down])
+        transpose(weight.parameter.values, weight.transposed, weight.outputs, weight.inputs);
     transpose(this.#head.parameter.values, this.#head.transposed, vocabSize, width);
 
     let hidden = embedded;
@@ -368,14 +397,24 @@ export class LlamaModel {
         }
         lossSum += Math.log(total) + max - targetLogit;
         const inverse = 1 / total;
-        for (let token = 0; token < vocabSize; token += 1) logits[offset + token] = flushTiny((logits[offset + token] as number) * inverse);
+        for (let token = 0; token < vocabSize; token += 1)
+          logits[offset + token] = flushTiny((logits[offset + token] as number) * inverse);
         logits[offset + target] = (logits[offset + target] as number) - 1;
       }
-      this.#backwardLinear(logits, inputs, this.#head, this.#dGathered.subarray(start * width, (start + count) * width), count, false);
+      this.#backwardLinear(
+        logits,
+        inputs,
+        this.#head,
+        this.#dGathered.subarray(start * width, (start + count) * width),
+        count,
+        false,
+      );
     }
     const dFinal = view(this.#dFinal, width);
     dFinal.fill(0);
-    counted.forEach((row, index) => dFinal.set(this.#dGathered.subarray(index * width, (index + 1) * width), row * width));
+    counted.forEach((row, index) =>
+      dFinal.set(this.#dGathered.subarray(index * width, (index + 1) * width), row * width),
+    );
 
     const buffers = this.#backward;
     const dHidden = view(buffers.hidden, width);
@@ -391,7 +430,16 @@ export class LlamaModel {
     const dGate = view(buffers.gate, inner);
     const dUp = view(buffers.up, inner);
     dHidden.fill(0);
-    rmsNormBackward(dFinal, hidden, this.#finalNorm.values, this.#finalInverseRms, dHidden, this.#finalNorm.gradient, rows, width);
+    rmsNormBackward(
+      dFinal,
+      hidden,
+      this.#finalNorm.values,
+      this.#finalInverseRms,
+      dHidden,
+      this.#finalNorm.gradient,
+      rows,
+      width,
+    );
     for (let index = this.#layers.length - 1; index >= 0; index -= 1) {
       const layer = this.#layers[index] as Layer;
       const saved = this.#activations[index] as LayerActivations;
@@ -411,24 +459,54 @@ export class LlamaModel {
       }
       this.#backwardLinear(dGate, normedMiddle, layer.gate, dNormedMiddle, rows, false);
       this.#backwardLinear(dUp, normedMiddle, layer.up, dNormedMiddle, rows, true);
-      rmsNormBackward(dNormedMiddle, view(saved.middle, width), layer.feedForwardNorm.values, saved.inverseRmsMiddle, dMiddle, layer.feedForwardNorm.gradient, rows, width);
+      rmsNormBackward(
+        dNormedMiddle,
+        view(saved.middle, width),
+        layer.feedForwardNorm.values,
+        saved.inverseRmsMiddle,
+        dMiddle,
+        layer.feedForwardNorm.gradient,
+        rows,
+        width,
+      );
       // middle = input + o_proj(attended).
       dInput.set(dMiddle);
       this.#backwardLinear(dMiddle, view(saved.attended, width), layer.output, dAttended, rows, false);
-      this.#attention.backward(dAttended, view(saved.q, width), view(saved.k, width), view(saved.v, width), saved.logSumExp, dq, dk, dv, rows, first);
+      this.#attention.backward(
+        dAttended,
+        view(saved.q, width),
+        view(saved.k, width),
+        view(saved.v, width),
+        saved.logSumExp,
+        dq,
+        dk,
+        dv,
+        rows,
+        first,
+      );
       applyRope(dq, rows, heads, headSize, this.#rope, positions, true);
       applyRope(dk, rows, heads, headSize, this.#rope, positions, true);
       const normed = view(saved.normed, width);
       this.#backwardLinear(dq, normed, layer.query, dNormed, rows, false);
       this.#backwardLinear(dk, normed, layer.key, dNormed, rows, true);
       this.#backwardLinear(dv, normed, layer.value, dNormed, rows, true);
-      rmsNormBackward(dNormed, input, layer.attentionNorm.values, saved.inverseRms, dInput, layer.attentionNorm.gradient, rows, width);
+      rmsNormBackward(
+        dNormed,
+        input,
+        layer.attentionNorm.values,
+        saved.inverseRms,
+        dInput,
+        layer.attentionNorm.gradient,
+        rows,
+        width,
+      );
       dHidden.set(dInput);
     }
     for (let row = 0; row < rows; row += 1) {
       const offset = (inputIds[row] as number) * width;
       for (let index = 0; index < width; index += 1) {
-        this.#embedding.gradient[offset + index] = (this.#embedding.gradient[offset + index] as number) + (dHidden[row * width + index] as number);
+        this.#embedding.gradient[offset + index] =
+          (this.#embedding.gradient[offset + index] as number) + (dHidden[row * width + index] as number);
       }
     }
     return { lossSum, tokens: counted.length };

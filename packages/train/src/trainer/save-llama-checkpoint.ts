@@ -23,9 +23,11 @@ export async function saveLlamaCheckpoint(options: {
   const shape = vocabulary === undefined ? model.shape : { ...model.shape, vocabSize: vocabulary.size };
   const width = model.shape.hiddenSize;
   const tensors = model.parameters.map(({ name, shape: dims, values }) => {
-    if (vocabulary === undefined || (name !== 'model.embed_tokens.weight' && name !== 'lm_head.weight')) return { name, dtype: 'F32' as const, shape: dims, values };
+    if (vocabulary === undefined || (name !== 'model.embed_tokens.weight' && name !== 'lm_head.weight'))
+      return { name, dtype: 'F32' as const, shape: dims, values };
     const full = new Float32Array(vocabulary.size * width);
-    for (let compact = 0; compact < vocabulary.ids.length; compact += 1) full.set(values.subarray(compact * width, (compact + 1) * width), (vocabulary.ids[compact] as number) * width);
+    for (let compact = 0; compact < vocabulary.ids.length; compact += 1)
+      full.set(values.subarray(compact * width, (compact + 1) * width), (vocabulary.ids[compact] as number) * width);
     return { name, dtype: 'F32' as const, shape: [vocabulary.size, width], values: full };
   });
   await mkdir(directory, { recursive: true });

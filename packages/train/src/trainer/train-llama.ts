@@ -20,7 +20,15 @@ export interface TrainLlamaOptions {
   steps: number;
   /** Sequences per optimizer step. */
   batchSize: number;
-  optimizer: { lr: number; minLr: number; weightDecay: number; beta1: number; beta2: number; eps: number; clipGrad: number };
+  optimizer: {
+    lr: number;
+    minLr: number;
+    weightDecay: number;
+    beta1: number;
+    beta2: number;
+    eps: number;
+    clipGrad: number;
+  };
   schedule: { warmupSteps: number; style: 'cosine' | 'linear' | 'constant' };
   /** Seed of the epoch shuffles. */
   seed: number;
@@ -74,7 +82,14 @@ export async function trainLlama(options: TrainLlamaOptions): Promise<IterationE
     // The mean over counted labels and the clipping scale the gradients inside AdamW's pass.
     const mean = counted > 0 ? 1 / counted : 1;
     const gradNorm = gradientNorm(model.parameters) * mean;
-    const learningRate = learningRateAt({ step, totalSteps: steps, warmupSteps: schedule.warmupSteps, lr: optimizer.lr, minLr: optimizer.minLr, style: schedule.style });
+    const learningRate = learningRateAt({
+      step,
+      totalSteps: steps,
+      warmupSteps: schedule.warmupSteps,
+      lr: optimizer.lr,
+      minLr: optimizer.minLr,
+      style: schedule.style,
+    });
     adamw.step(model.parameters, learningRate, mean * clipFactor(gradNorm, optimizer.clipGrad));
     const elapsed = performance.now() - started;
     const event: IterationEvent = {

@@ -34,9 +34,12 @@ describe('trainLocally', () => {
     const result = await trainLocally({ config, onEvent: (event) => seen.push(event.iteration) });
     const iterations = result.events.filter((event) => event.type === 'iteration');
     expect(iterations).toHaveLength(16);
-    expect(result.events.filter(({ type }) => type === 'checkpoint').map(({ iteration }) => iteration)).toEqual([5, 10, 15, 16]);
+    expect(result.events.filter(({ type }) => type === 'checkpoint').map(({ iteration }) => iteration)).toEqual([
+      5, 10, 15, 16,
+    ]);
     expect(seen).toHaveLength(result.events.length);
-    const mean = (events: typeof iterations): number => events.reduce((total, { loss }) => total + (loss ?? 0), 0) / events.length;
+    const mean = (events: typeof iterations): number =>
+      events.reduce((total, { loss }) => total + (loss ?? 0), 0) / events.length;
     expect(mean(iterations.slice(-4))).toBeLessThan(mean(iterations.slice(0, 4)));
     expect(result.vocabularyUsed).toBeGreaterThan(100);
 
@@ -45,10 +48,14 @@ describe('trainLocally', () => {
     expect((await plotRun({ directory: result.directory })).events).toBe(result.events.length);
 
     // Run again, longer, on the same directory: it resumes from iteration 16 with the trained weights.
-    const resumed = await trainLocally({ config: { ...config, schedule: { ...config.schedule, trainIterations: 20 } } });
+    const resumed = await trainLocally({
+      config: { ...config, schedule: { ...config.schedule, trainIterations: 20 } },
+    });
     expect(resumed.resumedFrom).toBe(16);
     const resumedIterations = resumed.events.filter((event) => event.type === 'iteration');
-    expect(resumedIterations.map(({ iteration }) => iteration)).toEqual(Array.from({ length: 20 }, (_, index) => index + 1));
+    expect(resumedIterations.map(({ iteration }) => iteration)).toEqual(
+      Array.from({ length: 20 }, (_, index) => index + 1),
+    );
     expect(resumedIterations[16]?.loss).toBeLessThan(mean(iterations.slice(0, 4)));
     expect((await readRunStatus({ directory: result.directory })).message).toMatch(/^completed iteration 20\/20/);
 
@@ -65,7 +72,9 @@ describe('trainLocally', () => {
     // The checkpoint carries Aquila's tokenizer, so a converted model needs nothing else.
     const carried = await loadTokenizer({ path: result.checkpoint });
     const question = '表名为singer，包含的属性为singer.name\n请为下面的问题编写sql查询语句：\n有多少歌手？';
-    expect(carried.encode(question, { addSpecialTokens: true })).toEqual((await loadAquilaTokenizer()).encode(question, { addSpecialTokens: true }));
+    expect(carried.encode(question, { addSpecialTokens: true })).toEqual(
+      (await loadAquilaTokenizer()).encode(question, { addSpecialTokens: true }),
+    );
   });
 
   it('packs SFT examples into fewer, longer sequences when data.packing is set', async () => {
@@ -76,12 +85,16 @@ describe('trainLocally', () => {
       // One step shows how many sequences an epoch holds (steps = sequences / batch of 1).
       let total = 0;
       const controller = new AbortController();
-      await trainLocally({ config, signal: controller.signal, onEvent: (event) => {
-        if (event.type === 'iteration') {
-          total = event.totalIterations ?? 0;
-          controller.abort(new Error('enough'));
-        }
-      } }).catch((error: unknown) => {
+      await trainLocally({
+        config,
+        signal: controller.signal,
+        onEvent: (event) => {
+          if (event.type === 'iteration') {
+            total = event.totalIterations ?? 0;
+            controller.abort(new Error('enough'));
+          }
+        },
+      }).catch((error: unknown) => {
         if (!(error instanceof Error) || error.message !== 'enough') throw error;
       });
       return total;
@@ -101,12 +114,23 @@ describe('trainLocally', () => {
     expect(result.events.filter(({ type }) => type === 'iteration')).toHaveLength(3);
     // Aborted after its first step: the run directory says it died, and why.
     const controller = new AbortController();
-    const aborted = trainLocally({ config: { ...config, output: join(directory, 'aborted') }, signal: controller.signal, onEvent: () => controller.abort(new Error('stopped by the test')) });
+    const aborted = trainLocally({
+      config: { ...config, output: join(directory, 'aborted') },
+      signal: controller.signal,
+      onEvent: () => controller.abort(new Error('stopped by the test')),
+    });
     await expect(aborted).rejects.toThrow('stopped by the test');
     const status = await readRunStatus({ directory: join(directory, 'aborted') });
     expect(status.state).toBe('died');
     expect(status.message).toMatch(/^the trainer failed: stopped by the test \(iteration 1\/3, loss \d+\.\d{4}\)$/);
-    await expect(trainLocally({ config: parseRunConfig({ file: join(directory, 'big.yaml'), text: `engine: local\ndata: { blend: [{ prefix: ${prefix}, weight: 1 }] }\n` }) })).rejects.toThrow(RunConfigError);
+    await expect(
+      trainLocally({
+        config: parseRunConfig({
+          file: join(directory, 'big.yaml'),
+          text: `engine: local\ndata: { blend: [{ prefix: ${prefix}, weight: 1 }] }\n`,
+        }),
+      }),
+    ).rejects.toThrow(RunConfigError);
   });
 
   it("records the trainer's PID with its start time, so that stop and status can tell it from a later process with that PID", async () => {
@@ -115,7 +139,11 @@ describe('trainLocally', () => {
       text: `name: recorded\nengine: local\n${tinyModel.replace('96', '64')}\ndata: { blend: [{ prefix: ${join(fixtures, 'indexed_dataset/demo_text_document')}, weight: 1 }], split: "90,10" }\nschedule: { trainIterations: 1 }\n`,
     });
     const result = await trainLocally({ config });
-    const record = JSON.parse(await readFile(join(result.directory, 'run.json'), 'utf8')) as { pid: number; startTime?: string; state: string };
+    const record = JSON.parse(await readFile(join(result.directory, 'run.json'), 'utf8')) as {
+      pid: number;
+      startTime?: string;
+      state: string;
+    };
     expect(record).toMatchObject({ pid: process.pid, startTime: processStartTime(process.pid), state: 'finished' });
     expect(record.startTime).toMatch(/^(linux|ps):/);
   });

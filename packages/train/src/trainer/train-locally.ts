@@ -3,21 +3,21 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@aquila/files';
 import { openCheckpoint } from '@aquila/runtime';
-import { loadAquilaTokenizer, writeTokenizerFiles, type Tokenizer } from '@aquila/tokenizer';
+import { loadAquilaTokenizer, type Tokenizer, writeTokenizerFiles } from '@aquila/tokenizer';
 import { RunConfigError } from '../errors.js';
 import { processStartTime } from '../internal/process-start-time.js';
-import { eventsFile, newRunRecord, writeRunRecord, type LocalRunRecord } from '../internal/run-record.js';
+import { eventsFile, type LocalRunRecord, newRunRecord, writeRunRecord } from '../internal/run-record.js';
 import { openPretrainingDataset } from '../open-pretraining-dataset.js';
 import { readRunEvents } from '../read-run-events.js';
 import { readSftExamples } from '../read-sft-examples.js';
+import type { RunConfig } from '../run-config.js';
 import { packSftExamples } from '../sft-batches.js';
 import { ignoreIndex, type SftExample } from '../sft-example.js';
-import type { RunConfig } from '../run-config.js';
 import type { TrainingEvent } from '../training-event.js';
 import { blendSamples } from './blend-samples.js';
 import { LlamaModel } from './llama-model.js';
 import { saveLlamaCheckpoint } from './save-llama-checkpoint.js';
-import { trainLlama, type TrainingSequence } from './train-llama.js';
+import { type TrainingSequence, trainLlama } from './train-llama.js';
 
 // Above this many weights outside the vocabulary a CPU run in Node would take days; the 7B preset is refused.
 const maximumLayerParameters = 50_000_000;
@@ -57,33 +57,61 @@ async function loadCheckpoint(model: LlamaModel, path: string, vocabulary: Int32
           parameter.values.set(values.subarray(id * width, (id + 1) * width), compact * width);
         }
       } else {
-        if (values.length !== parameter.values.length) throw new RangeError(`${parameter.name} holds ${values.length} values, the model needs ${parameter.values.length}`);
+        if (values.length !== parameter.values.length)
+          throw new RangeError(
+            `${parameter.name} holds ${values.length} values, the model needs ${parameter.values.length}`,
+          );
         parameter.values.set(values);
       }
     }
   } catch (error) {
-    throw new RunConfigError(`${path} does not fit this model (${error instanceof Error ? error.message : String(error)}); remove the run's checkpoints/ to start over`, { path: 'model', cause: error });
+    throw new RunConfigError(
+      `${path} does not fit this model (${error instanceof Error ? error.message : String(error)}); remove the run's checkpoints/ to start over`,
+      { path: 'model', cause: error },
+    );
   } finally {
     await checkpoint.close();
   }
 }
 
-async function loadSequences(config: RunConfig, directory: string, tokenizer: Tokenizer, signal: AbortSignal | undefined): Promise<TrainingSequence[]> {
+async function loadSequences(
+  config: RunConfig,
+  directory: string,
+  tokenizer: Tokenizer,
+  signal: AbortSignal | undefined,
+): Promise<TrainingSequence[]> {
   if (config.data.sftFile !== undefined) {
     const sequences: SftExample[] = [];
-    for await (const example of readSftExamples({ path: config.data.sftFile, tokenizer, maxLength: config.model.sequenceLength, signal })) sequences.push(example);
+    for await (const example of readSftExamples({
+      path: config.data.sftFile,
+      tokenizer,
+      maxLength: config.model.sequenceLength,
+      signal,
+    }))
+      sequences.push(example);
     if (!config.data.packing) return sequences;
     // Packed rows without their trailing padding (nothing attends to it and it carries no labels).
-    return packSftExamples({ examples: sequences, length: config.model.sequenceLength }).map(({ inputIds, labels, exampleStarts }) => {
-      let used = inputIds.length;
-      while (used > 0 && inputIds[used - 1] === 0 && labels[used - 1] === ignoreIndex) used -= 1;
-      return { inputIds: inputIds.subarray(0, used), labels: labels.subarray(0, used), exampleStarts };
-    });
+    return packSftExamples({ examples: sequences, length: config.model.sequenceLength }).map(
+      ({ inputIds, labels, exampleStarts }) => {
+        let used = inputIds.length;
+        while (used > 0 && inputIds[used - 1] === 0 && labels[used - 1] === ignoreIndex) used -= 1;
+        return { inputIds: inputIds.subarray(0, used), labels: labels.subarray(0, used), exampleStarts };
+      },
+    );
   }
   const perPrefix: TrainingSequence[][] = [];
   for (const { prefix } of config.data.blend) {
     // One epoch of Megatron samples (numSamples 1 asks for a single epoch); the trainer cycles epochs itself.
-    const dataset = await openPretrainingDataset({ prefix, split: config.data.split, name: 'train', numSamples: 1, sequenceLength: config.model.sequenceLength - 1, seed: config.data.seed, cacheDirectory: join(directory, 'index-maps'), signal });
+    const dataset = await openPretrainingDataset({
+      prefix,
+      split: config.data.split,
+      name: 'train',
+      numSamples: 1,
+      sequenceLength: config.model.sequenceLength - 1,
+      seed: config.data.seed,
+      cacheDirectory: join(directory, 'index-maps'),
+      signal,
+    });
     const samples: TrainingSequence[] = [];
     try {
       for (let index = 0; index < dataset.length; index += 1) {
@@ -123,7 +151,10 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
   const tokenizerFolder = join(directory, 'tokenizer');
   const tokenizerFiles = await writeTokenizerFiles({ tokenizer, directory: tokenizerFolder, signal });
   const sequences = await loadSequences(config, directory, tokenizer, signal);
-  if (sequences.length === 0) throw new RunConfigError('the training data holds no example', { path: config.data.sftFile === undefined ? 'data.blend' : 'data.sftFile' });
+  if (sequences.length === 0)
+    throw new RunConfigError('the training data holds no example', {
+      path: config.data.sftFile === undefined ? 'data.blend' : 'data.sftFile',
+    });
 
   // The compact vocabulary: every id of the data, in increasing order.
   const seen = new Set<number>();
@@ -141,8 +172,13 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
 
   const batchSize = config.batch.microBatchSize * config.batch.gradientAccumulationSteps;
   const { schedule } = config;
-  const steps = schedule.trainIterations ?? Math.max(1, Math.ceil((schedule.trainSamples ?? (schedule.epochs ?? 1) * compact.length) / batchSize));
-  const warmupSteps = schedule.warmupSamples === undefined ? Math.floor((schedule.warmupFraction ?? 0) * steps) : Math.ceil(schedule.warmupSamples / batchSize);
+  const steps =
+    schedule.trainIterations ??
+    Math.max(1, Math.ceil((schedule.trainSamples ?? (schedule.epochs ?? 1) * compact.length) / batchSize));
+  const warmupSteps =
+    schedule.warmupSamples === undefined
+      ? Math.floor((schedule.warmupFraction ?? 0) * steps)
+      : Math.ceil(schedule.warmupSamples / batchSize);
   const model = new LlamaModel({
     shape: {
       vocabSize: vocabulary.length,
@@ -166,12 +202,17 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
     state: 'launched',
   };
   // A run directory with a checkpoint continues from it (weights and schedule; AdamW's moments restart).
-  const latest = Number.parseInt(await readFile(join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), 'utf8').catch(() => ''), 10);
+  const latest = Number.parseInt(
+    await readFile(join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), 'utf8').catch(() => ''),
+    10,
+  );
   const resumedFrom = Number.isInteger(latest) && latest > 0 ? Math.min(latest, steps) : undefined;
   const events: TrainingEvent[] = [];
   if (resumedFrom !== undefined) {
     await loadCheckpoint(model, join(directory, 'checkpoints', `iter_${String(latest).padStart(7, '0')}`), vocabulary);
-    events.push(...(await readRunEvents({ directory }).catch(() => [])).filter(({ iteration }) => iteration <= resumedFrom));
+    events.push(
+      ...(await readRunEvents({ directory }).catch(() => [])).filter(({ iteration }) => iteration <= resumedFrom),
+    );
   }
   await writeRunRecord(directory, record);
   const eventsPath = join(directory, eventsFile);
@@ -184,11 +225,21 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
   };
   const save = async (iteration: number): Promise<string> => {
     const checkpoint = join(directory, 'checkpoints', `iter_${String(iteration).padStart(7, '0')}`);
-    await saveLlamaCheckpoint({ model, directory: checkpoint, vocabulary: { ids: vocabulary, size: shape.vocabSize }, bosTokenId: tokenizer.bosTokenId, eosTokenId: tokenizer.eosTokenId });
+    await saveLlamaCheckpoint({
+      model,
+      directory: checkpoint,
+      vocabulary: { ids: vocabulary, size: shape.vocabSize },
+      bosTokenId: tokenizer.bosTokenId,
+      eosTokenId: tokenizer.eosTokenId,
+    });
     // The checkpoint carries its tokenizer: `aquila convert` copies it, so the converted model generates and serves on its own.
-    for (const file of tokenizerFiles) await writeFileAtomic({ path: join(checkpoint, file), data: await readFile(join(tokenizerFolder, file)) });
+    for (const file of tokenizerFiles)
+      await writeFileAtomic({ path: join(checkpoint, file), data: await readFile(join(tokenizerFolder, file)) });
     // Written last, as Megatron does: a resume only ever starts from a checkpoint whose files are all in place.
-    await writeFileAtomic({ path: join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'), data: `${iteration}\n` });
+    await writeFileAtomic({
+      path: join(directory, 'checkpoints', 'latest_checkpointed_iteration.txt'),
+      data: `${iteration}\n`,
+    });
     await report({ type: 'checkpoint', iteration, path: checkpoint });
     return checkpoint;
   };
@@ -205,14 +256,29 @@ export async function trainLocally(options: TrainLocallyOptions): Promise<TrainL
       signal,
       onEvent: async (event) => {
         await report(event);
-        if (event.iteration % config.checkpoints.saveInterval === 0 && event.iteration < steps) await save(event.iteration);
+        if (event.iteration % config.checkpoints.saveInterval === 0 && event.iteration < steps)
+          await save(event.iteration);
       },
     });
-    const checkpoint = resumedFrom === steps ? join(directory, 'checkpoints', `iter_${String(steps).padStart(7, '0')}`) : await save(steps);
+    const checkpoint =
+      resumedFrom === steps
+        ? join(directory, 'checkpoints', `iter_${String(steps).padStart(7, '0')}`)
+        : await save(steps);
     await writeRunRecord(directory, { ...record, state: 'finished' });
-    return { directory, events, checkpoint, parameterCount: model.parameterCount, vocabularyUsed: vocabulary.length, ...(resumedFrom === undefined ? {} : { resumedFrom }) };
+    return {
+      directory,
+      events,
+      checkpoint,
+      parameterCount: model.parameterCount,
+      vocabularyUsed: vocabulary.length,
+      ...(resumedFrom === undefined ? {} : { resumedFrom }),
+    };
   } catch (error) {
-    await writeRunRecord(directory, { ...record, state: 'failed', error: error instanceof Error ? error.message : String(error) });
+    await writeRunRecord(directory, {
+      ...record,
+      state: 'failed',
+      error: error instanceof Error ? error.message : String(error),
+    });
     throw error;
   }
 }

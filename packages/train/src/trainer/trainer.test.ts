@@ -10,7 +10,16 @@ import { LlamaModel, type LlamaShape, type Parameter } from './llama-model.js';
 import { saveLlamaCheckpoint } from './save-llama-checkpoint.js';
 import { trainLlama } from './train-llama.js';
 
-const shape: LlamaShape = { vocabSize: 16, hiddenSize: 32, intermediateSize: 64, layers: 2, heads: 4, maxPositions: 32, rmsNormEpsilon: 1e-5, ropeTheta: 10000 };
+const shape: LlamaShape = {
+  vocabSize: 16,
+  hiddenSize: 32,
+  intermediateSize: 64,
+  layers: 2,
+  heads: 4,
+  maxPositions: 32,
+  rmsNormEpsilon: 1e-5,
+  ropeTheta: 10000,
+};
 
 describe('learningRateAt', () => {
   it("follows FlagAI's warmup, Cosine10PP and linear schedules", () => {
@@ -27,7 +36,12 @@ describe('learningRateAt', () => {
 
 describe('AdamW and clipGradientNorm', () => {
   it('take the bias-corrected decoupled step and clip to the global norm', () => {
-    const parameter: Parameter = { name: 'w', shape: [1, 2], values: Float32Array.of(1, -2), gradient: Float32Array.of(3, 4) };
+    const parameter: Parameter = {
+      name: 'w',
+      shape: [1, 2],
+      values: Float32Array.of(1, -2),
+      gradient: Float32Array.of(3, 4),
+    };
     expect(clipGradientNorm([parameter], 1)).toBe(5);
     expect(parameter.gradient[0]).toBeCloseTo(0.6, 5);
     const adamw = new AdamW({ beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 });
@@ -43,9 +57,22 @@ describe('AdamW in a kernel arena', () => {
     const arena = new KernelArena({ floats: 64, threads: 1 });
     const length = 7;
     const start = Array.from({ length }, (_, index) => (index - 3) / 5);
-    const gradients = [Array.from({ length }, (_, index) => Math.sin(index + 1)), Array.from({ length }, (_, index) => (index === 2 ? 1e-35 : Math.cos(index)))];
-    const inArena: Parameter = { name: 'w', shape: [1, length], values: arena.allocate(length), gradient: arena.allocate(length) };
-    const plain: Parameter = { name: 'w', shape: [1, length], values: new Float32Array(length), gradient: new Float32Array(length) };
+    const gradients = [
+      Array.from({ length }, (_, index) => Math.sin(index + 1)),
+      Array.from({ length }, (_, index) => (index === 2 ? 1e-35 : Math.cos(index))),
+    ];
+    const inArena: Parameter = {
+      name: 'w',
+      shape: [1, length],
+      values: arena.allocate(length),
+      gradient: arena.allocate(length),
+    };
+    const plain: Parameter = {
+      name: 'w',
+      shape: [1, length],
+      values: new Float32Array(length),
+      gradient: new Float32Array(length),
+    };
     inArena.values.set(start);
     plain.values.set(start);
     const options = { beta1: 0.9, beta2: 0.95, eps: 1e-8, weightDecay: 0.1 };
@@ -92,11 +119,22 @@ describe('trainLlama', () => {
       const checkpoint = await openCheckpoint({ path: directory });
       try {
         expect(checkpoint.tensors.map(({ name }) => name)).toEqual(model.parameters.map(({ name }) => name));
-        expect(await checkpoint.read('model.layers.1.mlp.down_proj.weight')).toEqual(model.parameters.find(({ name }) => name === 'model.layers.1.mlp.down_proj.weight')?.values);
+        expect(await checkpoint.read('model.layers.1.mlp.down_proj.weight')).toEqual(
+          model.parameters.find(({ name }) => name === 'model.layers.1.mlp.down_proj.weight')?.values,
+        );
       } finally {
         await checkpoint.close();
       }
-      expect(await readModelConfig({ directory })).toMatchObject({ shape: { vocabSize: 16, hiddenSize: 32, layerCount: 2, intermediateSize: 64, headCount: 4, tiedEmbeddings: false } });
+      expect(await readModelConfig({ directory })).toMatchObject({
+        shape: {
+          vocabSize: 16,
+          hiddenSize: 32,
+          layerCount: 2,
+          intermediateSize: 64,
+          headCount: 4,
+          tiedEmbeddings: false,
+        },
+      });
     } finally {
       await rm(directory, { recursive: true, force: true });
     }

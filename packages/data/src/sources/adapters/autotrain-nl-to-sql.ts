@@ -1,7 +1,7 @@
 import { SourceColumnsError } from '../../errors.js';
 import type { SourceEvent } from '../dataset-record.js';
-import { readCsvObjects, type CsvObjectEvent } from '../read-csv-objects.js';
-import { sourceDrop, sourceRecord, type ReadSourceOptions, type SourceAdapter } from '../source-adapter.js';
+import { type CsvObjectEvent, readCsvObjects } from '../read-csv-objects.js';
+import { type ReadSourceOptions, type SourceAdapter, sourceDrop, sourceRecord } from '../source-adapter.js';
 
 const sqlNames = ['sql', 'query', 'sql_query', 'target', 'answer', 'output', 'autotrain_label'];
 const questionNames = ['question', 'text', 'autotrain_text', 'source', 'input', 'nl', 'prompt', 'instruction'];
@@ -9,13 +9,24 @@ const sniffRows = 64;
 const looksLikeSql = /^\s*(select|with|insert|update|delete)\b/i;
 
 /** Picks the SQL and question columns: by a known name, else by content (the column that reads as SQL, and the longest other one). */
-export function sniffQuestionAndSqlColumns(columns: readonly string[], rows: readonly Record<string, string>[]): { question: string; sql: string } | undefined {
-  const byName = (names: string[], exclude?: string) => columns.find((column) => column !== exclude && names.includes(column.toLowerCase()));
-  const sqlShare = (column: string) => rows.filter((row) => looksLikeSql.test(row[column] ?? '')).length / Math.max(1, rows.length);
-  const sql = byName(sqlNames) ?? [...columns].sort((a, b) => sqlShare(b) - sqlShare(a)).find((column) => sqlShare(column) >= 0.5);
+export function sniffQuestionAndSqlColumns(
+  columns: readonly string[],
+  rows: readonly Record<string, string>[],
+): { question: string; sql: string } | undefined {
+  const byName = (names: string[], exclude?: string) =>
+    columns.find((column) => column !== exclude && names.includes(column.toLowerCase()));
+  const sqlShare = (column: string) =>
+    rows.filter((row) => looksLikeSql.test(row[column] ?? '')).length / Math.max(1, rows.length);
+  const sql =
+    byName(sqlNames) ??
+    [...columns].sort((a, b) => sqlShare(b) - sqlShare(a)).find((column) => sqlShare(column) >= 0.5);
   if (sql === undefined) return undefined;
   const averageLength = (column: string) => rows.reduce((sum, row) => sum + (row[column]?.length ?? 0), 0);
-  const question = byName(questionNames, sql) ?? [...columns].filter((column) => column !== sql && sqlShare(column) < 0.5).sort((a, b) => averageLength(b) - averageLength(a))[0];
+  const question =
+    byName(questionNames, sql) ??
+    [...columns]
+      .filter((column) => column !== sql && sqlShare(column) < 0.5)
+      .sort((a, b) => averageLength(b) - averageLength(a))[0];
   return question === undefined ? undefined : { question, sql };
 }
 
@@ -34,14 +45,24 @@ export const autotrainNlToSqlSource: SourceAdapter = {
     const buffered: Extract<CsvObjectEvent, { type: 'row' }>[] = [];
     let picked: { question: string; sql: string } | undefined;
     const pick = () => {
-      const columns = sniffQuestionAndSqlColumns(buffered[0]!.columns, buffered.map((event) => event.row));
+      const columns = sniffQuestionAndSqlColumns(
+        buffered[0]!.columns,
+        buffered.map((event) => event.row),
+      );
       if (columns === undefined) {
-        throw new SourceColumnsError(`${options.path}: no column reads as SQL among ${JSON.stringify(buffered[0]!.columns)}. Name the SQL column "sql" and the question column "question".`);
+        throw new SourceColumnsError(
+          `${options.path}: no column reads as SQL among ${JSON.stringify(buffered[0]!.columns)}. Name the SQL column "sql" and the question column "question".`,
+        );
       }
       return columns;
     };
     const record = (event: Extract<CsvObjectEvent, { type: 'row' }>, columns: { question: string; sql: string }) =>
-      sourceRecord(autotrainNlToSqlSource, split, event.line, { question: event.row[columns.question] ?? '', schema: '', sql: event.row[columns.sql] ?? '', dialect: 'sqlite' });
+      sourceRecord(autotrainNlToSqlSource, split, event.line, {
+        question: event.row[columns.question] ?? '',
+        schema: '',
+        sql: event.row[columns.sql] ?? '',
+        dialect: 'sqlite',
+      });
     for await (const event of readCsvObjects(options)) {
       if (event.type === 'bad-row') {
         yield sourceDrop('csv-column-count', options.path, { line: event.line }, event.detail);

@@ -1,7 +1,13 @@
 import { parseCreateTables } from '../../schema/parse-create-tables.js';
 import type { SourceEvent } from '../dataset-record.js';
 import { readParquetRows } from '../read-parquet-rows.js';
-import { sourceDrop, sourceRecord, stringField, type ReadSourceOptions, type SourceAdapter } from '../source-adapter.js';
+import {
+  type ReadSourceOptions,
+  type SourceAdapter,
+  sourceDrop,
+  sourceRecord,
+  stringField,
+} from '../source-adapter.js';
 
 const section = /^\s*#{2,3}\s*([A-Za-z][A-Za-z ]*?)\s*:\s*$/gm;
 
@@ -40,7 +46,12 @@ export const llama2SqlDatasetSource: SourceAdapter = {
       const sql = stringField(value.output);
       const parsed = input === undefined ? undefined : parseLlamaSqlPrompt(input);
       if (sql === undefined || parsed === undefined) {
-        yield sourceDrop(sql === undefined ? 'invalid-row' : 'unparseable-prompt', options.path, { row }, 'no question section and CREATE TABLE schema found in input');
+        yield sourceDrop(
+          sql === undefined ? 'invalid-row' : 'unparseable-prompt',
+          options.path,
+          { row },
+          'no question section and CREATE TABLE schema found in input',
+        );
         continue;
       }
       yield sourceRecord(llama2SqlDatasetSource, split, row, { ...parsed, sql, dialect: 'sqlite' });

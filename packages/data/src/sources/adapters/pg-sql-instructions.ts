@@ -1,6 +1,12 @@
 import type { SourceEvent } from '../dataset-record.js';
 import { readCsvObjects } from '../read-csv-objects.js';
-import { sourceDrop, sourceRecord, splitFromPath, type ReadSourceOptions, type SourceAdapter } from '../source-adapter.js';
+import {
+  type ReadSourceOptions,
+  type SourceAdapter,
+  sourceDrop,
+  sourceRecord,
+  splitFromPath,
+} from '../source-adapter.js';
 
 const columns = ['question', 'create_table_statement', 'sql_query', 'wiki_sql_table_id'] as const;
 
@@ -16,7 +22,11 @@ function pgSqlInstructions(adapter: Omit<SourceAdapter, 'read' | 'format'>): Sou
           yield sourceDrop('csv-column-count', options.path, { line: event.line }, event.detail);
           continue;
         }
-        const { question, create_table_statement: schema, sql_query: sql } = event.row as Record<(typeof columns)[number], string>;
+        const {
+          question,
+          create_table_statement: schema,
+          sql_query: sql,
+        } = event.row as Record<(typeof columns)[number], string>;
         yield sourceRecord(adapter, split, event.line, { question, schema, sql, dialect: 'postgres' });
       }
     },

@@ -1,6 +1,12 @@
 import type { SourceEvent } from '../dataset-record.js';
 import { readParquetRows } from '../read-parquet-rows.js';
-import { sourceDrop, sourceRecord, stringField, type ReadSourceOptions, type SourceAdapter } from '../source-adapter.js';
+import {
+  type ReadSourceOptions,
+  type SourceAdapter,
+  sourceDrop,
+  sourceRecord,
+  stringField,
+} from '../source-adapter.js';
 
 /** WikiSQL's `sql` struct as the Hugging Face `wikisql` features store it (conds as a struct of lists). */
 export interface WikiSqlQuery {
@@ -37,7 +43,9 @@ export function wikiSqlTableName(id: string): string {
 
 /** CREATE TABLE for a WikiSQL table: quoted headers, `text` → TEXT, `real` → REAL. */
 export function wikiSqlSchema(table: WikiSqlTable): string {
-  const columns = table.header.map((name, index) => `${quoteIdentifier(name)} ${table.types[index] === 'real' ? 'REAL' : 'TEXT'}`);
+  const columns = table.header.map(
+    (name, index) => `${quoteIdentifier(name)} ${table.types[index] === 'real' ? 'REAL' : 'TEXT'}`,
+  );
   return `CREATE TABLE ${quoteIdentifier(wikiSqlTableName(table.id))} (${columns.join(', ')})`;
 }
 
@@ -50,14 +58,16 @@ export function wikiSqlSchema(table: WikiSqlTable): string {
 export function wikiSqlToSql(query: WikiSqlQuery, table: WikiSqlTable): string {
   const column = (index: number) => {
     const name = table.header[index];
-    if (name === undefined) throw new RangeError(`column index ${index} is outside the table's ${table.header.length} columns`);
+    if (name === undefined)
+      throw new RangeError(`column index ${index} is outside the table's ${table.header.length} columns`);
     return quoteIdentifier(name);
   };
   const aggregation = aggregations[query.agg];
   if (aggregation === undefined) throw new RangeError(`aggregation index ${query.agg} is not one of 0-5`);
   const selected = aggregation === '' ? column(query.sel) : `${aggregation}(${column(query.sel)})`;
   const { column_index: columns, operator_index: operatorIndices, condition: values } = query.conds;
-  if (columns.length !== operatorIndices.length || columns.length !== values.length) throw new RangeError('conds lists differ in length');
+  if (columns.length !== operatorIndices.length || columns.length !== values.length)
+    throw new RangeError('conds lists differ in length');
   const conditions = columns.map((index, position) => {
     const operator = operators[operatorIndices[position]!];
     if (operator === undefined) throw new RangeError(`operator index ${operatorIndices[position]} is not one of 0-2`);
@@ -67,7 +77,9 @@ export function wikiSqlToSql(query: WikiSqlQuery, table: WikiSqlTable): string {
 }
 
 function numberList(value: unknown): number[] | undefined {
-  return Array.isArray(value) && value.every((item) => typeof item === 'number' || typeof item === 'bigint') ? value.map(Number) : undefined;
+  return Array.isArray(value) && value.every((item) => typeof item === 'number' || typeof item === 'bigint')
+    ? value.map(Number)
+    : undefined;
 }
 
 function stringList(value: unknown): string[] | undefined {
@@ -86,10 +98,19 @@ function readWikiSql(value: Record<string, unknown>): { query: WikiSqlQuery; tab
   const header = stringList(table.header);
   const types = stringList(table.types);
   const id = stringField(table.id);
-  if ((typeof sql.sel !== 'number' && typeof sql.sel !== 'bigint') || (typeof sql.agg !== 'number' && typeof sql.agg !== 'bigint')) return undefined;
+  if (
+    (typeof sql.sel !== 'number' && typeof sql.sel !== 'bigint') ||
+    (typeof sql.agg !== 'number' && typeof sql.agg !== 'bigint')
+  )
+    return undefined;
   if (!columnIndex || !operatorIndex || !condition || !header || !types || id === undefined) return undefined;
   return {
-    query: { sel: Number(sql.sel), agg: Number(sql.agg), conds: { column_index: columnIndex, operator_index: operatorIndex, condition }, human_readable: stringField(sql.human_readable) },
+    query: {
+      sel: Number(sql.sel),
+      agg: Number(sql.agg),
+      conds: { column_index: columnIndex, operator_index: operatorIndex, condition },
+      human_readable: stringField(sql.human_readable),
+    },
     table: { id, header, types },
   };
 }
@@ -111,7 +132,12 @@ export const sqlContextInstructionsSource: SourceAdapter = {
       const question = stringField(value.question);
       const parsed = readWikiSql(value);
       if (question === undefined || parsed === undefined) {
-        yield sourceDrop('invalid-row', options.path, { row }, 'expected question and the nested wikisql sql/table structs');
+        yield sourceDrop(
+          'invalid-row',
+          options.path,
+          { row },
+          'expected question and the nested wikisql sql/table structs',
+        );
         continue;
       }
       let sql: string;

@@ -1,7 +1,13 @@
 import { readFile, stat } from 'node:fs/promises';
 import { SourceFormatError } from '../../errors.js';
 import type { SourceEvent } from '../dataset-record.js';
-import { sourceDrop, sourceRecord, stringField, type ReadSourceOptions, type SourceAdapter } from '../source-adapter.js';
+import {
+  type ReadSourceOptions,
+  type SourceAdapter,
+  sourceDrop,
+  sourceRecord,
+  stringField,
+} from '../source-adapter.js';
 
 // V8 strings stop at ~512 MiB; the real file is 21.8 MB, so one read is safe well past it.
 const maxJsonBytes = 256 * 1024 * 1024;
@@ -17,14 +23,21 @@ export const sqlCreateContextSource: SourceAdapter = {
     const split = options.split ?? 'train';
     const size = (await stat(options.path)).size;
     if (size === 0) throw new SourceFormatError(`${options.path}: the file is empty. Download it again.`);
-    if (size > maxJsonBytes) throw new SourceFormatError(`${options.path}: ${size} bytes is too large for one JSON array; convert it to JSONL first.`);
+    if (size > maxJsonBytes)
+      throw new SourceFormatError(
+        `${options.path}: ${size} bytes is too large for one JSON array; convert it to JSONL first.`,
+      );
     let rows: unknown;
     try {
       rows = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(await readFile(options.path)));
     } catch (error) {
-      throw new SourceFormatError(`${options.path}: not a valid UTF-8 JSON array (${error instanceof Error ? error.message : String(error)}). It is truncated or corrupt; download it again.`, { cause: error });
+      throw new SourceFormatError(
+        `${options.path}: not a valid UTF-8 JSON array (${error instanceof Error ? error.message : String(error)}). It is truncated or corrupt; download it again.`,
+        { cause: error },
+      );
     }
-    if (!Array.isArray(rows)) throw new SourceFormatError(`${options.path}: expected a JSON array of {question, context, answer} objects.`);
+    if (!Array.isArray(rows))
+      throw new SourceFormatError(`${options.path}: expected a JSON array of {question, context, answer} objects.`);
     for (const [row, value] of rows.entries()) {
       options.signal?.throwIfAborted();
       const object = (typeof value === 'object' && value !== null ? value : {}) as Record<string, unknown>;

@@ -1,6 +1,6 @@
 import type { SourceEvent } from '../dataset-record.js';
 import { readParquetRows } from '../read-parquet-rows.js';
-import { sourceDrop, stringField, type ReadSourceOptions, type SourceAdapter } from '../source-adapter.js';
+import { type ReadSourceOptions, type SourceAdapter, sourceDrop, stringField } from '../source-adapter.js';
 
 /**
  * tasksource/symbolic-instruction-tuning-sql: parquet `{inputs, targets}`: SQL plus a flattened table in,

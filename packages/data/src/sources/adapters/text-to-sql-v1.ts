@@ -1,6 +1,12 @@
 import type { SourceEvent } from '../dataset-record.js';
 import { readJsonLines } from '../read-json-lines.js';
-import { sourceDrop, sourceRecord, stringField, type ReadSourceOptions, type SourceAdapter } from '../source-adapter.js';
+import {
+  type ReadSourceOptions,
+  type SourceAdapter,
+  sourceDrop,
+  sourceRecord,
+  stringField,
+} from '../source-adapter.js';
 
 /**
  * Clinton/Text-to-sql-v1: `texttosqlv2.jsonl`, 635 MB of `{instruction, input, response, source, text}`
@@ -19,12 +25,20 @@ export const textToSqlV1Source: SourceAdapter = {
         yield sourceDrop('invalid-json', options.path, { line: event.line }, event.detail);
         continue;
       }
-      const value = (typeof event.value === 'object' && event.value !== null ? event.value : {}) as Record<string, unknown>;
+      const value = (typeof event.value === 'object' && event.value !== null ? event.value : {}) as Record<
+        string,
+        unknown
+      >;
       const question = stringField(value.instruction);
       const schema = stringField(value.input);
       const sql = stringField(value.response);
       if (question === undefined || schema === undefined || sql === undefined) {
-        yield sourceDrop('invalid-row', options.path, { line: event.line }, 'expected string fields instruction, input and response');
+        yield sourceDrop(
+          'invalid-row',
+          options.path,
+          { line: event.line },
+          'expected string fields instruction, input and response',
+        );
         continue;
       }
       yield sourceRecord(textToSqlV1Source, split, event.line, { question, schema, sql, dialect: 'sqlite' });
