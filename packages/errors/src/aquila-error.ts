@@ -47,6 +47,6 @@ export class AquilaError extends Error {
     const record = error as Record<symbol, unknown>;
     if (record[errorMarker] !== true) return false;
     const codes = record[codesMarker];
-    return Array.isArray(codes) && codes.includes(AquilaError.code);
+    return Array.isArray(codes) && codes.includes(this.code);
   }
 }
