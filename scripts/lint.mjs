@@ -1,5 +1,5 @@
-// `pnpm lint`: checks formatting and lint rules with Biome, type-checks every package and app, then checks each publishable package with publint
-// and @arethetypeswrong/cli (on the built dist, so run `pnpm build` first).
+// `pnpm lint`: Biome's format and lint check, knip (unused files, exports and dependencies), tsc on every package
+// and app, then publint and @arethetypeswrong/cli on each publishable package (on the built dist: `pnpm build` first).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -27,6 +27,7 @@ const directories = ['packages', 'apps'].flatMap((group) =>
 );
 
 check('biome (format and lint)', bin('biome'), ['ci', '.'], root);
+check('knip (unused files, exports and dependencies)', bin('knip'), ['--no-progress'], root);
 
 for (const directory of directories) {
   const name = relative(root, directory);

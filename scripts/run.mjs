@@ -1,8 +1,8 @@
-// Entry point of the README's quick start: `npm run demo` and `npm test` work on a machine with only
-// Node 20 and npm. Installs the workspace with the pinned pnpm and builds it when needed, then runs the task.
+// Entry point of the README's quick start: `npm run demo`, `npm test` and `npm run aquila` work on a machine with
+// only Node 20 and npm. Installs the workspace with the pinned pnpm and builds it when needed, then runs the task.
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -15,22 +15,39 @@ const taskArguments = process.argv.slice(3);
 const environment = { ONNXRUNTIME_NODE_INSTALL: 'skip', ...process.env };
 if (!environment.npm_config_nodedir && existsSync('/usr/include/node/node.h')) environment.npm_config_nodedir = '/usr';
 
-function run(command, args) {
+// With `log`, the output goes to that file instead of the terminal, and its last lines are shown on failure.
+function run(command, args, log) {
+  const output = log === undefined ? 'inherit' : openSync(log, 'w');
   const result = spawnSync(command, args, {
     cwd: root,
-    stdio: 'inherit',
+    stdio: log === undefined ? 'inherit' : ['ignore', output, output],
     env: environment,
     shell: process.platform === 'win32',
   });
+  if (log !== undefined) closeSync(output);
   if (result.error) throw result.error;
-  if (result.status !== 0) process.exit(result.status ?? 1);
+  if (result.status === 0) return;
+  if (log !== undefined) {
+    const lines = readFileSync(log, 'utf8').trimEnd().split('\n');
+    console.error(
+      `${lines.slice(-30).join('\n')}\n\nscripts/run.mjs: ${command} ${args.join(' ')} failed; its whole output is in ${relative(process.cwd(), log) || log}`,
+    );
+  }
+  process.exit(result.status ?? 1);
 }
 
-function pnpm(args) {
+function pnpm(args, log) {
   const userAgent = process.env.npm_config_user_agent ?? '';
   if (userAgent.startsWith(`pnpm/${pnpmVersion}`) && process.env.npm_execpath)
-    run(process.execPath, [process.env.npm_execpath, ...args]);
-  else run('npx', ['--yes', `pnpm@${pnpmVersion}`, ...args]);
+    run(process.execPath, [process.env.npm_execpath, ...args], log);
+  else run('npx', ['--yes', `pnpm@${pnpmVersion}`, ...args], log);
+}
+
+// Install and build logs: kept out of the terminal (better-sqlite3's compile prints pages of compiler warnings).
+const logDirectory = join(root, 'node_modules', '.cache', 'aquila');
+function logFile(name) {
+  mkdirSync(logDirectory, { recursive: true });
+  return join(logDirectory, name);
 }
 
 function workspaceDirectories() {
@@ -60,8 +77,16 @@ function needsBuild(directory) {
   return Math.max(...sources) > Math.min(...built);
 }
 
-if (!existsSync(join(root, 'node_modules', '.modules.yaml'))) pnpm(['install', '--frozen-lockfile']);
-if (workspaceDirectories().some(needsBuild)) pnpm(['build']);
+if (!existsSync(join(root, 'node_modules', '.modules.yaml'))) {
+  console.error(
+    `first install: the workspace's packages with pnpm ${pnpmVersion}, compiling better-sqlite3 where no prebuilt binary downloads (a few minutes)…`,
+  );
+  pnpm(['install', '--frozen-lockfile', '--reporter=append-only'], logFile('install.log'));
+}
+if (workspaceDirectories().some(needsBuild)) {
+  console.error('building the workspace (tsup)…');
+  pnpm(['build'], logFile('build.log'));
+}
 
 switch (task) {
   case 'test':
@@ -72,7 +97,10 @@ switch (task) {
   case 'demo':
     run(process.execPath, [join(root, 'apps/cli/dist/bin.js'), 'demo', ...taskArguments]);
     break;
+  case 'aquila':
+    run(process.execPath, [join(root, 'apps/cli/dist/bin.js'), ...taskArguments]);
+    break;
   default:
-    console.error(`scripts/run.mjs: unknown task '${task}'; use 'test' or 'demo'.`);
+    console.error(`scripts/run.mjs: unknown task '${task}'; use 'test', 'demo' or 'aquila'.`);
     process.exit(2);
 }

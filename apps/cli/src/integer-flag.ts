@@ -1,9 +1,6 @@
-import { InvalidArgumentError } from 'commander';
+import * as v from 'valibot';
+import { numberFlag } from './flag-parser.js';
 
 /** A commander parser for integer flags ≥ `minimum`, with a message naming the flag's value. */
-export const integerFlag = (name: string, minimum: number) => (value: string) => {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isInteger(parsed) || parsed < minimum)
-    throw new InvalidArgumentError(`${name} must be an integer ≥ ${minimum}.`);
-  return parsed;
-};
+export const integerFlag = (name: string, minimum: number) =>
+  numberFlag(`${name} must be an integer ≥ ${minimum}.`, v.integer(), v.minValue(minimum));

@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { PassThrough } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { moduleCommand } from '@aquila/files';
 import { describe, expect, it } from 'vitest';
 import { createProgram } from './program.js';
 
@@ -53,8 +53,9 @@ describe('aquila program', () => {
     // building the command tree, rendering every command's help and --version fail if any of them loads a package.
     const refuse = `export async function resolve(specifier, context, next) { if (specifier.startsWith('@aquila/')) throw new Error('loaded ' + specifier); return next(specifier, context); }`;
     const hooks = `import { register } from 'node:module'; register(${JSON.stringify(`data:text/javascript,${encodeURIComponent(refuse)}`)});`;
+    const programModule = moduleCommand({ from: import.meta.url, source: './program.ts' });
     const script = `
-      const { createProgram } = await import('./src/program.ts');
+      const { createProgram } = await import(${JSON.stringify(programModule.path)});
       const sink = new (await import('node:stream')).PassThrough().resume();
       const program = createProgram({ stdout: sink, stderr: sink }).exitOverride();
       const help = (command) => [command.helpInformation(), ...command.commands.flatMap(help)];
@@ -62,20 +63,14 @@ describe('aquila program', () => {
       await program.parseAsync(['node', 'aquila', '--version']).catch((error) => { if (error.code !== 'commander.version') throw error; });
       const refused = await import('@aquila/errors').then(() => false, (error) => error.message.includes('loaded @aquila/errors'));
       console.log(JSON.stringify({ pages, refused }));`;
-    const cwd = fileURLToPath(new URL('..', import.meta.url));
-    const { stdout } = await promisify(execFile)(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        '--import',
-        `data:text/javascript,${encodeURIComponent(hooks)}`,
-        '--input-type=module',
-        '-e',
-        script,
-      ],
-      { cwd },
-    );
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      ...programModule.execArgv,
+      '--import',
+      `data:text/javascript,${encodeURIComponent(hooks)}`,
+      '--input-type=module',
+      '-e',
+      script,
+    ]);
     expect(JSON.parse(stdout)).toEqual({ pages: expect.any(Number), refused: true });
     expect(JSON.parse(stdout).pages).toBeGreaterThan(15);
   });

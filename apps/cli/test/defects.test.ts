@@ -3,7 +3,7 @@ import { cp, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { canListProcesses, childProcesses, isAlive } from '@aquila/test-kit';
+import { childProcesses, isAlive, needs } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuiltCli } from '../src/test-support/run-built-cli.js';
 import { byteTokenizer } from './fixtures/byte-tokenizer.js';
@@ -217,9 +217,11 @@ describe('aquila demo', () => {
   });
 });
 
+const processList = needs({ processList: true });
+
 describe('killing aquila eval', () => {
-  it.skipIf(!canListProcesses)(
-    'takes its SQLite child processes with it, even mid-query',
+  it.skipIf(processList.skip)(
+    `takes its SQLite child processes with it, even mid-query ${processList.label}`,
     async () => {
       const gold = join(directory, 'slow-gold.sql');
       const pred = join(directory, 'slow-pred.sql');

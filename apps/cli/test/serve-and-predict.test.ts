@@ -5,8 +5,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ScriptedModel, writeScriptedModel } from '../../server/src/test-support/scripted-model.js';
 import { builtCli, runBuiltCli } from '../src/test-support/run-built-cli.js';
 
 const tinySpider = fileURLToPath(new URL('./fixtures/tiny-spider/', import.meta.url));
@@ -16,7 +16,7 @@ let scripted: ScriptedModel;
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-serve-predict-'));
   await cp(tinySpider, join(directory, 'spider'), { recursive: true });
-  scripted = await writeScriptedModel([{ after: 'Hello', output: ' SELECT count(*) FROM singer' }]);
+  scripted = await writeScriptedModel({ scripts: [{ after: 'Hello', output: ' SELECT count(*) FROM singer' }] });
 }, 120_000);
 afterAll(async () => {
   await scripted?.remove();

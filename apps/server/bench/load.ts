@@ -6,9 +6,9 @@
 import { execFile } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
+import { writeScriptedModel } from '@aquila/runtime/testing';
 import type { Result } from 'autocannon';
 import { startServer } from '../src/start-server.js';
-import { writeScriptedModel } from '../src/test-support/scripted-model.js';
 import { serverScripts } from '../src/test-support/server-scripts.js';
 
 const maxTokens = 16;
@@ -52,7 +52,7 @@ const rss = (): number => {
   return process.memoryUsage().rss;
 };
 
-const scripted = await writeScriptedModel(Object.values(serverScripts));
+const scripted = await writeScriptedModel({ scripts: Object.values(serverScripts) });
 const server = await startServer({ model: scripted.path, port: 0, parallel, queue, log: null });
 const body = JSON.stringify({ prompt: serverScripts.loop.after, max_tokens: maxTokens, temperature: 0 });
 const generated = async (): Promise<number> =>

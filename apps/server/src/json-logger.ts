@@ -1,7 +1,7 @@
 /** One structured log record: an event name and its fields. */
-export type LogFields = Record<string, string | number | boolean | undefined>;
+type LogFields = Record<string, string | number | boolean | undefined>;
 
-export type LogLevel = 'info' | 'warn' | 'error';
+type LogLevel = 'info' | 'warn' | 'error';
 
 export interface JsonLogger {
   log(level: LogLevel, event: string, fields?: LogFields): void;

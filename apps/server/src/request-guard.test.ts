@@ -1,10 +1,10 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RequestError } from './errors.js';
 import { requestGuard } from './request-guard.js';
 import { type RunningServer, startServer } from './start-server.js';
-import { type ScriptedModel, writeScriptedModel } from './test-support/scripted-model.js';
 import { serverScripts } from './test-support/server-scripts.js';
 
 let scripted: ScriptedModel;
@@ -12,7 +12,7 @@ let server: RunningServer;
 const corsOrigin = 'http://app.example.com';
 
 beforeAll(async () => {
-  scripted = await writeScriptedModel(Object.values(serverScripts));
+  scripted = await writeScriptedModel({ scripts: Object.values(serverScripts) });
   server = await startServer({
     model: scripted.path,
     port: 0,

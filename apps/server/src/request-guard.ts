@@ -14,7 +14,7 @@ export interface RequestGuardOptions {
 const wildcardHosts = new Set(['', '0.0.0.0', '::', '[::]']);
 
 /** The host name of a Host header or a `--host`, lower case, without port or IPv6 brackets; undefined when malformed. */
-export function hostName(value: string): string | undefined {
+function hostName(value: string): string | undefined {
   // A bare IPv6 address (a `--host ::1`); in a Host header it comes in brackets.
   if (isIP(value.trim()) === 6) return value.trim().toLowerCase();
   const match = /^(?:\[([0-9a-f:.]+)\]|([^:[\]\s/@]+))(?::\d{1,5})?$/i.exec(value.trim());

@@ -1,13 +1,13 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
+import { needs, spiderDatabase } from '@aquila/test-kit';
 import { SqlDatabase } from '@aquila/text-to-sql';
 import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningServer, startServer } from './start-server.js';
-import { type ScriptedModel, spiderDatabase, writeScriptedModel } from './test-support/scripted-model.js';
 import { serverScripts } from './test-support/server-scripts.js';
 
 const apiKey = 'test-key';
@@ -16,7 +16,7 @@ let server: RunningServer;
 let logText = '';
 
 beforeAll(async () => {
-  scripted = await writeScriptedModel(Object.values(serverScripts));
+  scripted = await writeScriptedModel({ scripts: Object.values(serverScripts) });
   const log = new PassThrough();
   log.on('data', (chunk: Buffer) => (logText += chunk.toString()));
   server = await startServer({
@@ -511,9 +511,11 @@ describe('operations', () => {
   });
 });
 
+const chromiumBrowser = needs({ chromium: true });
+
 describe('the playground page', () => {
-  it.skipIf(!existsSync('/usr/bin/chromium'))(
-    'asks a question in headless Chromium and shows the streamed SQL and the result table',
+  it.skipIf(chromiumBrowser.skip)(
+    `asks a question in headless Chromium and shows the streamed SQL and the result table ${chromiumBrowser.label}`,
     async () => {
       const profile = await mkdtemp(join(tmpdir(), 'aquila-chromium-'));
       const args = [

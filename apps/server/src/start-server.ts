@@ -1,13 +1,16 @@
 import type { AddressInfo } from 'node:net';
 import { basename, resolve } from 'node:path';
+import { parseWithSchema } from '@aquila/errors';
 import { LanguageModel } from '@aquila/runtime';
 import { SqlDatabase } from '@aquila/text-to-sql';
 import { loadTokenizer } from '@aquila/tokenizer';
 import { type ServerType, serve } from '@hono/node-server';
+import * as v from 'valibot';
 import { createApp } from './create-app.js';
 import { ServerOptionsError } from './errors.js';
 import { GenerationGate } from './generation-gate.js';
 import { createJsonLogger } from './json-logger.js';
+import { numberSchema } from './request-body.js';
 import { normalizeAllowedHost, normalizeCorsOrigin } from './request-guard.js';
 import { ServerMetrics } from './server-metrics.js';
 import type { ServerState } from './server-state.js';
@@ -70,23 +73,25 @@ export interface RunningServer {
   close: (options?: { drainTimeoutMs?: number }) => Promise<void>;
 }
 
-const positiveInteger = (name: string, value: number, minimum = 1): number => {
-  if (!Number.isInteger(value) || value < minimum)
-    throw new ServerOptionsError(`${name} must be an integer ≥ ${minimum}, got ${value}.`);
-  return value;
-};
+/** The numeric options, with their defaults. */
+const numericOptions = v.object({
+  port: v.optional(numberSchema({ integer: true, min: 0, max: 65535 }), 9175),
+  parallel: v.optional(numberSchema({ integer: true, min: 1 }), 4),
+  queue: v.optional(numberSchema({ integer: true, min: 0 }), 16),
+  bodyLimitBytes: v.optional(numberSchema({ integer: true, min: 1 }), 1024 * 1024),
+  drainTimeoutMs: v.optional(numberSchema({ integer: true, min: 0 }), 30_000),
+});
 
 const loopback = (host: string): boolean => host === 'localhost' || host === '::1' || host.startsWith('127.');
 
 /** Loads the model and the databases, then serves the FlagAI, OpenAI and text-to-SQL APIs until `close()`. */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const host = options.host ?? '127.0.0.1';
-  const port = positiveInteger('port', options.port ?? 9175, 0);
-  if (port > 65535) throw new ServerOptionsError(`port must be at most 65535, got ${port}.`);
-  const parallel = positiveInteger('parallel', options.parallel ?? 4);
-  const queue = positiveInteger('queue', options.queue ?? 16, 0);
-  const bodyLimitBytes = positiveInteger('bodyLimitBytes', options.bodyLimitBytes ?? 1024 * 1024);
-  const drainTimeoutMs = positiveInteger('drainTimeoutMs', options.drainTimeoutMs ?? 30_000, 0);
+  const { port, parallel, queue, bodyLimitBytes, drainTimeoutMs } = parseWithSchema({
+    schema: numericOptions,
+    value: options,
+    error: ({ message, path }) => new ServerOptionsError(`${path} ${message}.`),
+  });
   const allowedHosts = (options.allowedHosts ?? []).map((entry) => {
     if (normalizeAllowedHost(entry) === undefined)
       throw new ServerOptionsError(

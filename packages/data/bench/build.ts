@@ -10,6 +10,7 @@ import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { moduleCommand } from '@aquila/files';
 import { parquetWriteFile } from 'hyparquet-writer';
 import { type BuildConfig, buildDataset } from '../src/index.js';
 
@@ -249,8 +250,9 @@ async function peer(): Promise<{
   arquero: { seconds: number; rows: number; maxRssMb: number };
 }> {
   const path = join(directory, 'pg-wikisql-train.csv');
+  const data = moduleCommand({ from: import.meta.url, source: '../src/index.ts' });
   const script = (code: string) => {
-    const result = spawnSync(process.execPath, ['--import', 'tsx', '-e', code], {
+    const result = spawnSync(process.execPath, [...data.execArgv, '--input-type=module', '-e', code], {
       encoding: 'utf8',
       cwd: fileURLToPath(new URL('..', import.meta.url)),
       maxBuffer: 1 << 24,
@@ -259,7 +261,7 @@ async function peer(): Promise<{
     return JSON.parse(result.stdout.trim().split('\n').at(-1)!) as { seconds: number; rows: number; maxRssMb: number };
   };
   const ours = script(
-    `import { parseCsv, readTextChunks } from './src/index.ts'; const t = performance.now(); let rows = 0; for await (const row of parseCsv(readTextChunks({ path: ${JSON.stringify(path)} }), { file: 'x' })) rows++; console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, rows: rows - 1, maxRssMb: process.resourceUsage().maxRSS / 1024 }));`,
+    `import { parseCsv, readTextChunks } from ${JSON.stringify(data.path)}; const t = performance.now(); let rows = 0; for await (const row of parseCsv(readTextChunks({ path: ${JSON.stringify(path)} }), { file: 'x' })) rows++; console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, rows: rows - 1, maxRssMb: process.resourceUsage().maxRSS / 1024 }));`,
   );
   const arquero = script(
     `import * as aq from 'arquero'; const t = performance.now(); const table = await aq.loadCSV(${JSON.stringify(path)}, { autoType: false }); console.log(JSON.stringify({ seconds: (performance.now() - t) / 1000, rows: table.numRows(), maxRssMb: process.resourceUsage().maxRSS / 1024 }));`,
@@ -275,9 +277,10 @@ async function main(): Promise<void> {
   process.stderr.write(
     `inputs ready in ${directory} (${((performance.now() - generationStarted) / 1000).toFixed(0)} s; JSONL ${jsonlMb.toFixed(0)} MB)\n`,
   );
+  const self = moduleCommand({ from: import.meta.url, source: './build.ts' });
   const result = spawnSync(
     process.execPath,
-    ['--import', 'tsx', fileURLToPath(import.meta.url), '--child', '--records', String(totalRecords)],
+    [...self.execArgv, self.path, '--child', '--records', String(totalRecords)],
     { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] },
   );
   if (result.status !== 0) throw new Error(`the build failed (${result.status})`);

@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createAtomicFile } from './atomic-file.js';
 import { openAtomicWriteStream } from './atomic-write-stream.js';
+import { moduleCommand } from './module-entry.js';
 import { writeFileAtomic } from './write-file-atomic.js';
 
 let directory: string;
@@ -54,13 +55,14 @@ describe('atomic writes', () => {
   });
 
   it('removes temporary files at process exit (a Ctrl-C turned into process.exit)', () => {
+    const atomicFile = moduleCommand({ from: import.meta.url, source: './atomic-file.ts' });
     const script = `
-      import { createAtomicFile } from ${JSON.stringify(new URL('./atomic-file.ts', import.meta.url).href)};
+      import { createAtomicFile } from ${JSON.stringify(atomicFile.path)};
       import { writeFileSync } from 'node:fs';
       const file = createAtomicFile({ path: ${JSON.stringify(join(directory, 'big.bin'))} });
       writeFileSync(file.temporaryPath, 'half written');
       process.exit(130);`;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+    const child = spawnSync(process.execPath, [...atomicFile.execArgv, '--input-type=module', '-e', script], {
       encoding: 'utf8',
       timeout: 60_000,
     });

@@ -1,13 +1,14 @@
 import { spawnSync } from 'node:child_process';
+import { needs } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { NpyFormatError } from './errors.js';
 import { decodeNpy, encodeNpy } from './npy.js';
 
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+const numpy = needs({ numpy: true });
 
 describe('encodeNpy / decodeNpy', () => {
-  it.skipIf(!hasNumpy)('writes the bytes np.save writes, for several dtypes and shapes', () => {
+  it.skipIf(numpy.skip)(`writes the bytes np.save writes, for several dtypes and shapes ${numpy.label}`, () => {
     const cases: Array<{ dtype: string; shape: number[]; data: Parameters<typeof encodeNpy>[0]['data'] }> = [
       { dtype: 'int32', shape: [7], data: new Int32Array([1, -2, 3, 4, 5, 6, 7]) },
       { dtype: 'uint32', shape: [0], data: new Uint32Array(0) },

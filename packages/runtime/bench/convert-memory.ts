@@ -6,8 +6,9 @@ import { execFile } from 'node:child_process';
 import { mkdir, mkdtemp, open, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { moduleCommand } from '@aquila/files';
+import { aquilaSpecialTokenIds } from '@aquila/prompts';
 import { LanguageModel, layerWeightName, type ModelShape, modelWeightName } from '../src/index.js';
 
 const shape: ModelShape = {
@@ -90,8 +91,8 @@ async function writeLargeCheckpoint(directory: string): Promise<{ bytes: number;
     rms_norm_eps: shape.rmsNormEpsilon,
     max_position_embeddings: shape.maxPositions,
     vocab_size: shape.vocabSize,
-    bos_token_id: 100006,
-    eos_token_id: 100007,
+    bos_token_id: aquilaSpecialTokenIds.bos,
+    eos_token_id: aquilaSpecialTokenIds.eos,
   };
   await writeFile(join(directory, 'config.json'), JSON.stringify(config));
   return { bytes: 8 + json.length + offset, largest: vocabSize * hidden * 4 };
@@ -103,15 +104,14 @@ async function main(): Promise<void> {
     const checkpoint = join(workspace, 'checkpoint');
     await mkdir(checkpoint);
     const { bytes, largest } = await writeLargeCheckpoint(checkpoint);
-    const child = fileURLToPath(new URL('./convert-child.ts', import.meta.url));
+    const child = moduleCommand({ from: import.meta.url, source: './convert-child.ts' });
     const rows: string[][] = [];
     for (const precision of ['fp32', 'int4']) {
       const output = join(workspace, precision);
       const started = performance.now();
       const { stdout } = await promisify(execFile)(process.execPath, [
-        '--import',
-        'tsx',
-        child,
+        ...child.execArgv,
+        child.path,
         checkpoint,
         output,
         precision,
@@ -130,7 +130,11 @@ async function main(): Promise<void> {
       ]);
     }
     const model = await LanguageModel.load({ path: join(workspace, 'fp32') });
-    const result = await model.generate({ promptIds: [100006, 1234, 5678, 910], maxNewTokens: 3, stopTokenIds: [] });
+    const result = await model.generate({
+      promptIds: [aquilaSpecialTokenIds.bos, 1234, 5678, 910],
+      maxNewTokens: 3,
+      stopTokenIds: [],
+    });
     await model.release();
     const header = [
       'precision',

@@ -8,15 +8,12 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
+import { moduleCommand } from '@aquila/files';
+import { aquilaSpecialTokenIds } from '@aquila/prompts';
 import * as ort from 'onnxruntime-node';
-import {
-  convertCheckpoint,
-  LanguageModel,
-  type ModelShape,
-  type WeightPrecision,
-  writeRandomCheckpoint,
-} from '../src/index.js';
+import { convertCheckpoint, LanguageModel, type ModelShape, type WeightPrecision } from '../src/index.js';
 import { encodeOnnxModel, type OnnxInitializer, type OnnxNode } from '../src/onnx/onnx-model.js';
+import { writeRandomCheckpoint } from '../src/testing.js';
 
 const shape: ModelShape = {
   vocabSize: 100008,
@@ -495,19 +492,18 @@ async function main(): Promise<void> {
       head_dim: shape.headSize,
       vocab_size: shape.vocabSize,
       max_position_embeddings: shape.maxPositions,
-      bos_token_id: 100006,
-      eos_token_id: 100007,
+      bos_token_id: aquilaSpecialTokenIds.bos,
+      eos_token_id: aquilaSpecialTokenIds.eos,
     };
     const rows: Row[] = [];
     const peaks: Record<string, number> = {};
     for (const precision of ['fp32', 'int8', 'int4'] as const) {
       const output = join(workspace, precision);
       // Convert in a fresh process, so that its peak RSS is the converter's alone.
-      const child = fileURLToPath(new URL('./convert-child.ts', import.meta.url));
+      const child = moduleCommand({ from: import.meta.url, source: './convert-child.ts' });
       const { stdout } = await promisify(execFile)(process.execPath, [
-        '--import',
-        'tsx',
-        child,
+        ...child.execArgv,
+        child.path,
         checkpoint,
         output,
         precision,

@@ -1,16 +1,20 @@
 import { mkdir, readdir, readFile, symlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { OutputFolderNotOwnedError, OutputIsInputError, outputFolderMarker } from '@aquila/files';
+import {
+  CheckpointTensorError,
+  openCheckpoint,
+  type TensorToWrite,
+  type WeightDtype,
+  writeSafetensors,
+} from '@aquila/formats';
 import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelShape } from './checkpoint/model-config.js';
-import { openCheckpoint } from './checkpoint/open-checkpoint.js';
-import { type TensorToWrite, writeSafetensors } from './checkpoint/safetensors-writer.js';
-import type { WeightDtype } from './checkpoint/tensor-dtype.js';
 import type { WeightNaming } from './checkpoint/weight-names.js';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
-import { CheckpointTensorError, GenerationOptionsError, ModelConfigError } from './errors.js';
+import { GenerationOptionsError, ModelConfigError } from './errors.js';
 import { KeyValueCache } from './generation/key-value-cache.js';
 import { OnnxDecoder } from './generation/onnx-decoder.js';
 import { concatenate } from './internal/concatenate.js';

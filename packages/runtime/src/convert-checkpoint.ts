@@ -7,9 +7,8 @@ import {
   outputFolderMarker,
   prepareOutputFolder,
 } from '@aquila/files';
-import type { Checkpoint } from './checkpoint/checkpoint.js';
+import { type Checkpoint, CheckpointTensorError, openCheckpoint } from '@aquila/formats';
 import { type ModelShape, readModelConfig } from './checkpoint/model-config.js';
-import { openCheckpoint } from './checkpoint/open-checkpoint.js';
 import {
   interleavedToHalfRotation,
   type LayerWeight,
@@ -22,7 +21,7 @@ import {
   weightNamings,
 } from './checkpoint/weight-names.js';
 import type { ConvertedModelConfig, GenerationDefaults, WeightPrecision } from './converted-model-config.js';
-import { CheckpointTensorError, GenerationOptionsError } from './errors.js';
+import { GenerationOptionsError } from './errors.js';
 import { concatenate } from './internal/concatenate.js';
 import {
   buildDecoderGraph,

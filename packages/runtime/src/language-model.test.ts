@@ -1,11 +1,11 @@
 import { join } from 'node:path';
+import { createCharacterTokenizer } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
 import { GenerationOptionsError } from './errors.js';
 import type { GenerationEvent } from './generation/generation-types.js';
 import { LanguageModel } from './language-model.js';
-import { createCharacterTokenizer } from './test-support/character-tokenizer.js';
 import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 
 const shape = tinyShapes.multiHead;

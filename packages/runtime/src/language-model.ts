@@ -30,7 +30,7 @@ export interface LoadLanguageModelOptions {
 }
 
 /** Reads and checks `aquila-config.json`. */
-export async function readConvertedModelConfig(directory: string): Promise<ConvertedModelConfig> {
+async function readConvertedModelConfig(directory: string): Promise<ConvertedModelConfig> {
   const file = join(directory, 'aquila-config.json');
   let config: unknown;
   try {

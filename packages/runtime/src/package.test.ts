@@ -3,34 +3,24 @@ import { expect, it } from 'vitest';
 it('exports the public API and nothing else', async () => {
   expect(Object.keys(await import('./index.js')).sort()).toMatchInlineSnapshot(`
     [
-      "CheckpointFormatError",
-      "CheckpointTensorError",
-      "DownloadError",
       "GenerationOptionsError",
       "LanguageModel",
       "ModelConfigError",
       "ModelRunError",
-      "UnsafePickleError",
       "convertCheckpoint",
-      "flagaiChatPromptIds",
-      "flagaiPromptIds",
-      "flagaiSampling",
-      "flagaiStopRules",
-      "flagaiSystemPrompt",
       "interleavedToHalfRotation",
       "layerWeightName",
-      "listHubFiles",
       "modelWeightName",
-      "openCheckpoint",
-      "openSafetensors",
-      "openTorchCheckpoint",
-      "parseModelConfig",
-      "pullModel",
-      "readConvertedModelConfig",
       "readModelConfig",
+    ]
+  `);
+});
+
+it('exports the test models from ./testing', async () => {
+  expect(Object.keys(await import('./testing.js')).sort()).toMatchInlineSnapshot(`
+    [
       "writeRandomCheckpoint",
-      "writeSafetensors",
-      "writeTorchCheckpoint",
+      "writeScriptedModel",
     ]
   `);
 });

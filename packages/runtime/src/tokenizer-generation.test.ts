@@ -1,11 +1,11 @@
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules } from '@aquila/prompts';
 import { aquilaTokenizerJson, fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
-import { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules } from './flagai-presets.js';
 import { LanguageModel } from './language-model.js';
 import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 

@@ -5,7 +5,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, 
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spiderDirectory as spider } from '../src/internal/test-fixtures.js';
+import { spiderDirectory as spider } from '@aquila/test-kit';
 
 const runner = fileURLToPath(new URL('./eval-process.mjs', import.meta.url));
 if (!existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url))))

@@ -2,12 +2,13 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadLineError, BadLinePolicy } from '@aquila/files';
+import { flagaiDirectory, spiderDirectory } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { EvaluationInputError, GoldQueryError } from './errors.js';
 import { type evaluate, evaluateAll } from './evaluate.js';
 import { formatReport, formatReportExtras, officialItemLine, officialSummaryLine } from './format-report.js';
 import { htmlReport } from './html-report.js';
-import { fixtureLines, flagaiDirectory, spiderDirectory } from './internal/test-fixtures.js';
+import { fixtureLines } from './test-support/test-fixtures.js';
 
 // The official report's table: from the header row to the end.
 function officialTable(path: string): string {

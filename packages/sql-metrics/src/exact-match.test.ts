@@ -1,12 +1,13 @@
 import { readFileSync } from 'node:fs';
+import { flagaiDirectory, spiderDirectory } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { exactMatch, type PartialScore } from './exact-match.js';
 import { hardness } from './hardness.js';
-import { fixtureJsonl, fixtureLines, flagaiDirectory, spiderDirectory } from './internal/test-fixtures.js';
 import { parseSql } from './parse-sql.js';
 import { foreignKeyMap, type SpiderSchema, schemaFromTablesJson, type TablesJsonEntry } from './schema.js';
 import { schemaFromSqlite } from './schema-from-sqlite.js';
 import { emptySql } from './spider-sql.js';
+import { fixtureJsonl, fixtureLines } from './test-support/test-fixtures.js';
 
 interface OfficialItem {
   i: number;

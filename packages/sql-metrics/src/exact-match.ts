@@ -132,7 +132,7 @@ function tableIds(tableUnits: readonly TableUnit[]): Set<string> {
 }
 
 /** Normalises a parsed query for comparison as upstream's evaluator does before exact match. */
-export function normaliseForMatch(
+function normaliseForMatch(
   sql: SpiderSql,
   schema: SpiderSchema,
   options: Omit<ExactMatchOptions, 'pred' | 'gold' | 'schema'> = {},

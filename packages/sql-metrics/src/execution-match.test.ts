@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { spiderDirectory } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databaseFiles, executionMatch } from './execution-match.js';
 import { ExecutionPool } from './execution-pool.js';
 import { openDatabaseCopy } from './internal/sql-js.js';
-import { fixtureJsonl, fixtureLines, spiderDirectory } from './internal/test-fixtures.js';
+import { fixtureJsonl, fixtureLines } from './test-support/test-fixtures.js';
 
 interface OfficialItem {
   i: number;

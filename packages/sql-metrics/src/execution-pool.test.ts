@@ -1,6 +1,6 @@
+import { spiderDirectory } from '@aquila/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExecutionPool } from './execution-pool.js';
-import { spiderDirectory } from './internal/test-fixtures.js';
 
 const concertSinger = `${spiderDirectory}database/concert_singer/concert_singer.sqlite`;
 const rowsTask = (sql: string, maxRows: number) => ({

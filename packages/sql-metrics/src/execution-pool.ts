@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '@aquila/files';
 import { ExecutionEngineError } from './errors.js';
 import type { ExecutionTask, ExecutionVerdict, WorkerReply, WorkerRequest } from './execution-task.js';
 import { NativeProcesses } from './internal/native-processes.js';
@@ -36,21 +35,14 @@ interface Slot {
   ready: boolean;
 }
 
-// The build ships execution-worker.js beside index.js. Sources (under Vitest or tsx) start the TypeScript worker
-// through tsx's loader, which a worker does not inherit.
-const source = import.meta.url.endsWith('.ts');
-
+// The build ships execution-worker.js beside index.js.
 function createWorker(workerData: { module: WasmModule; clock: SharedArrayBuffer; origin: number }): Worker {
-  if (!source) return new Worker(new URL('./execution-worker.js', import.meta.url), { workerData });
-  const tsx = new URL(
-    'dist/esm/api/index.mjs',
-    pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json')),
-  ).href;
-  const worker = new URL('./execution-worker.ts', import.meta.url).href;
-  return new Worker(
-    `import(${JSON.stringify(tsx)}).then((api) => { api.register(); return import(${JSON.stringify(worker)}); });`,
-    { eval: true, workerData },
-  );
+  return startModuleWorker({
+    from: import.meta.url,
+    source: './execution-worker.ts',
+    built: './execution-worker.js',
+    workerData,
+  });
 }
 
 /**

@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { extractSql } from './extract-sql.js';
 import { pythonSpace } from './internal/python-text.js';
-import { sqlText } from './internal/sql-text-arbitrary.js';
+import { sqlText } from './test-support/sql-text-arbitrary.js';
 
 // str.strip() as a regex: right on short text, quadratic on a long inner run of spaces (what pythonStrip replaced).
 const strip = (text: string): string => text.replace(new RegExp(`^[${pythonSpace}]+|[${pythonSpace}]+$`, 'gu'), '');

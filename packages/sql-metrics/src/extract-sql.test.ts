@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
-import { checkPropertyInWorker } from '@aquila/test-kit';
+import { checkPropertyInWorker, flagaiDirectory } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { extractSql } from './extract-sql.js';
-import { fixtureLines, flagaiDirectory } from './internal/test-fixtures.js';
+import { fixtureLines } from './test-support/test-fixtures.js';
 
 describe('extractSql', () => {
   it("reproduces FlagAI's cspider_predict.txt from the raw model outputs, byte for byte", () => {

@@ -23,7 +23,7 @@ function isSubquery(value: unknown): boolean {
 }
 
 /** Subqueries in FROM-ON/WHERE/HAVING values, then INTERSECT, EXCEPT, UNION (upstream `get_nestedSQL`). */
-export function nestedQueries(sql: SpiderSql): SpiderSql[] {
+function nestedQueries(sql: SpiderSql): SpiderSql[] {
   const nested: SpiderSql[] = [];
   for (const unit of [...units(sql.from.conds), ...units(sql.where), ...units(sql.having)]) {
     if (isSubquery(unit[3])) nested.push(unit[3] as SpiderSql);

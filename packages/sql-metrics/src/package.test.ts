@@ -24,13 +24,11 @@ it('exports exactly the public API', async () => {
       "htmlReport",
       "levels",
       "officialItemLine",
-      "officialPrediction",
       "officialSummaryLine",
       "parseSql",
-      "partialComponents",
       "schemaFromSqlite",
       "schemaFromTablesJson",
-      "tokenizeSql",
+      "unquoteStrings",
     ]
   `);
 });

@@ -1,12 +1,12 @@
 // Properties of tokenizeSql and the Spider parser, run in a worker with a wall-clock limit (see parse-sql.test.ts).
 import { readFileSync } from 'node:fs';
+import { spiderDirectory } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { SqlParseError } from './errors.js';
-import { sqlText } from './internal/sql-text-arbitrary.js';
-import { spiderDirectory } from './internal/test-fixtures.js';
 import { wordTokenize } from './internal/word-tokenize.js';
 import { parseSql } from './parse-sql.js';
 import { schemaFromTablesJson, type TablesJsonEntry } from './schema.js';
+import { sqlText } from './test-support/sql-text-arbitrary.js';
 import { tokenizeSql } from './tokenize-sql.js';
 
 // process_sql.tokenize as written upstream (a copy of the text per string, a copy of the list per merged `=`):

@@ -1,8 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { checkPropertyInWorker } from '@aquila/test-kit';
+import { checkPropertyInWorker, spiderDirectory } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { SqlParseError } from './errors.js';
-import { spiderDirectory } from './internal/test-fixtures.js';
 import { parseSql } from './parse-sql.js';
 import { schemaFromTablesJson, type TablesJsonEntry } from './schema.js';
 import { tokenizeSql } from './tokenize-sql.js';

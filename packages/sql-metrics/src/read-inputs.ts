@@ -1,6 +1,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { BadLineError, type BadLinePolicy, readTextLines } from '@aquila/files';
 import { EvaluationInputError } from './errors.js';
+import { extractSql } from './extract-sql.js';
 import { parseTablesJson } from './internal/parse-tables-json.js';
 import type { TablesJsonEntry } from './schema.js';
 
@@ -8,7 +9,7 @@ import type { TablesJsonEntry } from './schema.js';
 export type InputOption = 'gold' | 'pred' | 'tables' | 'db';
 
 /** One gold line: `SQL<TAB>db_id`. */
-export interface GoldItem {
+interface GoldItem {
   sql: string;
   database: string;
   /** 1-based line in the gold file. */
@@ -50,7 +51,7 @@ function isAbort(error: unknown): boolean {
  * A text file's lines by number (`lines[n - 1]` is line n), strict UTF-8: a line that is not UTF-8 goes to the
  * policy, and is undefined here when skipped.
  */
-export async function readLines(
+async function readLines(
   option: InputOption,
   path: string,
   badLines: BadLinePolicy,
@@ -79,13 +80,13 @@ export async function readLines(
 }
 
 /** How many of `lines` are items: trailing blank lines are padding (a skipped bad line is an item). */
-export function itemCount(lines: readonly (string | undefined)[]): number {
+function itemCount(lines: readonly (string | undefined)[]): number {
   let count = lines.length;
   while (count > 0 && lines[count - 1]?.trim() === '') count -= 1;
   return count;
 }
 
-export interface ParseGoldOptions {
+interface ParseGoldOptions {
   /** The gold file's lines, from {@link readLines}. */
   lines: readonly (string | undefined)[];
   path: string;
@@ -99,7 +100,7 @@ export interface ParseGoldOptions {
  * Parses gold lines, one `SQL<TAB>db_id` each, no blank line in between (sessions are not supported): an item per
  * line, undefined where the line is bad and the policy skips it.
  */
-export function parseGold(options: ParseGoldOptions): (GoldItem | undefined)[] {
+function parseGold(options: ParseGoldOptions): (GoldItem | undefined)[] {
   const { path, badLines } = options;
   return options.lines.slice(0, itemCount(options.lines)).map((raw, index) => {
     if (raw === undefined) return undefined;
@@ -120,7 +121,7 @@ export function parseGold(options: ParseGoldOptions): (GoldItem | undefined)[] {
 }
 
 /** A prediction line: field 0 of a tab-separated line, as upstream; a blank line is an empty prediction. */
-export function parsePrediction(raw: string): string {
+function parsePrediction(raw: string): string {
   return raw.trim().split('\t')[0] ?? '';
 }
 
@@ -129,7 +130,7 @@ export function parsePrediction(raw: string): string {
  * plain text. A line that starts as JSON (`{` or `"`) must be one of the first two: anything else is a problem,
  * returned as `{ problem }`.
  */
-export function parseRawOutput(raw: string): string | { problem: string } {
+function parseRawOutput(raw: string): string | { problem: string } {
   const trimmed = raw.trim();
   if (!trimmed.startsWith('{') && !trimmed.startsWith('"')) return raw;
   let value: unknown;
@@ -151,7 +152,7 @@ export function parseRawOutput(raw: string): string | { problem: string } {
 }
 
 /** Reads a whole text file that must be UTF-8; a bad byte is reported with its line. */
-export async function readUtf8(option: InputOption, path: string, signal?: AbortSignal): Promise<string> {
+async function readUtf8(option: InputOption, path: string, signal?: AbortSignal): Promise<string> {
   await checkFile(option, path);
   let bytes: Buffer;
   try {
@@ -186,4 +187,77 @@ export async function readUtf8(option: InputOption, path: string, signal?: Abort
 /** Reads tables.json: an array of Spider schema entries. */
 export async function readTablesJson(path: string, signal?: AbortSignal): Promise<Map<string, TablesJsonEntry>> {
   return parseTablesJson(await readUtf8('tables', path, signal), path);
+}
+
+/** A question to evaluate: a gold item and the prediction on its line. */
+export interface Question {
+  // Place among the questions evaluated, and among the gold file's items (they differ after skipped lines).
+  index: number;
+  item: number;
+  gold: string;
+  database: string;
+  line: number;
+  pred: string;
+  extracted: boolean | undefined;
+}
+
+export interface ReadQuestionsOptions {
+  /** The gold file: `SQL<TAB>db_id` a line. */
+  gold: string;
+  /** The prediction file: one SQL a line, or one raw model output with `raw`. */
+  pred: string;
+  /** tables.json's entries and path. */
+  tables: ReadonlyMap<string, TablesJsonEntry>;
+  tablesPath: string;
+  raw: boolean;
+  badLines: BadLinePolicy;
+  signal?: AbortSignal;
+}
+
+// The questions to evaluate: gold lines aligned with prediction lines, bad lines reported to the policy (skipped
+// ones drop their question). Everything is read and checked before any work starts.
+export async function readQuestions(options: ReadQuestionsOptions): Promise<Question[]> {
+  const { badLines, signal } = options;
+  const gold = parseGold({
+    lines: await readLines('gold', options.gold, badLines, signal),
+    path: options.gold,
+    tables: options.tables,
+    tablesPath: options.tablesPath,
+    badLines,
+  });
+  const predLines = await readLines('pred', options.pred, badLines, signal);
+  // Trailing blank lines are padding, except where the gold has items for them: aligned empty predictions at the end.
+  const predictions = Math.max(itemCount(predLines), Math.min(gold.length, predLines.length));
+  if (predictions !== gold.length) {
+    throw new EvaluationInputError(
+      `${options.pred} has ${predictions} predictions but ${options.gold} has ${gold.length} gold queries; they must align line by line (a blank line is an empty prediction)`,
+    );
+  }
+  const questions: Question[] = [];
+  gold.forEach((item, index) => {
+    const line = predLines[index] ?? (index < predLines.length ? undefined : '');
+    if (item === undefined || line === undefined) return;
+    let pred: string;
+    let extracted: boolean | undefined;
+    if (options.raw) {
+      const output = parseRawOutput(line);
+      if (typeof output !== 'string') {
+        badLines.report(new BadLineError({ source: options.pred, line: index + 1, problem: output.problem }));
+        return;
+      }
+      const sql = extractSql({ text: output });
+      pred = sql?.sql ?? '';
+      extracted = sql !== undefined;
+    } else pred = parsePrediction(line);
+    questions.push({
+      index: questions.length,
+      item: index,
+      gold: item.sql,
+      database: item.database,
+      line: item.line,
+      pred,
+      extracted,
+    });
+  });
+  return questions;
 }

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { spiderDirectory } from '@aquila/test-kit';
 import { expect, it } from 'vitest';
 import {
   exactMatch,
@@ -9,7 +10,6 @@ import {
   schemaFromTablesJson,
   type TablesJsonEntry,
 } from './index.js';
-import { spiderDirectory } from './internal/test-fixtures.js';
 
 it('the README building-blocks example says what it does', async () => {
   const tablesJson = JSON.parse(readFileSync(`${spiderDirectory}tables.json`, 'utf8')) as TablesJsonEntry[];

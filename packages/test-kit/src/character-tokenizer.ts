@@ -1,11 +1,16 @@
-import type { GenerationTokenizer } from '../generation/generation-types.js';
+/** A tokenizer as generation and prompt code use it (@aquila/runtime's `GenerationTokenizer`, structurally). */
+export interface CharacterTokenizer {
+  encode(text: string): number[];
+  decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
+  createStreamingDecoder(options?: { skipSpecialTokens?: boolean }): { push(id: number): string; flush(): string };
+}
 
 /**
  * A real (if tiny) tokenizer for generation tests: one id per character of `alphabet`, after the
  * special tokens `<s>` (0) and `</s>` (1). Multi-character tokens (`"ab"`) exercise stop strings that
  * end inside a token.
  */
-export function createCharacterTokenizer(alphabet: readonly string[]): GenerationTokenizer {
+export function createCharacterTokenizer(alphabet: readonly string[]): CharacterTokenizer {
   const pieces = ['<s>', '</s>', ...alphabet];
   const special = new Set([0, 1]);
   const piece = (id: number, skipSpecialTokens: boolean): string =>

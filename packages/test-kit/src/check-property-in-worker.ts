@@ -1,6 +1,4 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '@aquila/files';
 
 export interface CheckPropertyInWorkerOptions {
   /** A TypeScript or JavaScript module (file URL) whose export `exportName` runs the property (e.g. `fc.assert(…)`) and throws on failure. */
@@ -11,25 +9,18 @@ export interface CheckPropertyInWorkerOptions {
   timeoutMs: number;
 }
 
-const tsxApi = new URL(
-  'dist/esm/api/index.mjs',
-  pathToFileURL(createRequire(import.meta.url).resolve('tsx/package.json')),
-).href;
-
 /**
  * Runs a property in a worker thread, so that a parser stuck in a synchronous loop fails the test after
  * `timeoutMs` instead of stopping the whole suite (Vitest's timeout cannot interrupt a busy thread; terminating
- * the worker can). The worker loads TypeScript through tsx's loader, which a worker does not inherit.
+ * the worker can).
  */
 export function checkPropertyInWorker(options: CheckPropertyInWorkerOptions): Promise<void> {
-  const script = `
-    const { parentPort } = require('node:worker_threads');
-    import(${JSON.stringify(tsxApi)})
-      .then((api) => { api.register(); return import(${JSON.stringify(options.module.href)}); })
-      .then((module) => module[${JSON.stringify(options.exportName)}]())
-      .then(() => parentPort.postMessage({ ok: true }), (error) => parentPort.postMessage({ ok: false, message: String(error?.stack ?? error) }));`;
   return new Promise((resolve, reject) => {
-    const worker = new Worker(script, { eval: true });
+    const worker = startModuleWorker({
+      from: import.meta.url,
+      source: './property-worker.ts',
+      workerData: { module: options.module.href, exportName: options.exportName },
+    });
     let settled = false;
     const settle = (error?: Error): void => {
       if (settled) return;

@@ -1,7 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-
-/** Whether processes can be listed here (Linux /proc). */
-export const canListProcesses = existsSync('/proc/self/stat');
+import { readdirSync, readFileSync } from 'node:fs';
 
 export interface ChildProcessesOptions {
   /** The parent's pid. */

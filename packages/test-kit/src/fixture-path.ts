@@ -11,3 +11,12 @@ export const fixturesDirectory = fileURLToPath(new URL('../fixtures/', import.me
 export function fixturePath(...segments: string[]): string {
   return join(fixturesDirectory, ...segments);
 }
+
+// The reference sets, with a trailing slash, so that a test appends a path inside the set.
+export const spiderDirectory = `${fixturePath('spider-dev')}/`;
+export const flagaiDirectory = `${fixturePath('flagai')}/`;
+
+/** A Spider dev database file by name: `spiderDatabase('concert_singer')`. */
+export function spiderDatabase(name: string): string {
+  return fixturePath('spider-dev', 'database', name, `${name}.sqlite`);
+}

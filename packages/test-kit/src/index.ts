@@ -1,6 +1,12 @@
 export { aquilaTokenizerJson } from './aquila-tokenizer-json.js';
+export type { CharacterTokenizer } from './character-tokenizer.js';
+export { createCharacterTokenizer } from './character-tokenizer.js';
 export type { CheckPropertyInWorkerOptions } from './check-property-in-worker.js';
 export { checkPropertyInWorker } from './check-property-in-worker.js';
 export type { ChildProcessesOptions } from './child-processes.js';
-export { canListProcesses, childProcesses, isAlive } from './child-processes.js';
-export { fixturePath, fixturesDirectory } from './fixture-path.js';
+export { childProcesses, isAlive } from './child-processes.js';
+export { fixturePath, fixturesDirectory, flagaiDirectory, spiderDatabase, spiderDirectory } from './fixture-path.js';
+export type { MachineCheck, MachineNeeds } from './needs.js';
+export { needs } from './needs.js';
+export type { ReadmeExampleFolder } from './readme-example-folder.js';
+export { readmeExampleFolder } from './readme-example-folder.js';

@@ -9,6 +9,8 @@ import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { LanguageModel } from '@aquila/runtime';
+import { writeScriptedModel } from '@aquila/runtime/testing';
+import { spiderDirectory } from '@aquila/test-kit';
 import {
   createOpenAiModel,
   type OpenedModel,
@@ -16,9 +18,7 @@ import {
   predictBenchmark,
   type TextToSqlModel,
 } from '../src/index.js';
-import { startOpenAiStandIn } from '../src/internal/openai-stand-in.js';
-import { writeRuleModel } from '../src/internal/rule-model.js';
-import { spiderDirectory } from '../src/internal/test-fixtures.js';
+import { startOpenAiStandIn } from '../src/test-support/openai-stand-in.js';
 
 // pnpm passes the `--` through.
 const { values: flags } = parseArgs({
@@ -83,18 +83,18 @@ async function measure(
 try {
   // Local: a converted decoder over Aquila's vocabulary (hidden 64, one layer) that answers every prompt with a
   // six-token SQL, so the runtime's work is mostly prefill of the ~250-token AquilaSQL prompts.
-  const rule = await writeRuleModel({ answer: 'SELECT count(*) FROM singer' });
+  const scripted = await writeScriptedModel({ scripts: [{ output: 'SELECT count(*) FROM singer' }] });
   try {
     for (const batch of [1, 8]) {
-      const model = await LanguageModel.load({ path: rule.path, maxBatchSize: batch });
+      const model = await LanguageModel.load({ path: scripted.path, maxBatchSize: batch });
       try {
         // A warm-up question, so onnxruntime's first-run costs are not in the numbers.
-        await measure('warm-up', model, { kind: 'local', path: rule.path }, 1, 1);
+        await measure('warm-up', model, { kind: 'local', path: scripted.path }, 1, 1);
         rows.pop();
         await measure(
           `local runtime, batch ${batch}`,
           model,
-          { kind: 'local', path: rule.path },
+          { kind: 'local', path: scripted.path },
           batch,
           localQuestions,
         );
@@ -103,7 +103,7 @@ try {
       }
     }
   } finally {
-    await rule.remove();
+    await scripted.remove();
   }
 
   const standIn = flags.endpoint === undefined ? await startOpenAiStandIn({ latencyMs: standInLatencyMs }) : undefined;

@@ -1,11 +1,11 @@
+import { spiderDatabase } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type AskDatabaseEvent, askDatabase, streamAskDatabase } from './ask-database.js';
 import { buildSqlPrompt, customTemplate } from './build-sql-prompt.js';
 import { TextToSqlOptionsError } from './errors.js';
-import { type OpenAiStandIn, startOpenAiStandIn } from './internal/openai-stand-in.js';
-import { spiderDatabase } from './internal/test-fixtures.js';
 import { createOpenAiModel } from './openai-model.js';
 import { SqlDatabase } from './sql-database.js';
+import { type OpenAiStandIn, startOpenAiStandIn } from './test-support/openai-stand-in.js';
 
 let server: OpenAiStandIn;
 let database: SqlDatabase;

@@ -65,7 +65,7 @@ export interface AskDatabaseResult extends SqlCheck {
 }
 
 /** Extracts the SQL from a model's output (FlagAI's rule, plain SQL also accepted) and parses it against the schema. */
-export function checkSql(options: { text: string; schema: SpiderSchema }): SqlCheck {
+function checkSql(options: { text: string; schema: SpiderSchema }): SqlCheck {
   const extracted = extractSql({ text: options.text });
   if (extracted === undefined) return { sql: '', extracted: false, parses: false };
   try {

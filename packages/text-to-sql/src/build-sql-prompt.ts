@@ -1,4 +1,4 @@
-import { buildAquilaSqlPrompt } from '@aquila/data';
+import { buildAquilaSqlPrompt } from '@aquila/prompts';
 import { TextToSqlOptionsError } from './errors.js';
 
 /** What a prompt needs of a database: a {@link SqlDatabase}, or a schema from tables.json. */

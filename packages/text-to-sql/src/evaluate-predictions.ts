@@ -61,11 +61,12 @@ async function goldDatabases(gold: string, signal: AbortSignal | undefined): Pro
 /**
  * Scores a prediction run with @aquila/sql-metrics (exact match, and execution where every question's database
  * file is there) and writes the reports beside the predictions: report.html, report.txt, summary.json, items.jsonl.
- * The four appear together once the evaluation is done, or not at all.
+ * The four appear together once the evaluation is done, or not at all. Returns the summary, the report's text and
+ * each question's verdict, in the order of the run's questions.
  */
 export async function evaluatePredictions(
   options: EvaluatePredictionsOptions,
-): Promise<{ summary: EvaluationSummary; etype: EvaluationType; report: string }> {
+): Promise<{ summary: EvaluationSummary; etype: EvaluationType; report: string; items: ItemVerdict[] }> {
   const gold = await runFile(options.output, predictionFiles.gold);
   const pred = await runFile(options.output, predictionFiles.predictions);
   const databaseIds = await goldDatabases(gold, options.signal);
@@ -105,5 +106,5 @@ export async function evaluatePredictions(
     ],
     ...(options.signal === undefined ? {} : { signal: options.signal }),
   });
-  return { summary, etype, report };
+  return { summary, etype, report, items };
 }

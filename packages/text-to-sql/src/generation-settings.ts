@@ -1,11 +1,5 @@
-import {
-  flagaiPromptIds,
-  flagaiSampling,
-  flagaiStopRules,
-  type GenerationOptions,
-  type GenerationRequest,
-  type GenerationTokenizer,
-} from '@aquila/runtime';
+import { flagaiPromptIds, flagaiSampling, flagaiStopRules } from '@aquila/prompts';
+import type { GenerationOptions, GenerationRequest, GenerationTokenizer } from '@aquila/runtime';
 import { TextToSqlOptionsError } from './errors.js';
 
 /** Sampling, length and stop rules of one generation, and how the prompt text becomes the model's input. */

@@ -1,24 +1,24 @@
 import { LanguageModel } from '@aquila/runtime';
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
+import { spiderDatabase } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askDatabase } from './ask-database.js';
 import { sqlGenerationPresets } from './generation-settings.js';
-import { type RuleModel, writeRuleModel } from './internal/rule-model.js';
-import { spiderDatabase } from './internal/test-fixtures.js';
 import { SqlDatabase } from './sql-database.js';
 
 // The whole local path: the AquilaSQL prompt, FlagAI's BOS + prompt ids, onnxruntime through the scheduler, stop rules, extraction, execution.
-let rule: RuleModel;
+let scripted: ScriptedModel;
 let model: LanguageModel;
 let database: SqlDatabase;
 beforeAll(async () => {
-  rule = await writeRuleModel({ answer: 'SELECT count(*) FROM singer' });
-  model = await LanguageModel.load({ path: rule.path, threads: 1 });
+  scripted = await writeScriptedModel({ scripts: [{ output: 'SELECT count(*) FROM singer' }] });
+  model = await LanguageModel.load({ path: scripted.path, threads: 1 });
   database = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });
 });
 afterAll(async () => {
   await model?.release();
   await database?.close();
-  await rule?.remove();
+  await scripted?.remove();
 });
 
 describe('askDatabase on the local runtime', () => {

@@ -1,13 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { EndpointError, TextToSqlOptionsError } from './errors.js';
 import { sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
+import { createOpenAiModel } from './openai-model.js';
 import {
   type OpenAiStandIn,
   type StandInFault,
   standInAnswer,
   startOpenAiStandIn,
-} from './internal/openai-stand-in.js';
-import { createOpenAiModel } from './openai-model.js';
+} from './test-support/openai-stand-in.js';
 
 const prompt =
   '有多个数据库表，信息如下：\n表名为singer，包含的属性为singer.name\n请为下面的问题编写sql查询语句：\n有几位歌手？ ';

@@ -2,14 +2,14 @@ import { appendFile, copyFile, mkdir, mkdtemp, readdir, readFile, rm, writeFile 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadLineError, BadLinePolicy, OutputIsInputError } from '@aquila/files';
+import { spiderDirectory } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BenchmarkInputError, RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
 import { evaluatePredictions } from './evaluate-predictions.js';
 import { sqlGenerationPresets } from './generation-settings.js';
-import { type OpenAiStandIn, startOpenAiStandIn } from './internal/openai-stand-in.js';
-import { spiderDirectory } from './internal/test-fixtures.js';
 import { createOpenAiModel } from './openai-model.js';
 import { type PredictBenchmarkOptions, predictBenchmark } from './predict-benchmark.js';
+import { type OpenAiStandIn, startOpenAiStandIn } from './test-support/openai-stand-in.js';
 
 // How a run folder is continued, refused, restarted and recorded: the folder is the user's data.
 const questions = `${spiderDirectory}dev.json`;

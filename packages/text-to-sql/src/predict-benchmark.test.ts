@@ -2,25 +2,25 @@ import { spawn } from 'node:child_process';
 import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { moduleCommand } from '@aquila/files';
 import { LanguageModel } from '@aquila/runtime';
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
 import { extractSql } from '@aquila/sql-metrics';
+import { flagaiDirectory, spiderDirectory } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildSqlPrompt } from './build-sql-prompt.js';
 import { RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
 import { evaluatePredictions } from './evaluate-predictions.js';
 import { sqlGenerationPresets } from './generation-settings.js';
+import { createOpenAiModel } from './openai-model.js';
+import { type PredictBenchmarkOptions, predictBenchmark, type RawPrediction } from './predict-benchmark.js';
+import { readBenchmark } from './read-benchmark.js';
 import {
   type OpenAiStandIn,
   type StandInFault,
   standInAnswer,
   startOpenAiStandIn,
-} from './internal/openai-stand-in.js';
-import { type RuleModel, writeRuleModel } from './internal/rule-model.js';
-import { flagaiDirectory, spiderDirectory } from './internal/test-fixtures.js';
-import { createOpenAiModel } from './openai-model.js';
-import { type PredictBenchmarkOptions, predictBenchmark, type RawPrediction } from './predict-benchmark.js';
-import { readBenchmark } from './read-benchmark.js';
+} from './test-support/openai-stand-in.js';
 
 const questions = `${spiderDirectory}dev.json`;
 const tables = `${spiderDirectory}tables.json`;
@@ -158,16 +158,10 @@ describe('predictBenchmark over an OpenAI-compatible endpoint', () => {
     // Slow answers, so that the kill lands mid-run.
     const slow = await startOpenAiStandIn({ latencyMs: 150 });
     const { model: _, ...options } = { ...base(output), endpoint: slow.url, limit: 40, concurrency: 2 };
-    const child = spawn(
-      process.execPath,
-      [
-        '--import',
-        'tsx',
-        fileURLToPath(new URL('./internal/predict-child.ts', import.meta.url)),
-        JSON.stringify(options),
-      ],
-      { cwd: fileURLToPath(new URL('..', import.meta.url)), stdio: ['ignore', 'ignore', 'inherit'] },
-    );
+    const predictChild = moduleCommand({ from: import.meta.url, source: './test-support/predict-child.ts' });
+    const child = spawn(process.execPath, [...predictChild.execArgv, predictChild.path, JSON.stringify(options)], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
     const exited = new Promise((resolve) => child.once('exit', resolve));
     for (let waited = 0; (await raw(output).catch(() => [])).length < 6; waited += 1) {
       if (waited > 600 || child.exitCode !== null) throw new Error('the child run did not get going');
@@ -230,15 +224,15 @@ describe('predictBenchmark over an OpenAI-compatible endpoint', () => {
 });
 
 describe('predictBenchmark on the local runtime, scored', () => {
-  let rule: RuleModel;
+  let scripted: ScriptedModel;
   let model: LanguageModel;
   beforeAll(async () => {
-    rule = await writeRuleModel({ answer: 'SELECT count(*) FROM singer' });
-    model = await LanguageModel.load({ path: rule.path, threads: 1 });
+    scripted = await writeScriptedModel({ scripts: [{ output: 'SELECT count(*) FROM singer' }] });
+    model = await LanguageModel.load({ path: scripted.path, threads: 1 });
   });
   afterAll(async () => {
     await model?.release();
-    await rule?.remove();
+    await scripted?.remove();
   });
 
   it("answers concert_singer's dev questions end to end and scores them with sql-metrics", async () => {
@@ -248,7 +242,7 @@ describe('predictBenchmark on the local runtime, scored', () => {
       questions,
       tables,
       model,
-      modelDescription: { kind: 'local', path: rule.path },
+      modelDescription: { kind: 'local', path: scripted.path },
       output,
       limit: 12,
       concurrency: 4,

@@ -13,6 +13,7 @@ import { extractSql } from '@aquila/sql-metrics';
 import { buildSqlPrompt, type SqlPromptTemplate } from './build-sql-prompt.js';
 import { BenchmarkInputError, EndpointError, RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
 import { type SqlGenerationSettings, sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
+import { positiveInteger } from './internal/positive-integer.js';
 import {
   earlierSessions,
   type RunSession,
@@ -114,12 +115,6 @@ export interface PredictBenchmarkSummary {
 
 // Prediction and gold files hold one query a line, a tab before the db_id.
 const oneLine = (sql: string): string => sql.replace(/[\t\r\n]+/g, ' ').trim();
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new TextToSqlOptionsError(`${name} must be a positive integer, got ${value}.`);
-  return value;
-}
 
 function select(questions: BenchmarkQuestion[], options: PredictBenchmarkOptions): BenchmarkQuestion[] {
   let selected = questions;

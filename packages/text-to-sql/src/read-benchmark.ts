@@ -55,7 +55,7 @@ async function readJson(path: string, flag: string, what: string, signal: AbortS
 }
 
 /** The prompt schema of one tables.json entry: original names, column types, foreign keys as relations. */
-export function promptSchemaFromTablesJson(entry: TablesJsonEntry): PromptSchema {
+function promptSchemaFromTablesJson(entry: TablesJsonEntry): PromptSchema {
   const types = Array.isArray(entry.column_types) ? (entry.column_types as unknown[]) : [];
   const tables = entry.table_names_original.map((name) => ({ name, columns: [] as { name: string; type?: string }[] }));
   entry.column_names_original.forEach(([table, name], index) => {

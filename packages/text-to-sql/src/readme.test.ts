@@ -1,17 +1,17 @@
 import { readFileSync } from 'node:fs';
 import { LanguageModel } from '@aquila/runtime';
+import { writeScriptedModel } from '@aquila/runtime/testing';
+import { spiderDatabase } from '@aquila/test-kit';
 import { expect, it } from 'vitest';
 import { SqlDatabase, streamAskDatabase } from './index.js';
-import { writeRuleModel } from './internal/rule-model.js';
-import { spiderDatabase } from './internal/test-fixtures.js';
 
-it('the README example runs as written (on a rule model and a shared database) and prints what it says', async () => {
+it('the README example runs as written (on a scripted model and a shared database) and prints what it says', async () => {
   const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
   expect(readme).toContain(
     "for await (const event of streamAskDatabase({ model, database, question: 'How many singers do we have?' })) {",
   );
-  const rule = await writeRuleModel({ answer: 'SELECT count(*) FROM singer' });
-  const model = await LanguageModel.load({ path: rule.path, threads: 1 });
+  const scripted = await writeScriptedModel({ scripts: [{ output: 'SELECT count(*) FROM singer' }] });
+  const model = await LanguageModel.load({ path: scripted.path, threads: 1 });
   const database = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });
   const printed: unknown[] = [];
   try {
@@ -24,7 +24,7 @@ it('the README example runs as written (on a rule model and a shared database) a
   } finally {
     await database.close();
     await model.release();
-    await rule.remove();
+    await scripted.remove();
   }
   expect(printed.slice(-3)).toEqual(['SELECT count(*) FROM singer', 'parses', [[6]]]);
   expect(printed.slice(0, -3).join('')).toBe('SELECT count(*) FROM singer');

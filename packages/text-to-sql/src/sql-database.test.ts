@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs';
-import { canListProcesses, childProcesses } from '@aquila/test-kit';
+import { childProcesses, needs, spiderDatabase } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DatabaseOpenError, QueryExecutionError, WriteRefusedError } from './errors.js';
-import { spiderDatabase } from './internal/test-fixtures.js';
 import { SqlDatabase } from './sql-database.js';
 
 /** The native SQLite execution processes this process runs now (one per execution pool). */
@@ -91,7 +90,9 @@ describe('SqlDatabase.open', () => {
   });
 });
 
-describe.skipIf(!canListProcesses)('SqlDatabase execution pools', () => {
+const processList = needs({ processList: true });
+
+describe.skipIf(processList.skip)(`SqlDatabase execution pools ${processList.label}`, () => {
   it('keeps a bounded number of child processes whatever timeouts the queries ask for', async () => {
     const before = executionProcesses();
     const database = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });

@@ -9,7 +9,8 @@ import {
   type SpiderSchema,
 } from '@aquila/sql-metrics';
 import type { SqlJsStatic } from 'sql.js';
-import { DatabaseOpenError, QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
+import { DatabaseOpenError, QueryExecutionError, WriteRefusedError } from './errors.js';
+import { positiveInteger } from './internal/positive-integer.js';
 import { raceSignal } from './internal/race-signal.js';
 
 /** One column of a table, as `PRAGMA table_info` gives it. */
@@ -101,12 +102,6 @@ interface PoolEntry {
   pool: ExecutionPool;
   /** Queries running or waiting on it. */
   users: number;
-}
-
-function positiveInteger(name: string, value: number): number {
-  if (!Number.isInteger(value) || value < 1)
-    throw new TextToSqlOptionsError(`${name} must be a positive integer, got ${value}.`);
-  return value;
 }
 
 const columnsQuery =

@@ -7,7 +7,7 @@
 // Options: --reps N (best of N, default 3), --slow-share N (the pure-JS peer runs on every Nth document, default 5).
 import { spawnSync } from 'node:child_process';
 import { availableParallelism, cpus, loadavg } from 'node:os';
-import { fileURLToPath } from 'node:url';
+import { moduleCommand } from '@aquila/files';
 import { aquilaTokenizerJson } from '@aquila/test-kit';
 import { Tokenizer as HuggingFaceJsTokenizer } from '@huggingface/tokenizers';
 import { get_encoding } from 'tiktoken';
@@ -83,12 +83,11 @@ interface ColdStart {
   memory: number;
 }
 const coldStarts: ColdStart[] = [];
+const coldStartModule = moduleCommand({ from: import.meta.url, source: './cold-start.ts' });
 for (let rep = 0; rep < reps; rep++) {
-  const child = spawnSync(
-    process.execPath,
-    ['--expose-gc', '--import', 'tsx', fileURLToPath(new URL('cold-start.ts', import.meta.url))],
-    { encoding: 'utf8', cwd: fileURLToPath(new URL('..', import.meta.url)) },
-  );
+  const child = spawnSync(process.execPath, ['--expose-gc', ...coldStartModule.execArgv, coldStartModule.path], {
+    encoding: 'utf8',
+  });
   if (child.status !== 0) throw new Error(`bench/cold-start.ts failed: ${child.stderr}`);
   coldStarts.push(JSON.parse(child.stdout) as ColdStart);
 }

@@ -1,13 +1,7 @@
 import { describeValue } from '@aquila/errors';
 import type { BadLinePolicy, TextLine } from '@aquila/files';
-import {
-  fieldOf,
-  type JsonLineProgress,
-  jsonKind,
-  jsonLineBatches,
-  type LineReading,
-  missingField,
-} from './internal/json-line-batches.js';
+import { fieldOf, jsonKind, jsonLineBatches, type LineReading, missingField } from './internal/json-line-batches.js';
+import type { JsonLineProgress } from './json-line-progress.js';
 import type { EncodeOptions, Tokenizer } from './tokenizer.js';
 
 export interface EncodeJsonLinesOptions extends EncodeOptions {

@@ -4,8 +4,8 @@ import { bytesToVocabularyString, vocabularyStringToBytes } from './internal/byt
 import { BytePairEncoder, buildMergeTables, type MergeTables } from './internal/byte-pair-encoder.js';
 import { characterClasses, whiteSpaceClass } from './internal/character-classes.js';
 import { hashPiece, missingPiece, PieceTable } from './internal/piece-table.js';
-import { pieceEnd } from './internal/pre-tokenize.js';
 import { closeWorkers, encodeInWorkers } from './internal/worker-pool.js';
+import { pieceEnd } from './pre-tokenize.js';
 
 export interface EncodeOptions {
   /** Put the BOS id before and the EOS id after the text, as FlagAI's `encode_plus` does. Default false. */

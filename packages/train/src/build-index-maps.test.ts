@@ -2,13 +2,12 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeIndexedDatasetIndex } from '@aquila/data';
-import { fixturePath } from '@aquila/test-kit';
+import { decodeIndexedDatasetIndex, encodeNpy } from '@aquila/formats';
+import { fixturePath, needs } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { buildIndexMaps } from './build-index-maps.js';
 import { IndexMapCacheError, IndexMapError } from './errors.js';
 import { loadIndexMaps } from './load-index-maps.js';
-import { encodeNpy } from './npy.js';
 import { splitDocuments } from './split-documents.js';
 
 const fixtures = fixturePath('flagai', 'indexed_dataset');
@@ -18,8 +17,7 @@ async function readIndexSizes(path: string): Promise<Int32Array> {
   return decodeIndexedDatasetIndex(await readFile(path), path).sequenceLengths;
 }
 
-const python = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-const hasNumpy = python.status === 0;
+const numpy = needs({ numpy: true });
 
 // An independent transcription of FlagAI/Megatron's _build_index_mappings in Python on numpy's own RandomState.
 const megatronReference = String.raw`
@@ -94,57 +92,60 @@ describe('buildIndexMaps', () => {
     expect(Buffer.from(encodeNpy({ data: maps.shuffleIndex }))).toEqual(await readFile(`${stem}_shuffle_idx.npy`));
   });
 
-  it.skipIf(!hasNumpy)('agrees with numpy on random datasets, including a separately shuffled last epoch', () => {
-    const trials = Array.from({ length: 12 }, (_, trial) => {
-      const documentCount = 5 + ((trial * 37) % 200);
-      const sizes = Array.from({ length: documentCount }, (_, index) => 1 + ((index * 7919 + trial * 104729) % 300));
-      const start = trial % 3;
-      const sequenceLength = [16, 64, 127, 512][trial % 4] as number;
-      const tokens = sizes.slice(start).reduce((total, size) => total + size, 0);
-      // Sample counts just past an epoch boundary (a separate last epoch) or well inside one.
-      const perEpoch = Math.floor((tokens - 1) / sequenceLength);
-      const numSamples = trial % 2 === 0 ? perEpoch * (1 + (trial % 3)) + 1 : Math.max(1, Math.floor(perEpoch * 0.6));
-      return {
-        sizes,
-        start,
-        end: documentCount,
-        seq_length: sequenceLength,
-        num_samples: numSamples,
-        seed: trial * 1_000_003 + 7,
-      };
-    });
-    const result = spawnSync('python3', ['-c', megatronReference], {
-      input: JSON.stringify(trials),
-      encoding: 'utf8',
-      maxBuffer: 1 << 28,
-    });
-    expect(result.stderr).toBe('');
-    const expected = JSON.parse(result.stdout) as Array<{
-      doc: string;
-      sample: string;
-      shuffle: string;
-      separate: boolean;
-    }>;
-    let separateSeen = 0;
-    trials.forEach((trial, index) => {
-      const reference = expected[index] as { doc: string; sample: string; shuffle: string; separate: boolean };
-      const maps = buildIndexMaps({
-        sizes: trial.sizes,
-        documents: { start: trial.start, end: trial.end },
-        numSamples: trial.num_samples,
-        sequenceLength: trial.seq_length,
-        seed: trial.seed,
+  it.skipIf(numpy.skip)(
+    `agrees with numpy on random datasets, including a separately shuffled last epoch ${numpy.label}`,
+    () => {
+      const trials = Array.from({ length: 12 }, (_, trial) => {
+        const documentCount = 5 + ((trial * 37) % 200);
+        const sizes = Array.from({ length: documentCount }, (_, index) => 1 + ((index * 7919 + trial * 104729) % 300));
+        const start = trial % 3;
+        const sequenceLength = [16, 64, 127, 512][trial % 4] as number;
+        const tokens = sizes.slice(start).reduce((total, size) => total + size, 0);
+        // Sample counts just past an epoch boundary (a separate last epoch) or well inside one.
+        const perEpoch = Math.floor((tokens - 1) / sequenceLength);
+        const numSamples = trial % 2 === 0 ? perEpoch * (1 + (trial % 3)) + 1 : Math.max(1, Math.floor(perEpoch * 0.6));
+        return {
+          sizes,
+          start,
+          end: documentCount,
+          seq_length: sequenceLength,
+          num_samples: numSamples,
+          seed: trial * 1_000_003 + 7,
+        };
       });
-      expect(maps.separateLastEpoch).toBe(reference.separate);
-      if (reference.separate) separateSeen += 1;
-      expect(Buffer.from(encodeNpy({ data: maps.documentIndex })).toString('hex')).toBe(reference.doc);
-      expect(
-        Buffer.from(encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] })).toString('hex'),
-      ).toBe(reference.sample);
-      expect(Buffer.from(encodeNpy({ data: maps.shuffleIndex })).toString('hex')).toBe(reference.shuffle);
-    });
-    expect(separateSeen).toBeGreaterThan(0);
-  });
+      const result = spawnSync('python3', ['-c', megatronReference], {
+        input: JSON.stringify(trials),
+        encoding: 'utf8',
+        maxBuffer: 1 << 28,
+      });
+      expect(result.stderr).toBe('');
+      const expected = JSON.parse(result.stdout) as Array<{
+        doc: string;
+        sample: string;
+        shuffle: string;
+        separate: boolean;
+      }>;
+      let separateSeen = 0;
+      trials.forEach((trial, index) => {
+        const reference = expected[index] as { doc: string; sample: string; shuffle: string; separate: boolean };
+        const maps = buildIndexMaps({
+          sizes: trial.sizes,
+          documents: { start: trial.start, end: trial.end },
+          numSamples: trial.num_samples,
+          sequenceLength: trial.seq_length,
+          seed: trial.seed,
+        });
+        expect(maps.separateLastEpoch).toBe(reference.separate);
+        if (reference.separate) separateSeen += 1;
+        expect(Buffer.from(encodeNpy({ data: maps.documentIndex })).toString('hex')).toBe(reference.doc);
+        expect(
+          Buffer.from(encodeNpy({ data: maps.sampleIndex, shape: [maps.sampleIndex.length / 2, 2] })).toString('hex'),
+        ).toBe(reference.sample);
+        expect(Buffer.from(encodeNpy({ data: maps.shuffleIndex })).toString('hex')).toBe(reference.shuffle);
+      });
+      expect(separateSeen).toBeGreaterThan(0);
+    },
+  );
 
   it('rejects empty ranges, empty documents and bad lengths with IndexMapError', () => {
     expect(() =>

@@ -1,10 +1,5 @@
 import { AquilaError } from '@aquila/errors';
 
-/** An `.npy` file that is not a numpy v1/v2/v3 array this package can read. */
-export class NpyFormatError extends AquilaError {
-  static override readonly code: string = 'AQUILA_NPY_FORMAT';
-}
-
 /** Index-map parameters that Megatron would reject (no documents, too few tokens, bad split string…). */
 export class IndexMapError extends AquilaError {
   static override readonly code: string = 'AQUILA_INDEX_MAP';

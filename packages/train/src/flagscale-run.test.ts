@@ -1,9 +1,9 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixturePath } from '@aquila/test-kit';
+import { fixturePath, needs } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LaunchError, RunDirectoryError } from './errors.js';
 import { followRun } from './follow-run.js';
@@ -81,7 +81,7 @@ print('launched', child.pid)
 `;
 
 // The stand-in is a Python script, as FlagScale's run.py is.
-const hasPython = spawnSync('python3', ['--version']).status === 0;
+const python = needs({ python: true });
 let root: string;
 
 beforeAll(async () => {
@@ -113,7 +113,7 @@ async function collect(directory: string, limit = Number.POSITIVE_INFINITY): Pro
   return events;
 }
 
-describe.skipIf(!hasPython)('FlagScale runs through a stand-in run.py', () => {
+describe.skipIf(python.skip)(`FlagScale runs through a stand-in run.py ${python.label}`, () => {
   it('launches, follows the last rank into events.jsonl and reports completion', async () => {
     const plan = await launch('complete', 'complete');
     const events = await collect(plan.runDirectory);

@@ -1,9 +1,9 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { writeFileAtomic } from '@aquila/files';
+import { decodeNpy, encodeNpy, type NpyArray } from '@aquila/formats';
 import { type BuildIndexMapsOptions, buildIndexMaps, type IndexMaps } from './build-index-maps.js';
 import { IndexMapCacheError } from './errors.js';
-import { decodeNpy, encodeNpy, type NpyArray } from './npy.js';
 
 /** Options of `loadIndexMaps`: the build parameters plus where the cache lives. */
 export interface LoadIndexMapsOptions extends BuildIndexMapsOptions {
@@ -24,7 +24,7 @@ export interface IndexMapFiles {
 }
 
 /** `{prefix}_{name}_indexmap_{numSamples}ns_{sequenceLength}sl_{seed}s_{doc,sample,shuffle}_idx.npy`. */
-export function indexMapFiles(
+function indexMapFiles(
   options: Pick<LoadIndexMapsOptions, 'prefix' | 'name' | 'numSamples' | 'sequenceLength' | 'seed' | 'cacheDirectory'>,
 ): IndexMapFiles {
   const stem = `${options.cacheDirectory === undefined ? options.prefix : join(options.cacheDirectory, basename(options.prefix))}_${options.name}_indexmap_${options.numSamples}ns_${options.sequenceLength}sl_${options.seed}s`;

@@ -2,13 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixturePath } from '@aquila/test-kit';
+import { fixturePath, needs } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { IndexMapError } from './errors.js';
 import { openPretrainingDataset } from './open-pretraining-dataset.js';
 
 const fixtures = fixturePath('flagai', 'indexed_dataset');
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+const numpy = needs({ numpy: true });
 
 // GPTDataset.__getitem__ over the committed FlagAI maps, in numpy.
 const getitem = String.raw`
@@ -28,7 +28,7 @@ for i in json.loads(sys.argv[2]):
 print(json.dumps(out))`;
 
 describe('openPretrainingDataset', () => {
-  it.skipIf(!hasNumpy)("returns GPTDataset's samples for FlagAI's demo dataset", async () => {
+  it.skipIf(numpy.skip)(`returns GPTDataset's samples for FlagAI's demo dataset ${numpy.label}`, async () => {
     const directory = await mkdtemp(join(tmpdir(), 'aquila-pretraining-'));
     try {
       // A copy, so the maps are rebuilt here rather than read from the fixture cache.

@@ -1,4 +1,4 @@
-import { openIndexedDataset } from '@aquila/data';
+import { openIndexedDataset } from '@aquila/formats';
 import { IndexMapError } from './errors.js';
 import { type LoadedIndexMaps, loadIndexMaps } from './load-index-maps.js';
 import { splitDocuments } from './split-documents.js';

@@ -1,136 +1,118 @@
 import { readFile } from 'node:fs/promises';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { parseWithSchema } from '@aquila/errors';
+import * as v from 'valibot';
 import { parseDocument } from 'yaml';
 import { RunConfigError } from './errors.js';
-import { checkValue, type FieldSpec, joinPath, suggestKey } from './internal/config-schema.js';
+import {
+  flag,
+  fraction,
+  list,
+  mapping,
+  nonNegative,
+  nonNegativeInteger,
+  numberSchema,
+  oneOf,
+  positive,
+  positiveInteger,
+  record,
+  text,
+} from './internal/config-schema.js';
 import type { RunConfig } from './run-config.js';
 
-const positiveInteger: FieldSpec = { kind: 'number', integer: true, min: 1 };
-const nonNegativeInteger: FieldSpec = { kind: 'number', integer: true, min: 0 };
-const nonNegative: FieldSpec = { kind: 'number', min: 0 };
-const positive: FieldSpec = { kind: 'number', positive: true };
-const text: FieldSpec = { kind: 'string' };
-const flag: FieldSpec = { kind: 'boolean' };
-const fraction: FieldSpec = { kind: 'number', min: 0, max: 1 };
 const decayStyles = ['cosine', 'linear', 'constant'] as const;
 
-const nativeSchema: FieldSpec = {
-  kind: 'object',
-  fields: {
-    name: text,
-    task: { kind: 'enum', values: ['pretrain', 'sft'] },
-    engine: { kind: 'enum', values: ['flagscale', 'local'] },
-    output: text,
+/** This package's keys: the sections of a run. */
+const nativeEntries: Record<string, v.GenericSchema> = {
+  name: text,
+  task: oneOf(['pretrain', 'sft']),
+  engine: oneOf(['flagscale', 'local']),
+  output: text,
+  seed: nonNegativeInteger,
+  model: mapping({
+    preset: oneOf(['aquila-7b']),
+    layers: positiveInteger,
+    hiddenSize: positiveInteger,
+    attentionHeads: positiveInteger,
+    ffnHiddenSize: positiveInteger,
+    vocabSize: positiveInteger,
+    sequenceLength: positiveInteger,
+    normEpsilon: positive,
+    ropeTheta: positive,
+    checkpoint: text,
+  }),
+  tokenizer: mapping({ vocabFile: text, mergeFile: text, specialTokensFile: text }),
+  data: mapping({
+    blend: list(mapping({ prefix: text, weight: positive }, { required: ['prefix', 'weight'] })),
+    sftFile: text,
+    split: text,
     seed: nonNegativeInteger,
-    model: {
-      kind: 'object',
-      fields: {
-        preset: { kind: 'enum', values: ['aquila-7b'] },
-        layers: positiveInteger,
-        hiddenSize: positiveInteger,
-        attentionHeads: positiveInteger,
-        ffnHiddenSize: positiveInteger,
-        vocabSize: positiveInteger,
-        sequenceLength: positiveInteger,
-        normEpsilon: positive,
-        ropeTheta: positive,
-        checkpoint: text,
-      },
-    },
-    tokenizer: { kind: 'object', fields: { vocabFile: text, mergeFile: text, specialTokensFile: text } },
-    data: {
-      kind: 'object',
-      fields: {
-        blend: {
-          kind: 'array',
-          items: { kind: 'object', fields: { prefix: text, weight: positive }, required: ['prefix', 'weight'] },
-        },
-        sftFile: text,
-        split: text,
-        seed: nonNegativeInteger,
-        packing: flag,
-      },
-    },
-    optimizer: {
-      kind: 'object',
-      fields: {
-        lr: positive,
-        minLr: nonNegative,
-        weightDecay: nonNegative,
-        beta1: { kind: 'number', min: 0, max: 0.999999 },
-        beta2: { kind: 'number', min: 0, max: 0.999999 },
-        eps: positive,
-        clipGrad: nonNegative,
-      },
-    },
-    schedule: {
-      kind: 'object',
-      fields: {
-        epochs: positiveInteger,
-        trainSamples: positiveInteger,
-        trainIterations: positiveInteger,
-        warmupFraction: fraction,
-        warmupSamples: nonNegativeInteger,
-        decayStyle: { kind: 'enum', values: decayStyles },
-      },
-    },
-    batch: {
-      kind: 'object',
-      fields: {
-        microBatchSize: positiveInteger,
-        gradientAccumulationSteps: positiveInteger,
-        globalBatchSize: positiveInteger,
-      },
-    },
-    parallelism: {
-      kind: 'object',
-      fields: {
-        tensor: positiveInteger,
-        pipeline: positiveInteger,
-        nodes: positiveInteger,
-        gpusPerNode: positiveInteger,
-        hostfile: text,
-      },
-    },
-    precision: { kind: 'enum', values: ['fp16', 'bf16', 'fp32'] },
-    checkpoints: { kind: 'object', fields: { saveInterval: positiveInteger, saveOptimizer: flag, saveRng: flag } },
-    logInterval: positiveInteger,
-    flagscale: {
-      kind: 'object',
-      fields: { root: text, python: text, entrypoint: text, environment: { kind: 'record', values: text } },
-    },
-  },
+    packing: flag,
+  }),
+  optimizer: mapping({
+    lr: positive,
+    minLr: nonNegative,
+    weightDecay: nonNegative,
+    beta1: numberSchema({ min: 0, max: 0.999999 }),
+    beta2: numberSchema({ min: 0, max: 0.999999 }),
+    eps: positive,
+    clipGrad: nonNegative,
+  }),
+  schedule: mapping({
+    epochs: positiveInteger,
+    trainSamples: positiveInteger,
+    trainIterations: positiveInteger,
+    warmupFraction: fraction,
+    warmupSamples: nonNegativeInteger,
+    decayStyle: oneOf(decayStyles),
+  }),
+  batch: mapping({
+    microBatchSize: positiveInteger,
+    gradientAccumulationSteps: positiveInteger,
+    globalBatchSize: positiveInteger,
+  }),
+  parallelism: mapping({
+    tensor: positiveInteger,
+    pipeline: positiveInteger,
+    nodes: positiveInteger,
+    gpusPerNode: positiveInteger,
+    hostfile: text,
+  }),
+  precision: oneOf(['fp16', 'bf16', 'fp32']),
+  checkpoints: mapping({ saveInterval: positiveInteger, saveOptimizer: flag, saveRng: flag }),
+  logInterval: positiveInteger,
+  flagscale: mapping({ root: text, python: text, entrypoint: text, environment: record(text) }),
 };
 
 /** FlagAI `EnvArgs` keys and where each lands in the run config. */
-const flagAiKeys: Record<string, { target: string; spec: FieldSpec }> = {
-  epochs: { target: 'schedule.epochs', spec: positiveInteger },
-  batch_size: { target: 'batch.microBatchSize', spec: positiveInteger },
-  gradient_accumulation_steps: { target: 'batch.gradientAccumulationSteps', spec: positiveInteger },
-  lr: { target: 'optimizer.lr', spec: positive },
-  warm_up: { target: 'schedule.warmupFraction', spec: fraction },
-  eps: { target: 'optimizer.eps', spec: positive },
-  weight_decay: { target: 'optimizer.weightDecay', spec: nonNegative },
-  adam_beta1: { target: 'optimizer.beta1', spec: fraction },
-  adam_beta2: { target: 'optimizer.beta2', spec: fraction },
-  clip_grad: { target: 'optimizer.clipGrad', spec: nonNegative },
-  bmt_lr_decay_style: { target: 'schedule.decayStyle', spec: { kind: 'enum', values: decayStyles } },
-  save_interval: { target: 'checkpoints.saveInterval', spec: positiveInteger },
-  save_optim: { target: 'checkpoints.saveOptimizer', spec: flag },
-  save_rng: { target: 'checkpoints.saveRng', spec: flag },
-  seed: { target: 'seed', spec: nonNegativeInteger },
-  log_interval: { target: 'logInterval', spec: positiveInteger },
-  experiment_name: { target: 'name', spec: text },
-  save_dir: { target: 'output', spec: text },
-  enable_pretrain_dataset_prefix: { target: 'data.blend', spec: text },
-  fp16: { target: 'precision', spec: flag },
-  bf16: { target: 'precision', spec: flag },
-  pretrain_data: { target: 'task', spec: flag },
-  enable_sft_conversations_dataset_v2: { target: 'task', spec: flag },
-  enable_sft_dataset_dir: { target: 'data.sftFile', spec: text },
-  enable_sft_dataset_file: { target: 'data.sftFile', spec: text },
-  pre_load_dir: { target: 'model.checkpoint', spec: text },
-  model_name: { target: 'model.checkpoint', spec: text },
+const flagAiKeys: Record<string, { target: string; schema: v.GenericSchema }> = {
+  epochs: { target: 'schedule.epochs', schema: positiveInteger },
+  batch_size: { target: 'batch.microBatchSize', schema: positiveInteger },
+  gradient_accumulation_steps: { target: 'batch.gradientAccumulationSteps', schema: positiveInteger },
+  lr: { target: 'optimizer.lr', schema: positive },
+  warm_up: { target: 'schedule.warmupFraction', schema: fraction },
+  eps: { target: 'optimizer.eps', schema: positive },
+  weight_decay: { target: 'optimizer.weightDecay', schema: nonNegative },
+  adam_beta1: { target: 'optimizer.beta1', schema: fraction },
+  adam_beta2: { target: 'optimizer.beta2', schema: fraction },
+  clip_grad: { target: 'optimizer.clipGrad', schema: nonNegative },
+  bmt_lr_decay_style: { target: 'schedule.decayStyle', schema: oneOf(decayStyles) },
+  save_interval: { target: 'checkpoints.saveInterval', schema: positiveInteger },
+  save_optim: { target: 'checkpoints.saveOptimizer', schema: flag },
+  save_rng: { target: 'checkpoints.saveRng', schema: flag },
+  seed: { target: 'seed', schema: nonNegativeInteger },
+  log_interval: { target: 'logInterval', schema: positiveInteger },
+  experiment_name: { target: 'name', schema: text },
+  save_dir: { target: 'output', schema: text },
+  enable_pretrain_dataset_prefix: { target: 'data.blend', schema: text },
+  fp16: { target: 'precision', schema: flag },
+  bf16: { target: 'precision', schema: flag },
+  pretrain_data: { target: 'task', schema: flag },
+  enable_sft_conversations_dataset_v2: { target: 'task', schema: flag },
+  enable_sft_dataset_dir: { target: 'data.sftFile', schema: text },
+  enable_sft_dataset_file: { target: 'data.sftFile', schema: text },
+  pre_load_dir: { target: 'model.checkpoint', schema: text },
+  model_name: { target: 'model.checkpoint', schema: text },
 };
 
 /** FlagAI keys that only steer BMTrain or flash-attn internals: accepted, reported in `notes`. */
@@ -144,6 +126,18 @@ const flagAiIgnored: Record<string, string> = {
   skip_iters: 'BMTrain iteration skipping',
   shuffle_dataset: 'samples are always shuffled',
 };
+
+const flagAiKnown = new Set([...Object.keys(flagAiKeys), ...Object.keys(flagAiIgnored), 'warmup_start_lr']);
+
+/** A config file: this package's keys and FlagAI's flat keys side by side (a FlagAI key of the same name wins). */
+const configSchema = mapping(
+  {
+    ...nativeEntries,
+    ...Object.fromEntries(Object.entries(flagAiKeys).map(([key, { schema }]) => [key, schema])),
+    ...Object.fromEntries([...Object.keys(flagAiIgnored), 'warmup_start_lr'].map((key) => [key, v.unknown()])),
+  },
+  { listKnown: false, notAMapping: 'the config must be a YAML mapping of keys to values' },
+);
 
 type Tree = Record<string, unknown>;
 
@@ -188,9 +182,8 @@ function flagAiTranslation(
     origins.set(target, key);
     setPath(values, target, value);
   };
-  for (const [key, { target, spec }] of Object.entries(flagAiKeys)) {
+  for (const [key, { target }] of Object.entries(flagAiKeys)) {
     if (!present(key)) continue;
-    checkValue(document[key], spec, key, file);
     const value = document[key];
     if (key === 'fp16' || key === 'bf16') {
       if (value === true) put(target, key, key);
@@ -237,8 +230,6 @@ function flagAiTranslation(
   return { values, origins };
 }
 
-const flagAiKnown = new Set([...Object.keys(flagAiKeys), ...Object.keys(flagAiIgnored), 'warmup_start_lr']);
-
 function roundFfn(hiddenSize: number): number {
   return 256 * Math.ceil(Math.floor((2 * 4 * hiddenSize) / 3) / 256);
 }
@@ -272,24 +263,13 @@ export function parseRunConfig(options: ParseRunConfigOptions): RunConfig {
       cause: error,
     });
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document))
-    throw new RunConfigError('the config must be a YAML mapping of keys to values', { path: '', file });
-  const tree = document as Tree;
+  const tree = parseWithSchema({
+    schema: configSchema,
+    value: document,
+    error: ({ message, path }) => new RunConfigError(message, { path, file }),
+  });
   const notes: string[] = [];
-
-  const native: Tree = {};
-  const nativeFields = (nativeSchema as { fields: Record<string, FieldSpec> }).fields;
-  for (const [key, value] of Object.entries(tree)) {
-    if (flagAiKnown.has(key)) continue;
-    if (nativeFields[key] === undefined) {
-      throw new RunConfigError(`unknown key${suggestKey(key, [...Object.keys(nativeFields), ...flagAiKnown])}`, {
-        path: joinPath('', key),
-        file,
-      });
-    }
-    native[key] = value;
-  }
-  checkValue(native, nativeSchema, '', file);
+  const native = Object.fromEntries(Object.entries(tree).filter(([key]) => !flagAiKnown.has(key)));
   const flagAi = flagAiTranslation(tree, file, notes);
   const dialect = flagAi.origins.size > 0 || notes.length > 0;
   for (const [target, key] of flagAi.origins) {

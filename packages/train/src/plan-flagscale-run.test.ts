@@ -2,14 +2,14 @@ import { spawnSync } from 'node:child_process';
 import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixturePath } from '@aquila/test-kit';
+import { fixturePath, needs } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { DataPrefixError, RunConfigError } from './errors.js';
 import { parseRunConfig } from './parse-run-config.js';
 import { formatCommandLine, planFlagScaleRun } from './plan-flagscale-run.js';
 
 const indexed = fixturePath('flagai', 'indexed_dataset');
-const hasPyYaml = spawnSync('python3', ['-c', 'import yaml'], { encoding: 'utf8' }).status === 0;
+const pyYaml = needs({ pyYaml: true });
 
 const configText = `
 name: sql-pretrain
@@ -92,7 +92,7 @@ describe('planFlagScaleRun', () => {
     }
   });
 
-  it.skipIf(!hasPyYaml)('writes YAML that PyYAML reads back with the intended types', async () => {
+  it.skipIf(pyYaml.skip)(`writes YAML that PyYAML reads back with the intended types ${pyYaml.label}`, async () => {
     const plan = await planFlagScaleRun({
       config: parseRunConfig({ text: configText, file: '/runs/sql-pretrain.yaml' }),
     });

@@ -1,6 +1,6 @@
 import { join } from 'node:path';
-import { openIndexedDataset } from '@aquila/data';
 import { AquilaError } from '@aquila/errors';
+import { openIndexedDataset } from '@aquila/formats';
 import { DataPrefixError, RunConfigError } from './errors.js';
 import { createFlagScaleConfigs, flagScaleExperimentDirectory, type TrainLength } from './flagscale-configs.js';
 import { checkpointedIteration } from './internal/checkpointed-iteration.js';
@@ -63,13 +63,13 @@ async function checkLossMask(prefix: string, index: number, sizes: Int32Array): 
     await mask.close();
   } catch (error) {
     throw new DataPrefixError(
-      `${where}: the loss mask ${maskPrefix}.{bin,idx} is missing or damaged; write both with @aquila/data's createSftIndexedDatasetWriter`,
+      `${where}: the loss mask ${maskPrefix}.{bin,idx} is missing or damaged; write both with @aquila/formats' createSftIndexedDatasetWriter`,
       { cause: error },
     );
   }
   if (maskSizes.length !== sizes.length || maskSizes.some((size, position) => size !== sizes[position])) {
     throw new DataPrefixError(
-      `${where}: ${maskPrefix} does not have the same sequence lengths as ${prefix}; write both with @aquila/data's createSftIndexedDatasetWriter`,
+      `${where}: ${maskPrefix} does not have the same sequence lengths as ${prefix}; write both with @aquila/formats' createSftIndexedDatasetWriter`,
     );
   }
 }
@@ -115,7 +115,7 @@ export async function planFlagScaleRun(options: {
   const { config, signal } = options;
   if (config.data.sftFile !== undefined) {
     throw new RunConfigError(
-      "FlagScale reads SFT data as indexed datasets: write the text and loss-mask datasets with @aquila/data's createSftIndexedDatasetWriter and list the _text_document prefix in data.blend (or use --engine local)",
+      "FlagScale reads SFT data as indexed datasets: write the text and loss-mask datasets with @aquila/formats' createSftIndexedDatasetWriter and list the _text_document prefix in data.blend (or use --engine local)",
       { path: 'data.sftFile' },
     );
   }

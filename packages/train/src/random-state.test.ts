@@ -1,12 +1,13 @@
 import { spawnSync } from 'node:child_process';
+import { needs } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { RandomState } from './random-state.js';
 
-const hasNumpy = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' }).status === 0;
+const numpy = needs({ numpy: true });
 
 describe('RandomState', () => {
-  it.skipIf(!hasNumpy)("matches numpy's RandomState output and shuffle for several seeds", () => {
+  it.skipIf(numpy.skip)(`matches numpy's RandomState output and shuffle for several seeds ${numpy.label}`, () => {
     const seeds = [0, 1, 2023, 1234, 0xffffffff];
     const script = String.raw`
 import json, sys, numpy as np

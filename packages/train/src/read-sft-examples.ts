@@ -1,5 +1,5 @@
-import type { ConversationTokenizer } from '@aquila/data';
 import { BadLineError, readTextLines } from '@aquila/files';
+import type { ConversationTokenizer } from '@aquila/prompts';
 import { SftRecordError } from './errors.js';
 import { createSftExample, type SftExample } from './sft-example.js';
 

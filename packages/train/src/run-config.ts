@@ -1,5 +1,5 @@
 /** The shape of an Aquila-like decoder (LLaMA layout: RMSNorm, SwiGLU, rotary, untied embeddings). */
-export interface ModelConfig {
+interface ModelConfig {
   /** Transformer blocks. */
   layers: number;
   hiddenSize: number;
@@ -16,14 +16,14 @@ export interface ModelConfig {
 }
 
 /** One indexed dataset of a pretraining blend. */
-export interface DataBlendEntry {
+interface DataBlendEntry {
   /** Path without `.bin`/`.idx`. */
   prefix: string;
   weight: number;
 }
 
 /** Where the training data comes from. */
-export interface DataConfig {
+interface DataConfig {
   /** Pretraining (or loss-masked SFT) indexed datasets and their weights. */
   blend: DataBlendEntry[];
   /** SFT conversations as FlagAI JSONL (`{conversations: [{from, value}], instruction}`). */
@@ -36,13 +36,13 @@ export interface DataConfig {
   packing: boolean;
 }
 
-export interface TokenizerFiles {
+interface TokenizerFiles {
   vocabFile?: string;
   mergeFile?: string;
   specialTokensFile?: string;
 }
 
-export interface OptimizerConfig {
+interface OptimizerConfig {
   lr: number;
   minLr: number;
   weightDecay: number;
@@ -54,7 +54,7 @@ export interface OptimizerConfig {
 }
 
 /** How long to train and how the learning rate moves; exactly one of epochs, trainSamples, trainIterations. */
-export interface ScheduleConfig {
+interface ScheduleConfig {
   epochs?: number;
   trainSamples?: number;
   trainIterations?: number;
@@ -65,7 +65,7 @@ export interface ScheduleConfig {
   decayStyle: 'cosine' | 'linear' | 'constant';
 }
 
-export interface BatchConfig {
+interface BatchConfig {
   /** Samples per GPU per step (FlagAI's `batch_size`). */
   microBatchSize: number;
   gradientAccumulationSteps: number;
@@ -73,7 +73,7 @@ export interface BatchConfig {
   globalBatchSize: number;
 }
 
-export interface ParallelismConfig {
+interface ParallelismConfig {
   tensor: number;
   pipeline: number;
   nodes: number;
@@ -82,13 +82,13 @@ export interface ParallelismConfig {
   hostfile?: string;
 }
 
-export interface CheckpointConfig {
+interface CheckpointConfig {
   saveInterval: number;
   saveOptimizer: boolean;
   saveRng: boolean;
 }
 
-export interface FlagScaleConfig {
+interface FlagScaleConfig {
   /** A FlagScale checkout (where `run.py` is). */
   root: string;
   /** The Python that runs `run.py`. */

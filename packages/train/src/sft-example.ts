@@ -1,4 +1,4 @@
-import { type ConversationTokenizer, tokenizeAquilaConversation } from '@aquila/data';
+import { type ConversationTokenizer, tokenizeAquilaConversation } from '@aquila/prompts';
 import { SftRecordError } from './errors.js';
 
 /** FlagAI's label for tokens that carry no loss (`IGNORE_INDEX`). */
@@ -50,7 +50,7 @@ function checkRecord(record: unknown, where: string): SftRecord {
 
 /**
  * FlagAI's `ConversationDatasetV2.__getitem__`: the conversation tokenised segment by segment (through
- * @aquila/data's `tokenizeAquilaConversation`), labels equal to the ids on the system header, the
+ * @aquila/prompts' `tokenizeAquilaConversation`), labels equal to the ids on the system header, the
  * assistant turns and the final `</s>`, and -100 on human turns; truncated to `maxLength`.
  */
 export function createSftExample(options: CreateSftExampleOptions): SftExample {

@@ -1,7 +1,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createSftIndexedDatasetWriter, writeIndexedDataset } from '@aquila/data';
+import { createSftIndexedDatasetWriter, writeIndexedDataset } from '@aquila/formats';
 import { describe, expect, it } from 'vitest';
 import { DataPrefixError } from './errors.js';
 import { parseRunConfig } from './parse-run-config.js';

@@ -1,7 +1,8 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LanguageModel, writeRandomCheckpoint } from '@aquila/runtime';
+import { LanguageModel } from '@aquila/runtime';
+import { writeRandomCheckpoint } from '@aquila/runtime/testing';
 import { loadAquilaTokenizer, writeTokenizerFiles } from '@aquila/tokenizer';
 import { Command } from 'commander';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -1,20 +1,17 @@
 import type { WeightPrecision } from '@aquila/runtime';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import * as v from 'valibot';
+import { choiceFlag, numberFlag } from '../flag-parser.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
-function parsePrecision(value: string): WeightPrecision {
-  if (value !== 'fp32' && value !== 'int8' && value !== 'int4')
-    throw new InvalidArgumentError('use fp32, int8 or int4.');
-  return value;
-}
-
-function parseBlockSize(value: string): number {
-  const size = Number(value);
-  if (!Number.isInteger(size) || size < 16 || (size & (size - 1)) !== 0)
-    throw new InvalidArgumentError('use a power of two ≥ 16.');
-  return size;
-}
+const parsePrecision = choiceFlag(['fp32', 'int8', 'int4'] satisfies WeightPrecision[], 'use fp32, int8 or int4.');
+const parseBlockSize = numberFlag(
+  'use a power of two ≥ 16.',
+  v.integer(),
+  v.minValue(16),
+  v.check((size) => (size & (size - 1)) === 0),
+);
 
 /** `aquila convert --model DIR --out DIR [--dtype fp32|int8|int4]`: a checkpoint to a self-contained ONNX folder. */
 export function registerConvertCommand(program: Command, context: CommandContext): void {

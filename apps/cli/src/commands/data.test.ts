@@ -3,13 +3,15 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { samplesDirectory } from '@aquila/data';
 import { fixturePath } from '@aquila/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import { assetFolder } from '../asset-folder.js';
 import { runCommand } from '../test-support/capture-output.js';
 import { registerDataCommand } from './data.js';
 
 const generated = fixturePath('flagai', 'generated');
+// The sample sources the demo ships, one small file per dataset.
+const samplesDirectory = (): string => assetFolder({ name: 'demo-samples', probe: 'sql_create_context_v4.json' });
 let directory: string;
 let server: Server;
 let endpoint: string;

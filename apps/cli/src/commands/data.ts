@@ -1,3 +1,4 @@
+import { basename, join } from 'node:path';
 import type { PackConvention } from '@aquila/data';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
@@ -140,7 +141,7 @@ export function registerDataCommand(program: Command, context: CommandContext): 
     .option('--document <n>', 'the document to show', integerFlag('document', 0), 0)
     .option('--tokenizer <path>', 'tokenizer to decode with; "aquila" for the built-in one', 'aquila')
     .action(async (prefix: string, options: { document: number; tokenizer: string }) => {
-      const { openIndexedDataset, optimalDtype } = await import('@aquila/data');
+      const { openIndexedDataset, optimalDtype } = await import('@aquila/formats');
       const dataset = await openIndexedDataset({ prefix });
       try {
         context.stdout.write(
@@ -180,7 +181,8 @@ export function registerDataCommand(program: Command, context: CommandContext): 
     .option('--revision <rev>', 'dataset revision', 'main')
     .option('--endpoint <url>', 'hub endpoint', 'https://huggingface.co')
     .action(async (options: { out: string; source?: string[]; revision: string; endpoint: string }) => {
-      const { fetchSourceFiles, sourceAdapters, sourceFiles } = await import('@aquila/data');
+      const { sourceAdapters } = await import('@aquila/data');
+      const { downloadHubFiles } = await import('@aquila/hub');
       const unknown = (options.source ?? []).filter((name) => !sourceAdapters.some((adapter) => adapter.name === name));
       if (unknown.length > 0)
         throw new InvalidArgumentError(
@@ -189,23 +191,30 @@ export function registerDataCommand(program: Command, context: CommandContext): 
       const adapters = sourceAdapters.filter(
         (adapter) => options.source === undefined || options.source.includes(adapter.name),
       );
-      const files = adapters.flatMap((adapter) =>
-        sourceFiles(adapter, options.out, { revision: options.revision, endpoint: options.endpoint }),
-      );
       let label = '';
       let progress = createProgress({ label: 'fetch', stream: context.stderr, unit: 'bytes' });
-      const fetched = await fetchSourceFiles({
-        files,
-        onProgress: ({ path, bytes, totalBytes }) => {
-          if (path !== label) {
-            label = path;
-            progress = createProgress({ label: path, stream: context.stderr, unit: 'bytes' });
-          }
-          progress.update(bytes, totalBytes);
-        },
-      });
-      for (const file of fetched)
-        context.stdout.write(`${file.status} ${file.path} ${file.bytes} bytes sha256 ${file.sha256}\n`);
+      for (const adapter of adapters) {
+        // One folder per source, each file under its own name: <out>/<source>/<file name>.
+        const fetched = await downloadHubFiles({
+          repo: adapter.repository,
+          repoType: 'dataset',
+          revision: options.revision,
+          endpoint: options.endpoint,
+          token: process.env.HF_TOKEN,
+          directory: join(options.out, adapter.name),
+          files: adapter.files.map((file) => ({ path: file.path, localPath: basename(file.path) })),
+          onProgress: ({ file, downloadedBytes, totalBytes }) => {
+            const name = `${adapter.name}/${basename(file)}`;
+            if (name !== label) {
+              label = name;
+              progress = createProgress({ label: name, stream: context.stderr, unit: 'bytes' });
+            }
+            progress.update(downloadedBytes, totalBytes);
+          },
+        });
+        for (const file of fetched)
+          context.stdout.write(`${file.status} ${file.path} ${file.bytes} bytes sha256 ${file.sha256}\n`);
+      }
     });
   data.hook('preSubcommand', async (_data, subcommand) => {
     if (subcommand !== fetch) return;

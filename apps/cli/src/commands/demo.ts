@@ -57,7 +57,7 @@ export function registerDemoCommand(program: Command, context: CommandContext): 
         requireFiles('--model', options.model, ['aquila-config.json'], 'give a folder written by aquila convert');
       if (options.spider !== undefined)
         requireFiles('--spider', options.spider, ['dev.json', 'tables.json', 'database'], "give Spider's dev folder");
-      const { runDemo } = await import('@aquila/train');
+      const { runDemo } = await import('../demo/run-demo.js');
       const spider = options.spider ?? embeddedSpider();
       context.stdout.write(`Aquila-TS demo → ${options.out}\n`);
       const training = createProgress({ label: 'train', stream: context.stderr, unit: 'it' });

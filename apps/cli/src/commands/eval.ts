@@ -1,6 +1,8 @@
 import type { EvaluationSummary, EvaluationType, ItemVerdict } from '@aquila/sql-metrics';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import * as v from 'valibot';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
+import { choiceFlag, numberFlag } from '../flag-parser.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -23,22 +25,9 @@ interface EvalOptions {
   skipBadLines?: boolean;
 }
 
-function parseEtype(value: string): EvaluationType {
-  if (value !== 'all' && value !== 'match' && value !== 'exec')
-    throw new InvalidArgumentError('use all, match or exec.');
-  return value;
-}
-
-function parseEngine(value: string): 'auto' | 'sql.js' {
-  if (value !== 'auto' && value !== 'sql.js') throw new InvalidArgumentError('use auto or sql.js.');
-  return value;
-}
-
-function parsePositive(value: string): number {
-  const number = Number(value);
-  if (!Number.isFinite(number) || number <= 0) throw new InvalidArgumentError('use a number > 0.');
-  return number;
-}
+const parseEtype = choiceFlag(['all', 'match', 'exec'] satisfies EvaluationType[], 'use all, match or exec.');
+const parseEngine = choiceFlag(['auto', 'sql.js'], 'use auto or sql.js.');
+const parsePositive = numberFlag('use a number > 0.', v.gtValue(0));
 
 /** Runs one evaluation with a progress display and writes the reports asked for; returns the summary. */
 async function runEvaluation(options: EvalOptions, context: CommandContext): Promise<EvaluationSummary> {

@@ -1,7 +1,9 @@
 import type { BadLinePolicy } from '@aquila/files';
 import type { GenerationRequest } from '@aquila/runtime';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import * as v from 'valibot';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
+import { choiceFlag, flagParser, numberFlag } from '../flag-parser.js';
 import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 
@@ -22,22 +24,56 @@ interface GenerateFlags {
   skipBadLines?: boolean;
 }
 
-const number = (name: string, check: (value: number) => boolean) => (value: string) => {
-  const parsed = Number(value);
-  if (value.trim() === '' || !Number.isFinite(parsed) || !check(parsed))
-    throw new InvalidArgumentError(`not a valid ${name}.`);
-  return parsed;
-};
+/** Token ids: integers ≥ 0, at least one. */
+const tokenIds = v.pipe(v.array(v.pipe(v.number(), v.integer(), v.minValue(0))), v.nonEmpty());
 
-function parseIds(value: string): number[] {
-  const ids = value
-    .split(/[\s,]+/)
-    .filter(Boolean)
-    .map(Number);
-  if (ids.length === 0 || !ids.every((id) => Number.isInteger(id) && id >= 0))
-    throw new InvalidArgumentError('give comma-separated token ids.');
-  return ids;
-}
+/** `--prompt-ids 1,2,3` (commas or spaces between them). */
+const parseIds = flagParser(
+  v.message(
+    v.pipe(
+      v.string(),
+      v.transform((text) =>
+        text
+          .split(/[\s,]+/)
+          .filter(Boolean)
+          .map(Number),
+      ),
+      tokenIds,
+    ),
+    'give comma-separated token ids.',
+  ),
+);
+
+/** A per-line option: a number, or ignored. */
+const lineNumber = v.fallback(v.optional(v.number()), undefined);
+const lineOptions = v.looseObject({
+  max_new_tokens: lineNumber,
+  maxNewTokens: lineNumber,
+  temperature: lineNumber,
+  top_k: lineNumber,
+  topK: lineNumber,
+  top_p: lineNumber,
+  topP: lineNumber,
+  seed: lineNumber,
+});
+/** The prompt of a line: its token ids (`prompt_ids` or `promptIds`) when they are ids, else its text. */
+const linePrompt = v.message(
+  v.union([
+    v.pipe(
+      v.looseObject({ prompt_ids: tokenIds }),
+      v.transform((line) => ({ promptIds: line.prompt_ids })),
+    ),
+    v.pipe(
+      v.looseObject({ promptIds: tokenIds }),
+      v.transform((line) => ({ promptIds: line.promptIds })),
+    ),
+    v.pipe(
+      v.looseObject({ prompt: v.string() }),
+      v.transform((line) => ({ prompt: line.prompt })),
+    ),
+  ]),
+  'each line needs "prompt" (a string) or "prompt_ids" (an array of token ids)',
+);
 
 /** One JSONL input line: `{"prompt": "…"}` or `{"prompt_ids": […]}`, with optional per-line options; otherwise what is wrong with it. */
 function parseInputLine(line: string): GenerationRequest | string {
@@ -47,29 +83,16 @@ function parseInputLine(line: string): GenerationRequest | string {
   } catch (error) {
     return `not valid JSON (${(error as Error).message})`;
   }
-  const value =
-    typeof record === 'object' && record !== null && !Array.isArray(record)
-      ? (record as Record<string, unknown>)
-      : undefined;
-  const prompt = value?.prompt;
-  const promptIds = value?.prompt_ids ?? value?.promptIds;
-  if (
-    typeof prompt !== 'string' &&
-    !(Array.isArray(promptIds) && promptIds.length > 0 && promptIds.every((id) => Number.isInteger(id) && id >= 0))
-  ) {
-    return 'each line needs "prompt" (a string) or "prompt_ids" (an array of token ids)';
-  }
-  const pick = (key: string, alias: string): number | undefined => {
-    const option = value?.[key] ?? value?.[alias];
-    return typeof option === 'number' ? option : undefined;
-  };
+  const prompt = v.safeParse(linePrompt, record);
+  if (!prompt.success) return prompt.issues[0].message;
+  const options = v.parse(lineOptions, record);
   return {
-    ...(Array.isArray(promptIds) ? { promptIds: promptIds as number[] } : { prompt: prompt as string }),
-    maxNewTokens: pick('max_new_tokens', 'maxNewTokens'),
-    temperature: pick('temperature', 'temperature'),
-    topK: pick('top_k', 'topK'),
-    topP: pick('top_p', 'topP'),
-    seed: pick('seed', 'seed'),
+    ...prompt.output,
+    maxNewTokens: options.max_new_tokens ?? options.maxNewTokens,
+    temperature: options.temperature,
+    topK: options.top_k ?? options.topK,
+    topP: options.top_p ?? options.topP,
+    seed: options.seed,
   };
 }
 
@@ -110,21 +133,13 @@ export function registerGenerateCommand(program: Command, context: CommandContex
       'JSONL with {"prompt": …} or {"prompt_ids": […]} per line; prints one JSON result per line',
     )
     .option('--max-new-tokens <n>', 'most tokens to generate', integerFlag('token count', 1))
-    .option(
-      '--temperature <t>',
-      '0 = greedy',
-      number('temperature', (value) => value >= 0),
-    )
+    .option('--temperature <t>', '0 = greedy', numberFlag('not a valid temperature.', v.minValue(0)))
     .option('--top-k <k>', 'keep the k most likely tokens (0 = all)', integerFlag('top-k', 0))
-    .option(
-      '--top-p <p>',
-      'nucleus sampling mass',
-      number('top-p', (value) => value > 0 && value <= 1),
-    )
+    .option('--top-p <p>', 'nucleus sampling mass', numberFlag('not a valid top-p.', v.gtValue(0), v.maxValue(1)))
     .option(
       '--repetition-penalty <r>',
       'penalty for repeated tokens (1 = off)',
-      number('penalty', (value) => value > 0),
+      numberFlag('not a valid penalty.', v.gtValue(0)),
     )
     .option('--seed <s>', 'sampling seed', integerFlag('seed', 0))
     .option(
@@ -137,14 +152,11 @@ export function registerGenerateCommand(program: Command, context: CommandContex
     .option(
       '--preset <name>',
       "FlagAI's prompt path and stop rules: flagai (BOS + prompt, newline runs collapsed) or flagai-chat (its chat template)",
-      (value: string) => {
-        if (value !== 'flagai' && value !== 'flagai-chat') throw new InvalidArgumentError('use flagai or flagai-chat.');
-        return value;
-      },
+      choiceFlag(['flagai', 'flagai-chat'], 'use flagai or flagai-chat.'),
     );
   addSkipBadLinesFlag(command).action(async (flags: GenerateFlags) => {
-    const { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules, GenerationOptionsError, LanguageModel } =
-      await import('@aquila/runtime');
+    const { GenerationOptionsError, LanguageModel } = await import('@aquila/runtime');
+    const { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules } = await import('@aquila/prompts');
     const sources = [flags.prompt !== undefined, flags.promptIds !== undefined, flags.input !== undefined].filter(
       Boolean,
     ).length;

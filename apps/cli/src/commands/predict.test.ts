@@ -1,22 +1,22 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// Test scaffolding of @aquila/text-to-sql: a converted model that answers every prompt with one SQL.
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
+import { spiderDirectory } from '@aquila/test-kit';
 import { TextToSqlOptionsError } from '@aquila/text-to-sql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-// Test scaffolding of @aquila/text-to-sql: a converted model that answers every prompt with one SQL.
-import { type RuleModel, writeRuleModel } from '../../../../packages/text-to-sql/src/internal/rule-model.js';
-import { spiderDirectory } from '../../../../packages/text-to-sql/src/internal/test-fixtures.js';
 import { runCommand } from '../test-support/capture-output.js';
 import { registerPredictCommand } from './predict.js';
 
-let rule: RuleModel;
+let scripted: ScriptedModel;
 let directory: string;
 beforeAll(async () => {
-  rule = await writeRuleModel({ answer: 'SELECT count(*) FROM singer' });
+  scripted = await writeScriptedModel({ scripts: [{ output: 'SELECT count(*) FROM singer' }] });
   directory = await mkdtemp(join(tmpdir(), 'aquila-cli-predict-'));
 });
 afterAll(async () => {
-  await rule?.remove();
+  await scripted?.remove();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -37,7 +37,7 @@ it('aquila predict --eval predicts, aligns, scores and writes the report; a re-r
     'spider',
     ...spider,
     '--model',
-    rule.path,
+    scripted.path,
     '--threads',
     '1',
     '--out',
@@ -79,7 +79,7 @@ it('aquila predict asks for --db with spider and rejects bad --ids', async () =>
       '--tables',
       't.json',
       '--model',
-      rule.path,
+      scripted.path,
       '--out',
       directory,
     ]),
@@ -91,7 +91,7 @@ it('aquila predict asks for --db with spider and rejects bad --ids', async () =>
       'spider',
       ...spider,
       '--model',
-      rule.path,
+      scripted.path,
       '--out',
       directory,
       '--ids',

@@ -1,5 +1,7 @@
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import * as v from 'valibot';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
+import { choiceFlag, flagParser } from '../flag-parser.js';
 import { integerFlag } from '../integer-flag.js';
 import { addModelFlags, generationSettings, type ModelFlags, modelOptions, promptTemplate } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
@@ -20,22 +22,37 @@ interface PredictFlags extends ModelFlags {
   skipBadLines?: boolean;
 }
 
-function parseIds(value: string): number[] {
-  const ids: number[] = [];
-  for (const part of value
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean)) {
-    const range = /^(\d+)(?:-(\d+))?$/.exec(part);
-    if (range === null) throw new InvalidArgumentError('give 0-based question indices: 3,7,10-19.');
-    const first = Number(range[1]);
-    const last = Number(range[2] ?? range[1]);
-    if (last < first) throw new InvalidArgumentError(`range ${part} runs backwards.`);
-    for (let id = first; id <= last; id += 1) ids.push(id);
-  }
-  if (ids.length === 0) throw new InvalidArgumentError('give at least one question index.');
-  return ids;
-}
+/** One part of `--ids`: an index (`7`) or a range of them (`10-19`), as [first, last]. */
+const indexRange = v.pipe(
+  v.string(),
+  v.regex(/^\d+(?:-\d+)?$/, 'give 0-based question indices: 3,7,10-19.'),
+  v.transform((part) => {
+    const [first, last = first] = part.split('-').map(Number) as [number, number?];
+    return { part, first, last };
+  }),
+  v.check(
+    ({ first, last }) => last >= first,
+    (issue) => `range ${(issue.input as { part: string }).part} runs backwards.`,
+  ),
+);
+
+/** `--ids 0,5,10-19`: the question indices, in the order given. */
+const parseIds = flagParser(
+  v.pipe(
+    v.string(),
+    v.transform((value) =>
+      value
+        .split(',')
+        .map((item) => item.trim())
+        .filter(Boolean),
+    ),
+    v.array(indexRange),
+    v.transform((ranges) =>
+      ranges.flatMap(({ first, last }) => Array.from({ length: last - first + 1 }, (_, offset) => first + offset)),
+    ),
+    v.nonEmpty('give at least one question index.'),
+  ),
+);
 
 /**
  * `aquila predict --benchmark spider|cspider --questions dev.json --tables tables.json --db DIR (--model DIR |
@@ -49,10 +66,11 @@ export function registerPredictCommand(program: Command, context: CommandContext
       .description(
         'predict SQL for Spider/CSpider questions with a local model or an OpenAI-compatible endpoint (resumable), and score it with --eval',
       )
-      .requiredOption('--benchmark <name>', 'spider or cspider', (value: string) => {
-        if (value !== 'spider' && value !== 'cspider') throw new InvalidArgumentError('use spider or cspider.');
-        return value;
-      })
+      .requiredOption(
+        '--benchmark <name>',
+        'spider or cspider',
+        choiceFlag(['spider', 'cspider'], 'use spider or cspider.'),
+      )
       .requiredOption('--questions <file>', 'dev.json: [{question, db_id, query}]')
       .requiredOption('--tables <file>', 'tables.json (the prompts are built from it)')
       .option('--db <dir>', 'database folder <db_id>/<db_id>.sqlite, for execution accuracy (required for spider)')

@@ -12,11 +12,12 @@ export function registerPullCommand(program: Command, context: CommandContext): 
     .option('--revision <rev>', 'branch, tag or commit', 'main')
     .option('--endpoint <url>', 'hub base URL (default https://huggingface.co, or $HF_ENDPOINT)')
     .action(async (repo: string, options: { out: string; revision: string; endpoint?: string }) => {
-      const { pullModel } = await import('@aquila/runtime');
+      const { downloadHubFiles, isModelFile } = await import('@aquila/hub');
       let current: { file: string; progress: Progress } | undefined;
-      const files = await pullModel({
+      const files = await downloadHubFiles({
         repo,
         directory: options.out,
+        include: isModelFile,
         revision: options.revision,
         endpoint: options.endpoint ?? process.env.HF_ENDPOINT,
         token: process.env.HF_TOKEN,
@@ -32,7 +33,11 @@ export function registerPullCommand(program: Command, context: CommandContext): 
               }),
             };
           }
-          current.progress.update(Math.round(downloadedBytes / 1e3) / 1e3, Math.round(totalBytes / 1e3) / 1e3);
+          const megabytes = (bytes: number) => Math.round(bytes / 1e3) / 1e3;
+          current.progress.update(
+            megabytes(downloadedBytes),
+            totalBytes === undefined ? undefined : megabytes(totalBytes),
+          );
         },
       });
       current?.progress.finish();

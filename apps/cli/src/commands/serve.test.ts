@@ -1,21 +1,16 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { fileURLToPath } from 'node:url';
+import { moduleCommand } from '@aquila/files';
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
+import { spiderDatabase } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import {
-  type ScriptedModel,
-  spiderDatabase,
-  writeScriptedModel,
-} from '../../../server/src/test-support/scripted-model.js';
 import { serverScripts } from '../../../server/src/test-support/server-scripts.js';
 import { runCommand } from '../test-support/capture-output.js';
 import { registerServeCommand } from './serve.js';
 
-const cliDirectory = fileURLToPath(new URL('../../', import.meta.url));
-
 let scripted: ScriptedModel;
 beforeAll(async () => {
-  scripted = await writeScriptedModel(Object.values(serverScripts));
+  scripted = await writeScriptedModel({ scripts: Object.values(serverScripts) });
 });
 afterAll(() => scripted?.remove());
 
@@ -30,13 +25,13 @@ describe('aquila serve', () => {
   });
 
   it('drains on SIGTERM: refuses new connections, finishes a short stream, cancels a long one at the drain timeout, exits 0', async () => {
-    // The real command in a child process (sources through tsx), so the signal reaches a real process.
+    // The real command in a child process, so the signal reaches a real process.
+    const bin = moduleCommand({ from: import.meta.url, source: '../bin.ts' });
     const child = spawn(
       process.execPath,
       [
-        '--import',
-        'tsx',
-        'src/bin.ts',
+        ...bin.execArgv,
+        bin.path,
         'serve',
         '--model',
         scripted.path,
@@ -49,11 +44,7 @@ describe('aquila serve', () => {
         '--db',
         `concert_singer=${spiderDatabase('concert_singer')}`,
       ],
-      {
-        cwd: cliDirectory,
-        stdio: ['ignore', 'pipe', 'pipe'],
-        env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.json' },
-      },
+      { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     let stdout = '';
     let stderr = '';

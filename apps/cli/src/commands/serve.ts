@@ -1,5 +1,7 @@
 import type { ServerDatabase } from '@aquila/server';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import * as v from 'valibot';
+import { flagParser } from '../flag-parser.js';
 import { integerFlag } from '../integer-flag.js';
 import type { CommandContext } from '../program.js';
 
@@ -18,12 +20,19 @@ interface ServeFlags {
   corsOrigin: string[];
 }
 
-function parseDatabase(value: string, previous: ServerDatabase[]): ServerDatabase[] {
-  const separator = value.indexOf('=');
-  if (separator <= 0 || separator === value.length - 1)
-    throw new InvalidArgumentError('give NAME=FILE.sqlite, e.g. --db shop=./shop.sqlite.');
-  return [...previous, { name: value.slice(0, separator), file: value.slice(separator + 1) }];
-}
+/** `--db NAME=FILE.sqlite`: a name and a file, neither empty (the file may hold `=`). */
+const database = flagParser(
+  v.pipe(
+    v.string(),
+    v.regex(/^[^=]+=.+$/s, 'give NAME=FILE.sqlite, e.g. --db shop=./shop.sqlite.'),
+    v.transform((value): ServerDatabase => {
+      const separator = value.indexOf('=');
+      return { name: value.slice(0, separator), file: value.slice(separator + 1) };
+    }),
+  ),
+);
+
+const parseDatabase = (value: string, previous: ServerDatabase[]): ServerDatabase[] => [...previous, database(value)];
 
 const collect = (value: string, previous: string[]): string[] => [...previous, value];
 

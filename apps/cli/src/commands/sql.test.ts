@@ -1,22 +1,22 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+// Test scaffolding of @aquila/text-to-sql: a converted model that answers every prompt with one SQL.
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
+import { spiderDatabase } from '@aquila/test-kit';
 import { TextToSqlOptionsError } from '@aquila/text-to-sql';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-// Test scaffolding of @aquila/text-to-sql: a converted model that answers every prompt with one SQL.
-import { type RuleModel, writeRuleModel } from '../../../../packages/text-to-sql/src/internal/rule-model.js';
-import { spiderDatabase } from '../../../../packages/text-to-sql/src/internal/test-fixtures.js';
 import { runCommand } from '../test-support/capture-output.js';
 import { registerSqlCommand } from './sql.js';
 
-let rule: RuleModel;
+let scripted: ScriptedModel;
 let directory: string;
 beforeAll(async () => {
-  rule = await writeRuleModel({ answer: 'SELECT name, age FROM singer' });
+  scripted = await writeScriptedModel({ scripts: [{ output: 'SELECT name, age FROM singer' }] });
   directory = await mkdtemp(join(tmpdir(), 'aquila-cli-sql-'));
 });
 afterAll(async () => {
-  await rule?.remove();
+  await scripted?.remove();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -24,7 +24,7 @@ const run = (argv: string[]) =>
   runCommand(registerSqlCommand, [
     'sql',
     '--model',
-    rule.path,
+    scripted.path,
     '--threads',
     '1',
     '--db',

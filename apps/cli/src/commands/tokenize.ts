@@ -28,7 +28,7 @@ export async function openTokenizer(path: string): Promise<Tokenizer> {
 }
 
 /** The tokenizer paths a command reads, as inputs that no output may overwrite. */
-export function tokenizerInputs(path: string): LabelledPath[] {
+function tokenizerInputs(path: string): LabelledPath[] {
   return path === 'aquila' ? [] : [{ path, label: '--tokenizer' }];
 }
 

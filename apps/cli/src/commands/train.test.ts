@@ -1,15 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixturePath } from '@aquila/test-kit';
+import { fixturePath, needs } from '@aquila/test-kit';
 import { RunDirectoryError } from '@aquila/train';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCommand } from '../test-support/capture-output.js';
 import { registerTrainCommand } from './train.js';
 
 const prefix = fixturePath('flagai', 'indexed_dataset', 'demo_text_document');
-const hasPython = spawnSync('python3', ['--version']).status === 0;
+const python = needs({ python: true });
 let directory: string;
 
 // A minimal run.py: it writes the last rank's log of a finished two-iteration job and a pid file of a gone process.
@@ -55,8 +54,8 @@ it('aquila train --dry-run prints the FlagScale configs and command and runs not
   await expect(readFile(join(directory, 'runs/tiny/run.json'))).rejects.toThrow(/ENOENT/);
 });
 
-it.skipIf(!hasPython)(
-  'aquila train launches, follows to the end, then status and plot tell about the run',
+it.skipIf(python.skip)(
+  `aquila train launches, follows to the end, then status and plot tell about the run ${python.label}`,
   async () => {
     const { out } = await run(['--config', join(directory, 'run.yaml'), '--poll-interval', '20']);
     expect(out).toContain(

@@ -1,5 +1,7 @@
 import type { FlagScaleRunPlan, RunConfig, TrainingEvent } from '@aquila/train';
-import { type Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
+import * as v from 'valibot';
+import { choiceFlag, numberFlag } from '../flag-parser.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
@@ -11,17 +13,8 @@ interface TrainOptions {
   pollInterval: number;
 }
 
-function parseEngine(value: string): RunConfig['engine'] {
-  if (value !== 'flagscale' && value !== 'local') throw new InvalidArgumentError('use "flagscale" or "local".');
-  return value;
-}
-
-function parseMilliseconds(value: string): number {
-  const milliseconds = Number(value);
-  if (!Number.isFinite(milliseconds) || milliseconds < 10)
-    throw new InvalidArgumentError('use a number of milliseconds ≥ 10.');
-  return milliseconds;
-}
+const parseEngine = choiceFlag(['flagscale', 'local'] satisfies RunConfig['engine'][], 'use "flagscale" or "local".');
+const parseMilliseconds = numberFlag('use a number of milliseconds ≥ 10.', v.minValue(10));
 
 async function describePlan(config: RunConfig, plan: FlagScaleRunPlan): Promise<string> {
   const { formatCommandLine } = await import('@aquila/train');

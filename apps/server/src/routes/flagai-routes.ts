@@ -4,49 +4,74 @@ import {
   flagaiPromptIds,
   flagaiSampling,
   flagaiStopRules,
-  type GenerationRequest,
-} from '@aquila/runtime';
+} from '@aquila/prompts';
+import type { GenerationRequest } from '@aquila/runtime';
 import type { Hono } from 'hono';
-import { RequestError } from '../errors.js';
-import { type JsonObject, RequestFields, readJsonObject } from '../request-fields.js';
+import * as v from 'valibot';
+import {
+  arrayField,
+  booleanField,
+  type JsonObject,
+  numberField,
+  readFields,
+  readJsonObject,
+  requiredText,
+} from '../request-body.js';
 import { admit, generate, plainTokenizer, primed, type ServerState, streamingResponse } from '../server-state.js';
 
-function history(fields: RequestFields): FlagaiHistoryItem[] {
-  const items = fields.array('history') ?? [];
-  return items.map((item, index) => {
-    if (!Array.isArray(item) || item.length !== 2 || typeof item[0] !== 'string' || typeof item[1] !== 'string')
-      throw new RequestError(
-        400,
-        `history[${index}] must be [role, text] (two strings; role "ASSISTANT" or anything else for the human).`,
-      );
-    return [item[0], item[1]] as const;
-  });
-}
+const historyPair = v.strictTuple([v.string(), v.string()]);
+
+/** `history`: [role, text] pairs, as FlagAI's chat template takes them; a bad one is named as a whole. */
+const historySchema = arrayField(
+  v.custom<FlagaiHistoryItem>(
+    (item) => v.is(historyPair, item),
+    'must be [role, text] (two strings; role "ASSISTANT" or anything else for the human)',
+  ),
+);
+
+/** FlagAI's fields; absent ones take its defaults (see `flagaiRequest`). */
+const flagaiFields = {
+  sft: booleanField,
+  prompt: requiredText,
+  history: historySchema,
+  temperature: numberField({ min: 0 }),
+  top_p: numberField({ min: 0, max: 1, above: true }),
+  top_k_per_token: numberField({ integer: true, min: 0 }),
+  max_new_tokens: numberField({ integer: true, min: 1 }),
+  seed: numberField({ integer: true, min: 0 }),
+};
 
 /**
  * FlagAI's request fields and defaults (`server_web.py`): `prompt`, `top_p` 0.95, `max_new_tokens` 256,
  * `top_k_per_token` 1000, `temperature` 0.9, `seed` 1234, `sft` false, `history`. The prompt path:
- * `[CLS]` + prompt with newline runs collapsed, or the chat template with the history when `chat`.
+ * `[CLS]` + prompt with newline runs collapsed, or the chat template with the history
+ * (always on /stream_func, with `sft: true` on /func).
  */
 function flagaiRequest(
   state: ServerState,
   body: JsonObject,
-  chat: boolean,
+  alwaysChat: boolean,
 ): { request: GenerationRequest; prompt: string } {
-  const fields = new RequestFields(body);
-  const prompt = fields.string('prompt', { required: true, nonEmpty: true }) as string;
+  const fields = readFields(body, flagaiFields);
+  const prompt = fields.prompt;
   const tokenizer = plainTokenizer(state.tokenizer);
-  const promptIds = chat
-    ? flagaiChatPromptIds({ text: prompt, history: history(fields), tokenizer, maxTokens: Number.POSITIVE_INFINITY })
-    : flagaiPromptIds({ text: prompt, tokenizer });
+  const promptIds =
+    alwaysChat || fields.sft === true
+      ? flagaiChatPromptIds({
+          text: prompt,
+          history: fields.history ?? [],
+          tokenizer,
+          maxTokens: Number.POSITIVE_INFINITY,
+        })
+      : flagaiPromptIds({ text: prompt, tokenizer });
   const request: GenerationRequest = {
     ...flagaiStopRules,
     promptIds,
-    temperature: fields.number('temperature', { min: 0 }) ?? flagaiSampling.temperature,
-    topP: fields.number('top_p', { min: 0, max: 1, above: true }) ?? flagaiSampling.topP,
-    topK: fields.number('top_k_per_token', { integer: true, min: 0 }) ?? flagaiSampling.topK,
-    maxNewTokens: fields.number('max_new_tokens', { integer: true, min: 1 }) ?? flagaiSampling.maxNewTokens,
-    seed: fields.number('seed', { integer: true, min: 0 }) ?? flagaiSampling.seed,
+    temperature: fields.temperature ?? flagaiSampling.temperature,
+    topP: fields.top_p ?? flagaiSampling.topP,
+    topK: fields.top_k_per_token ?? flagaiSampling.topK,
+    maxNewTokens: fields.max_new_tokens ?? flagaiSampling.maxNewTokens,
+    seed: fields.seed ?? flagaiSampling.seed,
   };
   return { request, prompt };
 }
@@ -54,9 +79,8 @@ function flagaiRequest(
 /** FlagAI's `POST /func` and `POST /stream_func`, with the body as a JSON object or as FlagAI's JSON string. */
 export function registerFlagaiRoutes(app: Hono, state: ServerState): void {
   app.post('/func', async (c) => {
-    const body = await readJsonObject(c.req.raw, { jsonString: true });
-    const sft = new RequestFields(body).boolean('sft') ?? false;
-    const { request, prompt } = flagaiRequest(state, body, sft);
+    // Without `sft: true`, /func completes the bare prompt; /stream_func always chats.
+    const { request, prompt } = flagaiRequest(state, await readJsonObject(c.req.raw, { jsonString: true }), false);
     const admission = admit(state, c.req.raw);
     let text = '';
     const tokens: string[] = [];

@@ -2,11 +2,11 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanguageModel } from '@aquila/runtime';
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
 import { fixturePath } from '@aquila/test-kit';
 import { createOpenAiModel, predictBenchmark, type RawPrediction, type TextToSqlModel } from '@aquila/text-to-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../start-server.js';
-import { type ScriptedModel, writeScriptedModel } from '../test-support/scripted-model.js';
 import { serverScripts } from '../test-support/server-scripts.js';
 
 let scripted: ScriptedModel;
@@ -15,7 +15,7 @@ let directory: string;
 const context = 2048;
 
 beforeAll(async () => {
-  scripted = await writeScriptedModel(Object.values(serverScripts));
+  scripted = await writeScriptedModel({ scripts: Object.values(serverScripts) });
   server = await startServer({ model: scripted.path, port: 0, log: null });
   directory = await mkdtemp(join(tmpdir(), 'aquila-server-openai-'));
 });

@@ -1,14 +1,21 @@
 import { randomUUID } from 'node:crypto';
-import {
-  flagaiChatPromptIds,
-  flagaiStopRules,
-  type GenerationEndEvent,
-  type GenerationEvent,
-  type GenerationRequest,
-} from '@aquila/runtime';
+import { flagaiChatPromptIds, flagaiStopRules } from '@aquila/prompts';
+import type { GenerationEndEvent, GenerationEvent, GenerationRequest } from '@aquila/runtime';
 import type { Hono } from 'hono';
+import * as v from 'valibot';
 import { RequestError } from '../errors.js';
-import { type JsonObject, RequestFields, readJsonObject } from '../request-fields.js';
+import {
+  booleanField,
+  fieldsSchema,
+  type JsonObject,
+  mustBe,
+  numberField,
+  numberSchema,
+  objectField,
+  readFields,
+  readJsonObject,
+  stopListField,
+} from '../request-body.js';
 import { admit, generate, plainTokenizer, primed, type ServerState, streamingResponse } from '../server-state.js';
 import { chatLogprobs, completionLogprobs, type TokenLogprob, tokenLogprob } from './openai-logprobs.js';
 
@@ -25,21 +32,103 @@ const usageOf = (end: GenerationEndEvent): Usage => ({
 });
 
 /** The sampling fields both OpenAI endpoints share; unknown fields are ignored, as OpenAI-compatible servers do. */
-function samplingOptions(fields: RequestFields): GenerationRequest {
-  if ((fields.number('n', { integer: true, min: 1 }) ?? 1) !== 1)
-    throw new RequestError(
-      400,
-      '"n" must be 1: this server returns one choice per request; send several requests instead.',
-    );
+const samplingFields = {
+  n: v.optional(
+    v.pipe(
+      numberSchema({ integer: true, min: 1 }),
+      v.value(1, 'must be 1: this server returns one choice per request; send several requests instead'),
+    ),
+  ),
+  max_completion_tokens: numberField({ integer: true, min: 1 }),
+  max_tokens: numberField({ integer: true, min: 1 }),
+  temperature: numberField({ min: 0, max: 2 }),
+  top_p: numberField({ min: 0, max: 1, above: true }),
+  top_k: numberField({ integer: true, min: 0 }),
+  repetition_penalty: numberField({ min: 0, above: true }),
+  seed: numberField({ integer: true, min: 0 }),
+};
+
+const streamFields = { stream: booleanField, stream_options: objectField, stop: stopListField(4) };
+
+const promptMessage =
+  'must be a string or an array of token ids (one prompt per request; batches of several prompts are not supported)';
+
+/** A completions prompt: a string, a one-item list of strings, token ids, or a one-item list of token ids. */
+const promptSchema = v.pipe(
+  v.unknown(),
+  v.transform((prompt) =>
+    Array.isArray(prompt) && prompt.length === 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0]))
+      ? (prompt[0] as unknown)
+      : prompt,
+  ),
+  v.union(
+    [
+      v.pipe(v.string(), v.nonEmpty('is empty; send the text to complete')),
+      v.pipe(
+        v.array(v.number()),
+        v.nonEmpty(promptMessage),
+        v.everyItem((id) => Number.isInteger(id), promptMessage),
+      ),
+    ],
+    promptMessage,
+  ),
+);
+
+const completionFields = {
+  ...streamFields,
+  logprobs: numberField({ integer: true, min: 0, max: 5 }),
+  ...samplingFields,
+  prompt: promptSchema,
+  add_special_tokens: booleanField,
+};
+
+const roleMessage = (issue: v.BaseIssue<unknown>): string =>
+  `must be "system", "developer", "user" or "assistant", got ${JSON.stringify(issue.input)}`;
+const contentMessage = 'must be a string or an array of {type: "text", text} parts';
+const messagesMessage = 'must be a non-empty array of {role, content}';
+
+/** Chat messages: `content` as a string or as text parts. */
+const messagesSchema = v.pipe(
+  v.array(
+    fieldsSchema(
+      {
+        role: v.picklist(['system', 'user', 'assistant', 'developer'], roleMessage),
+        content: v.message(
+          v.union([
+            v.string(),
+            v.pipe(
+              v.array(v.object({ type: v.literal('text'), text: v.string() })),
+              v.transform((parts) => parts.map((part) => part.text).join('')),
+            ),
+          ]),
+          contentMessage,
+        ),
+      },
+      mustBe('an object {role, content}'),
+    ),
+    messagesMessage,
+  ),
+  v.nonEmpty(messagesMessage),
+);
+
+const chatFields = {
+  ...streamFields,
+  top_logprobs: numberField({ integer: true, min: 0, max: 20 }),
+  logprobs: booleanField,
+  ...samplingFields,
+  messages: messagesSchema,
+};
+
+type SamplingFields = v.InferOutput<v.ObjectSchema<typeof samplingFields, undefined>>;
+
+function samplingOptions(fields: SamplingFields): GenerationRequest {
   const request: GenerationRequest = {
-    maxNewTokens:
-      fields.number('max_completion_tokens', { integer: true, min: 1 }) ??
-      fields.number('max_tokens', { integer: true, min: 1 }),
-    temperature: fields.number('temperature', { min: 0, max: 2 }),
-    topP: fields.number('top_p', { min: 0, max: 1, above: true }),
-    topK: fields.number('top_k', { integer: true, min: 0 }),
-    repetitionPenalty: fields.number('repetition_penalty', { min: 0, above: true }),
-    seed: fields.number('seed', { integer: true, min: 0 }),
+    maxNewTokens: fields.max_completion_tokens ?? fields.max_tokens,
+    temperature: fields.temperature,
+    topP: fields.top_p,
+    topK: fields.top_k,
+    repetitionPenalty: fields.repetition_penalty,
+    seed: fields.seed,
   };
   return Object.fromEntries(Object.entries(request).filter(([, value]) => value !== undefined));
 }
@@ -50,13 +139,13 @@ function samplingOptions(fields: RequestFields): GenerationRequest {
  */
 function checkContextLength(
   state: ServerState,
-  fields: RequestFields,
+  fields: SamplingFields,
   promptIds: readonly number[],
   maxNewTokens: number | undefined,
 ): void {
   const context = state.model.config.shape.maxPositions;
   if (maxNewTokens === undefined || promptIds.length + maxNewTokens <= context) return;
-  const field = fields.number('max_completion_tokens') === undefined ? 'max_tokens' : 'max_completion_tokens';
+  const field = fields.max_completion_tokens === undefined ? 'max_tokens' : 'max_completion_tokens';
   const room = context - promptIds.length;
   throw new RequestError(
     400,
@@ -66,66 +155,19 @@ function checkContextLength(
 }
 
 /**
- * A completions prompt: a string, a one-item list of strings, token ids, or a one-item list of token ids. With
- * `add_special_tokens: true` (vLLM's field) a string prompt gets the model's BOS first, as the local FlagAI
- * prompt path has it, so that a client without the tokenizer sends the same tokens.
+ * A completions prompt as token ids. With `add_special_tokens: true` (vLLM's field) a string prompt gets the
+ * model's BOS first, as the local FlagAI prompt path has it, so that a client without the tokenizer sends the
+ * same tokens.
  */
-function completionPrompt(state: ServerState, body: JsonObject): number[] {
-  let prompt = body.prompt;
-  if (Array.isArray(prompt) && prompt.length === 1 && (typeof prompt[0] === 'string' || Array.isArray(prompt[0])))
-    prompt = prompt[0];
-  if (typeof prompt === 'string') {
-    if (prompt === '') throw new RequestError(400, '"prompt" is empty; send the text to complete.');
-    const bos =
-      new RequestFields(body).boolean('add_special_tokens') === true
-        ? (state.model.config.bosTokenId ?? state.tokenizer.bosTokenId)
-        : undefined;
-    return [...(bos === undefined ? [] : [bos]), ...state.tokenizer.encode(prompt, { parseSpecialTokens: false })];
-  }
-  if (Array.isArray(prompt) && prompt.length > 0 && prompt.every((id) => Number.isInteger(id)))
-    return prompt as number[];
-  throw new RequestError(
-    400,
-    '"prompt" must be a string or an array of token ids (one prompt per request; batches of several prompts are not supported).',
-  );
+function completionPrompt(state: ServerState, prompt: string | number[], addSpecialTokens: boolean): number[] {
+  if (typeof prompt !== 'string') return prompt;
+  const bos = addSpecialTokens ? (state.model.config.bosTokenId ?? state.tokenizer.bosTokenId) : undefined;
+  return [...(bos === undefined ? [] : [bos]), ...state.tokenizer.encode(prompt, { parseSpecialTokens: false })];
 }
 
 interface ChatMessage {
   role: string;
-  text: string;
-}
-
-/** Chat messages: `content` as a string or as text parts. */
-function chatMessages(body: JsonObject): ChatMessage[] {
-  const messages = body.messages;
-  if (!Array.isArray(messages) || messages.length === 0)
-    throw new RequestError(400, '"messages" must be a non-empty array of {role, content}.');
-  return messages.map((message: unknown, index) => {
-    const record = message as { role?: unknown; content?: unknown } | null;
-    const role = record?.role;
-    const content = record?.content;
-    if (role !== 'system' && role !== 'user' && role !== 'assistant' && role !== 'developer')
-      throw new RequestError(
-        400,
-        `messages[${index}].role must be "system", "developer", "user" or "assistant", got ${JSON.stringify(role)}.`,
-      );
-    const text =
-      typeof content === 'string'
-        ? content
-        : Array.isArray(content) &&
-            content.every(
-              (part) =>
-                (part as { type?: unknown })?.type === 'text' && typeof (part as { text?: unknown }).text === 'string',
-            )
-          ? content.map((part) => (part as { text: string }).text).join('')
-          : undefined;
-    if (text === undefined)
-      throw new RequestError(
-        400,
-        `messages[${index}].content must be a string or an array of {type: "text", text} parts.`,
-      );
-    return { role, text };
-  });
+  content: string;
 }
 
 /**
@@ -133,10 +175,10 @@ function chatMessages(body: JsonObject): ChatMessage[] {
  * developer text goes in front of the next user message; the last message must be the user's. The
  * whole history is kept; a prompt too long for the context is a 400, never a silently dropped question.
  */
-function chatPrompt(state: ServerState, messages: ChatMessage[]): number[] {
+function chatPrompt(state: ServerState, messages: readonly ChatMessage[]): number[] {
   const turns: [string, string][] = [];
   let pending: string[] = [];
-  for (const { role, text } of messages) {
+  for (const { role, content: text } of messages) {
     if (role === 'system' || role === 'developer') pending.push(text);
     else {
       turns.push([
@@ -158,11 +200,36 @@ function chatPrompt(state: ServerState, messages: ChatMessage[]): number[] {
 }
 
 /** Chat's `logprobs: true` with `top_logprobs` alternatives (0–20); undefined when not asked for. */
-function chatTopLogprobs(fields: RequestFields): number | undefined {
-  const top = fields.number('top_logprobs', { integer: true, min: 0, max: 20 });
-  if (fields.boolean('logprobs') === true) return top ?? 0;
-  if (top !== undefined) throw new RequestError(400, '"top_logprobs" needs "logprobs": true.');
+function chatTopLogprobs(fields: {
+  logprobs?: boolean | undefined;
+  top_logprobs?: number | undefined;
+}): number | undefined {
+  if (fields.logprobs === true) return fields.top_logprobs ?? 0;
+  if (fields.top_logprobs !== undefined) throw new RequestError(400, '"top_logprobs" needs "logprobs": true.');
   return undefined;
+}
+
+/** What both endpoints read from a body: the stream and sampling fields, the prompt as ids, log probabilities. */
+function readCompletion(
+  state: ServerState,
+  kind: Endpoint['kind'],
+  body: JsonObject,
+): {
+  fields: SamplingFields & v.InferOutput<v.ObjectSchema<typeof streamFields, undefined>>;
+  promptIds: number[];
+  topLogprobs: number | undefined;
+} {
+  if (kind === 'chat') {
+    const fields = readFields(body, chatFields);
+    const topLogprobs = chatTopLogprobs(fields);
+    return { fields, topLogprobs, promptIds: chatPrompt(state, fields.messages) };
+  }
+  const fields = readFields(body, completionFields);
+  return {
+    fields,
+    topLogprobs: fields.logprobs,
+    promptIds: completionPrompt(state, fields.prompt, fields.add_special_tokens === true),
+  };
 }
 
 const sse = (value: unknown): string => `data: ${JSON.stringify(value)}\n\n`;
@@ -255,15 +322,11 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
   );
 
   const complete = (kind: Endpoint['kind']) => async (c: { req: { raw: Request } }) => {
-    const body = await readJsonObject(c.req.raw);
-    const fields = new RequestFields(body);
-    const stream = fields.boolean('stream') ?? false;
-    const includeUsage = fields.object('stream_options')?.include_usage === true;
-    const stop = fields.stringList('stop', 4);
-    const topLogprobs =
-      kind === 'completion' ? fields.number('logprobs', { integer: true, min: 0, max: 5 }) : chatTopLogprobs(fields);
+    const { fields, promptIds, topLogprobs } = readCompletion(state, kind, await readJsonObject(c.req.raw));
+    const stream = fields.stream ?? false;
+    const includeUsage = fields.stream_options?.include_usage === true;
+    const stop = fields.stop;
     const sampling = samplingOptions(fields);
-    const promptIds = kind === 'chat' ? chatPrompt(state, chatMessages(body)) : completionPrompt(state, body);
     checkContextLength(state, fields, promptIds, sampling.maxNewTokens);
     const request: GenerationRequest = {
       ...sampling,

@@ -1,8 +1,9 @@
 // Test scaffolding of @aquila/text-to-sql: counts this process's execution child processes.
-import { canListProcesses, childProcesses } from '@aquila/test-kit';
+
+import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
+import { childProcesses, needs, spiderDatabase } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../start-server.js';
-import { type ScriptedModel, spiderDatabase, writeScriptedModel } from '../test-support/scripted-model.js';
 import { serverScripts } from '../test-support/server-scripts.js';
 
 /** The native SQLite execution processes this process runs now (one per execution pool). */
@@ -14,7 +15,7 @@ let before: number;
 
 beforeAll(async () => {
   before = executionProcesses();
-  scripted = await writeScriptedModel(Object.values(serverScripts));
+  scripted = await writeScriptedModel({ scripts: Object.values(serverScripts) });
   server = await startServer({
     model: scripted.path,
     port: 0,
@@ -37,6 +38,8 @@ const ask = async (fields: Record<string, unknown>): Promise<{ status: number; b
   return { status: response.status, body: await response.json() };
 };
 
+const processList = needs({ processList: true });
+
 describe('/v1/sql timeout_ms', () => {
   it('must be an integer from 1 to 60000', async () => {
     for (const timeout of [0, -5, 60_001, 1e12, 2.5, '100']) {
@@ -46,8 +49,8 @@ describe('/v1/sql timeout_ms', () => {
     }
   });
 
-  it.skipIf(!canListProcesses)(
-    'lets no client start child processes without bound, one timeout after another',
+  it.skipIf(processList.skip)(
+    `lets no client start child processes without bound, one timeout after another ${processList.label}`,
     async () => {
       const counts: number[] = [];
       for (const timeout of [3_001, 3_002, 3_003, 3_004, 3_005]) {

@@ -8,26 +8,36 @@ import {
   type TextToSqlModel,
 } from '@aquila/text-to-sql';
 import type { Hono } from 'hono';
+import * as v from 'valibot';
 import { RequestError } from '../errors.js';
-import { type JsonObject, RequestFields, readJsonObject } from '../request-fields.js';
+import { booleanField, numberField, readFields, readJsonObject, requiredText, textField } from '../request-body.js';
 import { type Admission, admit, generate, primed, type ServerState, streamingResponse } from '../server-state.js';
 
-function template(body: JsonObject): SqlPromptTemplate | undefined {
-  const value = body.template;
-  if (value === undefined || value === null || value === 'spider' || value === 'wikisql') return value ?? undefined;
-  if (typeof value === 'object' && typeof (value as { text?: unknown }).text === 'string')
-    return { text: (value as { text: string }).text };
-  throw new RequestError(400, '"template" must be "spider", "wikisql" or {"text": "… {question} …"}.');
-}
+const templateMessage = 'must be "spider", "wikisql" or {"text": "… {question} …"}';
+
+/** The fields of `POST /v1/sql`. */
+const sqlFields = {
+  question: requiredText,
+  preset: textField(),
+  max_tokens: numberField({ integer: true, min: 1 }),
+  template: v.optional(
+    v.message(v.union([v.picklist(['spider', 'wikisql']), v.object({ text: v.string() })]), templateMessage),
+  ),
+  execute: booleanField,
+  max_rows: numberField({ integer: true, min: 1, max: 10_000 }),
+  timeout_ms: numberField({ integer: true, min: 1, max: 60_000 }),
+  stream: booleanField,
+  database: textField({ nonEmpty: true }),
+  ddl: textField({ nonEmpty: true }),
+};
 
 /** The database a request names (registered with --db), or a temporary one built from its `ddl`. */
 async function database(
   state: ServerState,
-  fields: RequestFields,
+  fields: { database?: string | undefined; ddl?: string | undefined },
   signal: AbortSignal,
 ): Promise<{ database: SqlDatabase; temporary: boolean }> {
-  const name = fields.string('database', { nonEmpty: true });
-  const ddl = fields.string('ddl', { nonEmpty: true });
+  const { database: name, ddl } = fields;
   if ((name === undefined) === (ddl === undefined))
     throw new RequestError(
       400,
@@ -74,20 +84,17 @@ export function registerSqlRoutes(app: Hono, state: ServerState): void {
   );
 
   app.post('/v1/sql', async (c) => {
-    const body = await readJsonObject(c.req.raw);
-    const fields = new RequestFields(body);
-    const question = fields.string('question', { required: true, nonEmpty: true }) as string;
-    const preset = sqlGenerationPreset(fields.string('preset') ?? 'greedy');
-    const maxTokens = fields.number('max_tokens', { integer: true, min: 1 });
+    const fields = readFields(await readJsonObject(c.req.raw), sqlFields);
+    const preset = sqlGenerationPreset(fields.preset ?? 'greedy');
     const options = {
-      question,
-      template: template(body),
-      execute: fields.boolean('execute') ?? true,
-      maxRows: fields.number('max_rows', { integer: true, min: 1, max: 10_000 }) ?? 1000,
-      timeoutMs: fields.number('timeout_ms', { integer: true, min: 1, max: 60_000 }) ?? 10_000,
-      generation: maxTokens === undefined ? preset : { ...preset, maxNewTokens: maxTokens },
+      question: fields.question,
+      template: fields.template satisfies SqlPromptTemplate | undefined,
+      execute: fields.execute ?? true,
+      maxRows: fields.max_rows ?? 1000,
+      timeoutMs: fields.timeout_ms ?? 10_000,
+      generation: fields.max_tokens === undefined ? preset : { ...preset, maxNewTokens: fields.max_tokens },
     };
-    const stream = fields.boolean('stream') ?? false;
+    const stream = fields.stream ?? false;
     const admission: Admission = admit(state, c.req.raw);
     let target: { database: SqlDatabase; temporary: boolean } | undefined;
     let cleaned = false;

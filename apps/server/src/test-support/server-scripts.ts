@@ -1,4 +1,4 @@
-import type { Script } from './scripted-model.js';
+import type { Script } from '@aquila/runtime/testing';
 
 /** What the scripted model says in the server tests, the CLI test and the load benchmark. */
 export const serverScripts = {

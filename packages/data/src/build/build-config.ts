@@ -1,5 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { parseWithSchema } from '@aquila/errors';
+import * as v from 'valibot';
 import { parse } from 'yaml';
 import { BuildConfigError } from '../errors.js';
 import { checkInputFile } from '../internal/check-input-file.js';
@@ -45,54 +47,133 @@ export interface BuildConfig {
   tokenizer?: string;
 }
 
-function fail(where: string, message: string): never {
-  throw new BuildConfigError(`${where}: ${message}`);
-}
+const shown = (value: unknown): string => String(JSON.stringify(value));
+
+/** `name` as an optional flag: true or false. */
+const flag = (name: string) =>
+  v.optional(v.boolean((issue) => `${name} must be true or false; got ${shown(issue.input)}`));
+
+/** `name` as an optional non-empty string. */
+const text = (name: string) => {
+  const message = (issue: v.BaseIssue<unknown>): string =>
+    `${name} must be a non-empty string; got ${shown(issue.input)}`;
+  return v.optional(v.pipe(v.string(message), v.nonEmpty(message)));
+};
+
+/** A mapping (not a list) of the given keys only, a typo among them named. */
+const section = <Entries extends v.ObjectEntries>(name: string, entries: Entries) =>
+  v.optional(
+    v.pipe(
+      v.custom<Record<string, unknown>>(
+        (input) => typeof input === 'object' && input !== null && !Array.isArray(input),
+        (issue) => `${name} must be a mapping; got ${shown(issue.input)}`,
+      ),
+      v.strictObject(
+        entries,
+        (issue) => `${name} has no key ${shown(issue.input)} (known: ${Object.keys(entries).join(', ')})`,
+      ),
+    ),
+  );
+
+const sourceNames = sourceAdapters.map((adapter) => adapter.name);
+const sourceType = (issue: v.BaseIssue<unknown>): string =>
+  `type must be one of ${sourceNames.join(', ')}; got ${shown(issue.input)}`;
+const sourcePath = '`path` must name the local file';
+
+const sourceSchema = v.object(
+  {
+    type: v.picklist(sourceNames, sourceType),
+    path: v.pipe(v.string(sourcePath), v.nonEmpty(sourcePath)),
+    split: v.optional(v.string('`split` must be a string')),
+  },
+  // A missing key is the mapping's issue in valibot: worded as the key's own.
+  (issue) =>
+    issue.expected === '"type"'
+      ? sourceType(issue)
+      : issue.expected === '"path"'
+        ? sourcePath
+        : `each source must be a mapping {type, path}; got ${shown(issue.input)}`,
+);
+
+const sourcesMessage = '`sources` must be a non-empty list of {type, path}';
+const knownKeys = ['sources', 'filters', 'outputs', 'tokenizer'];
+
+const buildConfigSchema = v.pipe(
+  v.custom<Record<string, unknown>>(
+    (input) => typeof input === 'object' && input !== null,
+    'expected a mapping with a `sources` list',
+  ),
+  v.check(
+    (config) => Object.keys(config).every((key) => knownKeys.includes(key)),
+    (issue) =>
+      `unknown key "${Object.keys(issue.input as object).find((key) => !knownKeys.includes(key))}" (known: ${knownKeys.join(', ')})`,
+  ),
+  v.object(
+    {
+      sources: v.pipe(v.array(sourceSchema, sourcesMessage), v.nonEmpty(sourcesMessage)),
+      filters: section('filters', {
+        excludeNonCommercial: flag('filters.excludeNonCommercial'),
+        validate: flag('filters.validate'),
+        deduplicate: flag('filters.deduplicate'),
+      }),
+      outputs: section('outputs', {
+        records: flag('outputs.records'),
+        pretrainingText: flag('outputs.pretrainingText'),
+        sft: flag('outputs.sft'),
+        trl: flag('outputs.trl'),
+        wikiSqlAnswer: v.optional(
+          v.picklist(['sql', 'human-readable'], 'outputs.wikiSqlAnswer must be sql or human-readable'),
+        ),
+        megatron: section('outputs.megatron', {
+          prefix: text('outputs.megatron.prefix'),
+          convention: v.optional(
+            v.picklist(
+              ['flagai', 'flagscale', 'none'],
+              'outputs.megatron.convention must be flagai, flagscale or none',
+            ),
+          ),
+        }),
+        sftMegatron: section('outputs.sftMegatron', {
+          prefix: text('outputs.sftMegatron.prefix'),
+          maxLength: v.optional(
+            v.message(
+              v.pipe(v.number(), v.safeInteger(), v.minValue(1)),
+              (issue) => `outputs.sftMegatron.maxLength must be a positive integer; got ${shown(issue.input)}`,
+            ),
+          ),
+        }),
+      }),
+      tokenizer: v.optional(v.string('`tokenizer` must be `aquila` or a path')),
+    },
+    sourcesMessage,
+  ),
+  v.check(
+    (config) =>
+      (config.outputs?.megatron === undefined && config.outputs?.sftMegatron === undefined) ||
+      config.tokenizer !== undefined,
+    'Megatron outputs need `tokenizer` (aquila or a path)',
+  ),
+);
 
 /** Checks a parsed config and resolves source paths against `baseDirectory`. */
 export function validateBuildConfig(value: unknown, baseDirectory: string, where = 'build config'): BuildConfig {
-  if (typeof value !== 'object' || value === null) fail(where, 'expected a mapping with a `sources` list');
-  const config = value as Record<string, unknown>;
-  const known = new Set(['sources', 'filters', 'outputs', 'tokenizer']);
-  for (const key of Object.keys(config))
-    if (!known.has(key)) fail(where, `unknown key "${key}" (known: ${[...known].join(', ')})`);
-  if (!Array.isArray(config.sources) || config.sources.length === 0)
-    fail(where, '`sources` must be a non-empty list of {type, path}');
-  const names = sourceAdapters.map((adapter) => adapter.name);
-  const sources = config.sources.map((entry: unknown, index): BuildSourceConfig => {
-    const source = (typeof entry === 'object' && entry !== null ? entry : {}) as Record<string, unknown>;
-    if (typeof source.type !== 'string' || !names.includes(source.type))
-      fail(
-        `${where}, sources[${index}]`,
-        `type must be one of ${names.join(', ')}; got ${JSON.stringify(source.type)}`,
-      );
-    if (typeof source.path !== 'string' || source.path === '')
-      fail(`${where}, sources[${index}]`, '`path` must name the local file');
-    if (source.split !== undefined && typeof source.split !== 'string')
-      fail(`${where}, sources[${index}]`, '`split` must be a string');
-    return {
-      type: source.type,
-      path: resolve(baseDirectory, source.path),
-      ...(typeof source.split === 'string' ? { split: source.split } : {}),
-    };
+  const config = parseWithSchema({
+    schema: buildConfigSchema,
+    value,
+    // Problems of one source say which: `build.yaml, sources[2]: …`.
+    error: ({ message, keys }) =>
+      new BuildConfigError(
+        `${where}${keys[0] === 'sources' && typeof keys[1] === 'number' ? `, sources[${keys[1]}]` : ''}: ${message}`,
+      ),
   });
-  if (config.tokenizer !== undefined && typeof config.tokenizer !== 'string')
-    fail(where, '`tokenizer` must be `aquila` or a path');
-  const tokenizer =
-    config.tokenizer === undefined || config.tokenizer === 'aquila'
-      ? config.tokenizer
-      : resolve(baseDirectory, config.tokenizer as string);
-  const outputs = (config.outputs ?? {}) as BuildConfig['outputs'];
-  const megatron = outputs?.megatron;
-  if (megatron?.convention !== undefined && !['flagai', 'flagscale', 'none'].includes(megatron.convention))
-    fail(where, 'outputs.megatron.convention must be flagai, flagscale or none');
-  if ((megatron !== undefined || outputs?.sftMegatron !== undefined) && tokenizer === undefined)
-    fail(where, 'Megatron outputs need `tokenizer` (aquila or a path)');
+  const tokenizer = config.tokenizer;
   return {
-    sources,
-    filters: (config.filters ?? {}) as BuildConfig['filters'],
-    outputs,
-    ...(tokenizer === undefined ? {} : { tokenizer }),
+    sources: config.sources.map((source) => ({ ...source, path: resolve(baseDirectory, source.path) })),
+    filters: config.filters ?? {},
+    outputs: config.outputs ?? {},
+    ...(tokenizer === undefined
+      ? {}
+      : { tokenizer: tokenizer === 'aquila' ? tokenizer : resolve(baseDirectory, tokenizer) }),
   };
 }
 

@@ -3,14 +3,13 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BadLineError, BadLinePolicy, OutputIsInputError, OutputPathError } from '@aquila/files';
+import { BadLineError, BadLinePolicy, moduleCommand, OutputIsInputError, OutputPathError } from '@aquila/files';
+import { openIndexedDataset } from '@aquila/formats';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { samplesDirectory } from '../../test/samples-directory.js';
 import { createSqlValidator } from '../clean/create-sql-validator.js';
 import { BuildConfigError, InputFileError, SourceFormatError } from '../errors.js';
-import { openIndexedDataset } from '../indexed/open-indexed-dataset.js';
-import { samplesDirectory } from '../internal/samples-directory.js';
 import type { DatasetRecord } from '../sources/dataset-record.js';
 import { loadBuildConfig } from './build-config.js';
 import { buildDataset } from './build-dataset.js';
@@ -366,16 +365,21 @@ describe('buildDataset on bad input', () => {
         });
       await writeFile(source, `${Array.from({ length: 6000 }, (_, index) => record(index)).join('\n')}\n`);
       const outDirectory = join(directory, 'full-disk');
-      const script = fileURLToPath(new URL('../../test/build-with-little-space.ts', import.meta.url));
+      const script = moduleCommand({ from: import.meta.url, source: '../../test/build-with-little-space.ts' });
       // ulimit -f 256: no file may grow past 256 KiB, so the first 1 MiB write of records.jsonl fails with EFBIG
       // while the build goes on reading (Node ignores SIGXFSZ).
       const child = spawn(
         'bash',
-        ['-c', 'ulimit -f 256 && exec "$0" --import tsx "$@"', process.execPath, script, source, outDirectory],
-        {
-          cwd: fileURLToPath(new URL('../..', import.meta.url)),
-          stdio: ['ignore', 'pipe', 'pipe'],
-        },
+        [
+          '-c',
+          'ulimit -f 256 && exec "$0" "$@"',
+          process.execPath,
+          ...script.execArgv,
+          script.path,
+          source,
+          outDirectory,
+        ],
+        { stdio: ['ignore', 'pipe', 'pipe'] },
       );
       let output = '';
       child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));

@@ -1,4 +1,4 @@
-import type { IndexedDatasetSummary } from '../indexed/indexed-dataset-writer.js';
+import type { IndexedDatasetSummary } from '@aquila/formats';
 import type { DroppedRecord, DropReason } from '../sources/dataset-record.js';
 
 export interface SourceReport {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { DatasetRecord } from '../sources/dataset-record.js';
 import { cleanQuestion, cleanSql, isNonCommercialLicence } from './clean-record.js';
 import { createDeduplicator } from './create-deduplicator.js';
-import { createSqlValidator, rewriteDoubleQuotedStrings } from './create-sql-validator.js';
+import { createSqlValidator } from './create-sql-validator.js';
 
 function record(fields: Partial<DatasetRecord>): DatasetRecord {
   return {
@@ -53,13 +53,6 @@ describe('deduplication', () => {
 });
 
 describe('SQL validation in SQLite', () => {
-  it('rewrites double-quoted strings (DQS=0) but keeps double-quoted identifiers', () => {
-    const identifiers = new Set(['no.', 'table_1']);
-    expect(
-      rewriteDoubleQuotedStrings(`SELECT "No." FROM "table_1" WHERE "No." = "It's" AND x = 'a"b'`, identifiers),
-    ).toBe(`SELECT "No." FROM "table_1" WHERE "No." = 'It''s' AND x = 'a"b'`);
-  });
-
   it('accepts valid SQL, drops unknown columns, broken schemas and several statements, with reasons', async () => {
     const validator = createSqlValidator();
     const schema =

@@ -9,7 +9,7 @@ const sha1Base64: (text: string) => string =
 import type { DatasetRecord } from '../sources/dataset-record.js';
 
 /** A key that survives the differences between copies of one example: case, whitespace, quote style, semicolons. */
-export function deduplicationKey(record: DatasetRecord): string {
+function deduplicationKey(record: DatasetRecord): string {
   if (record.task !== 'text-to-sql')
     return `text\u0000${(record.text ?? '').replace(/\s+/g, ' ').trim().toLowerCase()}`;
   const question = record.question.replace(/\s+/g, ' ').trim().toLowerCase();

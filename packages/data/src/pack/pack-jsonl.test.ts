@@ -3,12 +3,11 @@ import { once } from 'node:events';
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { BadLineError, BadLinePolicy, OutputIsInputError } from '@aquila/files';
+import { BadLineError, BadLinePolicy, moduleCommand, OutputIsInputError } from '@aquila/files';
+import { openIndexedDataset } from '@aquila/formats';
 import { loadAquilaTokenizer, type Tokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { InputFileError, NoDocumentsError } from '../errors.js';
-import { openIndexedDataset } from '../indexed/open-indexed-dataset.js';
 import { packJsonl } from './pack-jsonl.js';
 
 let tokenizer: Tokenizer;
@@ -198,9 +197,8 @@ describe('packJsonl on bad input', () => {
         line({ text: `SELECT name, country FROM singer WHERE age > ${index} ORDER BY name` }),
       ).join(''),
     );
-    const script = fileURLToPath(new URL('../../test/pack-until-interrupted.ts', import.meta.url));
-    const child = spawn(process.execPath, ['--import', 'tsx', script, path, join(directory, 'out')], {
-      cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    const script = moduleCommand({ from: import.meta.url, source: '../../test/pack-until-interrupted.ts' });
+    const child = spawn(process.execPath, [...script.execArgv, script.path, path, join(directory, 'out')], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';

@@ -1,6 +1,6 @@
 import { type BadLineError, BadLinePolicy, checkOutputPaths, readTextLines } from '@aquila/files';
+import { createIndexedDatasetWriter, type IndexedDatasetSummary } from '@aquila/formats';
 import { NoDocumentsError } from '../errors.js';
-import { createIndexedDatasetWriter, type IndexedDatasetSummary } from '../indexed/indexed-dataset-writer.js';
 import { checkInputFile } from '../internal/check-input-file.js';
 import { jsonLineText } from './json-line-text.js';
 import { type DocumentFraming, documentFramingIds, type PackTokenizer } from './pack-tokenizer.js';

@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BadLinePolicy } from '@aquila/files';
+import { openIndexedDataset } from '@aquila/formats';
+import { tokenizeAquilaConversation } from '@aquila/prompts';
 import { fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer, type Tokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openIndexedDataset } from '../indexed/open-indexed-dataset.js';
-import { tokenizeAquilaConversation } from '../render/tokenize-aquila-conversation.js';
 import { packJsonl } from './pack-jsonl.js';
 
 const generated = fixturePath('flagai', 'generated');

@@ -1,12 +1,5 @@
+import { buildAquilaSqlAnswer, buildAquilaSqlPrompt, type FlagAiSftRecord } from '@aquila/prompts';
 import type { DatasetRecord } from '../sources/dataset-record.js';
-import { buildAquilaSqlAnswer, buildAquilaSqlPrompt } from './build-aquila-sql-prompt.js';
-
-/** FlagAI's SFT JSONL line (`ConversationDatasetV2`). */
-export interface FlagAiSftRecord {
-  id: string;
-  conversations: [{ from: 'human'; value: string }, { from: 'gpt'; value: string }];
-  instruction: string;
-}
 
 export interface RenderSftOptions {
   /** WikiSQL-shaped records answer with real SQL (default) or WikiSQL's readable form, as FlagAI's sample does. */

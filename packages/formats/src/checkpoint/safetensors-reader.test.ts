@@ -1,19 +1,19 @@
-import { writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPropertyInWorker } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError } from '../errors.js';
-import { temporaryDirectory } from '../test-support/tiny-models.js';
 import { openCheckpoint } from './open-checkpoint.js';
 import { openSafetensors } from './safetensors-reader.js';
 import { writeSafetensors } from './safetensors-writer.js';
 
-let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
+let workspace: string;
 beforeAll(async () => {
-  workspace = await temporaryDirectory('safetensors');
+  workspace = await mkdtemp(join(tmpdir(), 'aquila-formats-safetensors-'));
 });
 afterAll(async () => {
-  await workspace.remove();
+  await rm(workspace, { recursive: true, force: true });
 });
 
 function fileWithHeader(header: unknown, dataLength: number, headerLengthOverride?: bigint): Buffer {
@@ -24,7 +24,7 @@ function fileWithHeader(header: unknown, dataLength: number, headerLengthOverrid
 }
 
 async function openBytes(name: string, bytes: Uint8Array) {
-  const path = join(workspace.path, name);
+  const path = join(workspace, name);
   await writeFile(path, bytes);
   return openSafetensors({ path });
 }
@@ -32,7 +32,7 @@ async function openBytes(name: string, bytes: Uint8Array) {
 describe('openSafetensors', () => {
   it('reads F32, F16 and BF16 tensors back as float32', async () => {
     const values = Float32Array.of(1, -2.5, 0.333251953125, 65504, 1e-3, 0);
-    const path = join(workspace.path, 'dtypes.safetensors');
+    const path = join(workspace, 'dtypes.safetensors');
     await writeSafetensors({
       path,
       tensors: [
@@ -55,7 +55,7 @@ describe('openSafetensors', () => {
   });
 
   it('opens a sharded folder through its index', async () => {
-    const folder = join(workspace.path, 'sharded');
+    const folder = join(workspace, 'sharded');
     await import('node:fs/promises').then(({ mkdir }) => mkdir(folder));
     await writeSafetensors({
       path: join(folder, 'one.safetensors'),
@@ -182,7 +182,7 @@ describe('openSafetensors', () => {
       expect(CheckpointFormatError.isInstance(error), String(error)).toBe(true);
       expect((error as Error).message).toMatch(message);
     }
-    const folder = join(workspace.path, 'deep-index');
+    const folder = join(workspace, 'deep-index');
     await import('node:fs/promises').then(({ mkdir }) => mkdir(folder));
     await writeFile(join(folder, 'model.safetensors.index.json'), `{"weight_map": {"x": ${deep}}}`);
     await expect(openCheckpoint({ path: folder })).rejects.toThrow(

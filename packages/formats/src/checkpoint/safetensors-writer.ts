@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openAtomicWriteStream } from '@aquila/files';
 import { encodeWeights, type WeightDtype, weightDtypeSizes } from './tensor-dtype.js';
 
 /** A tensor to write: float32 values stored as `dtype`. */
@@ -15,7 +15,7 @@ export interface WriteSafetensorsOptions {
   metadata?: Record<string, string>;
 }
 
-/** Writes a safetensors file (header padded to 8 bytes, tensors in the given order). */
+/** Writes a safetensors file (header padded to 8 bytes, tensors in the given order), complete or not at all. */
 export async function writeSafetensors(options: WriteSafetensorsOptions): Promise<void> {
   const header: Record<string, unknown> = options.metadata ? { __metadata__: options.metadata } : {};
   let offset = 0;
@@ -26,14 +26,16 @@ export async function writeSafetensors(options: WriteSafetensorsOptions): Promis
   }
   let json = JSON.stringify(header);
   json += ' '.repeat((8 - ((Buffer.byteLength(json) + 8) % 8)) % 8);
-  const handle = await open(options.path, 'w');
+  const file = await openAtomicWriteStream({ path: options.path });
   try {
     const length = Buffer.alloc(8);
     length.writeBigUInt64LE(BigInt(Buffer.byteLength(json)));
-    await handle.write(length);
-    await handle.write(json);
-    for (const tensor of options.tensors) await handle.write(encodeWeights(tensor.values, tensor.dtype));
-  } finally {
-    await handle.close();
+    await file.write(length);
+    await file.write(json);
+    for (const tensor of options.tensors) await file.write(encodeWeights(tensor.values, tensor.dtype));
+    await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
   }
 }

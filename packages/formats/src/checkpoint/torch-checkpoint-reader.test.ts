@@ -1,20 +1,20 @@
-import { readFile, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPropertyInWorker } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CheckpointFormatError, CheckpointTensorError, UnsafePickleError } from '../errors.js';
-import { temporaryDirectory } from '../test-support/tiny-models.js';
 import { maximumPickleValues, readPickle } from './pickle-reader.js';
 import { openTorchCheckpoint } from './torch-checkpoint-reader.js';
 import { writeTorchCheckpoint } from './torch-checkpoint-writer.js';
 import { writeStoredZip } from './zip-writer.js';
 
-let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
+let workspace: string;
 beforeAll(async () => {
-  workspace = await temporaryDirectory('torch');
+  workspace = await mkdtemp(join(tmpdir(), 'aquila-formats-torch-'));
 });
 afterAll(async () => {
-  await workspace.remove();
+  await rm(workspace, { recursive: true, force: true });
 });
 
 const tensors = [
@@ -30,7 +30,7 @@ const tensors = [
 
 describe('openTorchCheckpoint', () => {
   it.each([false, true])('reads a torch.save zip state dict (wrapped in "module": %s)', async (wrapInModule) => {
-    const path = join(workspace.path, `state-${wrapInModule}.bin`);
+    const path = join(workspace, `state-${wrapInModule}.bin`);
     await writeTorchCheckpoint({ path, tensors, wrapInModule });
     const checkpoint = await openTorchCheckpoint({ path });
     expect(checkpoint.tensors.map(({ name, dtype, shape }) => `${name} ${dtype} [${shape.join(',')}]`)).toEqual([
@@ -67,18 +67,18 @@ describe('openTorchCheckpoint', () => {
   });
 
   it('rejects a truncated zip and a legacy (non-zip) file with typed errors', async () => {
-    const path = join(workspace.path, 'whole.bin');
+    const path = join(workspace, 'whole.bin');
     await writeTorchCheckpoint({ path, tensors });
     const bytes = await readFile(path);
-    await writeFile(join(workspace.path, 'cut.bin'), bytes.subarray(0, bytes.length - 30));
-    await expect(openTorchCheckpoint({ path: join(workspace.path, 'cut.bin') })).rejects.toSatisfy((error) =>
+    await writeFile(join(workspace, 'cut.bin'), bytes.subarray(0, bytes.length - 30));
+    await expect(openTorchCheckpoint({ path: join(workspace, 'cut.bin') })).rejects.toSatisfy((error) =>
       CheckpointFormatError.isInstance(error),
     );
     await writeFile(
-      join(workspace.path, 'legacy.bin'),
+      join(workspace, 'legacy.bin'),
       Uint8Array.of(0x80, 2, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20, 0x6a, 0xa8, 0x50, 0x19),
     );
-    await expect(openTorchCheckpoint({ path: join(workspace.path, 'legacy.bin') })).rejects.toThrow(
+    await expect(openTorchCheckpoint({ path: join(workspace, 'legacy.bin') })).rejects.toThrow(
       /not a PyTorch zip checkpoint/,
     );
   });
@@ -112,7 +112,7 @@ describe('openTorchCheckpoint', () => {
       ['cyclic', cyclic],
       ['nested', Uint8Array.from(nested)],
     ] as const) {
-      const path = join(workspace.path, `${name}.bin`);
+      const path = join(workspace, `${name}.bin`);
       await writeStoredZip({ path, records: [{ name: 'archive/data.pkl', data: pickle }] });
       const error = await openTorchCheckpoint({ path }).catch((caught: unknown) => caught);
       expect(CheckpointFormatError.isInstance(error), String(error)).toBe(true);
@@ -125,7 +125,7 @@ describe('openTorchCheckpoint', () => {
   });
 
   it('reads a zip64 extra field only within its entry (a field claiming more bytes ran off the directory)', async () => {
-    const path = join(workspace.path, 'extra.bin');
+    const path = join(workspace, 'extra.bin');
     // The name's last four bytes become the extra field once the lengths are patched: id 1 (zip64), 16 bytes long.
     await writeStoredZip({
       path,

@@ -1,4 +1,4 @@
-import { open } from 'node:fs/promises';
+import { openAtomicWriteStream } from '@aquila/files';
 
 let crcTable: Uint32Array | undefined;
 
@@ -27,10 +27,10 @@ export interface WriteStoredZipOptions {
   records: readonly ZipRecord[];
 }
 
-/** Writes a zip of stored (uncompressed) records, each one's data 64-byte aligned, as `torch.save` does. */
+/** Writes a zip of stored (uncompressed) records, each one's data 64-byte aligned, as `torch.save` does; complete or not at all. */
 export async function writeStoredZip(options: WriteStoredZipOptions): Promise<void> {
   const { records } = options;
-  const handle = await open(options.path, 'w');
+  const file = await openAtomicWriteStream({ path: options.path });
   try {
     let offset = 0;
     const directory: Uint8Array[] = [];
@@ -60,8 +60,8 @@ export async function writeStoredZip(options: WriteStoredZipOptions): Promise<vo
       central.writeUInt32LE(offset, 42);
       central.set(name, 46);
       directory.push(central);
-      await handle.write(local);
-      await handle.write(record.data);
+      await file.write(local);
+      await file.write(record.data);
       offset += local.length + record.data.length;
     }
     const directoryBytes = Buffer.concat(directory);
@@ -71,9 +71,11 @@ export async function writeStoredZip(options: WriteStoredZipOptions): Promise<vo
     end.writeUInt16LE(records.length, 10);
     end.writeUInt32LE(directoryBytes.length, 12);
     end.writeUInt32LE(offset, 16);
-    await handle.write(directoryBytes);
-    await handle.write(end);
-  } finally {
-    await handle.close();
+    await file.write(directoryBytes);
+    await file.write(end);
+    await file.commit();
+  } catch (error) {
+    await file.abort();
+    throw error;
   }
 }

@@ -46,10 +46,6 @@ export function dtypeItemSize(dtype: IndexedDatasetDtype): number {
   return itemSizes[dtype];
 }
 
-export function dtypeCode(dtype: IndexedDatasetDtype): number {
-  return codeByDtype[dtype];
-}
-
 /** Megatron's `DType.optimal_dtype`: uint16 below 65,500 ids, int32 from there (Aquila's 100,008 ids: int32). */
 export function optimalDtype(vocabularySize: number): 'uint16' | 'int32' {
   return vocabularySize < 65_500 ? 'uint16' : 'int32';

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixturePath } from '@aquila/test-kit';
+import { fixturePath, needs } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { IndexedDatasetFormatError, LossMaskLengthError, TokenRangeError } from '../errors.js';
@@ -43,8 +43,7 @@ assert data.size == sizes.sum()
 docs = [np.frombuffer(data, dt, int(sizes[i]), int(ptrs[i])).tolist() for i in range(n)]
 print(json.dumps({'dtype': str(dt), 'documents': docs, 'doc_idx': doc.tolist()}))
 `;
-const python = spawnSync('python3', ['-c', 'import numpy'], { encoding: 'utf8' });
-const hasNumpy = python.status === 0;
+const numpy = needs({ numpy: true });
 
 function readWithNumpy(prefix: string): { dtype: string; documents: number[][]; doc_idx: number[] } {
   const result = spawnSync('python3', ['-c', numpyReader, prefix], { encoding: 'utf8', maxBuffer: 1 << 26 });
@@ -99,24 +98,27 @@ describe('Megatron MMIDIDX format', () => {
     );
   });
 
-  it.skipIf(!hasNumpy)('a numpy reader gets back exactly the documents written, int32 and uint16', async () => {
-    const documents = [[1, 2, 3], [], [65_535, 0], Array.from({ length: 300 }, (_, index) => index * 7)];
-    for (const [vocabularySize, dtype] of [
-      [100_008, 'int32'],
-      [50_000, 'uint16'],
-    ] as const) {
-      const prefix = join(directory, `numpy-${dtype}`);
-      await writeIndexedDataset({ prefix, vocabularySize, documents });
-      const read = readWithNumpy(prefix);
-      expect(read.dtype).toBe(dtype);
-      expect(read.documents).toEqual(documents);
-      expect(read.doc_idx).toEqual([0, 1, 2, 3, 4]);
-    }
-    const large = [[100_006, 99_999, 100_007]];
-    const prefix = join(directory, 'numpy-aquila');
-    await writeIndexedDataset({ prefix, vocabularySize: 100_008, documents: large });
-    expect(readWithNumpy(prefix).documents).toEqual(large);
-  });
+  it.skipIf(numpy.skip)(
+    `a numpy reader gets back exactly the documents written, int32 and uint16 ${numpy.label}`,
+    async () => {
+      const documents = [[1, 2, 3], [], [65_535, 0], Array.from({ length: 300 }, (_, index) => index * 7)];
+      for (const [vocabularySize, dtype] of [
+        [100_008, 'int32'],
+        [50_000, 'uint16'],
+      ] as const) {
+        const prefix = join(directory, `numpy-${dtype}`);
+        await writeIndexedDataset({ prefix, vocabularySize, documents });
+        const read = readWithNumpy(prefix);
+        expect(read.dtype).toBe(dtype);
+        expect(read.documents).toEqual(documents);
+        expect(read.doc_idx).toEqual([0, 1, 2, 3, 4]);
+      }
+      const large = [[100_006, 99_999, 100_007]];
+      const prefix = join(directory, 'numpy-aquila');
+      await writeIndexedDataset({ prefix, vocabularySize: 100_008, documents: large });
+      expect(readWithNumpy(prefix).documents).toEqual(large);
+    },
+  );
 
   it('sentence-level documents: several sequences per document', async () => {
     const prefix = join(directory, 'sentences');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { checkPropertyInWorker, fixturePath } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { IndexedDatasetFormatError, InputFileError } from '../errors.js';
+import { IndexedDatasetFormatError, IndexedDatasetNotFoundError } from '../errors.js';
 import { encodeIndexedDatasetIndex } from './indexed-dataset-index.js';
 import { openIndexedDataset } from './open-indexed-dataset.js';
 import { writeIndexedDataset } from './write-indexed-dataset.js';
@@ -35,7 +35,7 @@ describe('openIndexedDataset: what a user may give it', () => {
   it('a prefix with no files, half a pair, or a folder: a typed error naming the paths it looked for', async () => {
     const prefix = join(directory, 'nothing');
     await expect(openIndexedDataset({ prefix })).rejects.toThrow(
-      new InputFileError(
+      new IndexedDatasetNotFoundError(
         `no indexed dataset at ${prefix}: ${prefix}.idx does not exist and ${prefix}.bin does not exist; give the prefix of a .bin/.idx pair (for out/x_text_document.bin and .idx, give out/x_text_document).`,
       ),
     );

@@ -1,5 +1,5 @@
 import { open, readFile, stat } from 'node:fs/promises';
-import { IndexedDatasetFormatError, InputFileError } from '../errors.js';
+import { IndexedDatasetFormatError, IndexedDatasetNotFoundError } from '../errors.js';
 import {
   decodeIndexedDatasetIndex,
   dtypeItemSize,
@@ -45,7 +45,7 @@ async function resolvePrefix(given: string): Promise<string> {
 
 /**
  * Opens a Megatron MMIDIDX pair for reading: the index is parsed and checked, tokens are read on demand.
- * A missing pair, a folder, or a file that is not an MMIDIDX index is an `InputFileError` or
+ * A missing pair or a folder is an `IndexedDatasetNotFoundError`, a file that is not an MMIDIDX index an
  * `IndexedDatasetFormatError` naming the file (and the byte offset where the index goes wrong).
  */
 export async function openIndexedDataset(options: OpenIndexedDatasetOptions): Promise<IndexedDataset> {
@@ -57,7 +57,7 @@ export async function openIndexedDataset(options: OpenIndexedDatasetOptions): Pr
   ).filter(({ problem }) => problem !== undefined);
   if (problems.length > 0) {
     const what = problems.map(({ path, problem }) => `${path} ${problem}`).join(' and ');
-    throw new InputFileError(
+    throw new IndexedDatasetNotFoundError(
       `no indexed dataset at ${options.prefix}: ${what}; give the prefix of a .bin/.idx pair (for out/x_text_document.bin and .idx, give out/x_text_document).`,
     );
   }

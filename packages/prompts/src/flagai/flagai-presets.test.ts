@@ -1,6 +1,7 @@
+import { createCharacterTokenizer } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
-import { flagaiChatPromptIds, flagaiPromptIds, flagaiSystemPrompt } from './flagai-presets.js';
-import { createCharacterTokenizer } from './test-support/character-tokenizer.js';
+import { flagaiChatPromptIds, flagaiPromptIds } from './flagai-presets.js';
+import { flagaiSystemPrompt } from './flagai-system-prompt.js';
 
 const tokenizer = createCharacterTokenizer([...new Set(`${flagaiSystemPrompt}#:\nHumanAssistqrwby?0123456789`)]);
 const text = (ids: number[]) => tokenizer.decode(ids, { skipSpecialTokens: false });

@@ -1,10 +1,25 @@
-import type { GenerationOptions, GenerationTokenizer } from './generation/generation-types.js';
+import type { PromptTokenizer } from '../prompt-tokenizer.js';
+import { aquilaSpecialTokenIds } from './aquila-special-token-ids.js';
+import { flagaiSystemPrompt } from './flagai-system-prompt.js';
+
+// Named as @aquila/runtime's generation options, so the presets spread into a generation request.
+interface StopRules {
+  stopTokenIds: readonly number[];
+  stopStrings: readonly string[];
+}
+interface SamplingDefaults {
+  temperature: number;
+  topK: number;
+  topP: number;
+  maxNewTokens: number;
+  seed: number;
+}
 
 /** FlagAI's stop rules for Aquila: EOS id 100007, id 0 (decodes to `[UNK]`), and the texts `###`, `[UNK]`, `</s>`. */
 export const flagaiStopRules = {
-  stopTokenIds: [100007, 0],
+  stopTokenIds: [aquilaSpecialTokenIds.eos, aquilaSpecialTokenIds.unknown],
   stopStrings: ['###', '[UNK]', '</s>'],
-} as const satisfies GenerationOptions;
+} as const satisfies StopRules;
 
 /** The sampling defaults of FlagAI's `predict()` (server_local, s2, server_web `/func`). */
 export const flagaiSampling = {
@@ -13,22 +28,21 @@ export const flagaiSampling = {
   topP: 0.95,
   maxNewTokens: 256,
   seed: 1234,
-} as const satisfies GenerationOptions;
-
-/** FlagAI's chat system prompt (`cyg_conversation.py`). */
-export const flagaiSystemPrompt =
-  "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
+} as const satisfies SamplingDefaults;
 
 export interface FlagaiPromptOptions {
   text: string;
-  tokenizer: GenerationTokenizer;
+  tokenizer: PromptTokenizer;
   /** Aquila's BOS (`[CLS]`), 100006. */
   bosTokenId?: number;
 }
 
 /** FlagAI's default inference path (`sft=False`): BOS, then the text with runs of newlines collapsed to one. */
 export function flagaiPromptIds(options: FlagaiPromptOptions): number[] {
-  return [options.bosTokenId ?? 100006, ...options.tokenizer.encode(options.text.replace(/\n+/g, '\n'))];
+  return [
+    options.bosTokenId ?? aquilaSpecialTokenIds.bos,
+    ...options.tokenizer.encode(options.text.replace(/\n+/g, '\n')),
+  ];
 }
 
 /** One earlier turn: FlagAI's history items are `[role, text]`, role `ASSISTANT` or anything else for the human. */
@@ -36,7 +50,7 @@ export type FlagaiHistoryItem = readonly [role: string, text: string];
 
 export interface FlagaiChatPromptOptions {
   text: string;
-  tokenizer: GenerationTokenizer;
+  tokenizer: PromptTokenizer;
   /** Earlier turns, oldest first. */
   history?: readonly FlagaiHistoryItem[];
   /** FlagAI's `max_token` (it passes `max_new_tokens`, default 256): history is added while the prompt is shorter. */

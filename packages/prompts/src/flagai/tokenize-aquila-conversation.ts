@@ -1,4 +1,5 @@
-import { TokenRangeError } from '../errors.js';
+import { MissingSpecialTokenError } from '../errors.js';
+import { flagaiSystemPrompt } from './flagai-system-prompt.js';
 
 /** The part of a tokenizer that SFT tokenization needs (`@aquila/tokenizer`'s `Tokenizer` fits). */
 export interface ConversationTokenizer {
@@ -9,13 +10,11 @@ export interface ConversationTokenizer {
 
 function framingId(id: number | undefined, name: string): number[] {
   if (id === undefined)
-    throw new TokenRangeError(`The tokenizer has no ${name} id; FlagAI's SFT format needs [CLS] and </s>.`);
+    throw new MissingSpecialTokenError(
+      `The tokenizer has no ${name} id; FlagAI's SFT format needs [CLS] and </s>: use Aquila's tokenizer, or one that names both.`,
+    );
   return [id];
 }
-
-/** FlagAI's `conv_v1_2` system header. */
-export const aquilaChatSystem =
-  "A chat between a curious human and an artificial intelligence assistant. The assistant gives helpful, detailed, and polite answers to the human's questions.";
 
 export interface TokenizeAquilaConversationOptions {
   tokenizer: ConversationTokenizer;
@@ -35,7 +34,7 @@ export function tokenizeAquilaConversation(options: TokenizeAquilaConversationOp
   lossMask: number[];
 } {
   const { tokenizer } = options;
-  const ids = [...framingId(tokenizer.bosTokenId, 'BOS'), ...tokenizer.encode(`${aquilaChatSystem}\n\n`)];
+  const ids = [...framingId(tokenizer.bosTokenId, 'BOS'), ...tokenizer.encode(`${flagaiSystemPrompt}\n\n`)];
   if (options.instruction) ids.push(...tokenizer.encode(`### System: ${options.instruction}\n`));
   const lossMask = ids.map(() => 1);
   for (const turn of options.conversations) {

@@ -60,7 +60,7 @@ function optionalTokenId(value: unknown): number | undefined {
 }
 
 /** Reads a model shape from HF keys (`hidden_size`, …) or Meta/FlagAI keys (`dim`, `n_heads`, `multiple_of`, …). */
-export function parseModelConfig(config: Record<string, unknown>, file: string): ModelConfig {
+function parseModelConfig(config: Record<string, unknown>, file: string): ModelConfig {
   let shape: ModelShape;
   if ('dim' in config) {
     const hiddenSize = positiveInteger(config, 'dim', file);

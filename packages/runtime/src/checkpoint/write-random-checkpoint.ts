@@ -1,12 +1,17 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import {
+  decodeWeights,
+  encodeWeights,
+  type TensorToWrite,
+  type WeightDtype,
+  writeSafetensors,
+  writeTorchCheckpoint,
+} from '@aquila/formats';
 import { ModelConfigError } from '../errors.js';
 import { concatenate } from '../internal/concatenate.js';
 import { createRandom } from '../internal/random.js';
 import type { ModelShape } from './model-config.js';
-import { type TensorToWrite, writeSafetensors } from './safetensors-writer.js';
-import { decodeWeights, encodeWeights, type WeightDtype } from './tensor-dtype.js';
-import { writeTorchCheckpoint } from './torch-checkpoint-writer.js';
 import {
   halfToInterleavedRotation,
   type LayerWeight,

@@ -1,9 +1,9 @@
 import { ProtobufWriter } from './protobuf-writer.js';
 
 /** ONNX TensorProto.DataType values used by the decoder graphs. */
-export const onnxElementTypes = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
+const onnxElementTypes = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
 
-export type OnnxElementType = keyof typeof onnxElementTypes;
+type OnnxElementType = keyof typeof onnxElementTypes;
 
 /** Where an initializer's bytes live: inline in the model, or at an offset of an external data file. */
 export type OnnxTensorData = { raw: Uint8Array } | { location: string; offset: number; length: number };
@@ -22,7 +22,7 @@ export interface OnnxValueInfo {
   shape: readonly (number | string)[];
 }
 
-export type OnnxAttribute = { int: number } | { float: number } | { string: string } | { ints: readonly number[] };
+type OnnxAttribute = { int: number } | { float: number } | { string: string } | { ints: readonly number[] };
 
 export interface OnnxNode {
   opType: string;

@@ -1,10 +1,9 @@
 import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { canListProcesses, childProcesses, isAlive } from '@aquila/test-kit';
+import { moduleCommand } from '@aquila/files';
+import { childProcesses, isAlive, needs } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 
-const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+const parentScript = moduleCommand({ from: import.meta.url, source: '../test-support/endless-query-parent.ts' });
 
 async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boolean> {
   for (
@@ -16,15 +15,15 @@ async function waitFor(condition: () => boolean, timeoutMs: number): Promise<boo
   return condition();
 }
 
+const processList = needs({ processList: true });
+
 describe('native SQLite child processes', () => {
-  it.skipIf(!canListProcesses)(
-    'end with their parent, even inside a query that never ends',
+  it.skipIf(processList.skip)(
+    `end with their parent, even inside a query that never ends ${processList.label}`,
     async () => {
-      const parent = spawn(
-        process.execPath,
-        ['--import', tsx, new URL('./endless-query-parent.ts', import.meta.url).pathname],
-        { stdio: ['ignore', 'pipe', 'inherit'] },
-      );
+      const parent = spawn(process.execPath, [...parentScript.execArgv, parentScript.path], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
       let children: number[] = [];
       try {
         const running = await new Promise<boolean>((resolve) => {

@@ -1,6 +1,5 @@
 import { type ChildProcess, fork } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { moduleCommand } from '@aquila/files';
 import type { ExecutionTask, ExecutionVerdict } from '../execution-task.js';
 import { takeTask } from './take-task.js';
 
@@ -30,8 +29,8 @@ interface Child {
 // Tasks sent ahead to each child, in batches, so that it never waits and few messages wake either side.
 const depth = 64;
 
-// The build ships execution-process.js beside index.js; sources (under Vitest or tsx) run through tsx's loader.
-const source = import.meta.url.endsWith('.ts');
+// The build ships execution-process.js beside index.js.
+const executionProcess = { from: import.meta.url, source: '../execution-process.ts', built: './execution-process.js' };
 
 // Every child still running, killed when this process exits however it exits normally (the end of the work, an
 // error, process.exit): a child must not outlive its parent. (Killed outright, the parent cannot do this; the
@@ -52,18 +51,8 @@ function track(child: ChildProcess): ChildProcess {
 }
 
 function startProcess(): ChildProcess {
-  if (!source)
-    return fork(fileURLToPath(new URL('./execution-process.js', import.meta.url)), [], {
-      execArgv: [],
-      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-      serialization: 'advanced',
-    });
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
-  return fork(fileURLToPath(new URL('../execution-process.ts', import.meta.url)), [], {
-    execArgv: ['--import', tsx],
-    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
-    serialization: 'advanced',
-  });
+  const { path, execArgv } = moduleCommand(executionProcess);
+  return fork(path, [], { execArgv, stdio: ['ignore', 'ignore', 'inherit', 'ipc'], serialization: 'advanced' });
 }
 
 /**

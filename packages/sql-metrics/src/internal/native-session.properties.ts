@@ -1,13 +1,13 @@
 // Native SQLite against sql.js on generated queries, run in a worker with a wall-clock limit (see native-session.test.ts):
 // every query goes through the double-quoted-string rewrite, a parser that could loop forever.
 import { inspect, isDeepStrictEqual } from 'node:util';
+import { spiderDirectory } from '@aquila/test-kit';
 import Database from 'better-sqlite3';
 import fc from 'fast-check';
 import { DatabaseSession } from './database-session.js';
 import { NativeFallback, NativeSession } from './native-session.js';
 import { loadSqlJs } from './sql-js.js';
 import type { QueryOutcome } from './task-runner.js';
-import { spiderDirectory } from './test-fixtures.js';
 
 export const concertSingerPath = `${spiderDirectory}database/concert_singer/concert_singer.sqlite`;
 

@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { checkPropertyInWorker } from '@aquila/test-kit';
+import { checkPropertyInWorker, spiderDirectory } from '@aquila/test-kit';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { executionTask } from '../execution-match.js';
+import { fixtureLines } from '../test-support/test-fixtures.js';
 import { DatabaseSession } from './database-session.js';
 import { NativeFallback, NativeSession } from './native-session.js';
 import { compareWithSqlJs, concertSingerPath } from './native-session.properties.js';
 import { loadSqlJs } from './sql-js.js';
-import { fixtureLines, spiderDirectory } from './test-fixtures.js';
 
 const sqlJs = new DatabaseSession(await loadSqlJs());
 const native = new NativeSession(Database);

@@ -1,6 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
+import { builtInNames, unquoteStrings } from '../unquote-strings.js';
 import { readsOnly } from './database-session.js';
-import { builtInNames, unquoteStrings } from './double-quoted-strings.js';
 import { replaceCurrentYear } from './remove-distinct.js';
 import type { Row, SqliteValue } from './result-equal.js';
 import type { QueryOutcome, QuerySession } from './task-runner.js';
@@ -18,7 +18,7 @@ interface OpenDatabase {
 /**
  * Native SQLite (better-sqlite3) where its result is provably sql.js's: one plain read-only statement (no `;` but
  * a final one, so Python's "one statement at a time" cannot differ), double-quoted strings rewritten only where DQS is certain
- * (see double-quoted-strings.ts), text without U+FFFD (Python drops undecodable bytes). Everything else throws
+ * (see unquote-strings.ts), text without U+FFFD (Python drops undecodable bytes). Everything else throws
  * {@link NativeFallback}. Files are opened read-only with `query_only`; writing statements never get here.
  */
 export class NativeSession implements QuerySession {
@@ -55,7 +55,7 @@ export class NativeSession implements QuerySession {
     const query = replaceCurrentYear(sql).replace(finalSemicolon, '');
     if (query.includes(';') || !readsOnly(query)) throw new NativeFallback();
     const { database, names } = this.database(path);
-    const unquoted = unquoteStrings(query, names);
+    const unquoted = unquoteStrings({ sql: query, names });
     if (unquoted === undefined) throw new NativeFallback();
     const rows: Row[] = [];
     let columns: string[];

@@ -1,7 +1,7 @@
 // Properties of plugGoldValues, run in a worker with a wall-clock limit (see plug-values.test.ts).
 import fc from 'fast-check';
+import { sqlText } from '../test-support/sql-text-arbitrary.js';
 import { plugGoldValues } from './plug-values.js';
-import { sqlText } from './sql-text-arbitrary.js';
 
 // The regex the lexer replaces (right on short text; it overflows the stack on a long string) and its LIMIT test.
 const regexLiteral = /'(?:[^']|'')*'|"(?:[^"]|"")*"|(?<![\p{L}\p{N}_.])-?\d+(?:\.\d+)?(?![\p{L}\p{N}_])/gu;

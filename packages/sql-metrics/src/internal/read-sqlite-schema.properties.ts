@@ -1,9 +1,9 @@
 // Properties of readSqliteSchema on damaged files, run in a worker with a wall-clock limit (see
 // read-sqlite-schema.test.ts): pages shared in a b-tree once made the walk exponential.
 import { readFileSync } from 'node:fs';
+import { spiderDirectory } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { readSqliteSchema } from './read-sqlite-schema.js';
-import { spiderDirectory } from './test-fixtures.js';
 
 const original = new Uint8Array(readFileSync(`${spiderDirectory}database/concert_singer/concert_singer.sqlite`));
 

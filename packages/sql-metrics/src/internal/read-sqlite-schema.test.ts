@@ -1,9 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { checkPropertyInWorker } from '@aquila/test-kit';
+import { checkPropertyInWorker, spiderDirectory } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { readSqliteSchema } from './read-sqlite-schema.js';
 import { openDatabaseCopy } from './sql-js.js';
-import { spiderDirectory } from './test-fixtures.js';
 
 // The reference: what SQLite itself says, the way upstream asks it.
 async function sqliteSays(bytes: Uint8Array): Promise<[string, string[]][]> {

@@ -1,8 +1,8 @@
 // Properties of removeDistinct, run in a worker with a wall-clock limit (see remove-distinct.test.ts).
 import fc from 'fast-check';
+import { sqlText } from '../test-support/sql-text-arbitrary.js';
 import { removeDistinct, removeDistinctTokens } from './remove-distinct.js';
 import { sqlTokens } from './sql-lexer.js';
-import { sqlText } from './sql-text-arbitrary.js';
 
 export function leavesTextWithoutDistinctOrSemicolonAsItIs(): void {
   const text = fc

@@ -1,8 +1,8 @@
 // Properties of the SQL scanner, run in a worker with a wall-clock limit (see sql-lexer.test.ts).
 import fc from 'fast-check';
+import { sqlText } from '../test-support/sql-text-arbitrary.js';
 import { readsOnly } from './database-session.js';
 import { isBlankSql, skipSqlBlank, sqlTokens } from './sql-lexer.js';
-import { sqlText } from './sql-text-arbitrary.js';
 
 // The regexes the scanner replaces: the same tokens wherever they do not overflow (short text).
 const regexTokens =

@@ -23,7 +23,7 @@ export interface DefinitionSource {
 }
 
 /** Ids run below 2^24: far above any real vocabulary, low enough that tables indexed by id stay small. */
-export const idLimit = 1 << 24;
+const idLimit = 1 << 24;
 
 /** Whether `id` may be a token id (an integer from 0 to 16,777,215). */
 export function isTokenId(id: unknown): id is number {

@@ -17,7 +17,7 @@ function buildByteToCharacter(): Uint16Array {
 export const byteToCharacter: Uint16Array = buildByteToCharacter();
 
 /** Code point of a GPT-2 alphabet character (all below U+0144) → byte, or -1. */
-export const characterToByte: Int16Array = (() => {
+const characterToByte: Int16Array = (() => {
   const table = new Int16Array(0x144).fill(-1);
   byteToCharacter.forEach((character, byte) => {
     table[character] = byte;

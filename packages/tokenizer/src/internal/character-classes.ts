@@ -2,8 +2,8 @@ import { letterRanges, numberRanges, whiteSpaceRanges } from './unicode-classes.
 
 /** Classes of the GPT-2 pattern: anything else, \p{L}, \p{N}, \s (Unicode White_Space). */
 export const otherClass = 0;
-export const letterClass = 1;
-export const numberClass = 2;
+const letterClass = 1;
+const numberClass = 2;
 export const whiteSpaceClass = 3;
 
 function buildClassTable(): Uint8Array {

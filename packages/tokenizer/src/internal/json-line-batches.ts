@@ -2,11 +2,6 @@ import { describeValue } from '@aquila/errors';
 import { BadLinePolicy, type TextLine } from '@aquila/files';
 import { TokenizerInputError } from '../errors.js';
 
-export interface JsonLineProgress {
-  /** Records done so far: output lines written (blank and skipped input lines are not records). */
-  lines: number;
-}
-
 /** What a line holds: the record wanted, or what is wrong with it (for a `BadLineError`). */
 export type LineReading<T> = { record: T } | { problem: string };
 

@@ -1,7 +1,6 @@
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startModuleWorker } from '@aquila/files';
 import { TokenizerWorkerError } from '../errors.js';
 import type { EncodeBatchOptions, Tokenizer } from '../tokenizer.js';
 
@@ -22,28 +21,14 @@ interface Pool {
 
 const pools = new WeakMap<Tokenizer, Pool>();
 
-/**
- * The worker script beside this module: `encode-worker.js` in a build. Running from the sources (tests,
- * tsx) there is no build, and Node 20 applies no loader hooks to a worker's modules, so the worker
- * registers tsx's require hook and loads `encode-worker.ts` through it.
- */
+/** The worker script: `encode-worker.js` beside `index.js` in a build. */
 function startWorker(tokenizer: Tokenizer): Worker {
-  const workerData = { definition: tokenizer.definition, tables: tokenizer.tables };
-  let worker: Worker;
-  if (import.meta.url.endsWith('.ts')) {
-    const require = createRequire(import.meta.url);
-    const script = fileURLToPath(new URL('../encode-worker.ts', import.meta.url));
-    // The package's tsconfig maps sibling packages (@aquila/errors) to their sources, as in the tests.
-    const tsconfig = fileURLToPath(new URL('../../tsconfig.json', import.meta.url));
-    const code = [
-      `process.env.TSX_TSCONFIG_PATH = ${JSON.stringify(tsconfig)};`,
-      `require(${JSON.stringify(require.resolve('tsx/cjs/api'))}).register();`,
-      `require(${JSON.stringify(script)});`,
-    ].join('\n');
-    worker = new Worker(code, { eval: true, workerData });
-  } else {
-    worker = new Worker(new URL('./encode-worker.js', import.meta.url), { workerData });
-  }
+  const worker = startModuleWorker({
+    from: import.meta.url,
+    source: '../encode-worker.ts',
+    built: './encode-worker.js',
+    workerData: { definition: tokenizer.definition, tables: tokenizer.tables },
+  });
   worker.unref();
   return worker;
 }

@@ -1,15 +1,8 @@
-import { RunConfigError } from '../errors.js';
+import * as v from 'valibot';
 
-/** A declarative description of one config value, checked by `checkValue`. */
-export type FieldSpec =
-  | { kind: 'number'; integer?: boolean; min?: number; max?: number; positive?: boolean }
-  | { kind: 'string' }
-  | { kind: 'boolean' }
-  | { kind: 'enum'; values: readonly string[] }
-  | { kind: 'object'; fields: Record<string, FieldSpec>; required?: readonly string[] }
-  | { kind: 'array'; items: FieldSpec }
-  | { kind: 'record'; values: FieldSpec };
+// The valibot schemas of run config values, worded for YAML: "expected a number, got string "two"".
 
+/** A value read from YAML as messages show it. */
 function describe(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
@@ -17,6 +10,18 @@ function describe(value: unknown): string {
   // String(), not JSON: YAML's .inf and .nan are numbers that JSON would show as null.
   return `${typeof value} ${typeof value === 'number' ? String(value) : JSON.stringify(value)}`;
 }
+
+type Message = (issue: v.BaseIssue<unknown>) => string;
+
+const expected =
+  (what: string): Message =>
+  (issue) =>
+    `expected ${what}, got ${describe(issue.input)}`;
+
+const got =
+  (what: string): Message =>
+  (issue) =>
+    `${what}, got ${String(issue.input)}`;
 
 function editDistance(left: string, right: string): number {
   let previous = Array.from({ length: right.length + 1 }, (_, index) => index);
@@ -32,7 +37,7 @@ function editDistance(left: string, right: string): number {
 }
 
 /** The closest known key, when one is close enough to be a likely typo. */
-export function suggestKey(key: string, known: readonly string[]): string {
+function suggestKey(key: string, known: readonly string[]): string {
   let best: string | undefined;
   let bestDistance = Number.POSITIVE_INFINITY;
   for (const candidate of known) {
@@ -45,69 +50,89 @@ export function suggestKey(key: string, known: readonly string[]): string {
     : '';
 }
 
-export function joinPath(path: string, key: string | number): string {
-  if (typeof key === 'number') return `${path}[${key}]`;
-  // An empty key (YAML's `: 1` or `null: 1`) is shown as "", not as no key at all.
-  const shown = key === '' ? '""' : key;
-  return path === '' ? shown : `${path}.${shown}`;
+export interface NumberRule {
+  integer?: boolean;
+  /** Greater than 0. */
+  positive?: boolean;
+  min?: number;
+  max?: number;
 }
 
-/** Checks `value` against `spec`; throws RunConfigError with the dotted path of the first problem. */
-export function checkValue(value: unknown, spec: FieldSpec, path: string, file: string | undefined): void {
-  const fail = (message: string): never => {
-    throw new RunConfigError(message, { path, file });
-  };
-  switch (spec.kind) {
-    case 'number': {
-      if (typeof value !== 'number' || !Number.isFinite(value))
-        return fail(`expected a number, got ${describe(value)}`);
-      if (spec.integer === true && !Number.isInteger(value)) fail(`expected an integer, got ${value}`);
-      if (spec.integer === true && !Number.isSafeInteger(value)) fail(`expected an integer below 2^53, got ${value}`);
-      if (spec.positive === true && value <= 0) fail(`must be greater than 0, got ${value}`);
-      if (spec.min !== undefined && value < spec.min) fail(`must be at least ${spec.min}, got ${value}`);
-      if (spec.max !== undefined && value > spec.max) fail(`must be at most ${spec.max}, got ${value}`);
-      return;
-    }
-    case 'string':
-      if (typeof value !== 'string' || value === '') fail(`expected a non-empty string, got ${describe(value)}`);
-      return;
-    case 'boolean':
-      if (typeof value !== 'boolean') fail(`expected true or false, got ${describe(value)}`);
-      return;
-    case 'enum':
-      if (typeof value !== 'string' || !spec.values.includes(value))
-        fail(`expected one of ${spec.values.join(', ')}, got ${describe(value)}`);
-      return;
-    case 'array':
-      if (!Array.isArray(value)) return fail(`expected a list, got ${describe(value)}`);
-      value.forEach((item, index) => checkValue(item, spec.items, joinPath(path, index), file));
-      return;
-    case 'record':
-      if (typeof value !== 'object' || value === null || Array.isArray(value))
-        return fail(`expected a mapping, got ${describe(value)}`);
-      for (const [key, item] of Object.entries(value)) checkValue(item, spec.values, joinPath(path, key), file);
-      return;
-    case 'object': {
-      if (typeof value !== 'object' || value === null || Array.isArray(value))
-        return fail(`expected a mapping, got ${describe(value)}`);
-      const known = Object.keys(spec.fields);
-      for (const [key, item] of Object.entries(value)) {
-        const field = spec.fields[key];
-        if (field === undefined) {
-          throw new RunConfigError(`unknown key${suggestKey(key, known)} (known here: ${known.join(', ')})`, {
-            path: joinPath(path, key),
-            file,
-          });
-        }
-        checkValue(item, field, joinPath(path, key), file);
-      }
-      for (const key of spec.required ?? []) {
-        if ((value as Record<string, unknown>)[key] === undefined)
-          throw new RunConfigError(`missing; this entry needs ${spec.required?.join(' and ')}`, {
-            path: joinPath(path, key),
-            file,
-          });
-      }
-    }
-  }
+/** A finite number (YAML's .inf and .nan are not) within the rule; integers stay below 2^53. */
+export function numberSchema(rule: NumberRule = {}): v.GenericSchema<number> {
+  const checks: v.PipeItem<number, number, v.BaseIssue<unknown>>[] = [
+    v.finite(expected('a number')),
+    ...(rule.integer === true
+      ? [v.integer(got('expected an integer')), v.safeInteger(got('expected an integer below 2^53'))]
+      : []),
+    ...(rule.positive === true ? [v.gtValue<number, 0, Message>(0, got('must be greater than 0'))] : []),
+    ...(rule.min === undefined
+      ? []
+      : [v.minValue<number, number, Message>(rule.min, got(`must be at least ${rule.min}`))]),
+    ...(rule.max === undefined
+      ? []
+      : [v.maxValue<number, number, Message>(rule.max, got(`must be at most ${rule.max}`))]),
+  ];
+  return v.pipe(v.number(expected('a number')), ...checks);
+}
+
+export const positiveInteger = numberSchema({ integer: true, min: 1 });
+export const nonNegativeInteger = numberSchema({ integer: true, min: 0 });
+export const nonNegative = numberSchema({ min: 0 });
+export const positive = numberSchema({ positive: true });
+export const fraction = numberSchema({ min: 0, max: 1 });
+export const text = v.pipe(v.string(expected('a non-empty string')), v.nonEmpty(expected('a non-empty string')));
+export const flag = v.boolean(expected('true or false'));
+
+export const oneOf = <const Values extends readonly string[]>(values: Values) =>
+  v.picklist(values, expected(`one of ${values.join(', ')}`));
+
+export const list = <Item extends v.GenericSchema>(item: Item) => v.array(item, expected('a list'));
+
+const isMapping = (input: unknown): input is Record<string, unknown> =>
+  typeof input === 'object' && input !== null && !Array.isArray(input);
+
+/** A mapping of any keys to values of one schema (`flagscale.environment`). */
+export const record = <Value extends v.GenericSchema>(value: Value) =>
+  v.pipe(v.custom<Record<string, unknown>>(isMapping, expected('a mapping')), v.record(v.string(), value));
+
+export interface MappingOptions {
+  /** Keys that must be there; the others may be left out. */
+  required?: readonly string[];
+  /** Whether a message about an unknown key lists the known ones; default true. */
+  listKnown?: boolean;
+  /** The message when the value is no mapping at all; default "expected a mapping, got …". */
+  notAMapping?: string;
+}
+
+/**
+ * A mapping of known keys. An unknown key, the likeliest typo, is named first, with the known key it is closest
+ * to; a missing required key with the keys the entry needs. (Lists are no mappings, though valibot's objects take them.)
+ */
+export function mapping(
+  entries: Record<string, v.GenericSchema>,
+  options: MappingOptions = {},
+): v.GenericSchema<unknown, Record<string, unknown>> {
+  const known = Object.keys(entries);
+  const required = options.required ?? [];
+  const listed = options.listKnown === false ? '' : ` (known here: ${known.join(', ')})`;
+  return v.pipe(
+    v.custom<Record<string, unknown>>(isMapping, options.notAMapping ?? expected('a mapping')),
+    v.rawCheck(({ dataset, addIssue }) => {
+      if (!dataset.typed) return;
+      const input = dataset.value;
+      const key = Object.keys(input).find((name) => !Object.hasOwn(entries, name));
+      if (key !== undefined)
+        addIssue({
+          message: `unknown key${suggestKey(key, known)}${listed}`,
+          path: [{ type: 'object', origin: 'key', input, key, value: input[key] }],
+        });
+    }),
+    v.object(
+      Object.fromEntries(
+        Object.entries(entries).map(([key, schema]) => [key, required.includes(key) ? schema : v.optional(schema)]),
+      ),
+      `missing; this entry needs ${required.join(' and ')}`,
+    ),
+  );
 }

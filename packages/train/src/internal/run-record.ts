@@ -25,7 +25,7 @@ interface RunRecordBase {
 }
 
 /** `run.json` of a FlagScale run: how it was started and how to stop it. */
-export interface FlagScaleRunRecord extends RunRecordBase {
+interface FlagScaleRunRecord extends RunRecordBase {
   engine: 'flagscale';
   experimentDirectory: string;
   run: CommandLine;

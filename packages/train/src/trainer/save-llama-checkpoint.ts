@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createAtomicFile, writeFileAtomic } from '@aquila/files';
-import { writeSafetensors } from '@aquila/runtime';
+import { writeSafetensors } from '@aquila/formats';
 import type { LlamaModel } from './llama-model.js';
 
 /**

@@ -1,7 +1,7 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCheckpoint } from '@aquila/runtime';
+import { openCheckpoint } from '@aquila/formats';
 import { fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@ import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { writeFileAtomic } from '@aquila/files';
-import { openCheckpoint } from '@aquila/runtime';
+import { openCheckpoint } from '@aquila/formats';
 import { loadAquilaTokenizer, type Tokenizer, writeTokenizerFiles } from '@aquila/tokenizer';
 import { RunConfigError } from '../errors.js';
 import { processStartTime } from '../internal/process-start-time.js';

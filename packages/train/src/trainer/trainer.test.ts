@@ -1,7 +1,8 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { openCheckpoint, readModelConfig } from '@aquila/runtime';
+import { openCheckpoint } from '@aquila/formats';
+import { readModelConfig } from '@aquila/runtime';
 import { describe, expect, it } from 'vitest';
 import { AdamW, clipGradientNorm } from './adamw.js';
 import { KernelArena } from './kernel-arena.js';

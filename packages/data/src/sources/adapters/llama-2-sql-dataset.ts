@@ -1,4 +1,4 @@
-import { parseCreateTables } from '../../schema/parse-create-tables.js';
+import { parseCreateTables } from '@aquila/prompts';
 import type { SourceEvent } from '../dataset-record.js';
 import { readParquetRows } from '../read-parquet-rows.js';
 import {

@@ -37,12 +37,12 @@ function literal(value: string, type: string | undefined): string {
 }
 
 /** WikiSQL's table id `1-1000181-1` as a table name, `table_1_1000181_1` (the name WikiSQL's own SQLite files use). */
-export function wikiSqlTableName(id: string): string {
+function wikiSqlTableName(id: string): string {
   return `table_${id.replace(/[^A-Za-z0-9]/g, '_')}`;
 }
 
 /** CREATE TABLE for a WikiSQL table: quoted headers, `text` → TEXT, `real` → REAL. */
-export function wikiSqlSchema(table: WikiSqlTable): string {
+function wikiSqlSchema(table: WikiSqlTable): string {
   const columns = table.header.map(
     (name, index) => `${quoteIdentifier(name)} ${table.types[index] === 'real' ? 'REAL' : 'TEXT'}`,
   );
