@@ -10,12 +10,13 @@ import {
   writeFilesTogether,
 } from '@aquila/files';
 import { extractSql } from '@aquila/sql-metrics';
-import { buildSqlPrompt, type SqlPromptTemplate } from './build-sql-prompt.js';
+import { buildSqlPrompt, type PromptSchema, type SqlPromptTemplate } from './build-sql-prompt.js';
 import { BenchmarkInputError, EndpointError, RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
 import { type SqlGenerationSettings, sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
 import { positiveInteger } from './internal/positive-integer.js';
 import {
   earlierSessions,
+  type RunRecord,
   type RunSession,
   type RunSettings,
   type RunStatus,
@@ -252,37 +253,39 @@ async function generate(
   throw new EndpointError('the model stream ended without a generation-end event.');
 }
 
-/**
- * Generates predictions for benchmark questions: each question's prompt from its schema in tables.json, the
- * model's output (local runtime or endpoint) with bounded concurrency, and SQL extracted by FlagAI's rule.
- * Writes raw_pred.jsonl as items finish (so a killed run continues where it stopped, and a re-run with the same
- * settings reuses finished items), then predict.txt aligned line for line with gold.txt (an empty line where no
- * SQL was found, never dropped) and the run record run.json. A folder that holds a run with other settings is
- * refused ({@link RunSettingsChangedError}) unless `restart` discards it.
- */
-export async function predictBenchmark(options: PredictBenchmarkOptions): Promise<PredictBenchmarkSummary> {
-  const { model, signal } = options;
-  const concurrency = positiveInteger('concurrency', options.concurrency ?? 4);
-  const attempts = positiveInteger('attempts', options.attempts ?? 3);
-  const settings = options.generation ?? sqlGenerationPresets.greedy;
-  const { questions, schemas } = await readBenchmark({
-    questions: options.questions,
-    tables: options.tables,
-    ...(signal === undefined ? {} : { signal }),
-  });
-  const selected = select(questions, options);
-  if (selected.length === 0)
-    throw new TextToSqlOptionsError(`no questions selected from ${options.questions}; check --ids and --limit.`);
-  const prompts = new Map(
+type RunFiles = PredictBenchmarkSummary['files'];
+
+function runFiles(output: string): RunFiles {
+  return {
+    raw: join(output, predictionFiles.raw),
+    predictions: join(output, predictionFiles.predictions),
+    gold: join(output, predictionFiles.gold),
+    record: join(output, predictionFiles.record),
+  };
+}
+
+function buildPrompts(
+  selected: readonly BenchmarkQuestion[],
+  schemas: Map<string, PromptSchema>,
+  template: SqlPromptTemplate | undefined,
+): Map<number, string> {
+  return new Map(
     selected.map((question) => [
       question.id,
       buildSqlPrompt({
         question: question.question,
-        schema: schemas.get(question.databaseId) as NonNullable<ReturnType<typeof schemas.get>>,
-        ...(options.template === undefined ? {} : { template: options.template }),
+        schema: schemas.get(question.databaseId) as PromptSchema,
+        ...(template === undefined ? {} : { template }),
       }),
     ]),
   );
+}
+
+/** The settings the run record keeps, and their fingerprint on each raw_pred.jsonl line. */
+function describeRun(
+  options: PredictBenchmarkOptions,
+  settings: SqlGenerationSettings,
+): { runSettings: RunSettings; fingerprint: string } {
   // A local model by its absolute path: the same folder, however it was spelled, is the same model.
   const modelDescription =
     options.modelDescription.kind === 'local'
@@ -306,18 +309,22 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
     generation: settings,
     inputs: { questions: resolve(options.questions), tables: resolve(options.tables) },
   };
+  return { runSettings, fingerprint };
+}
 
-  const files = {
-    raw: join(options.output, predictionFiles.raw),
-    predictions: join(options.output, predictionFiles.predictions),
-    gold: join(options.output, predictionFiles.gold),
-    record: join(options.output, predictionFiles.record),
-  };
-  await prepareRunFolder(options, files);
-  const earlierRecord = await readRunRecord(files.record);
-  const { records: earlier, rewrite } = await readEarlier(files.raw, options.badLines, signal);
-  const differences = earlierRecord === undefined ? [] : settingsDifferences(earlierRecord, runSettings);
-  const otherSettings = [...earlier.values()].filter((record) => record.settings !== fingerprint).length;
+/** Refuses to continue a run made with other settings or prompts ({@link RunSettingsChangedError}). */
+function checkSameRun(options: {
+  output: string;
+  earlierRecord: RunRecord | undefined;
+  earlier: Map<number, RawPrediction>;
+  runSettings: RunSettings;
+  fingerprint: string;
+  selected: readonly BenchmarkQuestion[];
+  prompts: Map<number, string>;
+}): void {
+  const { earlierRecord, earlier, selected, prompts } = options;
+  const differences = earlierRecord === undefined ? [] : settingsDifferences(earlierRecord, options.runSettings);
+  const otherSettings = [...earlier.values()].filter((record) => record.settings !== options.fingerprint).length;
   if (otherSettings > 0 && differences.length === 0)
     differences.push(
       `${predictionFiles.raw} holds ${otherSettings} line${otherSettings === 1 ? '' : 's'} made with another model or other generation settings`,
@@ -330,6 +337,256 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
       `the prompts of ${changedPrompts.length} question${changedPrompts.length === 1 ? '' : 's'} (first: question ${changedPrompts[0]?.id}), from other questions, tables or template`,
     );
   if (differences.length > 0) throw new RunSettingsChangedError({ output: options.output, differences });
+}
+
+/** run.json: the run's settings, with this session after the earlier ones. */
+class RunRecordText {
+  readonly #started = performance.now();
+  readonly #sessions: RunSession[];
+  readonly #session: RunSession = {
+    started_at: new Date().toISOString(),
+    finished_at: null,
+    elapsed_seconds: null,
+    generated: null,
+    outcome: 'running',
+  };
+  readonly #earlier: RunRecord | undefined;
+  readonly #settings: RunSettings;
+  readonly #fingerprint: string;
+
+  constructor(earlier: RunRecord | undefined, settings: RunSettings, fingerprint: string) {
+    this.#sessions = earlierSessions(earlier);
+    this.#earlier = earlier;
+    this.#settings = settings;
+    this.#fingerprint = fingerprint;
+  }
+
+  text(status: RunStatus, fields: Record<string, unknown>): string {
+    const session = this.#session;
+    const all = [...this.#sessions, ...(session.outcome === 'finished' && session.generated === 0 ? [] : [session])];
+    return `${JSON.stringify({ ...this.#earlier, ...this.#settings, settings: this.#fingerprint, ...fields, status, sessions: all, ...runTimings(all, status) }, null, 2)}\n`;
+  }
+
+  /** Ends this session; returns its seconds. */
+  close(outcome: RunSession['outcome'], generated: number): number {
+    const elapsedSeconds = (performance.now() - this.#started) / 1000;
+    Object.assign(this.#session, {
+      finished_at: new Date().toISOString(),
+      elapsed_seconds: Number(elapsedSeconds.toFixed(3)),
+      generated,
+      outcome,
+    });
+    return elapsedSeconds;
+  }
+}
+
+interface QuestionRun {
+  model: TextToSqlModel;
+  settings: SqlGenerationSettings;
+  attempts: number;
+  fingerprint: string;
+  signal: AbortSignal | undefined;
+}
+
+/** One question's raw_pred.jsonl line: the first attempt that ends, or an error line when none did. */
+async function predictQuestion(run: QuestionRun, question: BenchmarkQuestion, prompt: string): Promise<RawPrediction> {
+  const { attempts, fingerprint, signal } = run;
+  let lastError: unknown;
+  for (let attempt = 1; attempt <= attempts; attempt += 1) {
+    try {
+      const result = await generate(run.model, prompt, run.settings, signal);
+      const sql = extractSql({ text: result.output });
+      return {
+        id: question.id,
+        db_id: question.databaseId,
+        question: question.question,
+        prompt,
+        output: result.output,
+        sql: sql?.sql ?? '',
+        extracted: sql !== undefined,
+        finish_reason: result.finishReason,
+        prompt_tokens: result.promptTokens,
+        completion_tokens: result.completionTokens,
+        first_token_ms: result.firstTokenMs === null ? null : Math.round(result.firstTokenMs),
+        elapsed_ms: Math.round(result.elapsedMs),
+        attempts: attempt,
+        settings: fingerprint,
+      };
+    } catch (error) {
+      if (signal?.aborted === true) throw signal.reason;
+      // Broken-off answers and failed requests are the endpoint's; anything else (bad options) stops the run.
+      if (!EndpointError.isInstance(error)) throw error;
+      lastError = error;
+    }
+  }
+  return {
+    id: question.id,
+    db_id: question.databaseId,
+    question: question.question,
+    prompt,
+    output: '',
+    sql: '',
+    extracted: false,
+    finish_reason: null,
+    prompt_tokens: 0,
+    completion_tokens: 0,
+    first_token_ms: null,
+    elapsed_ms: 0,
+    attempts,
+    settings: fingerprint,
+    error: (lastError as Error).message,
+  };
+}
+
+/**
+ * Predicts the pending questions with `concurrency` workers, into `results` and appended to raw_pred.jsonl.
+ * Returns how many were generated, and the first worker's failure when one failed (the others finish first).
+ */
+async function predictPending(options: {
+  run: QuestionRun;
+  pending: readonly BenchmarkQuestion[];
+  prompts: Map<number, string>;
+  results: Map<number, RawPrediction>;
+  rawFile: string;
+  concurrency: number;
+  onPredicted: () => void;
+}): Promise<{ generated: number; failure?: PromiseRejectedResult }> {
+  const { run, pending, prompts, results } = options;
+  let next = 0;
+  let generated = 0;
+  // Lines are appended one write each, in the order items finish.
+  let writing = Promise.resolve();
+  const work = async (): Promise<void> => {
+    while (next < pending.length) {
+      run.signal?.throwIfAborted();
+      const question = pending[next++] as BenchmarkQuestion;
+      const record = await predictQuestion(run, question, prompts.get(question.id) as string);
+      results.set(question.id, record);
+      const line = `${JSON.stringify(record)}\n`;
+      writing = writing.then(() => appendFile(options.rawFile, line));
+      await writing;
+      generated += 1;
+      options.onPredicted();
+    }
+  };
+  const workers = Array.from({ length: Math.min(options.concurrency, Math.max(1, pending.length)) }, () => work());
+  const settled = await Promise.allSettled(workers);
+  await writing.catch(() => undefined);
+  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  if (failure !== undefined) return { generated, failure };
+  await writing;
+  return { generated };
+}
+
+/** The finished run's files, written together: raw_pred.jsonl, predict.txt, gold.txt and run.json. */
+async function writeFinishedRun(options: {
+  files: RunFiles;
+  selected: readonly BenchmarkQuestion[];
+  ordered: readonly RawPrediction[];
+  all: Map<number, RawPrediction>;
+  record: string;
+}): Promise<void> {
+  const { files, all } = options;
+  // One line per question ever predicted in this folder (a retried item's last line), in question order.
+  const raw = [...all.keys()]
+    .sort((left, right) => left - right)
+    .map((id) => `${JSON.stringify(all.get(id))}\n`)
+    .join('');
+  await writeFilesTogether({
+    files: [
+      { path: files.raw, data: raw },
+      { path: files.predictions, data: options.ordered.map((item) => `${oneLine(item.sql)}\n`).join('') },
+      {
+        path: files.gold,
+        data: options.selected.map((question) => `${oneLine(question.query)}\t${question.databaseId}\n`).join(''),
+      },
+      { path: files.record, data: options.record },
+    ],
+  });
+}
+
+/** What the finished run record adds to the settings. */
+function finishedRecordFields(
+  options: PredictBenchmarkOptions,
+  summary: PredictBenchmarkSummary,
+  ordered: readonly RawPrediction[],
+  concurrency: number,
+): Record<string, unknown> {
+  const { total, extracted, failed, reused } = summary;
+  return {
+    selection: { ids: options.ids ?? null, limit: options.limit ?? null, count: total },
+    counts: { total, extracted, empty: summary.empty, failed, reused, generated: summary.generated },
+    // FlagAI's s2 dropped the questions without SQL from both files; here they stay as empty predictions.
+    extract_rate: total > 0 ? extracted / total : 0,
+    concurrency,
+    tokens: {
+      prompt: ordered.reduce((sum, item) => sum + item.prompt_tokens, 0),
+      completion: ordered.reduce((sum, item) => sum + item.completion_tokens, 0),
+    },
+    files: predictionFiles,
+  };
+}
+
+function summarize(
+  ordered: readonly RawPrediction[],
+  counts: { reused: number; generated: number; elapsedSeconds: number; files: RunFiles },
+): PredictBenchmarkSummary {
+  const { generated, elapsedSeconds } = counts;
+  const failed = ordered.filter((record) => record.error !== undefined).length;
+  const extracted = ordered.filter((record) => record.extracted).length;
+  return {
+    total: ordered.length,
+    reused: counts.reused,
+    generated,
+    extracted,
+    empty: ordered.length - extracted - failed,
+    failed,
+    elapsedSeconds,
+    itemsPerSecond: elapsedSeconds > 0 ? generated / elapsedSeconds : 0,
+    files: counts.files,
+  };
+}
+
+function progressOf(results: Map<number, RawPrediction>, total: number, reused: number): PredictProgress {
+  const values = [...results.values()];
+  return {
+    done: values.length,
+    total,
+    reused,
+    extracted: values.filter((value) => value.extracted).length,
+    failed: values.filter((value) => value.error !== undefined).length,
+  };
+}
+
+/**
+ * Generates predictions for benchmark questions: each question's prompt from its schema in tables.json, the
+ * model's output (local runtime or endpoint) with bounded concurrency, and SQL extracted by FlagAI's rule.
+ * Writes raw_pred.jsonl as items finish (so a killed run continues where it stopped, and a re-run with the same
+ * settings reuses finished items), then predict.txt aligned line for line with gold.txt (an empty line where no
+ * SQL was found, never dropped) and the run record run.json. A folder that holds a run with other settings is
+ * refused ({@link RunSettingsChangedError}) unless `restart` discards it.
+ */
+export async function predictBenchmark(options: PredictBenchmarkOptions): Promise<PredictBenchmarkSummary> {
+  const { model, signal } = options;
+  const concurrency = positiveInteger('concurrency', options.concurrency ?? 4);
+  const attempts = positiveInteger('attempts', options.attempts ?? 3);
+  const settings = options.generation ?? sqlGenerationPresets.greedy;
+  const { questions, schemas } = await readBenchmark({
+    questions: options.questions,
+    tables: options.tables,
+    ...(signal === undefined ? {} : { signal }),
+  });
+  const selected = select(questions, options);
+  if (selected.length === 0)
+    throw new TextToSqlOptionsError(`no questions selected from ${options.questions}; check --ids and --limit.`);
+  const prompts = buildPrompts(selected, schemas, options.template);
+  const { runSettings, fingerprint } = describeRun(options, settings);
+
+  const files = runFiles(options.output);
+  await prepareRunFolder(options, files);
+  const earlierRecord = await readRunRecord(files.record);
+  const { records: earlier, rewrite } = await readEarlier(files.raw, options.badLines, signal);
+  checkSameRun({ output: options.output, earlierRecord, earlier, runSettings, fingerprint, selected, prompts });
   if (rewrite !== undefined) await writeFileAtomic({ path: files.raw, data: rewrite });
 
   const results = new Map<number, RawPrediction>();
@@ -339,162 +596,36 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   }
   const reused = results.size;
   const pending = selected.filter((question) => !results.has(question.id));
-  const progress = (): PredictProgress => {
-    const values = [...results.values()];
-    return {
-      done: values.length,
-      total: selected.length,
-      reused,
-      extracted: values.filter((value) => value.extracted).length,
-      failed: values.filter((value) => value.error !== undefined).length,
-    };
-  };
-
-  const started = performance.now();
-  const sessions = earlierSessions(earlierRecord);
-  const session: RunSession = {
-    started_at: new Date().toISOString(),
-    finished_at: null,
-    elapsed_seconds: null,
-    generated: null,
-    outcome: 'running',
-  };
+  const runRecord = new RunRecordText(earlierRecord, runSettings, fingerprint);
   // Written before any generation, so that a later run knows these settings even if this one is killed.
-  const recordWith = (status: RunStatus, fields: Record<string, unknown>): string => {
-    const all = [...sessions, ...(session.outcome === 'finished' && session.generated === 0 ? [] : [session])];
-    return `${JSON.stringify({ ...earlierRecord, ...runSettings, settings: fingerprint, ...fields, status, sessions: all, ...runTimings(all, status) }, null, 2)}\n`;
-  };
-  await writeFileAtomic({ path: files.record, data: recordWith('running', {}) });
-  options.onProgress?.(progress());
+  await writeFileAtomic({ path: files.record, data: runRecord.text('running', {}) });
+  options.onProgress?.(progressOf(results, selected.length, reused));
 
-  let next = 0;
-  let generated = 0;
-  // Lines are appended one write each, in the order items finish.
-  let writing = Promise.resolve();
-  const work = async (): Promise<void> => {
-    while (next < pending.length) {
-      signal?.throwIfAborted();
-      const question = pending[next++] as BenchmarkQuestion;
-      const prompt = prompts.get(question.id) as string;
-      let record: RawPrediction | undefined;
-      let lastError: unknown;
-      for (let attempt = 1; attempt <= attempts && record === undefined; attempt += 1) {
-        try {
-          const result = await generate(model, prompt, settings, signal);
-          const sql = extractSql({ text: result.output });
-          record = {
-            id: question.id,
-            db_id: question.databaseId,
-            question: question.question,
-            prompt,
-            output: result.output,
-            sql: sql?.sql ?? '',
-            extracted: sql !== undefined,
-            finish_reason: result.finishReason,
-            prompt_tokens: result.promptTokens,
-            completion_tokens: result.completionTokens,
-            first_token_ms: result.firstTokenMs === null ? null : Math.round(result.firstTokenMs),
-            elapsed_ms: Math.round(result.elapsedMs),
-            attempts: attempt,
-            settings: fingerprint,
-          };
-        } catch (error) {
-          if (signal?.aborted === true) throw signal.reason;
-          // Broken-off answers and failed requests are the endpoint's; anything else (bad options) stops the run.
-          if (!EndpointError.isInstance(error)) throw error;
-          lastError = error;
-        }
-      }
-      record ??= {
-        id: question.id,
-        db_id: question.databaseId,
-        question: question.question,
-        prompt,
-        output: '',
-        sql: '',
-        extracted: false,
-        finish_reason: null,
-        prompt_tokens: 0,
-        completion_tokens: 0,
-        first_token_ms: null,
-        elapsed_ms: 0,
-        attempts,
-        settings: fingerprint,
-        error: (lastError as Error).message,
-      };
-      results.set(question.id, record);
-      const line = `${JSON.stringify(record)}\n`;
-      writing = writing.then(() => appendFile(files.raw, line));
-      await writing;
-      generated += 1;
-      options.onProgress?.(progress());
-    }
-  };
-  const workers = Array.from({ length: Math.min(concurrency, Math.max(1, pending.length)) }, () => work());
-  const settled = await Promise.allSettled(workers);
-  await writing.catch(() => undefined);
-  const closeSession = (outcome: RunSession['outcome']): number => {
-    const elapsedSeconds = (performance.now() - started) / 1000;
-    Object.assign(session, {
-      finished_at: new Date().toISOString(),
-      elapsed_seconds: Number(elapsedSeconds.toFixed(3)),
-      generated,
-      outcome,
-    });
-    return elapsedSeconds;
-  };
-  const failure = settled.find((outcome): outcome is PromiseRejectedResult => outcome.status === 'rejected');
+  const { generated, failure } = await predictPending({
+    run: { model, settings, attempts, fingerprint, signal },
+    pending,
+    prompts,
+    results,
+    rawFile: files.raw,
+    concurrency,
+    onPredicted: () => options.onProgress?.(progressOf(results, selected.length, reused)),
+  });
   if (failure !== undefined) {
     // The lines written so far stay for the next run; the record says this session stopped, and its time counts.
-    closeSession('stopped');
-    await writeFileAtomic({ path: files.record, data: recordWith('stopped', {}) }).catch(() => undefined);
+    runRecord.close('stopped', generated);
+    await writeFileAtomic({ path: files.record, data: runRecord.text('stopped', {}) }).catch(() => undefined);
     throw failure.reason;
   }
-  await writing;
 
   const ordered = selected.map((question) => results.get(question.id) as RawPrediction);
-  const elapsedSeconds = closeSession('finished');
-  const failed = ordered.filter((record) => record.error !== undefined).length;
-  const extracted = ordered.filter((record) => record.extracted).length;
-  const summary: PredictBenchmarkSummary = {
-    total: selected.length,
-    reused,
-    generated: pending.length,
-    extracted,
-    empty: selected.length - extracted - failed,
-    failed,
-    elapsedSeconds,
-    itemsPerSecond: elapsedSeconds > 0 ? pending.length / elapsedSeconds : 0,
+  const elapsedSeconds = runRecord.close('finished', generated);
+  const summary = summarize(ordered, { reused, generated: pending.length, elapsedSeconds, files });
+  await writeFinishedRun({
     files,
-  };
-  const record = recordWith('finished', {
-    selection: { ids: options.ids ?? null, limit: options.limit ?? null, count: selected.length },
-    counts: { total: summary.total, extracted, empty: summary.empty, failed, reused, generated: summary.generated },
-    // FlagAI's s2 dropped the questions without SQL from both files; here they stay as empty predictions.
-    extract_rate: selected.length > 0 ? extracted / selected.length : 0,
-    concurrency,
-    tokens: {
-      prompt: ordered.reduce((sum, item) => sum + item.prompt_tokens, 0),
-      completion: ordered.reduce((sum, item) => sum + item.completion_tokens, 0),
-    },
-    files: predictionFiles,
-  });
-  // One line per question ever predicted in this folder (a retried item's last line), in question order.
-  const all = new Map([...earlier, ...results]);
-  const raw = [...all.keys()]
-    .sort((left, right) => left - right)
-    .map((id) => `${JSON.stringify(all.get(id))}\n`)
-    .join('');
-  await writeFilesTogether({
-    files: [
-      { path: files.raw, data: raw },
-      { path: files.predictions, data: ordered.map((item) => `${oneLine(item.sql)}\n`).join('') },
-      {
-        path: files.gold,
-        data: selected.map((question) => `${oneLine(question.query)}\t${question.databaseId}\n`).join(''),
-      },
-      { path: files.record, data: record },
-    ],
+    selected,
+    ordered,
+    all: new Map([...earlier, ...results]),
+    record: runRecord.text('finished', finishedRecordFields(options, summary, ordered, concurrency)),
   });
   return summary;
 }
