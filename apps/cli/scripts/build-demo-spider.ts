@@ -2,11 +2,13 @@
 // databases and schemas, so the demo runs with nothing beside the package. The demo spreads its 20 questions
 // evenly over dev; each pick comes with the next two questions, which the demo takes instead when a prompt
 // does not fit the tiny model's context. Run: pnpm exec tsx scripts/build-demo-spider.ts [spider-dev folder]
+// (default: the Spider dev fixture the tests read, in @aquila/test-kit).
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { spiderDirectory } from '@aquila/test-kit';
 
-const source = process.argv[2] ?? fileURLToPath(new URL('../../../../shared/fixtures/spider-dev/', import.meta.url));
+const source = process.argv[2] ?? spiderDirectory;
 const target = fileURLToPath(new URL('../assets/spider-demo/', import.meta.url));
 const picks = 20;
 const alternatives = 2;
