@@ -15,6 +15,8 @@ export function fixturePath(...segments: string[]): string {
 // The reference sets, with a trailing slash, so that a test appends a path inside the set.
 export const spiderDirectory = `${fixturePath('spider-dev')}/`;
 export const flagaiDirectory = `${fixturePath('flagai')}/`;
+export const birdMiniDevDirectory = `${fixturePath('bird-mini-dev')}/`;
+export const datasetRowsDirectory = `${fixturePath('dataset-rows')}/`;
 
 /** A Spider dev database file by name: `spiderDatabase('concert_singer')`. */
 export function spiderDatabase(name: string): string {

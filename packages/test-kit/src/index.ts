@@ -5,7 +5,15 @@ export type { CheckPropertyInWorkerOptions } from './check-property-in-worker.js
 export { checkPropertyInWorker } from './check-property-in-worker.js';
 export type { ChildProcessesOptions } from './child-processes.js';
 export { childProcesses, isAlive } from './child-processes.js';
-export { fixturePath, fixturesDirectory, flagaiDirectory, spiderDatabase, spiderDirectory } from './fixture-path.js';
+export {
+  birdMiniDevDirectory,
+  datasetRowsDirectory,
+  fixturePath,
+  fixturesDirectory,
+  flagaiDirectory,
+  spiderDatabase,
+  spiderDirectory,
+} from './fixture-path.js';
 export type { MachineCheck, MachineNeeds } from './needs.js';
 export { needs } from './needs.js';
 export type { ReadmeExampleFolder } from './readme-example-folder.js';
