@@ -38,7 +38,7 @@ export default defineConfig({
       test: {
         name,
         root,
-        include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+        include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'bench/**/*.test.ts'],
         testTimeout: 60_000,
         hookTimeout: 120_000,
       },

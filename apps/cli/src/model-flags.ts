@@ -32,7 +32,7 @@ export function addModelFlags(command: Command, defaultPreset: string): Command 
     .option('--max-new-tokens <n>', 'most tokens to generate (default 256)', integerFlag('token count', 1))
     .option(
       '--template <file>',
-      'custom prompt template with {question}, {database}, {schema}, {ddl}, {relations} (default: the AquilaSQL prompt)',
+      "custom prompt template with {question}, {database}, {schema}, {ddl}, {relations}, {evidence} (default: the AquilaSQL prompt; bird: mini_dev's prompt)",
     );
 }
 

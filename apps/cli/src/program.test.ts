@@ -37,6 +37,7 @@ describe('aquila program', () => {
       'sql',
       'serve',
       'predict',
+      'vote',
     ])
       expect(help.text()).toContain(command);
   });

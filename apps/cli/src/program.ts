@@ -10,6 +10,7 @@ import { registerServeCommand } from './commands/serve.js';
 import { registerSqlCommand } from './commands/sql.js';
 import { registerTokenizeCommand } from './commands/tokenize.js';
 import { registerTrainCommand } from './commands/train.js';
+import { registerVoteCommand } from './commands/vote.js';
 import { version } from './version.js';
 
 export interface ProgramOptions {
@@ -40,6 +41,7 @@ export function createProgram(options: ProgramOptions = {}): Command {
   registerSqlCommand(program, context);
   registerServeCommand(program, context);
   registerPredictCommand(program, context);
+  registerVoteCommand(program, context);
   return program;
 }
 

@@ -287,6 +287,33 @@ const cases: BadInputCase[] = [
     message: /build\.yaml/,
   },
   {
+    name: 'data build: a source that is missing',
+    files: { 'build.yaml': 'sources:\n  - { type: Text-to-sql-v1, path: texttosqlv2.jsonl }\n' },
+    args: ['data', 'build', '--config', '$/build.yaml', '--out', '$/out'],
+    exit: 1,
+    code: 'AQUILA_DATA_INPUT_FILE',
+    message: /sources\[0\] \(Text-to-sql-v1\) .*texttosqlv2\.jsonl does not exist/,
+  },
+  {
+    name: 'data build: a source in a layout no adapter reads',
+    files: {
+      'build.yaml': 'sources:\n  - { type: pg-gpt4SQL-sql-instructions-1k, path: train.csv }\n',
+      'train.csv': 'q,schema,query\nhow many?,CREATE TABLE t (a INT),SELECT 1\n',
+    },
+    args: ['data', 'build', '--config', '$/build.yaml', '--out', '$/out', '--keep-going'],
+    exit: 1,
+    code: 'AQUILA_DATA_SOURCE_COLUMNS',
+    message: /train\.csv: the columns are \["q","schema","query"\], but this source reads columns question, /,
+  },
+  {
+    name: 'data fetch: no hub at the endpoint',
+    args: ['data', 'fetch', '--out', '$/raw', '--source', 'sql-create-context', '--endpoint', 'http://127.0.0.1:9'],
+    exit: 1,
+    code: 'AQUILA_DATA_FETCH',
+    message:
+      /could not fetch 1 of 1 sources \(sql-create-context: resolving b-mc2\/sql-create-context@main .*127\.0\.0\.1:9/,
+  },
+  {
     name: 'data fetch: unknown source',
     args: ['data', 'fetch', '--out', '$/raw', '--source', 'no-such-dataset'],
     exit: 2,
@@ -378,6 +405,24 @@ const cases: BadInputCase[] = [
     exit: 1,
     code: /ENOENT|AQUILA_/,
     message: /no-databases/,
+  },
+  {
+    name: 'eval: execution without a database folder',
+    files: { 'spider/': null },
+    args: [
+      'eval',
+      '--gold',
+      '$/spider/gold.sql',
+      '--pred',
+      '$/spider/pred.sql',
+      '--tables',
+      '$/spider/tables.json',
+      '--etype',
+      'exec',
+    ],
+    exit: 1,
+    code: 'AQUILA_SQL_EVALUATION_INPUT',
+    message: /etype exec runs the queries and needs --db/,
   },
   {
     name: 'eval: prediction file not UTF-8',

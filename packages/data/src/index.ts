@@ -3,14 +3,32 @@
 export type { BuildConfig, BuildSourceConfig } from './build/build-config.js';
 export type { BuildDatasetOptions, BuildProgress } from './build/build-dataset.js';
 export { buildDataset } from './build/build-dataset.js';
-export type { BuildReport, SourceReport } from './build/build-report.js';
+export type { BuildReport, SourceFailure, SourceReport } from './build/build-report.js';
 export { formatBuildReportTable } from './build/build-report.js';
 
 // Sources: one adapter per dataset, and the records they read
 
 export type { DatasetRecord, DroppedRecord, DropReason, SourceEvent, SqlDialect } from './sources/dataset-record.js';
-export type { ReadSourceOptions, SourceAdapter } from './sources/source-adapter.js';
+export type {
+  ProbeSourceOptions,
+  ReadSourceOptions,
+  SourceAdapter,
+  SourceFilePattern,
+  SourceLayout,
+} from './sources/source-adapter.js';
 export { sourceAdapters } from './sources/source-adapters.js';
+
+// Fetching the sources' files from the dataset hub, with a manifest of what was fetched
+
+export type {
+  FetchedFile,
+  FetchedSource,
+  FetchManifest,
+  FetchSourcesOptions,
+  FetchSourcesProgress,
+  FetchSourcesResult,
+} from './fetch/fetch-sources.js';
+export { fetchSources } from './fetch/fetch-sources.js';
 
 // Streaming readers of large text and CSV files
 
@@ -37,11 +55,13 @@ export type { PackConvention, PackTokenizer } from './pack/pack-tokenizer.js';
 
 // Errors
 
+export type { SourceLayoutProblem } from './errors.js';
 export {
   BuildConfigError,
   InputFileError,
   NoDocumentsError,
   SourceColumnsError,
   SourceEncodingError,
+  SourceFetchError,
   SourceFormatError,
 } from './errors.js';

@@ -2,7 +2,8 @@
 // quoting, nesting, snappy parquet). Run with `pnpm exec tsx test/generate-samples.ts`; the output is committed.
 import { mkdir, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
-import { parquetWriteBuffer, type SchemaElement } from 'hyparquet-writer';
+import { parquetWriteBuffer } from 'hyparquet-writer';
+import { int32, string, wikiSqlStruct, wikiTableFields } from './parquet-schema.js';
 
 const directory = fileURLToPath(new URL('../samples/', import.meta.url));
 
@@ -45,19 +46,6 @@ function llamaInput(row: { question: string; context: string }): string {
 function clintonText(instruction: string, input: string, response: string): string {
   return `Below are sql tables schemas paired with instruction that describes a task. Using valid SQLite, write a response that appropriately completes the request for the provided tables. ### Instruction: ${instruction} ### Input: ${input} ### Response: ${response}`;
 }
-
-const string = (name: string) => ({
-  name,
-  type: 'BYTE_ARRAY' as const,
-  converted_type: 'UTF8' as const,
-  repetition_type: 'OPTIONAL' as const,
-});
-const int32 = (name: string) => ({ name, type: 'INT32' as const, repetition_type: 'OPTIONAL' as const });
-const list = (name: string, element: SchemaElement, depth = 0): SchemaElement[] => [
-  { name, repetition_type: 'OPTIONAL' as const, converted_type: 'LIST' as const, num_children: 1 },
-  { name: 'list', repetition_type: 'REPEATED' as const, num_children: 1 },
-  ...(depth === 0 ? [{ ...element, name: 'element' }] : list('element', element, depth - 1)),
-];
 
 async function main(): Promise<void> {
   await mkdir(directory, { recursive: true });
@@ -256,24 +244,9 @@ async function main(): Promise<void> {
           { name: 'schema', num_children: 4 },
           int32('phase'),
           string('question'),
-          { name: 'sql', repetition_type: 'OPTIONAL', num_children: 4 },
-          string('human_readable'),
-          int32('sel'),
-          int32('agg'),
-          { name: 'conds', repetition_type: 'OPTIONAL', num_children: 3 },
-          ...list('column_index', int32('x')),
-          ...list('operator_index', int32('x')),
-          ...list('condition', string('x')),
+          ...wikiSqlStruct,
           { name: 'table', repetition_type: 'OPTIONAL', num_children: 9 },
-          ...list('header', string('x')),
-          string('page_title'),
-          string('page_id'),
-          ...list('types', string('x')),
-          string('id'),
-          string('section_title'),
-          string('caption'),
-          ...list('rows', string('x'), 1),
-          string('name'),
+          ...wikiTableFields,
         ],
       }),
     ),

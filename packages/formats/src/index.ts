@@ -1,5 +1,7 @@
 // Checkpoints: one interface over safetensors files, PyTorch zips and folders of shards
 export type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint/checkpoint.js';
+export type { FindWeightFilesOptions, WeightFiles } from './checkpoint/find-weight-files.js';
+export { findWeightFiles } from './checkpoint/find-weight-files.js';
 export type { OpenCheckpointOptions } from './checkpoint/open-checkpoint.js';
 export { openCheckpoint } from './checkpoint/open-checkpoint.js';
 // safetensors
@@ -8,7 +10,7 @@ export { openSafetensors } from './checkpoint/safetensors-reader.js';
 export type { TensorToWrite, WriteSafetensorsOptions } from './checkpoint/safetensors-writer.js';
 export { writeSafetensors } from './checkpoint/safetensors-writer.js';
 // Tensor element types
-export type { WeightDtype } from './checkpoint/tensor-dtype.js';
+export type { TensorDtype, WeightDtype } from './checkpoint/tensor-dtype.js';
 export { decodeWeights, encodeWeights } from './checkpoint/tensor-dtype.js';
 // PyTorch .bin / .pt (torch.save zips, read through a restricted pickle reader)
 export type { OpenTorchCheckpointOptions } from './checkpoint/torch-checkpoint-reader.js';

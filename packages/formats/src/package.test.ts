@@ -19,6 +19,7 @@ it('exports the public API and nothing else', async () => {
       "encodeIndexedDatasetIndex",
       "encodeNpy",
       "encodeWeights",
+      "findWeightFiles",
       "openCheckpoint",
       "openIndexedDataset",
       "openSafetensors",

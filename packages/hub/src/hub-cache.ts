@@ -1,9 +1,10 @@
 import { mkdir, rm, symlink } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { writeFileAtomic } from '@aquila/files';
-import { datasetInfo, getHFHubCachePath, getRepoFolderName, modelInfo } from '@huggingface/hub';
+import { getHFHubCachePath, getRepoFolderName } from '@huggingface/hub';
 import { DownloadError } from './errors.js';
-import { describeHubFailure, type HubRepositoryOptions, hubEndpoint, hubFetch, repoId } from './hub-repository.js';
+import { type HubRepositoryOptions, repoId } from './hub-repository.js';
+import { resolveHubRevision } from './resolve-hub-revision.js';
 
 /**
  * A repository's folder in the hub cache, the layout Python's huggingface_hub and @huggingface/hub share:
@@ -28,27 +29,8 @@ export async function openHubCacheFolder(
 ): Promise<HubCacheFolder> {
   const repo = repoId(options);
   const storage = join(options.cacheDirectory ?? getHFHubCachePath(), getRepoFolderName(repo));
-  let commit = options.revision;
-  if (!/^[0-9a-f]{40}$/.test(commit)) {
-    const request = {
-      name: repo.name,
-      revision: options.revision,
-      hubUrl: hubEndpoint(options),
-      fetch: hubFetch(options),
-      additionalFields: ['sha' as const],
-    };
-    try {
-      const info = await (repo.type === 'dataset' ? datasetInfo(request) : modelInfo(request));
-      if (typeof info.sha !== 'string' || !/^[0-9a-f]{40}$/.test(info.sha))
-        throw new Error(`the answer names no commit (sha ${JSON.stringify(info.sha)})`);
-      commit = info.sha;
-    } catch (error) {
-      options.signal?.throwIfAborted();
-      throw new DownloadError(
-        `resolving ${options.repo}@${options.revision} to a commit at ${hubEndpoint(options)} ${describeHubFailure(error)}.`,
-        { cause: error },
-      );
-    }
+  const commit = await resolveHubRevision(options);
+  if (commit !== options.revision) {
     const ref = join(storage, 'refs', options.revision);
     await inCache(`write ${ref}`, async () => {
       await mkdir(dirname(ref), { recursive: true });

@@ -6,3 +6,4 @@ export type { HubRepositoryOptions } from './hub-repository.js';
 export type { HubFile } from './list-hub-files.js';
 export { listHubFiles } from './list-hub-files.js';
 export { isModelFile } from './model-files.js';
+export { resolveHubRevision } from './resolve-hub-revision.js';

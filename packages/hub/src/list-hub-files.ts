@@ -13,16 +13,18 @@ export interface HubFile {
   sha256?: string;
 }
 
-/** Lists every file of a repository at a revision (the hub's recursive tree, all pages). */
+/** Lists every file of a repository at a revision (a branch, tag or commit; the hub's recursive tree, all pages). */
 export async function listHubFiles(options: HubRepositoryOptions): Promise<HubFile[]> {
   const revision = options.revision ?? 'main';
   const repo = repoId(options);
-  const url = `${hubEndpoint(options)}/api/${repo.type}s/${repo.name}/tree/${revision}`;
+  // listFiles puts the revision into the URL as given; a branch such as `refs/convert/parquet` must be one segment.
+  const encoded = encodeURIComponent(revision);
+  const url = `${hubEndpoint(options)}/api/${repo.type}s/${repo.name}/tree/${encoded}`;
   const files: HubFile[] = [];
   try {
     for await (const entry of listFiles({
       repo,
-      revision,
+      revision: encoded,
       recursive: true,
       hubUrl: hubEndpoint(options),
       fetch: hubFetch(options),

@@ -7,5 +7,6 @@ it('exports the public API and nothing else', async () => {
     'downloadHubFiles',
     'isModelFile',
     'listHubFiles',
+    'resolveHubRevision',
   ]);
 });

@@ -5,16 +5,21 @@ describe('@aquila/prompts public surface', () => {
   it('exports exactly the documented API', () => {
     expect(Object.keys(prompts).sort()).toMatchInlineSnapshot(`
       [
+        "ChatTemplateParseError",
+        "ChatTemplateRenderError",
         "MissingSpecialTokenError",
         "aquilaSpecialTokenIds",
         "buildAquilaSqlAnswer",
         "buildAquilaSqlPrompt",
+        "chatTemplateFromTokenizerConfig",
         "flagaiChatPromptIds",
+        "flagaiChatTemplate",
         "flagaiPromptIds",
         "flagaiSampling",
         "flagaiStopRules",
         "flagaiSystemPrompt",
         "parseCreateTables",
+        "readChatTemplate",
         "tokenizeAquilaConversation",
       ]
     `);

@@ -10,20 +10,9 @@ import { promisify } from 'node:util';
 import { moduleCommand } from '@aquila/files';
 import { aquilaSpecialTokenIds } from '@aquila/prompts';
 import { LanguageModel, layerWeightName, type ModelShape, modelWeightName } from '../src/index.js';
+import { aquila7bShape } from '../src/test-support/aquila-7b-shape.js';
 
-const shape: ModelShape = {
-  vocabSize: 100008,
-  hiddenSize: 4096,
-  intermediateSize: 11008,
-  layerCount: 2,
-  headCount: 32,
-  keyValueHeadCount: 32,
-  headSize: 128,
-  rmsNormEpsilon: 1e-5,
-  ropeTheta: 10000,
-  maxPositions: 2048,
-  tiedEmbeddings: false,
-};
+const shape: ModelShape = { ...aquila7bShape, layerCount: 2 };
 
 /** Writes a BF16 safetensors checkpoint a slab at a time (random values of unit-ish scale), never holding a tensor whole. */
 async function writeLargeCheckpoint(directory: string): Promise<{ bytes: number; largest: number }> {

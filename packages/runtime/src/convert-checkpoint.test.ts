@@ -8,7 +8,6 @@ import {
   type WeightDtype,
   writeSafetensors,
 } from '@aquila/formats';
-import * as ort from 'onnxruntime-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ModelShape } from './checkpoint/model-config.js';
 import type { WeightNaming } from './checkpoint/weight-names.js';
@@ -20,6 +19,7 @@ import { OnnxDecoder } from './generation/onnx-decoder.js';
 import { concatenate } from './internal/concatenate.js';
 import { LanguageModel } from './language-model.js';
 import { referenceForward } from './reference/reference-forward.js';
+import { openPresentOutputsSession } from './test-support/present-outputs-session.js';
 import { argmax, maxAbsoluteDifference, temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 
 interface Case {
@@ -464,23 +464,8 @@ describe('convertCheckpoint with cacheLayout "present-outputs" (the onnxruntime-
     ]);
     const tokens = [3, 14, 15, 9, 2, 6];
     const reference = referenceForward({ shape, weights, naming: 'hf', tokens });
-    const session = await ort.InferenceSession.create(join(output, 'model.onnx'));
-    const empty = new ort.Tensor('float32', new Float32Array(0), [1, shape.keyValueHeadCount, 0, shape.headSize]);
-    let past: Record<string, ort.Tensor> = {};
-    for (let layer = 0; layer < shape.layerCount; layer++)
-      past = { ...past, [`past_key_values.${layer}.key`]: empty, [`past_key_values.${layer}.value`]: empty };
-    const run = async (ids: number[], total: number) => {
-      const outputs = await session.run({
-        input_ids: new ort.Tensor('int64', BigInt64Array.from(ids.map(BigInt)), [1, ids.length]),
-        attention_mask: new ort.Tensor('int64', new BigInt64Array(total).fill(1n), [1, total]),
-        ...past,
-      });
-      for (let layer = 0; layer < shape.layerCount; layer++) {
-        past[`past_key_values.${layer}.key`] = outputs[`present.${layer}.key`] as ort.Tensor;
-        past[`past_key_values.${layer}.value`] = outputs[`present.${layer}.value`] as ort.Tensor;
-      }
-      return outputs.logits?.data as Float32Array;
-    };
+    const session = await openPresentOutputsSession(join(output, 'model.onnx'), shape);
+    const { past, run } = session;
     // The same weights in the caller-owned layout: its cache (keys rotated by RotaryEmbedding, stored
     // transposed) must hold the keys and values GQA itself rotated and returned as present.*.
     const own = join(workspace.path, 'present-own-onnx');

@@ -7,11 +7,16 @@ import {
   outputFolderMarker,
   prepareOutputFolder,
 } from '@aquila/files';
-import { type Checkpoint, CheckpointTensorError, openCheckpoint } from '@aquila/formats';
+import { type Checkpoint, CheckpointTensorError, encodeWeights, openCheckpoint } from '@aquila/formats';
+import { checkpointFolder } from './checkpoint/checkpoint-folder.js';
+import { readGenerationConfig } from './checkpoint/generation-config.js';
 import { type ModelShape, readModelConfig } from './checkpoint/model-config.js';
+import { checkTokenizerVocabulary } from './checkpoint/tokenizer-vocabulary.js';
 import {
+  biasedLayerWeights,
   interleavedToHalfRotation,
   type LayerWeight,
+  layerBiasLocation,
   layerWeightLocation,
   layerWeights,
   layerWeightValues,
@@ -21,7 +26,8 @@ import {
   weightNamings,
 } from './checkpoint/weight-names.js';
 import type { ConvertedModelConfig, GenerationDefaults, WeightPrecision } from './converted-model-config.js';
-import { GenerationOptionsError } from './errors.js';
+import { GenerationOptionsError, UnsupportedModelError } from './errors.js';
+import type { CachePrecision } from './generation/key-value-cache.js';
 import { concatenate } from './internal/concatenate.js';
 import {
   buildDecoderGraph,
@@ -41,6 +47,11 @@ const tokenizerFileNames = [
   'merges.txt',
   'special_tokens_map.json',
   'added_tokens.json',
+  // Megatron/FlagAI folders (vocab.json + merges.txt) append their special tokens from it: Aquila's
+  // [CLS]/</s> are 100006/100007 only with it.
+  'special_tokens.txt',
+  // The chat template of newer checkpoints, beside tokenizer_config.json (LanguageModel's chatTemplate).
+  'chat_template.jinja',
 ];
 
 export interface ConvertProgress {
@@ -50,7 +61,10 @@ export interface ConvertProgress {
 }
 
 export interface ConvertCheckpointOptions {
-  /** The checkpoint folder (config.json or params.json, safetensors or .bin, tokenizer files). */
+  /**
+   * The checkpoint folder (config.json or params.json, weights, tokenizer files), or one weight file or shard
+   * index in it (`findWeightFiles` of @aquila/formats picks a folder's weight files).
+   */
   checkpoint: string;
   /**
    * The folder to write (created): model.onnx, model.onnx.data, aquila-config.json, tokenizer files. It must
@@ -60,8 +74,14 @@ export interface ConvertCheckpointOptions {
   output: string;
   /** Empty an output folder that holds other files too (never the working folder, one above it, or home). */
   force?: boolean;
-  /** Weight precision; default fp32. */
+  /** Weight precision; default fp32. fp16 halves the file (onnxruntime's CPU provider widens it to float32 at load). */
   precision?: WeightPrecision;
+  /**
+   * int8/int4: block-quantise the token embedding too (`GatherBlockQuantized`), in the layout of the output
+   * head, whose bytes a tied model shares; default false (float32). Where the hidden size is not a multiple
+   * of `blockSize` the embedding stays float32.
+   */
+  quantizeEmbedding?: boolean;
   /** MatMulNBits block size for int8/int4 (a power of two ≥ 16); default 32. */
   blockSize?: number;
   /** MatMulNBits accuracy level: 4 (default) computes with int8 activations, 0 in float32 (exact to the dequantised weights). */
@@ -71,11 +91,19 @@ export interface ConvertCheckpointOptions {
    * transformers.js input and output names, for running the same weights elsewhere.
    */
   cacheLayout?: CacheLayout;
+  /**
+   * The KV cache's precision (`caller-owned` graphs): fp32 (default), or fp16, which halves the cache (1 GiB
+   * instead of 2 per full-context Aquila-7B sequence) for a slower attention step (the graph widens the
+   * cache it reads; see the README's measurements).
+   */
+  cachePrecision?: CachePrecision;
   /** The external weights file name; default `model.onnx.data` (transformers.js expects `model.onnx_data`). */
   weightsFile?: string;
   /** Overrides of the generation defaults written to aquila-config.json. */
   generation?: Partial<GenerationDefaults>;
   onProgress?: (progress: ConvertProgress) => void;
+  /** Told what converts but deserves a look (an embedding with padding rows past the tokenizer's ids). */
+  onWarning?: (message: string) => void;
   signal?: AbortSignal;
 }
 
@@ -101,8 +129,8 @@ class ExternalDataWriter {
     return this.append(new Uint8Array(values.buffer, values.byteOffset, values.byteLength));
   }
 
-  /** Appends the transpose `[columns, rows]` of a row-major matrix, in slabs, so no second full copy is held. */
-  async appendTransposed(values: Float32Array, rows: number, columns: number): Promise<OnnxTensorData> {
+  /** Appends the transpose `[columns, rows]` of a row-major matrix, in slabs, so no second full copy is held; as float16 when `half`. */
+  async appendTransposed(values: Float32Array, rows: number, columns: number, half = false): Promise<OnnxTensorData> {
     const slabRows = Math.max(1, Math.floor((4 * 1024 * 1024) / rows));
     const slab = new Float32Array(slabRows * rows);
     let first: OnnxTensorData | undefined;
@@ -112,12 +140,14 @@ class ExternalDataWriter {
         for (let row = 0; row < rows; row++)
           slab[column * rows + row] = values[row * columns + start + column] as number;
       }
-      const bytes = new Uint8Array(slab.buffer, 0, count * rows * 4);
+      const bytes = half
+        ? encodeWeights(slab.subarray(0, count * rows), 'F16')
+        : new Uint8Array(slab.buffer, 0, count * rows * 4);
       // The first slab is aligned like any tensor; the rest follow it directly.
       const written = first === undefined ? await this.append(bytes) : await this.appendContiguous(bytes);
       first ??= written;
     }
-    return { ...(first as { location: string; offset: number }), length: rows * columns * 4 };
+    return { ...(first as { location: string; offset: number }), length: rows * columns * (half ? 2 : 4) };
   }
 
   private async appendContiguous(bytes: Uint8Array): Promise<OnnxTensorData> {
@@ -157,9 +187,17 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
   const { signal } = options;
   const precision = options.precision ?? 'fp32';
   const blockSize = options.blockSize ?? 32;
+  const quantizeEmbedding = options.quantizeEmbedding === true && (precision === 'int8' || precision === 'int4');
+  const cachePrecision = options.cachePrecision ?? 'fp32';
+  if (!['fp32', 'fp16'].includes(cachePrecision))
+    throw new GenerationOptionsError(`cachePrecision must be fp32 or fp16, got ${JSON.stringify(cachePrecision)}.`);
+  if (cachePrecision === 'fp16' && options.cacheLayout === 'present-outputs')
+    throw new GenerationOptionsError(
+      'cachePrecision fp16 is for the caller-owned cache LanguageModel runs; present-outputs graphs keep a float32 cache.',
+    );
   const weightsFile = options.weightsFile ?? 'model.onnx.data';
-  if (!['fp32', 'int8', 'int4'].includes(precision))
-    throw new GenerationOptionsError(`precision must be fp32, int8 or int4, got ${JSON.stringify(precision)}.`);
+  if (!['fp32', 'fp16', 'int8', 'int4'].includes(precision))
+    throw new GenerationOptionsError(`precision must be fp32, fp16, int8 or int4, got ${JSON.stringify(precision)}.`);
   if (!Number.isInteger(blockSize) || blockSize < 16 || (blockSize & (blockSize - 1)) !== 0)
     throw new GenerationOptionsError(`blockSize must be a power of two ≥ 16, got ${blockSize}.`);
   if (
@@ -171,7 +209,14 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     );
   }
   await refuseOutputHoldingCheckpoint(options.checkpoint, options.output);
-  const config = await readModelConfig({ directory: options.checkpoint });
+  const folder = await checkpointFolder(options.checkpoint);
+  const config = await readModelConfig({ directory: folder });
+  await checkTokenizerVocabulary({
+    directory: folder,
+    embeddingRows: config.shape.vocabSize,
+    onWarning: options.onWarning,
+  });
+  const generationConfig = await readGenerationConfig({ directory: folder });
   const { shape } = config;
   const checkpoint = await openCheckpoint({ path: options.checkpoint, signal });
   // Files under temporary names in the output folder, renamed into place together once all are written.
@@ -191,6 +236,8 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
       );
     const finalShape: ModelShape = { ...shape, tiedEmbeddings: tied };
     const { hiddenSize: hidden, headSize } = shape;
+    // GatherBlockQuantized reads whole blocks of a row; a hidden size that needs padding keeps a float embedding.
+    const quantizedEmbedding = quantizeEmbedding && hidden % blockSize === 0;
     const embeddingName = modelWeightName(naming, 'embedding');
     const finalNormName = modelWeightName(naming, 'finalNorm');
 
@@ -213,6 +260,18 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
         expectTensor(location.name, location.tensorShape);
       }
     }
+    for (let layer = 0; layer < shape.layerCount; layer++) {
+      for (const weight of biasedLayerWeights) {
+        const location = layerBiasLocation(naming, shape, layer, weight);
+        if (shape.queryKeyValueBias) expectTensor(location.name, location.tensorShape);
+        else if (checkpoint.get(location.name))
+          // transformers would drop them unread; a model converted without them is not the one trained.
+          throw new UnsupportedModelError(
+            'model_type',
+            `${options.checkpoint}: tensor "${location.name}" is a projection bias, but ${config.source} has model_type "${config.modelType}", whose layers have none; a qwen2 config would add them.`,
+          );
+      }
+    }
     expectTensor(finalNormName, [hidden]);
     if (!tied) expectTensor(headName, [shape.vocabSize, hidden]);
     const read = (name: string): Promise<Float32Array> => checkpoint.read(name, { signal });
@@ -232,6 +291,8 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
       const projection = async (rowsMajor: Float32Array, rows: number, columns: number): Promise<ProjectionWeights> => {
         signal?.throwIfAborted();
         if (precision === 'fp32') return { kind: 'float', data: await data.appendTransposed(rowsMajor, rows, columns) };
+        if (precision === 'fp16')
+          return { kind: 'half', data: await data.appendTransposed(rowsMajor, rows, columns, true) };
         const bits = precision === 'int8' ? 8 : 4;
         const quantized = quantizeBlockwise({ weights: rowsMajor, rows, columns, bits, blockSize });
         return {
@@ -241,13 +302,34 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
           scales: await data.appendFloats(quantized.scales),
         };
       };
-      const embedding = await data.appendFloats(await read(embeddingName));
+      const embeddingValues = await read(embeddingName);
+      // A quantised embedding is stored like the head's matrix (rows [vocab, hidden], blocks along hidden).
+      const embedding: ProjectionWeights = quantizedEmbedding
+        ? await projection(embeddingValues, shape.vocabSize, hidden)
+        : precision === 'fp16'
+          ? { kind: 'half', data: await data.append(encodeWeights(embeddingValues, 'F16')) }
+          : { kind: 'float', data: await data.appendFloats(embeddingValues) };
       step();
       const tables = rotaryTables(shape);
       const rotaryCos = await data.appendFloats(tables.cos);
       const rotarySin = await data.appendFloats(tables.sin);
       step();
       const layers: DecoderWeights['layers'] = [];
+      /** [q; k; v] biases, q and k in the rotate-half order like their rows. */
+      const queryKeyValueBiases = async (layer: number): Promise<Float32Array> => {
+        const biases: Float32Array[] = [];
+        for (const weight of biasedLayerWeights) {
+          const location = layerBiasLocation(naming, shape, layer, weight);
+          const bias = layerWeightValues(location, await read(location.name));
+          const heads = weight === 'query' ? shape.headCount : shape.keyValueHeadCount;
+          biases.push(
+            weight !== 'value' && usesInterleavedRotary(naming)
+              ? interleavedToHalfRotation(bias, heads, headSize)
+              : bias,
+          );
+        }
+        return concatenate(biases);
+      };
       for (let layer = 0; layer < shape.layerCount; layer++) {
         const queryWidth = shape.headCount * headSize;
         const keyWidth = shape.keyValueHeadCount * headSize;
@@ -269,6 +351,9 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
           key = interleavedToHalfRotation(key, shape.keyValueHeadCount, headSize);
         }
         const value = await layerWeight('value');
+        const queryKeyValueBias = shape.queryKeyValueBias
+          ? await data.appendFloats(await queryKeyValueBiases(layer))
+          : undefined;
         const attentionNorm = await data.appendFloats(await layerWeight('attentionNorm'));
         step();
         const queryKeyValue = await projection(concatenate([query, key, value]), queryWidth + 2 * keyWidth, hidden);
@@ -285,12 +370,23 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
         step();
         const down = await projection(await layerWeight('down'), hidden, shape.intermediateSize);
         step();
-        layers.push({ attentionNorm, queryKeyValue, attentionOutput, feedForwardNorm, gateUp, down });
+        layers.push({
+          attentionNorm,
+          queryKeyValue,
+          ...(queryKeyValueBias ? { queryKeyValueBias } : {}),
+          attentionOutput,
+          feedForwardNorm,
+          gateUp,
+          down,
+        });
       }
       const finalNorm = await data.appendFloats(await read(finalNormName));
       step();
-      // Tied: the embedding is read again rather than held through the whole conversion.
-      const languageModelHead = await projection(await read(tied ? embeddingName : headName), shape.vocabSize, hidden);
+      // Tied: the quantised embedding is the head's matrix; a float one is read again rather than held throughout.
+      const languageModelHead =
+        tied && quantizedEmbedding
+          ? embedding
+          : await projection(await read(tied ? embeddingName : headName), shape.vocabSize, hidden);
       step();
       weights = { embedding, rotaryCos, rotarySin, layers, finalNorm, languageModelHead };
     } finally {
@@ -298,26 +394,37 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     }
     const accuracyLevel = options.accuracyLevel ?? 4;
     const cacheLayout = options.cacheLayout ?? 'caller-owned';
-    const graph = buildDecoderGraph({ shape: finalShape, precision, blockSize, accuracyLevel, weights, cacheLayout });
+    const graph = buildDecoderGraph({
+      shape: finalShape,
+      precision,
+      blockSize,
+      accuracyLevel,
+      weights,
+      cacheLayout,
+      cachePrecision,
+    });
     await writeFile(stage('model.onnx').temporaryPath, encodeOnnxModel(graph), { signal });
     step();
 
-    const present = new Set(await readdir(options.checkpoint));
+    const present = new Set(await readdir(folder));
     const tokenizerFiles = tokenizerFileNames.filter((name) => present.has(name));
-    for (const name of tokenizerFiles) await copyFile(join(options.checkpoint, name), stage(name).temporaryPath);
-    const eosTokenId = config.eosTokenId;
+    for (const name of tokenizerFiles) await copyFile(join(folder, name), stage(name).temporaryPath);
+    // generation_config.json's eos ids replace config.json's for generation, as in transformers; all of them stop it.
+    const stopTokenIds = generationConfig?.eosTokenIds ?? config.eosTokenIds;
     const converted: ConvertedModelConfig = {
       format: 'aquila-onnx-decoder',
       version: 3,
       shape: finalShape,
       precision,
-      ...(precision === 'fp32' ? {} : { blockSize }),
+      ...(precision === 'fp32' || precision === 'fp16' ? {} : { blockSize }),
+      ...(quantizedEmbedding ? { quantizedEmbedding } : {}),
+      ...(cachePrecision === 'fp16' ? { cachePrecision } : {}),
       model: 'model.onnx',
       weights: weightsFile,
       cacheLayout,
       tokenizerFiles,
       bosTokenId: config.bosTokenId,
-      eosTokenId,
+      eosTokenId: config.eosTokenId,
       padTokenId: config.padTokenId,
       generation: {
         maxNewTokens: 256,
@@ -325,11 +432,12 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
         topK: 0,
         topP: 1,
         repetitionPenalty: 1,
-        stopTokenIds: eosTokenId === undefined ? [] : [eosTokenId],
+        stopTokenIds,
         stopStrings: [],
+        ...generationConfig?.defaults,
         ...options.generation,
       },
-      source: { checkpoint: resolve(options.checkpoint), naming },
+      source: { checkpoint: resolve(options.checkpoint), naming, modelType: config.modelType },
     };
     // aquila-config.json is staged last and renamed last: a folder with it holds a whole model.
     await writeFile(stage('aquila-config.json').temporaryPath, `${JSON.stringify(converted, null, 2)}\n`, { signal });

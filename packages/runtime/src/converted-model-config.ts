@@ -1,7 +1,8 @@
 import type { ModelShape } from './checkpoint/model-config.js';
+import type { CachePrecision } from './generation/key-value-cache.js';
 
-/** How the weights of a converted model are stored: float32, or int8/int4 block-wise (MatMulNBits). */
-export type WeightPrecision = 'fp32' | 'int8' | 'int4';
+/** How the weights of a converted model are stored: float32, float16, or int8/int4 block-wise (MatMulNBits). */
+export type WeightPrecision = 'fp32' | 'fp16' | 'int8' | 'int4';
 
 /** The generation defaults a converted model carries; request options override them. */
 export interface GenerationDefaults {
@@ -23,6 +24,10 @@ export interface ConvertedModelConfig {
   precision: WeightPrecision;
   /** MatMulNBits block size (int8/int4). */
   blockSize?: number;
+  /** The token embedding is block-quantised like the projections (`GatherBlockQuantized`). */
+  quantizedEmbedding?: boolean;
+  /** The KV cache's precision the graph takes (absent: fp32). */
+  cachePrecision?: CachePrecision;
   /** The graph file, relative to the folder. */
   model: string;
   /** The external weights file, relative to the folder. */
@@ -35,6 +40,6 @@ export interface ConvertedModelConfig {
   eosTokenId?: number;
   padTokenId?: number;
   generation: GenerationDefaults;
-  /** Where the model came from (checkpoint folder, naming), for humans. */
-  source: { checkpoint: string; naming: string };
+  /** Where the model came from (checkpoint folder, naming, HF `model_type`), for humans. */
+  source: { checkpoint: string; naming: string; modelType?: string };
 }

@@ -1,4 +1,6 @@
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ChatTemplateParseError } from '@aquila/prompts';
 import { createCharacterTokenizer } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
@@ -219,6 +221,31 @@ describe('LanguageModel generation', () => {
     await expect(loaded().generate({ promptIds: [1], maxNewTokens: 0 })).rejects.toThrow(/maxNewTokens/);
     await expect(LanguageModel.load({ path: join(workspace.path, 'onnx'), prefillChunkSize: 0 })).rejects.toThrow(
       /prefillChunkSize/,
+    );
+  });
+});
+
+describe('LanguageModel chat template', () => {
+  it("keeps the checkpoint's tokenizer_config.json chat template, has none without it, and refuses one that does not parse", async () => {
+    expect(loaded().chatTemplate).toBeUndefined();
+    const checkpoint = join(workspace.path, 'chat-checkpoint');
+    await writeRandomCheckpoint({ directory: checkpoint, shape, naming: 'hf', format: 'safetensors', seed: 7 });
+    const config = {
+      chat_template: '{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}{{ eos_token }}',
+      eos_token: '</s>',
+    };
+    await writeFile(join(checkpoint, 'tokenizer_config.json'), JSON.stringify(config));
+    await convertCheckpoint({ checkpoint, output: join(workspace.path, 'chat-onnx') });
+    const chat = await LanguageModel.load({ path: join(workspace.path, 'chat-onnx'), tokenizer: null });
+    try {
+      expect(chat.chatTemplate?.source).toBe(join(workspace.path, 'chat-onnx', 'tokenizer_config.json'));
+      expect(chat.chatTemplate?.render([{ role: 'user', content: 'hi' }])).toBe('<user>hi</s>');
+    } finally {
+      await chat.release();
+    }
+    await writeFile(join(workspace.path, 'chat-onnx', 'chat_template.jinja'), '{% if messages %}');
+    await expect(LanguageModel.load({ path: join(workspace.path, 'chat-onnx'), tokenizer: null })).rejects.toThrow(
+      ChatTemplateParseError,
     );
   });
 });

@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { aquilaSpecialTokenIds, type ChatTemplate, flagaiChatTemplate, readChatTemplate } from '@aquila/prompts';
 import { loadTokenizer } from '@aquila/tokenizer';
 import type { ConvertedModelConfig } from './converted-model-config.js';
 import { GenerationOptionsError, ModelConfigError } from './errors.js';
@@ -30,7 +31,7 @@ export interface LoadLanguageModelOptions {
 }
 
 /** Reads and checks `aquila-config.json`. */
-async function readConvertedModelConfig(directory: string): Promise<ConvertedModelConfig> {
+export async function readConvertedModelConfig(directory: string): Promise<ConvertedModelConfig> {
   const file = join(directory, 'aquila-config.json');
   let config: unknown;
   try {
@@ -73,6 +74,12 @@ export class LanguageModel {
     readonly tokenizer: GenerationTokenizer | undefined,
     private readonly decoder: OnnxDecoder,
     private readonly scheduler: BatchScheduler,
+    /**
+     * How chat messages become this model's prompt: the folder's chat template (`tokenizer_config.json` or
+     * `chat_template.jinja`, kept from the checkpoint), else FlagAI's format for an Aquila model (BOS `[CLS]`,
+     * 100006); undefined for a model with neither.
+     */
+    readonly chatTemplate: ChatTemplate | undefined,
   ) {}
 
   static async load(options: LoadLanguageModelOptions): Promise<LanguageModel> {
@@ -89,13 +96,24 @@ export class LanguageModel {
           ? await loadTokenizer({ path: options.path })
           : undefined
         : (options.tokenizer ?? undefined);
+    // Read before the session opens, so that a template that does not parse leaves nothing to release.
+    const chatTemplate =
+      (await readChatTemplate({ directory: options.path })) ??
+      (config.bosTokenId === aquilaSpecialTokenIds.bos ? flagaiChatTemplate : undefined);
     const decoder = await OnnxDecoder.create({
       modelPath: join(options.path, config.model),
       shape: config.shape,
       threads: options.threads,
     });
-    const scheduler = new BatchScheduler({ decoder, shape: config.shape, maxBatchSize, prefillChunkSize, tokenizer });
-    return new LanguageModel(config, tokenizer, decoder, scheduler);
+    const scheduler = new BatchScheduler({
+      decoder,
+      shape: config.shape,
+      maxBatchSize,
+      prefillChunkSize,
+      tokenizer,
+      cachePrecision: config.cachePrecision,
+    });
+    return new LanguageModel(config, tokenizer, decoder, scheduler, chatTemplate);
   }
 
   /** How busy the model is: sequences decoding now, and requests queued behind a full batch (for metrics and back-pressure). */

@@ -3,11 +3,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { layerWeightName, layerWeights, modelWeightName } from './checkpoint/weight-names.js';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
-import { KeyValueCache } from './generation/key-value-cache.js';
-import { OnnxDecoder } from './generation/onnx-decoder.js';
 import { dequantizeBlockwise, quantizeBlockwise } from './onnx/quantize-blockwise.js';
 import { referenceForward } from './reference/reference-forward.js';
+import { modelLogits as decodeLogits } from './test-support/model-logits.js';
 import { argmax, maxAbsoluteDifference, temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
+
+const modelLogits = (directory: string) => decodeLogits({ directory, shape, tokens, promptLength });
 
 const shape = tinyShapes.groupedWide;
 const naming = 'flagai' as const;
@@ -29,19 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await workspace.remove();
 });
-
-/** The logits of every position of `tokens` (prefill of the prompt, then one token per step). */
-async function modelLogits(directory: string): Promise<Float32Array[]> {
-  const decoder = await OnnxDecoder.create({ modelPath: join(directory, 'model.onnx'), shape });
-  const cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
-  const out = (await decoder.step([{ tokenIds: tokens.slice(0, promptLength), pastLength: 0 }], cache, 0)).logits;
-  for (let position = promptLength; position < tokens.length; position++)
-    out.push(
-      ...(await decoder.step([{ tokenIds: [tokens[position] as number], pastLength: position }], cache, 0)).logits,
-    );
-  await decoder.release();
-  return out;
-}
 
 /** The checkpoint's weights with every projection replaced by its quantise-dequantise round trip. */
 function dequantizedWeights(bits: 4 | 8): Map<string, Float32Array> {

@@ -22,6 +22,8 @@ export interface Script {
 export interface WriteScriptedModelOptions {
   /** What the model says; at most one script without `after`, and 64 distinct tokens in all. */
   scripts: readonly Script[];
+  /** Written to the checkpoint as `tokenizer_config.json` (kept by the conversion): a chat template and its special tokens. */
+  tokenizerConfig?: Readonly<Record<string, unknown>>;
 }
 
 export interface ScriptedModel {
@@ -141,6 +143,8 @@ export async function writeScriptedModel(options: WriteScriptedModelOptions): Pr
   await writeFile(join(checkpoint, 'config.json'), JSON.stringify(config));
   // The tokenizer files are written from the packaged Aquila tokenizer, the one the scripts were encoded with.
   await writeTokenizerFiles({ tokenizer, directory: checkpoint });
+  if (options.tokenizerConfig)
+    await writeFile(join(checkpoint, 'tokenizer_config.json'), JSON.stringify(options.tokenizerConfig));
   const path = join(directory, 'scripted-model');
   await convertCheckpoint({ checkpoint, output: path });
   await rm(checkpoint, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spiderDirectory as spider } from '@aquila/test-kit';
+import { markdownTable } from './markdown-table.js';
 
 const runner = fileURLToPath(new URL('./eval-process.mjs', import.meta.url));
 if (!existsSync(fileURLToPath(new URL('../dist/index.js', import.meta.url))))
@@ -168,14 +169,7 @@ const header = [
   'Python s*',
   'speed-up (wall)',
 ];
-const widths = header.map((title, column) =>
-  Math.max(title.length, ...rows.map((row) => (row[column] as string).length)),
-);
-const format = (row: string[]): string =>
-  `| ${row.map((cell, column) => cell.padEnd(widths[column] as number)).join(' | ')} |`;
-console.log(
-  [format(header), `|${widths.map((width) => '-'.repeat(width + 2)).join('|')}|`, ...rows.map(format)].join('\n'),
-);
+console.log(markdownTable(header, rows));
 console.log(
   `* official test-suite-sql-eval (Python 3.11, SQLite 3.40.1) on this kind of machine, quoted from issue 4; not runnable here. ${repeats} runs each; an empty \`node -e 0\` took ${empty.toFixed(2)} s (best), loading the package ${loadOnly.toFixed(2)} s, and match on a warm JIT (7th run in one process) ${warmSeconds.toFixed(2)} s: no cold process can beat their sum, ${(loadOnly + warmSeconds).toFixed(2)} s (${(1.9 / (loadOnly + warmSeconds)).toFixed(1)}× Python's 1.9 s); node ${process.version}, ${availableParallelism()} cores, load average ${startLoad.toFixed(1)} at the start and ${loadavg()[0]?.toFixed(1)} at the end.`,
 );

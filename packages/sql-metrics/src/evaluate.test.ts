@@ -120,6 +120,23 @@ describe('evaluate', () => {
     expect(items.every((item) => !item.pred_runs)).toBe(true);
   });
 
+  it('scores exact match without any database folder, and says that execution needs one', async () => {
+    const evaluation = `${flagaiDirectory}aquila-sql/evaluation_result/`;
+    const options = {
+      gold: `${evaluation}cspider_gold.txt`,
+      pred: `${evaluation}cspider_predict.txt`,
+      tables: `${flagaiDirectory}spider/tables_cspider_dev_subset.json`,
+    };
+    const { summary } = await evaluateAll({ ...options, etype: 'match' });
+    expect(summary.matched.exact.all).toBe(652);
+    for (const etype of ['all', 'exec'] as const)
+      await expect(evaluateAll({ ...options, etype })).rejects.toThrow(
+        new EvaluationInputError(
+          `etype ${etype} runs the queries and needs --db, the folder of <db_id>/<db_id>.sqlite (for CSpider, Spider's databases); without one, score exact match only (--etype match)`,
+        ),
+      );
+  });
+
   it('reads raw model outputs and reports the extract rate', async () => {
     const gold = fixtureLines(`${spiderDirectory}quirk-probes/gold.sql`).slice(0, 3);
     writeFileSync(join(directory, 'gold3.sql'), `${gold.join('\n')}\n`);

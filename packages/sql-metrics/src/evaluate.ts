@@ -16,8 +16,11 @@ export interface EvaluateOptions {
   gold: string;
   /** Prediction file: one SQL a line (or raw model outputs with `raw`). */
   pred: string;
-  /** Database folder: `<db>/<db_id>/*.sqlite` (several files per folder give test-suite accuracy). */
-  db: string;
+  /**
+   * Database folder: `<db>/<db_id>/*.sqlite` (several files per folder give test-suite accuracy; CSpider's queries
+   * run on Spider's). Without one only exact match is scored (etype match), with the schemas of tables.json.
+   */
+  db?: string;
   /** Spider's tables.json (foreign keys; the schema too where there is no SQLite file). */
   tables: string;
   /** Which verdicts: 'all' (default), 'match' or 'exec'. */
@@ -56,7 +59,14 @@ export interface EvaluateOptions {
 const window = 64;
 
 // A missing folder is fine where nothing runs (CSpider has no databases); where something must, it is named there.
-function checkDatabaseFolder(db: string): void {
+// No folder at all is fine for exact match only.
+function checkDatabaseFolder(db: string | undefined, etype: EvaluationType): void {
+  if (db === undefined) {
+    if (etype === 'match') return;
+    throw new EvaluationInputError(
+      `etype ${etype} runs the queries and needs --db, the folder of <db_id>/<db_id>.sqlite (for CSpider, Spider's databases); without one, score exact match only (--etype match)`,
+    );
+  }
   let dbIsFolder: boolean | undefined;
   try {
     dbIsFolder = statSync(db).isDirectory();
@@ -74,19 +84,25 @@ function databasePath(db: string, database: string): string {
 // Each database's files, where something runs on it: with etype exec or all every database, with match the ones
 // there are (unless checkRuns is false). Cheap checks first, so bad input fails before any worker starts.
 function findDatabaseFiles(questions: readonly Question[], options: EvaluateOptions): Map<string, string[]> {
+  const files = new Map<string, string[]>();
+  const db = options.db;
+  if (db === undefined) {
+    if (options.schemaSource === 'sqlite')
+      throw new EvaluationInputError('schemaSource sqlite reads the schemas from the databases; give --db');
+    return files;
+  }
   const needsExec = options.etype !== 'match';
   const checkRuns = needsExec || options.checkRuns !== false;
-  const files = new Map<string, string[]>();
   const checked = new Set<string>();
   for (const question of questions) {
     if (checked.has(question.database)) continue;
     checked.add(question.database);
-    const path = databasePath(options.db, question.database);
+    const path = databasePath(db, question.database);
     if (options.schemaSource === 'sqlite' && !existsSync(path))
       throw new EvaluationInputError(`${options.gold}:${question.line}: database ${path} does not exist; check --db`);
-    if (needsExec || (checkRuns && existsSync(join(options.db, question.database)))) {
+    if (needsExec || (checkRuns && existsSync(join(db, question.database)))) {
       try {
-        files.set(question.database, databaseFiles(join(options.db, question.database)));
+        files.set(question.database, databaseFiles(join(db, question.database)));
       } catch (error) {
         throw new EvaluationInputError(
           `${options.gold}:${question.line}: db_id "${question.database}": ${(error as Error).message}`,
@@ -109,10 +125,10 @@ async function readSchemas(
     if (schemas.has(question.database)) continue;
     options.signal?.throwIfAborted();
     const entry = tables.get(question.database) as TablesJsonEntry;
-    const path = databasePath(options.db, question.database);
+    const path = options.db === undefined ? undefined : databasePath(options.db, question.database);
     schemas.set(
       question.database,
-      options.schemaSource === 'tables' || !existsSync(path)
+      options.schemaSource === 'tables' || path === undefined || !existsSync(path)
         ? schemaFromTablesJson(entry)
         : await schemaFromSqlite({ path, foreignKeyMap: foreignKeyMap(entry) }),
     );
@@ -202,7 +218,7 @@ function addExecution(item: ItemVerdict, verdicts: Verdicts, question: Question,
 export async function* evaluate(options: EvaluateOptions): AsyncGenerator<ItemVerdict, EvaluationSummary, undefined> {
   const { signal } = options;
   const etype = options.etype ?? 'all';
-  checkDatabaseFolder(options.db);
+  checkDatabaseFolder(options.db, etype);
   const tables = await readTablesJson(options.tables, signal);
   const questions = await readQuestions({
     gold: options.gold,

@@ -23,8 +23,29 @@ export interface ExecutionTask {
    * (no gold, no comparison); a SQLite error or a timeout goes to `reason`.
    */
   returnRows?: boolean;
+  /** Run the queries exactly as given, without Spider's YEAR(CURDATE()) rewrite (a vote's candidates run as written). */
+  asWritten?: boolean;
   /** Most rows read from a gold query before it counts as an error. */
   maxRows: number;
+  /**
+   * BIRD: run `preds[0]` then `gold` on `databases[0]` as mini_dev does (as given: no rewrite, no empty-SQL rule)
+   * and score the pair in the verdict's `bird`; with `timedIterations`, a correct pair is then timed that often.
+   */
+  bird?: { timedIterations?: number };
+}
+
+/** A BIRD pair's scores, computed where the rows are. */
+export interface BirdPairScores {
+  /** mini_dev's EX: the two results are equal as sets of row tuples. */
+  ex: 0 | 1;
+  /** mini_dev's Soft-F1 (rows paired by position). */
+  softF1: number;
+  /** Soft-F1 with equal rows paired first, whatever their order (the strict mode). */
+  softF1Strict: number;
+  /** The gold result has no rows. */
+  goldEmpty: boolean;
+  /** Seconds per timed iteration, the prediction's and the gold's (with `timedIterations`, when EX is 1). */
+  times?: { pred: number[]; gold: number[] };
 }
 
 /** The execution verdict of one question. */
@@ -39,6 +60,10 @@ export interface ExecutionVerdict {
   goldError?: string;
   /** The prediction's result, for a `returnRows` task that ran. */
   result?: QueryRows;
+  /** Milliseconds the query of a `returnRows` task ran (with or without error), its database already open. */
+  ms?: number;
+  /** A BIRD task's scores, when both queries ran. */
+  bird?: BirdPairScores;
 }
 
 /** A query's result as SQLite gave it: integers as bigint, blobs as Uint8Array. */

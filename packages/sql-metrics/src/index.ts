@@ -49,12 +49,56 @@ export { type Hardness, type HardnessOptions, hardness } from './hardness.js';
 
 export { databaseFiles, type ExecutionMatchOptions, executionMatch } from './execution-match.js';
 export { ExecutionPool, type ExecutionPoolOptions } from './execution-pool.js';
-export type { ExecutionTask, ExecutionVerdict, QueryRows } from './execution-task.js';
+export type { BirdPairScores, ExecutionTask, ExecutionVerdict, QueryRows } from './execution-task.js';
+export { pythonValueText } from './internal/result-equal.js';
 
 // Model output to SQL, and SQLite's double-quoted strings for engines built without them
 
 export { type ExtractedSql, type ExtractSqlOptions, extractSql } from './extract-sql.js';
 export { type UnquotedSql, type UnquoteStringsOptions, unquoteStrings } from './unquote-strings.js';
+
+// BIRD: the official files, EX (mini_dev's and DAMO-ConvAI's), Soft-F1 and R-VES, a strict mode, reports
+
+export { type BirdHtmlReportOptions, birdHtmlReport } from './bird/bird-html-report.js';
+export {
+  type BirdReportScript,
+  birdItemLine,
+  formatBirdReport,
+  formatBirdReportExtras,
+} from './bird/bird-report.js';
+export {
+  type BirdLevel,
+  type BirdLevelScores,
+  type BirdMetric,
+  type BirdSummary,
+  birdLevels,
+  birdMetrics,
+  type SummarizeBirdOptions,
+  summarizeBird,
+} from './bird/bird-summary.js';
+export { type BirdItemVerdict, type EvaluateBirdOptions, evaluateBird } from './bird/evaluate-bird.js';
+export { type BirdGold, parseBirdGold } from './bird/gold-file.js';
+export { type BirdPrediction, formatBirdPredictions, parseBirdPredictions } from './bird/prediction-file.js';
+export { type BirdQuestion, parseBirdQuestions } from './bird/questions-file.js';
+export { type RVesTimings, rVesReward, rVesScore } from './bird/r-ves-reward.js';
+export { type SoftF1Options, softF1 } from './bird/soft-f1.js';
+
+// Voting by execution: candidates grouped by result, the largest group's first member chosen
+
+export {
+  type ExecutionVote,
+  ExecutionVoter,
+  type ExecutionVoterOptions,
+  type VoteCandidate,
+} from './vote/execution-voter.js';
+export { type CandidateGroups, type CandidateResult, groupCandidates } from './vote/group-candidates.js';
+export {
+  type VoteAcrossFilesOptions,
+  type VoteItem,
+  type VoteSummary,
+  voteAcrossFiles,
+} from './vote/vote-across-files.js';
+export { type VoteEquality, voteEqualities } from './vote/vote-equality.js';
 
 // Errors
 

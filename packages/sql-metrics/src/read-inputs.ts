@@ -6,7 +6,7 @@ import { parseTablesJson } from './internal/parse-tables-json.js';
 import type { TablesJsonEntry } from './schema.js';
 
 /** The evaluation's input options, as the messages name them. */
-export type InputOption = 'gold' | 'pred' | 'tables' | 'db';
+export type InputOption = 'gold' | 'pred' | 'tables' | 'db' | 'questions';
 
 /** One gold line: `SQL<TAB>db_id`. */
 interface GoldItem {
@@ -80,7 +80,7 @@ async function readLines(
 }
 
 /** How many of `lines` are items: trailing blank lines are padding (a skipped bad line is an item). */
-function itemCount(lines: readonly (string | undefined)[]): number {
+export function itemCount(lines: readonly (string | undefined)[]): number {
   let count = lines.length;
   while (count > 0 && lines[count - 1]?.trim() === '') count -= 1;
   return count;
@@ -121,7 +121,7 @@ function parseGold(options: ParseGoldOptions): (GoldItem | undefined)[] {
 }
 
 /** A prediction line: field 0 of a tab-separated line, as upstream; a blank line is an empty prediction. */
-function parsePrediction(raw: string): string {
+export function parsePrediction(raw: string): string {
   return raw.trim().split('\t')[0] ?? '';
 }
 
@@ -152,7 +152,7 @@ function parseRawOutput(raw: string): string | { problem: string } {
 }
 
 /** Reads a whole text file that must be UTF-8; a bad byte is reported with its line. */
-async function readUtf8(option: InputOption, path: string, signal?: AbortSignal): Promise<string> {
+export async function readUtf8(option: InputOption, path: string, signal?: AbortSignal): Promise<string> {
   await checkFile(option, path);
   let bytes: Buffer;
   try {

@@ -18,3 +18,5 @@ export type { MachineCheck, MachineNeeds } from './needs.js';
 export { needs } from './needs.js';
 export type { ReadmeExampleFolder } from './readme-example-folder.js';
 export { readmeExampleFolder } from './readme-example-folder.js';
+export type { StandInBranch, StandInHub, StandInHubOptions } from './stand-in-hub.js';
+export { serveStandInHub } from './stand-in-hub.js';

@@ -4,6 +4,7 @@ import { extractSql, parseSql, type SpiderSchema } from '@aquila/sql-metrics';
 import { buildSqlPrompt, type SqlPromptTemplate } from './build-sql-prompt.js';
 import { QueryExecutionError, TextToSqlOptionsError, WriteRefusedError } from './errors.js';
 import { type SqlGenerationSettings, sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
+import { resolvePromptFormat } from './resolve-prompt-format.js';
 import type { QueryResult, SqlDatabase } from './sql-database.js';
 import type { TextToSqlModel } from './text-to-sql-model.js';
 
@@ -83,10 +84,16 @@ function checkSql(options: { text: string; schema: SpiderSchema }): SqlCheck {
  */
 export async function* streamAskDatabase(options: AskDatabaseOptions): AsyncGenerator<AskDatabaseEvent> {
   const { model, database, signal } = options;
+  // A chat model gets the prompt through its own chat template.
+  const { settings, chatTemplate } = resolvePromptFormat({
+    model,
+    settings: options.generation ?? sqlGenerationPresets.greedy,
+  });
   const prompt = buildSqlPrompt({
     question: options.question,
     schema: database,
     ...(options.template === undefined ? {} : { template: options.template }),
+    ...(chatTemplate === undefined ? {} : { chatTemplate }),
   });
   if (options.maxRows !== undefined && (!Number.isInteger(options.maxRows) || options.maxRows < 1))
     throw new TextToSqlOptionsError(`maxRows must be a positive integer, got ${options.maxRows}.`);
@@ -94,7 +101,7 @@ export async function* streamAskDatabase(options: AskDatabaseOptions): AsyncGene
   yield { type: 'prompt', prompt };
   const request = sqlGenerationRequest({
     prompt,
-    settings: options.generation ?? sqlGenerationPresets.greedy,
+    settings,
     tokenizer: model.tokenizer,
     ...(signal === undefined ? {} : { signal }),
   });

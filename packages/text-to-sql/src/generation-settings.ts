@@ -10,9 +10,11 @@ export interface SqlGenerationSettings
   > {
   /**
    * `flagai` (default): FlagAI's path, BOS + the prompt with newline runs collapsed; a model without a tokenizer
-   * (an HTTP endpoint) gets the collapsed text with `addBos`. `plain`: the text as it is.
+   * (an HTTP endpoint) gets the collapsed text with `addBos`. `plain`: the text as it is. `chat`: the prompt is
+   * rendered through the model's own chat template and sent as text, its special tokens read and no BOS added
+   * ({@link resolvePromptFormat} picks it for a chat model).
    */
-  promptFormat?: 'flagai' | 'plain';
+  promptFormat?: 'flagai' | 'plain' | 'chat';
 }
 
 /** The named settings: `greedy` (the benchmark default) and `flagai` (FlagAI's `predict()` defaults, sampled with seed 1234). */
@@ -56,7 +58,7 @@ export function sqlGenerationRequest(options: SqlGenerationRequestOptions): SqlG
     Object.entries(sampling).filter(([, value]) => value !== undefined),
   ) as GenerationOptions;
   const signal = options.signal === undefined ? {} : { signal: options.signal };
-  if (promptFormat === 'plain') return { ...defined, ...signal, prompt: options.prompt };
+  if (promptFormat === 'plain' || promptFormat === 'chat') return { ...defined, ...signal, prompt: options.prompt };
   if (options.tokenizer !== undefined)
     return {
       ...defined,

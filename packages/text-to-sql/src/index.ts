@@ -50,9 +50,11 @@ export {
   sqlGenerationPresets,
   sqlGenerationRequest,
 } from './generation-settings.js';
+export { type ResolvePromptFormatOptions, resolvePromptFormat } from './resolve-prompt-format.js';
 
-// Benchmark runs: predictions for a Spider-style set, resumable, then their scores
+// Benchmark runs: predictions for a Spider-style or BIRD set, resumable, then their scores
 
+export { type ReadBirdSchemasOptions, readBirdSchemas } from './bird-prompt.js';
 export { type EvaluatePredictionsOptions, evaluatePredictions } from './evaluate-predictions.js';
 export {
   type PredictBenchmarkOptions,

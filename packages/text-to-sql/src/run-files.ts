@@ -2,6 +2,10 @@
 export const predictionFiles = {
   raw: 'raw_pred.jsonl',
   predictions: 'predict.txt',
+  /** BIRD's official prediction JSON, in place of predict.txt. */
+  birdPredictions: 'predict.json',
+  /** BIRD: the run's questions (JSON Lines, mini_dev's fields), aligned with gold.txt. */
+  birdQuestions: 'questions.jsonl',
   gold: 'gold.txt',
   record: 'run.json',
 } as const;

@@ -116,7 +116,7 @@ describe('loadTokenizer', () => {
     await expect(loadTokenizer({ path: noSpace })).rejects.toThrow(/no token for byte 0x20/);
   });
 
-  it('rejects tokenizer.json files that are not byte-level BPE', async () => {
+  it('rejects tokenizer.json files with parts it does not implement, naming them', async () => {
     const base = {
       model: { type: 'BPE', vocab: tinyVocabulary(), merges: ['h e'] },
       pre_tokenizer: { type: 'ByteLevel', add_prefix_space: false, use_regex: true },
@@ -130,12 +130,23 @@ describe('loadTokenizer', () => {
     await expect(
       loadTokenizer({ path: await write('wordpiece.json', { ...base, model: { type: 'WordPiece', vocab: {} } }) }),
     ).rejects.toThrow(TokenizerUnsupportedError);
+    for (const type of ['WordPiece', 'Unigram', 'WordLevel'])
+      await expect(
+        loadTokenizer({ path: await write(`${type}.json`, { ...base, model: { type, vocab: {} } }) }),
+      ).rejects.toThrow(new RegExp(`model\\.type is "${type}"; only BPE models are implemented`));
+    // Normalizers (NFKC…) and pre-tokenizers (Metaspace…) of the families in use load; others are named.
     await expect(
-      loadTokenizer({ path: await write('normalizer.json', { ...base, normalizer: { type: 'NFKC' } }) }),
-    ).rejects.toThrow(/has a normalizer \("NFKC"\)/);
+      loadTokenizer({ path: await write('normalizer.json', { ...base, normalizer: { type: 'BertNormalizer' } }) }),
+    ).rejects.toThrow(/normalizer is "BertNormalizer": a normalizer this package does not implement/);
     await expect(
-      loadTokenizer({ path: await write('metaspace.json', { ...base, pre_tokenizer: { type: 'Metaspace' } }) }),
-    ).rejects.toThrow(/pre_tokenizer is "Metaspace"/);
+      loadTokenizer({ path: await write('whitespace.json', { ...base, pre_tokenizer: { type: 'Whitespace' } }) }),
+    ).rejects.toThrow(/pre_tokenizer is "Whitespace"/);
+    await expect(
+      loadTokenizer({ path: await write('decoder.json', { ...base, decoder: { type: 'WordPiece' } }) }),
+    ).rejects.toThrow(/decoder is "WordPiece": a decoder/);
+    await expect(
+      loadTokenizer({ path: await write('nfkc.json', { ...base, normalizer: { type: 'NFKC' } }) }),
+    ).resolves.toBeDefined();
     await expect(
       loadTokenizer({ path: await write('merges.json', { ...base, model: { ...base.model, merges: ['h e', 7] } }) }),
     ).rejects.toThrow(/model\.merges\[1\] is 7/);

@@ -4,7 +4,16 @@ import { describeValue } from '@aquila/errors';
 import { TokenizerFileFormatError, TokenizerFileNotFoundError, TokenizerUnsupportedError } from './errors.js';
 import type { AddedTokenDefinition } from './internal/bpe-definition.js';
 import { buildDefinition, type DefinitionSource, isTokenId, type MergeSource } from './internal/build-definition.js';
+import { buildNormalizer } from './internal/normalize-text.js';
 import { isRecord, parseJsonFile } from './internal/parse-json-file.js';
+import type { AddedTokenFlags, PipelineDefinition } from './internal/pipeline-definition.js';
+import {
+  preTokenizerIsByteLevel,
+  readDecoder,
+  readNormalizer,
+  readPostProcessor,
+  readPreTokenizer,
+} from './internal/read-pipeline.js';
 import { Tokenizer } from './tokenizer.js';
 
 export interface LoadTokenizerOptions {
@@ -17,7 +26,8 @@ export interface LoadTokenizerOptions {
   signal?: AbortSignal;
 }
 
-type SpecialTokenNames = DefinitionSource['specialTokenNames'];
+/** bos/eos/pad/unk, and `add_bos_token` of tokenizer_config.json where it says. */
+type SpecialTokenNames = DefinitionSource['specialTokenNames'] & { addBos?: boolean };
 
 /** Loads a byte-level BPE tokenizer (GPT-2 pre-tokenizer and byte alphabet), checking every file it reads. */
 export async function loadTokenizer(options: LoadTokenizerOptions): Promise<Tokenizer> {
@@ -87,7 +97,15 @@ async function readSpecialTokenNames(
         for (const item of value) if (tokenContent(item) !== undefined) all.push(tokenContent(item) as string);
     }
   }
-  return { bos: pick('bos_token'), eos: pick('eos_token'), pad: pick('pad_token'), unk: pick('unk_token'), all };
+  const addBos = isRecord(config) && typeof config.add_bos_token === 'boolean' ? config.add_bos_token : undefined;
+  return {
+    bos: pick('bos_token'),
+    eos: pick('eos_token'),
+    pad: pick('pad_token'),
+    unk: pick('unk_token'),
+    all,
+    ...(addBos === undefined ? {} : { addBos }),
+  };
 }
 
 function formatError(file: string, field: string, expected: string): TokenizerFileFormatError {
@@ -99,7 +117,8 @@ function formatError(file: string, field: string, expected: string): TokenizerFi
 function readVocabulary(value: unknown, file: string, field: string): Map<string, number> {
   if (!isRecord(value)) throw formatError(file, field, 'an object of token → id');
   const vocabulary = new Map<string, number>();
-  for (const [token, id] of Object.entries(value)) {
+  for (const token in value) {
+    const id = value[token];
     if (!isTokenId(id))
       throw formatError(
         file,
@@ -130,7 +149,7 @@ export function parseTokenizerJson(
   const model = root.model;
   if (model.type !== undefined && model.type !== 'BPE')
     throw new TokenizerUnsupportedError(
-      `${path}: model.type is ${describeValue(model.type)}; only byte-level BPE tokenizers are supported.`,
+      `${path}: model.type is ${describeValue(model.type)}; only BPE models are implemented (byte-level as GPT-2, Qwen2 and Llama-3 use, or SentencePiece-style as Llama-2 and Mistral use). Use Hugging Face tokenizers for this file.`,
     );
   for (const field of ['continuing_subword_prefix', 'end_of_word_suffix'] as const) {
     if (typeof model[field] === 'string' && model[field] !== '')
@@ -140,33 +159,30 @@ export function parseTokenizerJson(
     throw new TokenizerUnsupportedError(
       `${path}: model.dropout is ${model.dropout}; only deterministic BPE is supported.`,
     );
-  if (root.normalizer !== undefined && root.normalizer !== null)
-    throw new TokenizerUnsupportedError(
-      `${path}: it has a normalizer (${describeValue(isRecord(root.normalizer) ? root.normalizer.type : root.normalizer)}); only tokenizers without one are supported.`,
+  if (root.normalizer !== undefined && root.normalizer !== null && !isRecord(root.normalizer))
+    throw new TokenizerFileFormatError(
+      `${path}: it has a normalizer (${describeValue(root.normalizer)}) that is not an object with a "type".`,
     );
-  const preTokenizer = root.pre_tokenizer;
-  if (!isRecord(preTokenizer) || preTokenizer.type !== 'ByteLevel' || preTokenizer.use_regex === false) {
-    throw new TokenizerUnsupportedError(
-      `${path}: pre_tokenizer is ${describeValue(isRecord(preTokenizer) ? preTokenizer.type : preTokenizer)}; only the GPT-2 ByteLevel pre-tokenizer (use_regex true) is supported.`,
-    );
-  }
   const vocabulary = readVocabulary(model.vocab, path, 'model.vocab');
   if (!Array.isArray(model.merges)) throw formatError(path, 'model.merges', 'an array');
+  // No per-merge strings beyond the two parts (Llama-3 has 280,000 merges): `where` is made for errors only.
   const merges: MergeSource[] = model.merges.map((merge: unknown, index: number) => {
-    const where = `${path} model.merges[${index}]`;
     if (typeof merge === 'string') {
-      const parts = merge.split(' ');
-      if (parts.length !== 2)
+      const space = merge.indexOf(' ');
+      if (space < 0 || merge.indexOf(' ', space + 1) >= 0)
         throw new TokenizerFileFormatError(
-          `${where} is ${describeValue(merge)}, not two tokens separated by one space.`,
+          `${path} model.merges[${index}] is ${describeValue(merge)}, not two tokens separated by one space.`,
         );
-      return { left: parts[0] as string, right: parts[1] as string, where };
+      return { left: merge.slice(0, space), right: merge.slice(space + 1) };
     }
     if (Array.isArray(merge) && merge.length === 2 && typeof merge[0] === 'string' && typeof merge[1] === 'string')
-      return { left: merge[0], right: merge[1], where };
-    throw new TokenizerFileFormatError(`${where} is ${describeValue(merge)}, not "left right" or ["left", "right"].`);
+      return { left: merge[0], right: merge[1] };
+    throw new TokenizerFileFormatError(
+      `${path} model.merges[${index}] is ${describeValue(merge)}, not "left right" or ["left", "right"].`,
+    );
   });
   const addedTokens: AddedTokenDefinition[] = [];
+  const addedTokenFlags: AddedTokenFlags[] = [];
   if (root.added_tokens !== undefined && root.added_tokens !== null) {
     if (!Array.isArray(root.added_tokens)) throw formatError(path, 'added_tokens', 'an array');
     root.added_tokens.forEach((token: unknown, index: number) => {
@@ -177,28 +193,127 @@ export function parseTokenizerJson(
           'an object with an integer "id" from 0 to 16,777,215 and a non-empty "content"',
         );
       }
-      if (token.single_word === true)
-        throw new TokenizerUnsupportedError(
-          `${path}: added_tokens[${index}] (${describeValue(token.content)}) is single_word, which is not supported.`,
-        );
+      const special = token.special === true;
       addedTokens.push({
         id: token.id,
         content: token.content,
         lstrip: token.lstrip === true,
         rstrip: token.rstrip === true,
-        special: token.special === true,
+        special,
+      });
+      addedTokenFlags.push({
+        id: token.id,
+        singleWord: token.single_word === true,
+        normalized: typeof token.normalized === 'boolean' ? token.normalized : !special,
       });
     });
   }
-  return buildDefinition({
+  const source = {
     vocabulary,
     merges,
     vocabularyFile: path,
     addedTokens,
     stripWhiteSpace: 'unicode',
-    addPrefixSpace: preTokenizer.add_prefix_space === true,
     specialTokenNames: names,
+  } as const;
+  const preTokenizer = root.pre_tokenizer;
+  if (isGpt2Shaped(root, model, addedTokenFlags) && isRecord(preTokenizer))
+    return buildDefinition({ ...source, addPrefixSpace: preTokenizer.add_prefix_space === true });
+  assignAddedTokenIds(vocabulary, addedTokens, addedTokenFlags);
+  const pipeline = readPipeline(root, model, vocabulary, addedTokens, addedTokenFlags, names, path);
+  if (pipeline.normalizer !== undefined) {
+    // HF keeps a `normalized` token as its normalized text: it is matched in normalized text and decodes as that.
+    const normalize = buildNormalizer(pipeline.normalizer, `${path}: normalizer`);
+    addedTokens.forEach((token, index) => {
+      if (addedTokenFlags[index]?.normalized === true) token.content = normalize(token.content);
+    });
+  }
+  return buildDefinition({ ...source, addPrefixSpace: false, pipeline });
+}
+
+/**
+ * The ids HF's `AddedVocabulary::add_tokens` gives when it reads a file (the ids written there are only
+ * checked, with a warning): a token the model has keeps the model's id; others count on from the vocabulary's
+ * size, in order. The same as written for files HF saved; different for hand-edited ones.
+ */
+function assignAddedTokenIds(
+  vocabulary: Map<string, number>,
+  tokens: AddedTokenDefinition[],
+  flags: AddedTokenFlags[],
+): void {
+  const assigned = new Map<string, number>();
+  let highest = -1;
+  tokens.forEach((token, index) => {
+    let id = vocabulary.get(token.content) ?? assigned.get(token.content);
+    if (id === undefined) id = highest >= vocabulary.size || vocabulary.size === 0 ? highest + 1 : vocabulary.size;
+    assigned.set(token.content, id);
+    highest = Math.max(highest, id);
+    token.id = id;
+    (flags[index] as AddedTokenFlags).id = id;
   });
+}
+
+/**
+ * Whether a file is what the fast path (and this package before the general one) reads: no normalizer,
+ * GPT-2's ByteLevel pre-tokenizer and decoder, a post-processor that adds nothing, plain BPE. Such files
+ * keep FlagAI's BOS + EOS for `addSpecialTokens`, as Aquila's own files always had.
+ */
+function isGpt2Shaped(
+  root: Record<string, unknown>,
+  model: Record<string, unknown>,
+  flags: AddedTokenFlags[],
+): boolean {
+  const none = (value: unknown): boolean => value === undefined || value === null;
+  const byteLevel = (value: unknown): boolean => isRecord(value) && value.type === 'ByteLevel';
+  return (
+    none(root.normalizer) &&
+    byteLevel(root.pre_tokenizer) &&
+    (root.pre_tokenizer as Record<string, unknown>).use_regex !== false &&
+    (none(root.post_processor) || byteLevel(root.post_processor)) &&
+    (none(root.decoder) || byteLevel(root.decoder)) &&
+    model.ignore_merges !== true &&
+    model.byte_fallback !== true &&
+    flags.every((flag) => !flag.singleWord)
+  );
+}
+
+/** The general path's parts of a `tokenizer.json` (see `PipelineDefinition`). */
+function readPipeline(
+  root: Record<string, unknown>,
+  model: Record<string, unknown>,
+  vocabulary: Map<string, number>,
+  addedTokens: AddedTokenDefinition[],
+  addedTokenFlags: AddedTokenFlags[],
+  names: SpecialTokenNames,
+  path: string,
+): PipelineDefinition {
+  const present = (value: unknown): boolean => value !== undefined && value !== null;
+  const preTokenizer = present(root.pre_tokenizer)
+    ? readPreTokenizer(root.pre_tokenizer, `${path}: pre_tokenizer`)
+    : undefined;
+  const template = readPostProcessor(root.post_processor, `${path}: post_processor`);
+  const hex = (byte: number): string => `<0x${byte.toString(16).toUpperCase().padStart(2, '0')}>`;
+  const bos =
+    names.bos === undefined
+      ? undefined
+      : (addedTokens.find((token) => token.content === names.bos)?.id ?? vocabulary.get(names.bos));
+  return {
+    normalizer: present(root.normalizer) ? readNormalizer(root.normalizer, `${path}: normalizer`) : undefined,
+    preTokenizer,
+    byteLevel: preTokenizerIsByteLevel(preTokenizer),
+    ignoreMerges: model.ignore_merges === true,
+    byteFallbackIds:
+      model.byte_fallback === true
+        ? Array.from({ length: 256 }, (_, byte) => vocabulary.get(hex(byte)) ?? -1)
+        : undefined,
+    unkTokenId: typeof model.unk_token === 'string' ? vocabulary.get(model.unk_token) : undefined,
+    fuseUnk: model.fuse_unk === true,
+    addedTokenFlags,
+    template,
+    // tokenizer_config.json's add_bos_token (what transformers' Llama tokenizers follow), else the template.
+    promptPrefix: names.addBos === undefined ? template.before : names.addBos && bos !== undefined ? [bos] : [],
+    decoder: present(root.decoder) ? readDecoder(root.decoder, `${path}: decoder`) : undefined,
+  };
 }
 
 /** merges.txt as Hugging Face reads it: `#version` lines skipped, every other line exactly two tokens. */

@@ -4,11 +4,18 @@ import { bytesToVocabularyString, vocabularyStringToBytes } from './internal/byt
 import { BytePairEncoder, buildMergeTables, type MergeTables } from './internal/byte-pair-encoder.js';
 import { characterClasses, whiteSpaceClass } from './internal/character-classes.js';
 import { hashPiece, missingPiece, PieceTable } from './internal/piece-table.js';
+import type { PipelineDefinition } from './internal/pipeline-definition.js';
+import { TokenizerPipeline } from './internal/tokenizer-pipeline.js';
 import { closeWorkers, encodeInWorkers } from './internal/worker-pool.js';
 import { pieceEnd } from './pre-tokenize.js';
 
 export interface EncodeOptions {
-  /** Put the BOS id before and the EOS id after the text, as FlagAI's `encode_plus` does. Default false. */
+  /**
+   * Add the special tokens the tokenizer file's post-processor adds (Llama-2: `<s>` before), as HF
+   * `encode(text, add_special_tokens=True)` does; for Aquila's files and others of the GPT-2 shape, whose
+   * post-processor adds nothing, the BOS id before and the EOS id after, as FlagAI's `encode_plus` does.
+   * Default false.
+   */
   addSpecialTokens?: boolean;
   /**
    * Map special-token strings in the text (`</s>`, `[CLS]`…) to their ids. Default true. Set false for
@@ -58,7 +65,11 @@ interface DecodeTable {
   flags: Uint8Array;
 }
 
-/** A byte-level BPE tokenizer (GPT-2 pre-tokenizer, byte alphabet, merge ranks). Build one with `loadTokenizer` or `loadAquilaTokenizer`. */
+/**
+ * A BPE tokenizer: byte-level (GPT-2 pre-tokenizer and byte alphabet: Aquila, on a fast path; or any
+ * normalizer and pre-tokenizer sequence: Qwen2, Llama-3…) or SentencePiece-style (characters, byte
+ * fallback: Llama-2, Mistral). Build one with `loadTokenizer` or `loadAquilaTokenizer`.
+ */
 export class Tokenizer {
   /** Number of ids, added tokens included (Aquila: 100,008). */
   readonly vocabSize: number;
@@ -70,6 +81,12 @@ export class Tokenizer {
   readonly padTokenId: number | undefined;
   /** Unknown-token id (Aquila: 0); byte-level BPE never produces it from text. */
   readonly unkTokenId: number | undefined;
+  /**
+   * The ids a generation prompt starts with: BOS where the model expects it (`add_bos_token` of
+   * tokenizer_config.json, else what the post-processor puts before the text: Llama-2/Mistral `<s>`);
+   * empty for Aquila, whose FlagAI prompt paths add their own.
+   */
+  readonly promptStartIds: readonly number[];
 
   readonly #definition: BpeDefinition;
   readonly #tables: MergeTables;
@@ -86,6 +103,10 @@ export class Tokenizer {
   readonly #plainMatcher: RegExp | undefined;
   #idsByName: Map<string, number> | undefined;
   readonly #names = new Map<number, string>();
+  /** The general path (normalizer, pre-tokenizers, post-processor, decoder), for files beyond the GPT-2 shape. */
+  readonly #pipeline: TokenizerPipeline | undefined;
+  readonly #encodePieceText = (piece: string, out: number[]): void => this.#encodeCached(piece, 0, piece.length, out);
+  #symbols: number[] = [];
 
   /** @internal Use `loadTokenizer` or `loadAquilaTokenizer`. `tables`: those of a tokenizer built from the same definition. */
   constructor(definition: BpeDefinition, tables: MergeTables = buildMergeTables(definition)) {
@@ -105,6 +126,11 @@ export class Tokenizer {
     this.vocabSize = size;
     this.#allMatcher = buildMatcher(definition.addedTokens);
     this.#plainMatcher = buildMatcher(definition.addedTokens.filter((token) => !token.special));
+    this.#pipeline =
+      definition.pipeline === undefined
+        ? undefined
+        : new TokenizerPipeline(definition.pipeline, definition.addedTokens, 'tokenizer.json');
+    this.promptStartIds = definition.pipeline?.promptPrefix ?? [];
   }
 
   /** Decoding table: model token bytes, then added tokens' text, then overrides (FlagAI's names). */
@@ -162,6 +188,7 @@ export class Tokenizer {
 
   /** The ids of `text`. */
   encode(text: string, options: EncodeOptions = {}): number[] {
+    if (this.#pipeline !== undefined) return this.#pipeline.encode(text, options, this.#encodePieceText);
     const out: number[] = [];
     if (options.addSpecialTokens === true && this.bosTokenId !== undefined) out.push(this.bosTokenId);
     const matcher = options.parseSpecialTokens === false ? this.#plainMatcher : this.#allMatcher;
@@ -184,6 +211,7 @@ export class Tokenizer {
   /** The text of `ids`; invalid UTF-8 (a character cut in half) becomes U+FFFD, as in the reference. */
   decode(ids: ArrayLike<number>, options: DecodeOptions = {}): string {
     const skip = options.skipSpecialTokens === true;
+    if (this.#pipeline !== undefined) return this.#pipeline.decode(this.#tokenStrings(ids, skip));
     const table = this.#decoding();
     let length = 0;
     for (let index = 0; index < ids.length; index++) {
@@ -206,7 +234,8 @@ export class Tokenizer {
 
   /** A decoder for generation: text comes out once whole characters are formed; its pieces join to `decode(ids)`. */
   createStreamingDecoder(options: DecodeOptions = {}): StreamingDecoder {
-    const decoder = new TextDecoder('utf-8');
+    if (this.#pipeline !== undefined) return this.#windowDecoder(options);
+    const decoder = new TextDecoder('utf-8', { ignoreBOM: true });
     const skip = options.skipSpecialTokens === true;
     const table = this.#decoding();
     let count = 0;
@@ -225,21 +254,19 @@ export class Tokenizer {
   tokenToId(token: string): number | undefined {
     const added = this.#addedByContent.get(token);
     if (added !== undefined) return added.id;
+    return this.#modelIds().get(token);
+  }
+
+  /** Model vocabulary string → id, built on first use. */
+  #modelIds(): Map<string, number> {
     if (this.#idsByName === undefined) {
       const ids = new Map<string, number>();
       const definition = this.#definition;
-      for (let id = 0; id < definition.modelVocabSize; id++) {
-        if (definition.tokenPresent[id] !== 1) continue;
-        ids.set(
-          bytesToVocabularyString(
-            definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]),
-          ),
-          id,
-        );
-      }
+      for (let id = 0; id < definition.modelVocabSize; id++)
+        if (definition.tokenPresent[id] === 1) ids.set(this.#modelToken(id), id);
       this.#idsByName = ids;
     }
-    return this.#idsByName.get(token);
+    return this.#idsByName;
   }
 
   /** The vocabulary spelling of an id (`Ġthe`, `</s>`), or undefined. */
@@ -249,9 +276,71 @@ export class Tokenizer {
     const definition = this.#definition;
     if (!Number.isInteger(id) || id < 0 || id >= definition.modelVocabSize || definition.tokenPresent[id] !== 1)
       return undefined;
-    return bytesToVocabularyString(
-      definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]),
+    return this.#modelToken(id);
+  }
+
+  /** The vocabulary string of a model id: GPT-2's byte alphabet, or the text itself (SentencePiece style). */
+  #modelToken(id: number): string {
+    const definition = this.#definition;
+    const bytes = definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]);
+    return definition.pipeline?.byteLevel === false ? utf8Decoder.decode(bytes) : bytesToVocabularyString(bytes);
+  }
+
+  /** The token strings of `ids` as HF's decoders receive them (added tokens' content; unknown gaps left out). */
+  #tokenStrings(ids: ArrayLike<number>, skipSpecial: boolean): string[] {
+    const tokens: string[] = [];
+    for (let index = 0; index < ids.length; index++) {
+      const id = this.#checkedId(ids[index], index);
+      const added = this.#names.get(id);
+      if (added !== undefined) {
+        if (!(skipSpecial && this.#specialIds().has(id))) tokens.push(added);
+      } else if (id < this.#definition.modelVocabSize && this.#definition.tokenPresent[id] === 1)
+        tokens.push(this.#modelToken(id));
+    }
+    return tokens;
+  }
+
+  #specialIdSet: Set<number> | undefined;
+
+  #specialIds(): Set<number> {
+    this.#specialIdSet ??= new Set(
+      this.#definition.addedTokens.filter((token) => token.special).map((token) => token.id),
     );
+    return this.#specialIdSet;
+  }
+
+  /**
+   * Streaming for the general path, as HF's `DecodeStream`: the ids since the last text plus one before
+   * (decoders such as Strip or Metaspace treat a first token differently), text out once it does not end
+   * in U+FFFD.
+   */
+  #windowDecoder(options: DecodeOptions): StreamingDecoder {
+    const skip = options.skipSpecialTokens === true;
+    let window: number[] = [];
+    let prefix = '';
+    let prefixIndex = 0;
+    let count = 0;
+    return {
+      push: (id) => {
+        window.push(this.#checkedId(id, count++));
+        const text = this.decode(window, { skipSpecialTokens: skip });
+        if (text.length <= prefix.length || text.endsWith('\ufffd') || !text.startsWith(prefix)) return '';
+        const added = text.slice(prefix.length);
+        const nextIndex = window.length - prefixIndex;
+        window = window.slice(prefixIndex);
+        prefix = this.decode(window, { skipSpecialTokens: skip });
+        prefixIndex = nextIndex;
+        return added;
+      },
+      flush: () => {
+        const text = this.decode(window, { skipSpecialTokens: skip });
+        const rest = text.startsWith(prefix) ? text.slice(prefix.length) : '';
+        window = [];
+        prefix = '';
+        prefixIndex = 0;
+        return rest;
+      },
+    };
   }
 
   #checkedId(id: number | undefined, index: number): number {
@@ -303,22 +392,26 @@ export class Tokenizer {
 
   #encodeOrdinary(text: string, start: number, end: number, out: number[]): void {
     const classes = this.#classes;
-    const cache = this.#cache;
-    const cached = this.#cacheIds;
     for (let position = start; position < end; ) {
       const next = pieceEnd(text, position, end, classes);
-      const hash = hashPiece(text, position, next);
-      const value = cache.get(text, position, next, hash);
-      if (value === missingPiece) {
-        this.#encodeNewPiece(text, position, next, hash, out);
-      } else if (value < listValue) {
-        out.push(value);
-      } else {
-        const at = value - listValue;
-        const stop = at + (cached[at] as number);
-        for (let index = at + 1; index <= stop; index++) out.push(cached[index] as number);
-      }
+      this.#encodeCached(text, position, next, out);
       position = next;
+    }
+  }
+
+  /** Appends the ids of the piece `text[start .. end)`, from the cache where it has them. */
+  #encodeCached(text: string, start: number, end: number, out: number[]): void {
+    const hash = hashPiece(text, start, end);
+    const value = this.#cache.get(text, start, end, hash);
+    if (value === missingPiece) {
+      this.#encodeNewPiece(text, start, end, hash, out);
+    } else if (value < listValue) {
+      out.push(value);
+    } else {
+      const cached = this.#cacheIds;
+      const at = value - listValue;
+      const stop = at + (cached[at] as number);
+      for (let index = at + 1; index <= stop; index++) out.push(cached[index] as number);
     }
   }
 
@@ -352,6 +445,14 @@ export class Tokenizer {
 
   /** BPE from the piece's characters where the vocabulary allows, else from its UTF-8 (a lone surrogate becomes U+FFFD, as in HF). */
   #encodePiece(text: string, start: number, end: number, out: number[]): void {
+    const pipeline = this.#definition.pipeline;
+    if (pipeline !== undefined) {
+      if (pipeline.ignoreMerges && this.#encodeWholeToken(text, start, end, out)) return;
+      if (!pipeline.byteLevel) {
+        this.#encodeCharacters(pipeline, text, start, end, out);
+        return;
+      }
+    }
     if (this.#encoder.encodeText(text, start, end, out)) return;
     if (this.#bytes.length < (end - start) * 3) this.#bytes = new Uint8Array((end - start) * 3 * 2);
     const bytes = this.#bytes;
@@ -386,9 +487,58 @@ export class Tokenizer {
     }
     this.#encoder.encode(bytes, length, out);
   }
+
+  /** HF's `ignore_merges`: a piece that is a vocabulary token is that token. */
+  #encodeWholeToken(text: string, start: number, end: number, out: number[]): boolean {
+    const piece = text.slice(start, end);
+    const spelling =
+      this.#definition.pipeline?.byteLevel === false ? piece : bytesToVocabularyString(utf8Encoder.encode(piece));
+    const id = this.#modelIds().get(spelling);
+    if (id === undefined) return false;
+    out.push(id);
+    return true;
+  }
+
+  /**
+   * SentencePiece-style BPE as HF's `merge_word`: each character's id, else its bytes' `<0xNN>` ids (byte
+   * fallback), else the unknown token (runs of them fused with `fuse_unk`); then merges by rank.
+   */
+  #encodeCharacters(pipeline: PipelineDefinition, text: string, start: number, end: number, out: number[]): void {
+    const ids = this.#modelIds();
+    const symbols = this.#symbols;
+    let count = 0;
+    let unknown = false;
+    const fallback = pipeline.byteFallbackIds;
+    for (let index = start; index < end; ) {
+      const width = (text.codePointAt(index) as number) > 0xffff ? 2 : 1;
+      const character = text.slice(index, index + width);
+      index += width;
+      const id = ids.get(character);
+      if (id !== undefined) {
+        if (unknown) symbols[count++] = pipeline.unkTokenId as number;
+        unknown = false;
+        symbols[count++] = id;
+        continue;
+      }
+      if (fallback !== undefined) {
+        const bytes = utf8Encoder.encode(character);
+        if (bytes.every((byte) => (fallback[byte] as number) >= 0)) {
+          // As HF: a pending unknown token stays pending past the bytes.
+          for (const byte of bytes) symbols[count++] = fallback[byte] as number;
+          continue;
+        }
+      }
+      if (pipeline.unkTokenId === undefined) continue;
+      if (unknown && !pipeline.fuseUnk) symbols[count++] = pipeline.unkTokenId;
+      unknown = true;
+    }
+    if (unknown) symbols[count++] = pipeline.unkTokenId as number;
+    this.#encoder.encodeSymbols(symbols, count, out);
+  }
 }
 
-const utf8Decoder = new TextDecoder('utf-8');
+const utf8Decoder = new TextDecoder('utf-8', { ignoreBOM: true });
+const utf8Encoder = new TextEncoder();
 
 /** One regex over all added-token strings, longest first, so a match is leftmost-longest as in HF's and FlagAI's tries. */
 function buildMatcher(tokens: AddedTokenDefinition[]): RegExp | undefined {

@@ -1,6 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFilesTogether } from '@aquila/files';
+import { TokenizerUnsupportedError } from './errors.js';
 import { bytesToVocabularyString } from './internal/byte-level.js';
 import type { Tokenizer } from './tokenizer.js';
 
@@ -23,6 +24,10 @@ export async function writeTokenizerFiles(options: WriteTokenizerFilesOptions): 
   const { tokenizer, directory, signal } = options;
   signal?.throwIfAborted();
   const definition = tokenizer.definition;
+  if (definition.pipeline !== undefined)
+    throw new TokenizerUnsupportedError(
+      `writeTokenizerFiles writes tokenizers of the GPT-2 shape (Aquila's); this one came from a tokenizer.json with its own normalizer, pre-tokenizer or post-processor: copy that file instead.`,
+    );
   const name = (id: number): string =>
     bytesToVocabularyString(
       definition.tokenBytes.subarray(definition.tokenOffsets[id], definition.tokenOffsets[id + 1]),

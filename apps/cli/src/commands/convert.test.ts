@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LanguageModel } from '@aquila/runtime';
@@ -86,6 +86,50 @@ describe('aquila convert / generate', () => {
       precision: 'int8',
       blockSize: 32,
     });
+  });
+
+  it('prints what converting and generating will hold before they start; takes one weight file; warns of padding rows', async () => {
+    const checkpoint = join(directory, 'checkpoint');
+    const convert = capture();
+    await convert.program.parseAsync(
+      [
+        'convert',
+        '--model',
+        join(checkpoint, 'model.safetensors'),
+        '--out',
+        join(directory, 'fp16'),
+        '--dtype',
+        'fp16',
+        '--cache-dtype',
+        'fp16',
+      ],
+      { from: 'user' },
+    );
+    expect(convert.errors()).toMatch(
+      /^estimate: writes 0\.0 GB of weights; converting holds about 0\.3 GB of memory \(largest step: .*\)\nestimate: generating from it holds about 0\.3 GB of memory: weights 0\.0 GB, KV cache up to 0\.0 GB \(8 sequences × 32 positions\)/,
+    );
+    expect(convert.output()).toMatch(/to .*fp16: fp16, 1 layers/);
+    expect(JSON.parse(await readFile(join(directory, 'fp16', 'aquila-config.json'), 'utf8'))).toMatchObject({
+      precision: 'fp16',
+      cachePrecision: 'fp16',
+    });
+    const run = capture();
+    await run.program.parseAsync(
+      ['generate', '--model', join(directory, 'fp16'), '--prompt-ids', '1,2,3', '--max-new-tokens', '3'],
+      { from: 'user' },
+    );
+    expect(run.errors()).toMatch(/estimate: generating holds about 0\.3 GB of memory: .*\(1 sequence × 32 positions\)/);
+    expect(run.output().trim().split(/\s+/)).toHaveLength(3);
+
+    // A tokenizer of 60 ids for an embedding of 64 rows: the 4 past its last id are padding.
+    const vocab = Object.fromEntries(Array.from({ length: 60 }, (_, id) => [`t${id}`, id]));
+    await writeFile(join(checkpoint, 'tokenizer.json'), JSON.stringify({ model: { type: 'BPE', vocab, merges: [] } }));
+    const padded = capture();
+    await padded.program.parseAsync(['convert', '--model', checkpoint, '--out', join(directory, 'padded')], {
+      from: 'user',
+    });
+    await rm(join(checkpoint, 'tokenizer.json'));
+    expect(padded.errors()).toMatch(/warning: .*tokenizer\.json: the tokenizer has 60 ids and the embedding 64 rows/);
   });
 
   it('streams text for a --prompt with the tokenizer files carried by the converted folder', async () => {
@@ -179,7 +223,7 @@ describe('aquila convert / generate', () => {
   it('rejects bad flags and inputs with clear messages', async () => {
     const badDtype = capture();
     await expect(
-      badDtype.program.parseAsync(['convert', '--model', 'x', '--out', 'y', '--dtype', 'fp16'], { from: 'user' }),
+      badDtype.program.parseAsync(['convert', '--model', 'x', '--out', 'y', '--dtype', 'fp8'], { from: 'user' }),
     ).rejects.toThrow();
     expect(badDtype.errors()).toMatch(/use fp32, int8 or int4/);
     const missing = capture();

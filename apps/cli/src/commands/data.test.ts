@@ -1,36 +1,48 @@
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fixturePath } from '@aquila/test-kit';
+import { datasetRowsDirectory, fixturePath, type StandInHub, serveStandInHub } from '@aquila/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { assetFolder } from '../asset-folder.js';
 import { runCommand } from '../test-support/capture-output.js';
+import { runBuiltCli } from '../test-support/run-built-cli.js';
 import { registerDataCommand } from './data.js';
 
 const generated = fixturePath('flagai', 'generated');
 // The sample sources the demo ships, one small file per dataset.
 const samplesDirectory = (): string => assetFolder({ name: 'demo-samples', probe: 'sql_create_context_v4.json' });
 let directory: string;
-let server: Server;
+let hub: StandInHub;
 let endpoint: string;
 const served = Buffer.from(
   '[{"question": "How many?", "context": "CREATE TABLE t (a INT)", "answer": "SELECT COUNT(*) FROM t"}]',
 );
 
+// A stand-in dataset hub on loopback: sql-create-context's file, and Llama-2-SQL-Dataset's parquet under the
+// name the hub gives it now (the adapter finds it by pattern in the listing).
 beforeAll(async () => {
   directory = await mkdtemp(join(tmpdir(), 'aquila-cli-data-'));
-  server = createServer((request, response) => {
-    const ok = request.url === '/datasets/b-mc2/sql-create-context/resolve/main/sql_create_context_v4.json';
-    response.writeHead(ok ? 200 : 404, ok ? { 'content-length': served.length } : {});
-    response.end(ok ? served : undefined);
+  hub = await serveStandInHub({
+    datasets: {
+      'b-mc2/sql-create-context': {
+        main: { commit: 'a'.repeat(40), files: { 'sql_create_context_v4.json': served, 'README.md': '# card\n' } },
+      },
+      'ChrisHayduk/Llama-2-SQL-Dataset': {
+        main: {
+          commit: 'b'.repeat(40),
+          files: {
+            'data/train-00000-of-00001-922416e34c5bc71c.parquet': await readFile(
+              join(samplesDirectory(), 'Llama-2-SQL-Dataset-train-00000-of-00001-1ba781ea67c6bd7f.parquet'),
+            ),
+          },
+        },
+      },
+    },
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  endpoint = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  endpoint = hub.endpoint;
 });
 afterAll(async () => {
-  await new Promise((resolve) => server.close(resolve));
+  await hub.close();
   await rm(directory, { recursive: true, force: true });
 });
 
@@ -108,4 +120,65 @@ it('aquila data fetch downloads from the hub URL layout; unknown sources are ref
     (await readFile(join(directory, 'raw', 'sql-create-context', 'sql_create_context_v4.json'))).equals(served),
   ).toBe(true);
   await expect(run('data', 'fetch', '--out', directory, '--source', 'spider')).rejects.toThrow(/unknown source spider/);
+});
+
+it('the built aquila data fetch resolves renamed files, records commits and checksums, and downloads nothing twice', async () => {
+  const out = join(directory, 'fetched');
+  const args = ['data', 'fetch', '--out', out, '--source', 'Llama-2-SQL-Dataset', 'sql-create-context'];
+  const first = await runBuiltCli({ args: [...args, '--endpoint', endpoint] });
+  expect(first.status, first.stderr).toBe(0);
+  expect(
+    first.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ').slice(0, 2).join(' ')),
+  ).toEqual([
+    `downloaded ${join(out, 'sql-create-context', 'sql_create_context_v4.json')}`,
+    `downloaded ${join(out, 'Llama-2-SQL-Dataset', 'train-00000-of-00001-922416e34c5bc71c.parquet')}`,
+  ]);
+  expect(first.stderr).toContain(
+    `Llama-2-SQL-Dataset: ChrisHayduk/Llama-2-SQL-Dataset@main (commit ${'b'.repeat(40)})`,
+  );
+  const manifest = JSON.parse(await readFile(join(out, 'fetch-manifest.json'), 'utf8'));
+  expect(manifest.sources['sql-create-context']).toMatchObject({ commit: 'a'.repeat(40), branch: 'main' });
+  hub.requests.length = 0;
+  const second = await runBuiltCli({ args: [...args, '--endpoint', endpoint] });
+  expect(
+    second.stdout
+      .trim()
+      .split('\n')
+      .map((line) => line.split(' ')[0]),
+  ).toEqual(['present', 'present']);
+  expect(hub.requests.filter((request) => request.includes('/resolve/'))).toEqual([]);
+});
+
+it('the built aquila data build stops on a source it cannot read, or builds the others with --keep-going', async () => {
+  const folder = join(directory, 'keep-going');
+  await mkdir(folder, { recursive: true });
+  await writeFile(join(folder, 'train.csv'), 'q,schema,query\nhow many?,CREATE TABLE t (a INT),SELECT 1\n');
+  const config = join(folder, 'build.yaml');
+  await writeFile(
+    config,
+    `sources:\n  - { type: sql-create-context, path: ${datasetRowsDirectory}sql-create-context/sql_create_context_v4.json }\n  - { type: pg-wikiSQL-sql-instructions-80k, path: train.csv }\nfilters: { validate: false }\n`,
+  );
+  const out = join(folder, 'out');
+  const stopped = await runBuiltCli({ args: ['data', 'build', '--config', config, '--out', out] });
+  expect(stopped.status).toBe(1);
+  expect(stopped.stderr.trim().split('\n')).toEqual([
+    expect.stringMatching(
+      /^aquila data build: .*train\.csv: the columns are \["q","schema","query"\], but this source reads columns question, create_table_statement, sql_query, wiki_sql_table_id\..* \[AQUILA_DATA_SOURCE_COLUMNS\]$/,
+    ),
+  ]);
+  expect(stopped.stdout).toMatch(/^pg-wikiSQL-sql-instructions-80k\s+bsd-3-clause\s+-\s+-\s+-\s+failed: /m);
+  expect(stopped.stdout).toContain(
+    'nothing was written: 1 of 2 sources cannot be read (pg-wikiSQL-sql-instructions-80k); fix them, or pass --keep-going',
+  );
+  await expect(readdir(out)).rejects.toThrow();
+
+  const kept = await runBuiltCli({ args: ['data', 'build', '--config', config, '--out', out, '--keep-going'] });
+  expect(kept.status, kept.stderr).toBe(0);
+  expect(kept.stdout).toMatch(/^sql-create-context\s+cc-by-4\.0\s+2\s+2\s+0/m);
+  expect(kept.stdout).toMatch(/^pg-wikiSQL-sql-instructions-80k\s+bsd-3-clause\s+-\s+-\s+-\s+failed: /m);
+  expect(kept.stdout).toContain('not built (--keep-going): pg-wikiSQL-sql-instructions-80k');
+  expect((await readFile(join(out, 'records.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(2);
 });

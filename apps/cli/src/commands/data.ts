@@ -1,5 +1,5 @@
 import { basename, join } from 'node:path';
-import type { PackConvention } from '@aquila/data';
+import type { BuildReport, PackConvention } from '@aquila/data';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { integerFlag } from '../integer-flag.js';
@@ -9,21 +9,49 @@ import { openTokenizer } from './tokenize.js';
 
 async function build(
   context: CommandContext,
-  options: { config: string; out: string; skipBadLines?: boolean },
+  options: { config: string; out: string; skipBadLines?: boolean; keepGoing?: boolean },
 ): Promise<void> {
   const { buildDataset, formatBuildReportTable } = await import('@aquila/data');
   const { BadLinePolicy } = await import('@aquila/files');
   const badLines = new BadLinePolicy({ skip: options.skipBadLines === true });
   const progress = createProgress({ label: 'build', stream: context.stderr, unit: 'records' });
-  const report = await buildDataset({
-    config: options.config,
-    outDirectory: options.out,
-    badLines,
-    onProgress: (event) => progress.update(event.read),
-  });
+  let checked: BuildReport | undefined;
+  let report: BuildReport;
+  try {
+    report = await buildDataset({
+      config: options.config,
+      outDirectory: options.out,
+      badLines,
+      keepGoing: options.keepGoing === true,
+      onSourcesChecked: (sources) => (checked = sources),
+      onProgress: (event) => progress.update(event.read),
+    });
+  } catch (error) {
+    // A source that cannot be read stops the build before anything is written (without --keep-going, or when none
+    // is left): the table says which, and why.
+    const failed = checked?.sources.filter((source) => source.failure !== undefined) ?? [];
+    if (
+      checked !== undefined &&
+      failed.length > 0 &&
+      (options.keepGoing !== true || failed.length === checked.sources.length)
+    ) {
+      context.stdout.write(formatBuildReportTable(checked));
+      const advice =
+        options.keepGoing === true
+          ? 'no source is left to build'
+          : 'fix them, or pass --keep-going to build the others';
+      context.stdout.write(
+        `nothing was written: ${failed.length} of ${checked.sources.length} sources cannot be read (${failed.map((source) => source.name).join(', ')}); ${advice}\n`,
+      );
+    }
+    throw error;
+  }
   progress.finish();
   reportSkippedLines(badLines, context);
   context.stdout.write(formatBuildReportTable(report));
+  const failed = report.sources.filter((source) => source.failure !== undefined);
+  if (failed.length > 0)
+    context.stdout.write(`not built (--keep-going): ${failed.map((source) => source.name).join(', ')}\n`);
   context.stdout.write(
     `wrote ${options.out}: report.json, report.html${Object.keys(report.outputs).length > 0 ? `, ${Object.keys(report.outputs).join(', ')}` : ''}\n`,
   );
@@ -69,8 +97,14 @@ export function registerDataCommand(program: Command, context: CommandContext): 
         'read, clean, deduplicate and validate the sources a YAML config names, and write the outputs and a report',
       )
       .requiredOption('--config <file>', 'YAML build config (sources, filters, outputs, tokenizer)')
-      .requiredOption('--out <dir>', 'output folder'),
-  ).action((options: { config: string; out: string; skipBadLines?: boolean }) => build(context, options));
+      .requiredOption('--out <dir>', 'output folder')
+      .option(
+        '--keep-going',
+        'build the other sources when one is missing or in a layout no adapter reads (it is reported in the table); without it nothing is written',
+      ),
+  ).action((options: { config: string; out: string; skipBadLines?: boolean; keepGoing?: boolean }) =>
+    build(context, options),
+  );
 
   const pack = data
     .command('pack')
@@ -175,46 +209,47 @@ export function registerDataCommand(program: Command, context: CommandContext): 
   const sourceOption = new Option('--source <name...>', 'sources to fetch (default all)');
   const fetch = data
     .command('fetch')
-    .description('download the source files FlagAI used from the dataset hub (resumable, checksummed)')
+    .description(
+      "download the sources' files as the dataset hub lists them (resumable, checksummed; the parquet conversion where a source's own files are missing or unreadable) and record them in <out>/fetch-manifest.json",
+    )
     .requiredOption('--out <dir>', 'folder to download into (one subfolder per source)')
     .addOption(sourceOption)
     .option('--revision <rev>', 'dataset revision', 'main')
     .option('--endpoint <url>', 'hub endpoint', 'https://huggingface.co')
     .action(async (options: { out: string; source?: string[]; revision: string; endpoint: string }) => {
-      const { sourceAdapters } = await import('@aquila/data');
-      const { downloadHubFiles } = await import('@aquila/hub');
+      const { fetchSources, sourceAdapters } = await import('@aquila/data');
       const unknown = (options.source ?? []).filter((name) => !sourceAdapters.some((adapter) => adapter.name === name));
       if (unknown.length > 0)
         throw new InvalidArgumentError(
           `unknown source ${unknown.join(', ')}; known: ${sourceAdapters.map((adapter) => adapter.name).join(', ')}`,
         );
-      const adapters = sourceAdapters.filter(
-        (adapter) => options.source === undefined || options.source.includes(adapter.name),
-      );
       let label = '';
       let progress = createProgress({ label: 'fetch', stream: context.stderr, unit: 'bytes' });
-      for (const adapter of adapters) {
-        // One folder per source, each file under its own name: <out>/<source>/<file name>.
-        const fetched = await downloadHubFiles({
-          repo: adapter.repository,
-          repoType: 'dataset',
-          revision: options.revision,
-          endpoint: options.endpoint,
-          token: process.env.HF_TOKEN,
-          directory: join(options.out, adapter.name),
-          files: adapter.files.map((file) => ({ path: file.path, localPath: basename(file.path) })),
-          onProgress: ({ file, downloadedBytes, totalBytes }) => {
-            const name = `${adapter.name}/${basename(file)}`;
-            if (name !== label) {
-              label = name;
-              progress = createProgress({ label: name, stream: context.stderr, unit: 'bytes' });
-            }
-            progress.update(downloadedBytes, totalBytes);
-          },
-        });
-        for (const file of fetched)
-          context.stdout.write(`${file.status} ${file.path} ${file.bytes} bytes sha256 ${file.sha256}\n`);
+      const result = await fetchSources({
+        directory: options.out,
+        ...(options.source === undefined ? {} : { sources: options.source }),
+        revision: options.revision,
+        endpoint: options.endpoint,
+        ...(process.env.HF_TOKEN === undefined ? {} : { token: process.env.HF_TOKEN }),
+        onProgress: ({ source, file, downloadedBytes, totalBytes }) => {
+          const name = `${source}/${basename(file)}`;
+          if (name !== label) {
+            label = name;
+            progress = createProgress({ label: name, stream: context.stderr, unit: 'bytes' });
+          }
+          progress.update(downloadedBytes, totalBytes);
+        },
+      });
+      for (const source of result.sources) {
+        context.stderr.write(
+          `${source.name}: ${source.repository}@${source.branch} (commit ${source.commit})${source.fallback === undefined ? '' : `, the parquet conversion: ${source.fallback}`}\n`,
+        );
+        for (const file of source.files)
+          context.stdout.write(
+            `${file.status} ${join(options.out, file.localPath)} ${file.bytes} bytes sha256 ${file.sha256}\n`,
+          );
       }
+      context.stderr.write(`recorded in ${result.manifest}\n`);
     });
   data.hook('preSubcommand', async (_data, subcommand) => {
     if (subcommand !== fetch) return;

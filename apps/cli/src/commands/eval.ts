@@ -5,13 +5,16 @@ import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { choiceFlag, numberFlag } from '../flag-parser.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
+import { addBirdEvalOptions, type BirdEvalOptions, checkBenchmarkFlags, runBirdEvaluation } from './eval-bird.js';
+import { checkReportPaths } from './eval-report-paths.js';
 
 interface EvalOptions {
   gold: string;
   pred: string;
-  db: string;
-  tables: string;
-  etype: EvaluationType;
+  db?: string;
+  tables?: string;
+  benchmark?: 'spider' | 'cspider' | 'bird';
+  etype?: EvaluationType;
   perItem?: string;
   json?: string;
   html?: string;
@@ -27,35 +30,37 @@ interface EvalOptions {
 
 const parseEtype = choiceFlag(['all', 'match', 'exec'] satisfies EvaluationType[], 'use all, match or exec.');
 const parseEngine = choiceFlag(['auto', 'sql.js'], 'use auto or sql.js.');
+const parseBenchmark = choiceFlag(['spider', 'cspider', 'bird'], 'use spider, cspider or bird.');
 const parsePositive = numberFlag('use a number > 0.', v.gtValue(0));
 
 /** Runs one evaluation with a progress display and writes the reports asked for; returns the summary. */
-async function runEvaluation(options: EvalOptions, context: CommandContext): Promise<EvaluationSummary> {
+async function runEvaluation(
+  options: EvalOptions & { tables: string },
+  context: CommandContext,
+): Promise<EvaluationSummary> {
   const { evaluate, formatReport, formatReportExtras, htmlReport, officialItemLine, officialSummaryLine } =
     await import('@aquila/sql-metrics');
-  const { BadLinePolicy, checkOutputPaths, writeFileAtomic } = await import('@aquila/files');
+  const { BadLinePolicy, writeFileAtomic } = await import('@aquila/files');
   // Reports are written after the whole run: check where they go before it starts.
-  const outputs = [
-    { path: options.perItem, label: '--per-item' },
-    { path: options.json, label: '--json' },
-    { path: options.html, label: '--html' },
-  ].filter((output): output is { path: string; label: string } => output.path !== undefined);
-  const inputs = [
+  await checkReportPaths(options, [
     { path: options.gold, label: '--gold' },
     { path: options.pred, label: '--pred' },
     { path: options.tables, label: '--tables' },
     { path: options.db, label: '--db' },
-  ];
-  await checkOutputPaths({ outputs, inputs });
+  ]);
   const badLines = new BadLinePolicy({ skip: options.skipBadLines === true });
   const progress = createProgress({ label: 'eval', unit: 'questions', stream: context.stderr });
   const items: ItemVerdict[] = [];
+  // Without a database folder (CSpider's questions run on Spider's databases) only exact match can be scored.
+  const etype = options.etype ?? (options.db === undefined ? 'match' : 'all');
+  if (options.db === undefined && options.etype === undefined)
+    context.stderr.write('exact match only: no --db (give the database folder for execution accuracy)\n');
   const generator = evaluate({
     gold: options.gold,
     pred: options.pred,
-    db: options.db,
+    ...(options.db === undefined ? {} : { db: options.db }),
     tables: options.tables,
-    etype: options.etype,
+    etype,
     plugValue: options.plugValue === true,
     keepDistinct: options.keepDistinct === true,
     raw: options.raw === true,
@@ -88,21 +93,32 @@ async function runEvaluation(options: EvalOptions, context: CommandContext): Pro
 }
 
 /**
- * `aquila eval --gold FILE --pred FILE --db DIR --tables FILE [--etype all|match|exec] [--per-item FILE]
- * [--json FILE] [--html FILE] [--plug-value] [--keep-distinct] [--raw] [--fixed]`: Spider/CSpider verdicts.
+ * `aquila eval --gold FILE --pred FILE [--db DIR] --tables FILE [--etype all|match|exec] [--per-item FILE]
+ * [--json FILE] [--html FILE] [--plug-value] [--keep-distinct] [--raw] [--fixed]`: Spider/CSpider verdicts;
+ * without --db exact match only. `--benchmark bird` runs BIRD's instead (eval-bird.ts).
  */
 export function registerEvalCommand(program: Command, context: CommandContext): void {
   const command = program
     .command('eval')
-    .description('score text-to-SQL predictions with the official Spider verdicts (exact match, execution, test-suite)')
+    .description(
+      'score text-to-SQL predictions with the official verdicts: Spider/CSpider (exact match, execution, test-suite) or BIRD (EX, Soft-F1, R-VES)',
+    )
     .requiredOption('--gold <file>', 'gold file, SQL<TAB>db_id a line')
     .requiredOption('--pred <file>', 'predictions, one SQL a line (with --raw: raw model outputs)')
-    .requiredOption(
+    .option(
       '--db <dir>',
-      'database folder: <db_id>/<db_id>.sqlite (several .sqlite files: test-suite accuracy)',
+      "database folder: <db_id>/<db_id>.sqlite (several .sqlite files: test-suite accuracy; CSpider: Spider's databases); without it, exact match only",
     )
-    .requiredOption('--tables <file>', "Spider's tables.json (foreign keys; the schema where there is no .sqlite)")
-    .option('--etype <type>', 'all, match or exec', parseEtype, 'all')
+    .option(
+      '--benchmark <name>',
+      'spider (default), cspider or bird (BIRD: the official EX, Soft-F1 and R-VES)',
+      parseBenchmark,
+    )
+    .option(
+      '--tables <file>',
+      "Spider's tables.json (foreign keys; the schema where there is no .sqlite); Spider and CSpider need it",
+    )
+    .option('--etype <type>', 'all, match or exec (default all with --db, match without; exec needs --db)', parseEtype)
     .option('--per-item <file>', 'write the per-item JSONL (the official fields)')
     .option('--json <file>', 'write the summary as JSON')
     .option('--html <file>', 'write an HTML report with charts and the failures')
@@ -113,7 +129,9 @@ export function registerEvalCommand(program: Command, context: CommandContext): 
     .option('--workers <n>', 'execution worker threads', parsePositive)
     .option('--timeout <seconds>', 'per-query timeout (default 30)', parsePositive)
     .option('--engine <engine>', 'auto (native SQLite where provably the same as sql.js) or sql.js', parseEngine);
-  addSkipBadLinesFlag(command).action(async (options: EvalOptions) => {
-    await runEvaluation(options, context);
+  addSkipBadLinesFlag(addBirdEvalOptions(command)).action(async (options: EvalOptions & BirdEvalOptions) => {
+    checkBenchmarkFlags(options, options.benchmark ?? 'spider');
+    if (options.benchmark === 'bird') return runBirdEvaluation(options, context);
+    await runEvaluation({ ...options, tables: options.tables as string }, context);
   });
 }

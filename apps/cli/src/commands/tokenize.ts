@@ -46,7 +46,9 @@ function stdoutWriter(stream: NodeJS.WritableStream): (text: string) => Promise<
 export function registerTokenizeCommand(program: Command, context: CommandContext): void {
   const command = program
     .command('tokenize')
-    .description('encode JSONL text records to token ids (or decode them back) with a byte-level BPE tokenizer')
+    .description(
+      'encode JSONL text records to token ids (or decode them back) with a BPE tokenizer (Aquila, or a tokenizer.json of the GPT-2, Qwen2, Llama-2/3 or Mistral families)',
+    )
     .option(
       '--tokenizer <path>',
       'tokenizer.json, or a folder with tokenizer.json or vocab.json + merges.txt; "aquila" for the built-in Aquila tokenizer',
@@ -57,7 +59,10 @@ export function registerTokenizeCommand(program: Command, context: CommandContex
     .option('--field <name>', 'the field holding the text (encode reads it, decode writes it)', 'text')
     .option('--decode', 'read {"ids":[…]} lines and write {"<field>":"…"} lines')
     .option('--text <text>', 'tokenize one text and print its ids and pieces')
-    .option('--add-special-tokens', 'put BOS before and EOS after each text (FlagAI encode_plus)')
+    .option(
+      '--add-special-tokens',
+      "add what the tokenizer.json's post-processor adds, as Hugging Face encode(text, add_special_tokens=True) (Llama-2: <s> before); for Aquila, BOS before and EOS after (FlagAI encode_plus)",
+    )
     .option('--no-parse-special', 'keep special-token strings such as </s> as plain text (untrusted input)')
     .option('--skip-special', 'when decoding, leave special tokens out')
     .option('--threads <n>', 'worker threads for encoding (default: the number of cores)', integerFlag('threads', 1));

@@ -140,3 +140,61 @@ describe('the same prompt tokens through an endpoint as on the local runtime', (
     );
   });
 });
+
+describe("chat through the model's own chat template", () => {
+  // A scripted model whose checkpoint carried Llama-2-chat's tokenizer_config.json (chat_template, AddedToken BOS
+  // and EOS): the conversion keeps it, and /v1/chat/completions renders messages through it.
+  const answer = { after: ' [/INST]', output: ' SELECT count(*) FROM singer; ### counted' };
+  let templated: ScriptedModel;
+  let templatedServer: RunningServer;
+  beforeAll(async () => {
+    const tokenizerConfig = JSON.parse(
+      await readFile(fixturePath('chat-templates', 'llama-2-chat', 'tokenizer_config.json'), 'utf8'),
+    );
+    templated = await writeScriptedModel({ scripts: [answer], tokenizerConfig });
+    templatedServer = await startServer({ model: templated.path, port: 0, log: null });
+  });
+  afterAll(async () => {
+    await templatedServer?.close({ drainTimeoutMs: 0 });
+    await templated?.remove();
+  });
+
+  const chat = async (messages: unknown): Promise<{ status: number; body: any }> => {
+    const response = await fetch(`${templatedServer.url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ messages }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    return { status: response.status, body: await response.json() };
+  };
+
+  it("renders the messages as the template does and stops at the model's EOS, not at FlagAI's ###", async () => {
+    const { status, body } = await chat([
+      { role: 'system', content: 'You write SQLite queries.' },
+      { role: 'user', content: 'How many singers do we have?' },
+    ]);
+    expect(status).toBe(200);
+    expect(body.choices[0]).toMatchObject({
+      message: { role: 'assistant', content: answer.output },
+      finish_reason: 'stop',
+    });
+    // What HF's apply_chat_template gives for these messages, tokenized with the model's tokenizer. The folder's
+    // special_tokens_map.json (the scripted model's Aquila tokens) names BOS [CLS], over the config's <s>, as in HF.
+    const prompt = '[CLS][INST] <<SYS>>\nYou write SQLite queries.\n<</SYS>>\n\nHow many singers do we have? [/INST]';
+    expect(body.usage.prompt_tokens).toBe(templatedServer.model.tokenizer!.encode(prompt).length);
+  });
+
+  it("answers a template's raise_exception with a 400 carrying its message", async () => {
+    const { status, body } = await chat([
+      { role: 'user', content: 'How many singers?' },
+      { role: 'user', content: 'And concerts?' },
+    ]);
+    expect(status).toBe(400);
+    expect(body.error).toMatchObject({
+      type: 'invalid_request_error',
+      message:
+        'the chat template refused the messages: Conversation roles must alternate user/assistant/user/assistant/...',
+    });
+  });
+});

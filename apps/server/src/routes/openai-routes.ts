@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { flagaiChatPromptIds, flagaiStopRules } from '@aquila/prompts';
+import { type ChatMessage, type ChatStopRules, ChatTemplateRenderError } from '@aquila/prompts';
 import type { GenerationEndEvent, GenerationEvent, GenerationRequest } from '@aquila/runtime';
 import type { Hono } from 'hono';
 import * as v from 'valibot';
@@ -16,7 +16,7 @@ import {
   readJsonObject,
   stopListField,
 } from '../request-body.js';
-import { admit, generate, plainTokenizer, primed, type ServerState, streamingResponse } from '../server-state.js';
+import { admit, generate, primed, type ServerState, streamingResponse } from '../server-state.js';
 import { chatLogprobs, completionLogprobs, type TokenLogprob, tokenLogprob } from './openai-logprobs.js';
 
 interface Usage {
@@ -165,38 +165,33 @@ function completionPrompt(state: ServerState, prompt: string | number[], addSpec
   return [...(bos === undefined ? [] : [bos]), ...state.tokenizer.encode(prompt, { parseSpecialTokens: false })];
 }
 
-interface ChatMessage {
-  role: string;
-  content: string;
-}
-
 /**
- * The Aquila chat prompt (FlagAI's template, fixed system prompt) for OpenAI messages: system and
- * developer text goes in front of the next user message; the last message must be the user's. The
- * whole history is kept; a prompt too long for the context is a 400, never a silently dropped question.
+ * The chat prompt of OpenAI messages through the model's chat template: its own (`tokenizer_config.json`), or
+ * FlagAI's Aquila format. The last message must be the user's. The whole history is kept; a prompt too long
+ * for the context is a 400, never a silently dropped question. Also the template's stop rules (FlagAI's `###`).
  */
-function chatPrompt(state: ServerState, messages: readonly ChatMessage[]): number[] {
-  const turns: [string, string][] = [];
-  let pending: string[] = [];
-  for (const { role, content: text } of messages) {
-    if (role === 'system' || role === 'developer') pending.push(text);
-    else {
-      turns.push([
-        role === 'assistant' ? 'ASSISTANT' : 'HUMAN',
-        role === 'user' && pending.length > 0 ? `${pending.join('\n')}\n\n${text}` : text,
-      ]);
-      if (role === 'user') pending = [];
-    }
-  }
-  const last = turns.pop();
-  if (last?.[0] !== 'HUMAN' || pending.length > 0)
+function chatPrompt(
+  state: ServerState,
+  messages: readonly ChatMessage[],
+): { promptIds: number[]; stopRules: ChatStopRules | undefined } {
+  const template = state.model.chatTemplate;
+  if (template === undefined)
+    throw new RequestError(
+      400,
+      'this model has no chat template (its folder has no tokenizer_config.json with a chat_template, and it is not an Aquila model); send the formatted prompt to /v1/completions.',
+    );
+  if (messages.at(-1)?.role !== 'user')
     throw new RequestError(400, "the last message must be the user's: the model answers it.");
-  return flagaiChatPromptIds({
-    text: last[1],
-    history: turns,
-    tokenizer: plainTokenizer(state.tokenizer),
-    maxTokens: Number.POSITIVE_INFINITY,
-  });
+  let text: string;
+  try {
+    text = template.render(messages, { addGenerationPrompt: true });
+  } catch (error) {
+    if (ChatTemplateRenderError.isInstance(error)) throw new RequestError(400, error.reason);
+    throw error;
+  }
+  // A model's own template writes its special tokens as text; FlagAI's is plain text, user text included.
+  const promptIds = state.tokenizer.encode(text, { parseSpecialTokens: template.specialTokensInText });
+  return { promptIds, stopRules: template.stopRules };
 }
 
 /** Chat's `logprobs: true` with `top_logprobs` alternatives (0–20); undefined when not asked for. */
@@ -209,7 +204,7 @@ function chatTopLogprobs(fields: {
   return undefined;
 }
 
-/** What both endpoints read from a body: the stream and sampling fields, the prompt as ids, log probabilities. */
+/** What both endpoints read from a body: the stream and sampling fields, the prompt as ids, log probabilities, stop rules. */
 function readCompletion(
   state: ServerState,
   kind: Endpoint['kind'],
@@ -218,11 +213,13 @@ function readCompletion(
   fields: SamplingFields & v.InferOutput<v.ObjectSchema<typeof streamFields, undefined>>;
   promptIds: number[];
   topLogprobs: number | undefined;
+  /** The chat template's stop rules, for chat. */
+  stopRules?: ChatStopRules | undefined;
 } {
   if (kind === 'chat') {
     const fields = readFields(body, chatFields);
     const topLogprobs = chatTopLogprobs(fields);
-    return { fields, topLogprobs, promptIds: chatPrompt(state, fields.messages) };
+    return { fields, topLogprobs, ...chatPrompt(state, fields.messages) };
   }
   const fields = readFields(body, completionFields);
   return {
@@ -322,7 +319,7 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
   );
 
   const complete = (kind: Endpoint['kind']) => async (c: { req: { raw: Request } }) => {
-    const { fields, promptIds, topLogprobs } = readCompletion(state, kind, await readJsonObject(c.req.raw));
+    const { fields, promptIds, topLogprobs, stopRules } = readCompletion(state, kind, await readJsonObject(c.req.raw));
     const stream = fields.stream ?? false;
     const includeUsage = fields.stream_options?.include_usage === true;
     const stop = fields.stop;
@@ -331,9 +328,10 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
     const request: GenerationRequest = {
       ...sampling,
       ...(topLogprobs === undefined ? {} : { logprobs: true, topLogprobs }),
-      // The chat template separates turns with "###": FlagAI's stop rules end the answer there.
-      ...(kind === 'chat'
-        ? { stopTokenIds: flagaiStopRules.stopTokenIds, stopStrings: [...flagaiStopRules.stopStrings, ...(stop ?? [])] }
+      // FlagAI's chat format separates turns with "###": its stop rules end the answer there. A model's own
+      // template ends turns with its EOS, the model's default stop.
+      ...(stopRules
+        ? { stopTokenIds: stopRules.stopTokenIds, stopStrings: [...stopRules.stopStrings, ...(stop ?? [])] }
         : stop
           ? { stopStrings: stop }
           : {}),

@@ -4,11 +4,11 @@ import { BadLinePolicy, checkOutputPaths, OutputPathError } from '@aquila/files'
 import { loadAquilaTokenizer, loadTokenizer } from '@aquila/tokenizer';
 import { createSqlValidator, type SqlValidator } from '../clean/create-sql-validator.js';
 import { BuildConfigError } from '../errors.js';
-import { checkInputFile } from '../internal/check-input-file.js';
 import type { PackTokenizer } from '../pack/pack-tokenizer.js';
 import { type BuildConfig, loadBuildConfig, validateBuildConfig } from './build-config.js';
 import { BuildOutputs, jsonlOutputs } from './build-outputs.js';
 import { type BuildReport, lengthEdges } from './build-report.js';
+import { checkSources } from './check-sources.js';
 import { RecordPipeline } from './record-pipeline.js';
 
 export interface BuildProgress {
@@ -35,6 +35,15 @@ export interface BuildDatasetOptions {
    * Well-formed records that are filtered (an invalid SQL, a duplicate, …) are never bad lines.
    */
   badLines?: BadLinePolicy;
+  /**
+   * A source whose file is missing or whose layout its adapter does not read is a failed source, reported with
+   * the reason (file, columns found, what was expected) in `report.sources`. By default the build then stops
+   * before writing anything, throwing the first such failure (`InputFileError`, `SourceColumnsError`, …); with
+   * `keepGoing` the other sources are built and the failed ones stay in the report.
+   */
+  keepGoing?: boolean;
+  /** Called once every source is checked, before any is read: the report's rows, failed sources with `failure`. */
+  onSourcesChecked?: (report: BuildReport) => void;
   signal?: AbortSignal;
   onProgress?: (progress: BuildProgress) => void;
 }
@@ -51,7 +60,13 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
     typeof options.config === 'string'
       ? await loadBuildConfig({ path: options.config })
       : validateBuildConfig(options.config, process.cwd());
-  await checkBuildPaths(options, config);
+  const report = emptyReport(
+    options.tokenizer === undefined && config.tokenizer === undefined ? 'characters' : 'tokens',
+  );
+  const { checked, failures } = await checkSources({ config, report, signal: options.signal });
+  options.onSourcesChecked?.(report);
+  if (failures.length > 0 && (options.keepGoing !== true || checked.length === 0)) throw failures[0];
+  await checkOutputFolder(options, config);
   const tokenizer =
     options.tokenizer ??
     (config.tokenizer === undefined ? undefined : await loadBuildTokenizer(config.tokenizer, options.signal));
@@ -65,7 +80,6 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
   }
   await mkdir(options.outDirectory, { recursive: true });
   const validator = options.validator ?? createSqlValidator();
-  const report = emptyReport(tokenizer === undefined ? 'characters' : 'tokens');
   const outputs = new BuildOutputs({
     directory: options.outDirectory,
     outputs: config.outputs ?? {},
@@ -84,7 +98,7 @@ export async function buildDataset(options: BuildDatasetOptions): Promise<BuildR
       signal: options.signal,
       onProgress: options.onProgress,
     });
-    for (const source of config.sources) await pipeline.readSource(source);
+    for (const source of checked) await pipeline.readSource(source);
     options.onProgress?.({ stage: 'finish', source: '', read: report.totals.read, kept: report.totals.kept });
     options.signal?.throwIfAborted();
     await outputs.finish();
@@ -116,15 +130,14 @@ function emptyReport(unit: BuildReport['lengths']['unit']): BuildReport {
 }
 
 /**
- * Before anything is written: every source is a readable file, the output folder is a folder (or missing),
- * and no output file would replace a source or the config (a rename over an input destroys it).
+ * Before anything is written: the output folder is a folder (or missing), and no output file would replace a
+ * source or the config (a rename over an input destroys it).
  */
-async function checkBuildPaths(options: BuildDatasetOptions, config: BuildConfig): Promise<void> {
+async function checkOutputFolder(options: BuildDatasetOptions, config: BuildConfig): Promise<void> {
   const inputs = config.sources.map((source, index) => ({
     path: source.path,
     label: `sources[${index}] (${source.type})`,
   }));
-  for (const input of inputs) await checkInputFile(input);
   const folder = await stat(options.outDirectory).catch(() => undefined);
   if (folder === undefined) return;
   if (!folder.isDirectory())

@@ -1,6 +1,18 @@
 import type { IndexedDatasetSummary } from '@aquila/formats';
 import type { DroppedRecord, DropReason } from '../sources/dataset-record.js';
 
+/** Why a source was not built: the file, the typed error, and for a layout no adapter reads, what was found and expected. */
+export interface SourceFailure {
+  file: string;
+  /** The error's code: `AQUILA_DATA_INPUT_FILE` (missing), `AQUILA_DATA_SOURCE_COLUMNS` (layout), … */
+  code: string;
+  message: string;
+  /** The columns or top-level fields found, where the file could be read that far. */
+  columns?: readonly string[];
+  /** What the adapter reads. */
+  expected?: string;
+}
+
 export interface SourceReport {
   name: string;
   files: string[];
@@ -9,6 +21,10 @@ export interface SourceReport {
   read: number;
   kept: number;
   dropped: Partial<Record<DropReason, number>>;
+  /** Records read per file layout or prompt template (`wikisql-top-level`, `alpaca (### Instruction: …)`, …). */
+  layouts: Record<string, number>;
+  /** Set when the source could not be read (a missing file, an unknown layout): nothing of it was built. */
+  failure?: SourceFailure;
 }
 
 export interface BuildReport {
@@ -60,10 +76,14 @@ function table(rows: string[][]): string {
   return [line(rows[0]!), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
 }
 
-/** The report as a plain-text table: per source read/kept/dropped and the drop reasons, then totals. */
+/** The report as a plain-text table: per source read/kept/dropped and the drop reasons (or why it failed), then totals and the layouts read. */
 export function formatBuildReportTable(report: BuildReport): string {
   const rows = [['source', 'licence', 'read', 'kept', 'dropped', 'reasons']];
   for (const source of report.sources) {
+    if (source.failure !== undefined) {
+      rows.push([source.name, source.licence, '-', '-', '-', `failed: ${source.failure.message}`]);
+      continue;
+    }
     const dropped = Object.values(source.dropped).reduce((sum, count) => sum + (count ?? 0), 0);
     const reasons = Object.entries(source.dropped)
       .sort(([a], [b]) => a.localeCompare(b))
@@ -82,7 +102,15 @@ export function formatBuildReportTable(report: BuildReport): string {
   const licences = Object.entries(report.licences)
     .map(([licence, count]) => `${licence} ${count}`)
     .join(', ');
-  return `${table(rows)}\nlicences kept: ${licences}\nunvalidated (no schema): ${report.unvalidated}; double-quoted strings rewritten: ${report.rewrittenStrings}; SFT-skipped: ${report.sftSkipped}\n`;
+  const layouts = report.sources
+    .filter((source) => Object.keys(source.layouts).length > 0)
+    .map(
+      (source) =>
+        `${source.name} ${Object.entries(source.layouts)
+          .map(([layout, count]) => `${layout} ${count}`)
+          .join(', ')}`,
+    );
+  return `${table(rows)}\nlicences kept: ${licences}\nunvalidated (no schema): ${report.unvalidated}; double-quoted strings rewritten: ${report.rewrittenStrings}; SFT-skipped: ${report.sftSkipped}\n${layouts.length > 0 ? `layouts read: ${layouts.join('; ')}\n` : ''}`;
 }
 
 function escapeHtml(text: string): string {

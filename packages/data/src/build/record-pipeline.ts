@@ -3,8 +3,7 @@ import { cleanRecord, isNonCommercialLicence } from '../clean/clean-record.js';
 import { createDeduplicator } from '../clean/create-deduplicator.js';
 import type { SqlValidator } from '../clean/create-sql-validator.js';
 import type { DatasetRecord, DroppedRecord, DropReason } from '../sources/dataset-record.js';
-import type { SourceAdapter } from '../sources/source-adapter.js';
-import { sourceAdapters } from '../sources/source-adapters.js';
+import type { SourceAdapter, SourceLayout } from '../sources/source-adapter.js';
 import type { BuildConfig, BuildSourceConfig } from './build-config.js';
 import type { BuildProgress } from './build-dataset.js';
 import type { BuildOutputs } from './build-outputs.js';
@@ -25,10 +24,20 @@ interface PendingRecord {
 }
 
 /** Where a record id (`source:split:position`) points: a line in text formats, a row in parquet and JSON arrays. */
-function positionOf(id: string, format: string): { line?: number; row?: number } {
+function positionOf(id: string, positions: 'line' | 'row'): { line?: number; row?: number } {
   const position = Number(id.slice(id.lastIndexOf(':') + 1));
   if (!Number.isFinite(position)) return {};
-  return format === 'csv' || format === 'jsonl' ? { line: position } : { row: position };
+  return positions === 'line' ? { line: position } : { row: position };
+}
+
+/** A source of the config, checked: its adapter, the layout its probe found, and its report. */
+export interface CheckedSource {
+  config: BuildSourceConfig;
+  adapter: SourceAdapter;
+  layout: SourceLayout;
+  /** Whether record positions are lines (CSV, JSONL) or rows (parquet, JSON arrays). */
+  positions: 'line' | 'row';
+  report: SourceReport;
 }
 
 export interface RecordPipelineOptions {
@@ -54,10 +63,9 @@ export class RecordPipeline {
 
   constructor(private readonly options: RecordPipelineOptions) {}
 
-  async readSource(source: BuildSourceConfig): Promise<void> {
+  async readSource(checked: CheckedSource): Promise<void> {
     const { report } = this.options;
-    const adapter = sourceAdapters.find((candidate) => candidate.name === source.type)!;
-    const current = this.sourceReport(adapter, source.path);
+    const { config: source, adapter, report: current } = checked;
     for await (const event of adapter.read({
       path: source.path,
       ...(source.split === undefined ? {} : { split: source.split }),
@@ -65,6 +73,8 @@ export class RecordPipeline {
     })) {
       current.read++;
       report.totals.read++;
+      const layout = event.layout ?? checked.layout.name;
+      current.layouts[layout] = (current.layouts[layout] ?? 0) + 1;
       if (report.totals.read % 5000 === 0)
         this.options.onProgress?.({
           stage: 'read',
@@ -77,7 +87,7 @@ export class RecordPipeline {
         this.drop(current, event.drop);
         continue;
       }
-      const where = { file: source.path, ...positionOf(event.record.id, adapter.format) };
+      const where = { file: source.path, ...positionOf(event.record.id, checked.positions) };
       const record = cleanRecord(event.record);
       const dropped = this.filter(record, where);
       if (dropped !== undefined) {
@@ -88,18 +98,6 @@ export class RecordPipeline {
       if (this.pending.length >= validationBatch) await this.flush();
     }
     await this.flush();
-  }
-
-  // One report per source name, however many of its files the config lists.
-  private sourceReport(adapter: SourceAdapter, path: string): SourceReport {
-    const { report } = this.options;
-    let sourceReport = report.sources.find((entry) => entry.name === adapter.name);
-    if (sourceReport === undefined) {
-      sourceReport = { name: adapter.name, files: [], licence: adapter.licence, read: 0, kept: 0, dropped: {} };
-      report.sources.push(sourceReport);
-    }
-    sourceReport.files.push(path);
-    return sourceReport;
   }
 
   private reportBadLine(dropped: DroppedRecord): void {

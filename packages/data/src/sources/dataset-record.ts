@@ -51,5 +51,10 @@ export interface DroppedRecord {
   detail: string;
 }
 
-/** What a source adapter yields: records, and the ones it could not read. */
-export type SourceEvent = { type: 'record'; record: DatasetRecord } | { type: 'drop'; drop: DroppedRecord };
+/**
+ * What a source adapter yields: records, and the ones it could not read. `layout` names the layout or prompt
+ * template of the row where an adapter reads several (counted per source in the build report).
+ */
+export type SourceEvent =
+  | { type: 'record'; record: DatasetRecord; layout?: string }
+  | { type: 'drop'; drop: DroppedRecord; layout?: string };

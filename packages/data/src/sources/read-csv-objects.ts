@@ -21,6 +21,13 @@ export async function* readCsvObjects(options: ReadCsvObjectsOptions): AsyncGene
       if (missing.length > 0) {
         throw new SourceColumnsError(
           `${options.path}: the header has columns ${JSON.stringify(header)} but lacks ${JSON.stringify(missing)}. Is this the right file for this source?`,
+          {
+            layout: {
+              file: options.path,
+              columns: header,
+              expected: `columns ${(options.requiredColumns ?? []).join(', ')}`,
+            },
+          },
         );
       }
       continue;

@@ -1,12 +1,12 @@
 import { describeValue } from '@aquila/errors';
 import { UnsafePickleError } from '../errors.js';
-import type { WeightDtype } from './tensor-dtype.js';
+import type { TensorDtype } from './tensor-dtype.js';
 
 /** A tensor as a PyTorch pickle describes it: a view into a storage record of the zip archive. */
 export interface PickledTensor {
   kind: 'tensor';
   storageKey: string;
-  dtype: WeightDtype;
+  dtype: TensorDtype;
   /** In elements. */
   storageOffset: number;
   shape: number[];
@@ -16,7 +16,7 @@ export interface PickledTensor {
 interface PickledStorage {
   kind: 'storage';
   key: string;
-  dtype: WeightDtype;
+  dtype: TensorDtype;
 }
 
 interface PickledGlobal {
@@ -38,11 +38,14 @@ type PickleValue =
   | PickledGlobal
   | { kind: 'tuple'; items: PickleValue[] };
 
-const storageTypes: Readonly<Record<string, WeightDtype>> = {
+/** Float storages hold weights; int64 and bool ones hold buffers (position ids, masks) that are read, not refused. */
+const storageTypes: Readonly<Record<string, TensorDtype>> = {
   'torch.FloatStorage': 'F32',
   'torch.HalfStorage': 'F16',
   'torch.BFloat16Storage': 'BF16',
   'torch.DoubleStorage': 'F64',
+  'torch.LongStorage': 'I64',
+  'torch.BoolStorage': 'BOOL',
 };
 
 /**
@@ -362,8 +365,8 @@ export function readPickle(bytes: Uint8Array, options: ReadPickleOptions): unkno
         }
         const dtype = storageTypes[(type as PickledGlobal).name];
         if (!dtype)
-          fail(`storage type ${describeValue((type as PickledGlobal).name, 120)} does not hold float weights`);
-        push({ kind: 'storage', key: key as string, dtype: dtype as WeightDtype });
+          fail(`storage type ${describeValue((type as PickledGlobal).name, 120)} is not one of a tensor checkpoint`);
+        push({ kind: 'storage', key: key as string, dtype: dtype as TensorDtype });
         break;
       }
       default:

@@ -1,10 +1,10 @@
 import { openAtomicWriteStream } from '@aquila/files';
-import { encodeWeights, type WeightDtype, weightDtypeSizes } from './tensor-dtype.js';
+import { encodeWeights, type TensorDtype, tensorDtypeSizes } from './tensor-dtype.js';
 
-/** A tensor to write: float32 values stored as `dtype`. */
+/** A tensor to write: float32 values stored as `dtype` (I64 and BOOL for the buffers some state dicts carry). */
 export interface TensorToWrite {
   name: string;
-  dtype: WeightDtype;
+  dtype: TensorDtype;
   shape: readonly number[];
   values: Float32Array;
 }
@@ -20,7 +20,7 @@ export async function writeSafetensors(options: WriteSafetensorsOptions): Promis
   const header: Record<string, unknown> = options.metadata ? { __metadata__: options.metadata } : {};
   let offset = 0;
   for (const tensor of options.tensors) {
-    const length = tensor.values.length * weightDtypeSizes[tensor.dtype];
+    const length = tensor.values.length * tensorDtypeSizes[tensor.dtype];
     header[tensor.name] = { dtype: tensor.dtype, shape: tensor.shape, data_offsets: [offset, offset + length] };
     offset += length;
   }

@@ -3,6 +3,11 @@ export type WeightDtype = 'F32' | 'F16' | 'BF16' | 'F64';
 
 export const weightDtypeSizes: Readonly<Record<WeightDtype, number>> = { F32: 4, F16: 2, BF16: 2, F64: 8 };
 
+/** Element types a checkpoint may hold: the weight types, and the int64 and bool buffers some state dicts carry. */
+export type TensorDtype = WeightDtype | 'I64' | 'BOOL';
+
+export const tensorDtypeSizes: Readonly<Record<TensorDtype, number>> = { ...weightDtypeSizes, I64: 8, BOOL: 1 };
+
 export function isWeightDtype(value: string): value is WeightDtype {
   return Object.hasOwn(weightDtypeSizes, value);
 }
@@ -40,9 +45,9 @@ function floatToHalf(value: number): number {
   return sign | rounded;
 }
 
-/** Decodes little-endian tensor bytes of `dtype` to float32 values. */
-export function decodeWeights(bytes: Uint8Array, dtype: WeightDtype): Float32Array {
-  const count = bytes.length / weightDtypeSizes[dtype];
+/** Decodes little-endian tensor bytes of `dtype` to float32 values (I64 rounded to float32 past 2^24, BOOL as 0 and 1). */
+export function decodeWeights(bytes: Uint8Array, dtype: TensorDtype): Float32Array {
+  const count = bytes.length / tensorDtypeSizes[dtype];
   // Little-endian hosts read F32 in place: no second copy of the largest tensors.
   if (dtype === 'F32' && littleEndian && bytes.byteOffset % 4 === 0)
     return new Float32Array(bytes.buffer, bytes.byteOffset, count);
@@ -52,6 +57,10 @@ export function decodeWeights(bytes: Uint8Array, dtype: WeightDtype): Float32Arr
     for (let index = 0; index < count; index++) out[index] = view.getFloat32(index * 4, true);
   } else if (dtype === 'F64') {
     for (let index = 0; index < count; index++) out[index] = view.getFloat64(index * 8, true);
+  } else if (dtype === 'I64') {
+    for (let index = 0; index < count; index++) out[index] = Number(view.getBigInt64(index * 8, true));
+  } else if (dtype === 'BOOL') {
+    for (let index = 0; index < count; index++) out[index] = bytes[index] === 0 ? 0 : 1;
   } else if (dtype === 'BF16') {
     const bits = new Uint32Array(out.buffer);
     for (let index = 0; index < count; index++) bits[index] = view.getUint16(index * 2, true) << 16;
@@ -61,15 +70,17 @@ export function decodeWeights(bytes: Uint8Array, dtype: WeightDtype): Float32Arr
   return out;
 }
 
-/** Encodes float32 values as little-endian bytes of `dtype` (round to nearest even). */
-export function encodeWeights(values: Float32Array, dtype: WeightDtype): Uint8Array {
-  const out = new Uint8Array(values.length * weightDtypeSizes[dtype]);
+/** Encodes float32 values as little-endian bytes of `dtype` (round to nearest even; I64 truncated toward zero, BOOL true where non-zero). */
+export function encodeWeights(values: Float32Array, dtype: TensorDtype): Uint8Array {
+  const out = new Uint8Array(values.length * tensorDtypeSizes[dtype]);
   const view = new DataView(out.buffer);
   for (let index = 0; index < values.length; index++) {
     const value = values[index] ?? 0;
     if (dtype === 'F32') view.setFloat32(index * 4, value, true);
     else if (dtype === 'F64') view.setFloat64(index * 8, value, true);
     else if (dtype === 'F16') view.setUint16(index * 2, floatToHalf(value), true);
+    else if (dtype === 'I64') view.setBigInt64(index * 8, BigInt(Math.trunc(value)), true);
+    else if (dtype === 'BOOL') out[index] = value === 0 ? 0 : 1;
     else {
       conversionView.setFloat32(0, value);
       const bits = conversionView.getUint32(0);

@@ -45,6 +45,25 @@ describe('openTorchCheckpoint', () => {
     await checkpoint.close();
   });
 
+  it('reads int64 and bool buffers beside the weights instead of refusing the file', async () => {
+    const path = join(workspace, 'buffers.bin');
+    await writeTorchCheckpoint({
+      path,
+      tensors: [
+        ...tensors,
+        { name: 'embeddings.position_ids', dtype: 'I64', shape: [1, 4], values: Float32Array.of(0, 1, 2, 3) },
+        { name: 'attn.bias', dtype: 'BOOL', shape: [2, 2], values: Float32Array.of(1, 0, 1, 1) },
+      ],
+    });
+    const checkpoint = await openTorchCheckpoint({ path });
+    expect(checkpoint.get('embeddings.position_ids')).toMatchObject({ dtype: 'I64', shape: [1, 4] });
+    expect(checkpoint.get('attn.bias')).toMatchObject({ dtype: 'BOOL', shape: [2, 2] });
+    expect([...(await checkpoint.read('embeddings.position_ids'))]).toEqual([0, 1, 2, 3]);
+    expect([...(await checkpoint.read('attn.bias'))]).toEqual([1, 0, 1, 1]);
+    expect([...(await checkpoint.read('norm.weight'))]).toEqual([0.5, -1]);
+    await checkpoint.close();
+  });
+
   it('refuses a pickle that asks to run code, before anything runs', () => {
     // The classic payload: os.system('echo pwned') through GLOBAL + REDUCE.
     const payload = new TextEncoder().encode("cos\nsystem\n(S'echo pwned'\ntR.");

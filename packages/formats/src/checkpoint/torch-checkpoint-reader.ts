@@ -3,7 +3,7 @@ import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
 import { type CheckpointFileOptions, openCheckpointFile, readExactly } from './checkpoint-file.js';
 import { type PickledTensor, readPickle } from './pickle-reader.js';
-import { decodeWeights, weightDtypeSizes } from './tensor-dtype.js';
+import { decodeWeights, tensorDtypeSizes } from './tensor-dtype.js';
 import { readZipEntries, type ZipEntry } from './zip-reader.js';
 
 const maximumPickleLength = 256 * 1024 * 1024;
@@ -76,7 +76,7 @@ export async function openTorchCheckpoint(options: OpenTorchCheckpointOptions): 
         expectedStride *= size;
         elements *= size;
       }
-      const itemSize = weightDtypeSizes[value.dtype];
+      const itemSize = tensorDtypeSizes[value.dtype];
       const offset = value.storageOffset * itemSize;
       const length = elements * itemSize;
       if (!Number.isSafeInteger(offset + length) || offset + length > record.size) {

@@ -7,6 +7,8 @@ const storageNames = {
   F16: 'HalfStorage',
   BF16: 'BFloat16Storage',
   F64: 'DoubleStorage',
+  I64: 'LongStorage',
+  BOOL: 'BoolStorage',
 } as const;
 
 /** Pickle opcodes for a `torch.save` state dict (protocol 2, the way torch writes it). */

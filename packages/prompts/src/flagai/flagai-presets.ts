@@ -1,12 +1,9 @@
+import type { ChatMessage } from '../chat-template/chat-template.js';
 import type { PromptTokenizer } from '../prompt-tokenizer.js';
 import { aquilaSpecialTokenIds } from './aquila-special-token-ids.js';
-import { flagaiSystemPrompt } from './flagai-system-prompt.js';
+import { flagaiChatTemplate } from './flagai-chat-template.js';
 
 // Named as @aquila/runtime's generation options, so the presets spread into a generation request.
-interface StopRules {
-  stopTokenIds: readonly number[];
-  stopStrings: readonly string[];
-}
 interface SamplingDefaults {
   temperature: number;
   topK: number;
@@ -14,12 +11,6 @@ interface SamplingDefaults {
   maxNewTokens: number;
   seed: number;
 }
-
-/** FlagAI's stop rules for Aquila: EOS id 100007, id 0 (decodes to `[UNK]`), and the texts `###`, `[UNK]`, `</s>`. */
-export const flagaiStopRules = {
-  stopTokenIds: [aquilaSpecialTokenIds.eos, aquilaSpecialTokenIds.unknown],
-  stopStrings: ['###', '[UNK]', '</s>'],
-} as const satisfies StopRules;
 
 /** The sampling defaults of FlagAI's `predict()` (server_local, s2, server_web `/func`). */
 export const flagaiSampling = {
@@ -57,12 +48,6 @@ export interface FlagaiChatPromptOptions {
   maxTokens?: number;
 }
 
-function renderChat(messages: readonly (readonly [string, string | undefined])[]): string {
-  let prompt = `${flagaiSystemPrompt}###`;
-  for (const [role, message] of messages) prompt += message === undefined ? `${role}:` : `${role}: ${message}###`;
-  return prompt;
-}
-
 /**
  * FlagAI's chat template (`covert_prompt_to_input_ids_with_history`): `SYSTEM###Human: …###Assistant:`,
  * no BOS, history added newest first while the prompt is under `maxTokens`. Reproduces its quirk: when
@@ -71,15 +56,14 @@ function renderChat(messages: readonly (readonly [string, string | undefined])[]
 export function flagaiChatPromptIds(options: FlagaiChatPromptOptions): number[] {
   const { tokenizer, maxTokens = 256 } = options;
   const history = [...(options.history ?? [])];
-  const messages: (readonly [string, string | undefined])[] = [
-    ['Assistant', undefined],
-    ['Human', options.text],
-  ];
-  const encode = (): number[] => tokenizer.encode(renderChat([...messages].reverse()));
+  // Newest first; the generation prompt `Assistant:` is never dropped.
+  const messages: ChatMessage[] = [{ role: 'user', content: options.text }];
+  const encode = (): number[] =>
+    tokenizer.encode(flagaiChatTemplate.render([...messages].reverse(), { addGenerationPrompt: true }));
   let ids = encode();
   while (history.length > 0 && ids.length < maxTokens) {
     const [role, text] = history.pop() as FlagaiHistoryItem;
-    messages.push([role === 'ASSISTANT' ? 'Assistant' : 'Human', text]);
+    messages.push({ role: role === 'ASSISTANT' ? 'assistant' : 'user', content: text });
     ids = encode();
   }
   if (ids.length >= maxTokens) {

@@ -2,6 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describeValue } from '@aquila/errors';
 import { ModelConfigError } from '../errors.js';
+import {
+  type ArchitectureFeatures,
+  type RopeScaling,
+  readArchitecture,
+  refuseMetaComputationKeys,
+} from './config-support.js';
+import { parseConfigObject } from './parse-config-object.js';
+import { readTokenizerVocabulary } from './tokenizer-vocabulary.js';
 
 /** The shapes of a LLaMA-family decoder (Aquila-7B: 4096 hidden, 11008 FFN, 32 layers, 32 heads, vocab 100008). */
 export interface ModelShape {
@@ -19,14 +27,25 @@ export interface ModelShape {
   maxPositions: number;
   /** Whether the output projection reuses the token embedding. */
   tiedEmbeddings: boolean;
+  /** Rescaled rotary frequencies (`rope_scaling`); absent: plain RoPE with `ropeTheta`. */
+  ropeScaling?: RopeScaling;
+  /** Biases on the query, key and value projections (Qwen2). */
+  queryKeyValueBias?: boolean;
+  /** Each position attends to itself and the `slidingWindow − 1` positions before it (Mistral); absent: the whole context. */
+  slidingWindow?: number;
 }
 
 /** A model's shapes and the token ids its config names. */
 export interface ModelConfig {
   shape: ModelShape;
   bosTokenId?: number;
+  /** The first of `eosTokenIds`. */
   eosTokenId?: number;
+  /** Every id `eos_token_id` names (a list in Llama 3 and Qwen2 configs); each ends generation. */
+  eosTokenIds: number[];
   padTokenId?: number;
+  /** The HF `model_type` (`llama` for params.json and configs without one). */
+  modelType: ArchitectureFeatures['modelType'];
   /** The config file read. */
   source: string;
 }
@@ -59,10 +78,18 @@ function optionalTokenId(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isSafeInteger(value) && value >= 0 ? value : undefined;
 }
 
+/** Every valid id of a token id or list of them (`eos_token_id: [128001, 128008, 128009]`). */
+export function tokenIds(value: unknown): number[] {
+  const ids = (Array.isArray(value) ? value : [value]).map(optionalTokenId);
+  return [...new Set(ids.filter((id): id is number => id !== undefined))];
+}
+
 /** Reads a model shape from HF keys (`hidden_size`, …) or Meta/FlagAI keys (`dim`, `n_heads`, `multiple_of`, …). */
 function parseModelConfig(config: Record<string, unknown>, file: string): ModelConfig {
   let shape: ModelShape;
+  let modelType: ArchitectureFeatures['modelType'] = 'llama';
   if ('dim' in config) {
+    refuseMetaComputationKeys(config, file);
     const hiddenSize = positiveInteger(config, 'dim', file);
     const headCount = positiveInteger(config, 'n_heads', file);
     const multipleOf = positiveInteger(config, 'multiple_of', file, 256);
@@ -98,6 +125,9 @@ function parseModelConfig(config: Record<string, unknown>, file: string): ModelC
       maxPositions: positiveInteger(config, 'max_position_embeddings', file, 2048),
       tiedEmbeddings: config.tie_word_embeddings === true,
     };
+    const { modelType: type, ...features } = readArchitecture(config, file, shape.maxPositions);
+    modelType = type;
+    shape = { ...shape, ...features };
   }
   if (!Number.isSafeInteger(shape.intermediateSize) || shape.intermediateSize <= 0) {
     throw new ModelConfigError(
@@ -128,9 +158,26 @@ function parseModelConfig(config: Record<string, unknown>, file: string): ModelC
     shape,
     bosTokenId: optionalTokenId(config.bos_token_id),
     eosTokenId: optionalTokenId(config.eos_token_id),
+    eosTokenIds: tokenIds(config.eos_token_id),
     padTokenId: optionalTokenId(config.pad_token_id),
+    modelType,
     source: file,
   };
+}
+
+/** Meta's `params.json` says `vocab_size: -1` for "the tokenizer's": the size of the folder's tokenizer. */
+async function resolveMetaVocabularySize(
+  config: Record<string, unknown>,
+  directory: string,
+  file: string,
+): Promise<Record<string, unknown>> {
+  if (!('dim' in config) || config.vocab_size !== -1) return config;
+  const vocabulary = await readTokenizerVocabulary({ directory });
+  if (!vocabulary)
+    throw new ModelConfigError(
+      `${file}: "vocab_size" is -1 (the tokenizer's, in Meta's params.json), but the folder has no tokenizer.model or tokenizer.json to take it from; put the tokenizer beside the weights or set vocab_size.`,
+    );
+  return { ...config, vocab_size: vocabulary.size };
 }
 
 /** Reads `config.json`, else `params.json`, from a checkpoint folder. */
@@ -143,15 +190,8 @@ export async function readModelConfig(options: ReadModelConfigOptions): Promise<
     } catch {
       continue;
     }
-    let config: unknown;
-    try {
-      config = JSON.parse(text);
-    } catch (error) {
-      throw new ModelConfigError(`${file}: not valid JSON (${(error as Error).message}).`, { cause: error });
-    }
-    if (typeof config !== 'object' || config === null || Array.isArray(config))
-      throw new ModelConfigError(`${file}: not a JSON object.`);
-    return parseModelConfig(config as Record<string, unknown>, file);
+    const config = parseConfigObject(text, file);
+    return parseModelConfig(await resolveMetaVocabularySize(config, options.directory, file), file);
   }
   throw new ModelConfigError(
     `${options.directory}: no config.json or params.json; the model's shapes cannot be known without one.`,

@@ -162,6 +162,24 @@ export function layerWeightLocation(
   };
 }
 
+/** The projections that carry biases in a model with `queryKeyValueBias` (Qwen2). */
+export const biasedLayerWeights = ['query', 'key', 'value'] as const satisfies readonly LayerWeight[];
+
+/** Where the bias of a projection lives: the weight's location, named `….bias`, one value per row. */
+export function layerBiasLocation(
+  naming: WeightNaming,
+  shape: ModelShape,
+  layer: number,
+  weight: (typeof biasedLayerWeights)[number],
+): LayerWeightLocation {
+  const location = layerWeightLocation(naming, shape, layer, weight);
+  return {
+    ...location,
+    name: location.name.replace(/\.weight$/, '.bias'),
+    tensorShape: location.tensorShape.slice(0, 1),
+  };
+}
+
 /** The weight's values out of the values of the tensor `layerWeightLocation` names (a view, not a copy). */
 export function layerWeightValues(location: LayerWeightLocation, tensor: Float32Array): Float32Array {
   const rowLength = location.tensorShape.slice(1).reduce((product, size) => product * size, 1);

@@ -11,10 +11,13 @@ import {
 import { ModelConfigError } from '../errors.js';
 import { concatenate } from '../internal/concatenate.js';
 import { createRandom } from '../internal/random.js';
+import type { RopeScaling } from './config-support.js';
 import type { ModelShape } from './model-config.js';
 import {
+  biasedLayerWeights,
   halfToInterleavedRotation,
   type LayerWeight,
+  layerBiasLocation,
   layerWeightLocation,
   layerWeightShape,
   layerWeights,
@@ -23,6 +26,19 @@ import {
   usesInterleavedRotary,
   type WeightNaming,
 } from './weight-names.js';
+
+/** A `RopeScaling` as HF configs write it: old-style `type` for linear and dynamic (DeepSeek-Coder's), `rope_type` for llama3 (Llama 3.2's). */
+function huggingFaceRopeScaling(scaling: RopeScaling | undefined): Record<string, unknown> | null {
+  if (!scaling) return null;
+  if (scaling.type !== 'llama3') return { type: scaling.type, factor: scaling.factor };
+  return {
+    rope_type: 'llama3',
+    factor: scaling.factor,
+    low_freq_factor: scaling.lowFrequencyFactor,
+    high_freq_factor: scaling.highFrequencyFactor,
+    original_max_position_embeddings: scaling.originalMaxPositions,
+  };
+}
 
 export interface WriteRandomCheckpointOptions {
   /** The folder to create the checkpoint in. */
@@ -42,7 +58,9 @@ export interface WriteRandomCheckpointOptions {
 
 /**
  * Writes a checkpoint with random weights (unit-variance activations, so logits are well separated)
- * for tests and benchmarks, with its config file. The same seed and shape give the same model in every
+ * for tests and benchmarks, with its config file: HF `config.json` of model type `qwen2` for a shape with
+ * `queryKeyValueBias` (biases written), `mistral` for one with `slidingWindow`, else `llama`, with the
+ * shape's `rope_scaling`. The same seed and shape give the same model in every
  * naming (only the layout differs). Returns the stored values by checkpoint name.
  */
 export async function writeRandomCheckpoint(options: WriteRandomCheckpointOptions): Promise<Map<string, Float32Array>> {
@@ -94,6 +112,21 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
         concatenate(packedLayerWeights(naming, weight).map((member) => drawn.get(member) as Float32Array)),
       );
     }
+    if (shape.queryKeyValueBias) {
+      // Biases twice the projections' outputs, so that a model without them gives other greedy tokens.
+      for (const weight of biasedLayerWeights) {
+        const location = layerBiasLocation(naming, shape, layer, weight);
+        const heads = weight === 'query' ? shape.headCount : shape.keyValueHeadCount;
+        const bias = draw([location.rows], 2);
+        add(
+          location.name,
+          location.tensorShape,
+          weight === 'value' || !usesInterleavedRotary(naming)
+            ? bias
+            : halfToInterleavedRotation(bias, heads, headSize),
+        );
+      }
+    }
   }
   add(modelWeightName(naming, 'finalNorm'), [hidden], draw([hidden], 0.2, 1));
   if (!shape.tiedEmbeddings)
@@ -101,9 +134,11 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
 
   await mkdir(directory, { recursive: true });
   if (naming === 'hf') {
+    const modelType = shape.queryKeyValueBias ? 'qwen2' : shape.slidingWindow ? 'mistral' : 'llama';
     const config = {
-      architectures: ['LlamaForCausalLM'],
-      model_type: 'llama',
+      architectures: [`${{ llama: 'Llama', qwen2: 'Qwen2', mistral: 'Mistral' }[modelType]}ForCausalLM`],
+      model_type: modelType,
+      hidden_act: 'silu',
       hidden_size: hidden,
       intermediate_size: intermediate,
       num_hidden_layers: shape.layerCount,
@@ -111,7 +146,12 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
       num_key_value_heads: shape.keyValueHeadCount,
       rms_norm_eps: shape.rmsNormEpsilon,
       rope_theta: shape.ropeTheta,
+      rope_scaling: huggingFaceRopeScaling(shape.ropeScaling),
       max_position_embeddings: shape.maxPositions,
+      ...(modelType === 'qwen2'
+        ? { use_sliding_window: false, sliding_window: shape.maxPositions, max_window_layers: shape.layerCount }
+        : {}),
+      ...(modelType === 'mistral' ? { sliding_window: shape.slidingWindow } : {}),
       vocab_size: vocabSize,
       tie_word_embeddings: shape.tiedEmbeddings,
       bos_token_id: 1,
@@ -120,9 +160,16 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
     };
     await writeFile(join(directory, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
   } else {
-    if (shape.tiedEmbeddings || headSize * shape.headCount !== hidden || intermediate < Math.floor((8 * hidden) / 3)) {
+    if (
+      shape.tiedEmbeddings ||
+      headSize * shape.headCount !== hidden ||
+      intermediate < Math.floor((8 * hidden) / 3) ||
+      shape.ropeScaling ||
+      shape.queryKeyValueBias ||
+      shape.slidingWindow
+    ) {
       throw new ModelConfigError(
-        `params.json cannot describe this shape: FlagAI models are untied, head size × heads = dim, and FFN ≥ 8·dim/3.`,
+        `params.json cannot describe this shape: FlagAI models are untied, head size × heads = dim, FFN ≥ 8·dim/3, and plain LLaMA (no rope scaling, biases or sliding window).`,
       );
     }
     const params = {

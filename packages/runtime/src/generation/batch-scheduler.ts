@@ -2,7 +2,7 @@ import type { ModelShape } from '../checkpoint/model-config.js';
 import { createRandom } from '../internal/random.js';
 import { AsyncChannel } from './async-channel.js';
 import type { FinishReason, GenerationEvent, GenerationOptions, GenerationTokenizer } from './generation-types.js';
-import { KeyValueCache } from './key-value-cache.js';
+import { type CachePrecision, KeyValueCache } from './key-value-cache.js';
 import type { OnnxDecoder } from './onnx-decoder.js';
 import { sampleToken } from './sample-token.js';
 import { StopStringMatcher } from './stop-string-matcher.js';
@@ -72,6 +72,8 @@ export interface BatchSchedulerOptions {
   /** Prompt tokens per prefill step; decode steps of the running batch run between chunks. */
   prefillChunkSize: number;
   tokenizer?: GenerationTokenizer;
+  /** The precision the decoder's graph takes its cache in; default fp32. */
+  cachePrecision?: CachePrecision;
 }
 
 /**
@@ -95,13 +97,20 @@ export class BatchScheduler {
   }
 
   constructor(private readonly options: BatchSchedulerOptions) {
-    const { shape } = options;
-    this.cache = new KeyValueCache(shape.layerCount, shape.keyValueHeadCount, shape.headSize, shape.maxPositions);
+    const { shape, cachePrecision } = options;
+    this.cache = new KeyValueCache(
+      shape.layerCount,
+      shape.keyValueHeadCount,
+      shape.headSize,
+      shape.maxPositions,
+      cachePrecision,
+    );
     this.stagingCache = new KeyValueCache(
       shape.layerCount,
       shape.keyValueHeadCount,
       shape.headSize,
       shape.maxPositions,
+      cachePrecision,
     );
   }
 

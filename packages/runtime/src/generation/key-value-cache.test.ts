@@ -71,3 +71,24 @@ describe('KeyValueCache', () => {
       expect(readRow(cache, 0, position)).toEqual(Array.from(newRow(0, position)));
   });
 });
+
+describe('KeyValueCache in float16', () => {
+  it('keeps float16 bits through growth and hands them out as Uint16Array views', () => {
+    const cache = new KeyValueCache(1, heads, headSize, 200, 'fp16');
+    for (let position = 0; position < 70; position++) {
+      cache.reserve(1, position + 1);
+      cache.writeNewRows(
+        0,
+        0,
+        position,
+        Uint16Array.from(newRow(0, position), (value) => value % 65536),
+        0,
+        1,
+      );
+    }
+    expect(cache.capacity).toBe(128);
+    expect(cache.view(0, 'key', 0, 1)).toBeInstanceOf(Uint16Array);
+    for (let position = 0; position < 70; position++)
+      expect(readRow(cache, 0, position)).toEqual(Array.from(newRow(0, position), (value) => value % 65536));
+  });
+});

@@ -1,3 +1,9 @@
+/** How the KV cache stores keys and values: float32, or float16 (half the memory; the graph widens what it reads). */
+export type CachePrecision = 'fp32' | 'fp16';
+
+/** A cache buffer: float32 values, or float16 bits (Node 20 has no Float16Array; onnxruntime takes Uint16Array for float16). */
+export type CacheBuffer = Float32Array | Uint16Array;
+
 /**
  * Key/value rows of every sequence in a batch, owned by JS and fed to the graph as inputs (runtime.md:
  * onnxruntime-node copies every fetched output, so a cache that round-trips through outputs costs a
@@ -8,14 +14,20 @@
 export class KeyValueCache {
   private slotCount = 0;
   private rowCapacity = 0;
-  private buffers: Float32Array[] = [];
+  private buffers: CacheBuffer[] = [];
 
   constructor(
     private readonly layerCount: number,
     private readonly headCount: number,
     private readonly headSize: number,
     private readonly maximumCapacity: number,
+    /** Default fp32; fp16 needs a graph converted with `cachePrecision: 'fp16'`. */
+    readonly precision: CachePrecision = 'fp32',
   ) {}
+
+  private allocate(length: number): CacheBuffer {
+    return this.precision === 'fp16' ? new Uint16Array(length) : new Float32Array(length);
+  }
 
   get capacity(): number {
     return this.rowCapacity;
@@ -39,68 +51,84 @@ export class KeyValueCache {
     const newSlots = Math.max(slots, this.slotCount);
     const newCapacity =
       rows <= this.rowCapacity ? this.rowCapacity : Math.min(this.maximumCapacity, Math.ceil(rows / 64) * 64);
-    const previous = this.buffers;
+    const previous: (CacheBuffer | undefined)[] = this.buffers;
     const previousCapacity = this.rowCapacity;
-    this.buffers = Array.from(
-      { length: this.layerCount * 2 },
-      () => new Float32Array(newSlots * this.headCount * newCapacity * this.headSize),
-    );
+    const previousSlots = this.slotCount;
+    this.buffers = [];
     this.rowCapacity = newCapacity;
-    if (previous.length > 0)
-      for (let slot = 0; slot < this.slotCount; slot++)
-        this.copyRows(previous, previousCapacity, slot, slot, previousCapacity);
+    // One buffer at a time, each old one let go once copied: growing holds the cache and one layer's buffer, not two caches.
+    for (let index = 0; index < this.layerCount * 2; index++) {
+      this.buffers.push(this.allocate(newSlots * this.headCount * newCapacity * this.headSize));
+      const from = previous[index];
+      if (from)
+        for (let slot = 0; slot < previousSlots; slot++)
+          this.copyBufferRows(index, from, previousCapacity, slot, slot, previousCapacity);
+      previous[index] = undefined;
+    }
     this.slotCount = newSlots;
   }
 
   /** Copies positions `0…rows−1` of `sourceSlot` in `source` (laid out with `sourceCapacity`) into `targetSlot` here. */
   private copyRows(
-    source: readonly Float32Array[],
+    source: readonly CacheBuffer[],
+    sourceCapacity: number,
+    sourceSlot: number,
+    targetSlot: number,
+    rows: number,
+  ): void {
+    for (let index = 0; index < this.buffers.length; index++)
+      this.copyBufferRows(index, source[index] as CacheBuffer, sourceCapacity, sourceSlot, targetSlot, rows);
+  }
+
+  /** `copyRows` for buffer `index` (layer · 2, plus 1 for values). */
+  private copyBufferRows(
+    index: number,
+    from: CacheBuffer,
     sourceCapacity: number,
     sourceSlot: number,
     targetSlot: number,
     rows: number,
   ): void {
     const { headCount, headSize, rowCapacity } = this;
-    this.buffers.forEach((target, index) => {
-      const from = source[index] as Float32Array;
-      if (index % 2 === 0) {
-        // Keys: one line of positions per (head, dimension).
-        for (let line = 0; line < headCount * headSize; line++) {
-          const start = (sourceSlot * headCount * headSize + line) * sourceCapacity;
-          target.set(from.subarray(start, start + rows), (targetSlot * headCount * headSize + line) * rowCapacity);
-        }
-      } else {
-        for (let head = 0; head < headCount; head++) {
-          const start = (sourceSlot * headCount + head) * sourceCapacity * headSize;
-          target.set(
-            from.subarray(start, start + rows * headSize),
-            (targetSlot * headCount + head) * rowCapacity * headSize,
-          );
-        }
+    const target = this.buffers[index] as CacheBuffer;
+    if (index % 2 === 0) {
+      // Keys: one line of positions per (head, dimension).
+      for (let line = 0; line < headCount * headSize; line++) {
+        const start = (sourceSlot * headCount * headSize + line) * sourceCapacity;
+        target.set(from.subarray(start, start + rows), (targetSlot * headCount * headSize + line) * rowCapacity);
       }
-    });
+    } else {
+      for (let head = 0; head < headCount; head++) {
+        const start = (sourceSlot * headCount + head) * sourceCapacity * headSize;
+        target.set(
+          from.subarray(start, start + rows * headSize),
+          (targetSlot * headCount + head) * rowCapacity * headSize,
+        );
+      }
+    }
   }
 
   /** The buffer of `count` consecutive slots from `first`: keys `[count, heads, headSize, capacity]`, values `[count, heads, capacity, headSize]`. */
-  view(layer: number, kind: 'key' | 'value', first: number, count: number): Float32Array {
-    const buffer = this.buffers[layer * 2 + (kind === 'key' ? 0 : 1)] as Float32Array;
+  view(layer: number, kind: 'key' | 'value', first: number, count: number): CacheBuffer {
+    const buffer = this.buffers[layer * 2 + (kind === 'key' ? 0 : 1)] as CacheBuffer;
     return buffer.subarray(first * this.slotSize, (first + count) * this.slotSize);
   }
 
   /**
    * Writes a step's new rows into `slot` at positions `position…position+rows−1`: `source` is a graph
-   * output `[batch, rowsPerBatch, keys ‖ values]` (keys already rotated), `batchRow` the row of this sequence.
+   * output `[batch, rowsPerBatch, keys ‖ values]` (keys already rotated; float16 bits for an fp16 cache),
+   * `batchRow` the row of this sequence.
    */
   writeNewRows(
     layer: number,
     slot: number,
     position: number,
-    source: Float32Array,
+    source: CacheBuffer,
     batchRow: number,
     rowsPerBatch: number,
   ): void {
-    const keys = this.buffers[layer * 2] as Float32Array;
-    const values = this.buffers[layer * 2 + 1] as Float32Array;
+    const keys = this.buffers[layer * 2] as CacheBuffer;
+    const values = this.buffers[layer * 2 + 1] as CacheBuffer;
     const { headCount, headSize, rowCapacity } = this;
     const width = headCount * headSize;
     for (let row = 0; row < rowsPerBatch; row++) {

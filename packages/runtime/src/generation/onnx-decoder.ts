@@ -2,7 +2,13 @@ import * as ort from 'onnxruntime-node';
 import type { ModelShape } from '../checkpoint/model-config.js';
 import { ModelRunError } from '../errors.js';
 import { decoderNames } from '../onnx/decoder-graph.js';
-import type { KeyValueCache } from './key-value-cache.js';
+import { attentionBiases } from './attention-bias.js';
+import type { CacheBuffer, KeyValueCache } from './key-value-cache.js';
+
+/** A cache buffer as a graph input: float16 bits or float32 values, zero-copy. */
+function cacheTensor(data: CacheBuffer, dims: number[]): ort.Tensor {
+  return data instanceof Uint16Array ? new ort.Tensor('float16', data, dims) : new ort.Tensor('float32', data, dims);
+}
 
 export interface DecoderStepRow {
   /** The new tokens of this sequence (several for a prefill, one for a decode step). */
@@ -78,33 +84,34 @@ export class OnnxDecoder {
     cache.reserve(firstSlot + batch, total);
     const inputIds = new BigInt64Array(batch * length);
     const positionIds = new BigInt64Array(batch * length);
-    // 0 where a row may attend, −∞ where not: each row's own cached positions, and causally within the step.
-    const pastBias = new Float32Array(batch * cache.capacity).fill(Number.NEGATIVE_INFINITY);
     rows.forEach((row, index) => {
       for (let position = 0; position < length; position++) {
         inputIds[index * length + position] = BigInt(row.tokenIds[position] as number);
         positionIds[index * length + position] = BigInt(row.pastLength + position);
       }
-      pastBias.fill(0, index * cache.capacity, index * cache.capacity + row.pastLength);
     });
-    const groups = this.shape.headCount / heads;
-    const newBias = new Float32Array(groups * length * length);
-    for (let row = 0; row < groups * length; row++)
-      newBias.fill(Number.NEGATIVE_INFINITY, row * length + (row % length) + 1, (row + 1) * length);
+    // Each row's own cached positions, and causally within the step (both within the sliding window, if any).
+    const biases = attentionBiases({
+      pastLengths: rows.map((row) => row.pastLength),
+      length,
+      capacity: cache.capacity,
+      groups: this.shape.headCount / heads,
+      slidingWindow: this.shape.slidingWindow,
+    });
     const feeds: Record<string, ort.Tensor> = {
       [decoderNames.inputIds]: new ort.Tensor('int64', inputIds, [batch, length]),
       [decoderNames.positionIds]: new ort.Tensor('int64', positionIds, [batch, length]),
-      [decoderNames.attentionBiasPast]: new ort.Tensor('float32', pastBias, [batch, 1, 1, cache.capacity]),
-      [decoderNames.attentionBiasNew]: new ort.Tensor('float32', newBias, [1, 1, groups * length, length]),
+      [decoderNames.attentionBiasPast]: new ort.Tensor('float32', biases.past.data, biases.past.dims),
+      [decoderNames.attentionBiasNew]: new ort.Tensor('float32', biases.new.data, biases.new.dims),
     };
     for (let layer = 0; layer < this.shape.layerCount; layer++) {
-      feeds[decoderNames.pastKey(layer)] = new ort.Tensor('float32', cache.view(layer, 'key', firstSlot, batch), [
+      feeds[decoderNames.pastKey(layer)] = cacheTensor(cache.view(layer, 'key', firstSlot, batch), [
         batch,
         heads,
         headSize,
         cache.capacity,
       ]);
-      feeds[decoderNames.pastValue(layer)] = new ort.Tensor('float32', cache.view(layer, 'value', firstSlot, batch), [
+      feeds[decoderNames.pastValue(layer)] = cacheTensor(cache.view(layer, 'value', firstSlot, batch), [
         batch,
         heads,
         cache.capacity,
@@ -122,7 +129,7 @@ export class OnnxDecoder {
       );
     }
     for (let layer = 0; layer < this.shape.layerCount; layer++) {
-      const newRows = outputs[decoderNames.newKeyValue(layer)]?.data as Float32Array;
+      const newRows = outputs[decoderNames.newKeyValue(layer)]?.data as CacheBuffer;
       rows.forEach((row, index) =>
         cache.writeNewRows(layer, firstSlot + index, row.pastLength, newRows, index, length),
       );

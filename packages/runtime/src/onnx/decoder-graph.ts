@@ -1,20 +1,26 @@
 import type { ModelShape } from '../checkpoint/model-config.js';
 import type { WeightPrecision } from '../converted-model-config.js';
+import type { CachePrecision } from '../generation/key-value-cache.js';
+import { embeddingLookup } from './embedding-lookup.js';
 import type { OnnxGraph, OnnxInitializer, OnnxNode, OnnxTensorData, OnnxValueInfo } from './onnx-model.js';
 
 /** A projection's weights as the graph stores them. */
 export type ProjectionWeights =
   | { kind: 'float'; data: OnnxTensorData } // [in, out] float32
+  | { kind: 'half'; data: OnnxTensorData } // [in, out] float16
   | { kind: 'quantized'; packed: OnnxTensorData; scales: OnnxTensorData; bits: 4 | 8 };
 
 /** Where each weight of the decoder lives; projections are already packed ([q;k;v], [gate;up]). */
 export interface DecoderWeights {
-  embedding: OnnxTensorData;
+  /** `[vocab, hidden]` rows (float32, float16, or quantised like the head: `embeddingLookup`). */
+  embedding: ProjectionWeights;
   rotaryCos: OnnxTensorData;
   rotarySin: OnnxTensorData;
   layers: {
     attentionNorm: OnnxTensorData;
     queryKeyValue: ProjectionWeights;
+    /** [q; k; v] biases (Qwen2), float32. */
+    queryKeyValueBias?: OnnxTensorData;
     attentionOutput: ProjectionWeights;
     feedForwardNorm: OnnxTensorData;
     gateUp: ProjectionWeights;
@@ -41,6 +47,8 @@ export interface DecoderGraphOptions {
   /** MatMulNBits accuracy level: 0 computes in float32, 4 quantises activations to int8 (faster). */
   accuracyLevel: number;
   weights: DecoderWeights;
+  /** `caller-owned` only: the cache inputs and `new_rows.N` in float16, widened where attention reads them. Default fp32. */
+  cachePrecision?: CachePrecision;
 }
 
 /** Names of the graph's inputs and outputs: the contract between the converter and the runtime. */
@@ -98,6 +106,30 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
       });
       return;
     }
+    if (projection.kind === 'half') {
+      // Widened once: onnxruntime folds the Cast of a constant at load (its CPU MatMul has no float16 kernel
+      // on x86), so the file is half size and the products are those of the float16-rounded weights.
+      initializers.push({
+        name: `${name}.weight`,
+        elementType: 'float16',
+        dims: [inputs, outputs],
+        data: projection.data,
+      });
+      nodes.push({
+        opType: 'Cast',
+        name: `${name}/Cast`,
+        inputs: [`${name}.weight`],
+        outputs: [`${name}/weight_float`],
+        attributes: { to: { int: 1 } },
+      });
+      nodes.push({
+        opType: 'MatMul',
+        name: `${name}/MatMul`,
+        inputs: [input, `${name}/weight_float`],
+        outputs: [output],
+      });
+      return;
+    }
     const blocks = Math.ceil(inputs / options.blockSize);
     const blockBytes = (options.blockSize * projection.bits) / 8;
     initializers.push({
@@ -143,17 +175,22 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
     });
   };
 
-  addFloat('model.embed_tokens.weight', [shape.vocabSize, hidden], weights.embedding);
   addFloat('rotary.cos_cache', [shape.maxPositions, headSize / 2], weights.rotaryCos);
   addFloat('rotary.sin_cache', [shape.maxPositions, headSize / 2], weights.rotarySin);
-  nodes.push({
-    opType: 'Gather',
-    name: '/model/embed_tokens/Gather',
-    inputs: ['model.embed_tokens.weight', decoderNames.inputIds],
-    outputs: ['/model/embed_tokens/output'],
+  const lookup = embeddingLookup({
+    weights: weights.embedding,
+    vocabSize: shape.vocabSize,
+    hiddenSize: hidden,
+    blockSize: options.blockSize,
+    inputIds: decoderNames.inputIds,
+    output: '/model/embed_tokens/output',
   });
+  initializers.push(...lookup.initializers);
+  nodes.push(...lookup.nodes);
 
   const presentOutputs = options.cacheLayout === 'present-outputs';
+  const halfCache = options.cachePrecision === 'fp16';
+  const cacheElementType = halfCache ? 'float16' : 'float32';
   if (presentOutputs) {
     // onnxruntime-genai's mask reformat: seqlens_k = sum(mask) − 1 per row, total = mask width.
     const one = int64('/model/constants/INT64/1', [1], []);
@@ -250,9 +287,29 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
       'com.microsoft',
     );
     split(`${prefix}/q_k_split`, `${prefix}/qk_rotated`, [queryWidth, keyWidth], [`${prefix}/q`, `${prefix}/k`]);
-    node('Concat', `${prefix}/new_rows`, [`${prefix}/k`, `${prefix}/v`], [decoderNames.newKeyValue(layer)], {
-      axis: { int: -1 },
-    });
+    node(
+      'Concat',
+      `${prefix}/new_rows`,
+      [`${prefix}/k`, `${prefix}/v`],
+      [halfCache ? `${prefix}/new_rows/float` : decoderNames.newKeyValue(layer)],
+      { axis: { int: -1 } },
+    );
+    if (halfCache) {
+      node('Cast', `${prefix}/new_rows/Cast`, [`${prefix}/new_rows/float`], [decoderNames.newKeyValue(layer)], {
+        to: { int: 10 },
+      });
+    }
+    // A float16 cache is widened a layer at a time as attention reads it (onnxruntime's CPU MatMul is float32).
+    const pastKey = halfCache
+      ? node('Cast', `${prefix}/past_key/Cast`, [decoderNames.pastKey(layer)], [`${prefix}/past_key/float`], {
+          to: { int: 1 },
+        })
+      : decoderNames.pastKey(layer);
+    const pastValue = halfCache
+      ? node('Cast', `${prefix}/past_value/Cast`, [decoderNames.pastValue(layer)], [`${prefix}/past_value/float`], {
+          to: { int: 1 },
+        })
+      : decoderNames.pastValue(layer);
     // q: [B, S, kv·g·hd] → [B, kv, g·S, hd], scaled.
     const queryHeads =
       groups === 1
@@ -287,12 +344,7 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
       [0, 2, 1, 3],
     );
     const scoresNew = node('MatMul', `${prefix}/scores_new`, [query, keysNew], [`${prefix}/scores_new/output`]);
-    const scoresPast = node(
-      'MatMul',
-      `${prefix}/scores_past`,
-      [query, decoderNames.pastKey(layer)],
-      [`${prefix}/scores_past/output`],
-    );
+    const scoresPast = node('MatMul', `${prefix}/scores_past`, [query, pastKey], [`${prefix}/scores_past/output`]);
     const biasedNew = node(
       'Add',
       `${prefix}/bias_new`,
@@ -327,7 +379,7 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
     const fromPast = node(
       'MatMul',
       `${prefix}/context_past`,
-      [`${prefix}/probabilities_past`, decoderNames.pastValue(layer)],
+      [`${prefix}/probabilities_past`, pastValue],
       [`${prefix}/context_past/output`],
     );
     const context = node('Add', `${prefix}/context`, [fromNew, fromPast], [`${prefix}/context/output`]);
@@ -375,11 +427,22 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
     matMul(
       `${prefix}/attn/qkv_proj`,
       `${prefix}/input_layernorm/output`,
-      `${prefix}/attn/qkv`,
+      layer.queryKeyValueBias ? `${prefix}/attn/qkv_unbiased` : `${prefix}/attn/qkv`,
       layer.queryKeyValue,
       hidden,
       queryWidth + 2 * keyWidth,
     );
+    if (layer.queryKeyValueBias) {
+      node(
+        'Add',
+        `${prefix}/attn/qkv_bias`,
+        [
+          `${prefix}/attn/qkv_unbiased`,
+          addFloat(`model.layers.${index}.attn.qkv_proj.bias`, [queryWidth + 2 * keyWidth], layer.queryKeyValueBias),
+        ],
+        [`${prefix}/attn/qkv`],
+      );
+    }
     if (presentOutputs) {
       nodes.push({
         opType: 'GroupQueryAttention',
@@ -401,7 +464,8 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
           num_heads: { int: headCount },
           kv_num_heads: { int: keyValueHeadCount },
           scale: { float: 1 / Math.sqrt(headSize) },
-          local_window_size: { int: -1 },
+          // The window as transformers counts it (the query's own key among them): checked against the reference.
+          local_window_size: { int: shape.slidingWindow ?? -1 },
           do_rotary: { int: 1 },
           rotary_interleaved: { int: 0 },
         },
@@ -506,7 +570,12 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
     : [
         { name: decoderNames.inputIds, elementType: 'int64', shape: [batch, sequence] },
         { name: decoderNames.positionIds, elementType: 'int64', shape: [batch, sequence] },
-        { name: decoderNames.attentionBiasPast, elementType: 'float32', shape: [batch, 1, 1, 'cache_capacity'] },
+        {
+          name: decoderNames.attentionBiasPast,
+          elementType: 'float32',
+          // A sliding window cuts each query row's past differently: one bias row per query row when it cuts.
+          shape: [batch, 1, shape.slidingWindow ? 'past_bias_rows' : 1, 'cache_capacity'],
+        },
         { name: decoderNames.attentionBiasNew, elementType: 'float32', shape: [1, 1, 'query_rows', sequence] },
       ];
   const outputs: OnnxValueInfo[] = [
@@ -539,17 +608,17 @@ export function buildDecoderGraph(options: DecoderGraphOptions): OnnxGraph {
     } else {
       inputs.push({
         name: decoderNames.pastKey(layer),
-        elementType: 'float32',
+        elementType: cacheElementType,
         shape: [batch, keyValueHeadCount, headSize, 'cache_capacity'],
       });
       inputs.push({
         name: decoderNames.pastValue(layer),
-        elementType: 'float32',
+        elementType: cacheElementType,
         shape: [batch, keyValueHeadCount, 'cache_capacity', headSize],
       });
       outputs.push({
         name: decoderNames.newKeyValue(layer),
-        elementType: 'float32',
+        elementType: cacheElementType,
         shape: [batch, sequence, 2 * keyWidth],
       });
     }

@@ -1,7 +1,7 @@
 import { ProtobufWriter } from './protobuf-writer.js';
 
 /** ONNX TensorProto.DataType values used by the decoder graphs. */
-const onnxElementTypes = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7 } as const;
+const onnxElementTypes = { float32: 1, uint8: 2, int8: 3, int32: 6, int64: 7, float16: 10 } as const;
 
 type OnnxElementType = keyof typeof onnxElementTypes;
 

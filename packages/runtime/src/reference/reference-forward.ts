@@ -36,18 +36,49 @@ function rmsNorm(vector: Float64Array, weight: Float32Array, epsilon: number): F
   return vector.map((value, index) => value * scale * (weight[index] as number));
 }
 
+/**
+ * The rotation angle of dimension pair `index` at `position`, written from each method's own description
+ * (not from the converter's tables): linear scaling as position interpolation (position / factor); Llama 3's
+ * as Meta's `apply_scaling` loop over wavelengths; dynamic NTK as transformers' base growth, which starts
+ * only past `max_position_embeddings` (`sequenceLength` = the longest sequence seen).
+ */
+function rotaryAngle(shape: ModelShape, position: number, index: number, sequenceLength: number): number {
+  const scaling = shape.ropeScaling;
+  const exponent = (2 * index) / shape.headSize;
+  if (scaling?.type === 'linear') return position / scaling.factor / shape.ropeTheta ** exponent;
+  if (scaling?.type === 'dynamic') {
+    const length = Math.max(sequenceLength, shape.maxPositions);
+    const growth = (scaling.factor * length) / shape.maxPositions - (scaling.factor - 1);
+    const base = shape.ropeTheta * growth ** (shape.headSize / (shape.headSize - 2));
+    return position / base ** exponent;
+  }
+  let frequency = 1 / shape.ropeTheta ** exponent;
+  if (scaling?.type === 'llama3') {
+    const wavelength = (2 * Math.PI) / frequency;
+    const old = scaling.originalMaxPositions;
+    if (wavelength > old / scaling.lowFrequencyFactor) frequency /= scaling.factor;
+    else if (wavelength >= old / scaling.highFrequencyFactor) {
+      const smooth =
+        (old / wavelength - scaling.lowFrequencyFactor) / (scaling.highFrequencyFactor - scaling.lowFrequencyFactor);
+      frequency = (1 - smooth) * (frequency / scaling.factor) + smooth * frequency;
+    }
+  }
+  return position * frequency;
+}
+
 function rotate(
   vector: Float64Array,
   heads: number,
-  headSize: number,
+  shape: ModelShape,
   position: number,
-  theta: number,
+  sequenceLength: number,
   interleaved: boolean,
 ): void {
+  const { headSize } = shape;
   const half = headSize / 2;
   for (let head = 0; head < heads; head++) {
     for (let index = 0; index < half; index++) {
-      const angle = position * theta ** ((-2 * index) / headSize);
+      const angle = rotaryAngle(shape, position, index, sequenceLength);
       const first = head * headSize + (interleaved ? 2 * index : index);
       const second = first + (interleaved ? 1 : half);
       const x = vector[first] as number;
@@ -60,8 +91,9 @@ function rotate(
 
 /**
  * A slow, plain forward pass of a LLaMA-family decoder, written from the architecture (pre-norm
- * RMSNorm, RoPE, causal grouped-query attention, SwiGLU) and independent of the ONNX graph: the oracle
- * the converted models are tested against. Returns the logits of every position, in float64.
+ * RMSNorm, RoPE with its scaling, causal grouped-query attention within the sliding window, q/k/v biases,
+ * SwiGLU) and independent of the ONNX graph: the oracle the converted models are tested against. Returns
+ * the logits of every position, in float64.
  */
 export function referenceForward(options: ReferenceForwardOptions): Float64Array[] {
   const { shape, weights, naming, tokens } = options;
@@ -76,6 +108,14 @@ export function referenceForward(options: ReferenceForwardOptions): Float64Array
   };
   const { hiddenSize: hidden, headSize, headCount, keyValueHeadCount } = shape;
   const interleaved = usesInterleavedRotary(naming);
+  /** A projection, plus its bias (`….bias` beside the weight, one per output row) where the model has them. */
+  const project = (index: number, weight: 'query' | 'key' | 'value', input: Float64Array, rows: number) => {
+    const out = matrixVector(layer(index, weight), input, rows);
+    if (!shape.queryKeyValueBias) return out;
+    const location = layerWeightLocation(naming, shape, index, weight);
+    const packed = get(location.name.replace(/weight$/, 'bias'));
+    return out.map((value, row) => value + (packed[location.firstRow + row] as number));
+  };
   const embedding = get(modelWeightName(naming, 'embedding'));
   let states = tokens.map((token) => Float64Array.from(embedding.subarray(token * hidden, (token + 1) * hidden)));
   for (let index = 0; index < shape.layerCount; index++) {
@@ -84,20 +124,22 @@ export function referenceForward(options: ReferenceForwardOptions): Float64Array
     const queries: Float64Array[] = [];
     states.forEach((state, position) => {
       const normed = rmsNorm(state, layer(index, 'attentionNorm'), shape.rmsNormEpsilon);
-      const query = matrixVector(layer(index, 'query'), normed, headCount * headSize);
-      const key = matrixVector(layer(index, 'key'), normed, keyValueHeadCount * headSize);
-      rotate(query, headCount, headSize, position, shape.ropeTheta, interleaved);
-      rotate(key, keyValueHeadCount, headSize, position, shape.ropeTheta, interleaved);
+      const query = project(index, 'query', normed, headCount * headSize);
+      const key = project(index, 'key', normed, keyValueHeadCount * headSize);
+      rotate(query, headCount, shape, position, tokens.length, interleaved);
+      rotate(key, keyValueHeadCount, shape, position, tokens.length, interleaved);
       queries.push(query);
       keys.push(key);
-      values.push(matrixVector(layer(index, 'value'), normed, keyValueHeadCount * headSize));
+      values.push(project(index, 'value', normed, keyValueHeadCount * headSize));
     });
     states = states.map((state, position) => {
       const attention = new Float64Array(headCount * headSize);
       for (let head = 0; head < headCount; head++) {
         const group = Math.floor(head / (headCount / keyValueHeadCount));
-        const scores = new Float64Array(position + 1);
+        // Masked (−∞) before the window: keys more than slidingWindow − 1 positions back.
+        const scores = new Float64Array(position + 1).fill(Number.NEGATIVE_INFINITY);
         for (let past = 0; past <= position; past++) {
+          if (shape.slidingWindow !== undefined && position - past >= shape.slidingWindow) continue;
           let dot = 0;
           for (let dimension = 0; dimension < headSize; dimension++) {
             dot +=

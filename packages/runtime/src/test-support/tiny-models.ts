@@ -46,6 +46,42 @@ export const tinyShapes = {
   },
 } satisfies Record<string, ModelShape>;
 
+/**
+ * One tiny shape per architecture beyond plain LLaMA; `writeRandomCheckpoint` writes each with its HF
+ * `model_type`. Scalings and windows are set so that they change the outputs within these short contexts.
+ */
+export const tinyArchitectures = {
+  /** Qwen2/2.5: q/k/v biases, tied embeddings, θ = 10⁶, GQA. */
+  qwen2: {
+    ...tinyShapes.groupedTied,
+    ropeTheta: 1_000_000,
+    queryKeyValueBias: true,
+  },
+  /** Llama 3.2: `llama3` rope scaling (factor 32; an original context of 64, so that the frequencies used here fall in all three of its bands), tied, GQA. */
+  llama32: {
+    ...tinyShapes.groupedTied,
+    ropeScaling: {
+      type: 'llama3',
+      factor: 32,
+      lowFrequencyFactor: 1,
+      highFrequencyFactor: 4,
+      originalMaxPositions: 64,
+    },
+  },
+  /** Mistral: a sliding window of 8 under a context of 48, GQA. */
+  mistral: {
+    ...tinyShapes.groupedWide,
+    maxPositions: 48,
+    slidingWindow: 8,
+  },
+  /** CodeLlama: θ = 10⁶, MHA, untied. */
+  codeLlama: { ...tinyShapes.multiHead, ropeTheta: 1_000_000 },
+  /** DeepSeek-Coder: linear rope scaling (factor 4). */
+  linearScaled: { ...tinyShapes.multiHead, ropeScaling: { type: 'linear', factor: 4 } },
+  /** Dynamic NTK (factor 2): the plain frequencies within max_position_embeddings, as in transformers. */
+  dynamicScaled: { ...tinyShapes.groupedWide, ropeScaling: { type: 'dynamic', factor: 2 } },
+} satisfies Record<string, ModelShape>;
+
 /** A temporary folder removed by the returned cleanup. */
 export async function temporaryDirectory(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `aquila-runtime-${prefix}-`));

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
 import type { Database, SqlJsStatic, Statement } from 'sql.js';
-import { replaceCurrentYear } from './remove-distinct.js';
 import type { Row, SqliteValue } from './result-equal.js';
 import { skipSqlBlank } from './sql-lexer.js';
 import type { QueryOutcome, QuerySession } from './task-runner.js';
@@ -66,8 +65,7 @@ export class DatabaseSession implements QuerySession {
   }
 
   /** Runs one statement as Python's `cursor.execute` + `fetchall` would, keeping at most `maxRows` rows. */
-  run(path: string, sql: string, maxRows: number): QueryOutcome {
-    const query = replaceCurrentYear(sql);
+  run(path: string, query: string, maxRows: number): QueryOutcome {
     const database = this.database(path);
     let statements: StatementIterator | undefined;
     try {

@@ -1,7 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { builtInNames, unquoteStrings } from '../unquote-strings.js';
 import { readsOnly } from './database-session.js';
-import { replaceCurrentYear } from './remove-distinct.js';
 import type { Row, SqliteValue } from './result-equal.js';
 import type { QueryOutcome, QuerySession } from './task-runner.js';
 
@@ -52,7 +51,7 @@ export class NativeSession implements QuerySession {
 
   run(path: string, sql: string, maxRows: number): QueryOutcome {
     // One final `;` ends the only statement; any other `;` may start a second one, which sql.js rejects as Python does.
-    const query = replaceCurrentYear(sql).replace(finalSemicolon, '');
+    const query = sql.replace(finalSemicolon, '');
     if (query.includes(';') || !readsOnly(query)) throw new NativeFallback();
     const { database, names } = this.database(path);
     const unquoted = unquoteStrings({ sql: query, names });

@@ -5,7 +5,7 @@ export type SqliteValue = bigint | number | string | Uint8Array | null;
 export type Row = readonly SqliteValue[];
 
 // Python `==`/hash over result values: ints and floats compare by value (37 == 37.0), '1' != 1, bytes != str.
-function valueKey(value: SqliteValue): string {
+export function valueKey(value: SqliteValue): string {
   if (value === null) return 'N';
   if (typeof value === 'bigint') return `i${value}`;
   if (typeof value === 'number') return Number.isInteger(value) ? `i${BigInt(value)}` : `f${value}`;
@@ -27,6 +27,14 @@ function bytesRepr(value: Uint8Array): string {
     else body += char;
   }
   return `b${quote}${body}${quote}`;
+}
+
+/** Python's `str(x)` of a value (BIRD's prompts print example rows with it). */
+export function pythonValueText(value: SqliteValue): string {
+  if (value === null) return 'None';
+  if (typeof value === 'number') return pythonFloatString(value);
+  if (typeof value === 'bigint' || typeof value === 'string') return `${value}`;
+  return bytesRepr(value);
 }
 
 // `str(x) + str(type(x))`, the sort key upstream orders a row's values by.

@@ -1,7 +1,10 @@
 // The execution check of one task, on whichever engine runs it (sql.js in a worker thread, native SQLite in a
 // child process): the runs check, gold rows (cached), each prediction on each database, result_eq.
-import type { ExecutionTask, ExecutionVerdict, QueryRows } from '../execution-task.js';
+import { rowsEqual } from '../bird/rows-equal.js';
+import { softF1 } from '../bird/soft-f1.js';
+import type { BirdPairScores, ExecutionTask, ExecutionVerdict, QueryRows } from '../execution-task.js';
 import type { QueryRole } from './query-clock.js';
+import { replaceCurrentYear } from './remove-distinct.js';
 import { type Row, resultEqual } from './result-equal.js';
 import { isBlankSql } from './sql-lexer.js';
 
@@ -60,7 +63,54 @@ export class TaskRunner {
     return value;
   }
 
-  run(task: ExecutionTask): ExecutionVerdict {
+  // mini_dev's execute_sql: pred, then gold, on one database; any error scores 0 (and says why).
+  private runBird(task: ExecutionTask, bird: NonNullable<ExecutionTask['bird']>): ExecutionVerdict {
+    const path = task.databases[0];
+    const pred = task.preds[0];
+    if (path === undefined || pred === undefined) return { exec: 0, predRuns: false, reason: 'no database or query' };
+    this.begin('pred', 0, path);
+    const predOutcome = this.session.run(path, pred, task.maxRows);
+    if (!predOutcome.ok) return { exec: 0, predRuns: false, reason: predOutcome.error };
+    if (!predOutcome.complete) return { exec: 0, predRuns: true, reason: `more than ${task.maxRows} rows` };
+    const gold = this.goldRows(path, 0, task.gold, task.maxRows);
+    if (typeof gold === 'string') return { exec: 0, predRuns: true, goldError: gold };
+    const rows = predOutcome.rows;
+    const scores: BirdPairScores = {
+      ex: rowsEqual(rows, gold) ? 1 : 0,
+      softF1: softF1({ pred: rows, gold }),
+      softF1Strict: softF1({ pred: rows, gold, pairing: 'content' }),
+      goldEmpty: gold.length === 0,
+    };
+    if (scores.ex === 1 && bird.timedIterations !== undefined) {
+      // evaluation_ves.py: each iteration times the prediction, then the gold (the database stays open here).
+      const times = { pred: [] as number[], gold: [] as number[] };
+      for (let iteration = 0; iteration < bird.timedIterations; iteration += 1)
+        for (const [sql, list] of [
+          [pred, times.pred],
+          [task.gold, times.gold],
+        ] as const) {
+          this.tracker.start(sql === pred ? 'pred' : 'gold', 0);
+          const start = performance.now();
+          this.session.run(path, sql, task.maxRows);
+          list.push((performance.now() - start) / 1000);
+        }
+      scores.times = times;
+    }
+    return { exec: scores.ex, predRuns: true, bird: scores };
+  }
+
+  run(given: ExecutionTask): ExecutionVerdict {
+    if (given.bird !== undefined) return this.runBird(given, given.bird);
+    // test-suite-sql-eval's rewrite of MySQL's YEAR(CURDATE()), before any Spider query runs.
+    const task =
+      given.asWritten === true
+        ? given
+        : {
+            ...given,
+            gold: replaceCurrentYear(given.gold),
+            preds: given.preds.map(replaceCurrentYear),
+            ...(given.runsCheck === undefined ? {} : { runsCheck: replaceCurrentYear(given.runsCheck) }),
+          };
     const { session, tracker } = this;
     let predRuns = task.predRunsKnown;
     const first = task.databases[0];
@@ -69,12 +119,15 @@ export class TaskRunner {
         return { exec: 0, predRuns: false, reason: 'no database or query' };
       // Role 'pred': a timeout resolves with its reason instead of being retried as a runs check.
       this.begin('pred', 0, first);
+      const start = performance.now();
       const outcome = session.run(first, task.preds[0], task.maxRows + 1);
-      if (!outcome.ok) return { exec: 0, predRuns: false, reason: outcome.error };
+      const ms = performance.now() - start;
+      if (!outcome.ok) return { exec: 0, predRuns: false, reason: outcome.error, ms };
       const truncated = outcome.rows.length > task.maxRows;
       return {
         exec: 0,
         predRuns: true,
+        ms,
         result: {
           columns: outcome.columns,
           rows: (truncated ? outcome.rows.slice(0, task.maxRows) : outcome.rows) as QueryRows['rows'],

@@ -12,7 +12,7 @@ export interface RunSettings {
   template: string | { file: string | null; text: string };
   preset: string | null;
   generation: object;
-  inputs: { questions: string; tables: string };
+  inputs: { questions: string; tables: string; databases?: string };
 }
 
 /** One invocation of predictBenchmark on the folder that generated items. */

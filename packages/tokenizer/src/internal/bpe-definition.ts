@@ -1,3 +1,5 @@
+import type { PipelineDefinition } from './pipeline-definition.js';
+
 /** A token matched in text before pre-tokenization (HF "added token", FlagAI "command token"). */
 export interface AddedTokenDefinition {
   id: number;
@@ -41,6 +43,8 @@ export interface BpeDefinition {
   eosTokenId: number | undefined;
   padTokenId: number | undefined;
   unkTokenId: number | undefined;
+  /** Set for a `tokenizer.json` beyond the GPT-2 shape (normalizer, other pre-tokenizers, SentencePiece-style BPE…). */
+  pipeline?: PipelineDefinition;
 }
 
 /** Packs the bytes of each model id (undefined for gaps) into `tokenOffsets`, `tokenBytes` and `tokenPresent`. */

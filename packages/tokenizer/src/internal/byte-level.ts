@@ -55,3 +55,15 @@ export function bytesToVocabularyString(bytes: Uint8Array): string {
   for (const byte of bytes) text += String.fromCharCode(byteToCharacter[byte] ?? 0);
   return text;
 }
+
+/** The bytes of a string made only of alphabet characters, else undefined (HF's ByteLevel decoder then keeps the string's UTF-8). */
+export function alphabetStringBytes(token: string): Uint8Array | undefined {
+  const bytes = new Uint8Array(token.length);
+  for (let index = 0; index < token.length; index++) {
+    const unit = token.charCodeAt(index);
+    const byte = unit < characterToByte.length ? (characterToByte[unit] as number) : -1;
+    if (byte < 0) return undefined;
+    bytes[index] = byte;
+  }
+  return bytes;
+}

@@ -246,6 +246,21 @@ export class BytePairEncoder {
         for (let part = 1; part <= size; part++) ids[count++] = list[at + part] as number;
       }
     }
+    this.#mergeIds(count, out);
+    return true;
+  }
+
+  /** Appends the BPE of the ids `symbols[0 .. count)` (SentencePiece-style models start from characters' ids). */
+  encodeSymbols(symbols: ArrayLike<number>, count: number, out: number[]): void {
+    if (count === 0) return;
+    if (this.#ids.length < count) this.#growSymbols(count);
+    for (let index = 0; index < count; index++) this.#ids[index] = symbols[index] as number;
+    this.#mergeIds(count, out);
+  }
+
+  /** BPE of the ids in `#ids[0 .. count)`, appended to `out`. */
+  #mergeIds(count: number, out: number[]): void {
+    const ids = this.#ids;
     if (count === 1) out.push(ids[0] as number);
     else if (count > scanLimit) this.#mergeByHeap(count, out);
     else {
@@ -253,7 +268,6 @@ export class BytePairEncoder {
         this.#setPair(index, this.#slot(ids[index] as number, ids[index + 1] as number));
       this.#mergeByScan(count, out);
     }
-    return true;
   }
 
   /**

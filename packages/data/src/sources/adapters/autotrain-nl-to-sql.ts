@@ -1,12 +1,23 @@
 import { SourceColumnsError } from '../../errors.js';
 import type { SourceEvent } from '../dataset-record.js';
-import { type CsvObjectEvent, readCsvObjects } from '../read-csv-objects.js';
-import { type ReadSourceOptions, type SourceAdapter, sourceDrop, sourceRecord } from '../source-adapter.js';
+import { readTableColumns, readTableRows, type TableRowEvent } from '../read-table-rows.js';
+import {
+  layoutError,
+  type ProbeSourceOptions,
+  parquetConversionTrain,
+  type ReadSourceOptions,
+  type SourceAdapter,
+  type SourceLayout,
+  sourceDrop,
+  sourceRecord,
+  splitFromPath,
+} from '../source-adapter.js';
 
 const sqlNames = ['sql', 'query', 'sql_query', 'target', 'answer', 'output', 'autotrain_label'];
 const questionNames = ['question', 'text', 'autotrain_text', 'source', 'input', 'nl', 'prompt', 'instruction'];
 const sniffRows = 64;
 const looksLikeSql = /^\s*(select|with|insert|update|delete)\b/i;
+const expected = `a column that reads as SQL (named ${sqlNames.join(', ')}, or SQL in most rows) and a question column`;
 
 /** Picks the SQL and question columns: by a known name, else by content (the column that reads as SQL, and the longest other one). */
 export function sniffQuestionAndSqlColumns(
@@ -30,40 +41,61 @@ export function sniffQuestionAndSqlColumns(
   return question === undefined ? undefined : { question, sql };
 }
 
+type Row = Extract<TableRowEvent, { type: 'row' }>;
+
+/** A parquet value as the text a CSV field would hold. */
+const text = (value: unknown): string => (value === null || value === undefined ? '' : String(value));
+const asText = (row: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(row).map(([key, value]) => [key, text(value)]));
+
+function pick(path: string, rows: readonly Row[], columns: readonly string[]): { question: string; sql: string } {
+  const picked = sniffQuestionAndSqlColumns(
+    columns,
+    rows.map((event) => asText(event.row)),
+  );
+  if (picked === undefined)
+    throw new SourceColumnsError(
+      `${path}: no column reads as SQL among ${JSON.stringify(columns)}. Name the SQL column "sql" and the question column "question".`,
+      { layout: { file: path, columns, expected } },
+    );
+  return picked;
+}
+
 /**
- * Aditya011/autotrain-data-nl-to-sql: an AutoTrain CSV upload under `raw/`. The question column's name is not
- * documented anywhere we could check, so it is sniffed from the header (and the first rows). No schema is given.
+ * Aditya011/autotrain-data-nl-to-sql: an AutoTrain CSV upload under `raw/` (its name is not documented), or the
+ * hub's parquet conversion of it (`refs/convert/parquet`, `default/train/0000.parquet`). The question and SQL
+ * columns are sniffed from the header (and the first rows) either way. No schema is given.
  */
 export const autotrainNlToSqlSource: SourceAdapter = {
   name: 'autotrain-data-nl-to-sql',
   repository: 'Aditya011/autotrain-data-nl-to-sql',
   licence: 'unknown',
   format: 'csv',
-  files: [{ path: 'raw/autotrain-data-nl-to-sql-train.csv', split: 'train' }],
+  files: [{ pattern: /^raw\/[^/]+\.csv$/, split: 'train' }],
+  conversion: parquetConversionTrain,
+  async probe(options: ProbeSourceOptions): Promise<SourceLayout> {
+    const table = await readTableColumns(options);
+    const rows: Row[] = [];
+    for await (const event of readTableRows(options)) {
+      if (event.type === 'row') rows.push(event);
+      if (rows.length >= sniffRows) break;
+    }
+    if (rows.length === 0) throw layoutError(options.path, table.columns, `${expected}, and rows`);
+    const picked = pick(options.path, rows, table.columns);
+    return { name: `${table.format} (question ${picked.question}, sql ${picked.sql})`, columns: table.columns };
+  },
   async *read(options: ReadSourceOptions): AsyncGenerator<SourceEvent> {
-    const split = options.split ?? 'train';
-    const buffered: Extract<CsvObjectEvent, { type: 'row' }>[] = [];
+    const split = options.split ?? splitFromPath(options.path, 'train');
+    const buffered: Row[] = [];
     let picked: { question: string; sql: string } | undefined;
-    const pick = () => {
-      const columns = sniffQuestionAndSqlColumns(
-        buffered[0]!.columns,
-        buffered.map((event) => event.row),
-      );
-      if (columns === undefined) {
-        throw new SourceColumnsError(
-          `${options.path}: no column reads as SQL among ${JSON.stringify(buffered[0]!.columns)}. Name the SQL column "sql" and the question column "question".`,
-        );
-      }
-      return columns;
-    };
-    const record = (event: Extract<CsvObjectEvent, { type: 'row' }>, columns: { question: string; sql: string }) =>
-      sourceRecord(autotrainNlToSqlSource, split, event.line, {
-        question: event.row[columns.question] ?? '',
+    const record = (event: Row, columns: { question: string; sql: string }) =>
+      sourceRecord(autotrainNlToSqlSource, split, event.position, {
+        question: text(event.row[columns.question]),
         schema: '',
-        sql: event.row[columns.sql] ?? '',
+        sql: text(event.row[columns.sql]),
         dialect: 'sqlite',
       });
-    for await (const event of readCsvObjects(options)) {
+    for await (const event of readTableRows(options)) {
       if (event.type === 'bad-row') {
         yield sourceDrop('csv-column-count', options.path, { line: event.line }, event.detail);
       } else if (picked !== undefined) {
@@ -71,12 +103,12 @@ export const autotrainNlToSqlSource: SourceAdapter = {
       } else {
         buffered.push(event);
         if (buffered.length < sniffRows) continue;
-        picked = pick();
+        picked = pick(options.path, buffered, event.columns);
         for (const row of buffered.splice(0)) yield record(row, picked);
       }
     }
     if (picked === undefined && buffered.length > 0) {
-      picked = pick();
+      picked = pick(options.path, buffered, buffered[0]!.columns);
       for (const row of buffered) yield record(row, picked);
     }
   },

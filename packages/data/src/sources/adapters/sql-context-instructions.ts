@@ -1,8 +1,12 @@
 import type { SourceEvent } from '../dataset-record.js';
-import { readParquetRows } from '../read-parquet-rows.js';
+import { openParquetFile, readParquetRows } from '../read-parquet-rows.js';
 import {
+  layoutError,
+  type ProbeSourceOptions,
+  parquetConversionTrain,
   type ReadSourceOptions,
   type SourceAdapter,
+  type SourceLayout,
   sourceDrop,
   sourceRecord,
   stringField,
@@ -115,28 +119,56 @@ function readWikiSql(value: Record<string, unknown>): { query: WikiSqlQuery; tab
   };
 }
 
+/** The two layouts of the dataset's rows: the columns each reads. */
+const layouts = {
+  /** Hugging Face `wikisql` rows: the table as one struct column. */
+  'wikisql-nested': ['question', 'sql', 'table'],
+  /** The dataset card's: the table's fields (`header`, `types`, `id`, `rows`, …) as top-level columns, no `table`. */
+  'wikisql-top-level': ['question', 'sql', 'header', 'types', 'id'],
+} as const;
+type LayoutName = keyof typeof layouts;
+
+/** Which layout a file has, from its parquet schema (`sql` must be the wikisql struct in either). */
+async function detectLayout(path: string): Promise<SourceLayout & { name: LayoutName }> {
+  const { columns, groups } = await openParquetFile(path);
+  const name = (Object.keys(layouts) as LayoutName[]).find((layout) =>
+    layouts[layout].every((column) => columns.includes(column)),
+  );
+  if (name === undefined || !groups.has('sql'))
+    throw layoutError(
+      path,
+      columns,
+      `the wikisql columns question and sql{sel, agg, conds} with the table as a struct column table{header, types, id} (wikisql-nested) or as top-level columns header, types, id (wikisql-top-level)`,
+    );
+  return { name, columns };
+}
+
 /**
  * goendalf666/sql-context-instructions: parquet rows in the Hugging Face `wikisql` shape (`phase`, `question`,
- * `sql{human_readable, sel, agg, conds{column_index, operator_index, condition}}`, `table{header, types, id, …}`).
- * The logical form becomes real SQL over a CREATE TABLE made from the header and types.
+ * `sql{human_readable, sel, agg, conds{column_index, operator_index, condition}}`), the table as a `table{header,
+ * types, id, …}` struct or, as the dataset card shows, its fields as top-level columns beside `sql_table` and
+ * `sql_alpaca_format*`. The logical form becomes real SQL over a CREATE TABLE made from the header and types.
  */
 export const sqlContextInstructionsSource: SourceAdapter = {
   name: 'sql-context-instructions',
   repository: 'goendalf666/sql-context-instructions',
   licence: 'unknown',
   format: 'parquet',
-  files: [{ path: 'data/train-00000-of-00001-a2d2f513b79f5b3d.parquet', split: 'train' }],
+  files: [{ pattern: /^data\/train-\d{5}-of-\d{5}(-[0-9a-f]+)?\.parquet$/, split: 'train' }],
+  conversion: parquetConversionTrain,
+  probe: (options: ProbeSourceOptions) => detectLayout(options.path),
   async *read(options: ReadSourceOptions): AsyncGenerator<SourceEvent> {
     const split = options.split ?? 'train';
-    for await (const { row, value } of readParquetRows({ ...options, columns: ['question', 'sql', 'table'] })) {
+    const layout = await detectLayout(options.path);
+    for await (const { row, value } of readParquetRows({ ...options, columns: layouts[layout.name] })) {
       const question = stringField(value.question);
-      const parsed = readWikiSql(value);
+      const parsed = readWikiSql(layout.name === 'wikisql-nested' ? value : { sql: value.sql, table: value });
       if (question === undefined || parsed === undefined) {
         yield sourceDrop(
           'invalid-row',
           options.path,
           { row },
-          'expected question and the nested wikisql sql/table structs',
+          'expected question, the wikisql sql struct and the table fields',
         );
         continue;
       }

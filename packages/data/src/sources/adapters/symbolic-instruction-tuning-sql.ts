@@ -1,6 +1,15 @@
 import type { SourceEvent } from '../dataset-record.js';
-import { readParquetRows } from '../read-parquet-rows.js';
-import { type ReadSourceOptions, type SourceAdapter, sourceDrop, stringField } from '../source-adapter.js';
+import { openParquetFile, readParquetRows } from '../read-parquet-rows.js';
+import {
+  parquetConversionTrain,
+  type ReadSourceOptions,
+  requireColumns,
+  type SourceAdapter,
+  sourceDrop,
+  stringField,
+} from '../source-adapter.js';
+
+const columns = ['inputs', 'targets'] as const;
 
 /**
  * tasksource/symbolic-instruction-tuning-sql: parquet `{inputs, targets}`: SQL plus a flattened table in,
@@ -11,10 +20,16 @@ export const symbolicInstructionTuningSqlSource: SourceAdapter = {
   repository: 'tasksource/symbolic-instruction-tuning-sql',
   licence: 'mit',
   format: 'parquet',
-  files: [{ path: 'data/train-00000-of-00001-09775d42d91b2c08.parquet', split: 'train' }],
+  files: [{ pattern: /^data\/train-\d{5}-of-\d{5}(-[0-9a-f]+)?\.parquet$/, split: 'train' }],
+  conversion: parquetConversionTrain,
+  async probe(options) {
+    const file = await openParquetFile(options.path);
+    requireColumns(options.path, file.columns, columns);
+    return { name: 'parquet (inputs, targets)', columns: file.columns };
+  },
   async *read(options: ReadSourceOptions): AsyncGenerator<SourceEvent> {
     const split = options.split ?? 'train';
-    for await (const { row, value } of readParquetRows({ ...options, columns: ['inputs', 'targets'] })) {
+    for await (const { row, value } of readParquetRows({ ...options, columns })) {
       const inputs = stringField(value.inputs);
       const targets = stringField(value.targets);
       if (inputs === undefined || targets === undefined) {
