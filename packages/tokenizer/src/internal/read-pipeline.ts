@@ -45,7 +45,7 @@ function typeOf(value: unknown, where: string): { record: Record<string, unknown
 }
 
 /** `{ "String": "…" }` or `{ "Regex": "…" }`. */
-export function readPattern(value: unknown, where: string): PatternDefinition {
+function readPattern(value: unknown, where: string): PatternDefinition {
   if (isRecord(value) && typeof value.String === 'string') return { string: value.String };
   if (isRecord(value) && typeof value.Regex === 'string') return { regex: value.Regex };
   throw malformed(where, value, '{ "String": … } or { "Regex": … }');
