@@ -94,23 +94,50 @@ it('writes the official prediction JSON that BIRD loads, and continues the run w
   expect(await readFile(join(out, 'predict.json'), 'utf8')).toBe(text);
 });
 
-it('asks for --db, and sends --eval of a BIRD run to aquila eval', async () => {
-  const out = join(directory, 'refused');
+it('asks for --db, and with --eval scores the run as aquila eval --benchmark bird does', async () => {
+  const out = join(directory, 'scored');
   const noDb = await runBuiltCli({ args: [...bird, '--model', scripted.path, '--out', out] });
   expect(noDb.status).toBe(1);
   expect(noDb.stderr).toMatch(/--benchmark bird needs --db.*\[AQUILA_TEXT_TO_SQL_OPTIONS\]/);
+  const databases = `${birdMiniDevDirectory}databases-synthetic`;
   const withEval = await runBuiltCli({
     args: [
       ...bird,
-      '--db',
-      `${birdMiniDevDirectory}databases-synthetic`,
-      '--model',
-      scripted.path,
-      '--out',
-      out,
-      '--eval',
+      ...['--db', databases, '--model', scripted.path, '--threads', '1', '--out', out],
+      ...['--ids', '0,30,499', '--workers', '1', '--eval'],
     ],
+    timeoutMs: 120_000,
   });
-  expect(withEval.status).toBe(1);
-  expect(withEval.stderr).toMatch(/aquila eval --benchmark bird --gold .*gold\.txt --pred .*predict\.json/);
+  expect(withEval.stderr).not.toMatch(/AQUILA_/);
+  expect(withEval.status).toBe(0);
+  // The per-item verdicts beside the predictions, with the fixture's field names.
+  const verdicts = (await readFile(join(out, 'items.jsonl'), 'utf8'))
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+  expect(verdicts.map((item) => [item.i, item.db_id, item.difficulty])).toEqual([
+    [0, 'debit_card_specializing', 'simple'],
+    [1, 'student_club', 'simple'],
+    [2, 'financial', 'moderate'],
+  ]);
+  for (const item of verdicts)
+    expect(Object.keys(item)).toEqual(expect.arrayContaining(['question_id', 'ex', 'soft_f1']));
+  const summary = JSON.parse(await readFile(join(out, 'summary.json'), 'utf8')) as { ex: { total: number } };
+  expect(await readFile(join(out, 'report.html'), 'utf8')).toContain('<html');
+
+  // The official tables printed are what aquila eval --benchmark bird prints for the same run folder.
+  const scored = await runBuiltCli({
+    args: [
+      ...['eval', '--benchmark', 'bird', '--gold', join(out, 'gold.txt'), '--pred', join(out, 'predict.json')],
+      ...['--questions', join(out, 'questions.jsonl'), '--db', databases, '--workers', '1'],
+    ],
+    timeoutMs: 120_000,
+  });
+  expect(scored.status).toBe(0);
+  expect(scored.stdout).toContain('start calculate EX');
+  expect(withEval.stdout).toContain(scored.stdout);
+  expect(await readFile(join(out, 'report.txt'), 'utf8')).toBe(scored.stdout);
+  const exLine = (text: string): string | undefined => text.split('\n').find((line) => line.startsWith('EX  '));
+  expect(exLine(withEval.stdout)).toBe(exLine(scored.stdout));
+  expect(exLine(withEval.stdout)).toContain(summary.ex.total.toFixed(2));
 });

@@ -129,7 +129,8 @@ export class LanguageModel {
       throw new GenerationOptionsError(
         'a text `prompt` needs a tokenizer: pass `tokenizer` to LanguageModel.load, or send `promptIds`.',
       );
-    return this.tokenizer.encode(request.prompt);
+    // A text prompt starts as its tokenizer files ask (`promptStartIds`: Mistral's `<s>`, nothing for Aquila).
+    return [...(this.tokenizer.promptStartIds ?? []), ...this.tokenizer.encode(request.prompt)];
   }
 
   /** Streams a generation token by token: `token-delta` events, then one `generation-end`. */

@@ -52,6 +52,11 @@ it("loads a SentencePiece-style tokenizer.json (Mistral's) with the converted mo
     const result = await model.generate({ promptIds: [1, 22557], maxNewTokens: 3, stopTokenIds: [] });
     expect(result.tokenIds).toHaveLength(3);
     expect(result.text).toBe(model.tokenizer?.decode(result.tokenIds, { skipSpecialTokens: true }));
+    // A text prompt starts with Mistral's `<s>` (add_bos_token true), once: the same tokens as the ids with it.
+    const greedy = { maxNewTokens: 3, stopTokenIds: [], temperature: 0 };
+    const fromText = await model.generate({ ...greedy, prompt: 'Hello world' });
+    expect(fromText.promptTokenCount).toBe(3);
+    expect(fromText.tokenIds).toEqual((await model.generate({ ...greedy, promptIds: [1, 22557, 1526] })).tokenIds);
   } finally {
     await model.release();
   }

@@ -65,6 +65,7 @@ export {
   birdItemLine,
   formatBirdReport,
   formatBirdReportExtras,
+  formatBirdReports,
 } from './bird/bird-report.js';
 export {
   type BirdLevel,

@@ -27,6 +27,7 @@ it('exports exactly the public API', async () => {
       "formatBirdPredictions",
       "formatBirdReport",
       "formatBirdReportExtras",
+      "formatBirdReports",
       "formatReport",
       "formatReportExtras",
       "groupCandidates",

@@ -31,7 +31,7 @@ export interface EvaluatePredictionsOptions {
 }
 
 /** The run folder's file `name`, which must be there: a missing one means the folder is not a finished run. */
-async function runFile(output: string, name: string): Promise<string> {
+export async function runFile(output: string, name: string): Promise<string> {
   const path = join(output, name);
   const found = await stat(path).catch(() => undefined);
   if (found?.isFile() !== true)

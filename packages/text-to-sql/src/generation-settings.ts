@@ -11,7 +11,8 @@ export interface SqlGenerationSettings
   /**
    * `flagai` (default): FlagAI's path, BOS + the prompt with newline runs collapsed; a model without a tokenizer
    * (an HTTP endpoint) gets the collapsed text with `addBos`. `plain`: the text as it is. `chat`: the prompt is
-   * rendered through the model's own chat template and sent as text, its special tokens read and no BOS added
+   * rendered through the model's own chat template and sent as ids (as text without a tokenizer), its special
+   * tokens read and no BOS added
    * ({@link resolvePromptFormat} picks it for a chat model).
    */
   promptFormat?: 'flagai' | 'plain' | 'chat';
@@ -58,6 +59,9 @@ export function sqlGenerationRequest(options: SqlGenerationRequestOptions): SqlG
     Object.entries(sampling).filter(([, value]) => value !== undefined),
   ) as GenerationOptions;
   const signal = options.signal === undefined ? {} : { signal: options.signal };
+  // Rendered chat text carries the BOS where its template puts it: sent as ids, it gets no `promptStartIds` on top.
+  if (promptFormat === 'chat' && options.tokenizer !== undefined)
+    return { ...defined, ...signal, promptIds: options.tokenizer.encode(options.prompt) };
   if (promptFormat === 'plain' || promptFormat === 'chat') return { ...defined, ...signal, prompt: options.prompt };
   if (options.tokenizer !== undefined)
     return {

@@ -55,6 +55,7 @@ export { type ResolvePromptFormatOptions, resolvePromptFormat } from './resolve-
 // Benchmark runs: predictions for a Spider-style or BIRD set, resumable, then their scores
 
 export { type ReadBirdSchemasOptions, readBirdSchemas } from './bird-prompt.js';
+export { type EvaluateBirdRunOptions, evaluateBirdRun } from './evaluate-bird-run.js';
 export { type EvaluatePredictionsOptions, evaluatePredictions } from './evaluate-predictions.js';
 export {
   type PredictBenchmarkOptions,

@@ -15,6 +15,7 @@ it('exports exactly the public API', async () => {
       "buildSqlPrompt",
       "createOpenAiModel",
       "customTemplate",
+      "evaluateBirdRun",
       "evaluatePredictions",
       "formatResultTable",
       "openModel",

@@ -10,7 +10,7 @@ export const predictionFiles = {
   record: 'run.json',
 } as const;
 
-/** The reports `evaluatePredictions` writes beside the predictions. */
+/** The reports `evaluatePredictions` (and `evaluateBirdRun` for BIRD) writes beside the predictions. */
 export const reportFiles = {
   html: 'report.html',
   text: 'report.txt',

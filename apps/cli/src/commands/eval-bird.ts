@@ -86,8 +86,9 @@ export function checkBenchmarkFlags(options: object, benchmark: string): void {
  * [--per-item FILE] [--json FILE] [--html FILE] [--strict]`: the official BIRD scripts' tables, then ours.
  */
 export async function runBirdEvaluation(options: BirdEvalOptions, context: CommandContext): Promise<void> {
-  const { EvaluationInputError, birdHtmlReport, birdItemLine, evaluateBird, formatBirdReport, formatBirdReportExtras } =
-    await import('@aquila/sql-metrics');
+  const { EvaluationInputError, birdHtmlReport, birdItemLine, evaluateBird, formatBirdReports } = await import(
+    '@aquila/sql-metrics'
+  );
   const { writeFileAtomic } = await import('@aquila/files');
   if (options.db === undefined)
     throw new EvaluationInputError(
@@ -124,9 +125,5 @@ export async function runBirdEvaluation(options: BirdEvalOptions, context: Comma
     await writeFileAtomic({ path: options.json, data: `${JSON.stringify(summary, null, 2)}\n` });
   if (options.html !== undefined)
     await writeFileAtomic({ path: options.html, data: birdHtmlReport({ summary, items }) });
-  for (const script of ['ex', 'ex-damo', 'soft-f1', 'r-ves'] as const) {
-    const table = formatBirdReport(summary, script);
-    if (table !== undefined) context.stdout.write(table);
-  }
-  context.stdout.write(formatBirdReportExtras(summary));
+  context.stdout.write(formatBirdReports(summary));
 }

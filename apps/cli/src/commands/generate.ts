@@ -218,17 +218,10 @@ export function registerGenerateCommand(program: Command, context: CommandContex
         ? flagaiPromptIds({ text, tokenizer: model.tokenizer })
         : flagaiChatPromptIds({ text, tokenizer: model.tokenizer });
     };
-    // A plain text prompt starts with the BOS its tokenizer files ask for (Llama-2, Mistral: `<s>`; none for
-    // Aquila or Qwen): `promptStartIds` of @aquila/tokenizer.
-    const promptStart = (model.tokenizer as { promptStartIds?: readonly number[] } | undefined)?.promptStartIds ?? [];
-    const withPromptStart = (request: GenerationRequest): GenerationRequest =>
-      promptStart.length > 0 && model.tokenizer && request.prompt !== undefined && request.promptIds === undefined
-        ? { ...request, prompt: undefined, promptIds: [...promptStart, ...model.tokenizer.encode(request.prompt)] }
-        : request;
     const withPreset = (request: GenerationRequest): GenerationRequest =>
       (flags.preset || template) && request.prompt !== undefined && request.promptIds === undefined
         ? { ...request, prompt: undefined, promptIds: presetIds(request.prompt) }
-        : withPromptStart(request);
+        : request;
     try {
       if (input !== undefined) {
         const { requests, badLines } = input;

@@ -1,4 +1,3 @@
-import { join } from 'node:path';
 import type { Command } from 'commander';
 import * as v from 'valibot';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
@@ -59,7 +58,7 @@ const parseIds = flagParser(
 /**
  * `aquila predict --benchmark spider|cspider|bird --questions FILE --tables tables.json --db DIR (--model DIR |
  * --endpoint URL) --out DIR [--eval]`: prompts from the schemas, generation, extraction, aligned predictions (for
- * BIRD its official prediction JSON), and with --eval the official Spider scores and an HTML report beside them.
+ * BIRD its official prediction JSON), and with --eval the official Spider or BIRD scores and an HTML report beside them.
  * Re-running continues or reuses a run.
  */
 export function registerPredictCommand(program: Command, context: CommandContext): void {
@@ -67,7 +66,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
     program
       .command('predict')
       .description(
-        'predict SQL for Spider/CSpider/BIRD questions with a local model or an OpenAI-compatible endpoint (resumable), and score Spider runs with --eval',
+        'predict SQL for Spider/CSpider/BIRD questions with a local model or an OpenAI-compatible endpoint (resumable), and score the run with --eval',
       )
       .requiredOption(
         '--benchmark <name>',
@@ -106,7 +105,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
     )
     .option(
       '--eval',
-      'score the predictions with @aquila/sql-metrics and write report.html beside them (spider and cspider)',
+      'score the predictions with @aquila/sql-metrics and write report.html beside them (bird: EX and Soft-F1, as aquila eval --benchmark bird)',
     )
     .option('--workers <n>', 'execution worker threads for --eval', integerFlag('count', 1))
     .option(
@@ -114,7 +113,7 @@ export function registerPredictCommand(program: Command, context: CommandContext
       'discard the earlier run in --out (its own files only) instead of continuing it; needed when the settings changed',
     );
   addSkipBadLinesFlag(command).action(async (flags: PredictFlags) => {
-    const { evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } = await import(
+    const { evaluateBirdRun, evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } = await import(
       '@aquila/text-to-sql'
     );
     if (flags.benchmark === 'spider' && flags.db === undefined)
@@ -122,10 +121,6 @@ export function registerPredictCommand(program: Command, context: CommandContext
     if (flags.benchmark === 'bird' && flags.db === undefined)
       throw new TextToSqlOptionsError(
         "--benchmark bird needs --db, BIRD's database folder (<db_id>/<db_id>.sqlite): its prompts show each database's CREATE statements.",
-      );
-    if (flags.benchmark === 'bird' && flags.eval === true)
-      throw new TextToSqlOptionsError(
-        `--eval scores Spider and CSpider runs; score a BIRD run with aquila eval --benchmark bird --gold ${join(flags.out, 'gold.txt')} --pred ${join(flags.out, 'predict.json')} --questions ${join(flags.out, 'questions.jsonl')} --db DIR.`,
       );
     if (flags.benchmark !== 'bird' && flags.sampleRows !== undefined)
       throw new TextToSqlOptionsError('--sample-rows is for --benchmark bird (its prompts show example rows).');
@@ -174,6 +169,19 @@ export function registerPredictCommand(program: Command, context: CommandContext
     }
     if (flags.eval !== true) return;
     const scoring = createProgress({ label: 'eval', unit: 'questions', stream: context.stderr });
+    if (flags.benchmark === 'bird' && flags.db !== undefined) {
+      // BIRD's official scripts (EX and Soft-F1 by difficulty), as aquila eval --benchmark bird on the run folder.
+      const { report } = await evaluateBirdRun({
+        output: flags.out,
+        databases: flags.db,
+        ...(flags.workers === undefined ? {} : { workers: flags.workers }),
+        onProgress: ({ done, total }) => scoring.update(done, total),
+      });
+      scoring.finish();
+      context.stdout.write(report);
+      reportSkippedLines(badLines, context);
+      return;
+    }
     const { report, etype } = await evaluatePredictions({
       output: flags.out,
       tables: flags.tables,

@@ -1,9 +1,9 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LanguageModel } from '@aquila/runtime';
-import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
-import { fixturePath } from '@aquila/test-kit';
+import { convertCheckpoint, LanguageModel } from '@aquila/runtime';
+import { type ScriptedModel, writeRandomCheckpoint, writeScriptedModel } from '@aquila/runtime/testing';
+import { fixturePath, lenmlTokenizerFolder } from '@aquila/test-kit';
 import { createOpenAiModel, predictBenchmark, type RawPrediction, type TextToSqlModel } from '@aquila/text-to-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningServer, startServer } from '../start-server.js';
@@ -196,5 +196,74 @@ describe("chat through the model's own chat template", () => {
       message:
         'the chat template refused the messages: Conversation roles must alternate user/assistant/user/assistant/...',
     });
+  });
+});
+
+describe("a text prompt starts as the model's tokenizer files ask (Mistral's <s>), once", () => {
+  // A tiny random model converted with Mistral-7B's tokenizer files (add_bos_token true), plus a chat template
+  // that writes its own BOS.
+  let mistralServer: RunningServer;
+  beforeAll(async () => {
+    const checkpoint = join(directory, 'mistral');
+    await mkdir(checkpoint);
+    await writeRandomCheckpoint({
+      directory: checkpoint,
+      shape: {
+        vocabSize: 32000,
+        hiddenSize: 64,
+        intermediateSize: 192,
+        layerCount: 2,
+        headCount: 4,
+        keyValueHeadCount: 4,
+        headSize: 16,
+        rmsNormEpsilon: 1e-5,
+        ropeTheta: 10000,
+        maxPositions: 48,
+        tiedEmbeddings: false,
+      },
+      naming: 'hf',
+      format: 'safetensors',
+      seed: 5,
+    });
+    const folder = lenmlTokenizerFolder('llama2');
+    await copyFile(join(folder, 'tokenizer.json'), join(checkpoint, 'tokenizer.json'));
+    const tokenizerConfig = JSON.parse(await readFile(join(folder, 'tokenizer_config.json'), 'utf8'));
+    tokenizerConfig.chat_template =
+      "{{ bos_token }}{% for message in messages %}[INST] {{ message['content'] }} [/INST]{% endfor %}";
+    await writeFile(join(checkpoint, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
+    await convertCheckpoint({ checkpoint, output: join(directory, 'mistral-onnx') });
+    mistralServer = await startServer({ model: join(directory, 'mistral-onnx'), port: 0, log: null });
+  }, 120_000);
+  afterAll(async () => {
+    await mistralServer?.close({ drainTimeoutMs: 0 });
+  });
+
+  const promptTokens = async (path: string, body: object): Promise<number> => {
+    const response = await fetch(`${mistralServer.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ max_tokens: 1, temperature: 0, ...body }),
+      signal: AbortSignal.timeout(30_000),
+    });
+    expect(response.status).toBe(200);
+    return ((await response.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+  };
+
+  it('gives /v1/completions BOS + "Hello world" (3 tokens), as LanguageModel.generate({ prompt }) does', async () => {
+    expect(mistralServer.model.tokenizer?.encode('Hello world')).toEqual([22557, 1526]);
+    expect(await promptTokens('/v1/completions', { prompt: 'Hello world' })).toBe(3);
+    expect(await promptTokens('/v1/completions', { prompt: 'Hello world', add_special_tokens: true })).toBe(3);
+    expect(await promptTokens('/v1/completions', { prompt: 'Hello world', add_special_tokens: false })).toBe(2);
+    expect(await promptTokens('/v1/completions', { prompt: [1, 22557, 1526] })).toBe(3);
+    const local = await mistralServer.model.generate({ prompt: 'Hello world', maxNewTokens: 1, temperature: 0 });
+    expect(local.promptTokenCount).toBe(3);
+  });
+
+  it("adds no second BOS to chat: the template's own <s> is the only one", async () => {
+    const messages = [{ role: 'user', content: 'Hello world' }];
+    const rendered = '<s>[INST] Hello world [/INST]';
+    const ids = mistralServer.model.tokenizer!.encode(rendered);
+    expect(ids.filter((id) => id === 1)).toEqual([1]);
+    expect(await promptTokens('/v1/chat/completions', { messages })).toBe(ids.length);
   });
 });

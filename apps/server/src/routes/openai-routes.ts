@@ -157,12 +157,18 @@ function checkContextLength(
 /**
  * A completions prompt as token ids. With `add_special_tokens: true` (vLLM's field) a string prompt gets the
  * model's BOS first, as the local FlagAI prompt path has it, so that a client without the tokenizer sends the
- * same tokens.
+ * same tokens; `false` adds nothing; without the field it starts as the tokenizer files ask (`promptStartIds`:
+ * Mistral's `<s>`, nothing for Aquila), as `LanguageModel.generate({ prompt })` does.
  */
-function completionPrompt(state: ServerState, prompt: string | number[], addSpecialTokens: boolean): number[] {
+function completionPrompt(
+  state: ServerState,
+  prompt: string | number[],
+  addSpecialTokens: boolean | undefined,
+): number[] {
   if (typeof prompt !== 'string') return prompt;
-  const bos = addSpecialTokens ? (state.model.config.bosTokenId ?? state.tokenizer.bosTokenId) : undefined;
-  return [...(bos === undefined ? [] : [bos]), ...state.tokenizer.encode(prompt, { parseSpecialTokens: false })];
+  const bos = addSpecialTokens === true ? (state.model.config.bosTokenId ?? state.tokenizer.bosTokenId) : undefined;
+  const start = bos !== undefined ? [bos] : addSpecialTokens === undefined ? state.tokenizer.promptStartIds : [];
+  return [...start, ...state.tokenizer.encode(prompt, { parseSpecialTokens: false })];
 }
 
 /**
@@ -225,7 +231,7 @@ function readCompletion(
   return {
     fields,
     topLogprobs: fields.logprobs,
-    promptIds: completionPrompt(state, fields.prompt, fields.add_special_tokens === true),
+    promptIds: completionPrompt(state, fields.prompt, fields.add_special_tokens),
   };
 }
 

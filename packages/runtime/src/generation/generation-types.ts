@@ -5,6 +5,8 @@ export interface GenerationTokenizer {
   encode(text: string, options?: { addSpecialTokens?: boolean; parseSpecialTokens?: boolean }): number[];
   decode(ids: ArrayLike<number>, options?: { skipSpecialTokens?: boolean }): string;
   createStreamingDecoder(options?: { skipSpecialTokens?: boolean }): { push(id: number): string; flush(): string };
+  /** The ids a text prompt starts with (Llama-2, Mistral: BOS; none for Aquila or Qwen); default none. */
+  readonly promptStartIds?: readonly number[];
 }
 
 export interface GenerationOptions extends SamplingOptions {

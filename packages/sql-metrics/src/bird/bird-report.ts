@@ -69,6 +69,16 @@ export function formatBirdReportExtras(summary: BirdSummary): string {
   return `${lines.join('\n')}\n`;
 }
 
+const birdReportScripts: readonly BirdReportScript[] = ['ex', 'ex-damo', 'soft-f1', 'r-ves'];
+
+/** The whole console report: each official script's table the summary has, in that order, then the extras. */
+export function formatBirdReports(summary: BirdSummary): string {
+  const tables = birdReportScripts
+    .map((script) => formatBirdReport(summary, script))
+    .filter((table) => table !== undefined);
+  return `${tables.join('')}${formatBirdReportExtras(summary)}`;
+}
+
 /** One per-item JSON line with the fixture's field names (official first, then ours). */
 export function birdItemLine(item: BirdItemVerdict): string {
   const { gold: _gold, pred: _pred, pred_db_id: _named, ...fields } = item;
