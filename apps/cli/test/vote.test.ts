@@ -3,19 +3,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { birdMiniDevDirectory, spiderDirectory as spider } from '@aquila/test-kit';
+import { birdMiniDevDirectory, birdMiniDevSystems, spiderDirectory as spider } from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuiltCli } from '../src/test-support/run-built-cli.js';
 
 const bird = birdMiniDevDirectory;
 const db = `${bird}databases-synthetic`;
-const systems = [
-  'gpt-35-turbo-instruct_sqlite',
-  'gpt-4-o_cot_SQLite',
-  'gpt-4_sqlite',
-  'meta-llama-3-70b-instruct-2_sqlite',
-  'mistralai-mixtral-8x7b-instru-4_sqlite',
-];
+const systems = birdMiniDevSystems;
 const count = 40;
 let directory: string;
 const path = (name: string): string => join(directory, name);

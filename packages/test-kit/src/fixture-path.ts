@@ -18,6 +18,15 @@ export const flagaiDirectory = `${fixturePath('flagai')}/`;
 export const birdMiniDevDirectory = `${fixturePath('bird-mini-dev')}/`;
 export const datasetRowsDirectory = `${fixturePath('dataset-rows')}/`;
 
+/** The five published systems in `bird-mini-dev/predictions/` (`predict_mini_dev_<system>.json`), by name. */
+export const birdMiniDevSystems = [
+  'gpt-35-turbo-instruct_sqlite',
+  'gpt-4-o_cot_SQLite',
+  'gpt-4_sqlite',
+  'meta-llama-3-70b-instruct-2_sqlite',
+  'mistralai-mixtral-8x7b-instru-4_sqlite',
+] as const;
+
 /** A Spider dev database file by name: `spiderDatabase('concert_singer')`. */
 export function spiderDatabase(name: string): string {
   return fixturePath('spider-dev', 'database', name, `${name}.sqlite`);

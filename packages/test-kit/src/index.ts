@@ -7,6 +7,7 @@ export type { ChildProcessesOptions } from './child-processes.js';
 export { childProcesses, isAlive } from './child-processes.js';
 export {
   birdMiniDevDirectory,
+  birdMiniDevSystems,
   datasetRowsDirectory,
   fixturePath,
   fixturesDirectory,

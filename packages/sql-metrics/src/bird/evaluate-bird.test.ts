@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { birdMiniDevDirectory } from '@aquila/test-kit';
+import { birdMiniDevDirectory, birdMiniDevSystems } from '@aquila/test-kit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ExecutionPool } from '../execution-pool.js';
 import { fixtureJsonl } from '../test-support/test-fixtures.js';
@@ -17,13 +17,7 @@ interface OfficialItem {
   soft_f1: number;
 }
 
-const systems = [
-  'gpt-35-turbo-instruct_sqlite',
-  'gpt-4-o_cot_SQLite',
-  'gpt-4_sqlite',
-  'meta-llama-3-70b-instruct-2_sqlite',
-  'mistralai-mixtral-8x7b-instru-4_sqlite',
-];
+const systems = birdMiniDevSystems;
 const db = `${birdMiniDevDirectory}databases-synthetic`;
 
 // One pool for every run: starting its processes costs more than evaluating a system on these databases.
