@@ -1,6 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { OpenModelOptions, SqlGenerationSettings, SqlPromptTemplate } from '@aquila/text-to-sql';
 import type { Command } from 'commander';
+import * as v from 'valibot';
+import { numberFlag } from './flag-parser.js';
 import { integerFlag } from './integer-flag.js';
 
 /** The flags that pick a model for `aquila sql` and `aquila predict`: a local folder or an OpenAI-compatible endpoint. */
@@ -14,6 +16,9 @@ export interface ModelFlags {
   preset: string;
   template?: string;
   maxNewTokens?: number;
+  temperature?: number;
+  topP?: number;
+  seed?: number;
 }
 
 export function addModelFlags(command: Command, defaultPreset: string): Command {
@@ -26,10 +31,25 @@ export function addModelFlags(command: Command, defaultPreset: string): Command 
     .option('--threads <n>', 'local model: onnxruntime threads', integerFlag('thread count', 1))
     .option(
       '--preset <name>',
-      'generation preset: greedy, or flagai (BOS + prompt, T 0.9, top-k 1000, top-p 0.95, seed 1234)',
+      'generation preset: greedy, flagai (BOS + prompt, T 0.9, top-k 1000, top-p 0.95, seed 1234), or sampled (T 0.8, top-p 0.95, seed 0: for --samples)',
       defaultPreset,
     )
     .option('--max-new-tokens <n>', 'most tokens to generate (default 256)', integerFlag('token count', 1))
+    .option(
+      '--temperature <t>',
+      "sampling temperature, over the preset's (0 = greedy)",
+      numberFlag('not a valid temperature; use a number from 0 to 2.', v.minValue(0), v.maxValue(2)),
+    )
+    .option(
+      '--top-p <p>',
+      "nucleus sampling mass, over the preset's",
+      numberFlag('not a valid top-p; use a number > 0 and ≤ 1.', v.gtValue(0), v.maxValue(1)),
+    )
+    .option(
+      '--seed <s>',
+      "sampling seed, over the preset's (sample i of --samples gets seed + i)",
+      integerFlag('seed', 0),
+    )
     .option(
       '--template <file>',
       "custom prompt template with {question}, {database}, {schema}, {ddl}, {relations}, {evidence} (default: the AquilaSQL prompt; bird: mini_dev's prompt)",
@@ -51,8 +71,16 @@ export function modelOptions(flags: ModelFlags, extra: Partial<OpenModelOptions>
 
 export async function generationSettings(flags: ModelFlags): Promise<SqlGenerationSettings> {
   const { sqlGenerationPreset } = await import('@aquila/text-to-sql');
-  const preset = sqlGenerationPreset(flags.preset);
-  return flags.maxNewTokens === undefined ? preset : { ...preset, maxNewTokens: flags.maxNewTokens };
+  const overrides = {
+    maxNewTokens: flags.maxNewTokens,
+    temperature: flags.temperature,
+    topP: flags.topP,
+    seed: flags.seed,
+  };
+  return {
+    ...sqlGenerationPreset(flags.preset),
+    ...Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined)),
+  };
 }
 
 export async function promptTemplate(

@@ -3,7 +3,12 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { birdMiniDevDirectory, birdMiniDevSystems, spiderDirectory as spider } from '@aquila/test-kit';
+import {
+  birdMiniDevDirectory,
+  birdMiniDevSystems,
+  spiderDirectory as spider,
+  spiderDevSystems,
+} from '@aquila/test-kit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBuiltCli } from '../src/test-support/run-built-cli.js';
 
@@ -13,6 +18,9 @@ const systems = birdMiniDevSystems;
 const count = 40;
 let directory: string;
 const path = (name: string): string => join(directory, name);
+
+const lines = async (file: string): Promise<string[]> =>
+  (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
 
 // The first `count` questions of each file, so that the whole command runs in seconds.
 beforeAll(async () => {
@@ -29,13 +37,18 @@ beforeAll(async () => {
   await writeFile(path('spider-gold-only.sql'), `${spiderGold.map((line) => line.split('\t')[0]).join('\n')}\n`);
   const din = (await readFile(`${spider}predictions/DIN-SQL_GPT4.txt`, 'utf8')).split('\n').slice(0, count);
   await writeFile(path('din.sql'), `${din.join('\n')}\n`);
+  // Spider dev's 972 questions whose databases are present, and three published systems' answers to them.
+  const present = new Set((await lines(`${spider}no-wta_1-indices.txt`)).map(Number));
+  const only972 = async (file: string, name: string): Promise<void> => {
+    const kept = (await readFile(file, 'utf8')).split(/\r?\n/).filter((_, index) => index < 1034 && present.has(index));
+    await writeFile(path(name), `${kept.join('\n')}\n`);
+  };
+  await only972(`${spider}dev_gold.sql`, 'gold972.sql');
+  for (const system of spiderDevSystems) await only972(`${spider}predictions/${system}.txt`, `${system}.sql`);
 });
 afterAll(async () => {
   await rm(directory, { recursive: true, force: true });
 });
-
-const lines = async (file: string): Promise<string[]> =>
-  (await readFile(file, 'utf8')).split('\n').filter((line) => line !== '');
 
 const vote = (...args: string[]) => runBuiltCli({ args: ['vote', ...args], timeoutMs: 300_000 });
 const items = async (file: string) =>
@@ -85,6 +98,45 @@ it("votes across Spider prediction files, one SQL a line, and scores them with S
   // Gold twice: its group wins every question (DIN-SQL's answer where its result joined the group first).
   for (const { groups } of await items(perItem)) expect(groups[0]).toBeGreaterThanOrEqual(2);
   expect(await lines(out)).toHaveLength(count);
+});
+
+const spiderDatabases = ['--db', `${spider}database`, '--tables', `${spider}tables.json`];
+
+it("votes across DIN-SQL, DAIL-SQL and C3SQL on Spider dev (972 questions): each EX beside the vote's 86.11", async () => {
+  const out = path('spider3-chosen.sql');
+  const perItem = path('spider3-items.jsonl');
+  const result = await vote(
+    ...['--gold', path('gold972.sql'), ...spiderDatabases],
+    ...spiderDevSystems.flatMap((system) => ['--pred', path(`${system}.sql`)]),
+    ...['--out', out, '--per-item', perItem],
+  );
+  expect(result.status, result.stderr).toBe(0);
+  const table = result.stdout.split('\n').map((line) => line.trim().split(/ {2,}/));
+  expect(table.slice(0, 6)).toEqual([
+    ['system', 'EX', 'correct'],
+    ['0: DIN-SQL_GPT4.sql', '83.23', '809/972'],
+    ['1: DAIL-SQL_GPT4.sql', '83.23', '809/972'],
+    ['2: C3SQL_GPT35.sql', '82.72', '804/972'],
+    ['vote (3 systems, spider equality)', '86.11', '837/972'],
+    ['oracle (some system correct)', '91.87'],
+  ]);
+  const votes = (await lines(perItem)).map(
+    (line) => JSON.parse(line) as { ex: number; system_ex: number[]; chosen: number; sql: string },
+  );
+  expect(votes).toHaveLength(972);
+  for (const { ex, system_ex, chosen } of votes) expect(ex).toBe(system_ex[chosen]);
+  expect(votes.filter(({ ex }) => ex === 1)).toHaveLength(837);
+  // --out: the chosen system's SQL on each line, which `aquila eval` scores again at the vote's EX.
+  const systems = await Promise.all(spiderDevSystems.map((system) => lines(path(`${system}.sql`))));
+  const chosen = await lines(out);
+  expect(chosen).toEqual(votes.map(({ sql }) => sql));
+  votes.forEach(({ chosen: system }, index) => expect(systems[system]?.[index]?.trim()).toContain(chosen[index]));
+  const scored = await runBuiltCli({
+    args: ['eval', '--gold', path('gold972.sql'), '--pred', out, '--etype', 'exec', ...spiderDatabases],
+    timeoutMs: 120_000,
+  });
+  expect(scored.status, scored.stderr).toBe(0);
+  expect(scored.stdout).toMatch(/execution +(\S+ +){4}0\.861 *\n/);
 });
 
 describe('bad input: one line on stderr, the right exit status', () => {

@@ -1,4 +1,4 @@
-import type { GenerationEvent, GenerationRequest, LanguageModel } from '@aquila/runtime';
+import type { ChoiceEvent, ChoicesRequest, GenerationEvent, GenerationRequest, LanguageModel } from '@aquila/runtime';
 import type { SqlDatabase } from '@aquila/text-to-sql';
 import type { Tokenizer } from '@aquila/tokenizer';
 import type { GenerationGate } from './generation-gate.js';
@@ -57,14 +57,40 @@ export function plainTokenizer(tokenizer: Tokenizer): Tokenizer {
 }
 
 /** Streams a generation under an admission, counting tokens as they come and the time to the first; releases the admission at the end. */
-export async function* generate(
+export function generate(
   state: ServerState,
   admission: Admission,
   request: GenerationRequest,
 ): AsyncGenerator<GenerationEvent> {
+  return metered(state, admission, request, state.model.stream({ ...request, signal: admission.controller.signal }));
+}
+
+/**
+ * `generate` for `n` choices of one prompt (events tagged with their choice's `index`; choice i sampled with
+ * seed `(seed ?? 0) + i`): one admission, the prompt's tokens counted once, every choice's tokens counted.
+ */
+export function generateChoices(
+  state: ServerState,
+  admission: Admission,
+  request: ChoicesRequest,
+): AsyncGenerator<ChoiceEvent> {
+  return metered(
+    state,
+    admission,
+    request,
+    state.model.streamChoices({ ...request, signal: admission.controller.signal }),
+  );
+}
+
+async function* metered<Event extends GenerationEvent>(
+  state: ServerState,
+  admission: Admission,
+  request: GenerationRequest,
+  events: AsyncGenerator<Event>,
+): AsyncGenerator<Event> {
   let started = false;
   try {
-    for await (const event of state.model.stream({ ...request, signal: admission.controller.signal })) {
+    for await (const event of events) {
       if (!started) {
         started = true;
         state.metrics.firstTokenAfter((performance.now() - admission.started) / 1000);

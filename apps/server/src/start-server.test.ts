@@ -1,14 +1,11 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
 import { type ScriptedModel, writeScriptedModel } from '@aquila/runtime/testing';
 import { needs, spiderDatabase } from '@aquila/test-kit';
 import { SqlDatabase } from '@aquila/text-to-sql';
-import { chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type RunningServer, startServer } from './start-server.js';
 import { serverScripts } from './test-support/server-scripts.js';
+import { withPlayground } from './test-support/with-playground.js';
 
 const apiKey = 'test-key';
 let scripted: ScriptedModel;
@@ -457,7 +454,7 @@ describe('operations', () => {
       [{ prompt: 'x', max_tokens: 'ten' }, /^"max_tokens" must be an integer ≥ 1, got "ten"\.$/],
       [{ prompt: 'x', temperature: 3 }, /^"temperature" must be a number ≥ 0 and ≤ 2, got 3\.$/],
       [{ prompt: 'x', stop: [1] }, /^"stop" must be a non-empty string or a list of at most 4/],
-      [{ prompt: 'x', n: 2 }, /^"n" must be 1/],
+      [{ prompt: 'x', n: 17 }, /^"n" must be an integer ≥ 1 and ≤ 16, got 17\.$/],
       [{}, /^"prompt" must be a string or an array of token ids/],
       [[1, 2], /must be a JSON object, got an array/],
       [{ prompt: 'x '.repeat(3000) }, /leaves no room in the model's context of 2048/],
@@ -516,45 +513,75 @@ const chromiumBrowser = needs({ chromium: true });
 describe('the playground page', () => {
   it.skipIf(chromiumBrowser.skip)(
     `asks a question in headless Chromium and shows the streamed SQL and the result table ${chromiumBrowser.label}`,
-    async () => {
-      const profile = await mkdtemp(join(tmpdir(), 'aquila-chromium-'));
-      const args = [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ];
-      const browser = await chromium.launchPersistentContext(profile, {
-        executablePath: '/usr/bin/chromium',
-        headless: true,
-        args,
-      });
-      try {
-        const page = await browser.newPage();
-        await page.goto(`${server.url}/`);
-        await page.fill('#api-key', apiKey);
-        await page.press('#api-key', 'Tab');
-        await page.waitForSelector('#database option[value="concert_singer"]', { state: 'attached' });
-        await page.selectOption('#database', 'concert_singer');
-        await page.fill('#question', 'How many singers do we have?');
-        await page.click('#ask');
-        await page.waitForSelector('#result td');
-        const expected = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });
-        const { rows } = await expected.execute({ sql: serverScripts.sql.output }).finally(() => expected.close());
-        expect(await page.textContent('#output')).toBe(serverScripts.sql.output);
-        expect(await page.textContent('#sql')).toBe(serverScripts.sql.output);
-        expect(await page.$$eval('#result th', (cells) => cells.map((cell) => cell.textContent))).toEqual(['count(*)']);
-        expect(await page.textContent('#result td')).toBe(String(rows[0]?.[0]));
-        expect(await page.textContent('#status')).toMatch(/^parses · 1 row in [\d.]+ ms · stop, 5 tokens$/);
-      } finally {
-        await browser.close();
-        await rm(profile, { recursive: true, force: true });
-      }
-    },
+    () =>
+      withPlayground({
+        url: server.url,
+        apiKey,
+        database: 'concert_singer',
+        use: async (page) => {
+          await page.fill('#question', 'How many singers do we have?');
+          await page.click('#ask');
+          await page.waitForSelector('#result td');
+          const expected = await SqlDatabase.open({ file: spiderDatabase('concert_singer') });
+          const { rows } = await expected.execute({ sql: serverScripts.sql.output }).finally(() => expected.close());
+          expect(await page.textContent('#output')).toBe(serverScripts.sql.output);
+          expect(await page.textContent('#sql')).toBe(serverScripts.sql.output);
+          expect(await page.$$eval('#result th', (cells) => cells.map((cell) => cell.textContent))).toEqual([
+            'count(*)',
+          ]);
+          expect(await page.textContent('#result td')).toBe(String(rows[0]?.[0]));
+          expect(await page.textContent('#status')).toMatch(/^parses · 1 row in [\d.]+ ms · stop, 5 tokens$/);
+        },
+      }),
+    120_000,
+  );
+
+  it.skipIf(chromiumBrowser.skip)(
+    `asks with 3 samples and shows the candidates, their groups by result and the chosen one ${chromiumBrowser.label}`,
+    () =>
+      withPlayground({
+        url: server.url,
+        apiKey,
+        database: 'concert_singer',
+        use: async (page) => {
+          // Candidates appear while they are generated: count their blocks until the vote's table comes.
+          await page.evaluate(`
+            window.candidatesBeforeVote = 0;
+            new MutationObserver(() => {
+              if (document.querySelector('#vote tr') === null)
+                window.candidatesBeforeVote = document.querySelectorAll('#candidates pre').length;
+            }).observe(document.getElementById('candidates'), { childList: true, subtree: true });
+          `);
+          await page.fill('#samples', '3');
+          await page.fill('#question', 'How many singers do we have?');
+          await page.click('#ask');
+          await page.waitForSelector('#result td');
+          expect(await page.evaluate('window.candidatesBeforeVote')).toBe(3);
+          expect(await page.$$eval('#candidates pre', (blocks) => blocks.map((block) => block.textContent))).toEqual(
+            [0, 1, 2].map(() => serverScripts.sql.output),
+          );
+          const rows = await page.$$eval('#vote tr[data-candidate]', (trs) =>
+            trs.map((tr) => [
+              tr.getAttribute('data-group'),
+              tr.getAttribute('data-candidate'),
+              tr.getAttribute('class') ?? '',
+              [...tr.querySelectorAll('td')].map((cell) => cell.textContent),
+            ]),
+          );
+          expect(rows).toEqual([
+            ['1', '0', 'chosen', ['group 1: 3 votes (winner)', '#0 chosen', serverScripts.sql.output, 'yes', '1']],
+            ['1', '1', '', ['#1', serverScripts.sql.output, 'yes', '1']],
+            ['1', '2', '', ['#2', serverScripts.sql.output, 'yes', '1']],
+          ]);
+          expect(await page.textContent('#vote-summary')).toMatch(
+            /^3 candidates, 1 group \(sizes 3\), spider equality; chosen #0 · generation \d+ ms, execution \d+ ms$/,
+          );
+          expect(await page.textContent('#output')).toBe(serverScripts.sql.output);
+          expect(await page.textContent('#sql')).toBe(serverScripts.sql.output);
+          expect(await page.textContent('#status')).toMatch(/^parses · 1 row in [\d.]+ ms · stop, 15 tokens$/);
+          expect(await page.isHidden('#repairing')).toBe(true);
+        },
+      }),
     120_000,
   );
 });

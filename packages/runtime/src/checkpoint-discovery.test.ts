@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
 import { ModelConfigError, TokenizerVocabularyError } from './errors.js';
+import { LanguageModel } from './language-model.js';
 import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 
 let workspace: Awaited<ReturnType<typeof temporaryDirectory>>;
@@ -139,5 +140,36 @@ describe('checkpoint discovery in convertCheckpoint', () => {
         /tokenizer\.json: the tokenizer has 90 ids and the embedding 96 rows; the 6 rows .* are padding/,
       ),
     ]);
+  });
+
+  it("merges Meta's model-parallel consolidated.00.pth and .01.pth into the model the single file holds", async () => {
+    const convertMeta = async (label: string, modelParallel: number): Promise<string> => {
+      const directory = join(workspace.path, label);
+      await writeRandomCheckpoint({
+        directory,
+        shape,
+        naming: 'flagai',
+        format: 'consolidated',
+        modelParallel,
+        seed: 5,
+      });
+      const output = join(workspace.path, `${label}-out`);
+      await convertCheckpoint({ checkpoint: directory, output });
+      return output;
+    };
+    const single = await convertMeta('meta-single', 1);
+    const sharded = await convertMeta('meta-sharded', 2);
+    expect(await readFile(join(sharded, 'model.onnx.data'))).toEqual(await readFile(join(single, 'model.onnx.data')));
+    const continuation = async (path: string): Promise<number[]> => {
+      const model = await LanguageModel.load({ path, tokenizer: null });
+      try {
+        return (await model.generate({ promptIds: [5, 17, 3, 42], maxNewTokens: 12, stopTokenIds: [] })).tokenIds;
+      } finally {
+        await model.release();
+      }
+    };
+    const expected = await continuation(single);
+    expect(expected).toHaveLength(12);
+    expect(await continuation(sharded)).toEqual(expected);
   });
 });

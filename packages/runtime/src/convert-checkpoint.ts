@@ -25,7 +25,12 @@ import {
   type WeightNaming,
   weightNamings,
 } from './checkpoint/weight-names.js';
-import type { ConvertedModelConfig, GenerationDefaults, WeightPrecision } from './converted-model-config.js';
+import {
+  type ConvertedModelConfig,
+  convertedModelVersion,
+  type GenerationDefaults,
+  type WeightPrecision,
+} from './converted-model-config.js';
 import { GenerationOptionsError, UnsupportedModelError } from './errors.js';
 import type { CachePrecision } from './generation/key-value-cache.js';
 import { concatenate } from './internal/concatenate.js';
@@ -415,7 +420,7 @@ export async function convertCheckpoint(options: ConvertCheckpointOptions): Prom
     const stopTokenIds = generationConfig?.eosTokenIds ?? config.eosTokenIds;
     const converted: ConvertedModelConfig = {
       format: 'aquila-onnx-decoder',
-      version: 3,
+      version: convertedModelVersion({ shape: finalShape, cachePrecision }),
       shape: finalShape,
       precision,
       ...(precision === 'fp32' || precision === 'fp16' ? {} : { blockSize }),

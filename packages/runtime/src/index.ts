@@ -10,7 +10,12 @@ export { interleavedToHalfRotation, layerWeightName, modelWeightName } from './c
 
 export type { ConvertCheckpointOptions, ConvertProgress } from './convert-checkpoint.js';
 export { convertCheckpoint } from './convert-checkpoint.js';
-export type { ConvertedModelConfig, GenerationDefaults, WeightPrecision } from './converted-model-config.js';
+export type {
+  ConvertedModelConfig,
+  ConvertedModelVersion,
+  GenerationDefaults,
+  WeightPrecision,
+} from './converted-model-config.js';
 export type { CachePrecision } from './generation/key-value-cache.js';
 
 // Memory and size, estimated before a conversion or a generation starts
@@ -36,6 +41,8 @@ export {
 // Generation
 
 export type {
+  ChoiceEvent,
+  ChoicesRequest,
   FinishReason,
   GenerationEndEvent,
   GenerationEvent,

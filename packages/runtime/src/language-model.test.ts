@@ -2,11 +2,11 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ChatTemplateParseError } from '@aquila/prompts';
 import { createCharacterTokenizer } from '@aquila/test-kit';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { convertCheckpoint } from './convert-checkpoint.js';
 import { GenerationOptionsError } from './errors.js';
-import type { GenerationEvent } from './generation/generation-types.js';
+import type { ChoiceEvent, ChoicesRequest, GenerationEvent, GenerationResult } from './generation/generation-types.js';
 import { LanguageModel } from './language-model.js';
 import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 
@@ -222,6 +222,143 @@ describe('LanguageModel generation', () => {
     await expect(LanguageModel.load({ path: join(workspace.path, 'onnx'), prefillChunkSize: 0 })).rejects.toThrow(
       /prefillChunkSize/,
     );
+  });
+});
+
+describe('LanguageModel choices', () => {
+  const sampled = { temperature: 0.8, topK: 30, maxNewTokens: 9 };
+
+  /** Each choice of `streamChoices` and `generateChoices` next to `stream` and `generate` with seed + i, one at a time. */
+  async function expectChoicesMatchAlone(on: LanguageModel, request: ChoicesRequest): Promise<void> {
+    const events = (await collect(on.streamChoices(request))) as ChoiceEvent[];
+    const choices = await on.generateChoices(request);
+    expect(choices).toHaveLength(request.n);
+    for (const [index, choice] of choices.entries()) {
+      const alone = { ...request, seed: (request.seed ?? 0) + index };
+      const own = events.filter((event) => event.index === index).map(({ index: _, ...event }) => event);
+      expect([index, own]).toEqual([index, await collect(on.stream(alone))]);
+      expect([index, choice]).toEqual([index, await on.generate(alone)]);
+    }
+  }
+
+  it('gives choice i the tokens of generate with seed + i, prefilling the prompt once', async () => {
+    const small = await LanguageModel.load({
+      path: join(workspace.path, 'onnx'),
+      tokenizer: createCharacterTokenizer(alphabet),
+      maxBatchSize: 2,
+      prefillChunkSize: 2,
+    });
+    try {
+      for (const on of [loaded(), small])
+        for (const n of [1, 3, 5])
+          for (const seed of [3, 77, 1000]) {
+            const before = on.prefilledTokens;
+            const choices = await on.generateChoices({ promptIds: [7, 8, 9], ...sampled, seed, n });
+            expect(on.prefilledTokens - before).toBe(3);
+            await expectChoicesMatchAlone(on, { promptIds: [7, 8, 9], ...sampled, seed, n });
+            if (n === 5) expect(new Set(choices.map((choice) => choice.tokenIds.join())).size).toBeGreaterThan(1);
+          }
+      // Text, stop strings, a repetition penalty, log probabilities; no seed means seeds 0…n−1.
+      const free = await loaded().generate({ prompt: 'the answer', ...sampled, maxNewTokens: 20 });
+      await expectChoicesMatchAlone(small, {
+        prompt: 'the answer',
+        ...sampled,
+        maxNewTokens: 20,
+        stopStrings: [free.text.slice(3, 5)],
+        repetitionPenalty: 1.2,
+        topLogprobs: 2,
+        n: 4,
+      });
+      // Choice requests and plain ones together: forks wait for places, never more than the batch at once.
+      let most = 0;
+      const watch = (): void => {
+        most = Math.max(most, small.load.running);
+      };
+      const requests: ChoicesRequest[] = [
+        { promptIds: [1, 2, 3, 4, 5], ...sampled, seed: 11, n: 3 },
+        { promptIds: [6], ...sampled, seed: 12, n: 1 },
+        { promptIds: [20, 21], ...sampled, seed: 13, n: 5, maxNewTokens: 4 },
+        { promptIds: [30, 31, 32], maxNewTokens: 6, n: 2 },
+      ];
+      const together = await Promise.all(
+        requests.map((request) => small.generateChoices({ ...request, logitsProcessors: [watch] })),
+      );
+      expect(most).toBe(2);
+      for (const [index, request] of requests.entries())
+        for (const [choice, result] of (together[index] as GenerationResult[]).entries())
+          expect(result).toEqual(await small.generate({ ...request, seed: (request.seed ?? 0) + choice }));
+      expect(small.load).toEqual({ running: 0, waiting: 0 });
+    } finally {
+      await small.release();
+    }
+  });
+
+  it('gives n equal greedy choices, and streams events tagged with their index', async () => {
+    const alone = await loaded().generate({ promptIds: [5, 6, 7], maxNewTokens: 8 });
+    const choices = await loaded().generateChoices({ promptIds: [5, 6, 7], maxNewTokens: 8, n: 6 });
+    expect(choices).toEqual(Array.from({ length: 6 }, () => alone));
+    const events = await collect(loaded().streamChoices({ prompt: 'hello', ...sampled, seed: 4, n: 3 }));
+    for (const index of [0, 1, 2]) {
+      const own = events.filter((event) => (event as ChoiceEvent).index === index);
+      expect(own.at(-1)).toMatchObject({ type: 'generation-end', completionTokenCount: 9, promptTokenCount: 5 });
+      expect(own.filter((event) => event.type === 'generation-end')).toHaveLength(1);
+      expect(own.map((event) => event.text).join('')).toBe(
+        (await loaded().generate({ prompt: 'hello', ...sampled, seed: 4 + index })).text,
+      );
+    }
+    expect(events).toHaveLength(30);
+  });
+
+  it('ends every choice when the signal aborts or the reader stops, also with forks still waiting', async () => {
+    const controller = new AbortController();
+    let received = 0;
+    const run = (async () => {
+      for await (const event of loaded().streamChoices({
+        promptIds: [1, 2],
+        maxNewTokens: 40,
+        n: 6,
+        signal: controller.signal,
+      })) {
+        if (event.type === 'token-delta') received += 1;
+        if (received === 3) controller.abort(new Error('enough choices'));
+      }
+    })();
+    await expect(run).rejects.toThrow('enough choices');
+    await vi.waitFor(() => expect(loaded().load).toEqual({ running: 0, waiting: 0 }));
+    // Six choices on a batch of four: two forks wait; stopping the reader drops them and the running four.
+    for await (const event of loaded().streamChoices({ promptIds: [1, 2], maxNewTokens: 40, n: 6 })) {
+      expect(event.index).toBeLessThan(4);
+      expect(loaded().load).toEqual({ running: 4, waiting: 2 });
+      break;
+    }
+    await vi.waitFor(() => expect(loaded().load).toEqual({ running: 0, waiting: 0 }));
+    // Aborted while its forks wait behind a full batch: the forks are dropped, the others run on.
+    const blocked = new AbortController();
+    const running = [1, 2, 3].map((token) => loaded().generate({ promptIds: [token], maxNewTokens: 30 }));
+    const loads: { running: number; waiting: number }[] = [];
+    const forks = loaded().generateChoices({
+      promptIds: [9],
+      maxNewTokens: 30,
+      n: 3,
+      signal: blocked.signal,
+      logitsProcessors: [
+        () => {
+          loads.push(loaded().load);
+          blocked.abort(new Error('no longer needed'));
+        },
+      ],
+    });
+    await expect(forks).rejects.toThrow('no longer needed');
+    expect(loads).toEqual([{ running: 4, waiting: 2 }]);
+    expect((await Promise.all(running)).map((result) => result.tokenIds.length)).toEqual([30, 30, 30]);
+    expect(loaded().load).toEqual({ running: 0, waiting: 0 });
+  });
+
+  it('wants n to be an integer from 1 to 64', async () => {
+    for (const n of [0, 65, 2.5, Number.NaN])
+      await expect(loaded().generateChoices({ promptIds: [1], n })).rejects.toThrow(
+        new GenerationOptionsError(`n (the number of choices) must be an integer from 1 to 64, got ${n}.`),
+      );
   });
 });
 

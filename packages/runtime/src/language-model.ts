@@ -2,10 +2,12 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { aquilaSpecialTokenIds, type ChatTemplate, flagaiChatTemplate, readChatTemplate } from '@aquila/prompts';
 import { loadTokenizer } from '@aquila/tokenizer';
-import type { ConvertedModelConfig } from './converted-model-config.js';
+import { type ConvertedModelConfig, checkConvertedModelVersion } from './converted-model-config.js';
 import { GenerationOptionsError, ModelConfigError } from './errors.js';
-import { BatchScheduler } from './generation/batch-scheduler.js';
+import { BatchScheduler, type ScheduledRequest } from './generation/batch-scheduler.js';
 import type {
+  ChoiceEvent,
+  ChoicesRequest,
   GenerationEvent,
   GenerationRequest,
   GenerationResult,
@@ -30,6 +32,29 @@ export interface LoadLanguageModelOptions {
   prefillChunkSize?: number;
 }
 
+/** The most choices one request may ask for. */
+const maxChoices = 64;
+
+/** Collects the events of `count` choices (untagged events are choice 0) into their results, in index order. */
+async function collectResults(
+  events: AsyncIterable<GenerationEvent & { index?: number }>,
+  count: number,
+): Promise<GenerationResult[]> {
+  const partial = new Map<number, { text: string; tokenIds: number[] }>();
+  const results: GenerationResult[] = [];
+  for await (const event of events) {
+    const index = event.index ?? 0;
+    const choice = partial.get(index) ?? { text: '', tokenIds: [] };
+    partial.set(index, choice);
+    choice.text += event.text;
+    if (event.type === 'token-delta') choice.tokenIds.push(event.tokenId);
+    else results[index] = { ...choice, finishReason: event.finishReason, promptTokenCount: event.promptTokenCount };
+  }
+  if (results.filter(Boolean).length !== count)
+    throw new GenerationOptionsError('generation ended without a generation-end event.');
+  return results;
+}
+
 /** Reads and checks `aquila-config.json`. */
 export async function readConvertedModelConfig(directory: string): Promise<ConvertedModelConfig> {
   const file = join(directory, 'aquila-config.json');
@@ -51,11 +76,7 @@ export async function readConvertedModelConfig(directory: string): Promise<Conve
   ) {
     throw new ModelConfigError(`${file}: not an aquila-onnx-decoder config.`);
   }
-  if (candidate.version !== 3) {
-    throw new ModelConfigError(
-      `${file}: the graph is aquila-onnx-decoder version ${candidate.version}, and this @aquila/runtime runs version 3; convert the checkpoint again with \`aquila convert\`.`,
-    );
-  }
+  checkConvertedModelVersion(candidate.version, file);
   if (candidate.cacheLayout === 'present-outputs') {
     throw new ModelConfigError(
       `${file}: this model was converted with cacheLayout "present-outputs" for other runtimes (transformers.js, onnxruntime-genai); convert again without it to run it here.`,
@@ -133,8 +154,13 @@ export class LanguageModel {
     return [...(this.tokenizer.promptStartIds ?? []), ...this.tokenizer.encode(request.prompt)];
   }
 
-  /** Streams a generation token by token: `token-delta` events, then one `generation-end`. */
-  async *stream(request: GenerationRequest): AsyncGenerator<GenerationEvent> {
+  /** Prompt tokens prefilled since the model was loaded (a prompt shared by n choices counts once): for metrics. */
+  get prefilledTokens(): number {
+    return this.scheduler.prefilledTokens;
+  }
+
+  /** Checks a request against the model and fills in its defaults. */
+  private scheduled(request: GenerationRequest): ScheduledRequest {
     const { shape, generation } = this.config;
     const promptIds = this.promptIds(request);
     if (promptIds.length === 0) throw new GenerationOptionsError('the prompt is empty; give at least one token.');
@@ -168,25 +194,43 @@ export class LanguageModel {
         'stop strings need a tokenizer to see the text; pass `tokenizer` to LanguageModel.load.',
       );
     request.signal?.throwIfAborted();
-    yield* this.scheduler.submit({
+    return {
       promptIds,
       maxNewTokens,
       options,
       stopTokenIds: new Set(request.stopTokenIds ?? generation.stopTokenIds),
       stopStrings,
-    });
+    };
+  }
+
+  /** Streams a generation token by token: `token-delta` events, then one `generation-end`. */
+  async *stream(request: GenerationRequest): AsyncGenerator<GenerationEvent> {
+    yield* this.scheduler.submit(this.scheduled(request));
+  }
+
+  /**
+   * Streams `n` choices of one prompt, their events interleaved and tagged with `index`; each choice ends with
+   * its own `generation-end`. The prompt is prefilled once; choice i is sampled with seed `(seed ?? 0) + i`
+   * and equals `generate({ ...request, seed: seed + i })`. Aborting the signal (or leaving the loop) ends all.
+   */
+  async *streamChoices(request: ChoicesRequest): AsyncGenerator<ChoiceEvent> {
+    const { n, ...rest } = request;
+    if (!Number.isInteger(n) || n < 1 || n > maxChoices)
+      throw new GenerationOptionsError(
+        `n (the number of choices) must be an integer from 1 to ${maxChoices}, got ${n}.`,
+      );
+    yield* this.scheduler.submitChoices(this.scheduled(rest), n);
   }
 
   /** Generates to the end and returns the text and ids. */
   async generate(request: GenerationRequest): Promise<GenerationResult> {
-    const tokenIds: number[] = [];
-    let text = '';
-    for await (const event of this.stream(request)) {
-      text += event.text;
-      if (event.type === 'token-delta') tokenIds.push(event.tokenId);
-      else return { text, tokenIds, finishReason: event.finishReason, promptTokenCount: event.promptTokenCount };
-    }
-    throw new GenerationOptionsError('generation ended without a generation-end event.');
+    const [result] = await collectResults(this.stream(request), 1);
+    return result as GenerationResult;
+  }
+
+  /** Generates `n` choices to the end (see `streamChoices`) and returns them in index order. */
+  async generateChoices(request: ChoicesRequest): Promise<GenerationResult[]> {
+    return collectResults(this.streamChoices(request), request.n);
   }
 
   /** Frees the onnxruntime session. */

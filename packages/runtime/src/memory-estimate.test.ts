@@ -1,7 +1,13 @@
+import { execFile } from 'node:child_process';
+import { mkdir } from 'node:fs/promises';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { moduleCommand } from '@aquila/files';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { writeRandomCheckpoint } from './checkpoint/write-random-checkpoint.js';
 import { estimateCheckpointConversion, estimateConversion, estimateGeneration } from './memory-estimate.js';
 import { aquila7bShape } from './test-support/aquila-7b-shape.js';
-import { temporaryDirectory } from './test-support/tiny-models.js';
+import { temporaryDirectory, tinyShapes } from './test-support/tiny-models.js';
 import { writeSparseCheckpoint } from './test-support/write-sparse-checkpoint.js';
 
 const aquila7b = aquila7bShape;
@@ -32,8 +38,9 @@ describe('memory estimates', () => {
     // 7.3B matrix values (the embedding among them) at 4 bits plus a float32 scale per 32: 0.625 bytes each.
     expect(conversion.outputBytes / gigabyte).toBeGreaterThan(4.4);
     expect(conversion.outputBytes / gigabyte).toBeLessThan(4.7);
-    // The converter holds one tensor at a time: the BF16 embedding (as large as the head), read and decoded, and its quantised copy.
-    expect(conversion.largestStep).toBe('embedding');
+    // The converter holds one tensor at a time: the head (as large as the embedding), decoded, and its quantised copy,
+    // beside the last layer's tensors the garbage collector may not have freed yet.
+    expect(conversion.largestStep).toBe('output head');
     expect(conversion.peakBytes / gigabyte).toBeLessThan(3.5);
     expect(generation.contextLength).toBe(2048);
     expect(generation.cacheBytes).toBe(2 ** 31); // 2 GiB per full-context sequence in float32
@@ -41,13 +48,18 @@ describe('memory estimates', () => {
     expect(generation.totalBytes / gigabyte).toBeGreaterThan(6);
   });
 
-  it('matches the measured peaks of the convert-memory bench (README) within 5%', () => {
-    // 2 layers of Aquila-7B width, BF16: measured 2633 MiB (fp32) and 2894 MiB (int4).
+  it('bounds the measured peaks of the convert-memory bench (README) from above, by less than 15%', () => {
+    // 2 layers of Aquila-7B width, BF16: measured 2461 MiB (fp32) and 2700 MiB (int4).
     const shape = { ...aquila7b, layerCount: 2 };
     const fp32 = estimateConversion({ shape, precision: 'fp32' }).peakBytes / mebibyte;
     const int4 = estimateConversion({ shape, precision: 'int4' }).peakBytes / mebibyte;
-    expect(Math.abs(fp32 / 2633 - 1)).toBeLessThan(0.05);
-    expect(Math.abs(int4 / 2894 - 1)).toBeLessThan(0.05);
+    for (const [estimate, measured] of [
+      [fp32, 2461],
+      [int4, 2700],
+    ] as const) {
+      expect(estimate).toBeGreaterThan(measured);
+      expect(estimate / measured).toBeLessThan(1.15);
+    }
   });
 
   it('sizes the KV cache by batch, context and precision, and fp16 weights as onnxruntime holds them', () => {
@@ -65,5 +77,50 @@ describe('memory estimates', () => {
     const embedding = aquila7b.vocabSize * aquila7b.hiddenSize;
     expect(fp32.weightBytes - fp16.weightBytes).toBe(embedding * 2);
     expect(estimateConversion({ shape: aquila7b, precision: 'fp16' }).outputBytes / gigabyte).toBeCloseTo(14.6, 1);
+  });
+
+  it("bounds a fresh process's peak RSS while it converts a sparse BF16 checkpoint to int4", async () => {
+    // A quarter of Aquila-7B's widths, 2 layers, a 32,000-token vocabulary: the embedding and head (131 MB each as
+    // float32) set the peak, and the last layer's tensors may still be held when the head is read.
+    const shape = {
+      ...aquila7b,
+      vocabSize: 32000,
+      hiddenSize: 1024,
+      intermediateSize: 2752,
+      headCount: 8,
+      keyValueHeadCount: 8,
+      layerCount: 2,
+    };
+    const checkpoint = join(workspace.path, 'quarter-width');
+    await mkdir(checkpoint);
+    await writeSparseCheckpoint(checkpoint, shape);
+    const estimate = await estimateCheckpointConversion({ checkpoint, precision: 'int4', quantizeEmbedding: true });
+    const command = moduleCommand({ from: import.meta.url, source: './test-support/convert-peak-child.ts' });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      [...command.execArgv, command.path, checkpoint, join(workspace.path, 'quarter-width-int4')],
+      { timeout: 120_000 },
+    );
+    const { startRss, peak } = JSON.parse(stdout.trim().split('\n').at(-1) as string) as {
+      startRss: number;
+      peak: number;
+    };
+    expect(peak).toBeLessThan(estimate.conversion.peakBytes);
+    // What the conversion added (the process's own start aside) is the bulk of what the estimate allows for it.
+    expect(peak - startRss).toBeGreaterThan(0.5 * (estimate.conversion.peakBytes - 300 * mebibyte));
+  }, 150_000);
+
+  it("counts one shard's slice beside each whole tensor read from Meta's model-parallel shards", async () => {
+    const one = estimateConversion({ shape: aquila7b, precision: 'int4' });
+    const two = estimateConversion({ shape: aquila7b, precision: 'int4', modelParallelShards: 2 });
+    expect(two.largestStep).toBe('output head');
+    expect(two.peakBytes - one.peakBytes).toBe(aquila7b.vocabSize * aquila7b.hiddenSize * 2);
+    const directory = join(workspace.path, 'meta-two-shards');
+    const shape = tinyShapes.multiHead;
+    await writeRandomCheckpoint({ directory, shape, naming: 'flagai', format: 'consolidated', modelParallel: 2 });
+    const estimate = await estimateCheckpointConversion({ checkpoint: directory, precision: 'int4' });
+    expect(estimate.conversion).toEqual(
+      estimateConversion({ shape, precision: 'int4', sourceElementBytes: 4, modelParallelShards: 2 }),
+    );
   });
 });

@@ -1,4 +1,4 @@
-import { openCheckpoint } from '@aquila/formats';
+import { findWeightFiles, openCheckpoint } from '@aquila/formats';
 import { checkpointFolder } from './checkpoint/checkpoint-folder.js';
 import { type ModelShape, readModelConfig } from './checkpoint/model-config.js';
 import type { WeightPrecision } from './converted-model-config.js';
@@ -20,6 +20,8 @@ export interface ModelSizeOptions {
 export interface ConversionEstimateOptions extends ModelSizeOptions {
   /** Bytes per element of the checkpoint's tensors (2 for BF16/F16, 4 for F32); default 2. */
   sourceElementBytes?: number;
+  /** Meta's model-parallel shards the checkpoint is split into (a read also holds one shard's slice); default 1. */
+  modelParallelShards?: number;
 }
 
 export interface ConversionEstimate {
@@ -126,18 +128,34 @@ export function estimateWeightsFileBytes(options: ModelSizeOptions): number {
   return bytes;
 }
 
+/** The stored bytes @aquila/formats decodes at a time: a tensor's read holds its float32 values and one such chunk. */
+const readChunkBytes = 16 * 2 ** 20;
+
 /**
  * What a conversion will write and the most memory it will hold, from the shape alone: the converter holds
  * one tensor at a time, so the peak is the largest step (the embedding or head read and encoded, or the
- * gate and up matrices read, joined and encoded), not the model's size.
+ * gate and up matrices read, joined and encoded), not the model's size. Each step after the embedding also
+ * counts the float32 tensors of the layer before it, which the garbage collector may not have freed yet
+ * (measured: most of a 7B layer's were still held when the head was read), so the estimate is an upper bound.
  */
 export function estimateConversion(options: ConversionEstimateOptions): ConversionEstimate {
   const { shape, precision } = options;
   const source = options.sourceElementBytes ?? 2;
   const sizes = storedSizes(options);
-  // Reading a tensor holds its bytes and their float32 decoding (F32 is decoded in place).
-  const read = (elements: number): number => elements * (source === 4 ? 4 : source + 4);
+  // Float32 tensors are read straight into their values; other types are decoded a chunk at a time. A tensor
+  // joined from model-parallel shards holds one shard's slice beside the whole.
+  const shards = options.modelParallelShards ?? 1;
+  const read = (elements: number): number =>
+    elements * 4 +
+    (shards > 1 ? (elements * 4) / shards : 0) +
+    (source === 4 ? 0 : Math.min(elements * source, readChunkBytes));
   const { vocabSize, hiddenSize: hidden, intermediateSize: intermediate } = shape;
+  const query = shape.headCount * shape.headSize;
+  const keyValue = shape.keyValueHeadCount * shape.headSize;
+  // A layer's tensors as float32, held together until the layer is done: q, k, v and the attention output,
+  // FlagAI's q and k again (reordered for rotate-half RoPE), then gate, up and down.
+  const attentionFloats = 4 * ((query + 2 * keyValue) * hidden + hidden * query + (query + keyValue) * hidden);
+  const layerFloats = attentionFloats + 4 * 3 * intermediate * hidden;
   // fp32 transposes through a 4 MiB slab; fp16 encodes each slab; quantised matrices are built whole.
   const encoded = (rows: number, columns: number): number =>
     precision === 'fp32' || precision === 'fp16' ? 4 * 2 ** 20 : sizes.file(rows, columns);
@@ -147,12 +165,14 @@ export function estimateConversion(options: ConversionEstimateOptions): Conversi
       'embedding',
       read(vocabSize * hidden) + (sizes.embeddingResident === vocabSize * hidden * 4 ? 0 : sizes.embeddingResident),
     ],
-    ['output head', read(vocabSize * hidden) + encoded(vocabSize, hidden)],
+    ['output head', layerFloats + read(vocabSize * hidden) + encoded(vocabSize, hidden)],
     [
       'gate/up',
-      // gate and up as float32, one source buffer, their concatenation, its encoding.
-      2 * intermediate * hidden * 4 +
-        intermediate * hidden * source +
+      // The layer before; this layer's attention tensors and their join; gate and up, their join and its encoding.
+      layerFloats +
+        attentionFloats +
+        4 * (query + 2 * keyValue) * hidden +
+        2 * read(intermediate * hidden) +
         2 * intermediate * hidden * 4 +
         encoded(2 * intermediate, hidden),
     ],
@@ -224,10 +244,15 @@ export async function estimateCheckpointConversion(
   } finally {
     await checkpoint.close();
   }
+  const { files, modelParallel } = await findWeightFiles({ path: options.checkpoint });
   const sizes = { ...options, shape, precision: options.precision ?? 'fp32' };
   return {
     shape,
-    conversion: estimateConversion({ ...sizes, sourceElementBytes: largest.bytes }),
+    conversion: estimateConversion({
+      ...sizes,
+      sourceElementBytes: largest.bytes,
+      modelParallelShards: modelParallel ? files.length : 1,
+    }),
     generation: estimateGeneration(sizes),
   };
 }

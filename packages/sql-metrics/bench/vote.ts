@@ -1,7 +1,8 @@
 // Voting by execution, 8 candidates × 1,034 Spider dev questions: questions/s and candidate executions/s of the
-// ExecutionVoter (with its (database, SQL) cache and without), against plain Python sqlite3 in a multiprocessing
-// pool doing the same executions and comparisons (test-suite-sql-eval's result_eq), in the same run. Every run's
-// choices must equal the Python ones.
+// ExecutionVoter (with its (database, SQL) cache and without; one native process, the default on two cores, and one
+// per core, now that the workers compare and the main thread only matches digests), against plain Python sqlite3 in
+// a multiprocessing pool doing the same executions and comparisons (test-suite-sql-eval's result_eq), in the same
+// run. Every run's choices must equal the Python ones.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -80,6 +81,11 @@ const cases = [
     name: `aquila ExecutionVoter, cache (native SQLite, default workers)`,
     command: process.execPath,
     args: [runner, input, '4096'],
+  },
+  {
+    name: `aquila ExecutionVoter, cache, ${processes} native processes`,
+    command: process.execPath,
+    args: [runner, input, '4096', `${processes}`],
   },
   { name: 'aquila ExecutionVoter, no cache', command: process.execPath, args: [runner, input, '0'] },
   {

@@ -1,5 +1,7 @@
 // Messages between the execution pool and its workers.
 
+import type { VoteEquality } from './vote/vote-equality.js';
+
 /** One question's execution check, as a worker runs it. */
 export interface ExecutionTask {
   /** Every database file to run on (one for EX, several for test-suite accuracy). */
@@ -25,6 +27,11 @@ export interface ExecutionTask {
   returnRows?: boolean;
   /** Run the queries exactly as given, without Spider's YEAR(CURDATE()) rewrite (a vote's candidates run as written). */
   asWritten?: boolean;
+  /**
+   * With `returnRows`: send the result's digest under this equality in the verdict's `digest` instead of its rows,
+   * where it has one (see resultDigest).
+   */
+  digest?: VoteEquality;
   /** Most rows read from a gold query before it counts as an error. */
   maxRows: number;
   /**
@@ -60,6 +67,8 @@ export interface ExecutionVerdict {
   goldError?: string;
   /** The prediction's result, for a `returnRows` task that ran. */
   result?: QueryRows;
+  /** A `digest` task's result as its digest and row count, sent instead of `result` (the rows stay in the worker). */
+  digest?: { value: string; rows: number };
   /** Milliseconds the query of a `returnRows` task ran (with or without error), its database already open. */
   ms?: number;
   /** A BIRD task's scores, when both queries ran. */

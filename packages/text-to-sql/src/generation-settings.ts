@@ -18,10 +18,22 @@ export interface SqlGenerationSettings
   promptFormat?: 'flagai' | 'plain' | 'chat';
 }
 
-/** The named settings: `greedy` (the benchmark default) and `flagai` (FlagAI's `predict()` defaults, sampled with seed 1234). */
+/**
+ * The named settings: `greedy` (the benchmark default), `flagai` (FlagAI's `predict()` defaults, sampled with seed
+ * 1234) and `sampled` (for several candidates voted by execution: temperature 0.8 and top-p 0.95, OmniSQL's
+ * sampling, seed 0; candidate i gets seed + i).
+ */
 export const sqlGenerationPresets = {
   greedy: { temperature: 0, maxNewTokens: flagaiSampling.maxNewTokens, ...flagaiStopRules, promptFormat: 'flagai' },
   flagai: { ...flagaiSampling, ...flagaiStopRules, promptFormat: 'flagai' },
+  sampled: {
+    temperature: 0.8,
+    topP: 0.95,
+    seed: 0,
+    maxNewTokens: flagaiSampling.maxNewTokens,
+    ...flagaiStopRules,
+    promptFormat: 'flagai',
+  },
 } as const satisfies Record<string, SqlGenerationSettings>;
 
 export type SqlGenerationPreset = keyof typeof sqlGenerationPresets;
@@ -33,6 +45,21 @@ export function sqlGenerationPreset(name: string): SqlGenerationSettings {
       `unknown generation preset "${name}"; use ${Object.keys(sqlGenerationPresets).join(' or ')}.`,
     );
   return sqlGenerationPresets[name as SqlGenerationPreset];
+}
+
+/**
+ * Checks that `samples` candidates can differ: more than one needs a temperature above 0 (greedy decoding gives n
+ * equal candidates). Returns `samples`.
+ */
+export function checkSampling(options: { samples: number; settings: SqlGenerationSettings }): number {
+  const { samples, settings } = options;
+  if (!Number.isInteger(samples) || samples < 1 || samples > 64)
+    throw new TextToSqlOptionsError(`samples must be an integer from 1 to 64, got ${samples}.`);
+  if (samples > 1 && !((settings.temperature ?? 0) > 0))
+    throw new TextToSqlOptionsError(
+      `samples ${samples} with temperature ${settings.temperature ?? 'unset'} would give ${samples} equal candidates: set temperature above 0 (the sampled preset: temperature 0.8, top-p 0.95; or --temperature 0.8).`,
+    );
+  return samples;
 }
 
 /** A runtime request as text-to-SQL sends it to a model (`TextToSqlModel.stream`). */

@@ -2,7 +2,7 @@
 
 export { type OpenedModel, type OpenModelOptions, openModel } from './open-model.js';
 export { createOpenAiModel, type OpenAiModel, type OpenAiModelOptions } from './openai-model.js';
-export type { TextToSqlModel } from './text-to-sql-model.js';
+export type { SqlChoiceEvent, SqlChoicesRequest, TextToSqlModel } from './text-to-sql-model.js';
 
 // Databases: schema and read-only execution
 
@@ -31,6 +31,30 @@ export {
   type TokenUsage,
 } from './ask-database.js';
 export { type FormatResultTableOptions, formatResultTable } from './format-result-table.js';
+
+// Several candidates: sampled together, voted by execution, repaired when they fail
+
+export {
+  type GenerateSqlCandidatesOptions,
+  generateSqlCandidates,
+  type SqlCandidate,
+  type SqlCandidateEvent,
+  streamSqlCandidates,
+} from './generate-sql-candidates.js';
+export {
+  type BuildSqlRepairPromptOptions,
+  buildSqlRepairPrompt,
+  type SqlRepairEvent,
+  type SqlRepairOptions,
+  type SqlRepairRound,
+  sqlRepairTemplate,
+} from './repair-sql.js';
+export {
+  type SqlVote,
+  type SqlVoteCandidate,
+  type VoteSqlCandidatesOptions,
+  voteSqlCandidates,
+} from './vote-sql-candidates.js';
 
 // Prompts and generation settings
 

@@ -3,8 +3,9 @@ import { EndpointError, TextToSqlOptionsError } from './errors.js';
 import type { SqlGenerationRequest } from './generation-settings.js';
 import { CompletionReader, completionBody } from './internal/completion-reader.js';
 import { RetryableError, type RetrySettings, responseFailure, withRetries } from './internal/endpoint-retries.js';
+import { mergeStreams } from './internal/merge-streams.js';
 import { serverSentData } from './internal/server-sent-data.js';
-import type { TextToSqlModel } from './text-to-sql-model.js';
+import type { SqlChoiceEvent, SqlChoicesRequest, TextToSqlModel } from './text-to-sql-model.js';
 
 export interface OpenAiModelOptions {
   /** The server's base URL: `http://host:port` or `http://host:port/v1`. */
@@ -21,6 +22,11 @@ export interface OpenAiModelOptions {
   requestTimeoutMs?: number;
   /** Called before each retry (for logs and tests). */
   onRetry?: (retry: { attempt: number; delayMs: number; reason: string }) => void;
+  /**
+   * Requests at once when the n samples of `streamChoices` go as n requests (a server that refuses `n`, or answers
+   * with fewer choices). Default 8.
+   */
+  parallelRequests?: number;
 }
 
 /** An OpenAI-compatible model: {@link TextToSqlModel} plus what a run record needs to say about it. */
@@ -28,6 +34,9 @@ export interface OpenAiModel extends TextToSqlModel {
   readonly endpoint: string;
   /** The model name sent (resolved from `/v1/models` when not given). */
   modelName(signal?: AbortSignal): Promise<string>;
+  streamChoices(request: SqlChoicesRequest): AsyncIterable<SqlChoiceEvent>;
+  /** Whether samples now go as one request with `n` (true until the server refused `n` or gave fewer choices). */
+  readonly sendsN: boolean;
 }
 
 function positive(name: string, value: number, minimum: number): number {
@@ -52,15 +61,29 @@ function endpointRoot(endpoint: string): string {
   return `${base.href.replace(/\/+$/, '').replace(/\/v1$/, '')}/v1`;
 }
 
+// A 400 (or 422) whose message names `n`: the server takes one choice per request (apps/server before `n`, llama.cpp).
+const refusesN = (status: number, message: string): boolean =>
+  (status === 400 || status === 422) &&
+  /(^|[^a-z0-9_])n([^a-z0-9_]|$)|choice/i.test(message.replace(/^.*?HTTP \d+/, ''));
+
 // One endpoint's requests: the model name (asked once), and streamed completions.
 class OpenAiClient {
   private readonly settings: RetrySettings;
   private readonly headers: Record<string, string>;
+  private readonly parallelRequests: number;
   private resolvedName: Promise<string> | undefined;
+  /** Samples go as one request with `n` until the server shows it does not take it. */
+  sendsN = true;
 
-  constructor(options: { settings: RetrySettings; headers: Record<string, string>; modelName: string | undefined }) {
+  constructor(options: {
+    settings: RetrySettings;
+    headers: Record<string, string>;
+    modelName: string | undefined;
+    parallelRequests: number;
+  }) {
     this.settings = options.settings;
     this.headers = options.headers;
+    this.parallelRequests = options.parallelRequests;
     this.resolvedName = options.modelName === undefined ? undefined : Promise.resolve(options.modelName);
   }
 
@@ -86,17 +109,56 @@ class OpenAiClient {
   }
 
   async *stream(request: SqlGenerationRequest): AsyncGenerator<GenerationEvent> {
+    const reader = new CompletionReader();
+    for await (const delta of this.request(request, reader))
+      yield { type: 'token-delta', tokenId: -1, text: delta.text };
+    yield reader.end(reader.indices[0] ?? 0);
+  }
+
+  /**
+   * The n samples: one request with `n`, and the samples it did not bring (all of them when the server refuses
+   * `n`) as one request each with seed + i. Once a server has shown it does not take `n`, later calls go straight
+   * to single requests.
+   */
+  async *streamChoices(request: SqlChoicesRequest): AsyncGenerator<SqlChoiceEvent> {
+    const { n, ...single } = request;
+    if (!Number.isInteger(n) || n < 1 || n > 64)
+      throw new TextToSqlOptionsError(`n must be an integer from 1 to 64, got ${n}.`);
+    let missing = Array.from({ length: n }, (_, index) => index);
+    if (this.sendsN && n > 1) {
+      const reader = new CompletionReader();
+      for await (const delta of this.request(request, reader))
+        if (delta.index < n) yield { type: 'token-delta', tokenId: -1, text: delta.text, index: delta.index };
+      if (reader.refused) this.sendsN = false;
+      else {
+        const received = new Set(reader.indices.filter((index) => index < n));
+        for (const index of received) yield { ...reader.end(index), index };
+        missing = missing.filter((index) => !received.has(index));
+        if (missing.length > 0) this.sendsN = false;
+      }
+    }
+    const seed = request.seed ?? 0;
+    for await (const { source, value } of mergeStreams({
+      sources: missing.map((index) => () => this.stream({ ...single, seed: seed + index })),
+      concurrency: this.parallelRequests,
+    }))
+      yield { ...value, index: missing[source] as number };
+  }
+
+  // One request, read into `reader` with its deltas handed on as they come; a failure before the first is retried.
+  private async *request(
+    request: SqlGenerationRequest & { n?: number },
+    reader: CompletionReader,
+  ): AsyncGenerator<{ index: number; text: string }> {
     // A consumer that stops reading cancels the request.
     const stopped = new AbortController();
     const signal = request.signal === undefined ? stopped.signal : AbortSignal.any([request.signal, stopped.signal]);
     const body = completionBody(await this.modelName(signal), request);
-    // Deltas are handed on as they come; a failure before the first one is retried.
-    const reader = new CompletionReader();
     const run = withRetries({
       what: 'POST /v1/completions',
       settings: this.settings,
       signal,
-      attempt: (attemptSignal) => this.complete(body, reader, attemptSignal),
+      attempt: (attemptSignal) => this.complete(body, reader, attemptSignal, (request.n ?? 1) > 1),
     }).then(
       () => reader.finish(),
       (error: unknown) => reader.fail(error),
@@ -107,15 +169,22 @@ class OpenAiClient {
       stopped.abort(new Error('the consumer stopped reading'));
     }
     await run;
-    yield reader.end();
+    reader.throwIfFailed();
   }
 
-  // One attempt at a completion, read into `reader`.
-  private async complete(body: string, reader: CompletionReader, signal: AbortSignal): Promise<void> {
+  // One attempt at a completion, read into `reader`; a request for several choices that the server refuses marks it.
+  private async complete(body: string, reader: CompletionReader, signal: AbortSignal, choices: boolean): Promise<void> {
     const { root } = this.settings;
     const response = await fetch(`${root}/completions`, { method: 'POST', headers: this.headers, body, signal });
-    if (!response.ok || response.body === null)
-      throw response.ok ? new RetryableError('an empty response') : await responseFailure(response, root);
+    if (!response.ok || response.body === null) {
+      if (response.ok) throw new RetryableError('an empty response');
+      const failure = await responseFailure(response, root);
+      if (choices && refusesN(response.status, failure.message)) {
+        reader.refused = true;
+        return;
+      }
+      throw failure;
+    }
     try {
       if (!(response.headers.get('content-type') ?? '').includes('text/event-stream')) {
         // A server that ignores `stream` answers with one completion.
@@ -146,6 +215,9 @@ class OpenAiClient {
  * streams like @aquila/runtime's LanguageModel. Failures before any text arrives (429 with Retry-After, 5xx,
  * network errors, timeouts) are retried with exponential backoff; a stream cut off after text has come
  * throws EndpointError, for the caller to retry the item. Token ids are not known over HTTP: `tokenId` is -1.
+ * `streamChoices` asks for `n` samples in one request (vLLM, apps/server: choices with `index`); a server that
+ * refuses `n` (a 400 naming it) or answers with fewer choices gets the missing samples as single requests with
+ * seed + i, `parallelRequests` at once, and single requests from then on.
  */
 export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
   const root = endpointRoot(options.endpoint);
@@ -161,11 +233,20 @@ export function createOpenAiModel(options: OpenAiModelOptions): OpenAiModel {
     accept: 'text/event-stream, application/json',
   };
   if (options.apiKey !== undefined) headers.authorization = `Bearer ${options.apiKey}`;
-  const client = new OpenAiClient({ settings, headers, modelName: options.modelName });
+  const client = new OpenAiClient({
+    settings,
+    headers,
+    modelName: options.modelName,
+    parallelRequests: positive('parallelRequests', options.parallelRequests ?? 8, 1),
+  });
   return {
     endpoint: root,
     tokenizer: undefined,
     modelName: (signal) => client.modelName(signal),
     stream: (request) => client.stream(request),
+    streamChoices: (request) => client.streamChoices(request),
+    get sendsN() {
+      return client.sendsN;
+    },
   };
 }

@@ -13,11 +13,13 @@ it('exports exactly the public API', async () => {
       "WriteRefusedError",
       "askDatabase",
       "buildSqlPrompt",
+      "buildSqlRepairPrompt",
       "createOpenAiModel",
       "customTemplate",
       "evaluateBirdRun",
       "evaluatePredictions",
       "formatResultTable",
+      "generateSqlCandidates",
       "openModel",
       "predictBenchmark",
       "predictionFiles",
@@ -28,7 +30,10 @@ it('exports exactly the public API', async () => {
       "sqlGenerationPreset",
       "sqlGenerationPresets",
       "sqlGenerationRequest",
+      "sqlRepairTemplate",
       "streamAskDatabase",
+      "streamSqlCandidates",
+      "voteSqlCandidates",
     ]
   `);
 });

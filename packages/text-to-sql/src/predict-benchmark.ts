@@ -10,12 +10,18 @@ import {
   writeFilesTogether,
 } from '@aquila/files';
 import type { ChatTemplate } from '@aquila/prompts';
-import { extractSql, formatBirdPredictions } from '@aquila/sql-metrics';
+import { ExecutionVoter, extractSql, formatBirdPredictions, type VoteEquality } from '@aquila/sql-metrics';
 import { readBirdSchemas } from './bird-prompt.js';
 import { buildSqlPrompt, type PromptSchema, type SqlPromptTemplate } from './build-sql-prompt.js';
 import { BenchmarkInputError, EndpointError, RunSettingsChangedError, TextToSqlOptionsError } from './errors.js';
-import { type SqlGenerationSettings, sqlGenerationPresets, sqlGenerationRequest } from './generation-settings.js';
+import {
+  checkSampling,
+  type SqlGenerationSettings,
+  sqlGenerationPresets,
+  sqlGenerationRequest,
+} from './generation-settings.js';
 import { positiveInteger } from './internal/positive-integer.js';
+import { predictByVote, type VoteLine, type VoteRun } from './internal/predict-by-vote.js';
 import {
   earlierSessions,
   type RunRecord,
@@ -28,9 +34,11 @@ import {
 } from './internal/run-record.js';
 import type { OpenedModel } from './open-model.js';
 import { type BenchmarkQuestion, readBenchmark } from './read-benchmark.js';
+import { checkRepairOptions, type SqlRepairOptions } from './repair-sql.js';
 import { resolvePromptFormat } from './resolve-prompt-format.js';
 import { predictionFiles, reportFiles } from './run-files.js';
 import type { TextToSqlModel } from './text-to-sql-model.js';
+import { checkVoteEquality } from './vote-sql-candidates.js';
 
 export interface PredictBenchmarkOptions {
   benchmark: 'spider' | 'cspider' | 'bird';
@@ -38,7 +46,10 @@ export interface PredictBenchmarkOptions {
   questions: string;
   /** tables.json, BIRD's dev_tables.json (Spider's prompts are built from it). */
   tables: string;
-  /** BIRD's database folder `<db_id>/<db_id>.sqlite`: its prompts show each database's CREATE statements. */
+  /**
+   * The database folder `<db_id>/<db_id>.sqlite`: BIRD's prompts show each database's CREATE statements, and a
+   * vote runs the candidates there.
+   */
   databases?: string;
   /** BIRD: example rows per table in the prompt (table_schema.py's `num_rows`); default none, as mini_dev runs. */
   sampleRows?: number;
@@ -55,8 +66,23 @@ export interface PredictBenchmarkOptions {
   template?: SqlPromptTemplate;
   /** Where a custom template came from, for the run record. */
   templateFile?: string;
-  /** Default the greedy preset. */
+  /** Default the greedy preset; with `samples` over 1, the sampled preset. */
   generation?: SqlGenerationSettings;
+  /** Candidates per question (seeds seed + i), 1…64; default 1. More than one needs `vote` and a temperature above 0. */
+  samples?: number;
+  /**
+   * `exec`: each question's candidates run on its database (`databases`) and the vote by execution picks the
+   * answer (@aquila/sql-metrics' ExecutionVoter); every vote goes to votes.jsonl.
+   */
+  vote?: 'exec';
+  /** When two results are the same answer; default `bird` for BIRD, `spider` otherwise. */
+  voteEquality?: VoteEquality;
+  /** Execution workers of the vote. Default 2. */
+  voteWorkers?: number;
+  /** Milliseconds each candidate may run. Default 30000. */
+  voteTimeoutMs?: number;
+  /** Repair rounds where the vote's answer fails to run (every candidate failed); needs `vote`. */
+  repair?: SqlRepairOptions;
   /** The preset's name, for the run record. */
   preset?: string;
   /** Questions in flight at once (the local scheduler batches them; an endpoint gets this many requests). Default 4. */
@@ -118,8 +144,13 @@ export interface PredictBenchmarkSummary {
   failed: number;
   elapsedSeconds: number;
   itemsPerSecond: number;
-  /** `questions`: BIRD's run folder also holds the selected questions (questions.jsonl), aligned with gold.txt. */
-  files: { raw: string; predictions: string; gold: string; record: string; questions?: string };
+  /** Questions whose answer came from a repair round (a vote run with `repair`). */
+  repaired?: number;
+  /**
+   * `questions`: BIRD's run folder also holds the selected questions (questions.jsonl), aligned with gold.txt;
+   * `votes`: a vote run's votes.jsonl.
+   */
+  files: { raw: string; predictions: string; gold: string; record: string; questions?: string; votes?: string };
 }
 
 // Prediction and gold files hold one query a line, a tab before the db_id.
@@ -168,15 +199,35 @@ async function prepareRunFolder(options: PredictBenchmarkOptions, files: RunFile
   }
 }
 
+// What an earlier line of raw_pred.jsonl or votes.jsonl must be: its question's id, or undefined for a bad line.
+const predictionLine = {
+  problem: 'not a prediction line (a JSON object with id, prompt, output and settings)',
+  id: (record: Partial<RawPrediction>): number | undefined =>
+    typeof record.id === 'number' &&
+    typeof record.settings === 'string' &&
+    typeof record.output === 'string' &&
+    typeof record.prompt === 'string'
+      ? record.id
+      : undefined,
+};
+const voteLine = {
+  problem: 'not a vote line (a JSON object with i, candidates and settings)',
+  id: (record: Partial<VoteLine>): number | undefined =>
+    typeof record.i === 'number' && typeof record.settings === 'string' && Array.isArray(record.candidates)
+      ? record.i
+      : undefined,
+};
+
 // Earlier lines of this run folder: finished items by id (the last line of an id wins). Bytes after the last newline
 // are a line cut short by a kill (perhaps in the middle of a character) and are dropped; any other line that is not
-// a prediction is a bad line (the policy decides). `rewrite` is the file without the dropped lines, when there
-// were any: new lines must start on a line of their own.
-async function readEarlier(
+// a prediction (or vote) is a bad line (the policy decides). `rewrite` is the file without the dropped lines, when
+// there were any: new lines must start on a line of their own.
+async function readEarlier<Line>(
   path: string,
+  kind: { problem: string; id: (record: Partial<Line>) => number | undefined },
   badLines: BadLinePolicy | undefined,
   signal: AbortSignal | undefined,
-): Promise<{ records: Map<number, RawPrediction>; rewrite?: string }> {
+): Promise<{ records: Map<number, Line>; rewrite?: string }> {
   let bytes: Buffer;
   try {
     bytes = await readFile(path, signal === undefined ? {} : { signal });
@@ -187,7 +238,7 @@ async function readEarlier(
     });
   }
   const complete = bytes.subarray(0, bytes.lastIndexOf(0x0a) + 1);
-  const records = new Map<number, RawPrediction>();
+  const records = new Map<number, Line>();
   const kept: string[] = [];
   const policy = badLines ?? new BadLinePolicy();
   const input = (async function* () {
@@ -200,30 +251,21 @@ async function readEarlier(
     ...(signal === undefined ? {} : { signal }),
   })) {
     if (text.trim() === '') continue;
-    let record: RawPrediction | null | undefined;
+    let record: unknown;
     try {
-      record = JSON.parse(text) as RawPrediction | null;
+      record = JSON.parse(text);
     } catch {
       record = undefined;
     }
-    if (
-      record === null ||
-      typeof record !== 'object' ||
-      typeof record.id !== 'number' ||
-      typeof record.settings !== 'string' ||
-      typeof record.output !== 'string' ||
-      typeof record.prompt !== 'string'
-    ) {
-      policy.report(
-        new BadLineError({
-          source: path,
-          line,
-          problem: 'not a prediction line (a JSON object with id, prompt, output and settings)',
-        }),
-      );
+    const id =
+      typeof record === 'object' && record !== null && !Array.isArray(record)
+        ? kind.id(record as Partial<Line>)
+        : undefined;
+    if (id === undefined) {
+      policy.report(new BadLineError({ source: path, line, problem: kind.problem }));
       continue;
     }
-    records.set(record.id, record);
+    records.set(id, record as Line);
     kept.push(text);
   }
   const clean = kept.map((line) => `${line}\n`).join('');
@@ -260,13 +302,15 @@ async function generate(
 
 type RunFiles = PredictBenchmarkSummary['files'];
 
-function runFiles(output: string, benchmark: PredictBenchmarkOptions['benchmark']): RunFiles {
+function runFiles(options: PredictBenchmarkOptions): RunFiles {
+  const { output, benchmark } = options;
   return {
     raw: join(output, predictionFiles.raw),
     predictions: join(output, benchmark === 'bird' ? predictionFiles.birdPredictions : predictionFiles.predictions),
     gold: join(output, predictionFiles.gold),
     record: join(output, predictionFiles.record),
     ...(benchmark === 'bird' ? { questions: join(output, predictionFiles.birdQuestions) } : {}),
+    ...(options.vote === undefined ? {} : { votes: join(output, predictionFiles.votes) }),
   };
 }
 
@@ -318,18 +362,33 @@ async function promptSchemas(
 const defaultTemplate = (options: PredictBenchmarkOptions): SqlPromptTemplate =>
   options.template ?? (options.benchmark === 'bird' ? 'bird' : 'spider');
 
+/** A vote run's settings: candidates, equality and repair; null without a vote. */
+function voteSettings(options: PredictBenchmarkOptions): RunSettings['vote'] {
+  if (options.vote === undefined) return null;
+  return {
+    by: options.vote,
+    samples: options.samples ?? 1,
+    equality: options.voteEquality ?? (options.benchmark === 'bird' ? 'bird' : 'spider'),
+    repair:
+      options.repair === undefined || options.repair.rounds === 0
+        ? null
+        : { rounds: options.repair.rounds, timeBudgetMs: options.repair.timeBudgetMs ?? null },
+  };
+}
+
 /** The settings the run record keeps, and their fingerprint on each raw_pred.jsonl line. */
 function describeRun(
   options: PredictBenchmarkOptions,
   settings: SqlGenerationSettings,
 ): { runSettings: RunSettings; fingerprint: string } {
+  const vote = voteSettings(options);
   // A local model by its absolute path: the same folder, however it was spelled, is the same model.
   const modelDescription =
     options.modelDescription.kind === 'local'
       ? { ...options.modelDescription, path: resolve(options.modelDescription.path) }
       : options.modelDescription;
   const fingerprint = createHash('sha256')
-    .update(JSON.stringify({ model: modelDescription, settings }))
+    .update(JSON.stringify({ model: modelDescription, settings, ...(vote === null ? {} : { vote }) }))
     .digest('hex')
     .slice(0, 16);
   const template = defaultTemplate(options);
@@ -342,6 +401,7 @@ function describeRun(
         : template,
     preset: options.preset ?? null,
     generation: settings,
+    vote,
     inputs: {
       questions: resolve(options.questions),
       tables: resolve(options.tables),
@@ -425,31 +485,84 @@ interface QuestionRun {
   attempts: number;
   fingerprint: string;
   signal: AbortSignal | undefined;
+  /** A vote run: where the databases are, and the prompts of a chat model's repairs (before its template). */
+  vote?: VoteRun & { databases: string; userPrompts: Map<number, string> };
 }
 
-/** One question's raw_pred.jsonl line: the first attempt that ends, or an error line when none did. */
-async function predictQuestion(run: QuestionRun, question: BenchmarkQuestion, prompt: string): Promise<RawPrediction> {
+type Answer = Pick<
+  RawPrediction,
+  | 'output'
+  | 'sql'
+  | 'extracted'
+  | 'finish_reason'
+  | 'prompt_tokens'
+  | 'completion_tokens'
+  | 'first_token_ms'
+  | 'elapsed_ms'
+> & { vote?: VoteLine };
+
+/** One answer to a question: the model's, or a vote's. */
+async function answerQuestion(run: QuestionRun, question: BenchmarkQuestion, prompt: string): Promise<Answer> {
+  const { signal, vote } = run;
+  if (vote === undefined) {
+    const result = await generate(run.model, prompt, run.settings, signal);
+    const sql = extractSql({ text: result.output });
+    return {
+      output: result.output,
+      sql: sql?.sql ?? '',
+      extracted: sql !== undefined,
+      finish_reason: result.finishReason,
+      prompt_tokens: result.promptTokens,
+      completion_tokens: result.completionTokens,
+      first_token_ms: result.firstTokenMs === null ? null : Math.round(result.firstTokenMs),
+      elapsed_ms: Math.round(result.elapsedMs),
+    };
+  }
+  const started = performance.now();
+  const { databaseId } = question;
+  const voted = await predictByVote(
+    vote,
+    { id: question.id, databaseId, database: join(vote.databases, databaseId, `${databaseId}.sqlite`) },
+    { prompt, userPrompt: vote.userPrompts.get(question.id) ?? prompt },
+  );
+  return {
+    output: voted.output,
+    sql: voted.sql,
+    extracted: voted.extracted,
+    finish_reason: voted.finishReason,
+    prompt_tokens: voted.promptTokens,
+    completion_tokens: voted.completionTokens,
+    first_token_ms: null,
+    elapsed_ms: Math.round(performance.now() - started),
+    vote: voted.line,
+  };
+}
+
+/**
+ * One question's raw_pred.jsonl line (and a vote run's votes.jsonl line): the first attempt that ends, or an error
+ * line when none did.
+ */
+async function predictQuestion(
+  run: QuestionRun,
+  question: BenchmarkQuestion,
+  prompt: string,
+): Promise<{ record: RawPrediction; vote?: VoteLine }> {
   const { attempts, fingerprint, signal } = run;
   let lastError: unknown;
   for (let attempt = 1; attempt <= attempts; attempt += 1) {
     try {
-      const result = await generate(run.model, prompt, run.settings, signal);
-      const sql = extractSql({ text: result.output });
+      const { vote, ...answer } = await answerQuestion(run, question, prompt);
       return {
-        id: question.id,
-        db_id: question.databaseId,
-        question: question.question,
-        prompt,
-        output: result.output,
-        sql: sql?.sql ?? '',
-        extracted: sql !== undefined,
-        finish_reason: result.finishReason,
-        prompt_tokens: result.promptTokens,
-        completion_tokens: result.completionTokens,
-        first_token_ms: result.firstTokenMs === null ? null : Math.round(result.firstTokenMs),
-        elapsed_ms: Math.round(result.elapsedMs),
-        attempts: attempt,
-        settings: fingerprint,
+        record: {
+          id: question.id,
+          db_id: question.databaseId,
+          question: question.question,
+          prompt,
+          ...answer,
+          attempts: attempt,
+          settings: fingerprint,
+        },
+        ...(vote === undefined ? {} : { vote }),
       };
     } catch (error) {
       if (signal?.aborted === true) throw signal.reason;
@@ -459,21 +572,23 @@ async function predictQuestion(run: QuestionRun, question: BenchmarkQuestion, pr
     }
   }
   return {
-    id: question.id,
-    db_id: question.databaseId,
-    question: question.question,
-    prompt,
-    output: '',
-    sql: '',
-    extracted: false,
-    finish_reason: null,
-    prompt_tokens: 0,
-    completion_tokens: 0,
-    first_token_ms: null,
-    elapsed_ms: 0,
-    attempts,
-    settings: fingerprint,
-    error: (lastError as Error).message,
+    record: {
+      id: question.id,
+      db_id: question.databaseId,
+      question: question.question,
+      prompt,
+      output: '',
+      sql: '',
+      extracted: false,
+      finish_reason: null,
+      prompt_tokens: 0,
+      completion_tokens: 0,
+      first_token_ms: null,
+      elapsed_ms: 0,
+      attempts,
+      settings: fingerprint,
+      error: (lastError as Error).message,
+    },
   };
 }
 
@@ -486,11 +601,12 @@ async function predictPending(options: {
   pending: readonly BenchmarkQuestion[];
   prompts: Map<number, string>;
   results: Map<number, RawPrediction>;
-  rawFile: string;
+  votes: Map<number, VoteLine>;
+  files: RunFiles;
   concurrency: number;
   onPredicted: () => void;
 }): Promise<{ generated: number; failure?: PromiseRejectedResult }> {
-  const { run, pending, prompts, results } = options;
+  const { run, pending, prompts, results, files } = options;
   let next = 0;
   let generated = 0;
   // Lines are appended one write each, in the order items finish.
@@ -499,10 +615,17 @@ async function predictPending(options: {
     while (next < pending.length) {
       run.signal?.throwIfAborted();
       const question = pending[next++] as BenchmarkQuestion;
-      const record = await predictQuestion(run, question, prompts.get(question.id) as string);
+      const { record, vote } = await predictQuestion(run, question, prompts.get(question.id) as string);
       results.set(question.id, record);
       const line = `${JSON.stringify(record)}\n`;
-      writing = writing.then(() => appendFile(options.rawFile, line));
+      // The vote first: a question counts as done once its prediction line is there.
+      if (vote !== undefined && files.votes !== undefined) {
+        options.votes.set(question.id, vote);
+        const votesFile = files.votes;
+        const voteText = `${JSON.stringify(vote)}\n`;
+        writing = writing.then(() => appendFile(votesFile, voteText));
+      }
+      writing = writing.then(() => appendFile(files.raw, line));
       await writing;
       generated += 1;
       options.onPredicted();
@@ -557,17 +680,20 @@ async function writeFinishedRun(options: {
   selected: readonly BenchmarkQuestion[];
   ordered: readonly RawPrediction[];
   all: Map<number, RawPrediction>;
+  votes: Map<number, VoteLine>;
   record: string;
 }): Promise<void> {
   const { files, all } = options;
   // One line per question ever predicted in this folder (a retried item's last line), in question order.
-  const raw = [...all.keys()]
-    .sort((left, right) => left - right)
-    .map((id) => `${JSON.stringify(all.get(id))}\n`)
-    .join('');
+  const lines = (records: Map<number, unknown>): string =>
+    [...records.keys()]
+      .sort((left, right) => left - right)
+      .map((id) => `${JSON.stringify(records.get(id))}\n`)
+      .join('');
   await writeFilesTogether({
     files: [
-      { path: files.raw, data: raw },
+      { path: files.raw, data: lines(all) },
+      ...(files.votes === undefined ? [] : [{ path: files.votes, data: lines(options.votes) }]),
       { path: files.predictions, data: predictionsText(options.benchmark, options.ordered) },
       {
         path: files.gold,
@@ -589,7 +715,15 @@ function finishedRecordFields(
   const { total, extracted, failed, reused } = summary;
   return {
     selection: { ids: options.ids ?? null, limit: options.limit ?? null, count: total },
-    counts: { total, extracted, empty: summary.empty, failed, reused, generated: summary.generated },
+    counts: {
+      total,
+      extracted,
+      empty: summary.empty,
+      failed,
+      reused,
+      generated: summary.generated,
+      ...(summary.repaired === undefined ? {} : { repaired: summary.repaired }),
+    },
     // FlagAI's s2 dropped the questions without SQL from both files; here they stay as empty predictions.
     extract_rate: total > 0 ? extracted / total : 0,
     concurrency,
@@ -637,18 +771,32 @@ function progressOf(results: Map<number, RawPrediction>, total: number, reused: 
  * model's output (local runtime or endpoint) with bounded concurrency, and SQL extracted by FlagAI's rule.
  * Writes raw_pred.jsonl as items finish (so a killed run continues where it stopped, and a re-run with the same
  * settings reuses finished items), then predict.txt aligned line for line with gold.txt (an empty line where no
- * SQL was found, never dropped) and the run record run.json. A folder that holds a run with other settings is
- * refused ({@link RunSettingsChangedError}) unless `restart` discards it.
+ * SQL was found, never dropped) and the run record run.json. With `vote: 'exec'`, each question gets `samples`
+ * candidates, voted by execution on its database (repaired with `repair` when every one fails), and its whole vote
+ * is a line of votes.jsonl, kept and reused like the predictions. A folder that holds a run with other settings
+ * (the vote's included) is refused ({@link RunSettingsChangedError}) unless `restart` discards it.
  */
 export async function predictBenchmark(options: PredictBenchmarkOptions): Promise<PredictBenchmarkSummary> {
   const { model, signal } = options;
   const concurrency = positiveInteger('concurrency', options.concurrency ?? 4);
   const attempts = positiveInteger('attempts', options.attempts ?? 3);
+  const samples = options.samples ?? 1;
+  const repair = checkRepairOptions(options.repair);
+  if (options.vote === undefined && (samples > 1 || repair !== undefined))
+    throw new TextToSqlOptionsError(
+      `${samples > 1 ? `samples ${samples}` : 'repair'} needs the vote by execution (vote: 'exec', --vote exec), which runs the candidates on each question's database.`,
+    );
+  if (options.vote !== undefined && options.vote !== 'exec')
+    throw new TextToSqlOptionsError(`unknown vote "${String(options.vote)}"; use exec.`);
+  if (options.voteEquality !== undefined) checkVoteEquality(options.voteEquality);
+  if (options.vote !== undefined && options.databases === undefined)
+    throw new TextToSqlOptionsError(
+      'the vote by execution runs the candidates on the databases: give databases (--db, the folder of <db_id>/<db_id>.sqlite).',
+    );
+  const generation = options.generation ?? (samples > 1 ? sqlGenerationPresets.sampled : sqlGenerationPresets.greedy);
+  checkSampling({ samples, settings: generation });
   // A chat model gets its prompts through its own chat template.
-  const { settings, chatTemplate } = resolvePromptFormat({
-    model,
-    settings: options.generation ?? sqlGenerationPresets.greedy,
-  });
+  const { settings, chatTemplate } = resolvePromptFormat({ model, settings: generation });
   const { questions, schemas } = await readBenchmark({
     questions: options.questions,
     tables: options.tables,
@@ -658,25 +806,38 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   const selected = select(questions, options);
   if (selected.length === 0)
     throw new TextToSqlOptionsError(`no questions selected from ${options.questions}; check --ids and --limit.`);
-  const prompts = buildPrompts(
-    selected,
-    await promptSchemas(options, selected, schemas),
-    defaultTemplate(options),
-    chatTemplate,
-  );
+  const promptSchemaMap = await promptSchemas(options, selected, schemas);
+  const prompts = buildPrompts(selected, promptSchemaMap, defaultTemplate(options), chatTemplate);
   const { runSettings, fingerprint } = describeRun(options, settings);
 
-  const files = runFiles(options.output, options.benchmark);
+  const files = runFiles(options);
   await prepareRunFolder(options, files);
   const earlierRecord = await readRunRecord(files.record);
-  const { records: earlier, rewrite } = await readEarlier(files.raw, options.badLines, signal);
+  const { records: earlier, rewrite } = await readEarlier<RawPrediction>(
+    files.raw,
+    predictionLine,
+    options.badLines,
+    signal,
+  );
   checkSameRun({ output: options.output, earlierRecord, earlier, runSettings, fingerprint, selected, prompts });
   if (rewrite !== undefined) await writeFileAtomic({ path: files.raw, data: rewrite });
+  const earlierVotes = new Map<number, VoteLine>();
+  if (files.votes !== undefined) {
+    const read = await readEarlier<VoteLine>(files.votes, voteLine, options.badLines, signal);
+    for (const [id, line] of read.records) if (line.settings === fingerprint) earlierVotes.set(id, line);
+    if (read.rewrite !== undefined) await writeFileAtomic({ path: files.votes, data: read.rewrite });
+  }
 
   const results = new Map<number, RawPrediction>();
+  const votes = new Map<number, VoteLine>();
   for (const question of selected) {
     const record = earlier.get(question.id);
-    if (record !== undefined && record.error === undefined) results.set(question.id, record);
+    const vote = earlierVotes.get(question.id);
+    // A vote run's question is done when its vote is recorded too.
+    if (record === undefined || record.error !== undefined || (files.votes !== undefined && vote === undefined))
+      continue;
+    results.set(question.id, record);
+    if (vote !== undefined) votes.set(question.id, vote);
   }
   const reused = results.size;
   const pending = selected.filter((question) => !results.has(question.id));
@@ -685,15 +846,58 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   await writeFileAtomic({ path: files.record, data: runRecord.text('running', {}) });
   options.onProgress?.(progressOf(results, selected.length, reused));
 
-  const { generated, failure } = await predictPending({
-    run: { model, settings, attempts, fingerprint, signal },
-    pending,
-    prompts,
-    results,
-    rawFile: files.raw,
-    concurrency,
-    onPredicted: () => options.onProgress?.(progressOf(results, selected.length, reused)),
-  });
+  const vote = runSettings.vote;
+  const voter =
+    vote === null
+      ? undefined
+      : new ExecutionVoter({
+          equality: vote.equality,
+          workers: positiveInteger('voteWorkers', options.voteWorkers ?? 2),
+          ...(options.voteTimeoutMs === undefined
+            ? {}
+            : { timeoutMs: positiveInteger('voteTimeoutMs', options.voteTimeoutMs) }),
+        });
+  let outcome: Awaited<ReturnType<typeof predictPending>>;
+  try {
+    outcome = await predictPending({
+      run: {
+        model,
+        settings,
+        attempts,
+        fingerprint,
+        signal,
+        ...(voter === undefined
+          ? {}
+          : {
+              vote: {
+                model,
+                settings,
+                chatTemplate,
+                samples,
+                voter,
+                repair,
+                fingerprint,
+                signal,
+                databases: options.databases as string,
+                userPrompts:
+                  chatTemplate === undefined || repair === undefined
+                    ? new Map()
+                    : buildPrompts(selected, promptSchemaMap, defaultTemplate(options), undefined),
+              } satisfies VoteRun & { databases: string; userPrompts: Map<number, string> },
+            }),
+      },
+      pending,
+      prompts,
+      results,
+      votes,
+      files,
+      concurrency,
+      onPredicted: () => options.onProgress?.(progressOf(results, selected.length, reused)),
+    });
+  } finally {
+    await voter?.close();
+  }
+  const { generated, failure } = outcome;
   if (failure !== undefined) {
     // The lines written so far stay for the next run; the record says this session stopped, and its time counts.
     runRecord.close('stopped', generated);
@@ -704,12 +908,15 @@ export async function predictBenchmark(options: PredictBenchmarkOptions): Promis
   const ordered = selected.map((question) => results.get(question.id) as RawPrediction);
   const elapsedSeconds = runRecord.close('finished', generated);
   const summary = summarize(ordered, { reused, generated: pending.length, elapsedSeconds, files });
+  if (vote !== null)
+    summary.repaired = selected.filter((question) => votes.get(question.id)?.answer.from === 'repair').length;
   await writeFinishedRun({
     benchmark: options.benchmark,
     files,
     selected,
     ordered,
     all: new Map([...earlier, ...results]),
+    votes: new Map([...earlierVotes, ...votes]),
     record: runRecord.text('finished', finishedRecordFields(options, summary, ordered, concurrency)),
   });
   return summary;

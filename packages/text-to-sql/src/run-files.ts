@@ -8,6 +8,8 @@ export const predictionFiles = {
   birdQuestions: 'questions.jsonl',
   gold: 'gold.txt',
   record: 'run.json',
+  /** A vote run's votes, one line per question: candidates, groups, chosen, errors, repairs, timings. */
+  votes: 'votes.jsonl',
 } as const;
 
 /** The reports `evaluatePredictions` (and `evaluateBirdRun` for BIRD) writes beside the predictions. */

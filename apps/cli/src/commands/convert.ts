@@ -23,7 +23,7 @@ export function registerConvertCommand(program: Command, context: CommandContext
   program
     .command('convert')
     .description(
-      'convert an Aquila/LLaMA checkpoint (safetensors or .bin; HF, FlagAI or FlagAI flash-attn names, detected) to an ONNX folder',
+      "convert an Aquila/LLaMA checkpoint (safetensors, .bin, or Meta's consolidated.NN.pth with its model-parallel shards joined; HF, FlagAI/Meta or FlagAI flash-attn names, detected) to an ONNX folder",
     )
     .requiredOption(
       '--model <path>',

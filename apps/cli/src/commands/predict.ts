@@ -3,11 +3,12 @@ import * as v from 'valibot';
 import { addSkipBadLinesFlag, reportSkippedLines } from '../bad-lines-flag.js';
 import { choiceFlag, flagParser } from '../flag-parser.js';
 import { integerFlag } from '../integer-flag.js';
-import { addModelFlags, generationSettings, type ModelFlags, modelOptions, promptTemplate } from '../model-flags.js';
+import { addModelFlags, modelOptions, promptTemplate } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
 import { createProgress } from '../progress.js';
+import { addSampleFlags, type SampleFlags, sampleOptions } from '../sample-flags.js';
 
-interface PredictFlags extends ModelFlags {
+interface PredictFlags extends SampleFlags {
   benchmark: 'spider' | 'cspider' | 'bird';
   questions: string;
   tables: string;
@@ -21,6 +22,7 @@ interface PredictFlags extends ModelFlags {
   workers?: number;
   restart?: boolean;
   skipBadLines?: boolean;
+  vote?: 'exec';
 }
 
 /** One part of `--ids`: an index (`7`) or a range of them (`10-19`), as [first, last]. */
@@ -59,7 +61,8 @@ const parseIds = flagParser(
  * `aquila predict --benchmark spider|cspider|bird --questions FILE --tables tables.json --db DIR (--model DIR |
  * --endpoint URL) --out DIR [--eval]`: prompts from the schemas, generation, extraction, aligned predictions (for
  * BIRD its official prediction JSON), and with --eval the official Spider or BIRD scores and an HTML report beside them.
- * Re-running continues or reuses a run.
+ * With `--samples N --vote exec [--repair R]`, N candidates per question are voted by execution (and repaired when
+ * all fail), every vote in votes.jsonl. Re-running continues or reuses a run.
  */
 export function registerPredictCommand(program: Command, context: CommandContext): void {
   const command = addModelFlags(
@@ -107,12 +110,26 @@ export function registerPredictCommand(program: Command, context: CommandContext
       '--eval',
       'score the predictions with @aquila/sql-metrics and write report.html beside them (bird: EX and Soft-F1, as aquila eval --benchmark bird)',
     )
-    .option('--workers <n>', 'execution worker threads for --eval', integerFlag('count', 1))
+    .option(
+      '--vote <method>',
+      "exec: run each question's candidates (--samples) on its database (--db) and answer with the largest group of equal results; every vote goes to votes.jsonl",
+      choiceFlag(['exec'], 'use exec (the vote by execution).'),
+    )
+    .option('--workers <n>', 'execution worker threads for --eval and --vote', integerFlag('count', 1))
     .option(
       '--restart',
       'discard the earlier run in --out (its own files only) instead of continuing it; needed when the settings changed',
     );
-  addSkipBadLinesFlag(command).action(async (flags: PredictFlags) => {
+  addSkipBadLinesFlag(addSampleFlags(command)).action(async (flags: PredictFlags) => {
+    const { generation, samples, repair, preset } = await sampleOptions(command, flags);
+    if (flags.vote === undefined && (samples > 1 || repair !== undefined))
+      command.error(
+        `error: ${samples > 1 ? `--samples ${samples}` : '--repair'} needs --vote exec (the candidates run on each question's database)`,
+      );
+    if (flags.vote !== undefined && flags.db === undefined)
+      command.error(
+        'error: --vote exec runs the candidates on the databases; add --db (the folder of <db_id>/<db_id>.sqlite)',
+      );
     const { evaluateBirdRun, evaluatePredictions, openModel, predictBenchmark, TextToSqlOptionsError } = await import(
       '@aquila/text-to-sql'
     );
@@ -128,7 +145,9 @@ export function registerPredictCommand(program: Command, context: CommandContext
     const concurrency = flags.concurrency ?? (flags.model !== undefined ? 8 : 4);
     const { BadLinePolicy } = await import('@aquila/files');
     const badLines = new BadLinePolicy({ skip: flags.skipBadLines === true });
-    const opened = await openModel(modelOptions(flags, flags.model === undefined ? {} : { maxBatchSize: concurrency }));
+    const opened = await openModel(
+      modelOptions(flags, flags.model === undefined ? {} : { maxBatchSize: Math.max(concurrency, samples) }),
+    );
     const controller = new AbortController();
     const interrupt = (): void =>
       controller.abort(
@@ -141,14 +160,25 @@ export function registerPredictCommand(program: Command, context: CommandContext
         benchmark: flags.benchmark,
         questions: flags.questions,
         tables: flags.tables,
-        ...(flags.benchmark === 'bird' && flags.db !== undefined ? { databases: flags.db } : {}),
+        ...((flags.benchmark === 'bird' || flags.vote !== undefined) && flags.db !== undefined
+          ? { databases: flags.db }
+          : {}),
         ...(flags.sampleRows === undefined ? {} : { sampleRows: flags.sampleRows }),
         model: opened.model,
         modelDescription: opened.description,
         output: flags.out,
         concurrency,
-        preset: flags.preset,
-        generation: await generationSettings(flags),
+        preset,
+        generation,
+        ...(flags.vote === undefined
+          ? {}
+          : {
+              vote: flags.vote,
+              samples,
+              ...(flags.voteEquality === undefined ? {} : { voteEquality: flags.voteEquality }),
+              ...(repair === undefined ? {} : { repair }),
+              ...(flags.workers === undefined ? {} : { voteWorkers: flags.workers }),
+            }),
         ...(template === undefined ? {} : { template, templateFile }),
         ...(flags.limit === undefined ? {} : { limit: flags.limit }),
         ...(flags.ids === undefined ? {} : { ids: flags.ids }),
@@ -161,7 +191,10 @@ export function registerPredictCommand(program: Command, context: CommandContext
       progress.finish();
       context.stdout.write(
         `${summary.total} questions: ${summary.extracted} with SQL, ${summary.empty} without (empty prediction lines), ${summary.failed} failed; ${summary.reused} reused, ${summary.generated} generated at ${summary.itemsPerSecond.toFixed(2)} questions/s\n` +
-          `wrote ${[summary.files.predictions, summary.files.gold, summary.files.questions, summary.files.raw, summary.files.record].filter((file) => file !== undefined).join(', ')}\n`,
+          (flags.vote === undefined
+            ? ''
+            : `voted by execution over ${samples} sample${samples === 1 ? '' : 's'} each${summary.repaired === undefined || repair === undefined ? '' : `; ${summary.repaired} answer${summary.repaired === 1 ? '' : 's'} repaired`}\n`) +
+          `wrote ${[summary.files.predictions, summary.files.gold, summary.files.questions, summary.files.raw, summary.files.votes, summary.files.record].filter((file) => file !== undefined).join(', ')}\n`,
       );
     } finally {
       process.removeListener('SIGINT', interrupt);

@@ -1,9 +1,11 @@
+import type { SqlVote } from '@aquila/text-to-sql';
 import type { Command } from 'commander';
 import { integerFlag } from '../integer-flag.js';
-import { addModelFlags, generationSettings, type ModelFlags, modelOptions, promptTemplate } from '../model-flags.js';
+import { addModelFlags, modelOptions, promptTemplate } from '../model-flags.js';
 import type { CommandContext } from '../program.js';
+import { addSampleFlags, type SampleFlags, sampleOptions } from '../sample-flags.js';
 
-interface SqlFlags extends ModelFlags {
+interface SqlFlags extends SampleFlags {
   db: string;
   execute: boolean;
   maxRows: number;
@@ -12,56 +14,92 @@ interface SqlFlags extends ModelFlags {
   showPrompt?: boolean;
 }
 
+const oneLine = (text: string): string => text.replace(/\s+/g, ' ').trim();
+
+/** The candidates of a vote, each with what running it gave, then the groups and the choice. */
+function formatVote(vote: SqlVote): string {
+  const groupOf = new Map(vote.groups.flatMap((group, index) => group.map((member) => [member, index + 1])));
+  const lines = vote.candidates.map(
+    (candidate) =>
+      `-- candidate ${candidate.index} (seed ${candidate.seed}): ${
+        candidate.error === null
+          ? `${candidate.rows} row${candidate.rows === 1 ? '' : 's'}, group ${groupOf.get(candidate.index)}`
+          : `failed: ${oneLine(candidate.error)}`
+      }\n${candidate.extracted ? oneLine(candidate.sql) : '(no SQL)'}\n`,
+  );
+  const groups = vote.groups.map((group, index) => `${index + 1}: [${group.join(', ')}] (${group.length})`).join('; ');
+  const choice =
+    vote.winner === null
+      ? `every candidate failed: candidate ${vote.chosen} answers`
+      : `candidate ${vote.chosen} answers (group ${vote.winner + 1})`;
+  return `${lines.join('')}-- groups by ${vote.equality} equality: ${groups === '' ? 'none' : groups}; ${choice}\n\n`;
+}
+
 /**
  * `aquila sql (--model DIR | --endpoint URL) --db FILE.sqlite "question"`: the AquilaSQL prompt from the
- * database's schema, the model's SQL (checked), and its rows from a read-only connection as a table.
+ * database's schema, the model's SQL (checked), and its rows from a read-only connection as a table. With
+ * `--samples N`, N candidates are run and voted by result (each printed, then the groups); with `--repair R`, an
+ * answer whose SQL fails goes back to the model with its error.
  */
 export function registerSqlCommand(program: Command, context: CommandContext): void {
-  addModelFlags(
+  const command = addModelFlags(
     program
       .command('sql')
-      .description('ask a SQLite database a question: prints the generated SQL (checked) and its result table')
+      .description(
+        'ask a SQLite database a question: prints the generated SQL (checked) and its result table; --samples N votes by execution, --repair R fixes failing SQL',
+      )
       .argument('<question>', 'the question, in any language')
       .requiredOption('--db <file>', 'the SQLite database (read-only)'),
     'greedy',
-  )
+  );
+  addSampleFlags(command)
     .option('--no-execute', 'only generate and check the SQL; do not run it')
     .option('--max-rows <n>', 'most rows shown', integerFlag('row count', 1), 50)
     .option('--timeout <ms>', 'query timeout in milliseconds', integerFlag('timeout', 1), 10_000)
     .option('--show-prompt', 'print the prompt first')
-    .option('--json', 'print one JSON object (prompt, text, sql, checks, result) instead of text')
+    .option('--json', 'print one JSON object (prompt, text, sql, checks, result; vote, repairs) instead of text')
     .action(async (question: string, flags: SqlFlags) => {
-      const { formatResultTable, openModel, SqlDatabase, streamAskDatabase } = await import('@aquila/text-to-sql');
+      const { generation, samples, repair } = await sampleOptions(command, flags);
+      if (flags.execute === false && (samples > 1 || repair !== undefined))
+        command.error(`error: ${samples > 1 ? '--samples' : '--repair'} runs the SQL; drop --no-execute`);
+      const { askDatabase, formatResultTable, openModel, SqlDatabase, streamAskDatabase } = await import(
+        '@aquila/text-to-sql'
+      );
       const { template } = await promptTemplate(flags);
       const database = await SqlDatabase.open({ file: flags.db });
       try {
         const opened = await openModel(modelOptions(flags));
         try {
-          const collected: Record<string, unknown> = {};
-          let text = '';
-          const events = streamAskDatabase({
+          const options = {
             model: opened.model,
             database,
             question,
             execute: flags.execute,
             maxRows: flags.maxRows,
             timeoutMs: flags.timeout,
-            generation: await generationSettings(flags),
+            generation,
+            samples,
+            ...(flags.voteEquality === undefined ? {} : { voteEquality: flags.voteEquality }),
+            ...(repair === undefined ? {} : { repair }),
             ...(template === undefined ? {} : { template }),
-          });
-          for await (const event of events) {
-            if (flags.json === true) {
-              if (event.type === 'text-delta')
-                collected.text = `${(collected.text as string | undefined) ?? ''}${event.text}`;
-              else {
-                const { type, ...rest } = event;
-                if (type === 'prompt' || type === 'sql' || type === 'end') Object.assign(collected, rest);
-                else collected[type] = rest;
-              }
-              continue;
-            }
+          };
+          if (flags.json === true) {
+            context.stdout.write(`${JSON.stringify(await askDatabase(options))}\n`);
+            return;
+          }
+          let text = '';
+          for await (const event of streamAskDatabase(options)) {
             if (event.type === 'text-delta') text += event.text;
-            else if (event.type === 'prompt' && flags.showPrompt === true)
+            else if (event.type === 'vote') {
+              text = event.vote.candidates[event.vote.chosen]?.text ?? '';
+              context.stdout.write(formatVote(event.vote));
+            } else if (event.type === 'repair') {
+              const round = event.repair;
+              context.stdout.write(
+                `-- repair ${round.round}: ${round.error === null ? `${round.rows} row${round.rows === 1 ? '' : 's'}` : `failed: ${oneLine(round.error)}`}\n${round.extracted ? oneLine(round.sql) : '(no SQL)'}\n\n`,
+              );
+              if (round.error === null) text = round.text;
+            } else if (event.type === 'prompt' && flags.showPrompt === true)
               context.stdout.write(`-- prompt\n${event.prompt}\n\n`);
             else if (event.type === 'sql') {
               if (!event.extracted)
@@ -79,7 +117,6 @@ export function registerSqlCommand(program: Command, context: CommandContext): v
                 `[${event.finishReason}: ${event.usage.promptTokens} prompt + ${event.usage.completionTokens} completion tokens]\n`,
               );
           }
-          if (flags.json === true) context.stdout.write(`${JSON.stringify(collected)}\n`);
         } finally {
           await opened.release();
         }

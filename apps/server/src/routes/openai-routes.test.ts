@@ -199,11 +199,13 @@ describe("chat through the model's own chat template", () => {
   });
 });
 
-describe("a text prompt starts as the model's tokenizer files ask (Mistral's <s>), once", () => {
-  // A tiny random model converted with Mistral-7B's tokenizer files (add_bos_token true), plus a chat template
-  // that writes its own BOS.
-  let mistralServer: RunningServer;
-  beforeAll(async () => {
+/**
+ * A tiny random model converted with Mistral-7B's tokenizer files (add_bos_token true), plus a chat template that
+ * writes its own BOS: written once, for the servers of the tests below.
+ */
+let mistralModel: Promise<string> | undefined;
+function writeMistralModel(): Promise<string> {
+  mistralModel ??= (async () => {
     const checkpoint = join(directory, 'mistral');
     await mkdir(checkpoint);
     await writeRandomCheckpoint({
@@ -232,7 +234,15 @@ describe("a text prompt starts as the model's tokenizer files ask (Mistral's <s>
       "{{ bos_token }}{% for message in messages %}[INST] {{ message['content'] }} [/INST]{% endfor %}";
     await writeFile(join(checkpoint, 'tokenizer_config.json'), JSON.stringify(tokenizerConfig));
     await convertCheckpoint({ checkpoint, output: join(directory, 'mistral-onnx') });
-    mistralServer = await startServer({ model: join(directory, 'mistral-onnx'), port: 0, log: null });
+    return join(directory, 'mistral-onnx');
+  })();
+  return mistralModel;
+}
+
+describe("a text prompt starts as the model's tokenizer files ask (Mistral's <s>), once", () => {
+  let mistralServer: RunningServer;
+  beforeAll(async () => {
+    mistralServer = await startServer({ model: await writeMistralModel(), port: 0, log: null });
   }, 120_000);
   afterAll(async () => {
     await mistralServer?.close({ drainTimeoutMs: 0 });
@@ -265,5 +275,112 @@ describe("a text prompt starts as the model's tokenizer files ask (Mistral's <s>
     const ids = mistralServer.model.tokenizer!.encode(rendered);
     expect(ids.filter((id) => id === 1)).toEqual([1]);
     expect(await promptTokens('/v1/chat/completions', { messages })).toBe(ids.length);
+  });
+});
+
+describe('n choices of one prompt', () => {
+  // A batch of two: the forks of n = 3 wait for places.
+  let sampler: RunningServer;
+  beforeAll(async () => {
+    sampler = await startServer({ model: await writeMistralModel(), port: 0, log: null, parallel: 2 });
+  }, 120_000);
+  afterAll(async () => {
+    await sampler?.close({ drainTimeoutMs: 0 });
+  });
+
+  const send = (path: string, body: object): Promise<Response> =>
+    fetch(`${sampler.url}${path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(30_000),
+    });
+  const ask = async (path: string, body: object): Promise<any> => {
+    const response = await send(path, body);
+    expect(response.status).toBe(200);
+    return response.json();
+  };
+  /** The choices of n separate requests, with seeds seed…seed+n−1 (0… without one), and their completion tokens. */
+  const separately = async (
+    path: string,
+    body: { seed?: number; [field: string]: unknown },
+    n: number,
+  ): Promise<{ choices: any[]; promptTokens: number; completionTokens: number }> => {
+    const choices = [];
+    let promptTokens = 0;
+    let completionTokens = 0;
+    for (let index = 0; index < n; index++) {
+      const answer = await ask(path, { ...body, n: 1, seed: (body.seed ?? 0) + index });
+      choices.push({ ...answer.choices[0], index });
+      promptTokens = answer.usage.prompt_tokens;
+      completionTokens += answer.usage.completion_tokens;
+    }
+    return { choices, promptTokens, completionTokens };
+  };
+  const sampling = { temperature: 0.8, max_tokens: 12 };
+
+  it('answers n = 3 with three choices, choice i as a request with seed + i, the prompt counted once', async () => {
+    const completion = { prompt: 'Hello world', ...sampling, seed: 41, logprobs: 2 };
+    const prefilled = sampler.model.prefilledTokens;
+    const answer = await ask('/v1/completions', { ...completion, n: 3 });
+    expect(sampler.model.prefilledTokens - prefilled).toBe(3);
+    const alone = await separately('/v1/completions', completion, 3);
+    expect(answer.choices).toEqual(alone.choices);
+    expect(new Set(alone.choices.map((choice) => choice.text)).size).toBeGreaterThan(1);
+    expect(answer.usage).toEqual({
+      prompt_tokens: 3,
+      completion_tokens: alone.completionTokens,
+      total_tokens: 3 + alone.completionTokens,
+    });
+    // Without a seed, choice i has seed i.
+    const chat = { messages: [{ role: 'user', content: 'Hello world' }], ...sampling };
+    const chatAnswer = await ask('/v1/chat/completions', { ...chat, n: 3 });
+    expect(chatAnswer.choices).toEqual((await separately('/v1/chat/completions', chat, 3)).choices);
+    expect(chatAnswer.choices.map((choice: any) => choice.index)).toEqual([0, 1, 2]);
+  });
+
+  it('streams n = 3 as chunks tagged with each choice, the same texts, usage summed, then [DONE]', async () => {
+    for (const path of ['/v1/completions', '/v1/chat/completions']) {
+      const body = {
+        ...(path === '/v1/completions' ? { prompt: 'Hello world' } : { messages: [{ role: 'user', content: 'Hi' }] }),
+        ...sampling,
+        seed: 7,
+      };
+      const response = await send(path, { ...body, n: 3, stream: true, stream_options: { include_usage: true } });
+      expect(response.status).toBe(200);
+      const data = (await response.text())
+        .split('\n\n')
+        .filter(Boolean)
+        .map((line) => line.replace(/^data: /, ''));
+      expect(data.at(-1)).toBe('[DONE]');
+      const chunks = data.slice(0, -1).map((line) => JSON.parse(line));
+      const texts = ['', '', ''];
+      const finished: string[] = [];
+      for (const chunk of chunks.slice(0, -1))
+        for (const choice of chunk.choices) {
+          texts[choice.index] += choice.text ?? choice.delta.content ?? '';
+          if (choice.finish_reason) finished[choice.index] = choice.finish_reason;
+        }
+      const alone = await separately(path, body, 3);
+      expect(texts).toEqual(alone.choices.map((choice) => choice.text ?? choice.message.content));
+      expect(finished).toEqual(alone.choices.map((choice) => choice.finish_reason));
+      const roles = chunks.filter((chunk) => chunk.choices[0]?.delta?.role === 'assistant');
+      expect(roles.map((chunk) => chunk.choices[0].index)).toEqual(path === '/v1/completions' ? [] : [0, 1, 2]);
+      const usage = chunks.at(-1);
+      expect(usage.choices).toEqual([]);
+      expect(usage.usage).toEqual({
+        prompt_tokens: alone.promptTokens,
+        completion_tokens: alone.completionTokens,
+        total_tokens: alone.promptTokens + alone.completionTokens,
+      });
+    }
+  });
+
+  it('refuses n = 17 and n = 0 with a 400 naming "n"', async () => {
+    for (const n of [17, 0, 2.5]) {
+      const response = await send('/v1/completions', { prompt: 'Hello', n });
+      expect(response.status).toBe(400);
+      expect(((await response.json()) as any).error.message).toBe(`"n" must be an integer ≥ 1 and ≤ 16, got ${n}.`);
+    }
   });
 });

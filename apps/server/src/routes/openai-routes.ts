@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type ChatMessage, type ChatStopRules, ChatTemplateRenderError } from '@aquila/prompts';
-import type { GenerationEndEvent, GenerationEvent, GenerationRequest } from '@aquila/runtime';
+import type { ChoiceEvent, ChoicesRequest, GenerationEndEvent, GenerationRequest } from '@aquila/runtime';
 import type { Hono } from 'hono';
 import * as v from 'valibot';
 import { RequestError } from '../errors.js';
@@ -10,13 +10,12 @@ import {
   type JsonObject,
   mustBe,
   numberField,
-  numberSchema,
   objectField,
   readFields,
   readJsonObject,
   stopListField,
 } from '../request-body.js';
-import { admit, generate, primed, type ServerState, streamingResponse } from '../server-state.js';
+import { admit, generateChoices, primed, type ServerState, streamingResponse } from '../server-state.js';
 import { chatLogprobs, completionLogprobs, type TokenLogprob, tokenLogprob } from './openai-logprobs.js';
 
 interface Usage {
@@ -25,20 +24,20 @@ interface Usage {
   total_tokens: number;
 }
 
-const usageOf = (end: GenerationEndEvent): Usage => ({
-  prompt_tokens: end.promptTokenCount,
-  completion_tokens: end.completionTokenCount,
-  total_tokens: end.promptTokenCount + end.completionTokenCount,
-});
+/** The usage of all choices: the prompt once (it is prefilled once), the completions summed. */
+const usageOf = (ends: readonly GenerationEndEvent[]): Usage => {
+  const prompt = ends[0]?.promptTokenCount ?? 0;
+  const completion = ends.reduce((sum, end) => sum + end.completionTokenCount, 0);
+  return { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion };
+};
+
+/** The most choices (`n`) one request may ask for: each takes a place in the batch. */
+const maxChoices = 16;
 
 /** The sampling fields both OpenAI endpoints share; unknown fields are ignored, as OpenAI-compatible servers do. */
 const samplingFields = {
-  n: v.optional(
-    v.pipe(
-      numberSchema({ integer: true, min: 1 }),
-      v.value(1, 'must be 1: this server returns one choice per request; send several requests instead'),
-    ),
-  ),
+  /** Choices of one prompt, prefilled once; choice i is sampled with seed `seed + i` (0 + i without a seed). */
+  n: numberField({ integer: true, min: 1, max: maxChoices }),
   max_completion_tokens: numberField({ integer: true, min: 1 }),
   max_tokens: numberField({ integer: true, min: 1 }),
   temperature: numberField({ min: 0, max: 2 }),
@@ -261,22 +260,48 @@ function logprobsOf(endpoint: Endpoint, items: readonly TokenLogprob[]): JsonObj
   return endpoint.kind === 'chat' ? chatLogprobs(items) : completionLogprobs(items);
 }
 
-function choice(
+/** A streamed chunk's choice. */
+function choiceDelta(
   endpoint: Endpoint,
+  index: number,
   text: string,
   finishReason: string | null,
   items: readonly TokenLogprob[],
 ): JsonObject {
   const logprobs = logprobsOf(endpoint, items);
-  if (endpoint.kind === 'completion') return { index: 0, text, logprobs, finish_reason: finishReason };
-  return { index: 0, delta: finishReason === null ? { content: text } : {}, logprobs, finish_reason: finishReason };
+  if (endpoint.kind === 'completion') return { index, text, logprobs, finish_reason: finishReason };
+  return { index, delta: finishReason === null ? { content: text } : {}, logprobs, finish_reason: finishReason };
 }
 
-/** OpenAI's SSE framing: one chunk per text delta, the finish reason, the usage chunk when asked for, `[DONE]`. */
+/** One choice's progress through the events: its text, and its tokens' log probabilities when asked for. */
+interface ChoiceProgress {
+  text: string;
+  items: TokenLogprob[];
+}
+
+/** Adds an event to its choice's progress, and returns that progress. */
+function advance(
+  state: ServerState,
+  endpoint: Endpoint,
+  choices: readonly ChoiceProgress[],
+  event: ChoiceEvent,
+): ChoiceProgress {
+  const progress = choices[event.index] as ChoiceProgress;
+  if (event.type === 'token-delta' && endpoint.topLogprobs !== undefined)
+    progress.items.push(tokenLogprob(state.tokenizer, event, progress.text.length));
+  progress.text += event.text;
+  return progress;
+}
+
+/**
+ * OpenAI's SSE framing: one chunk per text delta of a choice (with its `index`), each choice's finish reason,
+ * the usage chunk when asked for once every choice has ended, `[DONE]`.
+ */
 async function* eventStream(
   state: ServerState,
-  events: AsyncGenerator<GenerationEvent>,
+  events: AsyncGenerator<ChoiceEvent>,
   endpoint: Endpoint,
+  n: number,
   includeUsage: boolean,
 ): AsyncGenerator<string> {
   const object = endpoint.kind === 'completion' ? 'text_completion' : 'chat.completion.chunk';
@@ -289,24 +314,24 @@ async function* eventStream(
       choices,
       ...(includeUsage ? { usage: usage ?? null } : {}),
     });
-  // OpenAI's chat streams open with the role.
+  // OpenAI's chat streams open each choice with the role.
   if (endpoint.kind === 'chat')
-    yield chunk([{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
-  // Tokens whose text is held back (a possible stop string, a split character) go with the next chunk.
-  let pending: TokenLogprob[] = [];
-  let offset = 0;
+    for (let index = 0; index < n; index++)
+      yield chunk([{ index, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }]);
+  // Tokens whose text is held back (a possible stop string, a split character) go with the choice's next chunk.
+  const choices = Array.from({ length: n }, (): ChoiceProgress => ({ text: '', items: [] }));
+  const ends: GenerationEndEvent[] = [];
   try {
     for await (const event of events) {
-      if (event.type === 'token-delta' && endpoint.topLogprobs !== undefined)
-        pending.push(tokenLogprob(state.tokenizer, event, offset));
-      offset += event.text.length;
+      const progress = advance(state, endpoint, choices, event);
       if (event.text !== '') {
-        yield chunk([choice(endpoint, event.text, null, pending)]);
-        pending = [];
+        yield chunk([choiceDelta(endpoint, event.index, event.text, null, progress.items)]);
+        progress.items = [];
       }
       if (event.type === 'generation-end') {
-        yield chunk([choice(endpoint, '', event.finishReason, pending)]);
-        if (includeUsage) yield chunk([], usageOf(event));
+        yield chunk([choiceDelta(endpoint, event.index, '', event.finishReason, progress.items)]);
+        ends.push(event);
+        if (includeUsage && ends.length === n) yield chunk([], usageOf(ends));
       }
     }
   } catch (error) {
@@ -331,7 +356,8 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
     const stop = fields.stop;
     const sampling = samplingOptions(fields);
     checkContextLength(state, fields, promptIds, sampling.maxNewTokens);
-    const request: GenerationRequest = {
+    const n = fields.n ?? 1;
+    const request: ChoicesRequest = {
       ...sampling,
       ...(topLogprobs === undefined ? {} : { logprobs: true, topLogprobs }),
       // FlagAI's chat format separates turns with "###": its stop rules end the answer there. A model's own
@@ -342,6 +368,7 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
           ? { stopStrings: stop }
           : {}),
       promptIds,
+      n,
     };
     const endpoint: Endpoint = {
       kind,
@@ -351,36 +378,34 @@ export function registerOpenAiRoutes(app: Hono, state: ServerState): void {
       topLogprobs,
     };
     const admission = admit(state, c.req.raw);
-    const events = await primed(generate(state, admission, request));
+    const events = await primed(generateChoices(state, admission, request));
     if (stream)
       return streamingResponse(
-        eventStream(state, events, endpoint, includeUsage),
+        eventStream(state, events, endpoint, n, includeUsage),
         admission,
         'text/event-stream; charset=utf-8',
       );
-    let text = '';
-    const items: TokenLogprob[] = [];
+    const choices = Array.from({ length: n }, (): ChoiceProgress => ({ text: '', items: [] }));
+    const ends: GenerationEndEvent[] = [];
     for await (const event of events) {
-      if (event.type === 'token-delta' && topLogprobs !== undefined)
-        items.push(tokenLogprob(state.tokenizer, event, text.length));
-      text += event.text;
-      if (event.type !== 'generation-end') continue;
-      const usage = usageOf(event);
-      const logprobs = logprobsOf(endpoint, items);
-      const result =
-        kind === 'chat'
-          ? { index: 0, message: { role: 'assistant', content: text }, logprobs, finish_reason: event.finishReason }
-          : { index: 0, text, logprobs, finish_reason: event.finishReason };
-      return Response.json({
-        id: endpoint.id,
-        object: kind === 'chat' ? 'chat.completion' : 'text_completion',
-        created: endpoint.created,
-        model: endpoint.model,
-        choices: [result],
-        usage,
-      });
+      advance(state, endpoint, choices, event);
+      if (event.type === 'generation-end') ends[event.index] = event;
     }
-    throw new Error('generation ended without a generation-end event.');
+    if (ends.filter(Boolean).length !== n) throw new Error('generation ended without a generation-end event.');
+    return Response.json({
+      id: endpoint.id,
+      object: kind === 'chat' ? 'chat.completion' : 'text_completion',
+      created: endpoint.created,
+      model: endpoint.model,
+      choices: choices.map(({ text, items }, index) => {
+        const logprobs = logprobsOf(endpoint, items);
+        const finishReason = ends[index]?.finishReason;
+        return kind === 'chat'
+          ? { index, message: { role: 'assistant', content: text }, logprobs, finish_reason: finishReason }
+          : { index, text, logprobs, finish_reason: finishReason };
+      }),
+      usage: usageOf(ends),
+    });
   };
   app.post('/v1/completions', complete('completion'));
   app.post('/v1/chat/completions', complete('chat'));

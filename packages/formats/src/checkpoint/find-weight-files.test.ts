@@ -87,7 +87,7 @@ describe('findWeightFiles', () => {
     await expect(findWeightFiles({ path: join(folder, 'nope.bin') })).rejects.toThrow(/no such checkpoint file/);
   });
 
-  it('names what a folder without weight files holds, and refuses model-parallel Meta shards, with typed errors', async () => {
+  it('names what a folder without weight files holds, and finds model-parallel Meta shards as one checkpoint, with typed errors', async () => {
     const trainerOnly = await folderWith('trainer-only', {
       'optimizer.pt': '',
       'training_args.bin': '',
@@ -101,7 +101,16 @@ describe('findWeightFiles', () => {
     const text = await folderWith('text-file', { 'config.json': '{}' });
     await expect(findWeightFiles({ path: join(text, 'config.json') })).rejects.toThrow(/not a weight file/);
     const sharded = await folderWith('meta-13b', { 'consolidated.00.pth': '', 'consolidated.01.pth': '' });
-    await expect(findWeightFiles({ path: sharded })).rejects.toThrow(/model-parallel shards/);
+    expect(await findWeightFiles({ path: sharded })).toMatchObject({
+      files: [join(sharded, 'consolidated.00.pth'), join(sharded, 'consolidated.01.pth')],
+      modelParallel: true,
+    });
+    // One shard alone is a slice of every tensor: the folder is what converts.
+    await expect(findWeightFiles({ path: join(sharded, 'consolidated.01.pth') })).rejects.toThrow(
+      /consolidated\.01\.pth is one of the model-parallel shards consolidated\.00\.pth, consolidated\.01\.pth.*name the folder/,
+    );
+    const single = await folderWith('meta-7b', { 'consolidated.00.pth': '' });
+    expect(await findWeightFiles({ path: join(single, 'consolidated.00.pth') })).not.toHaveProperty('modelParallel');
   });
 
   it('reads a safetensors file named directly, beside files that are not weights', async () => {

@@ -15,10 +15,18 @@ export interface WeightFiles {
   files: string[];
   /** How they were found: the index that names them, the file given, or the file-name pattern that matched. */
   foundBy: string;
+  /**
+   * true: Meta's model-parallel `consolidated.NN.pth` shards, each holding a slice of every tensor (`openCheckpoint`
+   * joins the slices); absent: each tensor is whole in one file.
+   */
+  modelParallel?: true;
 }
 
 /** Shard indexes, in the order they are looked for. */
 const indexNames = ['model.safetensors.index.json', 'pytorch_model.bin.index.json'];
+
+/** Meta's `consolidated.NN.pth`; more than one are model-parallel shards. */
+const consolidatedPattern = /^consolidated.*\.pth$/;
 
 /**
  * Weight files by name, in the order they are looked for when a folder has no index: HF safetensors, HF
@@ -28,8 +36,13 @@ const indexNames = ['model.safetensors.index.json', 'pytorch_model.bin.index.jso
 const weightPatterns: readonly { label: string; test: RegExp }[] = [
   { label: 'model*.safetensors', test: /^model.*\.safetensors$/ },
   { label: 'pytorch_model*.bin', test: /^pytorch_model.*\.bin$/ },
-  { label: 'consolidated*.pth', test: /^consolidated.*\.pth$/ },
+  { label: 'consolidated*.pth', test: consolidatedPattern },
 ];
+
+/** The `consolidated*.pth` files of a folder, in shard order. */
+async function consolidatedShards(folder: string): Promise<string[]> {
+  return (await readdir(folder)).filter((name) => consolidatedPattern.test(name)).sort();
+}
 
 const weightExtensions = ['.safetensors', '.bin', '.pt', '.pth'];
 
@@ -82,6 +95,11 @@ export async function findWeightFiles(options: FindWeightFilesOptions): Promise<
       throw new CheckpointFormatError(
         `${path}: not a weight file (${weightExtensions.join(', ')}) or a shard index (*.index.json); name the model folder or one of its weight files.`,
       );
+    const shards = consolidatedPattern.test(basename(path)) ? await consolidatedShards(folder) : [];
+    if (shards.length > 1)
+      throw new CheckpointFormatError(
+        `${path} is one of the model-parallel shards ${shards.join(', ')}, each holding a slice of every tensor: name the folder ${folder} to convert them together.`,
+      );
     return { folder, files: [path], foundBy: 'the file given' };
   }
   const names = await readdir(path);
@@ -94,11 +112,9 @@ export async function findWeightFiles(options: FindWeightFilesOptions): Promise<
   for (const { label, test } of weightPatterns) {
     const files = names.filter((name) => test.test(name)).sort();
     if (files.length === 0) continue;
-    if (label === 'consolidated*.pth' && files.length > 1)
-      throw new CheckpointFormatError(
-        `${path}: ${files.join(', ')} are model-parallel shards (each holds a slice of every tensor), which this reader cannot merge; convert them to one consolidated.00.pth or to HF safetensors first.`,
-      );
-    return { folder: path, files: files.map((file) => join(path, file)), foundBy: label };
+    // Meta's consolidated.00.pth, consolidated.01.pth, …: model-parallel shards, not tensors spread over files.
+    const modelParallel = label === 'consolidated*.pth' && files.length > 1 ? { modelParallel: true as const } : {};
+    return { folder: path, files: files.map((file) => join(path, file)), foundBy: label, ...modelParallel };
   }
   const others = names.filter((name) => weightExtensions.some((extension) => name.endsWith(extension))).sort();
   throw new CheckpointFormatError(

@@ -1,6 +1,7 @@
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
 import { findWeightFiles } from './find-weight-files.js';
+import { mergeModelParallelShards } from './model-parallel-shards.js';
 import { openSafetensors } from './safetensors-reader.js';
 import { openTorchCheckpoint } from './torch-checkpoint-reader.js';
 
@@ -48,11 +49,12 @@ function combine(parts: Checkpoint[]): Checkpoint {
 /**
  * Opens a checkpoint for tensor-by-tensor reads: a single safetensors or PyTorch zip file, a shard index,
  * or a folder, whose weight files `findWeightFiles` picks (its index, else `model*.safetensors`,
- * `pytorch_model*.bin` or `consolidated*.pth`; never optimizer or trainer state).
+ * `pytorch_model*.bin` or `consolidated*.pth`; never optimizer or trainer state). Meta's model-parallel
+ * `consolidated.NN.pth` shards read as one checkpoint of whole tensors.
  */
 export async function openCheckpoint(options: OpenCheckpointOptions): Promise<Checkpoint> {
   const { path, signal } = options;
-  const { files } = await findWeightFiles({ path });
+  const { files, modelParallel } = await findWeightFiles({ path });
   const parts: Checkpoint[] = [];
   try {
     for (const file of files) parts.push(await openFile(file, signal));
@@ -60,5 +62,11 @@ export async function openCheckpoint(options: OpenCheckpointOptions): Promise<Ch
     await Promise.all(parts.map((part) => part.close()));
     throw error;
   }
-  return parts.length === 1 ? (parts[0] as Checkpoint) : combine(parts);
+  if (parts.length === 1) return parts[0] as Checkpoint;
+  try {
+    return modelParallel ? mergeModelParallelShards(parts, files) : combine(parts);
+  } catch (error) {
+    await Promise.all(parts.map((part) => part.close()));
+    throw error;
+  }
 }

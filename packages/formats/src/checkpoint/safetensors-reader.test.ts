@@ -54,6 +54,30 @@ describe('openSafetensors', () => {
     await checkpoint.close();
   });
 
+  it('decodes a tensor larger than a read chunk (16 MiB of stored bytes) piece by piece, every element in place', async () => {
+    // 9.5M BF16 values (19 MB): the chunk boundaries fall inside the tensor, and the last chunk is partial.
+    const count = 9_500_003;
+    const values = Float32Array.from({ length: count }, (_, index) => (index % 251) - 125);
+    const path = join(workspace, 'large.safetensors');
+    await writeSafetensors({
+      path,
+      tensors: [
+        { name: 'small', dtype: 'F16', shape: [3], values: Float32Array.of(1, 2, 3) },
+        { name: 'large.bf16', dtype: 'BF16', shape: [count], values },
+        { name: 'large.f32', dtype: 'F32', shape: [count], values },
+      ],
+    });
+    const checkpoint = await openSafetensors({ path });
+    const same = (left: Float32Array, right: Float32Array): boolean =>
+      Buffer.from(left.buffer, left.byteOffset, left.byteLength).equals(
+        Buffer.from(right.buffer, right.byteOffset, right.byteLength),
+      );
+    expect(same(await checkpoint.read('large.bf16'), values)).toBe(true);
+    expect(same(await checkpoint.read('large.f32'), values)).toBe(true);
+    expect([...(await checkpoint.read('small'))]).toEqual([1, 2, 3]);
+    await checkpoint.close();
+  });
+
   it('opens a sharded folder through its index', async () => {
     const folder = join(workspace, 'sharded');
     await import('node:fs/promises').then(({ mkdir }) => mkdir(folder));

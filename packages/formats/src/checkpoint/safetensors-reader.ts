@@ -1,8 +1,8 @@
 import { describeValue } from '@aquila/errors';
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
-import { type CheckpointFileOptions, openCheckpointFile, readExactly } from './checkpoint-file.js';
-import { decodeWeights, isWeightDtype, weightDtypeSizes } from './tensor-dtype.js';
+import { type CheckpointFileOptions, openCheckpointFile, readExactly, readTensorValues } from './checkpoint-file.js';
+import { isWeightDtype, weightDtypeSizes } from './tensor-dtype.js';
 
 /** The largest JSON header read; real headers are a few hundred KiB, and the length field is attacker-chosen. */
 const maximumHeaderLength = 100 * 1024 * 1024;
@@ -125,8 +125,7 @@ export async function openSafetensors(options: OpenSafetensorsOptions): Promise<
         readOptions.signal?.throwIfAborted();
         const entry = byName.get(name);
         if (!entry) throw new CheckpointTensorError(`${file}: no tensor named "${name}".`);
-        const bytes = await readExactly(handle, file, dataStart + entry.begin, entry.end - entry.begin);
-        return decodeWeights(bytes, entry.dtype);
+        return readTensorValues(handle, file, dataStart + entry.begin, entry.end - entry.begin, entry.dtype);
       },
       close: () => handle.close(),
     };

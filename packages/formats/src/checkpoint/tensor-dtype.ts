@@ -13,7 +13,7 @@ export function isWeightDtype(value: string): value is WeightDtype {
 }
 
 const conversionView = new DataView(new ArrayBuffer(4));
-const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
+export const littleEndian = new Uint8Array(Uint16Array.of(1).buffer)[0] === 1;
 
 function halfToFloat(bits: number): number {
   const sign = bits & 0x8000 ? -1 : 1;
@@ -51,8 +51,15 @@ export function decodeWeights(bytes: Uint8Array, dtype: TensorDtype): Float32Arr
   // Little-endian hosts read F32 in place: no second copy of the largest tensors.
   if (dtype === 'F32' && littleEndian && bytes.byteOffset % 4 === 0)
     return new Float32Array(bytes.buffer, bytes.byteOffset, count);
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const out = new Float32Array(count);
+  decodeWeightsInto(bytes, dtype, out);
+  return out;
+}
+
+/** Decodes like `decodeWeights` into `out` (as many values as `bytes` holds), so a tensor can be decoded in chunks. */
+export function decodeWeightsInto(bytes: Uint8Array, dtype: TensorDtype, out: Float32Array): void {
+  const count = bytes.length / tensorDtypeSizes[dtype];
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   if (dtype === 'F32') {
     for (let index = 0; index < count; index++) out[index] = view.getFloat32(index * 4, true);
   } else if (dtype === 'F64') {
@@ -62,12 +69,11 @@ export function decodeWeights(bytes: Uint8Array, dtype: TensorDtype): Float32Arr
   } else if (dtype === 'BOOL') {
     for (let index = 0; index < count; index++) out[index] = bytes[index] === 0 ? 0 : 1;
   } else if (dtype === 'BF16') {
-    const bits = new Uint32Array(out.buffer);
+    const bits = new Uint32Array(out.buffer, out.byteOffset, count);
     for (let index = 0; index < count; index++) bits[index] = view.getUint16(index * 2, true) << 16;
   } else {
     for (let index = 0; index < count; index++) out[index] = halfToFloat(view.getUint16(index * 2, true));
   }
-  return out;
 }
 
 /** Encodes float32 values as little-endian bytes of `dtype` (round to nearest even; I64 truncated toward zero, BOOL true where non-zero). */

@@ -1,9 +1,9 @@
 import { describeValue } from '@aquila/errors';
 import { CheckpointFormatError, CheckpointTensorError } from '../errors.js';
 import type { Checkpoint, CheckpointTensorInfo, ReadTensorOptions } from './checkpoint.js';
-import { type CheckpointFileOptions, openCheckpointFile, readExactly } from './checkpoint-file.js';
+import { type CheckpointFileOptions, openCheckpointFile, readExactly, readTensorValues } from './checkpoint-file.js';
 import { type PickledTensor, readPickle } from './pickle-reader.js';
-import { decodeWeights, tensorDtypeSizes } from './tensor-dtype.js';
+import { tensorDtypeSizes } from './tensor-dtype.js';
 import { readZipEntries, type ZipEntry } from './zip-reader.js';
 
 const maximumPickleLength = 256 * 1024 * 1024;
@@ -97,7 +97,7 @@ export async function openTorchCheckpoint(options: OpenTorchCheckpointOptions): 
         readOptions.signal?.throwIfAborted();
         const tensor = tensors.get(name);
         if (!tensor) throw new CheckpointTensorError(`${file}: no tensor named "${name}".`);
-        return decodeWeights(await readExactly(handle, file, tensor.offset, tensor.length), tensor.info.dtype);
+        return readTensorValues(handle, file, tensor.offset, tensor.length, tensor.info.dtype);
       },
       close: () => handle.close(),
     };

@@ -49,8 +49,16 @@ export interface WriteRandomCheckpointOptions {
    * flash-attn trainer layout (packed `Wqkv` and `fc1`, interleaved RoPE) with `params.json`.
    */
   naming: WeightNaming;
-  /** `safetensors` (one file), `sharded-safetensors` (one shard per layer plus an index), or `bin` (a torch zip). */
-  format: 'safetensors' | 'sharded-safetensors' | 'bin';
+  /**
+   * `safetensors` (one file), `sharded-safetensors` (one shard per layer plus an index), `bin` (a torch zip), or
+   * `consolidated` (Meta's `consolidated.NN.pth` torch zips, with `rope.freqs`; `flagai` naming).
+   */
+  format: 'safetensors' | 'sharded-safetensors' | 'bin' | 'consolidated';
+  /**
+   * `consolidated`: how many model-parallel shards to write, each tensor split as Meta's fairscale layers hold it
+   * (default 1). The head counts, FFN width, hidden size and vocabulary must divide by it.
+   */
+  modelParallel?: number;
   /** The stored element type; the returned values are what that type holds. Default F32. */
   dtype?: WeightDtype;
   seed?: number;
@@ -69,14 +77,28 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
   const random = createRandom(options.seed ?? 1);
   const tensors: TensorToWrite[] = [];
   const shards: string[][] = [[]];
+  /** The axis Meta's model-parallel code splits each tensor on (column-parallel: rows; row-parallel: columns). */
+  const splitAxes = new Map<string, 0 | 1 | 'whole'>();
   const draw = (tensorShape: readonly number[], scale: number, center = 0): Float32Array => {
     const values = new Float32Array(tensorShape.reduce((product, size) => product * size, 1));
     for (let index = 0; index < values.length; index++) values[index] = center + (random() * 2 - 1) * scale;
     return values;
   };
-  const add = (name: string, tensorShape: number[], values: Float32Array): void => {
+  const add = (name: string, tensorShape: number[], values: Float32Array, splitAxis: 0 | 1 | 'whole'): void => {
     tensors.push({ name, dtype, shape: tensorShape, values: decodeWeights(encodeWeights(values, dtype), dtype) });
     shards.at(-1)?.push(name);
+    splitAxes.set(name, splitAxis);
+  };
+  const layerSplitAxes: Record<LayerWeight, 0 | 1 | 'whole'> = {
+    attentionNorm: 'whole',
+    query: 0,
+    key: 0,
+    value: 0,
+    attentionOutput: 1,
+    feedForwardNorm: 'whole',
+    gate: 0,
+    up: 0,
+    down: 1,
   };
   const { hiddenSize: hidden, intermediateSize: intermediate, headSize, vocabSize } = shape;
   const unit = (fanIn: number): number => Math.sqrt(3 / fanIn);
@@ -91,7 +113,8 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
     up: [unit(hidden)],
     down: [unit(intermediate)],
   };
-  add(modelWeightName(naming, 'embedding'), [vocabSize, hidden], draw([vocabSize, hidden], Math.sqrt(3)));
+  // Llama 2's ParallelEmbedding splits the embedding by columns.
+  add(modelWeightName(naming, 'embedding'), [vocabSize, hidden], draw([vocabSize, hidden], Math.sqrt(3)), 1);
   for (let layer = 0; layer < shape.layerCount; layer++) {
     shards.push([]);
     // The same seed draws the same model in every naming: values are drawn in HF's layout, then laid out.
@@ -110,6 +133,7 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
         location.name,
         location.tensorShape,
         concatenate(packedLayerWeights(naming, weight).map((member) => drawn.get(member) as Float32Array)),
+        layerSplitAxes[weight],
       );
     }
     if (shape.queryKeyValueBias) {
@@ -124,13 +148,28 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
           weight === 'value' || !usesInterleavedRotary(naming)
             ? bias
             : halfToInterleavedRotation(bias, heads, headSize),
+          0,
         );
       }
     }
   }
-  add(modelWeightName(naming, 'finalNorm'), [hidden], draw([hidden], 0.2, 1));
+  add(modelWeightName(naming, 'finalNorm'), [hidden], draw([hidden], 0.2, 1), 'whole');
   if (!shape.tiedEmbeddings)
-    add(modelWeightName(naming, 'languageModelHead'), [vocabSize, hidden], draw([vocabSize, hidden], unit(hidden)));
+    add(modelWeightName(naming, 'languageModelHead'), [vocabSize, hidden], draw([vocabSize, hidden], unit(hidden)), 0);
+  if (options.format === 'consolidated') {
+    if (naming !== 'flagai')
+      throw new ModelConfigError(
+        `consolidated.NN.pth checkpoints have Meta's names (naming "flagai"), not "${naming}".`,
+      );
+    // Meta's checkpoints carry the RoPE frequencies too; readers take them from params.json instead.
+    const half = headSize / 2;
+    add(
+      'rope.freqs',
+      [half],
+      Float32Array.from({ length: half }, (_, i) => shape.ropeTheta ** (-i / half)),
+      'whole',
+    );
+  }
 
   await mkdir(directory, { recursive: true });
   if (naming === 'hf') {
@@ -186,7 +225,17 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
     await writeFile(join(directory, 'params.json'), `${JSON.stringify(params, null, 2)}\n`);
   }
 
-  if (options.format === 'bin') {
+  if (options.format === 'consolidated') {
+    const count = options.modelParallel ?? 1;
+    for (let shard = 0; shard < count; shard++) {
+      await writeTorchCheckpoint({
+        path: join(directory, `consolidated.${String(shard).padStart(2, '0')}.pth`),
+        tensors: tensors.map((tensor) =>
+          modelParallelSlice(tensor, splitAxes.get(tensor.name) ?? 'whole', shard, count),
+        ),
+      });
+    }
+  } else if (options.format === 'bin') {
     await writeTorchCheckpoint({
       path: join(directory, 'pytorch_model.bin'),
       tensors,
@@ -211,4 +260,27 @@ export async function writeRandomCheckpoint(options: WriteRandomCheckpointOption
     );
   }
   return new Map(tensors.map((tensor) => [tensor.name, tensor.values]));
+}
+
+/** The `shard`-th of `count` slices of a tensor along `axis` (whole: the tensor itself), as a model-parallel rank holds it. */
+function modelParallelSlice(tensor: TensorToWrite, axis: 0 | 1 | 'whole', shard: number, count: number): TensorToWrite {
+  if (axis === 'whole' || count === 1) return tensor;
+  const [rows, columns = 1] = tensor.shape as [number, number?];
+  const size = axis === 0 ? rows : columns;
+  if (size % count !== 0)
+    throw new ModelConfigError(
+      `tensor "${tensor.name}" has ${size} along axis ${axis}, which ${count} shards cannot split evenly.`,
+    );
+  const part = size / count;
+  const { values } = tensor;
+  if (axis === 0)
+    return {
+      ...tensor,
+      shape: [part, ...tensor.shape.slice(1)],
+      values: values.slice(shard * part * columns, (shard + 1) * part * columns),
+    };
+  const sliced = new Float32Array(rows * part);
+  for (let row = 0; row < rows; row++)
+    sliced.set(values.subarray(row * columns + shard * part, row * columns + (shard + 1) * part), row * part);
+  return { ...tensor, shape: [rows, part], values: sliced };
 }

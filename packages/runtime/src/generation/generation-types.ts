@@ -36,6 +36,15 @@ export interface GenerationRequest extends GenerationOptions {
   promptIds?: readonly number[];
 }
 
+/** A request for `n` choices of one prompt. */
+export interface ChoicesRequest extends GenerationRequest {
+  /**
+   * How many choices (1…64): the prompt is prefilled once and its cache shared; choice i is sampled with seed
+   * `(seed ?? 0) + i`, so it equals `generate({ ...request, seed: seed + i })` token for token.
+   */
+  n: number;
+}
+
 export type FinishReason = 'stop' | 'length';
 
 /** One generated token and the text it made final (empty while text is held back). */
@@ -63,6 +72,9 @@ export interface GenerationEndEvent {
 }
 
 export type GenerationEvent = TokenDeltaEvent | GenerationEndEvent;
+
+/** An event of one of the n choices: `index` 0…n−1; each choice ends with its own `generation-end`. */
+export type ChoiceEvent = GenerationEvent & { index: number };
 
 export interface GenerationResult {
   /** The generated text (without the stop string or stop token). */

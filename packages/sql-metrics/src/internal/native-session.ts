@@ -9,10 +9,22 @@ const finalSemicolon = /;\s*$/;
 /** This query's result on native SQLite might differ from sql.js's: the task goes to sql.js instead. */
 export class NativeFallback extends Error {}
 
+// A statement ready to run, what its preparation failed with, or that it must run on sql.js.
+type Prepared =
+  | { statement: BetterSqlite3.Statement; columns: string[]; quotedNames: boolean }
+  | { error: string }
+  | typeof fallback;
+const fallback = 'fallback';
+
 interface OpenDatabase {
   database: BetterSqlite3.Database;
   names: ReadonlySet<string>;
+  // By SQL as given, the least recently used dropped first: a query asked for again (a vote's candidates across
+  // questions, a gold query) is neither lexed nor prepared again.
+  statements: Map<string, Prepared>;
 }
+
+const mostStatements = 256;
 
 /**
  * Native SQLite (better-sqlite3) where its result is provably sql.js's: one plain read-only statement (no `;` but
@@ -43,29 +55,47 @@ export class NativeSession implements QuerySession {
         .all() as (string | null)[][];
       const names = new Set(builtInNames);
       for (const row of rows) for (const name of row) if (name !== null) names.add(name.toLowerCase());
-      entry = { database, names };
+      entry = { database, names, statements: new Map() };
       this.databases.set(path, entry);
     }
     return entry;
   }
 
-  run(path: string, sql: string, maxRows: number): QueryOutcome {
+  private prepare(entry: OpenDatabase, sql: string): Prepared {
     // One final `;` ends the only statement; any other `;` may start a second one, which sql.js rejects as Python does.
     const query = sql.replace(finalSemicolon, '');
-    if (query.includes(';') || !readsOnly(query)) throw new NativeFallback();
-    const { database, names } = this.database(path);
-    const unquoted = unquoteStrings({ sql: query, names });
-    if (unquoted === undefined) throw new NativeFallback();
-    const rows: Row[] = [];
-    let columns: string[];
+    if (query.includes(';') || !readsOnly(query)) return fallback;
+    const unquoted = unquoteStrings({ sql: query, names: entry.names });
+    if (unquoted === undefined) return fallback;
     try {
-      const statement = database.prepare(unquoted.sql);
-      if (!statement.reader) throw new NativeFallback();
-      columns = statement.columns().map((column) => column.name);
+      const statement = entry.database.prepare(unquoted.sql);
+      if (!statement.reader) return fallback;
+      const columns = statement.columns().map((column) => column.name);
       // An expression's column name is its text, which the rewrite of a string changed.
-      if (unquoted.sql !== query && columns.some((name) => name.includes("'"))) throw new NativeFallback();
+      if (unquoted.sql !== query && columns.some((name) => name.includes("'"))) return fallback;
+      return { statement: statement.raw(true), columns, quotedNames: unquoted.quotedNames };
+    } catch (error) {
+      // Without a double-quoted name left in the query, SQLite's error is the same whatever the DQS setting.
+      if (unquoted.quotedNames) return fallback;
+      return { error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
+  run(path: string, sql: string, maxRows: number): QueryOutcome {
+    const entry = this.database(path);
+    let prepared = entry.statements.get(sql);
+    if (prepared === undefined) {
+      prepared = this.prepare(entry, sql);
+      if (entry.statements.size >= mostStatements)
+        entry.statements.delete(entry.statements.keys().next().value as string);
+    } else entry.statements.delete(sql);
+    entry.statements.set(sql, prepared);
+    if (prepared === fallback) throw new NativeFallback();
+    if ('error' in prepared) return { ok: false, error: prepared.error };
+    const rows: Row[] = [];
+    try {
       if (maxRows > 0) {
-        for (const row of statement.raw(true).iterate() as IterableIterator<SqliteValue[]>) {
+        for (const row of prepared.statement.iterate() as IterableIterator<SqliteValue[]>) {
           for (const value of row)
             if (typeof value === 'string' && value.includes('\uFFFD')) throw new NativeFallback();
           rows.push(row);
@@ -73,11 +103,10 @@ export class NativeSession implements QuerySession {
         }
       }
     } catch (error) {
-      // Without a double-quoted name left in the query, SQLite's error is the same whatever the DQS setting.
-      if (error instanceof NativeFallback || unquoted.quotedNames) throw new NativeFallback();
+      if (error instanceof NativeFallback || prepared.quotedNames) throw new NativeFallback();
       return { ok: false, error: error instanceof Error ? error.message : String(error) };
     }
-    return { ok: true, columns, rows, complete: rows.length < maxRows };
+    return { ok: true, columns: prepared.columns, rows, complete: rows.length < maxRows };
   }
 
   close(): void {

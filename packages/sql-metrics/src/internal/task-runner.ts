@@ -3,6 +3,7 @@
 import { rowsEqual } from '../bird/rows-equal.js';
 import { softF1 } from '../bird/soft-f1.js';
 import type { BirdPairScores, ExecutionTask, ExecutionVerdict, QueryRows } from '../execution-task.js';
+import { resultDigest } from '../vote/result-digest.js';
 import type { QueryRole } from './query-clock.js';
 import { replaceCurrentYear } from './remove-distinct.js';
 import { type Row, resultEqual } from './result-equal.js';
@@ -124,6 +125,8 @@ export class TaskRunner {
       const ms = performance.now() - start;
       if (!outcome.ok) return { exec: 0, predRuns: false, reason: outcome.error, ms };
       const truncated = outcome.rows.length > task.maxRows;
+      const value = task.digest === undefined || truncated ? undefined : resultDigest(task.digest, outcome.rows);
+      if (value !== undefined) return { exec: 0, predRuns: true, ms, digest: { value, rows: outcome.rows.length } };
       return {
         exec: 0,
         predRuns: true,

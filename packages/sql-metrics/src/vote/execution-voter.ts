@@ -16,7 +16,7 @@ export interface ExecutionVoterOptions {
   engine?: 'auto' | 'sql.js';
   /** A candidate with more result rows than this counts as failed. Default 1,000,000. */
   maxRows?: number;
-  /** Results kept by (database, SQL), the least recently used dropped first (none over 10,000 rows). Default 4096. */
+  /** Results kept by (database, SQL), the least recently used dropped first (no rows over 10,000, a digest always). Default 4096. */
   cacheSize?: number;
 }
 
@@ -54,7 +54,7 @@ interface Execution {
   ms: number | null;
 }
 
-// Results with more rows are not kept in the cache (BIRD's can have millions).
+// Results with more rows, where the worker sent rows, are not kept in the cache (BIRD's can have millions).
 const largestCached = 10_000;
 
 // A blank text "runs" on SQLite with no rows, which would agree with every empty result: it is no answer.
@@ -107,9 +107,13 @@ export class ExecutionVoter {
       orderMatters: false,
       returnRows: true,
       asWritten: true,
+      // The worker compares: it sends the result's digest, not its rows.
+      digest: this.equality,
       maxRows: this.maxRows,
     });
     const ms = verdict.ms ?? null;
+    if (verdict.digest !== undefined)
+      return { result: { ok: true, rows: [], digest: verdict.digest.value }, rows: verdict.digest.rows, ms };
     const result = verdict.result;
     if (result === undefined) return { result: { ok: false, error: verdict.reason ?? 'error' }, rows: null, ms };
     if (result.truncated) return { result: { ok: false, error: `more than ${this.maxRows} rows` }, rows: null, ms };
@@ -128,12 +132,13 @@ export class ExecutionVoter {
       return { execution: known, cached: true };
     }
     const execution = this.execute(database, sql);
-    // A failure of the pool itself is no result, and a large result is not worth its memory: the next vote runs it.
+    // A failure of the pool itself is no result, and a large result's rows are not worth their memory (its
+    // digest is): the next vote runs it.
     const forget = (): void => {
       if (this.cache.get(key) === execution) this.cache.delete(key);
     };
-    execution.then(({ rows }) => {
-      if ((rows ?? 0) > largestCached) forget();
+    execution.then(({ result, rows }) => {
+      if (result.ok && result.digest === undefined && (rows ?? 0) > largestCached) forget();
     }, forget);
     this.cache.set(key, execution);
     if (this.cache.size > this.cacheSize) this.cache.delete(this.cache.keys().next().value as string);

@@ -1,8 +1,21 @@
 import type { Row } from '../internal/result-equal.js';
+import { resultDigest } from './result-digest.js';
 import { resultsMatch, type VoteEquality } from './vote-equality.js';
 
-/** What running one candidate gave: its rows, or why it has none. */
-export type CandidateResult = { ok: true; rows: readonly Row[] } | { ok: false; error: string };
+/**
+ * What running one candidate gave: its rows, or why it has none. A result may come as its `digest` under the
+ * vote's equality (see resultDigest) instead of its rows, which are then left empty.
+ */
+export type CandidateResult = { ok: true; rows: readonly Row[]; digest?: string } | { ok: false; error: string };
+type Answer = Extract<CandidateResult, { ok: true }>;
+
+// Equal under `equality`: by digest where either result came as one (results without one have rows to digest).
+function sameAnswer(equality: VoteEquality, first: Answer, candidate: Answer): boolean {
+  if (first.digest === undefined && candidate.digest === undefined)
+    return resultsMatch(equality, first.rows, candidate.rows);
+  const digest = (answer: Answer): string | undefined => answer.digest ?? resultDigest(equality, answer.rows);
+  return digest(first) === digest(candidate);
+}
 
 /** The vote's outcome over candidates' results. */
 export interface CandidateGroups {
@@ -24,11 +37,11 @@ export function groupCandidates(options: {
   results: readonly CandidateResult[];
   equality: VoteEquality;
 }): CandidateGroups {
-  const groups: { first: readonly Row[]; members: number[] }[] = [];
+  const groups: { first: Answer; members: number[] }[] = [];
   options.results.forEach((result, index) => {
     if (!result.ok) return;
-    const group = groups.find(({ first }) => resultsMatch(options.equality, first, result.rows));
-    if (group === undefined) groups.push({ first: result.rows, members: [index] });
+    const group = groups.find(({ first }) => sameAnswer(options.equality, first, result));
+    if (group === undefined) groups.push({ first: result, members: [index] });
     else group.members.push(index);
   });
   let winner: number | undefined;

@@ -2,6 +2,7 @@
 // and its sessions (each invocation that generated something), so that timings add up over resumed runs.
 import { readFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import type { VoteEquality } from '@aquila/sql-metrics';
 import { BenchmarkInputError } from '../errors.js';
 
 /** What must stay the same for a run folder to be continued. */
@@ -12,6 +13,13 @@ export interface RunSettings {
   template: string | { file: string | null; text: string };
   preset: string | null;
   generation: object;
+  /** How the answers were chosen: candidates voted by execution, and repair rounds; null for one answer each. */
+  vote: {
+    by: 'exec';
+    samples: number;
+    equality: VoteEquality;
+    repair: { rounds: number; timeBudgetMs: number | null } | null;
+  } | null;
   inputs: { questions: string; tables: string; databases?: string };
 }
 
@@ -111,6 +119,15 @@ export function settingsDifferences(earlier: RunRecord, current: RunSettings): s
           .join(', ')}${keys.length > 3 ? ', …' : ''}`,
       );
     }
+  }
+  // A record from before votes were kept made one answer per question.
+  const earlierVote = earlier.vote ?? null;
+  if (canonical(earlierVote) !== canonical(current.vote)) {
+    const text = (vote: RunSettings['vote']): string =>
+      vote === null
+        ? 'none'
+        : `${vote.samples} samples by ${vote.by} (${vote.equality})${vote.repair === null ? '' : `, repair ${vote.repair.rounds}${vote.repair.timeBudgetMs === null ? '' : ` within ${vote.repair.timeBudgetMs} ms`}`}`;
+    differences.push(`vote ${text(earlierVote)} → ${text(current.vote)}`);
   }
   for (const input of ['questions', 'tables'] as const) {
     const before = earlier.inputs?.[input];

@@ -1,5 +1,6 @@
 // Test and benchmark scaffolding: a minimal OpenAI-compatible /v1/completions server on loopback that answers
-// every AquilaSQL prompt by a fixed rule (count the rows of the first table listed) and can inject failures.
+// every AquilaSQL prompt by a fixed rule (count the rows of the first table listed) and can inject failures. It
+// takes `n` as vLLM does (choices with `index`, sample i with seed + i), or refuses it as servers without it do.
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -25,6 +26,10 @@ export interface OpenAiStandInOptions {
   latencyMs?: number;
   /** Required `Authorization: Bearer` key, if any. */
   apiKey?: string;
+  /** What a request with `n` gets: `choices` (default), `refuse` (a 400 naming n, as llama.cpp), `ignore` (one choice). */
+  n?: 'choices' | 'refuse' | 'ignore';
+  /** The answer to sample `seed` of a prompt; default {@link standInAnswer}. */
+  answer?: (request: { prompt: string; seed: number }) => string;
 }
 
 export interface OpenAiStandIn {
@@ -73,6 +78,10 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
       const prompt = typeof body.prompt === 'string' ? body.prompt : JSON.stringify(body.prompt);
       const entry = { index: requests.length, prompt, body, authorization: request.headers.authorization };
       requests.push(entry);
+      const n = typeof body.n === 'number' ? body.n : 1;
+      if (n !== 1 && options.n === 'refuse')
+        return json(response, 400, { error: { message: 'Only one completion choice is allowed ("n" must be 1).' } });
+      const choices = options.n === 'ignore' ? 1 : n;
       const fault = options.fault?.(entry);
       if (fault === 'rate-limit')
         return json(response, 429, { error: { message: 'slow down' } }, { 'retry-after': '0' });
@@ -82,36 +91,55 @@ export async function startOpenAiStandIn(options: OpenAiStandInOptions = {}): Pr
       concurrency.peak = Math.max(concurrency.peak, concurrency.now);
       try {
         if (fault === 'slow') await wait(options.slowMs ?? 300);
-        const text = fault === 'no-sql' ? '我不知道。' : standInAnswer(prompt);
-        const pieces: string[] = [];
-        for (let index = 0; index < text.length; index += chunkSize) pieces.push(text.slice(index, index + chunkSize));
-        const usage = {
-          prompt_tokens: prompt.length,
-          completion_tokens: pieces.length,
-          total_tokens: prompt.length + pieces.length,
+        const seed = typeof body.seed === 'number' ? body.seed : 0;
+        const texts = Array.from({ length: choices }, (_, choice) =>
+          fault === 'no-sql'
+            ? '我不知道。'
+            : options.answer === undefined
+              ? standInAnswer(prompt)
+              : options.answer({ prompt, seed: seed + choice }),
+        );
+        // Each choice's pieces; streamed round-robin, as a batch of sequences decodes.
+        const split = (text: string): string[] => {
+          const pieces: string[] = [];
+          for (let index = 0; index < text.length; index += chunkSize)
+            pieces.push(text.slice(index, index + chunkSize));
+          return pieces;
         };
+        const pieces = texts.map(split);
+        const count = pieces.reduce((sum, list) => sum + list.length, 0);
+        const usage = { prompt_tokens: prompt.length, completion_tokens: count, total_tokens: prompt.length + count };
         if (body.stream !== true)
           return json(response, 200, {
             object: 'text_completion',
             model: body.model,
-            choices: [{ index: 0, text, finish_reason: 'stop' }],
+            choices: texts.map((text, index) => ({ index, text, finish_reason: 'stop' })),
             usage,
           });
         response.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
         const send = (value: unknown): Promise<void> =>
           new Promise((resolve) => response.write(`data: ${JSON.stringify(value)}\n\n`, () => resolve()));
-        for (const [index, piece] of pieces.entries()) {
-          if (options.latencyMs) await wait(options.latencyMs / pieces.length);
-          const sent = send({ object: 'text_completion', choices: [{ index: 0, text: piece, finish_reason: null }] });
-          // Cut the connection once three chunks are on the wire (or the whole answer, when it is shorter).
-          if (fault === 'truncate' && (index === 2 || index === pieces.length - 1)) {
-            await sent;
-            await wait(20);
-            response.destroy();
-            return;
+        const longest = Math.max(...pieces.map((list) => list.length));
+        for (let step = 0; step < longest; step += 1) {
+          if (options.latencyMs) await wait(options.latencyMs / longest);
+          for (const [choice, list] of pieces.entries()) {
+            const piece = list[step];
+            if (piece === undefined) continue;
+            const sent = send({
+              object: 'text_completion',
+              choices: [{ index: choice, text: piece, finish_reason: null }],
+            });
+            // Cut the connection once three chunks are on the wire (or the whole answer, when it is shorter).
+            if (fault === 'truncate' && choice === 0 && (step === 2 || step === list.length - 1)) {
+              await sent;
+              await wait(20);
+              response.destroy();
+              return;
+            }
           }
         }
-        void send({ object: 'text_completion', choices: [{ index: 0, text: '', finish_reason: 'stop' }] });
+        for (let choice = 0; choice < choices; choice += 1)
+          void send({ object: 'text_completion', choices: [{ index: choice, text: '', finish_reason: 'stop' }] });
         void send({ object: 'text_completion', choices: [], usage });
         response.end('data: [DONE]\n\n');
       } finally {
