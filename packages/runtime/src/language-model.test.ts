@@ -180,6 +180,27 @@ describe('LanguageModel generation', () => {
     expect(seen).toEqual([2, 3, 4, 5, 6, 7]);
   });
 
+  it('fails only the request whose logits processor throws, at its first token or later', async () => {
+    const alone = await loaded().generate({ ...sampling, promptIds: [3, 4, 5] });
+    for (const after of [0, 3]) {
+      let calls = 0;
+      const throwing = loaded().generate({
+        ...sampling,
+        promptIds: [7, 8],
+        logitsProcessors: [
+          () => {
+            calls += 1;
+            if (calls > after) throw new Error(`processor failed after ${after}`);
+          },
+        ],
+      });
+      const beside = loaded().generate({ ...sampling, promptIds: [3, 4, 5] });
+      await expect(throwing).rejects.toThrow(`processor failed after ${after}`);
+      expect((await beside).tokenIds).toEqual(alone.tokenIds);
+    }
+    expect(loaded().load).toEqual({ running: 0, waiting: 0 });
+  });
+
   it('cancels with an AbortSignal', async () => {
     const controller = new AbortController();
     const received: number[] = [];

@@ -294,6 +294,15 @@ export class BatchScheduler {
       this.finish(sequence, 'length', false);
   }
 
+  /** {@link accept}, where a throwing logits processor fails its own request only, not the batch it runs in. */
+  private acceptOrFail(sequence: Sequence, logits: Float32Array | undefined, nextToken: number): void {
+    try {
+      this.accept(sequence, logits, nextToken);
+    } catch (error) {
+      this.failAll([sequence], error);
+    }
+  }
+
   private failAll(sequences: Sequence[], error: unknown): void {
     for (const sequence of sequences) {
       sequence.submission.channel.fail(error);
@@ -335,12 +344,8 @@ export class BatchScheduler {
       fork.pastLength = prefix.length;
       this.cache.copySequence(prefix.cache, 0, this.active.length, prefix.length);
       this.active.push(fork);
-      try {
-        // Sampling, logits processors and the repetition penalty write into the logits: each fork gets a copy.
-        this.accept(fork, prefix.logits?.slice(), prefix.nextToken);
-      } catch (error) {
-        this.failAll([fork], error);
-      }
+      // Sampling, logits processors and the repetition penalty write into the logits: each fork gets a copy.
+      this.acceptOrFail(fork, prefix.logits?.slice(), prefix.nextToken);
     }
   }
 
@@ -404,7 +409,11 @@ export class BatchScheduler {
       });
       this.keepStaged((_, index) => !finishing[index]);
       for (const [sequence, index] of joining)
-        this.accept(sequence, sequence.needsLogits ? step.logits[index] : undefined, step.nextTokens[index] as number);
+        this.acceptOrFail(
+          sequence,
+          sequence.needsLogits ? step.logits[index] : undefined,
+          step.nextTokens[index] as number,
+        );
       this.admitForks();
     } catch (error) {
       for (const sequence of this.staged) sequence.submission.channel.fail(error);
@@ -431,7 +440,7 @@ export class BatchScheduler {
           });
           batch.forEach((sequence, index) => {
             sequence.pastLength += 1;
-            this.accept(
+            this.acceptOrFail(
               sequence,
               sequence.needsLogits ? step.logits[index] : undefined,
               step.nextTokens[index] as number,
