@@ -78,6 +78,11 @@ describe('SqlDatabase.open', () => {
     expect((await database.execute({ sql: 'SELECT 1 AS one', timeoutMs: 200 })).rows).toEqual([[1]]);
   });
 
+  it("runs a query as written, without the Spider evaluation's YEAR(CURDATE()) rewrite", async () => {
+    const result = await database.execute({ sql: "SELECT 'YEAR(CURDATE())' AS text" });
+    expect(result.rows).toEqual([['YEAR(CURDATE())']]);
+  });
+
   it('stops waiting when the signal aborts', async () => {
     const controller = new AbortController();
     const pending = database.execute({

@@ -306,6 +306,8 @@ export class SqlDatabase {
           preds: [sql],
           orderMatters: false,
           returnRows: true,
+          // A user's query (or a vote's candidate) runs as written: Spider's YEAR(CURDATE()) rewrite is for scoring.
+          asWritten: true,
           maxRows,
         }),
         signal,
