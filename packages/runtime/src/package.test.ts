@@ -26,6 +26,7 @@ it('exports the public API and nothing else', async () => {
 it('exports the test models from ./testing', async () => {
   expect(Object.keys(await import('./testing.js')).sort()).toMatchInlineSnapshot(`
     [
+      "tinyShapes",
       "writeRandomCheckpoint",
       "writeScriptedModel",
     ]

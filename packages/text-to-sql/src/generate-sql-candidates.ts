@@ -7,8 +7,8 @@ import {
   sqlGenerationPresets,
   sqlGenerationRequest,
 } from './generation-settings.js';
-import { mergeStreams } from './internal/merge-streams.js';
-import type { SqlChoiceEvent, TextToSqlModel, TokenUsage } from './text-to-sql-model.js';
+import { separateChoices } from './internal/separate-choices.js';
+import type { TextToSqlModel, TokenUsage } from './text-to-sql-model.js';
 
 /** One sampled answer to a prompt, with the SQL extracted from it. */
 export interface SqlCandidate {
@@ -57,14 +57,12 @@ function choiceEvents(options: GenerateSqlCandidatesOptions, settings: SqlGenera
     ...(signal === undefined ? {} : { signal }),
   });
   if (model.streamChoices !== undefined) return model.streamChoices({ ...request, n: samples });
-  const seed = request.seed ?? 0;
-  return (async function* (): AsyncGenerator<SqlChoiceEvent> {
-    for await (const { source, value } of mergeStreams({
-      sources: Array.from({ length: samples }, (_, index) => () => model.stream({ ...request, seed: seed + index })),
-      concurrency: options.concurrency ?? samples,
-    }))
-      yield { ...value, index: source };
-  })();
+  return separateChoices({
+    stream: (single) => model.stream(single),
+    request,
+    indices: Array.from({ length: samples }, (_, index) => index),
+    concurrency: options.concurrency ?? samples,
+  });
 }
 
 /**

@@ -3,7 +3,7 @@ import { EndpointError, TextToSqlOptionsError } from './errors.js';
 import type { SqlGenerationRequest } from './generation-settings.js';
 import { CompletionReader, completionBody } from './internal/completion-reader.js';
 import { RetryableError, type RetrySettings, responseFailure, withRetries } from './internal/endpoint-retries.js';
-import { mergeStreams } from './internal/merge-streams.js';
+import { separateChoices } from './internal/separate-choices.js';
 import { serverSentData } from './internal/server-sent-data.js';
 import type { SqlChoiceEvent, SqlChoicesRequest, TextToSqlModel } from './text-to-sql-model.js';
 
@@ -137,12 +137,12 @@ class OpenAiClient {
         if (missing.length > 0) this.sendsN = false;
       }
     }
-    const seed = request.seed ?? 0;
-    for await (const { source, value } of mergeStreams({
-      sources: missing.map((index) => () => this.stream({ ...single, seed: seed + index })),
+    yield* separateChoices({
+      stream: (one) => this.stream(one),
+      request: single,
+      indices: missing,
       concurrency: this.parallelRequests,
-    }))
-      yield { ...value, index: missing[source] as number };
+    });
   }
 
   // One request, read into `reader` with its deltas handed on as they come; a failure before the first is retried.

@@ -2,7 +2,7 @@ import { copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promi
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { convertCheckpoint, LanguageModel } from '@aquila/runtime';
-import { type ScriptedModel, writeRandomCheckpoint, writeScriptedModel } from '@aquila/runtime/testing';
+import { type ScriptedModel, tinyShapes, writeRandomCheckpoint, writeScriptedModel } from '@aquila/runtime/testing';
 import { fixturePath, lenmlTokenizerFolder } from '@aquila/test-kit';
 import { createOpenAiModel, predictBenchmark, type RawPrediction, type TextToSqlModel } from '@aquila/text-to-sql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -210,19 +210,8 @@ function writeMistralModel(): Promise<string> {
     await mkdir(checkpoint);
     await writeRandomCheckpoint({
       directory: checkpoint,
-      shape: {
-        vocabSize: 32000,
-        hiddenSize: 64,
-        intermediateSize: 192,
-        layerCount: 2,
-        headCount: 4,
-        keyValueHeadCount: 4,
-        headSize: 16,
-        rmsNormEpsilon: 1e-5,
-        ropeTheta: 10000,
-        maxPositions: 48,
-        tiedEmbeddings: false,
-      },
+      // Mistral's vocabulary, so that its real tokenizer files fit.
+      shape: { ...tinyShapes.multiHead, vocabSize: 32000 },
       naming: 'hf',
       format: 'safetensors',
       seed: 5,
